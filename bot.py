@@ -1,0 +1,99 @@
+"""Parley's entry point: ``python bot.py [run|chat|check]``. It only wires; see core/app.py."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from pydantic import ValidationError
+
+from core.logs import setup_logging
+from core.settings import Settings, describe_error
+
+log = logging.getLogger("parley")
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        fail(describe_error(exc))
+        raise  # unreachable
+
+
+def fail(message: str) -> None:
+    print(f"parley: configuration error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+async def serve(settings: Settings) -> None:
+    from core.app import Parley
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with Parley(settings) as app:
+        print(f"Parley is running: web chat at http://{settings.http.host}:{app.port}/chat", flush=True)
+        await stop.wait()
+        log.info("shutting down")
+
+
+async def chat(settings: Settings) -> None:
+    from channels.terminal import TerminalChannel
+    from core.app import Parley
+
+    settings = settings.model_copy(update={"http": settings.http.model_copy(update={"port": 0})})
+    async with Parley(settings) as app:
+        terminal = TerminalChannel(app.engine.deliver)
+        app.channels[terminal.name] = terminal
+        await terminal.run()
+
+
+def check(settings: Settings) -> int:
+    """Validate configuration, personas, locales and knowledge; non-zero with a message on error."""
+    from core.knowledge import KnowledgeBase
+    from core.locales import LocaleCatalog
+    from core.personas import PersonaCatalog
+    from core.settings import ROOT
+    from core.stores import open_store
+
+    locales = LocaleCatalog.load(settings.locales_dir, settings.default_locale)
+    personas = PersonaCatalog.load(settings.personas_dir, settings.persona)
+    kb = KnowledgeBase.load(settings.knowledge_dir)
+    open_store(settings.store_url, base=ROOT)
+    print(
+        f"ok: {len(locales.codes)} locale packs ({', '.join(locales.codes)}), "
+        f"{len(personas.personas)} personas, {len(kb.passages)} knowledge passages"
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bot.py", description="Parley: customer conversations on every channel.")
+    sub = parser.add_subparsers(dest="command", metavar="command")
+    sub.add_parser("run", help="start Parley (the default)")
+    sub.add_parser("chat", help="talk to the bot in this terminal")
+    sub.add_parser("check", help="validate configuration, personas, locales and knowledge, then exit")
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    setup_logging(settings.log_format, "WARNING" if args.command == "chat" else settings.log_level)
+    try:
+        if args.command == "check":
+            return check(settings)
+        asyncio.run(chat(settings) if args.command == "chat" else serve(settings))
+    except (ValueError, FileNotFoundError) as exc:
+        # Broken packs, personas, knowledge folder or store URL: one line, no traceback.
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"PARLEY_HTTP__HOST/PORT: cannot listen ({exc.strerror})")
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

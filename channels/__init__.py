@@ -1,0 +1,48 @@
+"""Channel adapters. Each SDK is imported only when its channel is configured (fast start-up)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from core.channel import Channel, Deliver
+from core.clock import Clock
+from core.metrics import Metrics
+from core.settings import Settings
+from core.store import Store
+
+log = logging.getLogger("parley.channels")
+
+
+@dataclass(frozen=True)
+class ChannelContext:
+    """What every channel may use: nothing global, all passed in."""
+
+    deliver: Deliver
+    store: Store
+    metrics: Metrics
+    clock: Clock
+
+
+def configured(settings: Settings, ctx: ChannelContext) -> list[Channel]:
+    """The channels whose credentials are set; one log line for each one skipped."""
+    channels: list[Channel] = []
+    from channels.webchat import WebChatChannel
+
+    channels.append(WebChatChannel(ctx))
+    plans = [
+        ("telegram", settings.telegram.token, "channels.telegram", "PARLEY_TELEGRAM__TOKEN"),
+        ("slack", settings.slack.bot_token, "channels.slack", "PARLEY_SLACK__BOT_TOKEN"),
+        ("twilio", settings.twilio.account_sid, "channels.twilio", "PARLEY_TWILIO__ACCOUNT_SID"),
+        ("discord", settings.discord.token, "channels.discord", "PARLEY_DISCORD__TOKEN"),
+    ]
+    for name, credential, module, variable in plans:
+        if not credential:
+            log.info("channel %s skipped: %s not set", name, variable)
+            continue
+        import importlib
+
+        factory = importlib.import_module(module).from_settings
+        built = factory(settings, ctx)
+        channels.extend(built if isinstance(built, list) else [built])
+    return channels

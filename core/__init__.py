@@ -1,0 +1,1 @@
+"""Parley's core: messages, the turn pipeline, stores, the outbox and the one HTTP server."""

@@ -1,0 +1,31 @@
+"""Prometheus metrics, in a registry of our own (so tests and several apps don't collide)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.messages_in = Counter("parley_messages_in", "Inbound events accepted", ["channel"], registry=r)
+        self.duplicates = Counter("parley_duplicates", "Inbound events dropped as duplicates", ["channel"], registry=r)
+        self.messages_out = Counter("parley_messages_out", "Messages sent to a platform", ["channel"], registry=r)
+        self.turns = Histogram(
+            "parley_turn_seconds",
+            "Time from accepting an event to its turn committing",
+            ["channel"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+            registry=r,
+        )
+        self.errors = Counter("parley_errors", "Errors by kind", ["channel", "kind"], registry=r)
+        self.rejected = Counter("parley_rejected", "Inbound requests refused (4xx)", ["channel", "reason"], registry=r)
+        self.retries = Counter("parley_outbox_retries", "Outbox sends to retry", ["channel", "reason"], registry=r)
+        self.failed = Counter("parley_outbox_failed", "Outbox sends given up", ["channel", "reason"], registry=r)
+        self.handoffs = Counter("parley_handoffs", "Conversations handed to a human", ["channel", "reason"], registry=r)
+        self.answers = Counter("parley_answers", "Brain answers by outcome", ["channel", "intent"], registry=r)
+        self.ready = Gauge("parley_store_ready", "1 when the store answers", registry=r)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

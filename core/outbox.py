@@ -1,0 +1,158 @@
+"""The durable outbox: every reply is a stored item, sent by a worker that survives restarts.
+
+Items are leased (claim), sent, then settled with the lease token: a process that dies mid-send
+leaves a lease that expires and another claim takes the item again. Platform rate limits are
+checked before sending; a throttled item is re-scheduled, never slept on while leased.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+
+from core.channel import Channel, Rejected, RetryAfter, Unreachable
+from core.clock import Clock, system_clock
+from core.metrics import Metrics
+from core.ratelimit import Limit, Limiter
+from core.store import Failed, OutboxItem, Retry, Sent, Store, StoreUnavailable
+
+log = logging.getLogger("parley.outbox")
+
+
+def backoff(attempt: int, base: float = 1.0, cap: float = 300.0) -> float:
+    """Exponential backoff with full jitter (AWS architecture blog), so retries don't stampede."""
+    return random.uniform(base / 2, min(cap, base * 2**attempt))
+
+
+def limits_for(channel: Channel, item: OutboxItem) -> list[Limit]:
+    custom = getattr(channel, "limits", None)
+    if custom is not None:
+        return custom(item.address)
+    caps = channel.capabilities
+    return [
+        Limit(f"{channel.name}:bot", caps.global_rate, max(1, int(caps.global_rate))),
+        Limit(f"{channel.name}:chat:{item.address.chat}", caps.per_chat_rate, caps.per_chat_burst),
+    ]
+
+
+class Outbox:
+    def __init__(
+        self,
+        store: Store,
+        channels: dict[str, Channel],
+        metrics: Metrics,
+        clock: Clock = system_clock,
+        *,
+        limiter: Limiter | None = None,
+        lease: float = 30.0,
+        concurrency: int = 64,
+        idle_poll: float = 0.5,
+    ) -> None:
+        self.store = store
+        self.channels = channels
+        self.metrics = metrics
+        self.clock = clock
+        self.limiter = limiter or Limiter()
+        self.lease = lease
+        self.concurrency = concurrency
+        self.idle_poll = idle_poll
+        self._wake = asyncio.Event()
+        self._inflight: set[asyncio.Task[None]] = set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                claimed = await self.pump()
+            except StoreUnavailable as exc:
+                log.warning("outbox paused: store unavailable (%s)", exc)
+                claimed = 0
+                await asyncio.sleep(1.0)  # the store is down: poll gently until it returns
+            if not claimed:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self.idle_poll)
+                except TimeoutError:
+                    pass
+            self._wake.clear()
+
+    async def pump(self) -> int:
+        """Claim what is due (up to free concurrency) and start sending it; returns the count."""
+        room = self.concurrency - len(self._inflight)
+        if room <= 0:
+            return 0
+        items = await self.store.claim(self.clock(), room, self.lease)
+        for item in items:
+            task = asyncio.create_task(self._send(item))
+            self._inflight.add(task)
+            task.add_done_callback(self._done)
+        return len(items)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        self._wake.set()  # the next item for that address may go now
+
+    async def flush(self, timeout: float) -> None:
+        """At shutdown: send what is due now, within ``timeout`` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            claimed = await self.pump()
+            if self._inflight:
+                await asyncio.wait(self._inflight, timeout=max(0.0, deadline - loop.time()))
+            elif not claimed:
+                return
+
+    async def _send(self, item: OutboxItem) -> None:
+        try:
+            outcome = await self._attempt(item)
+            await self.store.settle(item.id, item.token, outcome, self.clock())
+        except StoreUnavailable:
+            log.warning("outbox: store unavailable while settling; lease will expire and retry")
+        except Exception:  # never let one item kill the worker
+            log.exception("outbox: unexpected error settling %s", item.id)
+
+    async def _attempt(self, item: OutboxItem):
+        now = self.clock()
+        name = item.address.channel
+        channel = self.channels.get(name)
+        if channel is None:
+            # The channel may be configured on another process or after a restart: keep it.
+            return Retry(now + 60, "channel_not_running", counts=True)
+        if await self.store.get(f"unreachable:{item.address.person}") and item.reply.kind == "proactive":
+            self.metrics.failed.labels(name, "unreachable").inc()
+            return Failed("unreachable")
+        wait = self.limiter.acquire(limits_for(channel, item), now)
+        if wait > 0:
+            return Retry(now + wait, "throttled", counts=False)
+        # The outbox id rides along so channels can make a resend idempotent where the platform
+        # allows it (Discord nonce, the web chat's client-side dedupe).
+        reply = item.reply.model_copy(update={"meta": {**item.reply.meta, "id": item.id}})
+        try:
+            platform_id = await channel.send(item.address, reply)
+        except RetryAfter as exc:
+            self.metrics.retries.labels(name, exc.reason).inc()
+            self.limiter.penalise(f"{name}:chat:{item.address.chat}", now + exc.seconds)
+            return Retry(now + exc.seconds, exc.reason, counts=False)
+        except Unreachable as exc:
+            self.metrics.failed.labels(name, exc.reason).inc()
+            await self.store.put(f"unreachable:{item.address.person}", exc.reason)
+            log.info("address unreachable", extra={"channel": name, "reason": exc.reason})
+            return Failed(f"unreachable:{exc.reason}")
+        except Rejected as exc:
+            self.metrics.failed.labels(name, "rejected").inc()
+            log.warning("send rejected", extra={"channel": name, "error": str(exc)[:200]})
+            return Failed(f"rejected:{str(exc)[:200]}")
+        except Exception as exc:
+            kind = type(exc).__name__
+            if item.attempts + 1 >= item.max_attempts:
+                self.metrics.failed.labels(name, kind).inc()
+                log.error("send failed for good", extra={"channel": name, "error": kind})
+                return Failed(kind)
+            self.metrics.retries.labels(name, kind).inc()
+            log.warning("send failed, will retry", extra={"channel": name, "error": kind})
+            return Retry(now + backoff(item.attempts), kind)
+        self.metrics.messages_out.labels(name).inc()
+        return Sent(platform_id or "")

@@ -1,0 +1,70 @@
+"""PII detection and redaction: emails, phone numbers, card numbers (Luhn), IBANs.
+
+Used on every log line, and by the LLM brain before text leaves for a model (it keeps the
+mapping so a reply can restore what the customer said).
+"""
+
+from __future__ import annotations
+
+import re
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b")
+_CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
+_PHONE = re.compile(r"(?<![\w+])\+?\d[\d ().-]{6,}\d\b")
+
+
+def luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        n = int(ch)
+        if i % 2:
+            n = n * 2 - 9 if n > 4 else n * 2
+        total += n
+    return total % 10 == 0
+
+
+def _iban_ok(value: str) -> bool:
+    s = value.replace(" ", "")
+    moved = s[4:] + s[:4]
+    return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
+
+
+class Redactor:
+    """Replace PII with numbered placeholders and remember them for ``restore``."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, str] = {}
+
+    def _sub(self, kind: str, value: str) -> str:
+        for key, known in self.found.items():
+            if known == value:
+                return key
+        key = f"[{kind}_{len(self.found) + 1}]"
+        self.found[key] = value
+        return key
+
+    def redact(self, text: str) -> str:
+        text = _EMAIL.sub(lambda m: self._sub("EMAIL", m.group()), text)
+        text = _IBAN.sub(lambda m: self._sub("IBAN", m.group()) if _iban_ok(m.group()) else m.group(), text)
+
+        def card(m: re.Match[str]) -> str:
+            digits = re.sub(r"\D", "", m.group())
+            return self._sub("CARD", m.group()) if 13 <= len(digits) <= 19 and luhn(digits) else m.group()
+
+        text = _CARD.sub(card, text)
+
+        def phone(m: re.Match[str]) -> str:
+            digits = re.sub(r"\D", "", m.group())
+            return self._sub("PHONE", m.group()) if 7 <= len(digits) <= 15 else m.group()
+
+        return _PHONE.sub(phone, text)
+
+    def restore(self, text: str) -> str:
+        for key, value in self.found.items():
+            text = text.replace(key, value)
+        return text
+
+
+def redact(text: str) -> str:
+    return Redactor().redact(text)

@@ -1,0 +1,86 @@
+"""The offline retrieval brain: answers from the knowledge base, honestly.
+
+It names the passage it answered from, and below a confidence threshold it says it does not
+know and offers a person instead of guessing. Small talk (greetings, thanks, "are you a bot?",
+"a human please") is recognised from the locale pack's phrases, so it works in every language.
+"""
+
+from __future__ import annotations
+
+import re
+
+from core.brain import Answer
+from core.knowledge import KnowledgeBase, tokens
+from core.locales import LocalePack
+from core.messages import Button
+from core.turn import Turn
+
+_SENTENCES = re.compile(r"(?<=[.!?。！？])\s+")
+
+
+def has_phrase(text: str, phrases: list[str]) -> bool:
+    low = " " + re.sub(r"[^\w\s']", " ", text.lower()) + " "
+    for phrase in phrases:
+        p = phrase.lower().strip()
+        if not p:
+            continue
+        # Scripts without spaces (ja, zh) match as substrings; others as whole words.
+        if any("\u3040" <= ch <= "\u9fff" for ch in p):
+            if p in text:
+                return True
+        elif f" {p} " in low:
+            return True
+    return False
+
+
+def intent_of(text: str, pack: LocalePack) -> str | None:
+    if has_phrase(text, pack.phrases("human")):
+        return "human"
+    if has_phrase(text, pack.phrases("bot")):
+        return "bot"
+    short = len(tokens(text)) <= 3
+    for intent in ("thanks", "greeting", "goodbye"):
+        if short and has_phrase(text, pack.phrases(intent)):
+            return intent
+    return None
+
+
+def human_button(pack: LocalePack) -> Button:
+    return Button(title=pack.t("human_button"), payload="/human")
+
+
+def excerpt(text: str, limit: int = 600) -> str:
+    out = ""
+    for sentence in _SENTENCES.split(text.strip()):
+        if out and len(out) + len(sentence) > limit:
+            break
+        out = f"{out} {sentence}".strip()
+    return out[:limit]
+
+
+class RetrievalBrain:
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+
+    async def answer(self, turn: Turn) -> Answer:
+        pack, persona = turn.pack, turn.persona
+        text = turn.text
+        intent = intent_of(text, pack)
+        if intent == "human":
+            return Answer(pack.t("handoff_started"), handoff=True, intent="handoff")
+        if intent == "bot":
+            return Answer(
+                pack.t("are_you_a_bot", name=persona.name), buttons=(human_button(pack),), intent="disclosure"
+            )
+        if intent == "greeting":
+            return Answer(pack.t("greeting", name=persona.name), intent="greeting")
+        if intent in ("thanks", "goodbye"):
+            return Answer(pack.t("thanks_reply"), intent=intent)
+        hits = self.kb.search(text)
+        confidence = self.kb.confidence(text, hits[0]) if hits else 0.0
+        if not hits or confidence < persona.min_confidence:
+            return Answer(pack.t("fallback"), confidence=confidence, buttons=(human_button(pack),), intent="fallback")
+        best = hits[0].passage
+        body = excerpt(best.text)
+        cited = f"{body}\n\n{pack.t('source_label')}: {best.title}"
+        return Answer(cited, sources=(best.source,), confidence=confidence, intent="answer")

@@ -1,0 +1,138 @@
+"""One pydantic-settings object (``PARLEY_`` prefix, ``__`` for nesting), built once in bot.py.
+
+Nothing below bot.py reads the environment: modules receive these values as arguments.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class HTTP(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+
+
+class Telegram(BaseModel):
+    token: SecretStr | None = None
+    webhook_secret: SecretStr | None = None
+    mode: Literal["webhook", "polling"] | None = None
+    api_base: str = "https://api.telegram.org"
+
+
+class Slack(BaseModel):
+    bot_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    app_token: SecretStr | None = None
+    api_base: str = "https://slack.com/api/"
+    desk_channel: str = ""
+
+    @model_validator(mode="after")
+    def _needs_a_way_in(self) -> Slack:
+        if self.bot_token and not (self.signing_secret or self.app_token):
+            raise ValueError("PARLEY_SLACK__SIGNING_SECRET (or PARLEY_SLACK__APP_TOKEN for Socket Mode) is required")
+        return self
+
+
+class Twilio(BaseModel):
+    account_sid: str = ""
+    auth_token: SecretStr | None = None
+    sms_from: str = ""
+    whatsapp_from: str = ""
+    api_base: str = "https://api.twilio.com"
+    max_segments: int = Field(3, ge=1, le=10)
+    sms_rate: float = 1.0
+    whatsapp_rate: float = 80.0
+
+    @model_validator(mode="after")
+    def _complete(self) -> Twilio:
+        if self.account_sid and not self.auth_token:
+            raise ValueError("PARLEY_TWILIO__AUTH_TOKEN is required with PARLEY_TWILIO__ACCOUNT_SID")
+        return self
+
+
+class Discord(BaseModel):
+    token: SecretStr | None = None
+    api_base: str = ""
+    gateway_url: str = ""
+
+
+class LLM(BaseModel):
+    base_url: str = ""
+    api_key: SecretStr | None = None
+    model: str = "gpt-4o-mini"
+    timeout: float = 20.0
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PARLEY_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+    )
+
+    store_url: str = "sqlite:///data/parley.db"
+    http: HTTP = HTTP()
+    public_url: str = ""
+    admin_token: SecretStr | None = None
+    persona: str = "demo"
+    default_locale: str = "en"
+    knowledge_dir: Path = ROOT / "knowledge" / "demo"
+    personas_dir: Path = ROOT / "personas"
+    locales_dir: Path = ROOT / "locales"
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
+    max_message_chars: int = Field(4000, ge=1)
+    flood_per_minute: int = Field(30, ge=1)  # messages one person may send per minute
+    dedupe_ttl: float = 7 * 86400  # platforms retry for hours (Slack, Twilio); a week is safe
+    telegram: Telegram = Telegram()
+    slack: Slack = Slack()
+    twilio: Twilio = Twilio()
+    discord: Discord = Discord()
+    llm: LLM = LLM()
+    # OpenAI's own variables are honoured too (SPEC.md); explicit PARLEY_LLM__* wins.
+    openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY"))
+    openai_base_url: str = Field("", validation_alias=AliasChoices("OPENAI_BASE_URL"))
+
+    @field_validator("store_url")
+    @classmethod
+    def _store_scheme(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "redis:", "rediss:", "valkey:", "memory:")):
+            raise ValueError("must start with sqlite:///, redis:// or memory://")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an absolute http(s) URL, e.g. https://bot.example.com")
+        return value.rstrip("/")
+
+    @property
+    def llm_key(self) -> SecretStr | None:
+        return self.llm.api_key or self.openai_api_key
+
+    @property
+    def llm_base_url(self) -> str:
+        return self.llm.base_url or self.openai_base_url
+
+
+def describe_error(exc: Exception) -> str:
+    """One readable line naming the variable, from a pydantic ValidationError."""
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return str(exc)
+    first = errors()[0]
+    loc = [str(p) for p in first.get("loc", ()) if not str(p).startswith("function-")]
+    name = "PARLEY_" + "__".join(p.upper() for p in loc) if loc else "configuration"
+    msg = first.get("msg", "invalid").removeprefix("Value error, ")
+    if msg.startswith("PARLEY_"):
+        return msg
+    return f"{name}: {msg}"

@@ -1,0 +1,318 @@
+"""The embedded default: one SQLite file in WAL mode.
+
+Calls run on the event loop thread on purpose: each statement takes tens of microseconds on a
+local file, less than the thread hop aiosqlite would add per call. WAL with synchronous=NORMAL
+keeps commits durable across a process crash (an OS crash may lose the last few); writes that
+must be atomic (accept, begin, commit, claim) each run in one ``BEGIN IMMEDIATE`` transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+from core.messages import Address, Inbound, Reply
+from core.store import (
+    Batch,
+    Failed,
+    InboxItem,
+    LockLost,
+    OutboxItem,
+    OutboxStats,
+    Outcome,
+    Retry,
+    Sent,
+    StoreUnavailable,
+)
+from core.stores.sqlite_schema import SCHEMA
+
+
+class SQLiteStore:
+    def __init__(self, path: Path | str, clock=time.time) -> None:
+        self.path = Path(path)
+        self.clock = clock
+        self._db: sqlite3.Connection | None = None
+        self._accepts = 0
+
+    async def open(self) -> None:
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA busy_timeout=5000")  # several processes may share one file
+            db.executescript(SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"sqlite {self.path}: {exc}") from None
+        self._db = db
+
+    async def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    async def ping(self) -> None:
+        try:
+            self.db.execute("SELECT 1").fetchone()
+        except (sqlite3.Error, StoreUnavailable) as exc:
+            raise StoreUnavailable(str(exc)) from None
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise StoreUnavailable("store is closed")
+        return self._db
+
+    def _tx(self):
+        return _Immediate(self.db)
+
+    def _token(self) -> int:
+        return self.db.execute("UPDATE counters SET value = value + 1 WHERE name = 'token' RETURNING value").fetchone()[
+            0
+        ]
+
+    # -- inbox -------------------------------------------------------------------------------
+    async def accept(self, item: InboxItem, dedupe_ttl: float) -> bool:
+        now = self.clock()
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT INTO seen(id, until) VALUES (?, ?) ON CONFLICT(id) DO UPDATE "
+                "SET until = excluded.until WHERE seen.until <= ?",
+                (item.id, now + dedupe_ttl, now),
+            )
+            if cur.rowcount == 0:
+                return False
+            db.execute(
+                "INSERT OR IGNORE INTO inbox(id, conversation, person, body, accepted_at) VALUES (?, ?, ?, ?, ?)",
+                (
+                    item.id,
+                    item.conversation,
+                    item.inbound.address.person,
+                    item.inbound.model_dump_json(),
+                    item.accepted_at,
+                ),
+            )
+        self._accepts += 1
+        if self._accepts % 1000 == 0:
+            self._housekeeping(now)
+        return True
+
+    def _housekeeping(self, now: float) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM seen WHERE until <= ?", (now,))
+            db.execute("DELETE FROM kv WHERE until IS NOT NULL AND until <= ?", (now,))
+            db.execute("DELETE FROM outbox WHERE status = 'sent' AND updated < ?", (now - 7 * 86400,))
+
+    async def begin(self, conversation: str, lease: float, limit: int, now: float) -> Batch | None:
+        with self._tx() as db:
+            row = db.execute("SELECT until FROM locks WHERE conversation = ?", (conversation,)).fetchone()
+            if row and row[0] > now:
+                return None
+            token = self._token()
+            db.execute(
+                "INSERT OR REPLACE INTO locks(conversation, token, until) VALUES (?, ?, ?)",
+                (conversation, token, now + lease),
+            )
+            rows = db.execute(
+                "SELECT id, body, accepted_at, seq FROM inbox WHERE conversation = ? ORDER BY seq LIMIT ?",
+                (conversation, limit),
+            ).fetchall()
+            items = [InboxItem(r[0], conversation, Inbound.model_validate_json(r[1]), r[2], r[3]) for r in rows]
+            st = db.execute("SELECT body FROM state WHERE conversation = ?", (conversation,)).fetchone()
+            persons = sorted({i.inbound.address.person for i in items})
+            profiles = {p: {} for p in persons}
+            if persons:
+                marks = ",".join("?" * len(persons))
+                for person, body in db.execute(f"SELECT person, body FROM profiles WHERE person IN ({marks})", persons):
+                    profiles[person] = json.loads(body)
+        return Batch(token, items, json.loads(st[0]) if st else {}, profiles)
+
+    async def commit(self, conversation, token, done, state, profiles, outbox) -> None:
+        with self._tx() as db:
+            row = db.execute("SELECT token, until FROM locks WHERE conversation = ?", (conversation,)).fetchone()
+            if not row or row[0] != token or row[1] <= self.clock():
+                raise LockLost(conversation)
+            db.execute(
+                "INSERT OR REPLACE INTO state(conversation, body) VALUES (?, ?)",
+                (conversation, json.dumps(state)),
+            )
+            for person, profile in profiles.items():
+                db.execute("INSERT OR REPLACE INTO profiles(person, body) VALUES (?, ?)", (person, json.dumps(profile)))
+                db.execute("INSERT OR IGNORE INTO links(person, conversation) VALUES (?, ?)", (person, conversation))
+            self._insert_outbox(db, outbox)
+            db.execute("DELETE FROM inbox WHERE id = ?", (done,))
+
+    async def release(self, conversation: str, token: int) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM locks WHERE conversation = ? AND token = ?", (conversation, token))
+
+    async def stale(self, accepted_before: float, limit: int) -> list[str]:
+        rows = self.db.execute(
+            "SELECT conversation, MIN(seq) s FROM inbox WHERE accepted_at < ? GROUP BY conversation ORDER BY s LIMIT ?",
+            (accepted_before, limit),
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    # -- outbox ------------------------------------------------------------------------------
+    def _insert_outbox(self, db: sqlite3.Connection, items: list[OutboxItem]) -> int:
+        new = 0
+        for item in items:
+            cur = db.execute(
+                "INSERT OR IGNORE INTO outbox(id, akey, person, address, reply, due, status, attempts, "
+                "max_attempts, token, lease, error, platform_id, updated) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, 0, 0, '', '', ?)",
+                (
+                    item.id,
+                    item.address.conversation,
+                    item.address.person,
+                    item.address.model_dump_json(),
+                    item.reply.model_dump_json(),
+                    item.due_at,
+                    item.attempts,
+                    item.max_attempts,
+                    self.clock(),
+                ),
+            )
+            new += cur.rowcount
+        return new
+
+    async def enqueue(self, items: list[OutboxItem]) -> int:
+        with self._tx() as db:
+            return self._insert_outbox(db, items)
+
+    async def claim(self, now: float, limit: int, lease: float) -> list[OutboxItem]:
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT seq, id, address, reply, due, attempts, max_attempts FROM outbox o "
+                "WHERE ((status = 'pending' AND due <= ?) OR (status = 'sending' AND lease <= ?)) "
+                "AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.akey = o.akey AND p.seq < o.seq "
+                "AND p.status IN ('pending', 'sending')) ORDER BY seq LIMIT ?",
+                (now, now, limit),
+            ).fetchall()
+            out = []
+            for seq, item_id, address, reply, due, attempts, max_attempts in rows:
+                token = self._token()
+                db.execute(
+                    "UPDATE outbox SET status = 'sending', token = ?, lease = ?, updated = ? WHERE seq = ?",
+                    (token, now + lease, now, seq),
+                )
+                out.append(
+                    OutboxItem(
+                        item_id,
+                        Address.model_validate_json(address),
+                        Reply.model_validate_json(reply),
+                        due,
+                        attempts,
+                        token,
+                        seq,
+                        max_attempts,
+                    )
+                )
+        return out
+
+    async def settle(self, item_id: str, token: int, outcome: Outcome, now: float) -> bool:
+        with self._tx() as db:
+            if isinstance(outcome, Sent):
+                sql, args = "status = 'sent', platform_id = ?", (outcome.platform_id,)
+            elif isinstance(outcome, Retry):
+                sql = "status = 'pending', due = ?, attempts = attempts + ?, error = ?"
+                args = (outcome.at, 1 if outcome.counts else 0, outcome.error)
+            elif isinstance(outcome, Failed):
+                sql, args = "status = 'failed', error = ?", (outcome.error,)
+            cur = db.execute(
+                f"UPDATE outbox SET {sql}, updated = ? WHERE id = ? AND token = ? AND status = 'sending'",
+                (*args, now, item_id, token),
+            )
+            return cur.rowcount == 1
+
+    async def outbox_stats(self) -> OutboxStats:
+        stats = OutboxStats()
+        for status, count in self.db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status"):
+            setattr(stats, status, count)
+        for error, count in self.db.execute(
+            "SELECT error, COUNT(*) FROM outbox WHERE status = 'failed' GROUP BY error"
+        ):
+            stats.errors[error] = count
+        return stats
+
+    # -- key/value ---------------------------------------------------------------------------
+    async def get(self, key: str) -> str | None:
+        row = self.db.execute(
+            "SELECT value FROM kv WHERE key = ? AND (until IS NULL OR until > ?)", (key, self.clock())
+        ).fetchone()
+        return row[0] if row else None
+
+    async def put(self, key: str, value: str, ttl: float | None = None) -> None:
+        until = self.clock() + ttl if ttl else None
+        self.db.execute("INSERT OR REPLACE INTO kv(key, value, until) VALUES (?, ?, ?)", (key, value, until))
+
+    async def add(self, key: str, value: str, ttl: float | None = None) -> bool:
+        now = self.clock()
+        cur = self.db.execute(
+            "INSERT INTO kv(key, value, until) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE "
+            "SET value = excluded.value, until = excluded.until WHERE kv.until IS NOT NULL AND kv.until <= ?",
+            (key, value, now + ttl if ttl else None, now),
+        )
+        return cur.rowcount == 1
+
+    async def delete(self, key: str) -> None:
+        self.db.execute("DELETE FROM kv WHERE key = ?", (key,))
+
+    # -- people ------------------------------------------------------------------------------
+    async def profile(self, person: str) -> dict[str, Any]:
+        row = self.db.execute("SELECT body FROM profiles WHERE person = ?", (person,)).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    async def save_profile(self, person: str, profile: dict[str, Any]) -> None:
+        self.db.execute("INSERT OR REPLACE INTO profiles(person, body) VALUES (?, ?)", (person, json.dumps(profile)))
+
+    async def state(self, conversation: str) -> dict[str, Any]:
+        row = self.db.execute("SELECT body FROM state WHERE conversation = ?", (conversation,)).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    async def export_person(self, person: str) -> dict[str, Any]:
+        convs = [r[0] for r in self.db.execute("SELECT conversation FROM links WHERE person = ? ORDER BY 1", (person,))]
+        return {
+            "person": person,
+            "profile": await self.profile(person),
+            "conversations": {c: await self.state(c) for c in convs},
+            "outbox": [
+                {"id": i, "text": json.loads(r)["text"], "status": s}
+                for i, r, s in self.db.execute(
+                    "SELECT id, reply, status FROM outbox WHERE person = ? ORDER BY seq", (person,)
+                )
+            ],
+        }
+
+    async def erase_person(self, person: str) -> int:
+        with self._tx() as db:
+            convs = [r[0] for r in db.execute("SELECT conversation FROM links WHERE person = ?", (person,))]
+            removed = db.execute("DELETE FROM profiles WHERE person = ?", (person,)).rowcount
+            for conv in convs:
+                removed += db.execute("DELETE FROM state WHERE conversation = ?", (conv,)).rowcount
+            db.execute("DELETE FROM links WHERE person = ?", (person,))
+            removed += db.execute("DELETE FROM outbox WHERE person = ?", (person,)).rowcount
+            removed += db.execute("DELETE FROM inbox WHERE person = ?", (person,)).rowcount
+        return removed
+
+
+class _Immediate:
+    """``with`` block = one BEGIN IMMEDIATE transaction (a writer lock up front: no upgrade
+    deadlocks between processes sharing the file)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(str(exc)) from None
+        return self.db
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")

@@ -1,0 +1,154 @@
+"""One contract suite for every Store: memory, SQLite (and Redis, see its issue)."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.clock import ManualClock
+from core.messages import Address, Inbound, Reply
+from core.store import Failed, InboxItem, LockLost, OutboxItem, Retry, Sent
+from core.stores.memory import MemoryStore
+from core.stores.sqlite import SQLiteStore
+
+A = Address(channel="web", chat="c1", user="u1")
+B = Address(channel="web", chat="c2", user="u2")
+
+
+def inbox(address: Address, event: str, at: float, text: str = "hi") -> InboxItem:
+    inbound = Inbound(address=address, event_id=event, text=text)
+    return InboxItem(f"{address.channel}:{event}", address.conversation, inbound, at)
+
+
+def out(item_id: str, address: Address, at: float, text: str = "ok") -> OutboxItem:
+    return OutboxItem(item_id, address, Reply(text=text), at)
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def store(request, tmp_path):
+    clock = ManualClock()
+    if request.param == "memory":
+        s = MemoryStore(clock=clock)
+    else:
+        s = SQLiteStore(tmp_path / "contract.db", clock=clock)
+    await s.open()
+    s.test_clock = clock
+    yield s
+    await s.close()
+
+
+class TestStoreContract:
+    async def test_accept_dedupes_on_event_id(self, store):
+        now = store.test_clock()
+        assert await store.accept(inbox(A, "e1", now), 60)
+        assert not await store.accept(inbox(A, "e1", now), 60)
+        store.test_clock.advance(61)
+        assert await store.accept(inbox(A, "e1", store.test_clock()), 60)  # after the window: new
+
+    async def test_begin_locks_and_loads_in_order(self, store):
+        now = store.test_clock()
+        for n in range(3):
+            await store.accept(inbox(A, f"e{n}", now, f"m{n}"), 60)
+        batch = await store.begin(A.conversation, 30, 10, now)
+        assert [i.inbound.text for i in batch.items] == ["m0", "m1", "m2"]
+        assert batch.state == {} and batch.profiles == {A.person: {}}
+        assert await store.begin(A.conversation, 30, 10, now) is None  # held
+        assert await store.begin(B.conversation, 30, 10, now) is not None  # others are free
+
+    async def test_commit_is_atomic_and_fenced(self, store):
+        now = store.test_clock()
+        await store.accept(inbox(A, "e1", now), 60)
+        batch = await store.begin(A.conversation, 30, 10, now)
+        item = batch.items[0]
+        await store.commit(A.conversation, batch.token, item.id, {"n": 1}, {A.person: {"name": "Ann"}},
+                           [out("e1:r0", A, now)])
+        await store.release(A.conversation, batch.token)
+        again = await store.begin(A.conversation, 30, 10, now)
+        assert again.items == [] and again.state == {"n": 1}
+        assert await store.profile(A.person) == {"name": "Ann"}
+        # A stale token (lease expired, someone else took over) cannot write.
+        store.test_clock.advance(31)
+        other = await store.begin(A.conversation, 30, 10, store.test_clock())
+        assert other is not None
+        with pytest.raises(LockLost):
+            await store.commit(A.conversation, again.token, "", {"n": 99}, {}, [])
+        assert (await store.state(A.conversation)) == {"n": 1}
+
+    async def test_lease_expiry_frees_lock(self, store):
+        now = store.test_clock()
+        assert await store.begin(A.conversation, 5, 10, now)
+        store.test_clock.advance(6)
+        assert await store.begin(A.conversation, 5, 10, store.test_clock())
+
+    async def test_stale_finds_uncommitted_events(self, store):
+        now = store.test_clock()
+        await store.accept(inbox(A, "e1", now), 60)
+        assert await store.stale(now + 1, 10) == [A.conversation]
+        assert await store.stale(now - 1, 10) == []
+
+    async def test_outbox_enqueue_is_idempotent(self, store):
+        now = store.test_clock()
+        assert await store.enqueue([out("x", A, now)]) == 1
+        assert await store.enqueue([out("x", A, now)]) == 0
+
+    async def test_claim_orders_per_address_and_leases(self, store):
+        now = store.test_clock()
+        await store.enqueue([out("a1", A, now, "1"), out("a2", A, now, "2"), out("b1", B, now)])
+        first = await store.claim(now, 10, 30)
+        assert sorted(i.id for i in first) == ["a1", "b1"]  # a2 waits for a1
+        assert await store.claim(now, 10, 30) == []
+        a1 = next(i for i in first if i.id == "a1")
+        assert await store.settle("a1", a1.token, Sent("m1"), now)
+        assert [i.id for i in await store.claim(now, 10, 30)] == ["a2"]
+
+    async def test_expired_lease_is_reclaimed_and_old_token_refused(self, store):
+        now = store.test_clock()
+        await store.enqueue([out("a1", A, now)])
+        [first] = await store.claim(now, 10, 30)
+        store.test_clock.advance(31)
+        [second] = await store.claim(store.test_clock(), 10, 30)
+        assert second.id == "a1" and second.token != first.token
+        assert not await store.settle("a1", first.token, Sent("late"), store.test_clock())
+        assert await store.settle("a1", second.token, Sent("m"), store.test_clock())
+
+    async def test_retry_reschedules_and_counts(self, store):
+        now = store.test_clock()
+        await store.enqueue([out("a1", A, now)])
+        [item] = await store.claim(now, 10, 30)
+        await store.settle("a1", item.token, Retry(now + 10, "boom"), now)
+        assert await store.claim(now + 5, 10, 30) == []
+        [again] = await store.claim(now + 10, 10, 30)
+        assert again.attempts == 1
+        await store.settle("a1", again.token, Retry(now + 20, "throttled", counts=False), now)
+        [third] = await store.claim(now + 20, 10, 30)
+        assert third.attempts == 1
+        await store.settle("a1", third.token, Failed("gone"), now)
+        stats = await store.outbox_stats()
+        assert stats.failed == 1 and stats.errors == {"gone": 1}
+
+    async def test_key_value(self, store):
+        assert await store.get("k") is None
+        assert await store.add("k", "1", ttl=10)
+        assert not await store.add("k", "2", ttl=10)
+        assert await store.get("k") == "1"
+        store.test_clock.advance(11)
+        assert await store.get("k") is None
+        assert await store.add("k", "3")
+        await store.put("k", "4")
+        assert await store.get("k") == "4"
+        await store.delete("k")
+        assert await store.get("k") is None
+
+    async def test_export_and_erase_person(self, store):
+        now = store.test_clock()
+        await store.accept(inbox(A, "e1", now, "my email is a@b.example"), 60)
+        batch = await store.begin(A.conversation, 30, 10, now)
+        await store.commit(A.conversation, batch.token, "web:e1", {"history": ["x"]}, {A.person: {"name": "Ann"}},
+                           [out("e1:r0", A, now, "hello Ann")])
+        await store.release(A.conversation, batch.token)
+        data = await store.export_person(A.person)
+        assert data["profile"] == {"name": "Ann"}
+        assert data["conversations"][A.conversation] == {"history": ["x"]}
+        assert data["outbox"][0]["text"] == "hello Ann"
+        assert await store.erase_person(A.person) >= 3
+        data = await store.export_person(A.person)
+        assert data["profile"] == {} and data["conversations"] == {} and data["outbox"] == []
