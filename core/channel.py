@@ -7,7 +7,7 @@ engine) as an ``Inbound``; ``deliver`` raises StoreUnavailable, which webhooks t
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -75,3 +75,15 @@ class Typing(Protocol):
     """Optional: channels that can show "typing..." while the brain works."""
 
     async def typing(self, address: Address) -> None: ...
+
+
+class Streaming(Protocol):
+    """Optional: channels that can edit a sent message show a streamed answer as it grows.
+
+    ``stream`` posts the first chunk, then edits the same message as more text arrives,
+    throttled to the platform's edit rate, and returns the platform id of the final message.
+    The caller records the final text; if ``stream`` raises, it falls back to a normal send
+    through the outbox (durable), so a broken stream never loses the answer.
+    """
+
+    async def stream(self, address: Address, chunks: AsyncIterator[str]) -> str: ...
