@@ -83,7 +83,7 @@ class Parley:
                 channel.outbox_wake = self.outbox.wake
         routes = [r for c in self.channels.values() for r in c.routes()]
         app = build_app(self.store, self.metrics, routes)
-        self.runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self.runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5.0)
         await self.runner.setup()
         site = web.TCPSite(self.runner, self.settings.http.host, self.settings.http.port)
         await site.start()

@@ -196,9 +196,13 @@ class Engine:
         return len(convs)
 
     async def sweeper(self, every: float = 5.0) -> None:
+        # At start everything pending is fair game (a previous process died with it); the lock
+        # and the commit's inbox removal make a second drain of the same event a no-op.
+        older_than = 0.0
         while True:
             try:
-                await self.sweep()
+                await self.sweep(older_than)
+                older_than = 10.0
             except StoreUnavailable:
                 pass
             await asyncio.sleep(every)

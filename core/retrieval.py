@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from core.brain import Answer
-from core.knowledge import KnowledgeBase, tokens
+from core.knowledge import KnowledgeBase
 from core.locales import LocalePack
 from core.messages import Button
 from core.turn import Turn
@@ -38,9 +38,8 @@ def intent_of(text: str, pack: LocalePack) -> str | None:
         return "human"
     if has_phrase(text, pack.phrases("bot")):
         return "bot"
-    short = len(tokens(text)) <= 3
     for intent in ("thanks", "greeting", "goodbye"):
-        if short and has_phrase(text, pack.phrases(intent)):
+        if has_phrase(text, pack.phrases(intent)):
             return intent
     return None
 
@@ -72,13 +71,16 @@ class RetrievalBrain:
             return Answer(
                 pack.t("are_you_a_bot", name=persona.name), buttons=(human_button(pack),), intent="disclosure"
             )
-        if intent == "greeting":
-            return Answer(pack.t("greeting", name=persona.name), intent="greeting")
-        if intent in ("thanks", "goodbye"):
-            return Answer(pack.t("thanks_reply"), intent=intent)
         hits = self.kb.search(text)
         confidence = self.kb.confidence(text, hits[0]) if hits else 0.0
-        if not hits or confidence < persona.min_confidence:
+        confident = bool(hits) and confidence >= persona.min_confidence
+        # "Hi! How long does delivery take?" is a question first: small talk only answers
+        # when the knowledge has nothing to say.
+        if intent == "greeting" and not confident:
+            return Answer(pack.t("greeting", name=persona.name), intent="greeting")
+        if intent in ("thanks", "goodbye") and not confident:
+            return Answer(pack.t("thanks_reply"), intent=intent)
+        if not confident:
             return Answer(pack.t("fallback"), confidence=confidence, buttons=(human_button(pack),), intent="fallback")
         best = hits[0].passage
         body = excerpt(best.text)
