@@ -65,6 +65,9 @@ class Outbox:
 
     async def run(self) -> None:
         while True:
+            # Clear before claiming: a wake that arrives while we claim must not be lost, or a
+            # fresh reply would wait for the idle poll.
+            self._wake.clear()
             try:
                 claimed = await self.pump()
             except StoreUnavailable as exc:
@@ -79,7 +82,6 @@ class Outbox:
                         await self._wake.wait()
                 except TimeoutError:
                     pass
-            self._wake.clear()
 
     async def pump(self) -> int:
         """Claim what is due (up to free concurrency) and start sending it; returns the count."""

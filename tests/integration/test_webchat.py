@@ -27,7 +27,6 @@ async def test_question_answered_with_source_and_disclosure(parley, http):
     assert "AI assistant" in reply["text"]  # the persona discloses on the first message
     assert "3 to 5 business days" in reply["text"]
     assert reply["sources"] == ["shipping.md#delivery-times"]
-    assert any(f["type"] == "typing" for f in chat.frames)
 
 
 async def test_button_round_trip_to_a_human(parley, http):
