@@ -12,6 +12,8 @@ import asyncio
 import json
 import logging
 import re
+import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import WSMsgType, web
@@ -148,6 +150,19 @@ class WebChatChannel:
         for ws in list(self._sockets.get(address.chat, ())):
             await ws.send_json({"type": "typing"})
 
+    async def stream(self, address: Address, chunks: AsyncIterator[str]) -> str:
+        """Grow one bubble as the brain streams (core.channel.Streaming). The page keeps it as
+        a draft: the final reply, sent by the outbox with ``replaces``, takes its place."""
+        sockets = [ws for ws in self._sockets.get(address.chat, ()) if not ws.closed]
+        if not sockets:
+            raise RetryAfter(5.0, "offline")  # nobody to stream to: the outbox delivers later
+        stream_id = f"s-{uuid.uuid4().hex}"
+        async for chunk in chunks:
+            for ws in sockets:
+                if not ws.closed:
+                    await ws.send_json({"type": "stream", "id": stream_id, "text": chunk})
+        return stream_id
+
     async def send(self, address: Address, reply: Reply) -> str:
         sockets = [ws for ws in self._sockets.get(address.chat, ()) if not ws.closed]
         if not sockets:
@@ -161,6 +176,7 @@ class WebChatChannel:
             "sources": list(reply.sources),
             "dir": reply.meta.get("dir", ""),
             "lang": reply.meta.get("lang", ""),
+            "replaces": reply.meta.get("streamed", ""),  # the final form of a streamed bubble
         }
         for ws in sockets:
             await ws.send_json(frame)

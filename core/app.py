@@ -11,10 +11,13 @@ from pathlib import Path
 from aiohttp import web
 
 from channels import ChannelContext, configured
-from core.channel import Channel
+from core.channel import Capabilities, Channel, Streaming
 from core.clock import Clock, system_clock
 from core.engine import Engine
 from core.knowledge import KnowledgeBase
+from core.knowledge_watch import KnowledgeWatcher
+from core.llm import build_llm
+from core.llm.feedback import feedback
 from core.locales import LocaleCatalog
 from core.messages import Address
 from core.metrics import Metrics
@@ -44,6 +47,8 @@ class Parley:
         self.store = store or open_store(settings.store_url, base=ROOT)
         self.metrics = Metrics()
         self.brain = RetrievalBrain(self.knowledge)
+        self.llm = build_llm(settings, self.knowledge, self.brain)  # None without a key
+        self.knowledge_watch = KnowledgeWatcher(Path(settings.knowledge_dir), self._reload, settings.knowledge_poll)
         self.channels: dict[str, Channel] = {}
         self.outbox = Outbox(self.store, self.channels, self.metrics, clock)
         self.middlewares = [
@@ -54,6 +59,8 @@ class Parley:
             handoff_gate,
             disclosure,
         ]
+        if self.llm is not None:
+            self.middlewares.insert(4, feedback(self._capabilities, settings.llm.feedback))
         self.engine = Engine(
             self.store,
             self._handle,
@@ -64,11 +71,26 @@ class Parley:
             clock,
             dedupe_ttl=settings.dedupe_ttl,
         )
-        self.handler = fold(self.middlewares, respond(self.brain, self.metrics))
+        self.handler = fold(self.middlewares, respond(self.llm or self.brain, self.metrics, self._streaming))
         self.runner: web.AppRunner | None = None
         self.port: int = 0
         self._tasks: list[asyncio.Task[None]] = []
         self._hints: set[asyncio.Task[None]] = set()
+
+    def _capabilities(self, address: Address) -> Capabilities | None:
+        channel = self.channels.get(address.channel)
+        return channel.capabilities if channel is not None else None
+
+    def _streaming(self, address: Address) -> Streaming | None:
+        channel = self.channels.get(address.channel)
+        if self.llm is None or not self.settings.llm.stream or channel is None:
+            return None
+        return channel if channel.capabilities.edits and hasattr(channel, "stream") else None  # type: ignore[return-value]
+
+    def _reload(self, knowledge: KnowledgeBase) -> None:
+        self.knowledge = self.brain.kb = knowledge
+        if self.llm is not None:
+            self.llm.kb = knowledge
 
     async def _handle(self, turn) -> None:
         channel = self.channels.get(turn.address.channel)
@@ -108,6 +130,7 @@ class Parley:
         self._tasks = [
             asyncio.create_task(self.outbox.run(), name="outbox"),
             asyncio.create_task(self.engine.sweeper(), name="sweeper"),
+            asyncio.create_task(self.knowledge_watch.run(), name="knowledge"),
             *(asyncio.create_task(self._run_channel(c), name=c.name) for c in self.channels.values()),
         ]
         log.info(
@@ -141,6 +164,8 @@ class Parley:
         if self.runner is not None:
             await self.runner.cleanup()
         await self.store.close()
+        if self.llm is not None:
+            await self.llm.close()
         log.info("parley stopped")
 
     def address(self, channel: str, chat: str, user: str = "", thread: str = "") -> Address:

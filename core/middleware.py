@@ -10,12 +10,14 @@ from collections import deque
 from collections.abc import Callable
 
 from core.brain import Brain
+from core.channel import Streaming
 from core.locales import LocaleCatalog
-from core.messages import Button, Reply
+from core.messages import Address, Button, Reply
 from core.metrics import Metrics
 from core.pipeline import Handler, Middleware
 from core.render import choice
 from core.retrieval import human_button
+from core.streaming import think
 from core.turn import Turn
 
 HISTORY = 40  # turns kept in state: enough for an LLM window and a handoff summary
@@ -134,23 +136,27 @@ async def disclosure(turn: Turn, call_next: Handler) -> None:
         turn.state["disclosed"] = True
 
 
-def respond(brain: Brain, metrics: Metrics) -> Handler:
-    """The endpoint: a proactive message is said as is; anything else goes to the brain."""
+def respond(brain: Brain, metrics: Metrics, streaming: Callable[[Address], Streaming | None] | None = None) -> Handler:
+    """The endpoint: a proactive message is said as is; anything else goes to the brain (streamed
+    to the channel when both can: core.streaming)."""
 
     async def endpoint(turn: Turn) -> None:
         if turn.proactive is not None:
             turn.replies.append(turn.proactive)
             return
-        answer = await brain.answer(turn)
+        answer, streamed = await think(brain, turn, streaming(turn.address) if streaming else None)
         metrics.answers.labels(turn.address.channel, answer.intent).inc()
         turn.tags["intent"] = answer.intent
+        turn.tags["brain"] = answer.meta.get("brain", "")
         buttons = answer.buttons
         if answer.handoff:
             turn.state["handoff"] = {"status": "requested", "at": turn.now.isoformat(), "reason": answer.intent}
             metrics.handoffs.labels(turn.address.channel, answer.intent).inc()
         elif answer.intent == "fallback" and not buttons:
             buttons = (human_button(turn.pack),)
-        turn.say(answer.text, buttons=buttons, sources=answer.sources)
+        reply = turn.say(answer.text, buttons=buttons, sources=answer.sources)
+        if streamed:  # already on screen: the outbox send becomes the final edit, not a 2nd message
+            turn.replies[-1] = reply.model_copy(update={"meta": {**reply.meta, "streamed": streamed}})
         if answer.sources:
             turn.state["last_sources"] = list(answer.sources)
 

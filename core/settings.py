@@ -67,7 +67,22 @@ class LLM(BaseModel):
     base_url: str = ""
     api_key: SecretStr | None = None
     model: str = "gpt-4o-mini"
-    timeout: float = 20.0
+    timeout: float = 20.0  # one request
+    deadline: float = 45.0  # all attempts of one answer, backoff included
+    backoff: float = 0.5  # first retry delay (seconds), doubled each time, with jitter
+    temperature: float = 0.3
+    max_tokens: int = Field(600, ge=16)
+    stream: bool = True
+    history_tokens: int = Field(1500, ge=0)  # older turns beyond this are summarised
+    passages: int = Field(4, ge=0)  # knowledge passages retrieved per question
+    profile_fields: list[str] = ["name", "preferences", "orders"]
+    daily_tokens: int = Field(50_000, ge=0)  # per person per day; then the retrieval brain answers
+    tools_file: Path | None = None  # TOML or YAML declaring generic HTTP tools
+    tool_timeout: float = 10.0
+    secrets: dict[str, SecretStr] = {}  # PARLEY_LLM__SECRETS__<NAME>: auth for HTTP tools
+    blocklist: list[str] = []  # an answer containing one of these is replaced by an apology
+    moderation: bool = False  # also check answers with the endpoint's /moderations
+    feedback: bool = True  # thumbs up/down buttons on LLM answers where the channel has buttons
 
 
 class Settings(BaseSettings):
@@ -92,6 +107,7 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(4000, ge=1)
     flood_per_minute: int = Field(30, ge=1)  # messages one person may send per minute
     dedupe_ttl: float = 7 * 86400  # platforms retry for hours (Slack, Twilio); a week is safe
+    knowledge_poll: float = 5.0  # seconds between checks of the knowledge folder (0: SIGHUP only)
     telegram: Telegram = Telegram()
     slack: Slack = Slack()
     twilio: Twilio = Twilio()
