@@ -22,6 +22,7 @@ is made: it never appears in the prompt, the schema or a log line.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from urllib.parse import quote
 
 import aiohttp
 import yaml
+import yarl
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
 from core.llm.tools import Tool, ToolContext
@@ -104,9 +106,13 @@ def http_tool(
         headers = {}
         if spec.auth_header:
             headers[spec.auth_header] = spec.auth_format.format(secret=secret(spec.auth_secret))
-        query = rest if spec.method in ("GET", "DELETE") else None
+        # Query strings carry text: booleans as JSON spells them, lists as JSON.
+        query = {k: v if isinstance(v, str) else json.dumps(v) for k, v in rest.items()}
+        query = query if spec.method in ("GET", "DELETE") else None
         body = rest if spec.method not in ("GET", "DELETE") else None
-        async with session().request(spec.method, url, params=query, json=body, headers=headers) as resp:
+        async with session().request(
+            spec.method, yarl.URL(url, encoded=True), params=query, json=body, headers=headers
+        ) as resp:
             text = await resp.text()
         if resp.status >= 400:
             return f"error: HTTP {resp.status}: {text[:500]}"

@@ -31,7 +31,9 @@ def make_brain(make_settings, base_url: str, **llm: Any) -> LLMBrain:
     return brain
 
 
-def make_turn(text: str, *, tools: list[str] | None = None, state: dict | None = None, profile: dict | None = None) -> Turn:
+def make_turn(
+    text: str, *, tools: list[str] | None = None, state: dict | None = None, profile: dict | None = None
+) -> Turn:
     persona = PersonaCatalog.load(ROOT / "personas", "demo").get()
     if tools is not None:
         persona = persona.model_copy(update={"allowed_tools": tools})
