@@ -222,3 +222,14 @@ async def test_daily_budget_hands_over_to_retrieval(fake, make_settings):
     assert again.meta["brain"] == "retrieval" and again.meta["reason"] == "budget"
     assert len(fake.requests) == 1
     await brain.close()
+
+
+async def test_a_stream_cut_mid_answer_ends_in_a_fallback_that_replaces_it(fake, make_settings):
+    brain = make_brain(make_settings, fake.base_url)
+    fake.push({"text": "Standard delivery takes 3-5 working days [1].", "chunk": 4, "cut": 2})
+    stream = brain.stream(make_turn("How long does shipping take?"))
+    shown = "".join([c async for c in stream])
+    assert shown == "Standard"  # what was visible before the cut: the final answer replaces it
+    assert stream.answer.meta["brain"] == "retrieval" and stream.answer.sources
+    assert len(fake.requests) == 1  # text was visible: no silent retry that would repeat it
+    await brain.close()

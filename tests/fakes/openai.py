@@ -4,7 +4,7 @@
 the script is empty), with SSE streaming when asked (``stream: true``): text in small chunks,
 tool-call arguments split across chunks as OpenAI does, a usage chunk when
 ``stream_options.include_usage`` is set. A step may also fail: a status (429 with Retry-After,
-500), or a delay longer than the client's timeout. ``POST /v1/moderations`` flags any input
+500), a delay longer than the client's timeout, or a connection cut after ``cut`` chunks. ``POST /v1/moderations`` flags any input
 containing a word in ``flagged``. Every request body is kept in ``requests``.
 """
 
@@ -129,6 +129,10 @@ class FakeOpenAI:
             if n == 0:
                 self.first_token_at.append(time.perf_counter())
             await emit({"content": text[i : i + size]})
+            if step.get("cut") == n + 1:  # the connection drops mid-answer
+                assert request.transport is not None
+                request.transport.abort()
+                return resp
             if gap:
                 await asyncio.sleep(gap)
         for index, call in enumerate(step.get("tool_calls", [])):
