@@ -60,7 +60,8 @@ class Parley:
             disclosure,
         ]
         if self.llm is not None:
-            self.middlewares.insert(4, feedback(self._capabilities, settings.llm.feedback))
+            # After the handoff gate: while a person owns the conversation the bot stays silent.
+            self.middlewares.insert(5, feedback(self._capabilities, settings.llm.feedback))
         self.engine = Engine(
             self.store,
             self._handle,

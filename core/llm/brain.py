@@ -133,7 +133,9 @@ class LLMBrain:
         return [h.passage for h in hits if h.score >= hits[0].score * 0.3]
 
     async def _generate(self, turn: Turn, out: AnswerStream) -> AsyncIterator[str]:
-        question = turn.text
+        inbound = turn.inbound
+        # A button press carries no text: its title is what the person "said".
+        question = turn.text or (inbound.meta.get("title") or inbound.payload if inbound else "")
         if explain.asks_why(question, turn.pack):
             out.answer = explain.explain(turn)
             yield out.answer.text

@@ -12,7 +12,7 @@ from core.locales import LocalePack
 from core.retrieval import has_phrase
 from core.turn import Turn
 
-# English defaults; a pack adds its own under [intents] why = [...].
+# Always understood (English is the fallback language); a pack adds its own: [intents] why = [...].
 _WHY = re.compile(
     r"\b(why (did|do|would) you (say|think|answer|suggest)|what('s| is| are) your sources?|"
     r"where (did|do) you get (that|this)|how do you know)\b",
@@ -37,13 +37,14 @@ def explain(turn: Turn) -> Answer:
     last: dict[str, Any] = turn.state.get("last_explain") or {}
     sources = [s for s in last.get("sources", []) if s["id"] in (last.get("cited") or [])] or last.get("sources", [])
     ids = tuple(s["id"] for s in sources) or tuple(turn.state.get("last_sources", []))
+    pack = turn.pack
     if not ids:
-        text = "My last answer was not based on any document from our knowledge base."
+        text = pack.t("explain_none")
         if last.get("intent") == "fallback":
-            text += " I didn't find the answer there, so I said so rather than guess."
+            text += " " + pack.t("explain_unknown")
         return Answer(text, intent="explain")
     lines = [f"- {s['title']} ({s['id']})" for s in sources] or [f"- {i}" for i in ids]
-    text = "I based my last answer on these documents from our knowledge base:\n" + "\n".join(lines)
+    text = pack.t("explain_sources") + "\n" + "\n".join(lines)
     if last.get("tools"):
-        text += "\nI also used: " + ", ".join(last["tools"]) + "."
+        text += "\n" + pack.t("explain_tools", tools=", ".join(last["tools"]))
     return Answer(text, sources=ids, intent="explain")
