@@ -22,7 +22,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import socket
 import sys
 import tempfile
 import time
@@ -34,18 +33,18 @@ import openai
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import free_port, pct  # noqa: E402
 from tests.fakes.openai import FakeOpenAI  # noqa: E402
 
 ANSWER = "Standard delivery takes three to five working days, and express delivery takes one to two [1]."
 
 
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+def ms(values: list[float], q: float) -> float:
+    return pct(values, q) * 1000
 
 
 def line(name: str, values: list[float]) -> str:
-    return f"  {name:<44} p50 {pct(values, 50):7.2f} ms   p99 {pct(values, 99):7.2f} ms"
+    return f"  {name:<44} p50 {ms(values, 50):7.2f} ms   p99 {ms(values, 99):7.2f} ms"
 
 
 async def direct(fake: FakeOpenAI, n: int) -> tuple[list[float], list[float]]:
@@ -66,19 +65,13 @@ async def direct(fake: FakeOpenAI, n: int) -> tuple[list[float], list[float]]:
     return first, whole
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.asynccontextmanager
 async def parley_process(fake: FakeOpenAI, folder: Path):
     """A real ``bot.py run`` in its own process (as deployed), so its event loop does not share
     time with the fake or the measuring client."""
     port = free_port()
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")},
         "PARLEY_STORE_URL": f"sqlite:///{folder / 'bench.db'}",
         "PARLEY_HTTP__PORT": str(port),
         "PARLEY_FLOOD_PER_MINUTE": "1000000",
@@ -140,13 +133,13 @@ async def run(n: int, gap: float) -> None:
     print("first streamed token at the fake -> first visible text")
     print(line("baseline: direct openai stream (client)", d_first))
     print(line("Parley: web chat websocket draft frame", p_first))
-    print(f"  added by Parley: p50 {pct(p_first, 50) - pct(d_first, 50):.2f} ms")
+    print(f"  added by Parley: p50 {ms(p_first, 50) - ms(d_first, 50):.2f} ms")
     print("whole answer (request -> final text)")
     print(line("baseline: direct openai stream, consumed", d_whole))
     print(line("Parley: web chat message -> final reply", p_whole))
     print(
-        f"  overhead per answer: p50 {pct(p_whole, 50) - pct(d_whole, 50):.2f} ms, "
-        f"p99 {pct(p_whole, 99) - pct(d_whole, 99):.2f} ms"
+        f"  overhead per answer: p50 {ms(p_whole, 50) - ms(d_whole, 50):.2f} ms, "
+        f"p99 {ms(p_whole, 99) - ms(d_whole, 99):.2f} ms"
     )
 
 

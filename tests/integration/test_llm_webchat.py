@@ -13,6 +13,7 @@ from core.app import Parley
 from tests.conftest import eventually
 from tests.contract.llm_support import llm_settings
 from tests.fakes.openai import FakeOpenAI
+from tests.integration.webchat_client import ChatClient
 
 
 @pytest.fixture
@@ -21,31 +22,17 @@ async def fake():
         yield server
 
 
-async def frames_until_reply(ws) -> list[dict]:
-    frames = []
-    while True:
-        frame = await ws.receive_json(timeout=10)
-        frames.append(frame)
-        if frame["type"] == "reply":
-            return frames
-
-
-async def chat(app: Parley):
-    session = aiohttp.ClientSession()
-    ws = await session.ws_connect(f"http://127.0.0.1:{app.port}/chat/ws")
-    await ws.send_json({"type": "hello", "cid": "client-0001", "locale": "en-GB"})
-    assert (await ws.receive_json(timeout=5))["type"] == "welcome"
-    return session, ws
+async def chat(app: Parley, session: aiohttp.ClientSession) -> ChatClient:
+    return await ChatClient(session, app.port, "client-0001").connect("en-GB")
 
 
 async def test_streamed_answer_through_the_web_chat(fake, make_settings):
     fake.push({"text": "Standard delivery takes 3-5 working days [1].", "chunk": 3})
-    async with Parley(make_settings(**llm_settings(fake.base_url))) as app:
-        session, ws = await chat(app)
-        await ws.send_json({"type": "message", "id": "msg-00000001", "text": "How long does shipping take?"})
-        frames = await frames_until_reply(ws)
-        drafts = [f for f in frames if f["type"] == "stream"]
-        reply = frames[-1]
+    async with Parley(make_settings(**llm_settings(fake.base_url))) as app, aiohttp.ClientSession() as session:
+        client = await chat(app, session)
+        await client.say("How long does shipping take?", "msg-00000001")
+        reply = await client.next("reply")
+        drafts = [f for f in client.frames if f["type"] == "stream"]
         assert len(drafts) > 3 and len({f["id"] for f in drafts}) == 1
         assert reply["replaces"] == drafts[0]["id"]
         shown = "".join(f["text"] for f in drafts)
@@ -57,8 +44,8 @@ async def test_streamed_answer_through_the_web_chat(fake, make_settings):
         assert [h["role"] for h in state["history"]] == ["user", "bot"]  # recorded once
         assert state["history"][1]["text"] == reply["text"]
 
-        await ws.send_json({"type": "button", "id": "msg-00000002", "payload": payloads[1], "title": "👎"})
-        offer = (await frames_until_reply(ws))[-1]
+        await client.press(payloads[1], "👎")
+        offer = await client.next("reply")
         assert offer["text"] == "Would you like me to bring in a person from our team?"
         assert offer["buttons"][0]["payload"] == "/human"
         state = await app.store.state("web:client-0001:")
@@ -66,32 +53,29 @@ async def test_streamed_answer_through_the_web_chat(fake, make_settings):
         assert len(fake.requests) == 1  # the vote never reached the model
 
         with pytest.raises(TimeoutError):  # and nothing else was sent: no second copy
-            await ws.receive_json(timeout=0.3)
-        await ws.close()
-        await session.close()
+            await client.next("reply", timeout=0.3)
+        await client.close()
 
 
 async def test_model_down_still_answers_through_the_web_chat(fake, make_settings):
     fake.responder = lambda body: {"status": 500}
     settings = make_settings(**llm_settings(fake.base_url, deadline=0.2, backoff=0.02))
-    async with Parley(settings) as app:
-        session, ws = await chat(app)
-        await ws.send_json({"type": "message", "id": "msg-00000003", "text": "How long does shipping take?"})
-        reply = (await frames_until_reply(ws))[-1]
+    async with Parley(settings) as app, aiohttp.ClientSession() as session:
+        client = await chat(app, session)
+        await client.say("How long does shipping take?")
+        reply = await client.next("reply")
         assert reply["sources"] and "Source" in reply["text"]  # the retrieval brain's answer
-        await ws.close()
-        await session.close()
+        await client.close()
 
 
 async def test_without_a_key_the_retrieval_brain_serves(make_settings):
-    async with Parley(make_settings()) as app:
+    async with Parley(make_settings()) as app, aiohttp.ClientSession() as session:
         assert app.llm is None
-        session, ws = await chat(app)
-        await ws.send_json({"type": "message", "id": "msg-00000004", "text": "How long does shipping take?"})
-        frames = await frames_until_reply(ws)
-        assert not [f for f in frames if f["type"] == "stream"] and frames[-1]["sources"]
-        await ws.close()
-        await session.close()
+        client = await chat(app, session)
+        await client.say("How long does shipping take?")
+        reply = await client.next("reply")
+        assert not [f for f in client.frames if f["type"] == "stream"] and reply["sources"]
+        await client.close()
 
 
 async def test_knowledge_reloads_without_a_restart(fake, make_settings, tmp_path):
