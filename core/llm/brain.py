@@ -177,17 +177,22 @@ class LLMBrain:
                 tools = [t.schema() for t in offered] if round_no < ROUNDS - 1 else []
                 messages = scrub_secrets(messages, self.secrets)
                 done = Completion()
+                # Text from a round before a tool call ("Let me check...") and the next round's
+                # text are two paragraphs, not one run-on sentence.
+                sep = "\n\n" if raw.strip() else ""
+                gap = sep
                 if self.config.stream:
                     async for part in self.client.stream(messages, tools, until):
                         if isinstance(part, Completion):
                             done = part
-                        elif shown := visible.feed(part):
+                        elif shown := visible.feed(gap + part):
+                            gap = ""
                             yield shown
                 else:
                     done = await self.client.complete(messages, tools, until)
-                    if shown := visible.feed(done.text):
+                    if shown := visible.feed(gap + done.text if done.text else ""):
                         yield shown
-                raw += done.text
+                raw += (sep if done.text else "") + done.text
                 tokens += done.tokens or estimate_tokens(json.dumps(messages)) + estimate_tokens(done.text)
                 if not done.tool_calls:
                     break

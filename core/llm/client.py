@@ -161,7 +161,7 @@ class ModelClient:
                         if part.function and part.function.arguments:
                             call.arguments += part.function.arguments
                 chunk = await anext(it, None)
-        except (openai.APIError, TimeoutError) as exc:
+        except Exception as exc:  # a cut connection surfaces as the SDK's or the transport's error
             raise ModelUnavailable(f"stream broke: {type(exc).__name__}") from exc
         finally:
             await response.close()

@@ -35,7 +35,7 @@ import yaml
 import yarl
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
-from core.llm.tools import Tool, ToolContext
+from core.llm.tools import RESULT_CHARS, Tool, ToolContext
 
 _TYPES: dict[str, Any] = {
     "string": str,
@@ -113,7 +113,9 @@ def http_tool(
         async with session().request(
             spec.method, yarl.URL(url, encoded=True), params=query, json=body, headers=headers
         ) as resp:
-            text = await resp.text()
+            # Read no more than the prompt can hold: a runaway response must not fill memory.
+            body_bytes = await resp.content.read(RESULT_CHARS * 4)
+            text = body_bytes.decode(resp.charset or "utf-8", errors="replace")
         if resp.status >= 400:
             return f"error: HTTP {resp.status}: {text[:500]}"
         return text

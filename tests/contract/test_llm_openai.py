@@ -233,3 +233,15 @@ async def test_a_stream_cut_mid_answer_ends_in_a_fallback_that_replaces_it(fake,
     assert stream.answer.meta["brain"] == "retrieval" and stream.answer.sources
     assert len(fake.requests) == 1  # text was visible: no silent retry that would repeat it
     await brain.close()
+
+
+async def test_tool_arguments_get_the_real_pii_and_rounds_are_paragraphs(fake, make_settings):
+    brain = make_brain(make_settings, fake.base_url)
+    lead = {"name": "capture_lead", "arguments": {"contact": "[EMAIL_1]"}}  # the only PII: number 1
+    fake.push({"text": "Let me note that.", "tool_calls": [lead]}, {"text": "Done, we'll write to you."})
+    turn = make_turn("I'm interested, reach me at ann@example.org")
+    answer = await brain.answer(turn)
+    assert turn.state["lead"]["contact"] == "ann@example.org"  # restored on the way to the tool
+    assert "ann@example.org" not in fake.sent_text()
+    assert answer.text == "Let me note that.\n\nDone, we'll write to you."
+    await brain.close()
