@@ -13,6 +13,7 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 
 from core.brain import Answer, Brain
 from core.knowledge import KnowledgeBase, Passage
@@ -245,16 +246,11 @@ class LLMBrain:
         turn.tags["llm_fallback"] = reason
         if reason == "model_unavailable" and answer.intent == "fallback":
             # The retrieval brain does not know either: apologise and offer a person.
-            return Answer(turn.pack.t("error"), intent="fallback", meta={"brain": "retrieval", "reason": reason})
-        return Answer(
-            answer.text,
-            answer.sources,
-            answer.confidence,
-            answer.buttons,
-            answer.handoff,
-            answer.intent,
-            {**answer.meta, "brain": "retrieval", "reason": reason},
-        )
+            answer = Answer(turn.pack.t("error"), intent="fallback")
+        # "Why did you say that?" must explain this answer, not an older one from the model.
+        used = [p for p in self.kb.passages if p.source in answer.sources]
+        explain.record(turn, used, list(range(1, len(used) + 1)), [], answer.intent)
+        return replace(answer, meta={**answer.meta, "brain": "retrieval", "reason": reason})
 
 
 def _assistant(done: Completion) -> dict:

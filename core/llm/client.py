@@ -165,6 +165,8 @@ class ModelClient:
             raise ModelUnavailable(f"stream broke: {type(exc).__name__}") from exc
         finally:
             await response.close()
+        for index, call in calls.items():
+            call.id = call.id or f"call_{index}"  # some servers (older vLLM, Ollama) omit ids
         done.tool_calls = [calls[i] for i in sorted(calls)]
         yield done
 

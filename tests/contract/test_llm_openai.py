@@ -190,6 +190,12 @@ async def test_why_did_you_say_that_returns_the_sources(fake, make_settings):
     why = await brain.answer(turn)
     assert why.intent == "explain" and why.sources == first.sources
     assert "shipping.md" in why.text and len(fake.requests) == 1  # no model call to explain
+    fake.push({"status": 401})  # the next answer comes from the retrieval brain...
+    turn.inbound = turn.inbound.model_copy(update={"text": "Do you take PayPal?"})
+    offline = await brain.answer(turn)
+    turn.inbound = turn.inbound.model_copy(update={"text": "what is your source?"})
+    why = await brain.answer(turn)
+    assert why.sources == offline.sources and "payment.md" in why.text  # ...and is explained too
     await brain.close()
 
 
