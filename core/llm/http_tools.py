@@ -135,7 +135,7 @@ def load_specs(path: Path) -> list[HttpToolSpec]:
         text = path.read_text(encoding="utf-8")
         data = yaml.safe_load(text) if path.suffix in (".yaml", ".yml") else tomllib.loads(text)
     except (OSError, tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
-        raise ToolsFileError(f"{path}: {exc}") from None
+        raise ToolsFileError(f"PARLEY_LLM__TOOLS_FILE: {path}: {exc}") from None
     specs = []
     for n, entry in enumerate((data or {}).get("tools", [])):
         try:
@@ -143,7 +143,7 @@ def load_specs(path: Path) -> list[HttpToolSpec]:
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
-            raise ToolsFileError(f"{path}: tools[{n}].{where}: {first['msg']}") from None
+            raise ToolsFileError(f"PARLEY_LLM__TOOLS_FILE: {path}: tools[{n}].{where}: {first['msg']}") from None
     return specs
 
 
