@@ -30,6 +30,7 @@ from core.turn import Turn
 log = logging.getLogger("parley.llm")
 
 ROUNDS = 3  # model calls per answer: tool rounds are bounded, a looping model is cut off
+CALLS = 4  # tool calls run per round; more are refused (each has its own timeout: bounded)
 _CITE = re.compile(r"\[(\d{1,2})\]")
 
 
@@ -198,8 +199,11 @@ class LLMBrain:
                 if not done.tool_calls:
                     break
                 messages = [*messages, _assistant(done)]
-                for call in done.tool_calls:
-                    result = await self.toolbox.call(call, {t.name for t in offered}, ctx)
+                for n, call in enumerate(done.tool_calls):
+                    if n < CALLS:
+                        result = await self.toolbox.call(call, {t.name for t in offered}, ctx)
+                    else:
+                        result = f"error: at most {CALLS} tool calls at a time"
                     messages.append({"role": "tool", "tool_call_id": call.id, "content": result})
         except ModelUnavailable as exc:
             log.warning("model unavailable, falling back", extra={"error": str(exc)[:200]})

@@ -78,6 +78,7 @@ class ModelClient:
         self.backoff = backoff
         self.temperature = temperature
         self.max_tokens = max_tokens
+        self.usage_in_stream = True
 
     async def close(self) -> None:
         await self.openai.close()
@@ -131,10 +132,20 @@ class ModelClient:
     async def stream(self, messages: list[dict], tools: list[dict], until: float) -> AsyncIterator[str | Completion]:
         """Yield text deltas as they come, then one ``Completion`` (tool calls assembled from
         their fragments: arguments arrive split across chunks)."""
-        request = self._request(messages, tools) | {"stream": True, "stream_options": {"include_usage": True}}
 
         async def opened() -> tuple[Any, Any]:
-            response = await self.openai.chat.completions.create(**request)
+            request = self._request(messages, tools) | {"stream": True}
+            if self.usage_in_stream:
+                request["stream_options"] = {"include_usage": True}
+            try:
+                response = await self.openai.chat.completions.create(**request)
+            except openai.BadRequestError as exc:
+                if not self.usage_in_stream or "stream_options" not in str(exc):
+                    raise
+                # Some OpenAI-compatible servers (older vLLM, llama.cpp) refuse stream_options:
+                # stop asking for usage in streams (tokens are then estimated) and try again.
+                self.usage_in_stream = False
+                raise TimeoutError("retry without stream_options") from exc
             it = response.__aiter__()
             first = await anext(it, None)  # the first chunk proves the stream is alive
             return response, (it, first)

@@ -251,3 +251,27 @@ async def test_tool_arguments_get_the_real_pii_and_rounds_are_paragraphs(fake, m
     assert "ann@example.org" not in fake.sent_text()
     assert answer.text == "Let me note that.\n\nDone, we'll write to you."
     await brain.close()
+
+
+async def test_a_server_refusing_stream_options_still_streams(fake, make_settings):
+    brain = make_brain(make_settings, fake.base_url)
+    fake.refuse_stream_options = True
+    fake.push({"text": "3-5 days [1]."})
+    turn = make_turn("How long does shipping take?")
+    answer = await brain.answer(turn)
+    assert answer.meta["brain"] == "llm" and "stream_options" not in fake.requests[-1]
+    assert turn.profile["llm_usage"]["tokens"] > 0  # estimated, as the stream carried no usage
+    await brain.close()
+
+
+async def test_tool_calls_per_round_are_bounded(fake, make_settings):
+    brain = make_brain(make_settings, fake.base_url)
+    at = "2026-01-03T09:00:00+00:00"
+    call = {"name": "schedule_followup", "arguments": {"at": at, "text": "x"}}
+    fake.push({"tool_calls": [call] * 6}, {"text": "ok"})
+    turn = make_turn("remind me a lot")
+    await brain.answer(turn)
+    assert len(turn.state["followups"]) == 4
+    results = [m["content"] for m in fake.requests[1]["messages"] if m["role"] == "tool"]
+    assert results[-1].startswith("error: at most 4")
+    await brain.close()

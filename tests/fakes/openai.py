@@ -30,6 +30,7 @@ class FakeOpenAI:
         self.headers: list[dict[str, str]] = []
         self.moderated: list[str] = []
         self.flagged: set[str] = set()
+        self.refuse_stream_options = False  # as older vLLM / llama.cpp servers do
         self.first_token_at: list[float] = []  # perf_counter() when each stream's first token left
         self.runner: web.AppRunner | None = None
         self.base_url = ""
@@ -78,6 +79,9 @@ class FakeOpenAI:
         body = await request.json()
         self.requests.append(body)
         self.headers.append(dict(request.headers))
+        if self.refuse_stream_options and "stream_options" in body:
+            error = {"error": {"message": "Unrecognized request argument: stream_options", "type": "invalid_request"}}
+            return web.json_response(error, status=400)
         step = self.script.popleft() if self.script else self.responder(body)
         if step.get("delay"):
             await asyncio.sleep(step["delay"])
