@@ -47,7 +47,7 @@ class Parley:
         self.store = store or open_store(settings.store_url, base=ROOT)
         self.metrics = Metrics()
         self.brain = RetrievalBrain(self.knowledge)
-        self.llm = build_llm(settings, self.knowledge, self.brain)  # None without a key
+        self.llm = build_llm(settings, self.knowledge, self.brain, self.metrics.registry)  # None without a key
         self.knowledge_watch = KnowledgeWatcher(Path(settings.knowledge_dir), self._reload, settings.knowledge_poll)
         self.channels: dict[str, Channel] = {}
         self.outbox = Outbox(self.store, self.channels, self.metrics, clock)

@@ -9,6 +9,7 @@ explain ("why did you say that?"), feedback (thumbs), brain (the answer loop).
 from __future__ import annotations
 
 import aiohttp
+from prometheus_client import CollectorRegistry
 
 from core.brain import Brain
 from core.knowledge import KnowledgeBase
@@ -16,6 +17,7 @@ from core.llm.brain import LLMBrain
 from core.llm.client import ModelClient
 from core.llm.guardrails import OutputCheck
 from core.llm.http_tools import load_http_tools
+from core.llm.metrics import LLMMetrics
 from core.llm.tools import Toolbox, builtin
 from core.settings import Settings
 
@@ -47,7 +49,9 @@ class _Session:
             await self.session.close()
 
 
-def build_llm(settings: Settings, knowledge: KnowledgeBase, fallback: Brain) -> LLMBrain | None:
+def build_llm(
+    settings: Settings, knowledge: KnowledgeBase, fallback: Brain, registry: CollectorRegistry | None = None
+) -> LLMBrain | None:
     key = settings.llm_key
     if key is None or not key.get_secret_value():
         return None
@@ -68,6 +72,7 @@ def build_llm(settings: Settings, knowledge: KnowledgeBase, fallback: Brain) -> 
         plain = {k: v.get_secret_value() for k, v in config.secrets.items()}
         tools.update(load_http_tools(config.tools_file, plain, session, config.tool_timeout))
     check = OutputCheck(config.blocklist, client.flagged if config.moderation else None)
-    brain = LLMBrain(client, knowledge, fallback, Toolbox(tools), check, config, secrets_of(settings))
+    metrics = LLMMetrics(registry)
+    brain = LLMBrain(client, knowledge, fallback, Toolbox(tools), check, config, secrets_of(settings), metrics)
     brain.closers.extend([client.close, session.close])
     return brain

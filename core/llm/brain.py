@@ -20,6 +20,7 @@ from core.knowledge import KnowledgeBase, Passage
 from core.llm import explain
 from core.llm.client import Completion, ModelClient, ModelUnavailable
 from core.llm.guardrails import DailyBudget, OutputCheck, scrub_secrets
+from core.llm.metrics import LLMMetrics
 from core.llm.prompt import UNKNOWN, compose, estimate_tokens
 from core.llm.tools import Toolbox, ToolContext
 from core.pii import Redactor, StreamRestorer
@@ -104,6 +105,7 @@ class LLMBrain:
         check: OutputCheck,
         config: LLM,
         secrets: list[str],
+        metrics: LLMMetrics | None = None,
     ) -> None:
         self.client = client
         self.kb = knowledge  # swapped in place when the knowledge folder changes
@@ -113,6 +115,7 @@ class LLMBrain:
         self.config = config
         self.budget = DailyBudget(config.daily_tokens)
         self.secrets = secrets
+        self.metrics = metrics or LLMMetrics()
         self.closers: list[Callable[[], Awaitable[None]]] = []  # the SDK client, the tools' session
 
     async def close(self) -> None:
@@ -202,20 +205,23 @@ class LLMBrain:
                 for n, call in enumerate(done.tool_calls):
                     if n < CALLS:
                         result = await self.toolbox.call(call, {t.name for t in offered}, ctx)
+                        outcome = "error" if result.startswith("error:") else "ok"
+                        self.metrics.tools.labels(call.name if call.name in self.toolbox.tools else "?", outcome).inc()
                     else:
                         result = f"error: at most {CALLS} tool calls at a time"
                     messages.append({"role": "tool", "tool_call_id": call.id, "content": result})
         except ModelUnavailable as exc:
             log.warning("model unavailable, falling back", extra={"error": str(exc)[:200]})
-            self.budget.spend(turn.profile, turn.now, tokens)
+            self._spend(turn, tokens)
             out.answer = await self._fallback(turn, "model_unavailable")
             if not visible.shown:
                 yield out.answer.text
             return
-        self.budget.spend(turn.profile, turn.now, tokens)
+        self._spend(turn, tokens)
         if tail := visible.flush():
             yield tail
         out.answer = await self._finish(turn, redactor, raw, visible, passages, ctx)
+        self.metrics.answers.labels(out.answer.intent).inc()
         if suffix := out.answer.meta.get("suffix"):
             yield suffix
 
@@ -245,9 +251,14 @@ class LLMBrain:
             text + suffix, sources=sources if not unknown else (), handoff=ctx.handoff, intent=intent, meta=meta
         )
 
+    def _spend(self, turn: Turn, tokens: int) -> None:
+        self.budget.spend(turn.profile, turn.now, tokens)
+        self.metrics.tokens.inc(tokens)
+
     async def _fallback(self, turn: Turn, reason: str) -> Answer:
         answer = await self.fallback.answer(turn)
         turn.tags["llm_fallback"] = reason
+        self.metrics.fallbacks.labels(reason).inc()
         if reason == "model_unavailable" and answer.intent == "fallback":
             # The retrieval brain does not know either: apologise and offer a person.
             answer = Answer(turn.pack.t("error"), intent="fallback")

@@ -65,6 +65,8 @@ async def test_model_down_still_answers_through_the_web_chat(fake, make_settings
         await client.say("How long does shipping take?")
         reply = await client.next("reply")
         assert reply["sources"] and "Source" in reply["text"]  # the retrieval brain's answer
+        async with session.get(f"http://127.0.0.1:{app.port}/metrics") as resp:
+            assert 'parley_llm_fallbacks_total{reason="model_unavailable"} 1.0' in await resp.text()
         await client.close()
 
 
