@@ -59,9 +59,11 @@ class Redactor:
         def phone(m: re.Match[str]) -> str:
             value = m.group()
             digits = re.sub(r"\D", "", value)
-            # A bare run of 7-8 digits is more often an order number than a phone; dates are
-            # never phones. International (+) and 9+ digit numbers are (E.164 allows 15).
-            likely = value.startswith(("+", "(")) or len(digits) >= 9
+            # A bare run of 7-8 digits is more often an order number than a phone, and dates
+            # are never phones; grouped digits ("555-1234"), international (+) and 9+ digit
+            # numbers are (E.164 allows 15).
+            grouped = re.search(r"\d[ .-]\d", value) is not None
+            likely = value.startswith(("+", "(")) or len(digits) >= 9 or grouped
             if _DATE.fullmatch(value.strip()) or not (7 <= len(digits) <= 15 and likely):
                 return value
             return self._sub("PHONE", value)

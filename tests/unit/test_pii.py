@@ -14,6 +14,7 @@ from core.pii import Redactor, StreamRestorer, luhn, redact
         "call +44 20 7946 0958",
         "call (555) 123-4567",
         "my number is 555-123-4567",
+        "local 555-1234",
         "card 4111 1111 1111 1111",
         "card 5500-0000-0000-0004",
         "IBAN GB82 WEST 1234 5698 7654 32",
