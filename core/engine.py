@@ -97,9 +97,11 @@ class Engine:
                     return  # the holder will drain it, or its lease expires and the sweeper will
                 await asyncio.sleep(delay)  # another process holds it: back off, then retry
                 delay = min(delay * 2, 1.0)
+        released = False
         try:
             state = batch.state
-            for item in batch.items:
+            for n, item in enumerate(batch.items, 1):
+                last = n == len(batch.items)
                 profile = batch.profiles.get(item.inbound.address.person, {})
                 turn = await self._run(item.inbound, state, profile)
                 state = turn.state
@@ -114,16 +116,19 @@ class Engine:
                     state,
                     {item.inbound.address.person: turn.profile},
                     replies,
+                    release=last,
                 )
+                released = last
                 self.outbox.wake()
                 self._observe(item, turn)
         except LockLost:
             log.warning("lock lost mid-batch; another process continues", extra={"conversation": conversation})
         finally:
-            try:
-                await self.store.release(conversation, batch.token)
-            except StoreUnavailable:
-                pass  # the lease expires by itself
+            if not released:
+                try:
+                    await self.store.release(conversation, batch.token)
+                except StoreUnavailable:
+                    pass  # the lease expires by itself
         if len(batch.items) == self.batch:
             self.kick(conversation)  # more may be waiting
 
