@@ -105,10 +105,7 @@ class Engine:
                 profile = batch.profiles.get(item.inbound.address.person, {})
                 turn = await self._run(item.inbound, state, profile)
                 state = turn.state
-                replies = [
-                    OutboxItem(f"{item.id}:r{n}", item.inbound.address, reply, self.clock())
-                    for n, reply in enumerate(turn.replies)
-                ]
+                replies = self._outgoing(item.id, turn)
                 await self.store.commit(
                     conversation,
                     batch.token,
@@ -131,6 +128,16 @@ class Engine:
                     pass  # the lease expires by itself
         if len(batch.items) == self.batch:
             self.kick(conversation)  # more may be waiting
+
+    def _outgoing(self, base: str, turn: Turn, first_plain: bool = False) -> list[OutboxItem]:
+        """Deterministic outbox ids (re-running a turn after a crash queues nothing twice)."""
+        now = self.clock()
+        items = [
+            OutboxItem(base if first_plain and n == 0 else f"{base}:r{n}", turn.address, reply, now)
+            for n, reply in enumerate(turn.replies)
+        ]
+        items += [OutboxItem(f"{base}:f{n}", address, reply, now) for n, (address, reply) in enumerate(turn.forwards)]
+        return items
 
     def _new_turn(self, address: Address, state: dict, profile: dict) -> Turn:
         persona = self.personas.get(state.get("persona"))
@@ -179,10 +186,7 @@ class Engine:
                 turn = self._new_turn(address, batch.state, profile)
                 turn.proactive = reply
                 await self.handler(turn)
-                items = [
-                    OutboxItem(f"{send_id}:{n}" if n else send_id, address, r, self.clock())
-                    for n, r in enumerate(turn.replies)
-                ]
+                items = self._outgoing(send_id, turn, first_plain=True)
                 await self.store.commit(
                     conversation, batch.token, "", turn.state, {address.person: turn.profile}, items
                 )
