@@ -1,6 +1,6 @@
 """The standard middlewares. Each is ``async def mw(turn, call_next)``; order is set in core.app.
 
-guard -> history -> locale -> commands -> handoff gate -> disclosure -> brain (the endpoint)
+locale_meta -> guard -> history -> locale -> commands -> handoff gate -> disclosure -> brain (the endpoint)
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from collections import deque
 from collections.abc import Callable
 
 from core.brain import Brain
+from core.language import LanguageDetector
 from core.locales import LocaleCatalog
-from core.messages import Button, Reply
+from core.messages import Button, Inbound, Reply
 from core.metrics import Metrics
 from core.pipeline import Handler, Middleware
 from core.render import choice
@@ -71,19 +72,68 @@ async def history(turn: Turn, call_next: Handler) -> None:
 
 
 def locale(catalog: LocaleCatalog) -> Middleware:
-    """Choose the pack: the person's explicit choice, else the platform's hint, else the default.
-    (Offline language detection slots in here, between the two.)"""
+    """Choose the pack, per person: an explicit choice ("/language es", "¿hablas español?") over
+    the language detected in the text, over the platform's hint, over the default (core.language).
+    Kept on the profile as ``locale`` and ``locale_source``; a person who switches is followed."""
+    detector = LanguageDetector(catalog)
 
     async def mw(turn: Turn, call_next: Handler) -> None:
-        chosen = turn.profile.get("locale")
-        hint = turn.inbound.locale_hint if turn.inbound else ""
-        code = chosen or catalog.match(hint) or catalog.default
-        if hint and not chosen and catalog.match(hint):
-            turn.profile["locale"] = code
-        turn.pack = catalog.get(code)
+        inbound, profile = turn.inbound, turn.profile
+        if inbound is None:  # proactive: the person's stored language
+            turn.pack = catalog.get(profile.get("locale") or catalog.default)
+            return await call_next(turn)
+        said = inbound.payload if inbound.kind == "button" else inbound.text
+        requested = detector.requested(said) if said else None
+        if requested is not None:
+            return _switch(turn, catalog, requested)
+        code, source = profile.get("locale"), profile.get("locale_source", "hint" if profile.get("locale") else "")
+        if source != "explicit":
+            found = detector.detect(inbound.text) if inbound.kind == "message" else None
+            hinted = _hinted(detector, inbound)
+            if found is not None:
+                code, source = found.code, "detected"
+            elif hinted and source in ("", "hint", "default"):
+                code, source = hinted, "hint"  # hints may change (the person's app language)
+            elif not code:
+                code, source = catalog.default, "default"
+        turn.pack = catalog.get(code or catalog.default)
+        profile["locale"], profile["locale_source"] = turn.pack.code, source
         await call_next(turn)
 
     return mw
+
+
+def _hinted(detector: LanguageDetector, inbound: Inbound) -> str | None:
+    hint = inbound.locale_hint
+    if hint.startswith(("+", "whatsapp:+")):
+        return detector.from_phone(hint)
+    if hint:
+        return detector.catalog.match(hint)
+    # SMS and WhatsApp give no language, but the number's country code is a fair guess.
+    return detector.from_phone(inbound.address.user)
+
+
+def _switch(turn: Turn, catalog: LocaleCatalog, requested: str) -> None:
+    if not requested:  # "/language" alone, or a language we do not ship: offer what we have
+        turn.pack = catalog.get(turn.profile.get("locale") or catalog.default)
+        buttons = tuple(Button(title=catalog.get(c).name, payload=f"/language {c}") for c in catalog.codes)
+        turn.system("language_prompt", buttons=buttons)
+        return
+    turn.pack = catalog.get(requested)
+    turn.profile["locale"], turn.profile["locale_source"] = turn.pack.code, "explicit"
+    turn.tags["locale"] = turn.pack.code
+    turn.system("language_set", language=turn.pack.name)
+
+
+async def locale_meta(turn: Turn, call_next: Handler) -> None:
+    """Stamp every reply with the pack's language and direction: the web chat renders Arabic
+    right-to-left from ``dir`` and lets screen readers pick a voice from ``lang``."""
+    await call_next(turn)
+    pack = turn.pack
+    turn.replies[:] = [
+        r if "lang" in r.meta else r.model_copy(update={"meta": {**r.meta, "dir": pack.direction, "lang": pack.code}})
+        for r in turn.replies
+    ]
 
 
 async def commands(turn: Turn, call_next: Handler) -> None:
@@ -103,7 +153,7 @@ async def commands(turn: Turn, call_next: Handler) -> None:
         payload = text[len("/start") :].strip()
         if payload:
             turn.profile.setdefault("attribution", payload)  # first touch wins
-        turn.system("greeting", name=turn.persona.name)
+        turn.say(turn.persona.greet(turn.pack), kind="system")
         return
     if text == "/human":
         turn.state["handoff"] = {"status": "requested", "at": turn.now.isoformat(), "reason": "asked"}

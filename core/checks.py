@@ -1,0 +1,159 @@
+"""``bot.py check`` for locale packs and personas: every problem at once, as ``file:line: what``.
+
+Start-up refuses only what would break a turn (bad TOML, unknown fields, a REQUIRED message no
+pack in the chain has). ``check`` is stricter, for translators and CI: any key the default pack
+has and a pack lacks, placeholders the default does not know ("{nombre}"), a Babel locale that
+does not exist, persona texts in locales that do not ship.
+"""
+
+from __future__ import annotations
+
+import string
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from core.formatting import known_locale
+from core.locales import PackFile
+from core.personas import Persona
+from core.tomlpos import line_of
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{shown(self.path)}:{self.line}" if self.line else shown(self.path)
+        return f"{where}: {self.message}"
+
+
+def shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _parse(path: Path, problems: list[Problem]) -> tuple[str, dict[str, Any]] | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", 0) or _line_in_message(str(exc))
+        problems.append(Problem(path, line, f"not valid TOML: {exc}"))
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(path, 1, f"cannot read: {exc}"))
+    return None
+
+
+def _line_in_message(message: str) -> int:
+    # Python 3.11's TOMLDecodeError has no lineno attribute; its message ends "(at line N, column M)".
+    marker = "at line "
+    if marker in message:
+        digits = message.split(marker, 1)[1].split(",")[0].split(")")[0]
+        if digits.isdigit():
+            return int(digits)
+    return 1
+
+
+def _validation(path: Path, text: str, exc: ValidationError, problems: list[Problem]) -> None:
+    for error in exc.errors():
+        loc = [p for p in error["loc"] if not str(p).startswith("function-")]
+        where = ".".join(str(p) for p in loc) or "file"
+        msg = error["msg"].removeprefix("Value error, ")
+        problems.append(Problem(path, line_of(text, loc), f"{where}: {msg}"))
+
+
+def placeholders(template: str) -> set[str]:
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    except ValueError:
+        return {"<unbalanced braces>"}
+
+
+def check_locales(folder: Path, default: str = "en") -> tuple[list[Problem], dict[str, PackFile]]:
+    problems: list[Problem] = []
+    packs: dict[str, tuple[PackFile, Path, str]] = {}
+    for path in sorted(folder.glob("*.toml")):
+        parsed = _parse(path, problems)
+        if parsed is None:
+            continue
+        text, data = parsed
+        try:
+            pack = PackFile.model_validate(data)
+        except ValidationError as exc:
+            _validation(path, text, exc, problems)
+            continue
+        if pack.code != path.stem:
+            problems.append(Problem(path, line_of(text, ["code"]), f"code {pack.code!r} must match the file name"))
+        if not known_locale(pack.babel or pack.code.replace("-", "_")):
+            problems.append(Problem(path, line_of(text, ["babel"]), f"Babel has no locale {pack.babel or pack.code!r}"))
+        packs[pack.code] = (pack, path, text)
+    if default not in packs:
+        problems.append(Problem(folder / f"{default}.toml", 1, f"the default pack {default!r} is missing"))
+        return problems, {c: p for c, (p, _, _) in packs.items()}
+    base, base_path, _ = packs[default]
+    for code, (pack, path, text) in packs.items():
+        if pack.fallback and pack.fallback not in packs:
+            problems.append(Problem(path, line_of(text, ["fallback"]), f"fallback {pack.fallback!r} has no pack"))
+        if code == default:
+            continue
+        for table in ("messages", "intents"):
+            mine, theirs = getattr(pack, table), getattr(base, table)
+            for key in theirs:
+                if key not in mine:
+                    what = "message" if table == "messages" else "intent"
+                    problems.append(
+                        Problem(
+                            path,
+                            line_of(text, [table]),
+                            f"missing {what} {key!r} (the default pack {base_path.name} has it)",
+                        )
+                    )
+        for key, template in pack.messages.items():
+            extra = placeholders(template) - placeholders(base.messages.get(key, template))
+            if extra:
+                names = ", ".join("{" + n + "}" for n in sorted(extra))
+                problems.append(
+                    Problem(path, line_of(text, ["messages", key]), f"messages.{key}: unknown placeholder {names}")
+                )
+    return problems, {c: p for c, (p, _, _) in packs.items()}
+
+
+def check_personas(folder: Path, default: str, locale_codes: set[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    ids: set[str] = set()
+    for path in sorted(folder.glob("*.toml")):
+        parsed = _parse(path, problems)
+        if parsed is None:
+            continue
+        text, data = parsed
+        try:
+            persona = Persona.model_validate(data)
+        except ValidationError as exc:
+            _validation(path, text, exc, problems)
+            continue
+        ids.add(persona.id)
+        if persona.id != path.stem:
+            problems.append(Problem(path, line_of(text, ["id"]), f"id {persona.id!r} must match the file name"))
+        tables: list[tuple[list[str | int], dict[str, Any]]] = []
+        if isinstance(persona.greeting, dict):
+            tables.append((["greeting"], persona.greeting))
+        for n, question in enumerate(persona.qualification):
+            tables.append((["qualification", n, "ask"], question.ask))
+            tables.append((["qualification", n, "choices"], question.choices))
+        for loc, table in tables:
+            for code in table:
+                if code not in locale_codes:
+                    where = ".".join(str(p) for p in loc)
+                    problems.append(Problem(path, line_of(text, loc), f"{where}: no locale pack {code!r}"))
+    if default not in ids:
+        known = ", ".join(sorted(ids)) or "none"
+        problems.append(Problem(folder, 0, f"unknown persona {default!r} (PARLEY_PERSONA); known: {known}"))
+    return problems
