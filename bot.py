@@ -66,7 +66,9 @@ def check(settings: Settings) -> int:
     from core.stores import open_store
 
     problems, packs = check_locales(settings.locales_dir, settings.default_locale)
-    problems += check_personas(settings.personas_dir, settings.persona, set(packs))
+    # Codes of every pack file, valid or not: a broken fr.toml is one problem, not one per persona.
+    codes = set(packs) | {path.stem for path in settings.locales_dir.glob("*.toml")}
+    problems += check_personas(settings.personas_dir, settings.persona, codes)
     if problems:
         for problem in problems:
             print(f"parley: {problem}", file=sys.stderr)

@@ -152,7 +152,7 @@ def check_personas(folder: Path, default: str, locale_codes: set[str]) -> list[P
             for code in table:
                 if code not in locale_codes:
                     where = ".".join(str(p) for p in loc)
-                    problems.append(Problem(path, line_of(text, loc), f"{where}: no locale pack {code!r}"))
+                    problems.append(Problem(path, line_of(text, [*loc, code]), f"{where}: no locale pack {code!r}"))
     if default not in ids:
         known = ", ".join(sorted(ids)) or "none"
         problems.append(Problem(folder, 0, f"unknown persona {default!r} (PARLEY_PERSONA); known: {known}"))

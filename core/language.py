@@ -84,23 +84,26 @@ class LanguageDetector:
         self._identifier: LanguageIdentifier | None = None
         self._version = -1
         self._short: dict[str, str] = {}
-        self._switch: list[tuple[str, str]] = []
+        self._switch: list[tuple[str, str, bool]] = []
+        self._switch_exact: dict[str, str] = {}
         self._bases: dict[str, str] = {}
 
     def _refresh(self) -> None:
         if self._version == self.catalog.version:
             return
         claims: dict[str, set[str]] = {}
-        switch: list[tuple[str, str]] = []
+        switch: list[tuple[str, str, bool]] = []
         for code, (pack, _) in self.catalog.files.items():
             for intent in SHORT_INTENTS:
                 for phrase in pack.intents.get(intent, []):
                     claims.setdefault(normalize(phrase), set()).add(code)
             for phrase in pack.intents.get("language", []):
-                switch.append((normalize(phrase), code))
+                norm = normalize(phrase)
+                switch.append((norm, code, script_language(norm) in ("ja", "zh")))
         # A phrase two packs share ("ok", "hallo") tells us nothing.
         self._short = {p: next(iter(c)) for p, c in claims.items() if len(c) == 1 and p}
-        self._switch = sorted(switch, key=lambda item: -len(item[0]))
+        self._switch = sorted(switch, key=lambda item: -len(item[0]))  # longest phrase first
+        self._switch_exact = {phrase: code for phrase, code, _ in reversed(self._switch)}
         self._bases = {}
         for code in sorted(self.catalog.files, key=len):  # "pt" before "pt-BR" if both ship
             self._bases.setdefault(code.split("-")[0].lower(), code)
@@ -121,17 +124,16 @@ class LanguageDetector:
         return self._by_phrase(norm, whole=False)
 
     def _by_phrase(self, norm: str, whole: bool) -> str | None:
-        padded = f" {norm} "
-        for phrase, code in self._switch:
-            if norm == phrase:
-                return code
-            if whole:
-                continue
-            if _cjk_in(phrase, norm):
-                return code
-            # A bare language name counts only alone ("Español"), not inside a question
-            # ("do you have english sizes?"); longer phrases ("can we speak english") anywhere.
-            if " " in phrase and f" {phrase} " in padded:
+        if norm in self._switch_exact:
+            return self._switch_exact[norm]
+        if whole:
+            return None
+        padded, compact = f" {norm} ", norm.replace(" ", "")
+        for phrase, code, cjk in self._switch:
+            # Scripts without spaces (ja, zh) match as substrings. Elsewhere a bare language
+            # name counts only alone ("Español"), not inside a question ("do you have english
+            # sizes?"); longer phrases ("can we speak english") anywhere in a short message.
+            if (cjk and phrase in compact) or (not cjk and " " in phrase and f" {phrase} " in padded):
                 return code
         return None
 
@@ -170,11 +172,6 @@ class LanguageDetector:
                 if digits.startswith(p) and len(p) > best_len:
                     best, best_len = code, len(p)
         return best
-
-
-def _cjk_in(phrase: str, norm: str) -> bool:
-    # Scripts without spaces between words (ja, zh) match as substrings.
-    return bool(phrase) and script_language(phrase) in ("ja", "zh") and phrase in norm.replace(" ", "")
 
 
 _IDENTIFIERS: dict[frozenset[str], LanguageIdentifier] = {}

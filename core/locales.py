@@ -158,10 +158,11 @@ class LocaleCatalog:
         self.files = files
         self.default = default
         self.version = 0  # bumped by replace(): caches keyed on it (detection tables) rebuild
+        self._resolved: dict[str, LocalePack] = {}  # get() runs on every turn: resolve once
 
     def replace(self, other: LocaleCatalog) -> None:
         """Swap in freshly loaded packs (hot reload); everyone holding this catalog sees them."""
-        self.files, self.default = other.files, other.default
+        self.files, self.default, self._resolved = other.files, other.default, {}
         self.version += 1
 
     @classmethod
@@ -204,6 +205,14 @@ class LocaleCatalog:
         return None
 
     def get(self, code: str) -> LocalePack:
+        cached = self._resolved.get(code)
+        if cached is None:
+            if len(self._resolved) > 256:  # codes come from profiles and hints: keep it bounded
+                self._resolved.clear()
+            cached = self._resolved[code] = self._resolve(code)
+        return cached
+
+    def _resolve(self, code: str) -> LocalePack:
         code = self.match(code) or self.default
         chain: list[PackFile] = []
         cursor: str | None = code

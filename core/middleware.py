@@ -89,15 +89,18 @@ def locale(catalog: LocaleCatalog) -> Middleware:
         code, source = profile.get("locale"), profile.get("locale_source", "hint" if profile.get("locale") else "")
         if source != "explicit":
             found = detector.detect(inbound.text) if inbound.kind == "message" else None
-            hinted = _hinted(detector, inbound)
+            # A detected language sticks until the person writes confidently in another one;
+            # hints may change (the person's app language) and are re-read each turn.
+            hinted = _hinted(detector, inbound) if found is None and source != "detected" else None
             if found is not None:
                 code, source = found.code, "detected"
-            elif hinted and source in ("", "hint", "default"):
-                code, source = hinted, "hint"  # hints may change (the person's app language)
+            elif hinted:
+                code, source = hinted, "hint"
             elif not code:
                 code, source = catalog.default, "default"
         turn.pack = catalog.get(code or catalog.default)
         profile["locale"], profile["locale_source"] = turn.pack.code, source
+        turn.tags["locale"] = turn.pack.code
         await call_next(turn)
 
     return mw
