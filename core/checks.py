@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import string
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from core.formatting import known_locale
 from core.locales import PackFile
 from core.personas import Persona
 from core.tomlpos import line_of
+
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,27 @@ def _validation(path: Path, text: str, exc: ValidationError, problems: list[Prob
         problems.append(Problem(path, line_of(text, loc), f"{where}: {msg}"))
 
 
+def _valid(folder: Path, model: type[M], name_field: str, problems: list[Problem]) -> Iterator[tuple[Path, str, M]]:
+    """Each file of ``folder`` that parses and validates as ``model``; problems for the rest,
+    and for a ``code``/``id`` that does not match the file name."""
+    for path in sorted(folder.glob("*.toml")):
+        parsed = _parse(path, problems)
+        if parsed is None:
+            continue
+        text, data = parsed
+        try:
+            item = model.model_validate(data)
+        except ValidationError as exc:
+            _validation(path, text, exc, problems)
+            continue
+        value = getattr(item, name_field)
+        if value != path.stem:
+            problems.append(
+                Problem(path, line_of(text, [name_field]), f"{name_field} {value!r} must match the file name")
+            )
+        yield path, text, item
+
+
 def placeholders(template: str) -> set[str]:
     try:
         return {name for _, name, _, _ in string.Formatter().parse(template) if name}
@@ -80,18 +104,7 @@ def placeholders(template: str) -> set[str]:
 def check_locales(folder: Path, default: str = "en") -> tuple[list[Problem], dict[str, PackFile]]:
     problems: list[Problem] = []
     packs: dict[str, tuple[PackFile, Path, str]] = {}
-    for path in sorted(folder.glob("*.toml")):
-        parsed = _parse(path, problems)
-        if parsed is None:
-            continue
-        text, data = parsed
-        try:
-            pack = PackFile.model_validate(data)
-        except ValidationError as exc:
-            _validation(path, text, exc, problems)
-            continue
-        if pack.code != path.stem:
-            problems.append(Problem(path, line_of(text, ["code"]), f"code {pack.code!r} must match the file name"))
+    for path, text, pack in _valid(folder, PackFile, "code", problems):
         if not known_locale(pack.babel or pack.code.replace("-", "_")):
             problems.append(Problem(path, line_of(text, ["babel"]), f"Babel has no locale {pack.babel or pack.code!r}"))
         packs[pack.code] = (pack, path, text)
@@ -129,19 +142,8 @@ def check_locales(folder: Path, default: str = "en") -> tuple[list[Problem], dic
 def check_personas(folder: Path, default: str, locale_codes: set[str]) -> list[Problem]:
     problems: list[Problem] = []
     ids: set[str] = set()
-    for path in sorted(folder.glob("*.toml")):
-        parsed = _parse(path, problems)
-        if parsed is None:
-            continue
-        text, data = parsed
-        try:
-            persona = Persona.model_validate(data)
-        except ValidationError as exc:
-            _validation(path, text, exc, problems)
-            continue
+    for path, text, persona in _valid(folder, Persona, "id", problems):
         ids.add(persona.id)
-        if persona.id != path.stem:
-            problems.append(Problem(path, line_of(text, ["id"]), f"id {persona.id!r} must match the file name"))
         tables: list[tuple[list[str | int], dict[str, Any]]] = []
         if isinstance(persona.greeting, dict):
             tables.append((["greeting"], persona.greeting))
