@@ -83,6 +83,9 @@ def locale(catalog: LocaleCatalog) -> Middleware:
             turn.pack = catalog.get(profile.get("locale") or catalog.default)
             return await call_next(turn)
         said = inbound.payload if inbound.kind == "button" else inbound.text
+        answer = pressed(turn, inbound)  # "3" to the /language list on SMS
+        if answer and answer.startswith("/language"):
+            said = answer
         requested = detector.requested(said) if said else None
         if requested is not None:
             return _switch(turn, catalog, requested)
@@ -104,6 +107,15 @@ def locale(catalog: LocaleCatalog) -> Middleware:
         await call_next(turn)
 
     return mw
+
+
+def pressed(turn: Turn, inbound: Inbound) -> str | None:
+    """The payload of the last buttons a text answer names ("2", or a title): channels without
+    buttons show them as numbered choices (core.render)."""
+    if inbound.kind != "message" or "last_buttons" not in turn.state:
+        return None
+    last = Reply(text="", buttons=tuple(Button(title=t, payload=p) for t, p in turn.state["last_buttons"]))
+    return choice(inbound.text.strip(), last)
 
 
 def _hinted(detector: LanguageDetector, inbound: Inbound) -> str | None:
@@ -145,11 +157,9 @@ async def commands(turn: Turn, call_next: Handler) -> None:
     if inbound is None:
         return await call_next(turn)
     text = inbound.text.strip()
-    if inbound.kind == "message" and "last_buttons" in turn.state:
-        last = Reply(text="", buttons=tuple(Button(title=t, payload=p) for t, p in turn.state["last_buttons"]))
-        payload = choice(text, last)
-        if payload:
-            turn.inbound = inbound = inbound.model_copy(update={"kind": "button", "payload": payload})
+    payload = pressed(turn, inbound)
+    if payload:
+        turn.inbound = inbound = inbound.model_copy(update={"kind": "button", "payload": payload})
     if inbound.kind == "button" and inbound.payload.startswith("/"):
         text = inbound.payload
     if text.startswith("/start"):

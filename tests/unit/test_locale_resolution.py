@@ -171,6 +171,18 @@ async def test_language_alone_offers_every_pack_as_buttons():
     assert {b.payload for b in reply.buttons} == {f"/language {c}" for c in CATALOG.codes}
 
 
+async def test_a_numbered_answer_to_the_language_list_switches():
+    person = Person()
+    prompt = (await person.says("/language")).replies[0]
+    turn_state = {"last_buttons": [[b.title, b.payload] for b in prompt.buttons]}
+    number = 1 + [b.payload for b in prompt.buttons].index("/language ja")
+    inbound = Inbound(address=person.address, event_id="n", text=str(number))
+    turn = Turn(person.address, datetime.now(UTC), PERSONA, CATALOG.get("en"), state=turn_state)
+    turn.inbound, turn.profile = inbound, person.profile
+    await person.handler(turn)
+    assert turn.pack.code == "ja" and person.profile["locale_source"] == "explicit"
+
+
 async def test_replies_carry_lang_and_direction():
     turn = await Person().says("مرحبا")
     assert turn.replies[0].meta == {"dir": "rtl", "lang": "ar"}
