@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from core.formatting import known_locale
 from core.locales import PackFile
 from core.personas import Persona
-from core.tomlpos import line_of
+from core.tomlpos import decode_error, line_of
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -48,21 +48,11 @@ def _parse(path: Path, problems: list[Problem]) -> tuple[str, dict[str, Any]] | 
         text = path.read_text(encoding="utf-8")
         return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", 0) or _line_in_message(str(exc))
-        problems.append(Problem(path, line, f"not valid TOML: {exc}"))
+        line, message = decode_error(exc)
+        problems.append(Problem(path, line, f"not valid TOML: {message}"))
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(path, 1, f"cannot read: {exc}"))
     return None
-
-
-def _line_in_message(message: str) -> int:
-    # Python 3.11's TOMLDecodeError has no lineno attribute; its message ends "(at line N, column M)".
-    marker = "at line "
-    if marker in message:
-        digits = message.split(marker, 1)[1].split(",")[0].split(")")[0]
-        if digits.isdigit():
-            return int(digits)
-    return 1
 
 
 def _validation(path: Path, text: str, exc: ValidationError, problems: list[Problem]) -> None:

@@ -29,7 +29,9 @@ LOOKALIKES = ("it", "nl", "ca", "gl", "ro", "pl", "sv", "da", "no", "tr", "id", 
 SHORT_INTENTS = ("greeting", "thanks", "goodbye")
 MIN_WORDS = 3  # below this, langid is a coin toss; see the module docstring
 MIN_PROBABILITY = 0.85
-MAX_SWITCH_WORDS = 8  # "can we speak Spanish?" is short; "do you sell Spanish wine ..." is not a request
+# A request is mostly the phrase: "Hi, can we speak Spanish please?" is one; "do you have the
+# manual in English?" is a question about a manual. Words around it (chars for ja/zh) allowed:
+EXTRA_WORDS, EXTRA_CJK_CHARS = 4, 8
 _PUNCT = re.compile(r"[^\w\s'’]+")
 _PHONE = re.compile(r"^(?:whatsapp:)?\+(\d{1,15})$")
 _COMMAND = re.compile(r"^/(?:language|lang|idioma|langue|sprache|lingua|言語|语言|لغة)(?:@\w+)?(?:\s+(\S+))?\s*$", re.I)
@@ -119,21 +121,22 @@ class LanguageDetector:
             wanted = command.group(1) or ""
             return self.catalog.match(wanted) or self._by_phrase(normalize(wanted), whole=True) or ""
         norm = normalize(stripped)
-        if not norm or word_count(norm) > MAX_SWITCH_WORDS:
-            return None
-        return self._by_phrase(norm, whole=False)
+        return self._by_phrase(norm, whole=False) if norm else None
 
     def _by_phrase(self, norm: str, whole: bool) -> str | None:
         if norm in self._switch_exact:
             return self._switch_exact[norm]
         if whole:
             return None
-        padded, compact = f" {norm} ", norm.replace(" ", "")
+        padded, compact, words = f" {norm} ", norm.replace(" ", ""), word_count(norm)
         for phrase, code, cjk in self._switch:
             # Scripts without spaces (ja, zh) match as substrings. Elsewhere a bare language
             # name counts only alone ("Español"), not inside a question ("do you have english
-            # sizes?"); longer phrases ("can we speak english") anywhere in a short message.
-            if (cjk and phrase in compact) or (not cjk and " " in phrase and f" {phrase} " in padded):
+            # sizes?"); longer phrases ("can we speak english") with a few words around them.
+            if cjk:
+                if phrase in compact and len(compact) <= len(phrase) + EXTRA_CJK_CHARS:
+                    return code
+            elif " " in phrase and f" {phrase} " in padded and words <= word_count(phrase) + EXTRA_WORDS:
                 return code
         return None
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from core.tomlpos import line_of
+from core.tomlpos import decode_error, line_of
 
 # Every pack must be able to say these (directly or through its fallback chain).
 REQUIRED_MESSAGES = (
@@ -231,7 +231,8 @@ def load_pack_file(path: Path) -> PackFile:
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PackError(f"{path}: {exc}") from None
+        line, message = decode_error(exc)
+        raise PackError(f"{path}:{line}: not valid TOML: {message}") from None
     except OSError as exc:
         raise PackError(f"{path}: cannot read ({exc.strerror})") from None
     try:

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from core.locales import LocalePack
-from core.tomlpos import line_of
+from core.tomlpos import decode_error, line_of
 
 
 class PersonaError(ValueError):
@@ -135,7 +135,8 @@ def load_persona(path: Path) -> Persona:
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PersonaError(f"{path}: {exc}") from None
+        line, message = decode_error(exc)
+        raise PersonaError(f"{path}:{line}: not valid TOML: {message}") from None
     try:
         return Persona.model_validate(data)
     except ValidationError as exc:

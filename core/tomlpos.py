@@ -44,3 +44,15 @@ def line_of(text: str, loc: Sequence[str | int]) -> int:
         if score == len(path) and score > best_score:  # only paths that are a prefix of loc
             best_line, best_score = number, score
     return best_line
+
+
+def decode_error(exc: Exception) -> tuple[int, str]:
+    """(line, message) from a TOMLDecodeError: Python 3.11's has no ``lineno`` attribute, its
+    message ends "(at line N, column M)"."""
+    message = str(exc)
+    line = getattr(exc, "lineno", 0)
+    if not line and "(at line " in message:
+        message, _, where = message.rpartition(" (at line ")
+        digits = where.split(",")[0].rstrip(")")
+        line = int(digits) if digits.isdigit() else 0
+    return line or 1, getattr(exc, "msg", message)

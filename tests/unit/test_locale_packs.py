@@ -92,7 +92,7 @@ def packs(tmp_path: Path) -> Path:
 
 def test_a_malformed_pack_is_refused_naming_the_file(packs):
     (packs / "es.toml").write_text('code = "es"\nname = "Español\n', encoding="utf-8")
-    with pytest.raises(PackError, match=r"es\.toml"):
+    with pytest.raises(PackError, match=r"es\.toml:2: not valid TOML: "):
         LocaleCatalog.load(packs)
 
 
@@ -219,3 +219,21 @@ def test_money_dates_and_numbers_in_local_conventions():
     assert format_date(CATALOG.get("ja"), day) == "2026年11月22日"
     assert format_date(CATALOG.get("es"), day) == "22 de noviembre de 2026"
     assert spaced(format_number(CATALOG.get("fr"), 1234.5)) == "1 234,5"
+
+
+def test_start_up_refuses_a_broken_pack_naming_the_file(packs, tmp_path):
+    text = (packs / "ja.toml").read_text(encoding="utf-8")
+    (packs / "ja.toml").write_text(text.replace('quiet_hours = ["21:00", "09:00"]', 'quiet_hours = ["25:00", "09:00"]'))
+    env = {
+        "PARLEY_LOCALES_DIR": str(packs),
+        "PARLEY_STORE_URL": "memory://",
+        "PARLEY_HTTP__PORT": "0",
+        "PATH": "/usr/bin:/bin",
+    }
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bot.py"), "run"], env=env, capture_output=True, text=True, cwd=tmp_path, timeout=60
+    )
+    assert run.returncode == 2
+    line = 1 + text.splitlines().index('quiet_hours = ["21:00", "09:00"]')
+    assert f"ja.toml:{line}: quiet_hours: '25:00' is not a 24-hour HH:MM time" in run.stderr
+    assert "Traceback" not in run.stderr

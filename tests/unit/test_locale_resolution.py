@@ -78,6 +78,8 @@ def test_no_guess_when_unsure_or_not_shipped(text):
         ("可以说中文吗", "zh-CN"),
         ("هل تتحدث العربية؟", "ar"),
         ("in English please", "en"),
+        ("Hi, can we speak Spanish please?", "es"),
+        ("我们可以用中文交流吗", "zh-CN"),
         ("¿Hablas inglés?", "en"),
         ("/language", ""),
         ("/language klingon", ""),
@@ -87,7 +89,16 @@ def test_explicit_requests(text, code):
     assert DETECTOR.requested(text) == code
 
 
-@pytest.mark.parametrize("text", ["do you have english sizes?", "I love spanish wine, do you sell it?", "hola"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "do you have english sizes?",
+        "I love spanish wine, do you sell it?",
+        "Do you have the manual in English?",
+        "日本語のサイズ表はありますか",
+        "hola",
+    ],
+)
 def test_not_a_request(text):
     assert DETECTOR.requested(text) is None
 
