@@ -103,6 +103,9 @@ def locale(catalog: LocaleCatalog) -> Middleware:
                 code, source = catalog.default, "default"
         turn.pack = catalog.get(code or catalog.default)
         profile["locale"], profile["locale_source"] = turn.pack.code, source
+        region = region_of(inbound.locale_hint)
+        if region:  # "ar-AE": the scheduler's quiet hours and weekend follow the region
+            profile["region"] = region
         turn.tags["locale"] = turn.pack.code
         await call_next(turn)
 
@@ -116,6 +119,13 @@ def pressed(turn: Turn, inbound: Inbound) -> str | None:
         return None
     last = Reply(text="", buttons=tuple(Button(title=t, payload=p) for t, p in turn.state["last_buttons"]))
     return choice(inbound.text.strip(), last)
+
+
+def region_of(hint: str) -> str:
+    """The region subtag of a BCP 47 hint: "ar-AE" -> "AE", "zh_Hans_CN" -> "CN", "fr" -> ""."""
+    parts = hint.replace("_", "-").split("-")
+    last = parts[-1] if len(parts) > 1 else ""
+    return last.upper() if len(last) == 2 and last.isalpha() else ""
 
 
 def _hinted(detector: LanguageDetector, inbound: Inbound) -> str | None:

@@ -150,6 +150,12 @@ async def test_default_then_hint_then_detection():
     assert turn.pack.code == "es" and person.profile["locale_source"] == "detected"
 
 
+async def test_the_hint_region_is_kept_for_quiet_hours():
+    person = Person(hint="ar-AE")
+    assert (await person.says("مرحبا")).pack.code == "ar"
+    assert person.profile == {"locale": "ar", "locale_source": "detected", "region": "AE"}
+
+
 async def test_phone_number_hints_for_sms():
     person = Person(user="+34600111222", channel="sms")
     assert (await person.says("ok")).pack.code == "es"
