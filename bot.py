@@ -69,10 +69,12 @@ def check(settings: Settings) -> int:
     # Codes of every pack file, valid or not: a broken fr.toml is one problem, not one per persona.
     codes = set(packs) | {path.stem for path in settings.locales_dir.glob("*.toml")}
     problems += check_personas(settings.personas_dir, settings.persona, codes)
-    if problems:
-        for problem in problems:
-            print(f"parley: {problem}", file=sys.stderr)
-        print(f"parley: {len(problems)} problem(s) in locale packs and personas", file=sys.stderr)
+    for problem in problems:
+        print(f"parley: {problem}", file=sys.stderr)
+    errors = [p for p in problems if not p.warning]
+    if errors:
+        if len(errors) > 1:  # one problem stays one line (configuration errors are one line)
+            print(f"parley: {len(errors)} problems in locale packs and personas", file=sys.stderr)
         return 2
     locales = LocaleCatalog.load(settings.locales_dir, settings.default_locale)
     personas = PersonaCatalog.load(settings.personas_dir, settings.persona)

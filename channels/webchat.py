@@ -8,6 +8,7 @@ unacknowledged messages when it reconnects. Replies to a page that is offline st
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -46,9 +47,9 @@ class WebChatChannel:
         return None
 
     async def close(self) -> None:
-        for sockets in list(self._sockets.values()):
-            for ws in list(sockets):
-                await ws.close(code=1001, message=b"server restarting")
+        sockets = [ws for group in self._sockets.values() for ws in group]
+        # 1001 "going away": the page reconnects with backoff and keeps its conversation.
+        await asyncio.gather(*(ws.close(code=1001, message=b"server restarting") for ws in sockets))
 
     async def root(self, request: web.Request) -> web.Response:
         raise web.HTTPFound("/chat")
@@ -59,7 +60,8 @@ class WebChatChannel:
         )
 
     async def socket(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(heartbeat=25, max_msg_size=MAX_FRAME)
+        # timeout: how long close() waits for the peer's close frame (a dead page must not stall shutdown).
+        ws = web.WebSocketResponse(heartbeat=25, max_msg_size=MAX_FRAME, timeout=2.0)
         await ws.prepare(request)
         client = ""
         locale = ""

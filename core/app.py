@@ -31,6 +31,8 @@ from core.stores import open_store
 
 log = logging.getLogger("parley")
 
+TYPING_AFTER = 0.3  # seconds a turn may take before the channel shows "typing..."
+
 
 class Parley:
     def __init__(self, settings: Settings, clock: Clock = system_clock, store: Store | None = None) -> None:
@@ -69,13 +71,28 @@ class Parley:
         self.runner: web.AppRunner | None = None
         self.port: int = 0
         self._tasks: list[asyncio.Task[None]] = []
+        self._hints: set[asyncio.Task[None]] = set()
 
     async def _handle(self, turn) -> None:
         channel = self.channels.get(turn.address.channel)
-        if channel is not None and channel.capabilities.typing and turn.inbound is not None:
-            with contextlib.suppress(Exception):  # a typing hint is best effort
-                await channel.typing(turn.address)  # type: ignore[attr-defined]
-        await self.handler(turn)
+        if channel is None or not channel.capabilities.typing or turn.inbound is None:
+            return await self.handler(turn)
+        # Show "typing..." only when the answer takes a while (an LLM, a slow tool): a fast
+        # answer needs no indicator, and an extra platform call per turn costs rate budget.
+        hint = asyncio.get_running_loop().call_later(TYPING_AFTER, self._typing, channel, turn.address)
+        try:
+            await self.handler(turn)
+        finally:
+            hint.cancel()
+
+    def _typing(self, channel: Channel, address) -> None:
+        task = asyncio.create_task(self._typing_now(channel, address))
+        self._hints.add(task)
+        task.add_done_callback(self._hints.discard)
+
+    async def _typing_now(self, channel: Channel, address) -> None:
+        with contextlib.suppress(Exception):  # a typing hint is best effort
+            await channel.typing(address)  # type: ignore[attr-defined]
 
     async def __aenter__(self) -> Parley:
         await self.store.open()
@@ -86,7 +103,7 @@ class Parley:
                 channel.outbox_wake = self.outbox.wake
         routes = [r for c in self.channels.values() for r in c.routes()]
         app = build_app(self.store, self.metrics, routes)
-        self.runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self.runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5.0)
         await self.runner.setup()
         site = web.TCPSite(self.runner, self.settings.http.host, self.settings.http.port)
         await site.start()

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from core.formatting import known_locale
-from core.locales import PackFile
+from core.locales import REQUIRED_MESSAGES, PackFile
 from core.personas import Persona
 from core.tomlpos import decode_error, line_of
 
@@ -30,10 +30,11 @@ class Problem:
     path: Path
     line: int
     message: str
+    warning: bool = False  # reported, but harmless at runtime: does not fail the check
 
     def __str__(self) -> str:
         where = f"{shown(self.path)}:{self.line}" if self.line else shown(self.path)
-        return f"{where}: {self.message}"
+        return f"{where}: {'warning: ' if self.warning else ''}{self.message}"
 
 
 def shown(path: Path) -> str:
@@ -101,7 +102,11 @@ def check_locales(folder: Path, default: str = "en") -> tuple[list[Problem], dic
     if default not in packs:
         problems.append(Problem(folder / f"{default}.toml", 1, f"the default pack {default!r} is missing"))
         return problems, {c: p for c, (p, _, _) in packs.items()}
-    base, base_path, _ = packs[default]
+    base, base_path, base_text = packs[default]
+    for key in REQUIRED_MESSAGES:
+        if key not in base.messages:  # nothing to fall back to: start-up refuses this too
+            line = line_of(base_text, ["messages"])
+            problems.append(Problem(base_path, line, f"missing message {key!r} (the default pack must have it)"))
     for code, (pack, path, text) in packs.items():
         if pack.fallback and pack.fallback not in packs:
             problems.append(Problem(path, line_of(text, ["fallback"]), f"fallback {pack.fallback!r} has no pack"))
@@ -144,7 +149,9 @@ def check_personas(folder: Path, default: str, locale_codes: set[str]) -> list[P
             for code in table:
                 if code not in locale_codes:
                     where = ".".join(str(p) for p in loc)
-                    problems.append(Problem(path, line_of(text, [*loc, code]), f"{where}: no locale pack {code!r}"))
+                    # Unused until a pack ships, but usually a typo ("pt-br" for "pt-BR").
+                    line = line_of(text, [*loc, code])
+                    problems.append(Problem(path, line, f"{where}: no locale pack {code!r}", warning=True))
     if default not in ids:
         known = ", ".join(sorted(ids)) or "none"
         problems.append(Problem(folder, 0, f"unknown persona {default!r} (PARLEY_PERSONA); known: {known}"))

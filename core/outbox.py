@@ -65,6 +65,9 @@ class Outbox:
 
     async def run(self) -> None:
         while True:
+            # Clear before claiming: a wake that arrives while we claim must not be lost, or a
+            # fresh reply would wait for the idle poll.
+            self._wake.clear()
             try:
                 claimed = await self.pump()
             except StoreUnavailable as exc:
@@ -72,11 +75,13 @@ class Outbox:
                 claimed = 0
                 await asyncio.sleep(1.0)  # the store is down: poll gently until it returns
             if not claimed:
+                # asyncio.timeout, not wait_for: on 3.11 a cancellation racing wait_for's inner
+                # wait can be lost (fixed by 3.12's rewrite of wait_for); it hung shutdown here.
                 try:
-                    await asyncio.wait_for(self._wake.wait(), self.idle_poll)
+                    async with asyncio.timeout(self.idle_poll):
+                        await self._wake.wait()
                 except TimeoutError:
                     pass
-            self._wake.clear()
 
     async def pump(self) -> int:
         """Claim what is due (up to free concurrency) and start sending it; returns the count."""

@@ -11,7 +11,7 @@ import re
 import unicodedata
 
 from core.brain import Answer
-from core.knowledge import KnowledgeBase, tokens
+from core.knowledge import KnowledgeBase
 from core.locales import LocalePack
 from core.messages import Button
 from core.turn import Turn
@@ -47,11 +47,8 @@ def intent_of(text: str, pack: LocalePack) -> str | None:
         return "bot"
     if has_phrase(text, pack.phrases("human")):
         return "human"
-    # CJK is indexed per character, so count characters there: "こんにちは" is one short word.
-    cjk = any("\u3040" <= ch <= "\u9fff" for ch in text)
-    short = len(text.strip()) <= 10 if cjk else len(tokens(text)) <= 3
     for intent in ("thanks", "greeting", "goodbye"):
-        if short and has_phrase(text, pack.phrases(intent)):
+        if has_phrase(text, pack.phrases(intent)):
             return intent
     return None
 
@@ -83,13 +80,16 @@ class RetrievalBrain:
             return Answer(
                 pack.t("are_you_a_bot", name=persona.name), buttons=(human_button(pack),), intent="disclosure"
             )
-        if intent == "greeting":
-            return Answer(persona.greet(pack), intent="greeting")
-        if intent in ("thanks", "goodbye"):
-            return Answer(pack.t("thanks_reply"), intent=intent)
         hits = self.kb.search(text)
         confidence = self.kb.confidence(text, hits[0]) if hits else 0.0
-        if not hits or confidence < persona.min_confidence:
+        confident = bool(hits) and confidence >= persona.min_confidence
+        # "Hi! How long does delivery take?" is a question first: small talk only answers
+        # when the knowledge has nothing to say.
+        if intent == "greeting" and not confident:
+            return Answer(persona.greet(pack), intent="greeting")
+        if intent in ("thanks", "goodbye") and not confident:
+            return Answer(pack.t("thanks_reply"), intent=intent)
+        if not confident:
             return Answer(pack.t("fallback"), confidence=confidence, buttons=(human_button(pack),), intent="fallback")
         best = hits[0].passage
         body = excerpt(best.text)
