@@ -18,10 +18,11 @@ from core.knowledge import KnowledgeBase
 from core.locales import LocaleCatalog
 from core.messages import Address
 from core.metrics import Metrics
-from core.middleware import commands, disclosure, guard, handoff_gate, history, locale, respond
+from core.middleware import commands, disclosure, guard, handoff_gate, history, locale, locale_meta, respond
 from core.outbox import Outbox
 from core.personas import PersonaCatalog
 from core.pipeline import fold
+from core.reloader import Reloader
 from core.retrieval import RetrievalBrain
 from core.server import build_app
 from core.settings import ROOT, Settings
@@ -40,6 +41,7 @@ class Parley:
         # Load and validate data files first: a broken pack or persona stops start-up early.
         self.locales = LocaleCatalog.load(settings.locales_dir, settings.default_locale)
         self.personas = PersonaCatalog.load(settings.personas_dir, settings.persona)
+        self.reloader = Reloader(self.locales, self.personas, settings.locales_dir, settings.personas_dir)
         self.knowledge = KnowledgeBase.load(Path(settings.knowledge_dir))
         self.store = store or open_store(settings.store_url, base=ROOT)
         self.metrics = Metrics()
@@ -47,6 +49,7 @@ class Parley:
         self.channels: dict[str, Channel] = {}
         self.outbox = Outbox(self.store, self.channels, self.metrics, clock)
         self.middlewares = [
+            locale_meta,
             guard(settings.max_message_chars, settings.flood_per_minute, clock),
             history,
             locale(self.locales),
@@ -108,6 +111,7 @@ class Parley:
         self._tasks = [
             asyncio.create_task(self.outbox.run(), name="outbox"),
             asyncio.create_task(self.engine.sweeper(), name="sweeper"),
+            asyncio.create_task(self.reloader.run(), name="reloader"),
             *(asyncio.create_task(self._run_channel(c), name=c.name) for c in self.channels.values()),
         ]
         log.info(
