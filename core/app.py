@@ -21,10 +21,11 @@ from core.llm.feedback import feedback
 from core.locales import LocaleCatalog
 from core.messages import Address
 from core.metrics import Metrics
-from core.middleware import commands, disclosure, guard, handoff_gate, history, locale, respond
+from core.middleware import commands, disclosure, guard, handoff_gate, history, locale, locale_meta, respond
 from core.outbox import Outbox
 from core.personas import PersonaCatalog
 from core.pipeline import fold
+from core.reloader import Reloader
 from core.retrieval import RetrievalBrain
 from core.server import build_app
 from core.settings import ROOT, Settings
@@ -43,6 +44,7 @@ class Parley:
         # Load and validate data files first: a broken pack or persona stops start-up early.
         self.locales = LocaleCatalog.load(settings.locales_dir, settings.default_locale)
         self.personas = PersonaCatalog.load(settings.personas_dir, settings.persona)
+        self.reloader = Reloader(self.locales, self.personas, settings.locales_dir, settings.personas_dir)
         self.knowledge = KnowledgeBase.load(Path(settings.knowledge_dir))
         self.store = store or open_store(settings.store_url, base=ROOT)
         self.metrics = Metrics()
@@ -52,6 +54,7 @@ class Parley:
         self.channels: dict[str, Channel] = {}
         self.outbox = Outbox(self.store, self.channels, self.metrics, clock)
         self.middlewares = [
+            locale_meta,
             guard(settings.max_message_chars, settings.flood_per_minute, clock),
             history,
             locale(self.locales),
@@ -61,7 +64,9 @@ class Parley:
         ]
         if self.llm is not None:
             # After the handoff gate: while a person owns the conversation the bot stays silent.
-            self.middlewares.insert(5, feedback(self._capabilities, settings.llm.feedback))
+            self.middlewares.insert(
+                self.middlewares.index(handoff_gate) + 1, feedback(self._capabilities, settings.llm.feedback)
+            )
         self.engine = Engine(
             self.store,
             self._handle,
@@ -87,6 +92,11 @@ class Parley:
         if self.llm is None or not self.settings.llm.stream or channel is None:
             return None
         return channel if channel.capabilities.edits and hasattr(channel, "stream") else None  # type: ignore[return-value]
+
+    def reload(self) -> None:
+        """Reload every data file now: packs, personas and knowledge (bot.py calls it on SIGHUP)."""
+        self.reloader.request()
+        self.knowledge_watch.poke()
 
     def _reload(self, knowledge: KnowledgeBase) -> None:
         self.knowledge = self.brain.kb = knowledge
@@ -132,6 +142,7 @@ class Parley:
             asyncio.create_task(self.outbox.run(), name="outbox"),
             asyncio.create_task(self.engine.sweeper(), name="sweeper"),
             asyncio.create_task(self.knowledge_watch.run(), name="knowledge"),
+            asyncio.create_task(self.reloader.run(), name="reloader"),
             *(asyncio.create_task(self._run_channel(c), name=c.name) for c in self.channels.values()),
         ]
         log.info(

@@ -97,16 +97,15 @@ class Engine:
                     return  # the holder will drain it, or its lease expires and the sweeper will
                 await asyncio.sleep(delay)  # another process holds it: back off, then retry
                 delay = min(delay * 2, 1.0)
+        released = False
         try:
             state = batch.state
-            for item in batch.items:
+            for n, item in enumerate(batch.items, 1):
+                last = n == len(batch.items)
                 profile = batch.profiles.get(item.inbound.address.person, {})
                 turn = await self._run(item.inbound, state, profile)
                 state = turn.state
-                replies = [
-                    OutboxItem(f"{item.id}:r{n}", item.inbound.address, reply, self.clock())
-                    for n, reply in enumerate(turn.replies)
-                ]
+                replies = self._outgoing(item.id, turn)
                 await self.store.commit(
                     conversation,
                     batch.token,
@@ -114,18 +113,31 @@ class Engine:
                     state,
                     {item.inbound.address.person: turn.profile},
                     replies,
+                    release=last,
                 )
+                released = last
                 self.outbox.wake()
                 self._observe(item, turn)
         except LockLost:
             log.warning("lock lost mid-batch; another process continues", extra={"conversation": conversation})
         finally:
-            try:
-                await self.store.release(conversation, batch.token)
-            except StoreUnavailable:
-                pass  # the lease expires by itself
+            if not released:
+                try:
+                    await self.store.release(conversation, batch.token)
+                except StoreUnavailable:
+                    pass  # the lease expires by itself
         if len(batch.items) == self.batch:
             self.kick(conversation)  # more may be waiting
+
+    def _outgoing(self, base: str, turn: Turn, first_plain: bool = False) -> list[OutboxItem]:
+        """Deterministic outbox ids (re-running a turn after a crash queues nothing twice)."""
+        now = self.clock()
+        items = [
+            OutboxItem(base if first_plain and n == 0 else f"{base}:r{n}", turn.address, reply, now)
+            for n, reply in enumerate(turn.replies)
+        ]
+        items += [OutboxItem(f"{base}:f{n}", address, reply, now) for n, (address, reply) in enumerate(turn.forwards)]
+        return items
 
     def _new_turn(self, address: Address, state: dict, profile: dict) -> Turn:
         persona = self.personas.get(state.get("persona"))
@@ -174,10 +186,7 @@ class Engine:
                 turn = self._new_turn(address, batch.state, profile)
                 turn.proactive = reply
                 await self.handler(turn)
-                items = [
-                    OutboxItem(f"{send_id}:{n}" if n else send_id, address, r, self.clock())
-                    for n, r in enumerate(turn.replies)
-                ]
+                items = self._outgoing(send_id, turn, first_plain=True)
                 await self.store.commit(
                     conversation, batch.token, "", turn.state, {address.person: turn.profile}, items
                 )

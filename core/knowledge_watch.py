@@ -1,5 +1,8 @@
 """Reload the knowledge base when its folder changes (mtime polling) or on SIGHUP, no restart.
 
+bot.py's SIGHUP handler calls ``Parley.reload``, which pokes this watcher and the locale and
+persona reloader (core.reloader) together: one signal reloads all the data files.
+
 Polling, not inotify: it works the same on every OS, in containers and on network mounts, and a
 knowledge folder of Markdown files is cheap to stat every few seconds. A broken reload (a file
 being written, unreadable) keeps the old knowledge and logs one line.
@@ -10,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,7 +38,7 @@ class KnowledgeWatcher:
             return ()
 
     def poke(self) -> None:
-        """Reload now (SIGHUP, an admin call)."""
+        """Reload now, changed or not (SIGHUP through Parley.reload)."""
         self._poke.set()
 
     async def check(self, force: bool = False) -> bool:
@@ -55,18 +57,9 @@ class KnowledgeWatcher:
         return True
 
     async def run(self) -> None:
-        loop = asyncio.get_running_loop()
-        hooked = False
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError, AttributeError):
-            loop.add_signal_handler(signal.SIGHUP, self.poke)  # not on Windows, nor off the main thread
-            hooked = True
-        try:
-            while True:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._poke.wait(), self.every if self.every > 0 else None)
-                forced = self._poke.is_set()
-                self._poke.clear()
-                await self.check(force=forced)
-        finally:
-            if hooked:
-                loop.remove_signal_handler(signal.SIGHUP)
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._poke.wait(), self.every if self.every > 0 else None)
+            forced = self._poke.is_set()
+            self._poke.clear()
+            await self.check(force=forced)

@@ -85,6 +85,22 @@ class LLM(BaseModel):
     feedback: bool = True  # thumbs up/down buttons on LLM answers where the channel has buttons
 
 
+class Handoff(BaseModel):
+    hours: str = "mon-fri 09:00-18:00"  # when people are at the desk, in ``timezone``
+    timezone: str = "UTC"
+    claim_timeout_minutes: int = Field(15, ge=1)
+    typical_wait_minutes: int = Field(5, ge=1)
+    show_agent_name: bool = True  # False: agents' replies appear under the persona's name
+    lead_webhook_url: str = ""  # a CRM endpoint receiving leads as signed JSON
+    lead_webhook_secret: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _signed(self) -> Handoff:
+        if self.lead_webhook_url and not self.lead_webhook_secret:
+            raise ValueError("PARLEY_HANDOFF__LEAD_WEBHOOK_SECRET is required with PARLEY_HANDOFF__LEAD_WEBHOOK_URL")
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PARLEY_",
@@ -113,6 +129,7 @@ class Settings(BaseSettings):
     twilio: Twilio = Twilio()
     discord: Discord = Discord()
     llm: LLM = LLM()
+    handoff: Handoff = Handoff()
     # OpenAI's own variables are honoured too (SPEC.md); explicit PARLEY_LLM__* wins.
     openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY"))
     openai_base_url: str = Field("", validation_alias=AliasChoices("OPENAI_BASE_URL"))

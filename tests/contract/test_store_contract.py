@@ -159,3 +159,13 @@ class TestStoreContract:
         assert await store.erase_person(A.person) >= 3
         data = await store.export_person(A.person)
         assert data["profile"] == {} and data["conversations"] == {} and data["outbox"] == []
+
+
+class TestCommitRelease:
+    async def test_commit_can_release_the_lock_in_the_same_write(self, store):
+        now = store.test_clock()
+        await store.accept(inbox(A, "e1", now), 60)
+        batch = await store.begin(A.conversation, 30, 10, now)
+        await store.commit(A.conversation, batch.token, "web:e1", {"n": 1}, {}, [], release=True)
+        again = await store.begin(A.conversation, 30, 10, now)  # free at once, no lease wait
+        assert again is not None and again.state == {"n": 1} and again.items == []

@@ -83,3 +83,23 @@ def test_run_serves_the_web_chat_and_stops_gracefully_on_sigterm(tmp_path):
         assert "Traceback" not in logs
     finally:
         proc.kill()
+
+
+def test_channel_sdks_are_imported_only_when_configured(tmp_path):
+    script = (
+        "import asyncio, sys\n"
+        "from core.app import Parley\n"
+        "from core.settings import Settings\n"
+        f"s = Settings(_env_file=None, store_url='sqlite:///{tmp_path}/p.db', http={{'port': 0}})\n"
+        "async def main():\n"
+        "    async with Parley(s):\n"
+        "        pass\n"
+        "asyncio.run(main())\n"
+        "print(sorted(m for m in ('aiogram', 'slack_bolt', 'twilio', 'discord', 'openai') if m in sys.modules))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PARLEY_", "OPENAI_"))}
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
