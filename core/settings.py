@@ -80,7 +80,7 @@ class Handoff(BaseModel):
     lead_webhook_secret: SecretStr | None = None
 
     @model_validator(mode="after")
-    def _signed(self) -> "Handoff":
+    def _signed(self) -> Handoff:
         if self.lead_webhook_url and not self.lead_webhook_secret:
             raise ValueError("PARLEY_HANDOFF__LEAD_WEBHOOK_SECRET is required with PARLEY_HANDOFF__LEAD_WEBHOOK_URL")
         return self
