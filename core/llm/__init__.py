@@ -8,20 +8,19 @@ explain ("why did you say that?"), feedback (thumbs), brain (the answer loop).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import aiohttp
 from prometheus_client import CollectorRegistry
 
 from core.brain import Brain
 from core.knowledge import KnowledgeBase
-from core.llm.brain import LLMBrain
-from core.llm.client import ModelClient
-from core.llm.guardrails import OutputCheck
-from core.llm.http_tools import load_http_tools
-from core.llm.metrics import LLMMetrics
-from core.llm.tools import Toolbox, builtin
 from core.settings import Settings
 
-__all__ = ["LLMBrain", "build_llm"]
+if TYPE_CHECKING:
+    from core.llm.brain import LLMBrain
+
+__all__ = ["build_llm", "secrets_of"]
 
 
 def secrets_of(settings: Settings) -> list[str]:
@@ -55,6 +54,14 @@ def build_llm(
     key = settings.llm_key
     if key is None or not key.get_secret_value():
         return None
+    # Imported only with a key: without one, the openai SDK is never loaded (fast start-up).
+    from core.llm.brain import LLMBrain
+    from core.llm.client import ModelClient
+    from core.llm.guardrails import OutputCheck
+    from core.llm.http_tools import load_http_tools
+    from core.llm.metrics import LLMMetrics
+    from core.llm.tools import Toolbox, builtin
+
     config = settings.llm
     client = ModelClient(
         base_url=settings.llm_base_url,

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.knowledge import KnowledgeBase
-from core.llm import LLMBrain, build_llm
+from core.llm import build_llm
+from core.llm.brain import LLMBrain
 from core.locales import LocaleCatalog
 from core.messages import Address, Inbound
 from core.personas import PersonaCatalog
