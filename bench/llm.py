@@ -13,7 +13,7 @@ client share the bench process (``perf_counter`` is CLOCK_MONOTONIC: one clock f
    lock, pipeline, prompt, PII, stream, commit, outbox), versus a bare streamed call consumed
    to the end (baseline). The difference is Parley's overhead per answer.
 
-    .venv/bin/python bench/llm.py [N]
+    .venv/bin/python -m bench.llm [N]
 """
 
 from __future__ import annotations

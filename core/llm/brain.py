@@ -179,7 +179,7 @@ class LLMBrain:
         until = self.client.until()
         try:
             for round_no in range(ROUNDS):
-                tools = [t.schema() for t in offered] if round_no < ROUNDS - 1 else []
+                tools = [self.toolbox.schemas[t.name] for t in offered] if round_no < ROUNDS - 1 else []
                 messages = scrub_secrets(messages, self.secrets)
                 done = Completion()
                 # Text from a round before a tool call ("Let me check...") and the next round's

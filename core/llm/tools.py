@@ -133,6 +133,8 @@ def builtin(timeout: float) -> dict[str, Tool]:
 class Toolbox:
     def __init__(self, tools: dict[str, Tool]) -> None:
         self.tools = tools
+        # Built once: pydantic's JSON-schema generation costs milliseconds per tool per call.
+        self.schemas = {name: tool.schema() for name, tool in tools.items()}
 
     def offered(self, allowed: list[str]) -> list[Tool]:
         return [self.tools[name] for name in allowed if name in self.tools]
