@@ -88,3 +88,13 @@ async def test_knowledge_reloads_without_a_restart(fake, make_settings, tmp_path
         (folder / "b.md").write_text("# Parking\nFree parking behind the shop.\n")
         await eventually(lambda: len(app.knowledge.passages) == 2)
         assert app.brain.kb is app.knowledge
+
+
+async def test_reload_picks_up_knowledge_without_polling(make_settings, tmp_path):
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (folder / "a.md").write_text("# Hours\nWe open at nine.\n")
+    async with Parley(make_settings(knowledge_dir=str(folder), knowledge_poll=0)) as app:
+        (folder / "b.md").write_text("# Parking\nFree parking behind the shop.\n")
+        app.reload()  # what bot.py's SIGHUP handler calls
+        await eventually(lambda: len(app.knowledge.passages) == 2)
