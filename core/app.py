@@ -14,11 +14,13 @@ from channels import ChannelContext, configured
 from core.channel import Channel
 from core.clock import Clock, system_clock
 from core.engine import Engine
+from core.handoff.desk import Desk
+from core.handoff.hours import BusinessHours
 from core.knowledge import KnowledgeBase
 from core.locales import LocaleCatalog
 from core.messages import Address
 from core.metrics import Metrics
-from core.middleware import commands, disclosure, guard, handoff_gate, history, locale, locale_meta, respond
+from core.middleware import commands, disclosure, guard, history, locale, locale_meta, respond
 from core.outbox import Outbox
 from core.personas import PersonaCatalog
 from core.pipeline import fold
@@ -43,18 +45,30 @@ class Parley:
         self.personas = PersonaCatalog.load(settings.personas_dir, settings.persona)
         self.reloader = Reloader(self.locales, self.personas, settings.locales_dir, settings.personas_dir)
         self.knowledge = KnowledgeBase.load(Path(settings.knowledge_dir))
-        self.store = store or open_store(settings.store_url, base=ROOT)
+        self.store = store or open_store(settings.store_url, base=ROOT, clock=clock)
         self.metrics = Metrics()
         self.brain = RetrievalBrain(self.knowledge)
         self.channels: dict[str, Channel] = {}
         self.outbox = Outbox(self.store, self.channels, self.metrics, clock)
+        ho = settings.handoff
+        desk_address = None
+        if settings.slack.bot_token and settings.slack.desk_channel:
+            desk_address = Address(channel="slack", chat=settings.slack.desk_channel)
+        self.desk = Desk(
+            self.store,
+            self.metrics,
+            BusinessHours.parse(ho.hours, ho.timezone),
+            desk_address,
+            typical_wait=ho.typical_wait_minutes,
+            show_agent_name=ho.show_agent_name,
+        )
         self.middlewares = [
             locale_meta,
             guard(settings.max_message_chars, settings.flood_per_minute, clock),
             history,
             locale(self.locales),
+            self.desk,
             commands,
-            handoff_gate,
             disclosure,
         ]
         self.engine = Engine(
@@ -67,6 +81,7 @@ class Parley:
             clock,
             dedupe_ttl=settings.dedupe_ttl,
         )
+        self.desk.proactive = self.engine.proactive
         self.handler = fold(self.middlewares, respond(self.brain, self.metrics))
         self.runner: web.AppRunner | None = None
         self.port: int = 0
