@@ -16,6 +16,8 @@ from core.clock import Clock, system_clock
 from core.engine import Engine
 from core.handoff.desk import Desk
 from core.handoff.hours import BusinessHours
+from core.handoff.leads import Leads
+from core.handoff.qualify import qualify
 from core.knowledge import KnowledgeBase
 from core.locales import LocaleCatalog
 from core.messages import Address
@@ -62,13 +64,17 @@ class Parley:
             typical_wait=ho.typical_wait_minutes,
             show_agent_name=ho.show_agent_name,
         )
+        webhook = Address(channel="webhook", chat="leads") if ho.lead_webhook_url else None
+        self.leads = Leads(self.store, self.metrics, desk_address, webhook)
         self.middlewares = [
             locale_meta,
             guard(settings.max_message_chars, settings.flood_per_minute, clock),
             history,
             locale(self.locales),
             self.desk,
+            self.leads,
             commands,
+            qualify,
             disclosure,
         ]
         self.engine = Engine(

@@ -106,3 +106,62 @@ async def test_a_number_typed_answers_csat_and_a_closed_case_refuses_relays(app,
     await desk_event(app, case, text="one more thing")
     await eventually(lambda: any(d["text"] == "This case is closed." for d in desk_items(app)))
     assert app.metrics.time_to_claim._sum.get() >= 0
+
+
+async def test_sales_persona_qualifies_a_lead_that_lands_on_the_desk_and_the_crm(make_settings, tmp_path):
+    from aiohttp import web
+
+    from channels.webhook import verify
+
+    received: list[tuple[dict, dict]] = []
+
+    async def crm(request: web.Request) -> web.Response:
+        body = await request.read()
+        received.append((dict(request.headers), json.loads(body)))
+        ok = verify(
+            "crm-secret",
+            request.headers["X-Parley-Timestamp"],
+            body,
+            request.headers["X-Parley-Signature"],
+            now=float(request.headers["X-Parley-Timestamp"]),
+        )
+        return web.Response(status=200 if ok else 401)
+
+    receiver = web.Application()
+    receiver.router.add_post("/leads", crm)
+    runner = web.AppRunner(receiver)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    settings = make_settings(
+        persona="sales",
+        handoff={"lead_webhook_url": f"http://127.0.0.1:{port}/leads", "lead_webhook_secret": "crm-secret"},
+    )
+    try:
+        async with Parley(settings) as app, aiohttp.ClientSession() as http:
+            app.desk.desk = app.leads.desk = DESK
+            chat = await ChatClient(http, app.port).connect()
+            await chat.say("hello")
+            greeting, need = await chat.replies(2)
+            assert "What are you looking for" in need["text"]
+            await chat.say("Uniforms for 40 hotel staff")
+            assert "budget" in (await chat.next("reply"))["text"]
+            await chat.say("around 5000 euros")
+            await chat.next("reply")  # timeline
+            await chat.say("next month")
+            contact = await chat.next("reply")
+            await chat.say("not telling")  # no email or phone: asked again
+            assert (await chat.next("reply"))["text"] == contact["text"]
+            await chat.say("ana@hotel.example")
+            assert "sales team" in (await chat.next("reply"))["text"]
+            await eventually(lambda: received)
+            headers, lead = received[0]
+            assert lead["need"] == "Uniforms for 40 hotel staff" and lead["contact"] == "ana@hotel.example"
+            assert lead["event"] == "lead.created" and headers["X-Parley-Event-Id"]
+            [card] = [d for d in desk_items(app) if d["meta"].get("desk_ref", "").startswith("lead:")]
+            assert "Budget: around 5000 euros" in card["text"]
+            assert [b["title"] for b in card["buttons"]] == ["Claim", "Follow up tomorrow"]
+            assert app.metrics.leads.labels("web", "web")._value.get() == 1
+    finally:
+        await runner.cleanup()
