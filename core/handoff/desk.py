@@ -13,6 +13,8 @@ Every message, to the customer or to the desk, goes through the durable outbox.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -27,6 +29,8 @@ from core.metrics import Metrics
 from core.pipeline import Handler
 from core.store import KeyValueStore
 from core.turn import Turn
+
+log = logging.getLogger("parley.handoff")
 
 Proactive = Callable[[Address, Reply, str], Awaitable[object]]
 OPEN = ("queued", "active")
@@ -54,6 +58,8 @@ class Desk:
         self.typical_wait = typical_wait
         self.show_agent_name = show_agent_name
         self.proactive: Proactive | None = None  # Engine.proactive, set once the engine exists
+        # An LLM's summary of the conversation for the card, when one is configured.
+        self.summarise: Callable[[list[dict]], Awaitable[str]] | None = None
 
     async def __call__(self, turn: Turn, call_next: Handler) -> None:
         inbound = turn.inbound
@@ -85,7 +91,8 @@ class Desk:
         self.metrics.handoffs.labels(turn.address.channel, reason).inc()
         turn.tags["handoff"] = "opened"
         if self.desk is not None:
-            turn.forward(self.desk, cases.handoff_card(case, turn.state.get("history", [])))
+            history = turn.state.get("history", [])
+            turn.forward(self.desk, cases.handoff_card(case, history, await self._summary(history)))
         if self.hours.is_open(turn.now):
             wait = format_timedelta(timedelta(minutes=self.typical_wait), locale=babel_locale(turn.pack.code))
             turn.system("handoff_wait", wait=wait)
@@ -94,6 +101,16 @@ class Desk:
             when = format_datetime(opens, "EEEE HH:mm", tzinfo=opens.tzinfo, locale=babel_locale(turn.pack.code))
             turn.system("handoff_closed", opens=f"{when} ({opens.tzinfo})")
         return case
+
+    async def _summary(self, history: list[dict]) -> str:
+        if self.summarise is None:
+            return ""
+        try:
+            async with asyncio.timeout(8):
+                return (await self.summarise(history)).strip()
+        except Exception:  # the card must go out anyway: the last messages will do
+            log.warning("handoff summary failed; the card shows the last messages")
+            return ""
 
     async def _relay_to_desk(self, turn: Turn, handoff: dict) -> None:
         turn.tags["handoff"] = "relay"
