@@ -14,6 +14,10 @@ from channels import ChannelContext, configured
 from core.channel import Capabilities, Channel, Streaming
 from core.clock import Clock, system_clock
 from core.engine import Engine
+from core.handoff.desk import Desk
+from core.handoff.hours import BusinessHours
+from core.handoff.leads import Leads
+from core.handoff.qualify import qualify
 from core.knowledge import KnowledgeBase
 from core.knowledge_watch import KnowledgeWatcher
 from core.llm import build_llm
@@ -21,7 +25,7 @@ from core.llm.feedback import feedback
 from core.locales import LocaleCatalog
 from core.messages import Address
 from core.metrics import Metrics
-from core.middleware import commands, disclosure, guard, handoff_gate, history, locale, locale_meta, respond
+from core.middleware import commands, disclosure, guard, history, locale, locale_meta, respond
 from core.outbox import Outbox
 from core.personas import PersonaCatalog
 from core.pipeline import fold
@@ -46,27 +50,44 @@ class Parley:
         self.personas = PersonaCatalog.load(settings.personas_dir, settings.persona)
         self.reloader = Reloader(self.locales, self.personas, settings.locales_dir, settings.personas_dir)
         self.knowledge = KnowledgeBase.load(Path(settings.knowledge_dir))
-        self.store = store or open_store(settings.store_url, base=ROOT)
+        self.store = store or open_store(settings.store_url, base=ROOT, clock=clock)
         self.metrics = Metrics()
         self.brain = RetrievalBrain(self.knowledge)
         self.llm = build_llm(settings, self.knowledge, self.brain, self.metrics.registry)  # None without a key
         self.knowledge_watch = KnowledgeWatcher(Path(settings.knowledge_dir), self._reload, settings.knowledge_poll)
         self.channels: dict[str, Channel] = {}
         self.outbox = Outbox(self.store, self.channels, self.metrics, clock)
+        ho = settings.handoff
+        desk_address = None
+        if settings.slack.bot_token and settings.slack.desk_channel:
+            desk_address = Address(channel="slack", chat=settings.slack.desk_channel)
+        self.desk = Desk(
+            self.store,
+            self.metrics,
+            BusinessHours.parse(ho.hours, ho.timezone),
+            desk_address,
+            typical_wait=ho.typical_wait_minutes,
+            show_agent_name=ho.show_agent_name,
+        )
+        webhook = Address(channel="webhook", chat="leads") if ho.lead_webhook_url else None
+        self.leads = Leads(self.store, self.metrics, desk_address, webhook)
         self.middlewares = [
             locale_meta,
             guard(settings.max_message_chars, settings.flood_per_minute, clock),
             history,
             locale(self.locales),
+            self.desk,
+            self.leads,
             commands,
-            handoff_gate,
+            qualify,
             disclosure,
         ]
         if self.llm is not None:
-            # After the handoff gate: while a person owns the conversation the bot stays silent.
+            # After the desk: while a person owns the conversation, everything goes to them.
             self.middlewares.insert(
-                self.middlewares.index(handoff_gate) + 1, feedback(self._capabilities, settings.llm.feedback)
+                self.middlewares.index(commands) + 1, feedback(self._capabilities, settings.llm.feedback)
             )
+            self.desk.summarise = self.llm.summarise  # the handoff card gets a summary
         self.engine = Engine(
             self.store,
             self._handle,
@@ -77,6 +98,7 @@ class Parley:
             clock,
             dedupe_ttl=settings.dedupe_ttl,
         )
+        self.desk.proactive = self.engine.proactive
         self.handler = fold(self.middlewares, respond(self.llm or self.brain, self.metrics, self._streaming))
         self.runner: web.AppRunner | None = None
         self.port: int = 0

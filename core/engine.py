@@ -87,16 +87,9 @@ class Engine:
                 del self._local[conversation]
 
     async def _drain_locked(self, conversation: str) -> None:
-        batch = None
-        delay = 0.02
-        deadline = self.clock() + self.lease
-        while batch is None:
-            batch = await self.store.begin(conversation, self.lease, self.batch, self.clock())
-            if batch is None:
-                if self.clock() > deadline:
-                    return  # the holder will drain it, or its lease expires and the sweeper will
-                await asyncio.sleep(delay)  # another process holds it: back off, then retry
-                delay = min(delay * 2, 1.0)
+        batch = await self._lock(conversation, limit=self.batch)
+        if batch is None:
+            return  # the holder will drain it, or its lease expires and the sweeper will
         released = False
         try:
             state = batch.state
@@ -128,6 +121,18 @@ class Engine:
                     pass  # the lease expires by itself
         if len(batch.items) == self.batch:
             self.kick(conversation)  # more may be waiting
+
+    async def _lock(self, conversation: str, limit: int):
+        """Take the conversation's store lock, backing off while another process holds it (up
+        to one lease); None if it never came free."""
+        delay = 0.02
+        deadline = self.clock() + self.lease
+        while True:
+            batch = await self.store.begin(conversation, self.lease, limit, self.clock())
+            if batch is not None or self.clock() > deadline:
+                return batch
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
     def _outgoing(self, base: str, turn: Turn, first_plain: bool = False) -> list[OutboxItem]:
         """Deterministic outbox ids (re-running a turn after a crash queues nothing twice)."""
@@ -178,7 +183,7 @@ class Engine:
         conversation = address.conversation
         lock = self._local.setdefault(conversation, asyncio.Lock())
         async with lock:
-            batch = await self.store.begin(conversation, self.lease, 0, self.clock())
+            batch = await self._lock(conversation, limit=0)
             if batch is None:
                 return None
             try:

@@ -1,6 +1,6 @@
 """The standard middlewares. Each is ``async def mw(turn, call_next)``; order is set in core.app.
 
-locale_meta -> guard -> history -> locale -> commands -> handoff gate -> disclosure -> brain (the endpoint)
+locale_meta -> guard -> history -> locale -> desk (handoff) -> commands -> disclosure -> brain (the endpoint)
 """
 
 from __future__ import annotations
@@ -187,14 +187,6 @@ async def commands(turn: Turn, call_next: Handler) -> None:
     await call_next(turn)
 
 
-async def handoff_gate(turn: Turn, call_next: Handler) -> None:
-    """While a person owns the conversation the bot stays silent: never two answers."""
-    if turn.inbound is not None and turn.state.get("handoff", {}).get("status") == "active":
-        turn.tags["handoff"] = "relay"
-        return
-    await call_next(turn)
-
-
 async def disclosure(turn: Turn, call_next: Handler) -> None:
     """Say it is an AI, per the persona's policy, and never pretend otherwise."""
     await call_next(turn)
@@ -223,8 +215,8 @@ def respond(brain: Brain, metrics: Metrics, streaming: Callable[[Address], Strea
         turn.tags["brain"] = answer.meta.get("brain", "")
         buttons = answer.buttons
         if answer.handoff:
+            # core.handoff.Desk opens the case (and counts it) once the turn is answered.
             turn.state["handoff"] = {"status": "requested", "at": turn.now.isoformat(), "reason": answer.intent}
-            metrics.handoffs.labels(turn.address.channel, answer.intent).inc()
         elif answer.intent == "fallback" and not buttons:
             buttons = (human_button(turn.pack),)
         reply = turn.say(answer.text, buttons=buttons, sources=answer.sources)

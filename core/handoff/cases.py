@@ -47,11 +47,13 @@ async def save(kv: KeyValueStore, case: Case) -> None:
     await kv.put(f"case:{case.ref}", json.dumps(asdict(case)), ttl=TTL)
 
 
-def handoff_card(case: Case, history: list[dict[str, str]]) -> Reply:
+def handoff_card(case: Case, history: list[dict[str, str]], summary: str = "") -> Reply:
     who = case.customer
     lines = [f"Handoff requested ({case.reason or 'asked'}): {who.channel} customer, locale {case.locale}"]
     recent = [h for h in history if h.get("role") in ("user", "bot")][-6:]
-    if recent:
+    if summary:
+        lines.append(f"Summary: {summary}")
+    elif recent:
         lines.append("Last messages:")
         lines += [f"{'Customer' if h['role'] == 'user' else 'Bot'}: {h['text'][:300]}" for h in recent]
     lines.append("Reply in this thread to answer the customer.")

@@ -9,6 +9,7 @@ brain's answer or an apology with a human offered: never silence.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -21,7 +22,7 @@ from core.llm import explain
 from core.llm.client import Completion, ModelClient, ModelUnavailable
 from core.llm.guardrails import DailyBudget, OutputCheck, scrub_secrets
 from core.llm.metrics import LLMMetrics
-from core.llm.prompt import UNKNOWN, compose, estimate_tokens
+from core.llm.prompt import UNKNOWN, compose, estimate_tokens, summary_request
 from core.llm.tools import Toolbox, ToolContext
 from core.pii import Redactor, StreamRestorer
 from core.retrieval import intent_of
@@ -31,6 +32,7 @@ from core.turn import Turn
 log = logging.getLogger("parley.llm")
 
 ROUNDS = 3  # model calls per answer: tool rounds are bounded, a looping model is cut off
+SUMMARY_DEADLINE = 8.0  # the desk posts its card without a summary after this
 CALLS = 4  # tool calls run per round; more are refused (each has its own timeout: bounded)
 _CITE = re.compile(r"\[(\d{1,2})\]")
 
@@ -131,6 +133,14 @@ class LLMBrain:
 
     def stream(self, turn: Turn) -> AnswerStream:
         return AnswerStream(self, turn)
+
+    async def summarise(self, history: list[dict]) -> str:
+        """A short summary for the handoff card (core.handoff.desk); raises ModelUnavailable."""
+        redactor = Redactor()
+        messages = scrub_secrets(summary_request(history, redactor), self.secrets)
+        done = await self.client.complete(messages, [], asyncio.get_running_loop().time() + SUMMARY_DEADLINE)
+        self.metrics.tokens.inc(done.tokens)
+        return redactor.restore(done.text).strip()
 
     def passages(self, question: str) -> list[Passage]:
         hits = self.kb.search(question, limit=self.config.passages) if self.config.passages else []

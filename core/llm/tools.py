@@ -86,7 +86,8 @@ async def handoff(args: BaseModel, ctx: ToolContext) -> str:
 async def capture_lead(args: BaseModel, ctx: ToolContext) -> str:
     fields = args.model_dump()
     known = ctx.turn.state.get("lead", {})
-    lead = {k: fields[k] or known.get(k, "") for k in fields}  # a later call completes, never erases
+    # A later call completes the lead, never erases a field (nor the desk's "case" id).
+    lead = {**known, **{k: fields[k] or known.get(k, "") for k in fields}}
     lead["at"] = ctx.turn.now.isoformat(timespec="seconds")
     ctx.turn.state["lead"] = lead  # a plain dict: the sales desk consumes it
     if lead["name"]:

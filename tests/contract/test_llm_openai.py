@@ -42,6 +42,10 @@ async def test_tool_round_trip_with_arguments_split_across_chunks(fake, make_set
     answer = await brain.answer(turn)
     assert answer.text == "Thanks Ann, noted!"
     assert turn.state["lead"] | {"at": ""} == {**lead, "contact": "", "at": ""}
+    turn.state["lead"]["case"] = "c1"  # the desk captured it (core.handoff.leads)
+    fake.push({"tool_calls": [{"name": "capture_lead", "arguments": {"contact": "+44 20 7946 0958"}}]}, {"text": "ok"})
+    await brain.answer(turn)
+    assert turn.state["lead"]["case"] == "c1" and turn.state["lead"]["need"] == "200 hoodies"
     second = fake.requests[1]["messages"]
     assert second[-2]["tool_calls"][0]["function"]["name"] == "capture_lead"
     assert second[-1]["role"] == "tool" and "Lead saved" in second[-1]["content"]
@@ -274,4 +278,23 @@ async def test_tool_calls_per_round_are_bounded(fake, make_settings):
     assert len(turn.state["followups"]) == 4
     results = [m["content"] for m in fake.requests[1]["messages"] if m["role"] == "tool"]
     assert results[-1].startswith("error: at most 4")
+    await brain.close()
+
+
+async def test_handoff_summary_for_the_desk(fake, make_settings):
+    brain = make_brain(make_settings, fake.base_url)
+
+    def summary(body: dict) -> dict:
+        held = re.findall(r"\[EMAIL_\d+\]", body["messages"][-1]["content"])
+        return {"text": f" Wants a refund for order 1234567; reach them at {held[0]}. "}
+
+    fake.responder = summary
+    history = [
+        {"role": "user", "text": "I want a refund for order 1234567, mail me at ann@example.org"},
+        {"role": "bot", "text": "I'll get a person."},
+    ]
+    text = await brain.summarise(history)
+    assert text == "Wants a refund for order 1234567; reach them at ann@example.org."
+    assert "ann@example.org" not in fake.sent_text() and "<transcript>" in fake.sent_text()
+    assert fake.requests[0].get("tools") is None and fake.requests[0].get("stream") is not True
     await brain.close()

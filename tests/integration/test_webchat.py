@@ -38,7 +38,7 @@ async def test_button_round_trip_to_a_human(parley, http):
     handoff = await chat.next("reply")
     assert "person from our team" in handoff["text"]
     state = await parley.store.state(f"web:{chat.cid}:")
-    assert state["handoff"]["status"] == "requested"
+    assert state["handoff"]["status"] == "queued"
 
 
 async def test_the_same_event_twice_is_answered_once(parley, http):
