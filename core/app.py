@@ -6,6 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
+import socket
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from aiohttp import web
@@ -19,6 +23,7 @@ from core.handoff.hours import BusinessHours
 from core.handoff.leads import Leads
 from core.handoff.qualify import qualify
 from core.knowledge import KnowledgeBase
+from core.lease import lease_for, run_singleton
 from core.locales import LocaleCatalog
 from core.messages import Address
 from core.metrics import Metrics
@@ -49,6 +54,8 @@ class Parley:
         self.knowledge = KnowledgeBase.load(Path(settings.knowledge_dir))
         self.store = store or open_store(settings.store_url, base=ROOT, clock=clock)
         self.metrics = Metrics()
+        self.lease = lease_for(self.store)
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"  # who holds a lease
         self.brain = RetrievalBrain(self.knowledge)
         self.channels: dict[str, Channel] = {}
         self.outbox = Outbox(self.store, self.channels, self.metrics, clock)
@@ -141,9 +148,20 @@ class Parley:
         )
         return self
 
+    def singleton(self, name: str, work: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+        """Run ``work`` in one process of many at a time (the scheduler's planner uses this)."""
+        task = asyncio.create_task(run_singleton(self.lease, name, self.owner, self.settings.singleton_lease, work))
+        self._tasks.append(task)
+        return task
+
     async def _run_channel(self, channel: Channel) -> None:
         try:
-            await channel.run()
+            if getattr(channel, "singleton", False):  # polling, Socket Mode, gateway: once per bot
+                await run_singleton(
+                    self.lease, f"channel:{channel.name}", self.owner, self.settings.singleton_lease, channel.run
+                )
+            else:
+                await channel.run()
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -108,6 +108,7 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(4000, ge=1)
     flood_per_minute: int = Field(30, ge=1)  # messages one person may send per minute
     dedupe_ttl: float = 7 * 86400  # platforms retry for hours (Slack, Twilio); a week is safe
+    singleton_lease: float = Field(15.0, gt=0)  # seconds before another process takes over a singleton
     telegram: Telegram = Telegram()
     slack: Slack = Slack()
     twilio: Twilio = Twilio()

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Awaitable
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from redis.asyncio import Redis
 from redis.backoff import NoBackoff
@@ -39,9 +40,18 @@ log = logging.getLogger("parley.redis")
 T = TypeVar("T")
 
 
+def split_url(url: str) -> tuple[str, str]:
+    """``redis://host:port/db?prefix=name`` -> (URL for redis-py, key prefix). A prefix lets several
+    deployments (or tests) share one database; valkey:// is our alias for redis://."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    prefix = next((v for k, v in query if k == "prefix"), "") or "parley"
+    scheme = "redis" if parts.scheme == "valkey" else parts.scheme
+    rest = urlencode([(k, v) for k, v in query if k != "prefix"])
+    return urlunsplit((scheme, parts.netloc, parts.path, rest, parts.fragment)), prefix
+
+
 def client_for(url: str) -> Redis:
-    # valkey:// is our alias; redis-py speaks the same protocol under redis://.
-    url = "redis://" + url[len("valkey://") :] if url.startswith("valkey://") else url
     return Redis.from_url(
         url,
         decode_responses=True,
@@ -53,11 +63,11 @@ def client_for(url: str) -> Redis:
 
 
 class RedisStore:
-    def __init__(self, url: str, clock=time.time, prefix: str = "parley") -> None:
-        self.url = url
+    def __init__(self, url: str, clock=time.time, prefix: str = "") -> None:
+        self.url, named = split_url(url)
         self.clock = clock
-        self.p = "{" + prefix + "}:"  # one hash tag: every script stays in one Cluster slot
-        self.r = client_for(url)
+        self.p = "{" + (prefix or named) + "}:"  # one hash tag: every script stays in one Cluster slot
+        self.r = client_for(self.url)
         s = self.r.register_script
         self._accept, self._begin, self._commit = s(lua.ACCEPT), s(lua.BEGIN), s(lua.COMMIT)
         self._release, self._enqueue, self._claim = s(lua.RELEASE), s(lua.ENQUEUE), s(lua.CLAIM)

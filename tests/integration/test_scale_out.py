@@ -1,0 +1,92 @@
+"""Scale-out on Redis with real ``bot.py`` processes (issue 7): one conversation through two
+processes at once, a singleton holder killed with SIGKILL, Redis stopped and restarted."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+import aiohttp
+import pytest
+from redis.asyncio import Redis
+
+from core.stores.redis import RedisStore
+from tests.conftest import eventually
+from tests.integration.processes import Bot, ChatClient, RedisServer, http_status
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+async def shared(redis_url):
+    """A store URL with a prefix of its own (so tests never see each other's keys), cleaned after."""
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    url = f"{redis_url}?prefix={prefix}"
+    yield url
+    store = RedisStore(url)
+    keys = [k async for k in store.r.scan_iter(match=f"[{{]{prefix}[}}]:*")]
+    if keys:
+        await store.r.delete(*keys)
+    await store.r.aclose()
+
+
+def in_order(received: list[str], sent: list[str]) -> list[str]:
+    """The events the replies answer ("web:{event}:r0" -> event), in arrival order."""
+    return [r.split(":")[1] for r in received if r.split(":")[1] in sent]
+
+
+async def test_one_conversation_through_two_processes_stays_ordered(shared, tmp_path):
+    bots = [Bot(shared, tmp_path), Bot(shared, tmp_path)]
+    try:
+        await asyncio.gather(*(b.ready() for b in bots))
+        async with aiohttp.ClientSession() as session:
+            client = ChatClient(f"cid-{uuid.uuid4().hex[:10]}")
+            await client.connect(session, [b.base for b in bots])
+            sent = [f"m{n:03d}-{uuid.uuid4().hex[:6]}" for n in range(24)]
+            # Alternate processes; each message goes once the previous one is acked (the order).
+            for n, event in enumerate(sent):
+                await client.say(n % 2, event, f"what are your opening hours? #{n}")
+            for got in client.replies:  # each socket (each process) gets every reply once
+                await eventually(lambda got=got: len(in_order(got, sent)) >= len(sent), timeout=60)
+            for got in client.replies:
+                assert in_order(got, sent) == sent
+                assert len(got) == len(set(got))
+            await client.close()
+        store = RedisStore(shared)
+        state = await store.state(f"web:{client.cid}:")
+        await store.r.aclose()
+        said = [h["text"] for h in state["history"] if h["role"] == "user"]
+        assert said[-16:] == [f"what are your opening hours? #{n}" for n in range(8, 24)]  # state after the lock
+    finally:
+        for b in bots:
+            b.kill()
+
+
+PROBE = "tests/integration/singleton_probe.py"
+
+
+async def test_singleton_holder_killed_is_replaced(shared, tmp_path):
+    lease = "2"
+    bots = [Bot(shared, tmp_path, PROBE, PARLEY_SINGLETON_LEASE=lease) for _ in range(2)]
+    store = RedisStore(shared)
+    try:
+        await asyncio.gather(*(b.ready() for b in bots))
+        holder = await eventually(lambda: store.get("probe:holder"), timeout=10)
+        runs = json.loads(await store.get("probe:runs") or "{}")
+        first = next(b for b in bots if f":{b.proc.pid}:" in holder)
+        other = next(b for b in bots if b is not first)
+        assert all(f":{first.proc.pid}:" in owner for owner in runs)  # only the holder ran it
+        first.kill()  # SIGKILL: no goodbye, the lease has to expire
+        loop = asyncio.get_running_loop()
+        killed_at = loop.time()
+        new = await eventually(lambda: _holder_is(store, other.proc.pid), timeout=float(lease) * 3)
+        assert new and loop.time() - killed_at < float(lease) * 2  # within the lease (+ a renewal)
+    finally:
+        await store.r.aclose()
+        for b in bots:
+            b.kill()
+
+
+async def _holder_is(store: RedisStore, pid: int) -> bool:
+    return f":{pid}:" in (await store.get("probe:holder") or "")
