@@ -9,11 +9,10 @@ import uuid
 
 import aiohttp
 import pytest
-from redis.asyncio import Redis
 
 from core.stores.redis import RedisStore
 from tests.conftest import eventually
-from tests.integration.processes import Bot, ChatClient, RedisServer, http_status
+from tests.integration.processes import Bot, ChatClient
 
 pytestmark = pytest.mark.redis
 
