@@ -74,9 +74,10 @@ class RedisServer:
     """A private redis-server on a free port with AOF ``always`` (so a stop loses nothing), to
     stop and restart at will: the shared server on 6379 is never touched."""
 
-    def __init__(self, data: Path) -> None:
+    def __init__(self, data: Path, fsync: str = "always") -> None:
         self.port = free_port()
         self.data = data
+        self.fsync = fsync
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -86,7 +87,7 @@ class RedisServer:
     def start(self) -> None:
         self.data.mkdir(parents=True, exist_ok=True)
         args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.data)]
-        args += ["--appendonly", "yes", "--appendfsync", "always", "--save", "", "--maxmemory-policy", "noeviction"]
+        args += ["--appendonly", "yes", "--appendfsync", self.fsync, "--save", "", "--maxmemory-policy", "noeviction"]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(500):
             with socket.socket() as s:
