@@ -118,8 +118,9 @@ class RedisStore:
         people = {profiles[n]: json.loads(profiles[n + 1] or "{}") for n in range(0, len(profiles), 2)}
         return Batch(int(token), items, json.loads(state or "{}"), people)
 
-    async def commit(self, conversation, token, done, state, profiles, outbox) -> None:
-        args: list[Any] = [self.p, conversation, self.clock(), str(token), done, json.dumps(state), len(profiles)]
+    async def commit(self, conversation, token, done, state, profiles, outbox, release=False) -> None:
+        args: list[Any] = [self.p, conversation, self.clock(), str(token), done, json.dumps(state)]
+        args += ["1" if release else "0", len(profiles)]
         for person, profile in profiles.items():
             args += [person, json.dumps(profile)]
         args += self._outbox_args(outbox)

@@ -111,7 +111,7 @@ end
 return {tostring(token), redis.call('GET', P .. 'state:' .. conv) or '', items, profiles}
 """
 
-# KEYS: lock. ARGV: P, conversation, now, token, done, state, nprofiles, (person, json)*, outbox...
+# KEYS: lock. ARGV: P, conversation, now, token, done, state, release, nprofiles, (person, json)*, outbox...
 COMMIT = (
     _ENQUEUE
     + _INBOX
@@ -120,8 +120,9 @@ local P, conv, now = ARGV[1], ARGV[2], ARGV[3]
 local held = redis.call('HMGET', KEYS[1], 't', 'u')
 if not held[1] or held[1] ~= ARGV[4] or tonumber(held[2]) <= tonumber(now) then return -1 end
 redis.call('SET', P .. 'state:' .. conv, ARGV[6])
-local i = 8
-for _ = 1, tonumber(ARGV[7]) do
+if ARGV[7] == '1' then redis.call('DEL', KEYS[1]) end
+local i = 9
+for _ = 1, tonumber(ARGV[8]) do
   redis.call('SET', P .. 'profile:' .. ARGV[i], ARGV[i+1])
   redis.call('SADD', P .. 'links:' .. ARGV[i], conv)
   i = i + 2
