@@ -72,7 +72,8 @@ class RedisStore:
         self._accept, self._begin, self._commit = s(lua.ACCEPT), s(lua.BEGIN), s(lua.COMMIT)
         self._release, self._enqueue, self._claim = s(lua.RELEASE), s(lua.ENQUEUE), s(lua.CLAIM)
         self._settle, self._kv_set, self._erase = s(lua.SETTLE), s(lua.KV_SET), s(lua.ERASE)
-        self._unreleased: list[tuple[str, int]] = []
+        self._unreleased: list[tuple[str, int]] = []  # calls that failed in an outage, replayed after
+        self._unsettled: list[list[Any]] = []
         self.limiter = RedisLimiter(self.r, self.p, self._up)
         self.lease = RedisLease(self.r, self.p, self._up)
         self.relay = RedisRelay(self.r, self.p, self._up)
@@ -160,6 +161,9 @@ class RedisStore:
         return int(await self._up(self._enqueue(args=[self.p, self.clock(), *self._outbox_args(items)])))
 
     async def claim(self, now: float, limit: int, lease: float) -> list[OutboxItem]:
+        while self._unsettled:
+            await self._up(self._settle(args=self._unsettled[0]))
+            self._unsettled.pop(0)
         rows = await self._up(self._claim(args=[self.p, now, limit, lease]))
         out = []
         for item_id, body, due, attempts, token, seq, max_attempts in rows:
@@ -178,7 +182,14 @@ class RedisStore:
             tail = ["retry", now, outcome.at, outcome.error, 1 if outcome.counts else 0]
         elif isinstance(outcome, Failed):
             tail = ["failed", now, "", outcome.error, 0]
-        return bool(await self._up(self._settle(args=[self.p, item_id, str(token), *tail])))
+        args = [self.p, item_id, str(token), *tail]
+        try:
+            return bool(await self._up(self._settle(args=args)))
+        except StoreUnavailable:
+            # Record it when Redis is back (the token check still applies): a reply that went out
+            # must not be sent again when its lease runs out.
+            self._unsettled.append(args)
+            raise
 
     async def outbox_stats(self) -> OutboxStats:
         async with self.r.pipeline(transaction=False) as pipe:
