@@ -21,7 +21,14 @@ local function enqueue(P, id, akey, person, due, body, attempts, maxa, now)
   local q = P .. 'oq:' .. akey
   redis.call('ZADD', q, seq, id)
   if redis.call('ZCARD', q) == 1 then redis.call('ZADD', P .. 'ready', due, akey) end
-  redis.call('SADD', P .. 'pout:' .. person, id)
+  local mine = P .. 'pout:' .. person
+  redis.call('SADD', mine, id)
+  -- The person index outlives sent items (they expire after a week): prune it now and then.
+  if seq % 32 == 0 and redis.call('SCARD', mine) > 32 then
+    for _, old in ipairs(redis.call('SMEMBERS', mine)) do
+      if redis.call('EXISTS', P .. 'o:' .. old) == 0 then redis.call('SREM', mine, old) end
+    end
+  end
   redis.call('HINCRBY', P .. 'ostat', 'pending', 1)
   return 1
 end

@@ -174,3 +174,16 @@ async def _refusing(**_):
     from redis.exceptions import ConnectionError as RedisConnectionError
 
     raise RedisConnectionError("connection reset")
+
+
+async def test_person_index_forgets_expired_sent_items(store):
+    now = store.clock()
+    for n in range(40):
+        await store.enqueue([OutboxItem(f"old{n}", A, inbound_reply(), now)])
+        [item] = await store.claim(now, 10, 30)
+        await store.settle(item.id, item.token, Sent(), now)
+    await store.r.delete(*(f"{store.p}o:old{n}" for n in range(40)))  # as if a week had passed
+    for n in range(40):
+        await store.enqueue([OutboxItem(f"new{n}", A, inbound_reply(), now)])
+    assert await store.r.scard(f"{store.p}pout:{A.person}") < 70
+    assert len((await store.export_person(A.person))["outbox"]) == 40
