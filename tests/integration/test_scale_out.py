@@ -145,3 +145,44 @@ async def test_redis_stopped_and_restarted_mid_traffic(tmp_path):
 
 async def _status_is(url: str, status: int) -> bool:
     return await http_status(url) == status
+
+
+async def test_messages_hitting_two_processes_at_once_run_in_one_order(shared, tmp_path):
+    """Two senders at once, one per process: whatever order Redis accepted them in is the order
+    the turns ran in (the history in state) and the order the replies arrived on both sockets."""
+    bots = [Bot(shared, tmp_path), Bot(shared, tmp_path)]
+    try:
+        await asyncio.gather(*(b.ready() for b in bots))
+        async with aiohttp.ClientSession() as session:
+            client = ChatClient(f"cid-{uuid.uuid4().hex[:10]}")
+            await client.connect(session, [b.base for b in bots])
+            text = {
+                f"s{side}-{n:02d}-{uuid.uuid4().hex[:6]}": f"how do returns work? {side}.{n}"
+                for side in (0, 1)
+                for n in range(12)
+            }
+            events = list(text)
+
+            async def sender(side: int) -> None:
+                for event in events:
+                    if event.startswith(f"s{side}-"):
+                        await client.say(side, event, text[event])
+
+            await asyncio.gather(sender(0), sender(1))
+            for got in client.replies:
+                await eventually(lambda got=got: len(in_order(got, events)) >= len(events), timeout=60)
+            await client.close()
+        store = RedisStore(shared)
+        state = await store.state(f"web:{client.cid}:")
+        await store.r.aclose()
+        ran = [h["text"] for h in state["history"] if h["role"] == "user"]
+        for got in client.replies:
+            answered = [text[e] for e in in_order(got, events)]
+            assert answered[-len(ran) :] == ran  # replies in the order the turns ran
+            assert len(got) == len(set(got)) == len(events)
+        for side in (0, 1):  # and each sender's own messages kept their order
+            mine = [t for t in ran if t.split()[-1].startswith(f"{side}.")]
+            assert mine == sorted(mine, key=lambda t: int(t.split(".")[-1]))
+    finally:
+        for b in bots:
+            b.kill()
