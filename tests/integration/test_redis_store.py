@@ -187,3 +187,22 @@ async def test_person_index_forgets_expired_sent_items(store):
         await store.enqueue([OutboxItem(f"new{n}", A, inbound_reply(), now)])
     assert await store.r.scard(f"{store.p}pout:{A.person}") < 70
     assert len((await store.export_person(A.person))["outbox"]) == 40
+
+
+async def test_a_holder_that_finds_its_lease_taken_stops_its_work():
+    store = MemoryStore(clock=ManualClock())
+    stopped = asyncio.Event()
+
+    async def work() -> None:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            stopped.set()
+
+    task = asyncio.create_task(run_singleton(KeyValueLease(store), "poller", "a", 0.3, work))
+    await eventually(lambda: store.get("lease:poller"))
+    await store.put("lease:poller", "b", ttl=60)  # a paused process came back late: b holds it now
+    await asyncio.wait_for(stopped.wait(), 2)
+    assert await store.get("lease:poller") == "b"  # and a did not release b's lease
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
