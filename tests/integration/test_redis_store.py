@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import aiohttp
@@ -10,11 +9,9 @@ import pytest
 
 from core.app import Parley
 from core.clock import ManualClock
-from core.lease import KeyValueLease, run_singleton
 from core.messages import Address, Inbound
 from core.ratelimit import Limit
 from core.store import InboxItem, OutboxItem, Sent, StoreUnavailable
-from core.stores.memory import MemoryStore
 from core.stores.redis import RedisStore
 from tests.conftest import eventually
 from tests.integration.processes import free_port
@@ -131,31 +128,6 @@ async def _published_to_none(store: RedisStore) -> bool:
     return await store.relay.publish("web:x", "3") == 0
 
 
-async def test_singleton_runs_in_one_holder_and_moves_when_it_stops():
-    clock = ManualClock()
-    store = MemoryStore(clock=clock)
-    lease = KeyValueLease(store)
-    running: list[str] = []
-
-    def work(owner: str):
-        async def run() -> None:
-            running.append(owner)
-            await asyncio.Event().wait()
-
-        return run
-
-    a = asyncio.create_task(run_singleton(lease, "gateway", "a", 0.3, work("a")))
-    await eventually(lambda: running == ["a"])
-    b = asyncio.create_task(run_singleton(lease, "gateway", "b", 0.3, work("b")))
-    await asyncio.sleep(0.25)
-    assert running == ["a"]
-    a.cancel()  # a graceful stop releases the lease at once
-    await asyncio.gather(a, return_exceptions=True)
-    await eventually(lambda: running == ["a", "b"])
-    b.cancel()
-    await asyncio.gather(b, return_exceptions=True)
-
-
 async def test_a_settle_lost_in_an_outage_is_recorded_when_redis_returns(store):
     now = store.clock()
     await store.enqueue([OutboxItem("a1", A, inbound_reply(), now)])
@@ -187,22 +159,3 @@ async def test_person_index_forgets_expired_sent_items(store):
         await store.enqueue([OutboxItem(f"new{n}", A, inbound_reply(), now)])
     assert await store.r.scard(f"{store.p}pout:{A.person}") < 70
     assert len((await store.export_person(A.person))["outbox"]) == 40
-
-
-async def test_a_holder_that_finds_its_lease_taken_stops_its_work():
-    store = MemoryStore(clock=ManualClock())
-    stopped = asyncio.Event()
-
-    async def work() -> None:
-        try:
-            await asyncio.Event().wait()
-        finally:
-            stopped.set()
-
-    task = asyncio.create_task(run_singleton(KeyValueLease(store), "poller", "a", 0.3, work))
-    await eventually(lambda: store.get("lease:poller"))
-    await store.put("lease:poller", "b", ttl=60)  # a paused process came back late: b holds it now
-    await asyncio.wait_for(stopped.wait(), 2)
-    assert await store.get("lease:poller") == "b"  # and a did not release b's lease
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
