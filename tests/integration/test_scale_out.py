@@ -30,36 +30,49 @@ async def shared(redis_url):
     await store.r.aclose()
 
 
-def in_order(received: list[str], sent: list[str]) -> list[str]:
-    """The events the replies answer ("web:{event}:r0" -> event), in arrival order."""
-    return [r.split(":")[1] for r in received if r.split(":")[1] in sent]
-
-
-async def test_one_conversation_through_two_processes_stays_ordered(shared, tmp_path):
+@pytest.fixture
+async def chat_on_two(shared, tmp_path):
+    """Two ``bot.py`` processes on one Redis, and one web chat client with a socket to each."""
     bots = [Bot(shared, tmp_path), Bot(shared, tmp_path)]
     try:
         await asyncio.gather(*(b.ready() for b in bots))
         async with aiohttp.ClientSession() as session:
             client = ChatClient(f"cid-{uuid.uuid4().hex[:10]}")
             await client.connect(session, [b.base for b in bots])
-            sent = [f"m{n:03d}-{uuid.uuid4().hex[:6]}" for n in range(24)]
-            # Alternate processes; each message goes once the previous one is acked (the order).
-            for n, event in enumerate(sent):
-                await client.say(n % 2, event, f"what are your opening hours? #{n}")
-            for got in client.replies:  # each socket (each process) gets every reply once
-                await eventually(lambda got=got: len(in_order(got, sent)) >= len(sent), timeout=60)
-            for got in client.replies:
-                assert in_order(got, sent) == sent
-                assert len(got) == len(set(got))
+            yield client
             await client.close()
-        store = RedisStore(shared)
-        state = await store.state(f"web:{client.cid}:")
-        await store.r.aclose()
-        said = [h["text"] for h in state["history"] if h["role"] == "user"]
-        assert said[-16:] == [f"what are your opening hours? #{n}" for n in range(8, 24)]  # state after the lock
     finally:
         for b in bots:
             b.kill()
+
+
+async def state_of(url: str, client: ChatClient) -> dict:
+    store = RedisStore(url)
+    try:
+        return await store.state(f"web:{client.cid}:")
+    finally:
+        await store.r.aclose()
+
+
+def in_order(received: list[str], sent: list[str]) -> list[str]:
+    """The events the replies answer ("web:{event}:r0" -> event), in arrival order."""
+    return [r.split(":")[1] for r in received if r.split(":")[1] in sent]
+
+
+async def test_one_conversation_through_two_processes_stays_ordered(shared, chat_on_two):
+    client = chat_on_two
+    sent = [f"m{n:03d}-{uuid.uuid4().hex[:6]}" for n in range(24)]
+    # Alternate processes; each message goes once the previous one is acked (the order).
+    for n, event in enumerate(sent):
+        await client.say(n % 2, event, f"what are your opening hours? #{n}")
+    for got in client.replies:  # each socket (each process) gets every reply once
+        await eventually(lambda got=got: len(in_order(got, sent)) >= len(sent), timeout=60)
+    for got in client.replies:
+        assert in_order(got, sent) == sent
+        assert len(got) == len(set(got))
+    state = await state_of(shared, client)
+    said = [h["text"] for h in state["history"] if h["role"] == "user"]
+    assert said[-16:] == [f"what are your opening hours? #{n}" for n in range(8, 24)]  # state after the lock
 
 
 PROBE = "tests/integration/singleton_probe.py"
@@ -147,42 +160,31 @@ async def _status_is(url: str, status: int) -> bool:
     return await http_status(url) == status
 
 
-async def test_messages_hitting_two_processes_at_once_run_in_one_order(shared, tmp_path):
+async def test_messages_hitting_two_processes_at_once_run_in_one_order(shared, chat_on_two):
     """Two senders at once, one per process: whatever order Redis accepted them in is the order
     the turns ran in (the history in state) and the order the replies arrived on both sockets."""
-    bots = [Bot(shared, tmp_path), Bot(shared, tmp_path)]
-    try:
-        await asyncio.gather(*(b.ready() for b in bots))
-        async with aiohttp.ClientSession() as session:
-            client = ChatClient(f"cid-{uuid.uuid4().hex[:10]}")
-            await client.connect(session, [b.base for b in bots])
-            text = {
-                f"s{side}-{n:02d}-{uuid.uuid4().hex[:6]}": f"how do returns work? {side}.{n}"
-                for side in (0, 1)
-                for n in range(12)
-            }
-            events = list(text)
+    client = chat_on_two
+    text = {
+        f"s{side}-{n:02d}-{uuid.uuid4().hex[:6]}": f"how do returns work? {side}.{n}"
+        for side in (0, 1)
+        for n in range(12)
+    }
+    events = list(text)
 
-            async def sender(side: int) -> None:
-                for event in events:
-                    if event.startswith(f"s{side}-"):
-                        await client.say(side, event, text[event])
+    async def sender(side: int) -> None:
+        for event in events:
+            if event.startswith(f"s{side}-"):
+                await client.say(side, event, text[event])
 
-            await asyncio.gather(sender(0), sender(1))
-            for got in client.replies:
-                await eventually(lambda got=got: len(in_order(got, events)) >= len(events), timeout=60)
-            await client.close()
-        store = RedisStore(shared)
-        state = await store.state(f"web:{client.cid}:")
-        await store.r.aclose()
-        ran = [h["text"] for h in state["history"] if h["role"] == "user"]
-        for got in client.replies:
-            answered = [text[e] for e in in_order(got, events)]
-            assert answered[-len(ran) :] == ran  # replies in the order the turns ran
-            assert len(got) == len(set(got)) == len(events)
-        for side in (0, 1):  # and each sender's own messages kept their order
-            mine = [t for t in ran if t.split()[-1].startswith(f"{side}.")]
-            assert mine == sorted(mine, key=lambda t: int(t.split(".")[-1]))
-    finally:
-        for b in bots:
-            b.kill()
+    await asyncio.gather(sender(0), sender(1))
+    for got in client.replies:
+        await eventually(lambda got=got: len(in_order(got, events)) >= len(events), timeout=60)
+    state = await state_of(shared, client)
+    ran = [h["text"] for h in state["history"] if h["role"] == "user"]
+    for got in client.replies:
+        answered = [text[e] for e in in_order(got, events)]
+        assert answered[-len(ran) :] == ran  # replies in the order the turns ran
+        assert len(got) == len(set(got)) == len(events)
+    for side in (0, 1):  # and each sender's own messages kept their order
+        mine = [t for t in ran if t.split()[-1].startswith(f"{side}.")]
+        assert mine == sorted(mine, key=lambda t: int(t.split(".")[-1]))
