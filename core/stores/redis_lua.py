@@ -1,7 +1,7 @@
 """The Lua scripts behind RedisStore: each hot-path call is one script, so one round trip.
 
-Every key lives under one hash tag (``{parley}:...``), so every script touches a single slot and
-runs unchanged on Redis Cluster (and Valkey). Times come in as arguments from the caller's clock
+Every key lives under one hash tag (``{parley}:...``), so every script touches a single slot (the
+rule Redis Cluster sets for scripts). Times come in as arguments from the caller's clock
 (the same clock the memory and SQLite stores use); Redis' own expiry (PX) only garbage-collects.
 Numbers cross the Lua boundary as strings: Lua reply conversion would truncate floats.
 """
