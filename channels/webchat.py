@@ -40,6 +40,10 @@ class WebChatChannel:
         self.metrics = ctx.metrics
         self.outbox_wake = lambda: None  # set by the app once the outbox exists
         self._sockets: dict[str, set[web.WebSocketResponse]] = {}
+        # Scale-out: the process whose outbox claims a reply may not hold the page's socket. With
+        # a store that relays (Redis pub/sub), a process subscribes to a client while it holds one
+        # of its sockets, and ``send`` publishes to whichever processes do.
+        self.relay = getattr(ctx.store, "relay", None)
         self._page = PAGE.read_bytes()
 
     def routes(self) -> list[web.RouteDef]:
@@ -89,9 +93,11 @@ class WebChatChannel:
                         self._refuse("bad_client_id")
                         await ws.send_json({"type": "error", "code": "bad_id", "message": "Bad client id."})
                         continue
-                    self._forget(client, ws)
+                    await self._forget(client, ws)
                     client, locale = cid, str(frame.get("locale", ""))[:35]
                     self._sockets.setdefault(client, set()).add(ws)
+                    if self.relay is not None and len(self._sockets[client]) == 1:
+                        await self.relay.subscribe(f"web:{client}", self._relayed)
                     await ws.send_json({"type": "welcome"})
                     self.outbox_wake()  # replies that waited for this page can go now
                 elif kind in ("message", "button") and client:
@@ -100,7 +106,7 @@ class WebChatChannel:
                     self._refuse("unexpected")
                     await ws.send_json({"type": "error", "code": "unexpected", "message": "Say hello first."})
         finally:
-            self._forget(client, ws)
+            await self._forget(client, ws)
         return ws
 
     async def _inbound(self, ws: web.WebSocketResponse, client: str, locale: str, frame: dict) -> None:
@@ -136,12 +142,14 @@ class WebChatChannel:
         self.metrics.rejected.labels(self.name, reason).inc()
         log.info("web chat frame refused", extra={"reason": reason})
 
-    def _forget(self, client: str, ws: web.WebSocketResponse) -> None:
+    async def _forget(self, client: str, ws: web.WebSocketResponse) -> None:
         sockets = self._sockets.get(client)
         if sockets is not None:
             sockets.discard(ws)
             if not sockets:
                 del self._sockets[client]
+                if self.relay is not None:
+                    await self.relay.unsubscribe(f"web:{client}")
 
     def online(self, client: str) -> bool:
         return bool(self._sockets.get(client))
@@ -164,9 +172,6 @@ class WebChatChannel:
         return stream_id
 
     async def send(self, address: Address, reply: Reply) -> str:
-        sockets = [ws for ws in self._sockets.get(address.chat, ()) if not ws.closed]
-        if not sockets:
-            raise RetryAfter(5.0, "offline")
         frame = {
             "type": "reply",
             "id": reply.meta.get("id", ""),
@@ -178,6 +183,20 @@ class WebChatChannel:
             "lang": reply.meta.get("lang", ""),
             "replaces": reply.meta.get("streamed", ""),  # the final form of a streamed bubble
         }
+        if self.relay is not None:
+            # PUBLISH answers how many processes hold a socket of this client: 0 = offline.
+            if not await self.relay.publish(f"web:{address.chat}", json.dumps(frame)):
+                raise RetryAfter(5.0, "offline")
+            return frame["id"]
+        if not await self._write(address.chat, frame):
+            raise RetryAfter(5.0, "offline")
+        return frame["id"]
+
+    async def _relayed(self, topic: str, data: str) -> None:
+        await self._write(topic.removeprefix("web:"), json.loads(data))
+
+    async def _write(self, client: str, frame: dict) -> int:
+        sockets = [ws for ws in self._sockets.get(client, ()) if not ws.closed]
         for ws in sockets:
             await ws.send_json(frame)
-        return frame["id"]
+        return len(sockets)

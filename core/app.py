@@ -6,6 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
+import socket
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from aiohttp import web
@@ -20,6 +24,7 @@ from core.handoff.leads import Leads
 from core.handoff.qualify import qualify
 from core.knowledge import KnowledgeBase
 from core.knowledge_watch import KnowledgeWatcher
+from core.lease import lease_for, run_singleton
 from core.llm import build_llm
 from core.llm.feedback import feedback
 from core.locales import LocaleCatalog
@@ -52,6 +57,8 @@ class Parley:
         self.knowledge = KnowledgeBase.load(Path(settings.knowledge_dir))
         self.store = store or open_store(settings.store_url, base=ROOT, clock=clock)
         self.metrics = Metrics()
+        self.lease = lease_for(self.store)
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"  # who holds a lease
         self.brain = RetrievalBrain(self.knowledge)
         self.llm = build_llm(settings, self.knowledge, self.brain, self.metrics.registry)  # None without a key
         self.knowledge_watch = KnowledgeWatcher(Path(settings.knowledge_dir), self._reload, settings.knowledge_poll)
@@ -173,9 +180,20 @@ class Parley:
         )
         return self
 
+    def singleton(self, name: str, work: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+        """Run ``work`` in one process of many at a time (the scheduler's planner uses this)."""
+        task = asyncio.create_task(run_singleton(self.lease, name, self.owner, self.settings.singleton_lease, work))
+        self._tasks.append(task)
+        return task
+
     async def _run_channel(self, channel: Channel) -> None:
         try:
-            await channel.run()
+            if getattr(channel, "singleton", False):  # polling, Socket Mode, gateway: once per bot
+                await run_singleton(
+                    self.lease, f"channel:{channel.name}", self.owner, self.settings.singleton_lease, channel.run
+                )
+            else:
+                await channel.run()
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -124,6 +124,7 @@ class Settings(BaseSettings):
     flood_per_minute: int = Field(30, ge=1)  # messages one person may send per minute
     dedupe_ttl: float = 7 * 86400  # platforms retry for hours (Slack, Twilio); a week is safe
     knowledge_poll: float = 5.0  # seconds between checks of the knowledge folder (0: SIGHUP only)
+    singleton_lease: float = Field(15.0, gt=0)  # seconds before another process takes over a singleton
     telegram: Telegram = Telegram()
     slack: Slack = Slack()
     twilio: Twilio = Twilio()
