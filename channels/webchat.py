@@ -161,14 +161,10 @@ class WebChatChannel:
     async def stream(self, address: Address, chunks: AsyncIterator[str]) -> str:
         """Grow one bubble as the brain streams (core.channel.Streaming). The page keeps it as
         a draft: the final reply, sent by the outbox with ``replaces``, takes its place."""
-        sockets = [ws for ws in self._sockets.get(address.chat, ()) if not ws.closed]
-        if not sockets:
-            raise RetryAfter(5.0, "offline")  # nobody to stream to: the outbox delivers later
         stream_id = f"s-{uuid.uuid4().hex}"
         async for chunk in chunks:
-            for ws in sockets:
-                if not ws.closed:
-                    await ws.send_json({"type": "stream", "id": stream_id, "text": chunk})
+            if not await self._emit(address.chat, {"type": "stream", "id": stream_id, "text": chunk}):
+                raise RetryAfter(5.0, "offline")  # nobody to stream to: the outbox delivers later
         return stream_id
 
     async def send(self, address: Address, reply: Reply) -> str:
@@ -183,14 +179,17 @@ class WebChatChannel:
             "lang": reply.meta.get("lang", ""),
             "replaces": reply.meta.get("streamed", ""),  # the final form of a streamed bubble
         }
-        if self.relay is not None:
-            # PUBLISH answers how many processes hold a socket of this client: 0 = offline.
-            if not await self.relay.publish(f"web:{address.chat}", json.dumps(frame)):
-                raise RetryAfter(5.0, "offline")
-            return frame["id"]
-        if not await self._write(address.chat, frame):
+        if not await self._emit(address.chat, frame):
             raise RetryAfter(5.0, "offline")
         return frame["id"]
+
+    async def _emit(self, client: str, frame: dict) -> int:
+        """Write a frame to the client's sockets, here or (through the relay) in any process;
+        returns how many got it (0: the page is offline)."""
+        if self.relay is not None:
+            # PUBLISH answers how many processes hold a socket of this client: 0 = offline.
+            return await self.relay.publish(f"web:{client}", json.dumps(frame))
+        return await self._write(client, frame)
 
     async def _relayed(self, topic: str, data: str) -> None:
         await self._write(topic.removeprefix("web:"), json.loads(data))

@@ -6,11 +6,13 @@ a person. Without a key, the retrieval brain answers as before."""
 
 from __future__ import annotations
 
+import uuid
+
 import aiohttp
 import pytest
 
 from core.app import Parley
-from tests.conftest import eventually
+from tests.conftest import eventually, redis_up, require
 from tests.contract.llm_support import llm_settings
 from tests.fakes.openai import FakeOpenAI
 from tests.integration.webchat_client import ChatClient
@@ -98,3 +100,35 @@ async def test_reload_picks_up_knowledge_without_polling(make_settings, tmp_path
         (folder / "b.md").write_text("# Parking\nFree parking behind the shop.\n")
         app.reload()  # what bot.py's SIGHUP handler calls
         await eventually(lambda: len(app.knowledge.passages) == 2)
+
+
+@pytest.fixture
+async def redis10():
+    """This branch's Redis database (10), under a prefix of its own, cleaned after."""
+    from core.stores.redis import RedisStore
+
+    require(redis_up(), "Redis at 127.0.0.1:6379")
+    prefix = f"llm{uuid.uuid4().hex[:8]}"
+    url = f"redis://127.0.0.1:6379/10?prefix={prefix}"
+    yield url
+    store = RedisStore(url)
+    keys = [k async for k in store.r.scan_iter(match=f"[{{]{prefix}[}}]:*")]
+    if keys:
+        await store.r.delete(*keys)
+    await store.r.aclose()
+
+
+async def test_streamed_answer_on_the_redis_store(fake, make_settings, redis10):
+    fake.push({"text": "Standard delivery takes 3-5 working days [1].", "chunk": 3})
+    settings = make_settings(store_url=redis10, **llm_settings(fake.base_url))
+    async with Parley(settings) as app, aiohttp.ClientSession() as session:
+        # RedisRelay drops a subscribe made while its listener is still connecting: wait for it.
+        await eventually(lambda: app.store.relay._pubsub is not None)
+        client = await chat(app, session)
+        await client.say("How long does shipping take?", "msg-00000005")
+        reply = await client.next("reply")
+        drafts = [f for f in client.frames if f["type"] == "stream"]
+        assert drafts and reply["replaces"] == drafts[0]["id"] and reply["sources"]
+        state = await app.store.state("web:client-0001:")
+        assert [h["role"] for h in state["history"]] == ["user", "bot"]
+        await client.close()
