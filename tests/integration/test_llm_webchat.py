@@ -104,18 +104,15 @@ async def test_reload_picks_up_knowledge_without_polling(make_settings, tmp_path
 
 @pytest.fixture
 async def redis10():
-    """This branch's Redis database (10), under a prefix of its own, cleaned after."""
-    from core.stores.redis import RedisStore
+    """This branch's Redis database (10), under a prefix of its own, emptied of it after."""
+    from redis.asyncio import Redis
 
     require(redis_up(), "Redis at 127.0.0.1:6379")
     prefix = f"llm{uuid.uuid4().hex[:8]}"
-    url = f"redis://127.0.0.1:6379/10?prefix={prefix}"
-    yield url
-    store = RedisStore(url)
-    keys = [k async for k in store.r.scan_iter(match=f"[{{]{prefix}[}}]:*")]
-    if keys:
-        await store.r.delete(*keys)
-    await store.r.aclose()
+    yield f"redis://127.0.0.1:6379/10?prefix={prefix}"
+    async with Redis(db=10) as r:
+        async for key in r.scan_iter(match=f"*{prefix}*"):
+            await r.delete(key)
 
 
 async def test_streamed_answer_on_the_redis_store(fake, make_settings, redis10):
