@@ -137,8 +137,13 @@ class RedisRelay:
             pubsub = self.r.pubsub(ignore_subscribe_messages=True)
             try:
                 # A control topic keeps the connection up (and its failures visible) when idle.
-                await pubsub.subscribe(self.p + "_", *(self.p + t for t in list(self._handlers)))
+                first = list(self._handlers)
+                await pubsub.subscribe(self.p + "_", *(self.p + t for t in first))
                 self._pubsub = pubsub
+                # Topics added while we were connecting saw no pubsub to subscribe on: catch up.
+                late = [t for t in self._handlers if t not in first]
+                if late:
+                    await pubsub.subscribe(*(self.p + t for t in late))
                 pause = 0.1
                 while True:
                     msg = await pubsub.get_message(timeout=1.0)

@@ -1,7 +1,7 @@
 """Cost of locale resolution per turn: explicit request check, offline detection, hint, and the
 reply stamping (``locale`` + ``locale_meta``), beside a no-op middleware baseline in the same run.
 
-    .venv/bin/python bench/locale.py [turns]
+    .venv/bin/python bench/locale_resolution.py [turns]
 
 Prints µs per turn (mean, p50, p99) for: the baseline fold, the two locale middlewares over a
 realistic mix of messages, and detection alone on short and on longer messages.
