@@ -38,6 +38,7 @@ from channels.slack_translate import (
     message_inbound,
     route,
     thread_of,
+    well_formed,
 )
 from core.channel import Capabilities
 from core.clock import Clock
@@ -89,7 +90,11 @@ class SlackChannel:
         self.session = aiohttp.ClientSession()
         base = api_base if api_base.endswith("/") else api_base + "/"
         self.client = AsyncWebClient(token=bot_token, base_url=base, session=self.session)
-        self.verifier = SignatureVerifier(signing_secret, clock=_InjectedClock(self.clock))  # type: ignore[arg-type]
+        self.verifier = (  # Socket Mode alone needs no signing secret (no HTTP route then)
+            SignatureVerifier(signing_secret, clock=_InjectedClock(self.clock))  # type: ignore[arg-type]
+            if signing_secret
+            else None
+        )
         self.sender = SlackSender(self.client, self.store, self.clock)
         self.locales = LocaleCache(self.client, self.clock)
         # Bolt's own verification uses the wall clock; ours runs first with the injected one.
@@ -147,7 +152,7 @@ class SlackChannel:
             text = raw.decode("utf-8")  # Slack sends UTF-8; slack_sdk's verifier would raise on anything else
         except UnicodeDecodeError:
             return self._refuse(400, "malformed")
-        if not self.verifier.is_valid(text, stamp, signature):  # hmac.compare_digest inside
+        if self.verifier is None or not self.verifier.is_valid(text, stamp, signature):  # hmac.compare_digest inside
             return self._refuse(401, "bad_signature")
         try:
             bolt_request = AsyncBoltRequest(body=text, query=request.query_string, headers=dict(request.headers))
@@ -155,7 +160,7 @@ class SlackChannel:
             # Bad JSON (body or interactivity payload=), or JSON of a shape bolt's context
             # builder trips on (a list, a string where an object belongs): not a Slack request.
             return self._refuse(400, "malformed")
-        if not isinstance(bolt_request.body, dict) or not bolt_request.body:
+        if not well_formed(bolt_request.body):
             return self._refuse(400, "malformed")
         response = await self.app.async_dispatch(bolt_request)
         body = response.body if isinstance(response.body, str) else ""

@@ -24,6 +24,29 @@ _SPOKEN_SUBTYPES = {None, "", "thread_broadcast", "file_share"}
 Route = Literal["dm", "mention", "thread"]
 
 
+def well_formed(body: object) -> bool:
+    """The shape bolt's middleware assumes before any listener runs (it calls .get on these);
+    anything else is not a Slack request and gets a 400 instead of a crash inside bolt."""
+    if not isinstance(body, dict) or not body:
+        return False
+    for key in ("event", "user", "channel", "container", "team", "message", "authorizations"):
+        value = body.get(key)
+        if key == "authorizations":
+            if value is not None and not (isinstance(value, list) and all(isinstance(a, dict) for a in value)):
+                return False
+        elif (
+            value is not None
+            and not isinstance(value, dict)
+            and not (key in ("user", "channel") and isinstance(value, str))
+        ):
+            return False  # user and channel may be plain ids (slash commands, some events)
+    actions = body.get("actions")
+    if actions is not None and not (isinstance(actions, list) and all(isinstance(a, dict) for a in actions)):
+        return False
+    event = body.get("event")
+    return event is None or isinstance(event.get("type", ""), str)
+
+
 def escape(text: str) -> str:
     """Slack mrkdwn control characters (docs: "Escaping text"): only &, < and > are escaped."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

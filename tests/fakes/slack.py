@@ -54,6 +54,7 @@ class Failure:
     error: str
     headers: dict[str, str]
     times: int
+    after: int = 0  # let this many calls succeed first (fail piece 2 of a split reply)
 
 
 @dataclass
@@ -69,8 +70,12 @@ class FakeSlack:
     def of(self, method: str) -> list[dict[str, Any]]:
         return [args for name, args in self.calls if name == method]
 
-    def fail(self, method: str, status: int = 429, error: str = "ratelimited", times: int = 1, **headers: str) -> None:
-        self.failures[method] = Failure(status, error, {k.replace("_", "-"): v for k, v in headers.items()}, times)
+    def fail(
+        self, method: str, status: int = 429, error: str = "ratelimited", times: int = 1, after: int = 0, **headers: str
+    ) -> None:
+        self.failures[method] = Failure(
+            status, error, {k.replace("_", "-"): v for k, v in headers.items()}, times, after
+        )
 
     async def push(self, payload: dict[str, Any], envelope_id: str, kind: str = "events_api") -> None:
         frame = {"envelope_id": envelope_id, "type": kind, "payload": payload, "accepts_response_payload": False}
@@ -87,7 +92,9 @@ class FakeSlack:
             args.update(dict(await request.post()))
         self.calls.append((method, args))
         failure = self.failures.get(method)
-        if failure is not None and failure.times > 0:
+        if failure is not None and failure.after > 0:
+            failure.after -= 1
+        elif failure is not None and failure.times > 0:
             failure.times -= 1
             return web.json_response(
                 {"ok": False, "error": failure.error}, status=failure.status, headers=failure.headers
