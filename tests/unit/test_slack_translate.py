@@ -168,3 +168,22 @@ def test_errors_for_the_outbox(status, error, headers, expected):
     assert isinstance(mapped, expected)
     if isinstance(mapped, RetryAfter):
         assert mapped.seconds == 12
+
+
+@pytest.mark.parametrize("name", ["slack-manifest.yaml", "slack-manifest-socket.yaml"])
+def test_manifests_ask_for_what_the_channel_uses(name):
+    import yaml
+
+    from core.settings import ROOT
+
+    manifest = yaml.safe_load((ROOT / "docs" / name).read_text())
+    settings = manifest["settings"]
+    assert {"app_mention", "message.im", "message.channels"} <= set(settings["event_subscriptions"]["bot_events"])
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"chat:write", "im:history", "app_mentions:read", "users:read", "channels:history"} <= scopes
+    assert settings["interactivity"]["is_enabled"] is True
+    if settings["socket_mode_enabled"]:
+        assert "request_url" not in settings["event_subscriptions"]
+    else:
+        assert settings["event_subscriptions"]["request_url"].endswith("/webhooks/slack")
+        assert settings["interactivity"]["request_url"].endswith("/webhooks/slack")
