@@ -4,7 +4,7 @@ throttled chat.update, and Slack's errors mapped to what the outbox understands.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -72,9 +72,10 @@ class SlackSender:
         self.clock = clock
         self.edit_interval = edit_interval  # chat.update is Tier 3 (~50/min): one edit a second is polite
 
-    async def _call(self, method: str, **arguments: Any) -> dict[str, Any]:
+    async def _call(self, method: Callable[..., Awaitable[Any]], **arguments: Any) -> dict[str, Any]:
+        """One Web API call through the SDK's own method (each knows its body encoding)."""
         try:
-            response = await self.client.api_call(method, json=arguments)
+            response = await method(**arguments)
         except SlackApiError as exc:
             raise as_outbox_error(exc) from exc
         return response.data if isinstance(response.data, dict) else {}
@@ -85,17 +86,32 @@ class SlackSender:
         key for chat.postMessage, so the ledger lives in our store."""
         item = reply.meta.get("id", "")
         ts = ""
+        if address.chat[:1] in ("U", "W"):  # a person, not a conversation: a proactive DM
+            address = address.model_copy(update={"chat": await self.direct_channel(address.chat)})
         for n, post in enumerate(post_arguments(address, reply)):
             key = f"slack:sent:{item}:{n}"
             done = await self.kv.get(key) if item else None
             if done:
                 ts = done
                 continue
-            ts = str((await self._call("chat.postMessage", **post)).get("ts", ""))
+            ts = str((await self._call(self.client.chat_postMessage, **post)).get("ts", ""))
             if item:
                 await self.kv.put(key, ts, ttl=LEDGER_TTL)
         await self._remember_thread(address, reply, ts)
         return ts
+
+    async def direct_channel(self, user: str) -> str:
+        """The DM channel with a person (PLATFORMS.md: DM a user through conversations.open)."""
+        key = f"slack:dm:{user}"
+        known = await self.kv.get(key)
+        if known:
+            return known
+        channel = (await self._call(self.client.conversations_open, users=user)).get("channel") or {}
+        dm = str(channel.get("id", "")) if isinstance(channel, dict) else ""
+        if not dm:
+            raise Rejected(f"conversations.open gave no channel for {user}")
+        await self.kv.put(key, dm)
+        return dm
 
     async def _remember_thread(self, address: Address, reply: Reply, ts: str) -> None:
         """Replies in a thread we spoke in continue its conversation; a desk card's thread maps
@@ -128,9 +144,9 @@ class SlackSender:
 
     async def _show(self, address: Address, ts: str, escaped: str) -> str:
         if ts:
-            await self._call("chat.update", channel=address.chat, ts=ts, text=escaped)
+            await self._call(self.client.chat_update, channel=address.chat, ts=ts, text=escaped)
             return ts
         post: dict[str, Any] = {"channel": address.chat, "text": escaped}
         if address.thread:
             post["thread_ts"] = address.thread
-        return str((await self._call("chat.postMessage", **post)).get("ts", ""))
+        return str((await self._call(self.client.chat_postMessage, **post)).get("ts", ""))

@@ -51,6 +51,14 @@ async def test_text_is_escaped_and_thread_replies_stay_in_the_thread(slack, fake
     assert ts.startswith("1767225600.")
 
 
+async def test_a_person_is_reached_through_conversations_open_once(slack, fake):
+    person = Address(channel="slack", chat="U42", user="U42")
+    await slack.send(person, Reply(text="Your order shipped", kind="proactive"))
+    await slack.send(person, Reply(text="It arrives tomorrow", kind="proactive"))
+    assert [c["users"] for c in fake.of("conversations.open")] == ["U42"]
+    assert [p["channel"] for p in fake.of("chat.postMessage")] == ["DU42", "DU42"]
+
+
 async def test_buttons_become_block_kit_actions(slack, fake):
     reply = Reply(text="Pick one", buttons=(Button(title="Yes", payload="yes"), Button(title="No", payload="no")))
     await slack.send(DM, reply)
