@@ -27,7 +27,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from channels.slack_locale import LocaleCache
+from channels.slack_people import PeopleCache
 from channels.slack_send import THREAD_TTL, SlackSender, thread_key
 from channels.slack_translate import (
     ACTION_PREFIX,
@@ -96,7 +96,7 @@ class SlackChannel:
             else None
         )
         self.sender = SlackSender(self.client, self.store, self.clock)
-        self.locales = LocaleCache(self.client, self.clock)
+        self.people = PeopleCache(self.client, self.clock)
         # Bolt's own verification uses the wall clock; ours runs first with the injected one.
         self.app = AsyncApp(
             client=self.client,
@@ -132,7 +132,7 @@ class SlackChannel:
         ]
 
     async def close(self) -> None:
-        await self.locales.close()
+        await self.people.close()
         await self.session.close()
 
     def desk(self, thread: str = "") -> Address:
@@ -196,8 +196,8 @@ class SlackChannel:
         elif kind == "mention":
             # Later replies in this thread continue the conversation without a new mention.
             await self.store.add(thread_key(channel, thread_of(event, kind)), json.dumps({"desk_ref": ""}), THREAD_TTL)
-        locale = await self.locales.get(event["user"])
-        await self.deliver(message_inbound(body, kind, bot, locale, meta))
+        person = await self.people.get(event["user"])
+        await self.deliver(message_inbound(body, kind, bot, person.locale, meta, person.name))
 
     async def _on_action(self, ack: Any, body: dict[str, Any]) -> None:
         inbound = action_inbound(body)
@@ -208,8 +208,9 @@ class SlackChannel:
                 meta.update(
                     self._desk_meta(address.chat, await self.store.get(thread_key(address.chat, address.thread)))
                 )
-            locale = await self.locales.get(address.user)
-            inbound = inbound.model_copy(update={"locale_hint": locale, "meta": {**inbound.meta, **meta}})
+            person = await self.people.get(address.user)
+            update = {"locale_hint": person.locale, "meta": {**inbound.meta, **meta}}
+            inbound = inbound.model_copy(update={**update, "user_name": inbound.user_name or person.name})
             await self.deliver(inbound)
         await ack()
 

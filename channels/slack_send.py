@@ -118,8 +118,13 @@ class SlackSender:
         back to whatever the desk feature named in ``reply.meta["desk_ref"]``."""
         ref = reply.meta.get("desk_ref", "")
         root = address.thread or (ts if ref else "")
-        if root:
-            await self.kv.put(thread_key(address.chat, root), json.dumps({"desk_ref": ref}), ttl=THREAD_TTL)
+        if not root:
+            return
+        key, value = thread_key(address.chat, root), json.dumps({"desk_ref": ref})
+        if ref:
+            await self.kv.put(key, value, ttl=THREAD_TTL)
+        else:  # a plain reply inside a desk card's thread must not erase the card's desk_ref
+            await self.kv.add(key, value, ttl=THREAD_TTL)
 
     async def stream(self, address: Address, pieces: AsyncIterator[str]) -> str:
         """Post the first text, then chat.update the same message at most once per

@@ -136,7 +136,12 @@ def _attachments(event: dict[str, Any]) -> tuple[Attachment, ...]:
 
 
 def message_inbound(
-    body: dict[str, Any], kind: Route, bot_user_id: str, locale: str = "", meta: dict[str, str] | None = None
+    body: dict[str, Any],
+    kind: Route,
+    bot_user_id: str,
+    locale: str = "",
+    meta: dict[str, str] | None = None,
+    name: str = "",
 ) -> Inbound:
     """An event_callback (a message or app_mention) -> Inbound, deduplicated on Slack's event_id."""
     event = body["event"]
@@ -147,6 +152,7 @@ def message_inbound(
         text=plain(str(event.get("text") or ""), bot_user_id),
         attachments=_attachments(event),
         locale_hint=locale,
+        user_name=name,
         meta={"team": str(body.get("team_id", "")), "ts": str(event.get("ts", "")), "route": kind, **(meta or {})},
     )
 
@@ -191,15 +197,16 @@ def action_inbound(body: dict[str, Any], locale: str = "", meta: dict[str, str] 
     )
 
 
-def chunks(text: str, limit: int = SECTION_MAX) -> list[str]:
-    """Split ``text`` so every piece still fits ``limit`` once escaped (& becomes 5 characters)."""
+def chunks(text: str, limit: int = SECTION_MAX, cut: int = 0) -> list[str]:
+    """Split ``text`` so every piece still fits ``limit`` once escaped (& becomes 5 characters):
+    split at ``cut`` raw characters (``limit`` at first), and again, tighter, where escaping grew a piece."""
     out: list[str] = []
-    for piece in split(text, limit):
+    for piece in split(text, cut or limit):
         escaped = escape(piece)
         if len(escaped) <= limit:
             out.append(escaped)
-        else:  # rare: a piece dense with & < >; split it again, tighter
-            out.extend(chunks(piece, max(1, limit * limit // len(escaped) - 1)))
+        else:  # rare: a piece dense with & < >; every character escapes to at most 5
+            out.extend(chunks(piece, limit, max(1, len(piece) * limit // len(escaped))))
     return out
 
 

@@ -71,6 +71,22 @@ async def test_direct_message_gets_a_reply_with_the_slack_locale_as_hint(app, fa
     assert profile.get("locale") == "en"
 
 
+async def test_the_ack_does_not_wait_for_the_answer(app, fake, http, clock):
+    release = fake.hold("chat.postMessage")  # Slack's API hangs: the answer cannot go out
+    status, _ = await post(http, app, clock, event_body(dm("hello"), "EvAckFirst"))
+    assert status == 200 and received(app) == 1  # acknowledged, stored, answer still pending
+    await eventually(lambda: fake.of("chat.postMessage"))
+    release.set()
+    await eventually(lambda: app.metrics.messages_out.labels("slack")._value.get() == 1)
+
+
+async def test_a_slow_users_info_does_not_hold_the_ack(app, fake, http, clock):
+    release = fake.hold("users.info")
+    status, _ = await post(http, app, clock, event_body(dm("hello"), "EvSlowInfo"))
+    assert status == 200 and received(app) == 1  # acked after the lookup's budget, without a hint
+    release.set()
+
+
 def received(app) -> float:
     return app.metrics.messages_in.labels("slack")._value.get()
 

@@ -65,6 +65,7 @@ class FakeSlack:
     acks: list[dict[str, Any]] = field(default_factory=list)
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
     failures: dict[str, Failure] = field(default_factory=dict)
+    held: dict[str, asyncio.Event] = field(default_factory=dict)  # method -> answered once set
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def of(self, method: str) -> list[dict[str, Any]]:
@@ -76,6 +77,10 @@ class FakeSlack:
         self.failures[method] = Failure(
             status, error, {k.replace("_", "-"): v for k, v in headers.items()}, times, after
         )
+
+    def hold(self, method: str) -> asyncio.Event:
+        """Leave calls to ``method`` unanswered until the returned event is set."""
+        return self.held.setdefault(method, asyncio.Event())
 
     async def push(self, payload: dict[str, Any], envelope_id: str, kind: str = "events_api") -> None:
         frame = {"envelope_id": envelope_id, "type": kind, "payload": payload, "accepts_response_payload": False}
@@ -91,6 +96,8 @@ class FakeSlack:
         elif request.can_read_body:
             args.update(dict(await request.post()))
         self.calls.append((method, args))
+        if method in self.held:
+            await self.held[method].wait()
         failure = self.failures.get(method)
         if failure is not None and failure.after > 0:
             failure.after -= 1
@@ -110,7 +117,8 @@ class FakeSlack:
             return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
         if method == "users.info":
             user = str(args.get("user"))
-            return {"ok": True, "user": {"id": user, "locale": self.locales.get(user, "en-US")}}
+            profile = {"display_name": f"name-{user}", "real_name": f"Real {user}"}
+            return {"ok": True, "user": {"id": user, "locale": self.locales.get(user, "en-US"), "profile": profile}}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(args.get("users", "x"))}}
         if method == "apps.connections.open":
