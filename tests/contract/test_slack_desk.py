@@ -82,6 +82,8 @@ async def test_desk_card_thread_replies_and_buttons_come_back_tagged(served):
         meta={"id": "o1", "desk_ref": "handoff:h1"},
     )
     ts = await channel.send(channel.desk(), card)
+    # A follow-up posted in the card's thread (no desk_ref of its own) keeps the card's link.
+    await channel.send(channel.desk(thread=ts), Reply(text="Ana replied: tomorrow works", meta={"id": "o2"}))
 
     assert await served.post(event_body(thread_message("2.0", "I'll take it", thread=ts), "EvDesk1")) == 200
     assert await served.post(event_body(thread_message("3.0", "unrelated", thread="999.0"), "EvDesk2")) == 200
@@ -99,6 +101,7 @@ async def test_desk_card_thread_replies_and_buttons_come_back_tagged(served):
     reply, button = served.delivered
     assert reply.address.chat == DESK and reply.address.thread == ts and reply.text == "I'll take it"
     assert reply.meta["desk"] == "1" and reply.meta["desk_ref"] == "handoff:h1"
+    assert reply.user_name == "name-UAGENT"  # users.info, looked up once with the locale
     assert button.kind == "button" and button.payload == "claim:h1" and button.address.thread == ts
     assert button.meta["desk_ref"] == "handoff:h1" and button.meta["title"] == "Claim"
 
