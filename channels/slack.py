@@ -89,7 +89,8 @@ class SlackChannel:
         # One shared HTTP session: slack_sdk otherwise opens a new connection for every call.
         self.session = aiohttp.ClientSession()
         base = api_base if api_base.endswith("/") else api_base + "/"
-        self.client = AsyncWebClient(token=bot_token, base_url=base, session=self.session)
+        # 10 s, not the SDK's 30: bolt's first auth.test runs before the first ack (Slack: 3 s).
+        self.client = AsyncWebClient(token=bot_token, base_url=base, session=self.session, timeout=10)
         self.verifier = (  # Socket Mode alone needs no signing secret (no HTTP route then)
             SignatureVerifier(signing_secret, clock=_InjectedClock(self.clock))  # type: ignore[arg-type]
             if signing_secret
