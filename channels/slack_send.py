@@ -86,6 +86,13 @@ class SlackSender:
         key for chat.postMessage, so the ledger lives in our store."""
         item = reply.meta.get("id", "")
         ts = ""
+        if reply.meta.get("desk_thread"):
+            # core.handoff posts into a card's thread by the card's ref; the outbox orders the
+            # card before its thread messages (same address), so its ts is known by now.
+            card = await self.kv.get(f"slack:deskcard:{reply.meta['desk_thread']}")
+            if not card:
+                raise LookupError(f"desk card {reply.meta['desk_thread']} not posted (yet)")
+            address = address.model_copy(update={"thread": card})
         if address.chat[:1] in ("U", "W"):  # a person, not a conversation: a proactive DM
             address = address.model_copy(update={"chat": await self.direct_channel(address.chat)})
         for n, post in enumerate(post_arguments(address, reply)):
@@ -123,6 +130,8 @@ class SlackSender:
         key, value = thread_key(address.chat, root), json.dumps({"desk_ref": ref})
         if ref:
             await self.kv.put(key, value, ttl=THREAD_TTL)
+            if not address.thread:  # a new card: its ref finds its thread (desk_thread above)
+                await self.kv.put(f"slack:deskcard:{ref}", root, ttl=THREAD_TTL)
         else:  # a plain reply inside a desk card's thread must not erase the card's desk_ref
             await self.kv.add(key, value, ttl=THREAD_TTL)
 

@@ -194,10 +194,11 @@ async def test_button_round_trip(app, fake, http, clock):
     }
     status, _ = await post(http, app, clock, click, form=True)
     assert status == 200
-    posts = await eventually(lambda: len(fake.of("chat.postMessage")) == 2 and fake.of("chat.postMessage"))
-    assert posts[1]["channel"] == "D1"
+    # The handoff's two messages: "a person will take over" and when to expect them.
+    posts = await eventually(lambda: len(fake.of("chat.postMessage")) == 3 and fake.of("chat.postMessage"))
+    assert posts[1]["channel"] == "D1" and posts[2]["channel"] == "D1"
     state = await app.store.state("slack:D1:")
-    assert state["handoff"]["status"] == "requested"
+    assert state["handoff"]["status"] == "queued"
 
 
 async def test_mention_is_answered_in_a_thread_that_continues_the_conversation(app, fake, http, clock):
