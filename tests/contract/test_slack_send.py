@@ -126,6 +126,23 @@ async def test_stream_posts_once_then_throttles_chat_update(slack, fake):
     assert updates[-1]["text"] == "".join(f"part {n}. " for n in range(10))
 
 
+async def test_the_final_reply_after_a_stream_edits_it_instead_of_posting_again(slack, fake):
+    async def pieces():
+        yield "Shipping is 4.95"
+
+    ts = await slack.stream(THREAD, pieces())
+    final = Reply(
+        text="Shipping is 4.95.\n\nSource: Shipping",
+        buttons=(Button(title="Thanks", payload="/t"),),
+        meta={"id": "o9", "streamed": ts},
+    )
+    assert await slack.send(THREAD, final) == ts
+    assert len(fake.of("chat.postMessage")) == 1  # only the stream's own post
+    last = fake.of("chat.update")[-1]
+    assert last["ts"] == ts and "Source: Shipping" in last["text"]
+    assert any(b["type"] == "actions" for b in last["blocks"])
+
+
 async def test_stream_past_the_section_limit_starts_a_new_message(slack, fake):
     async def pieces():
         for _ in range(8):
