@@ -59,8 +59,9 @@ class TestStoreContract:
         await store.accept(inbox(A, "e1", now), 60)
         batch = await store.begin(A.conversation, 30, 10, now)
         item = batch.items[0]
-        await store.commit(A.conversation, batch.token, item.id, {"n": 1}, {A.person: {"name": "Ann"}},
-                           [out("e1:r0", A, now)])
+        await store.commit(
+            A.conversation, batch.token, item.id, {"n": 1}, {A.person: {"name": "Ann"}}, [out("e1:r0", A, now)]
+        )
         await store.release(A.conversation, batch.token)
         again = await store.begin(A.conversation, 30, 10, now)
         assert again.items == [] and again.state == {"n": 1}
@@ -142,8 +143,14 @@ class TestStoreContract:
         now = store.test_clock()
         await store.accept(inbox(A, "e1", now, "my email is a@b.example"), 60)
         batch = await store.begin(A.conversation, 30, 10, now)
-        await store.commit(A.conversation, batch.token, "web:e1", {"history": ["x"]}, {A.person: {"name": "Ann"}},
-                           [out("e1:r0", A, now, "hello Ann")])
+        await store.commit(
+            A.conversation,
+            batch.token,
+            "web:e1",
+            {"history": ["x"]},
+            {A.person: {"name": "Ann"}},
+            [out("e1:r0", A, now, "hello Ann")],
+        )
         await store.release(A.conversation, batch.token)
         data = await store.export_person(A.person)
         assert data["profile"] == {"name": "Ann"}
