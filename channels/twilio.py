@@ -100,7 +100,7 @@ class TwilioChannel:
         else:
             params.update(await self._template(address, reply))
         try:
-            message = await account.client.messages.create_async(**params)
+            message = await account.messages.create_async(**params)
         except TwilioException as exc:
             outcome = outcome_of(exc, account.throttle)
             if isinstance(outcome, Unreachable) and outcome.reason == "opted_out":

@@ -15,6 +15,7 @@ from multidict import MultiDictProxy
 from prometheus_client import Counter
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
+from twilio.rest.api.v2010.account.message import MessageList
 
 from channels.twilio_consent import CONFIRMATION, STOP_CONFIRMATION, ConsentBook, Keyword
 from channels.twilio_inbound import bare, signed_url, verify
@@ -52,7 +53,7 @@ class TwilioAccount:
         self.throttle = Throttle()
         self.locales = LocaleCatalog.load(settings.locales_dir, settings.default_locale)
         self.persona_name = PersonaCatalog.load(settings.personas_dir, settings.persona).get().name
-        self._client: Client | None = None
+        self._messages: MessageList | None = None
         self._http: BaseUrlHttpClient | None = None
         r = ctx.metrics.registry
         self.statuses = Counter(
@@ -66,12 +67,13 @@ class TwilioAccount:
             log.warning("PARLEY_PUBLIC_URL is not set: Twilio signatures are checked against the request URL")
 
     @property
-    def client(self) -> Client:
-        if self._client is None:
+    def messages(self) -> MessageList:
+        """The account's Messages resource, built on first use (inside the running loop)."""
+        if self._messages is None:
             self._http = BaseUrlHttpClient(self.cfg.api_base)
             token = self.cfg.auth_token.get_secret_value() if self.cfg.auth_token else ""
-            self._client = Client(self.cfg.account_sid, token, http_client=self._http)
-        return self._client
+            self._messages = Client(self.cfg.account_sid, token, http_client=self._http).messages
+        return self._messages
 
     @property
     def status_callback(self) -> str | None:
@@ -79,7 +81,7 @@ class TwilioAccount:
 
     async def close(self) -> None:
         if self._http is not None:
-            http, self._http, self._client = self._http, None, None
+            http, self._http, self._messages = self._http, None, None
             await http.close()
 
     async def verified_form(self, request: web.Request, channel: str) -> MultiDictProxy[str]:
