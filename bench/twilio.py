@@ -90,8 +90,12 @@ def run_bare(port: int, api: str) -> None:
     async def healthz(request: web.Request) -> web.Response:
         return web.Response(text="ok")
 
+    async def on_cleanup(app: web.Application) -> None:
+        await app["http"].close()
+
     app = web.Application()
     app.on_startup.append(on_startup)
+    app.on_cleanup.append(on_cleanup)
     app.router.add_post("/webhooks/twilio/sms", sms)
     app.router.add_get("/healthz", healthz)
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)

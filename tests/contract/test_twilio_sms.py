@@ -109,3 +109,15 @@ async def test_long_answers_stay_within_the_segment_budget(make_settings):
         await h.app.engine.proactive(address, Reply(text="Big news. " * 100, kind="proactive"), "c:long:1")
         sent = await eventually(lambda: h.sent_to(CUSTOMER))
         assert count(sent[0]["Body"]).count <= 2 and sent[0]["Body"].endswith("...")
+
+
+async def test_store_down_answers_503_so_twilio_retries(make_settings):
+    async with twilio_parley(make_settings) as h:
+        db, h.app.store._db = h.app.store._db, None  # the store stops answering
+        try:
+            assert (await h.sms("Do you ship abroad?", "SM0030")).status == 503
+            assert (await h.sms("STOP", "SM0031")).status == 503
+        finally:
+            h.app.store._db = db
+        assert (await h.sms("Do you ship abroad?", "SM0030")).status == 200  # the retry is accepted
+        await eventually(lambda: h.sent_to(CUSTOMER))
