@@ -6,6 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
+import socket
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from aiohttp import web
@@ -14,14 +18,20 @@ from channels import ChannelContext, configured
 from core.channel import Channel
 from core.clock import Clock, system_clock
 from core.engine import Engine
+from core.handoff.desk import Desk
+from core.handoff.hours import BusinessHours
+from core.handoff.leads import Leads
+from core.handoff.qualify import qualify
 from core.knowledge import KnowledgeBase
+from core.lease import lease_for, run_singleton
 from core.locales import LocaleCatalog
 from core.messages import Address
 from core.metrics import Metrics
-from core.middleware import commands, disclosure, guard, handoff_gate, history, locale, respond
+from core.middleware import commands, disclosure, guard, history, locale, locale_meta, respond
 from core.outbox import Outbox
 from core.personas import PersonaCatalog
 from core.pipeline import fold
+from core.reloader import Reloader
 from core.retrieval import RetrievalBrain
 from core.server import build_app
 from core.settings import ROOT, Settings
@@ -29,6 +39,8 @@ from core.store import Store
 from core.stores import open_store
 
 log = logging.getLogger("parley")
+
+TYPING_AFTER = 0.3  # seconds a turn may take before the channel shows "typing..."
 
 
 class Parley:
@@ -38,18 +50,38 @@ class Parley:
         # Load and validate data files first: a broken pack or persona stops start-up early.
         self.locales = LocaleCatalog.load(settings.locales_dir, settings.default_locale)
         self.personas = PersonaCatalog.load(settings.personas_dir, settings.persona)
+        self.reloader = Reloader(self.locales, self.personas, settings.locales_dir, settings.personas_dir)
         self.knowledge = KnowledgeBase.load(Path(settings.knowledge_dir))
-        self.store = store or open_store(settings.store_url, base=ROOT)
+        self.store = store or open_store(settings.store_url, base=ROOT, clock=clock)
         self.metrics = Metrics()
+        self.lease = lease_for(self.store)
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"  # who holds a lease
         self.brain = RetrievalBrain(self.knowledge)
         self.channels: dict[str, Channel] = {}
         self.outbox = Outbox(self.store, self.channels, self.metrics, clock)
+        ho = settings.handoff
+        desk_address = None
+        if settings.slack.bot_token and settings.slack.desk_channel:
+            desk_address = Address(channel="slack", chat=settings.slack.desk_channel)
+        self.desk = Desk(
+            self.store,
+            self.metrics,
+            BusinessHours.parse(ho.hours, ho.timezone),
+            desk_address,
+            typical_wait=ho.typical_wait_minutes,
+            show_agent_name=ho.show_agent_name,
+        )
+        webhook = Address(channel="webhook", chat="leads") if ho.lead_webhook_url else None
+        self.leads = Leads(self.store, self.metrics, desk_address, webhook)
         self.middlewares = [
+            locale_meta,
             guard(settings.max_message_chars, settings.flood_per_minute, clock),
             history,
             locale(self.locales),
+            self.desk,
+            self.leads,
             commands,
-            handoff_gate,
+            qualify,
             disclosure,
         ]
         self.engine = Engine(
@@ -62,17 +94,33 @@ class Parley:
             clock,
             dedupe_ttl=settings.dedupe_ttl,
         )
+        self.desk.proactive = self.engine.proactive
         self.handler = fold(self.middlewares, respond(self.brain, self.metrics))
         self.runner: web.AppRunner | None = None
         self.port: int = 0
         self._tasks: list[asyncio.Task[None]] = []
+        self._hints: set[asyncio.Task[None]] = set()
 
     async def _handle(self, turn) -> None:
         channel = self.channels.get(turn.address.channel)
-        if channel is not None and channel.capabilities.typing and turn.inbound is not None:
-            with contextlib.suppress(Exception):  # a typing hint is best effort
-                await channel.typing(turn.address)  # type: ignore[attr-defined]
-        await self.handler(turn)
+        if channel is None or not channel.capabilities.typing or turn.inbound is None:
+            return await self.handler(turn)
+        # Show "typing..." only when the answer takes a while (an LLM, a slow tool): a fast
+        # answer needs no indicator, and an extra platform call per turn costs rate budget.
+        hint = asyncio.get_running_loop().call_later(TYPING_AFTER, self._typing, channel, turn.address)
+        try:
+            await self.handler(turn)
+        finally:
+            hint.cancel()
+
+    def _typing(self, channel: Channel, address) -> None:
+        task = asyncio.create_task(self._typing_now(channel, address))
+        self._hints.add(task)
+        task.add_done_callback(self._hints.discard)
+
+    async def _typing_now(self, channel: Channel, address) -> None:
+        with contextlib.suppress(Exception):  # a typing hint is best effort
+            await channel.typing(address)  # type: ignore[attr-defined]
 
     async def __aenter__(self) -> Parley:
         await self.store.open()
@@ -83,7 +131,7 @@ class Parley:
                 channel.outbox_wake = self.outbox.wake
         routes = [r for c in self.channels.values() for r in c.routes()]
         app = build_app(self.store, self.metrics, routes)
-        self.runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self.runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5.0)
         await self.runner.setup()
         site = web.TCPSite(self.runner, self.settings.http.host, self.settings.http.port)
         await site.start()
@@ -91,6 +139,7 @@ class Parley:
         self._tasks = [
             asyncio.create_task(self.outbox.run(), name="outbox"),
             asyncio.create_task(self.engine.sweeper(), name="sweeper"),
+            asyncio.create_task(self.reloader.run(), name="reloader"),
             *(asyncio.create_task(self._run_channel(c), name=c.name) for c in self.channels.values()),
         ]
         log.info(
@@ -99,9 +148,20 @@ class Parley:
         )
         return self
 
+    def singleton(self, name: str, work: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+        """Run ``work`` in one process of many at a time (the scheduler's planner uses this)."""
+        task = asyncio.create_task(run_singleton(self.lease, name, self.owner, self.settings.singleton_lease, work))
+        self._tasks.append(task)
+        return task
+
     async def _run_channel(self, channel: Channel) -> None:
         try:
-            await channel.run()
+            if getattr(channel, "singleton", False):  # polling, Socket Mode, gateway: once per bot
+                await run_singleton(
+                    self.lease, f"channel:{channel.name}", self.owner, self.settings.singleton_lease, channel.run
+                )
+            else:
+                await channel.run()
         except asyncio.CancelledError:
             raise
         except Exception:

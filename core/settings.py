@@ -73,6 +73,22 @@ class LLM(BaseModel):
     timeout: float = 20.0
 
 
+class Handoff(BaseModel):
+    hours: str = "mon-fri 09:00-18:00"  # when people are at the desk, in ``timezone``
+    timezone: str = "UTC"
+    claim_timeout_minutes: int = Field(15, ge=1)
+    typical_wait_minutes: int = Field(5, ge=1)
+    show_agent_name: bool = True  # False: agents' replies appear under the persona's name
+    lead_webhook_url: str = ""  # a CRM endpoint receiving leads as signed JSON
+    lead_webhook_secret: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _signed(self) -> Handoff:
+        if self.lead_webhook_url and not self.lead_webhook_secret:
+            raise ValueError("PARLEY_HANDOFF__LEAD_WEBHOOK_SECRET is required with PARLEY_HANDOFF__LEAD_WEBHOOK_URL")
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PARLEY_",
@@ -95,11 +111,13 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(4000, ge=1)
     flood_per_minute: int = Field(30, ge=1)  # messages one person may send per minute
     dedupe_ttl: float = 7 * 86400  # platforms retry for hours (Slack, Twilio); a week is safe
+    singleton_lease: float = Field(15.0, gt=0)  # seconds before another process takes over a singleton
     telegram: Telegram = Telegram()
     slack: Slack = Slack()
     twilio: Twilio = Twilio()
     discord: Discord = Discord()
     llm: LLM = LLM()
+    handoff: Handoff = Handoff()
     # OpenAI's own variables are honoured too (SPEC.md); explicit PARLEY_LLM__* wins.
     openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY"))
     openai_base_url: str = Field("", validation_alias=AliasChoices("OPENAI_BASE_URL"))
