@@ -97,7 +97,7 @@ async def test_numbered_choices_map_a_digit_back_to_the_button(make_settings):
         human = h.app.locales.get("en").t("human_button")
         assert sent[0]["Body"].endswith(f"1. {human}")
         await h.sms("1", "SM0021")
-        await eventually(lambda: len(h.sent_to(CUSTOMER)) == 2)
+        await eventually(lambda: len(h.sent_to(CUSTOMER)) >= 2)  # the desk may add an "away" note
         assert h.sent_to(CUSTOMER)[1]["Body"] == h.app.locales.get("en").t("handoff_started")
 
 

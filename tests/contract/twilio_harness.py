@@ -3,14 +3,17 @@ client that posts webhooks signed as Twilio signs them."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import aiohttp
+from redis.asyncio import Redis
 
 from core.app import Parley
 from core.clock import ManualClock
+from core.stores.redis import RedisStore
 from core.stores.sqlite import SQLiteStore
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, serve_fake_twilio, sign
 
@@ -51,7 +54,8 @@ class Harness:
 
 
 @asynccontextmanager
-async def twilio_parley(make_settings, **twilio: object) -> AsyncIterator[Harness]:
+async def twilio_parley(make_settings, redis_url: str = "", **twilio: object) -> AsyncIterator[Harness]:
+    """On SQLite by default; with ``redis_url`` on a Redis store under a prefix of its own."""
     async with serve_fake_twilio() as fake:
         settings = make_settings(
             public_url=PUBLIC_URL,
@@ -66,6 +70,24 @@ async def twilio_parley(make_settings, **twilio: object) -> AsyncIterator[Harnes
             },
         )
         clock = ManualClock()
-        store = SQLiteStore(settings.store_url.removeprefix("sqlite:///"), clock=clock)  # one clock for all
-        async with Parley(settings, clock=clock, store=store) as app, aiohttp.ClientSession() as http:
-            yield Harness(app, fake, clock, http)
+        prefix = f"twilio-{uuid.uuid4().hex[:8]}"
+        if redis_url:
+            store = RedisStore(redis_url, clock=clock, prefix=prefix)
+        else:
+            store = SQLiteStore(settings.store_url.removeprefix("sqlite:///"), clock=clock)  # one clock for all
+        try:
+            async with Parley(settings, clock=clock, store=store) as app, aiohttp.ClientSession() as http:
+                yield Harness(app, fake, clock, http)
+        finally:
+            if redis_url:
+                await forget(redis_url, prefix)
+
+
+async def forget(redis_url: str, prefix: str) -> None:
+    client = Redis.from_url(redis_url)
+    try:
+        keys = [k async for k in client.scan_iter(match=f"[{{]{prefix}}}:*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
