@@ -13,20 +13,22 @@ the reply latency (request sent -> reply received by the API).
 
 from __future__ import annotations
 
-import asyncio
-import base64
 import os
-import socket
-import subprocess
 import sys
-import tempfile
-import time
-from pathlib import Path
 
-# Run as a script, this file's folder comes first on sys.path and its name would shadow the
-# twilio package: drop the folder before importing it.
-if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+# Run as a script, this file's folder comes first on sys.path, where this file's name would shadow
+# the twilio package (and bench/locale.py the standard library's locale, which subprocess and
+# tempfile import): drop the folder before importing anything else.
+if sys.path and os.path.realpath(sys.path[0]) == os.path.dirname(os.path.realpath(__file__)):
     sys.path.pop(0)
+
+import asyncio  # noqa: E402
+import base64  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
