@@ -49,6 +49,9 @@ class Twilio(BaseModel):
     max_segments: int = Field(3, ge=1, le=10)
     sms_rate: float = 1.0
     whatsapp_rate: float = 80.0
+    # Approved WhatsApp templates (ContentSid) for sends outside the 24-hour window, keyed
+    # "kind:locale", "kind:language" or "kind" (docs/twilio.md), e.g. {"proactive:en": "HX..."}.
+    whatsapp_templates: dict[str, str] = {}
 
     @model_validator(mode="after")
     def _complete(self) -> Twilio:
