@@ -1,0 +1,202 @@
+"""Telegram on aiogram 3: webhook mode (``POST /webhooks/telegram``) or long polling.
+
+Inbound updates are parsed by the pure ``channels.telegram_translate.to_inbound``; outbound goes
+through aiogram's ``Bot`` (``AiohttpSession`` pointed at ``PARLEY_TELEGRAM__API_BASE``, so a local
+Bot API server or a test fake works). Sending, streaming and error mapping live in
+``channels.telegram_send``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import secrets
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiohttp import web
+
+from channels.telegram_send import TelegramSender
+from channels.telegram_translate import CHANNEL, BotIdentity, MalformedUpdate, is_long_payload, to_inbound
+from core.channel import Capabilities
+from core.messages import Inbound
+from core.store import StoreUnavailable
+
+log = logging.getLogger("parley.telegram")
+
+PATH = "/webhooks/telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+SECRET_KEY = "telegram:webhook_secret"
+UPDATES = ["message", "edited_message", "callback_query"]  # what to_inbound answers
+
+
+def _bot(token: str, api_base: str) -> Bot:
+    return Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_base.rstrip("/"))))
+
+
+class TelegramChannel(TelegramSender):
+    """Webhook mode: updates arrive at ``POST /webhooks/telegram`` with the secret header."""
+
+    name = CHANNEL
+    capabilities = Capabilities(buttons=True, edits=True, typing=True, max_text=4096, per_chat_rate=1.0)
+
+    def __init__(
+        self,
+        bot: Bot,
+        ctx,
+        *,
+        public_url: str = "",
+        secret: str = "",
+        bot_rate: float = 30.0,
+        typing_delay: float = 0.5,
+        edit_interval: float = 1.0,
+    ) -> None:
+        super().__init__(bot, ctx.store, bot_rate=bot_rate, typing_delay=typing_delay, edit_interval=edit_interval)
+        self.deliver = ctx.deliver
+        self.metrics = ctx.metrics
+        self.public_url = public_url
+        self._secret = secret.encode()
+        self.me: BotIdentity | None = None
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post(PATH, self.webhook)]
+
+    async def run(self) -> None:
+        await self.identity()
+        secret = await self.secret()
+        url = self.public_url + PATH
+        await self.bot.set_webhook(url, secret_token=secret, allowed_updates=UPDATES)
+        log.info("telegram webhook set", extra={"url": url})
+
+    async def secret(self) -> str:
+        """The configured secret, else one generated once and shared through the store (SET NX),
+        so every process behind the load balancer checks the same value."""
+        if not self._secret:
+            await self.store.add(SECRET_KEY, secrets.token_urlsafe(32))
+            self._secret = ((await self.store.get(SECRET_KEY)) or "").encode()
+        return self._secret.decode()
+
+    async def identity(self) -> BotIdentity:
+        if self.me is None:
+            user = await self.bot.get_me()
+            self.me = BotIdentity(id=user.id, username=user.username or "")
+        return self.me
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        expected = self._secret or (await self.secret()).encode()
+        # Telegram sends the secret given to setWebhook in every call; compare in constant time.
+        if not hmac.compare_digest(given, expected):
+            return self._refuse("bad_secret", 401)
+        try:
+            update = json.loads(await request.read())
+            inbound = to_inbound(update, self.me)
+            if inbound is None and _from_group(update):
+                inbound = to_inbound(update, await self.identity())  # first group message: getMe
+        except (ValueError, MalformedUpdate) as exc:
+            return self._refuse("malformed", 400, str(exc)[:200])
+        if inbound is None:
+            return web.Response()  # not for us: 200 so Telegram does not retry it
+        await self.deliver(await self._resolve(inbound))  # StoreUnavailable -> 503 (server.py)
+        if inbound.kind == "button":
+            # A webhook may answer with one Bot API call in its body: stop the button's spinner
+            # at no extra request.
+            body = {"method": "answerCallbackQuery", "callback_query_id": inbound.meta["callback_id"]}
+            return web.json_response(body)
+        return web.Response()
+
+    async def _resolve(self, inbound: Inbound) -> Inbound:
+        """Map a digest callback_data back to the long payload it stands for."""
+        if inbound.kind != "button" or not is_long_payload(inbound.payload):
+            return inbound
+        payload = await self.store.get(f"telegram:cb:{inbound.payload}")
+        return inbound.model_copy(update={"payload": payload or inbound.payload})
+
+    def _refuse(self, reason: str, status: int, detail: str = "") -> web.Response:
+        self.metrics.rejected.labels(self.name, reason).inc()
+        log.info("telegram webhook refused", extra={"reason": reason, "detail": detail})
+        return web.json_response({"error": reason}, status=status)
+
+
+def _from_group(update: object) -> bool:
+    msg = isinstance(update, dict) and (update.get("message") or update.get("edited_message"))
+    return isinstance(msg, dict) and (msg.get("chat") or {}).get("type") not in (None, "private")
+
+
+class TelegramPollingChannel(TelegramChannel):
+    """Long polling (getUpdates) for development without a public URL. Telegram allows one
+    getUpdates consumer per bot (409 Conflict otherwise): a singleton receive loop."""
+
+    singleton = True
+
+    def __init__(self, bot: Bot, ctx, *, poll_timeout: int = 25, **kwargs) -> None:
+        super().__init__(bot, ctx, **kwargs)
+        self.poll_timeout = poll_timeout
+        self.offset = 0
+
+    def routes(self) -> list[web.RouteDef]:
+        return []
+
+    async def run(self) -> None:
+        await self.identity()
+        # getUpdates answers 409 while a webhook is set; pending updates stay queued.
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        delay = 1.0
+        while True:
+            try:
+                await self.poll()
+                delay = 1.0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # network, 5xx, store down: back off, keep the offset
+                log.warning("telegram polling failed: %s", type(exc).__name__)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+
+    async def poll(self) -> int:
+        """One getUpdates round. The offset moves past an update only once it is stored (or
+        skipped as not ours), so a store outage re-fetches it later instead of losing it."""
+        updates = await self.bot.get_updates(
+            offset=self.offset or None,
+            timeout=self.poll_timeout,
+            allowed_updates=UPDATES,
+            request_timeout=self.poll_timeout + 10,
+        )
+        for update in updates:
+            raw = update.model_dump(mode="json", by_alias=True, exclude_none=True)
+            try:
+                inbound = to_inbound(raw, self.me)
+            except MalformedUpdate as exc:
+                log.info("telegram update skipped: %s", exc)
+                inbound = None
+            if inbound is not None:
+                try:
+                    await self.deliver(await self._resolve(inbound))
+                except StoreUnavailable:
+                    raise  # keep the offset: Telegram hands the update out again
+                if inbound.kind == "button":
+                    await self._answer_callback(inbound.meta["callback_id"])
+            self.offset = update.update_id + 1
+        return len(updates)
+
+    async def _answer_callback(self, query_id: str) -> None:
+        try:
+            await self.bot.answer_callback_query(query_id)
+        except Exception as exc:  # a query older than 15 s can't be answered: harmless
+            log.info("answerCallbackQuery failed: %s", type(exc).__name__)
+
+
+def from_settings(settings, ctx) -> TelegramChannel:
+    conf = settings.telegram
+    mode = conf.mode or ("webhook" if settings.public_url else "polling")
+    bot = _bot(conf.token.get_secret_value(), conf.api_base)
+    options = {"bot_rate": conf.bot_rate}
+    if mode == "polling":
+        return TelegramPollingChannel(bot, ctx, **options)
+    if not settings.public_url:
+        raise ValueError("PARLEY_PUBLIC_URL is required when PARLEY_TELEGRAM__MODE=webhook")
+    secret = conf.webhook_secret.get_secret_value() if conf.webhook_secret else ""
+    return TelegramChannel(bot, ctx, public_url=settings.public_url, secret=secret, **options)
