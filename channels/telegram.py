@@ -23,7 +23,6 @@ from channels.telegram_send import TelegramSender
 from channels.telegram_translate import CHANNEL, BotIdentity, MalformedUpdate, is_long_payload, to_inbound
 from core.channel import Capabilities
 from core.messages import Inbound
-from core.store import StoreUnavailable
 
 log = logging.getLogger("parley.telegram")
 
@@ -51,7 +50,7 @@ class TelegramChannel(TelegramSender):
         public_url: str = "",
         secret: str = "",
         bot_rate: float = 30.0,
-        typing_delay: float = 0.5,
+        typing_delay: float = 1.0,
         edit_interval: float = 1.0,
     ) -> None:
         super().__init__(bot, ctx.store, bot_rate=bot_rate, typing_delay=typing_delay, edit_interval=edit_interval)
@@ -100,7 +99,7 @@ class TelegramChannel(TelegramSender):
             return self._refuse("malformed", 400, str(exc)[:200])
         if inbound is None:
             return web.Response()  # not for us: 200 so Telegram does not retry it
-        await self.deliver(await self._resolve(inbound))  # StoreUnavailable -> 503 (server.py)
+        await self._deliver(inbound)  # StoreUnavailable -> 503 (server.py)
         if inbound.kind == "button":
             # A webhook may answer with one Bot API call in its body: stop the button's spinner
             # at no extra request.
@@ -108,12 +107,16 @@ class TelegramChannel(TelegramSender):
             return web.json_response(body)
         return web.Response()
 
-    async def _resolve(self, inbound: Inbound) -> Inbound:
-        """Map a digest callback_data back to the long payload it stands for."""
-        if inbound.kind != "button" or not is_long_payload(inbound.payload):
-            return inbound
-        payload = await self.store.get(f"telegram:cb:{inbound.payload}")
-        return inbound.model_copy(update={"payload": payload or inbound.payload})
+    async def _deliver(self, inbound: Inbound) -> bool:
+        if inbound.kind == "button" and is_long_payload(inbound.payload):
+            # A digest callback_data stands for a longer payload kept in the store at send time.
+            payload = await self.store.get(f"telegram:cb:{inbound.payload}")
+            inbound = inbound.model_copy(update={"payload": payload or inbound.payload})
+        elif inbound.text.startswith("/start"):
+            # Unblocking a bot shows a "Restart" button that sends /start: the person can be
+            # reached again, so proactive sends (stopped after a 403) may resume.
+            await self.store.delete(f"unreachable:{inbound.address.person}")
+        return await self.deliver(inbound)
 
     def _refuse(self, reason: str, status: int, detail: str = "") -> web.Response:
         self.metrics.rejected.labels(self.name, reason).inc()
@@ -173,10 +176,8 @@ class TelegramPollingChannel(TelegramChannel):
                 log.info("telegram update skipped: %s", exc)
                 inbound = None
             if inbound is not None:
-                try:
-                    await self.deliver(await self._resolve(inbound))
-                except StoreUnavailable:
-                    raise  # keep the offset: Telegram hands the update out again
+                # StoreUnavailable propagates: the offset stays, Telegram hands the update out again.
+                await self._deliver(inbound)
                 if inbound.kind == "button":
                     await self._answer_callback(inbound.meta["callback_id"])
             self.offset = update.update_id + 1

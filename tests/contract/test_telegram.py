@@ -265,3 +265,35 @@ async def test_limits_per_chat_group_and_bot(app):
     assert private == {"telegram:bot": 30.0, "telegram:chat:7": 1.0}
     group = {lim.key: lim.rate for lim in channel.limits(Address(channel="telegram", chat="-1001"))}
     assert group["telegram:group:-1001"] == pytest.approx(20 / 60)
+
+
+async def test_restart_after_unblocking_clears_the_unreachable_mark(app, fake):
+    fake.blocked.add("43")
+    secret = await secret_of(app)
+    await post(app, update("hello?", chat=43), secret)
+    await eventually(lambda: app.store.get("unreachable:telegram:43"))
+    fake.blocked.discard("43")
+    await post(app, update("/start", chat=43), secret)  # what Telegram's "Restart" button sends
+    await eventually(lambda: fake.texts(43))
+    assert await app.store.get("unreachable:telegram:43") is None
+
+
+async def test_group_messages_are_answered_only_when_mentioned(app, fake):
+    secret = await secret_of(app)
+    group = {"id": -100777, "type": "supergroup", "title": "Fans"}
+
+    def in_group(text: str) -> dict:
+        body = update(text, chat=44)
+        body["message"]["chat"] = group
+        return body
+
+    assert (await post(app, in_group("what are your opening hours?"), secret)).status == 200
+    assert (await post(app, in_group(f"@{fake.username} what are your opening hours?"), secret)).status == 200
+    await eventually(lambda: fake.texts(-100777))
+    assert len(fake.texts(-100777)) == 1
+
+
+async def test_store_down_answers_503_so_telegram_retries(app, fake):
+    secret = await secret_of(app)
+    await app.store.close()
+    assert (await post(app, update("hello"), secret)).status == 503
