@@ -119,10 +119,10 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def wait_port(port: int, proc: subprocess.Popen, timeout: float = 30.0) -> None:
+async def wait_port(port: int, proc: asyncio.subprocess.Process, timeout: float = 30.0) -> None:
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
-        if proc.poll() is not None:
+        if proc.returncode is not None:
             raise RuntimeError(f"bot exited with {proc.returncode}")
         try:
             _, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -154,9 +154,9 @@ async def load(url: str, first: int, count: int, concurrency: int, headers: dict
     return posted, acked
 
 
-async def measure(name: str, cmd: list[str], path: str, api: str, args, headers: dict, env=None) -> dict:
+async def measure(name: str, cmd: list[str], path: str, api: str, args, headers: dict) -> dict:
     port = int(cmd[-2])
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = await asyncio.create_subprocess_exec(*cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         await wait_port(port, proc)
         url = f"http://127.0.0.1:{port}{path}"
@@ -165,14 +165,14 @@ async def measure(name: str, cmd: list[str], path: str, api: str, args, headers:
         await load(url, base, warm, args.concurrency, headers)
         await drain(range(base, base + warm), 30)
         FastFake.arrivals.clear()
-        spy = _profiler(proc.pid, name)
+        spy = await _profiler(proc.pid, name)
         cpu = cpu_seconds(proc.pid)
         posted, acked = await load(url, base + warm, args.updates, args.concurrency, headers)
         missing = await drain(range(base + warm, base + warm + args.updates), 60)
         cpu = cpu_seconds(proc.pid) - cpu
         if spy is not None:
             spy.send_signal(signal.SIGINT)  # py-spy writes its flame data on SIGINT
-            spy.wait(30)
+            await spy.wait()
         arrivals = FastFake.arrivals
         lat = sorted((arrivals[c] - t) * 1000 for c, t in posted.items() if c in arrivals)
         span = max(arrivals.values()) - min(posted.values())
@@ -188,19 +188,19 @@ async def measure(name: str, cmd: list[str], path: str, api: str, args, headers:
     finally:
         proc.terminate()
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
+            await asyncio.wait_for(proc.wait(), 30)
+        except TimeoutError:
             proc.kill()
 
 
-def _profiler(pid: int, name: str) -> subprocess.Popen | None:
+async def _profiler(pid: int, name: str) -> asyncio.subprocess.Process | None:
     """PARLEY_BENCH_PYSPY=out.txt: sample the Parley process with py-spy (collapsed stacks)."""
     out = os.environ.get("PARLEY_BENCH_PYSPY")
     if not out or not name.startswith("parley"):
         return None
     spy = os.environ.get("PY_SPY", "py-spy")
     cmd = [spy, "record", "--pid", str(pid), "--rate", "250", "--format", "raw", "--output", out, "--nonblocking"]
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return await asyncio.create_subprocess_exec(*cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 async def drain(numbers: range, timeout: float) -> int:
