@@ -230,10 +230,15 @@ async def main(args) -> None:
         cmd = [py, str(SHARED / "aiogram_alone.py"), str(free_port()), api]
         runs.append(await measure("aiogram alone", cmd, "/webhook", api, args, plain))
     if not args.only or args.only == "parley":
-        with tempfile.TemporaryDirectory() as tmp:
-            cmd = [py, __file__, "--serve-parley", tmp, str(free_port()), api]
-            headers = {**plain, "X-Telegram-Bot-Api-Secret-Token": SECRET}
-            runs.append(await measure("parley (sqlite)", cmd, "/webhooks/telegram", api, args, headers))
+        headers = {**plain, "X-Telegram-Bot-Api-Secret-Token": SECRET}
+        for store in args.stores.split(","):
+            # "sqlite": the embedded default, a file on disk; "sqlite-tmpfs": the same file in
+            # /dev/shm (no disk waits); "memory": the in-process store.
+            where = "/dev/shm" if store == "sqlite-tmpfs" else None
+            with tempfile.TemporaryDirectory(dir=where) as tmp:
+                url = "memory://" if store == "memory" else f"sqlite:///{tmp}/bench.db"
+                cmd = [py, __file__, "--serve-parley", url, str(free_port()), api]
+                runs.append(await measure(f"parley ({store})", cmd, "/webhooks/telegram", api, args, headers))
     server.close()
     aiogram = next((r["rate"] for r in runs if r["name"] == "aiogram alone"), None)
     aiogram_cpu = next((r["cpu_us"] for r in runs if r["name"] == "aiogram alone"), None)
@@ -249,7 +254,7 @@ async def main(args) -> None:
         )
 
 
-def serve_parley(tmp: str, port: int, api: str) -> None:
+def serve_parley(store_url: str, port: int, api: str) -> None:
     """The bot under test: Parley with only the Telegram channel's webhook, as bot.py runs it."""
     sys.path.insert(0, str(ROOT))
     import logging
@@ -260,7 +265,7 @@ def serve_parley(tmp: str, port: int, api: str) -> None:
     logging.basicConfig(level=logging.WARNING)
     settings = Settings(
         _env_file=None,
-        store_url=f"sqlite:///{tmp}/bench.db",
+        store_url=store_url,
         http={"host": "127.0.0.1", "port": port},
         public_url=f"http://127.0.0.1:{port}",
         # Telegram's ~30/s per bot is for broadcasts; replies here go to new chats each time.
@@ -290,4 +295,5 @@ if __name__ == "__main__":
     parser.add_argument("--updates", type=int, default=4000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--only", choices=["bare", "aiogram", "parley"])
+    parser.add_argument("--stores", default="sqlite", help="comma-separated: sqlite, sqlite-tmpfs, memory")
     asyncio.run(main(parser.parse_args()))

@@ -143,11 +143,12 @@ async def main(n: int) -> None:
             rows = [(label, timer.totals[label] / n * 1e6) for label, _ in steps]
             await http.close()
     server.close()
-    print(f"CPU microseconds per call, {n} calls each, SQLite store")
+    path = sum(us for label, us in rows if not label.startswith("raw"))
     core = sum(us for label, us in rows if label.startswith(("store.", "pipeline", "limiter")))
+    print(f"CPU per call, {n} calls each, SQLite store (shares are of the path without the raw post)")
     for label, us in rows:
-        print(f"  {label:36} {us:8.0f}")
-    print(f"  {'core calls (store + pipeline) total':36} {core:8.0f}")
+        print(f"  {label:36} {us:7.0f} us {us / path:6.1%}")
+    print(f"  {'core calls (store + pipeline + limits)':36} {core:7.0f} us {core / path:6.1%}")
 
 
 if __name__ == "__main__":
