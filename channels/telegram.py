@@ -17,12 +17,15 @@ import secrets
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
+from aiogram.utils.token import TokenValidationError
 from aiohttp import web
 
 from channels.telegram_send import TelegramSender
 from channels.telegram_translate import CHANNEL, BotIdentity, MalformedUpdate, is_long_payload, to_inbound
 from core.channel import Capabilities
 from core.messages import Inbound
+from core.store import StoreUnavailable
 
 log = logging.getLogger("parley.telegram")
 
@@ -64,6 +67,9 @@ class TelegramChannel(TelegramSender):
         return [web.post(PATH, self.webhook)]
 
     async def run(self) -> None:
+        await _until_done(self._register, "setWebhook")
+
+    async def _register(self) -> None:
         await self.identity()
         secret = await self.secret()
         url = self.public_url + PATH
@@ -124,6 +130,22 @@ class TelegramChannel(TelegramSender):
         return web.json_response({"error": reason}, status=status)
 
 
+async def _until_done(step, what: str) -> None:
+    """Retry a start-up call through network errors and 5xx (Telegram keeps the previous
+    webhook meanwhile); a rejected token is final and said once."""
+    delay = 1.0
+    while True:
+        try:
+            return await step()
+        except TelegramUnauthorizedError:
+            log.error("telegram %s refused: PARLEY_TELEGRAM__TOKEN is not valid", what)
+            return
+        except (TelegramAPIError, StoreUnavailable, OSError) as exc:
+            log.warning("telegram %s failed (%s), retrying in %.0f s", what, type(exc).__name__, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 300.0)
+
+
 def _from_group(update: object) -> bool:
     msg = isinstance(update, dict) and (update.get("message") or update.get("edited_message"))
     return isinstance(msg, dict) and (msg.get("chat") or {}).get("type") not in (None, "private")
@@ -144,9 +166,7 @@ class TelegramPollingChannel(TelegramChannel):
         return []
 
     async def run(self) -> None:
-        await self.identity()
-        # getUpdates answers 409 while a webhook is set; pending updates stay queued.
-        await self.bot.delete_webhook(drop_pending_updates=False)
+        await _until_done(self._unregister, "deleteWebhook")
         delay = 1.0
         while True:
             try:
@@ -158,6 +178,11 @@ class TelegramPollingChannel(TelegramChannel):
                 log.warning("telegram polling failed: %s", type(exc).__name__)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
+
+    async def _unregister(self) -> None:
+        await self.identity()
+        # getUpdates answers 409 while a webhook is set; pending updates stay queued.
+        await self.bot.delete_webhook(drop_pending_updates=False)
 
     async def poll(self) -> int:
         """One getUpdates round. The offset moves past an update only once it is stored (or
@@ -193,7 +218,10 @@ class TelegramPollingChannel(TelegramChannel):
 def from_settings(settings, ctx) -> TelegramChannel:
     conf = settings.telegram
     mode = conf.mode or ("webhook" if settings.public_url else "polling")
-    bot = _bot(conf.token.get_secret_value(), conf.api_base)
+    try:
+        bot = _bot(conf.token.get_secret_value(), conf.api_base)
+    except TokenValidationError:
+        raise ValueError("PARLEY_TELEGRAM__TOKEN: not a bot token (expected 123456:ABC... from @BotFather)") from None
     options = {"bot_rate": conf.bot_rate}
     if mode == "polling":
         return TelegramPollingChannel(bot, ctx, **options)

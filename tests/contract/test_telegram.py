@@ -297,3 +297,22 @@ async def test_store_down_answers_503_so_telegram_retries(app, fake):
     secret = await secret_of(app)
     await app.store.close()
     assert (await post(app, update("hello"), secret)).status == 503
+
+
+async def test_a_rejected_token_is_said_once_and_the_app_keeps_running(telegram_settings, fake, caplog):
+    fake.fail("getMe", 401, "Unauthorized")
+    async with Parley(telegram_settings()) as parley:
+        await eventually(lambda: "PARLEY_TELEGRAM__TOKEN is not valid" in caplog.text)
+        assert fake.webhook == {}
+        assert "telegram" in parley.channels
+
+
+def test_configuration_errors_name_the_variable(make_settings):
+    from channels.telegram import from_settings
+
+    bad = make_settings(telegram={"token": "not-a-token"}, public_url=PUBLIC)
+    with pytest.raises(ValueError, match="PARLEY_TELEGRAM__TOKEN"):
+        from_settings(bad, None)
+    no_url = make_settings(telegram={"token": "123:abc", "mode": "webhook"})
+    with pytest.raises(ValueError, match="PARLEY_PUBLIC_URL"):
+        from_settings(no_url, None)
