@@ -12,12 +12,13 @@ import asyncio
 import hmac
 import json
 import logging
+import re
 import secrets
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramUnauthorizedError
 from aiogram.utils.token import TokenValidationError
 from aiohttp import web
 
@@ -32,6 +33,7 @@ log = logging.getLogger("parley.telegram")
 PATH = "/webhooks/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SECRET_KEY = "telegram:webhook_secret"
+_SECRET_FORMAT = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 UPDATES = ["message", "edited_message", "callback_query"]  # what to_inbound answers
 
 
@@ -99,10 +101,13 @@ class TelegramChannel(TelegramSender):
         try:
             update = json.loads(await request.read())
             inbound = to_inbound(update, self.me)
-            if inbound is None and _from_group(update):
+            if inbound is None and self.me is None and _from_group(update):
                 inbound = to_inbound(update, await self.identity())  # first group message: getMe
         except (ValueError, MalformedUpdate) as exc:
             return self._refuse("malformed", 400, str(exc)[:200])
+        except TelegramAPIError as exc:  # getMe failed: let Telegram retry the update later
+            log.warning("telegram getMe failed: %s", type(exc).__name__)
+            return web.json_response({"error": "retry later"}, status=503)
         if inbound is None:
             return web.Response()  # not for us: 200 so Telegram does not retry it
         await self._deliver(inbound)  # StoreUnavailable -> 503 (server.py)
@@ -139,6 +144,9 @@ async def _until_done(step, what: str) -> None:
             return await step()
         except TelegramUnauthorizedError:
             log.error("telegram %s refused: PARLEY_TELEGRAM__TOKEN is not valid", what)
+            return
+        except TelegramBadRequest as exc:  # e.g. a public URL Telegram won't call: say it once
+            log.error("telegram %s refused: %s", what, exc.message)
             return
         except (TelegramAPIError, StoreUnavailable, OSError) as exc:
             log.warning("telegram %s failed (%s), retrying in %.0f s", what, type(exc).__name__, delay)
@@ -228,4 +236,6 @@ def from_settings(settings, ctx) -> TelegramChannel:
     if not settings.public_url:
         raise ValueError("PARLEY_PUBLIC_URL is required when PARLEY_TELEGRAM__MODE=webhook")
     secret = conf.webhook_secret.get_secret_value() if conf.webhook_secret else ""
+    if secret and not _SECRET_FORMAT.match(secret):
+        raise ValueError("PARLEY_TELEGRAM__WEBHOOK_SECRET: 1-256 characters of A-Z, a-z, 0-9, _ and - (Bot API rule)")
     return TelegramChannel(bot, ctx, public_url=settings.public_url, secret=secret, **options)

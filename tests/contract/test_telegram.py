@@ -313,6 +313,9 @@ def test_configuration_errors_name_the_variable(make_settings):
     bad = make_settings(telegram={"token": "not-a-token"}, public_url=PUBLIC)
     with pytest.raises(ValueError, match="PARLEY_TELEGRAM__TOKEN"):
         from_settings(bad, None)
+    spaced = make_settings(telegram={"token": "123:abc", "webhook_secret": "has spaces"}, public_url=PUBLIC)
+    with pytest.raises(ValueError, match="PARLEY_TELEGRAM__WEBHOOK_SECRET"):
+        from_settings(spaced, None)
     no_url = make_settings(telegram={"token": "123:abc", "mode": "webhook"})
     with pytest.raises(ValueError, match="PARLEY_PUBLIC_URL"):
         from_settings(no_url, None)
