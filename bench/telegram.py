@@ -1,8 +1,8 @@
 """Telegram webhook throughput, end to end: update in -> sendMessage at the fake Bot API.
 
-    .venv/bin/python bench/telegram.py [--updates 4000] [--concurrency 32]
+    .venv/bin/python bench/telegram.py [--updates 4000] [--rounds 3] [--stores sqlite,memory]
 
-One run measures, one after the other against the same fast fake:
+One run measures, in alternating rounds against the same fast fake:
 - ``bare``: /work/shared/bench/bare_ceiling.py (parse, one aiohttp post, answer 200);
 - ``aiogram``: /work/shared/bench/aiogram_alone.py (SimpleRequestHandler + a handler answering);
 - ``parley``: Parley's Telegram channel with dedupe, per-conversation locks, state saving and
@@ -155,6 +155,7 @@ async def load(url: str, first: int, count: int, concurrency: int, headers: dict
 
 
 async def measure(name: str, cmd: list[str], path: str, api: str, args, headers: dict) -> dict:
+    """One target, one round: start it, warm it up, post the updates, wait for every reply."""
     port = int(cmd[-2])
     proc = await asyncio.create_subprocess_exec(*cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -215,43 +216,61 @@ async def drain(numbers: range, timeout: float) -> int:
     return len(chats - FastFake.arrivals.keys())
 
 
+def targets(args, api: str, tmp: str) -> list[tuple[str, list[str], str, dict]]:
+    py = sys.executable
+    plain = {"Content-Type": "application/json"}
+    signed = {**plain, "X-Telegram-Bot-Api-Secret-Token": SECRET}
+    found = []
+    if args.only in (None, "bare"):
+        found.append(("bare aiohttp handler", [py, str(SHARED / "bare_ceiling.py")], "/webhook", plain))
+    if args.only in (None, "aiogram"):
+        found.append(("aiogram alone", [py, str(SHARED / "aiogram_alone.py")], "/webhook", plain))
+    if args.only in (None, "parley"):
+        for store in args.stores.split(","):
+            # "sqlite": the embedded default, a file on disk; "sqlite-tmpfs": the same file in
+            # /dev/shm (no disk waits); "memory": the in-process store.
+            folder = Path("/dev/shm" if store == "sqlite-tmpfs" else tmp) / store
+            folder.mkdir(parents=True, exist_ok=True)
+            url = "memory://" if store == "memory" else f"sqlite:///{folder}/bench.db"
+            found.append((f"parley ({store})", [py, __file__, "--serve-parley", url], "/webhooks/telegram", signed))
+    return found
+
+
 async def main(args) -> None:
     loop = asyncio.get_running_loop()
     api_port = free_port()
     server = await loop.create_server(FastFake, "127.0.0.1", api_port, backlog=1024)
     api = f"http://127.0.0.1:{api_port}"
-    py = sys.executable
-    runs = []
-    plain = {"Content-Type": "application/json"}
-    if not args.only or args.only == "bare":
-        cmd = [py, str(SHARED / "bare_ceiling.py"), str(free_port()), api]
-        runs.append(await measure("bare aiohttp handler", cmd, "/webhook", api, args, plain))
-    if not args.only or args.only == "aiogram":
-        cmd = [py, str(SHARED / "aiogram_alone.py"), str(free_port()), api]
-        runs.append(await measure("aiogram alone", cmd, "/webhook", api, args, plain))
-    if not args.only or args.only == "parley":
-        headers = {**plain, "X-Telegram-Bot-Api-Secret-Token": SECRET}
-        for store in args.stores.split(","):
-            # "sqlite": the embedded default, a file on disk; "sqlite-tmpfs": the same file in
-            # /dev/shm (no disk waits); "memory": the in-process store.
-            where = "/dev/shm" if store == "sqlite-tmpfs" else None
-            with tempfile.TemporaryDirectory(dir=where) as tmp:
-                url = "memory://" if store == "memory" else f"sqlite:///{tmp}/bench.db"
-                cmd = [py, __file__, "--serve-parley", url, str(free_port()), api]
-                runs.append(await measure(f"parley ({store})", cmd, "/webhooks/telegram", api, args, headers))
+    results: dict[str, list[dict]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        # Rounds alternate the targets, so a neighbour's load on a shared machine falls on all
+        # of them alike; the table shows each target's median round.
+        for _ in range(args.rounds):
+            for name, cmd, path, headers in targets(args, api, tmp):
+                run = await measure(name, [*cmd, str(free_port()), api], path, api, args, headers)
+                results.setdefault(name, []).append(run)
     server.close()
-    aiogram = next((r["rate"] for r in runs if r["name"] == "aiogram alone"), None)
-    aiogram_cpu = next((r["cpu_us"] for r in runs if r["name"] == "aiogram alone"), None)
-    print(f"{args.updates} updates, {args.concurrency} connections, one run, {os.cpu_count()} cores")
+
+    def median(name: str, key: str) -> float:
+        return statistics.median(r[key] for r in results[name])
+
+    base = "aiogram alone" if "aiogram alone" in results else None
+    print(f"{args.updates} updates x {args.rounds} rounds, {args.concurrency} connections, {os.cpu_count()} cores")
     head = f"{'':22} {'updates/s':>9} {'acks/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'vs aiogram':>10}"
     print(f"{head} {'CPU us/update':>13} {'vs aiogram':>10} {'lost':>4}")
-    for r in runs:
-        ratio = f"{r['rate'] / aiogram:.2f}x" if aiogram else "-"
-        cpu_ratio = f"{aiogram_cpu / r['cpu_us']:.2f}x" if aiogram_cpu else "-"
+    for name in results:
+        rate, cpu = median(name, "rate"), median(name, "cpu_us")
+        ratio = f"{rate / median(base, 'rate'):.2f}x" if base else "-"
+        cpu_ratio = f"{median(base, 'cpu_us') / cpu:.2f}x" if base else "-"
+        lost = sum(r["missing"] for r in results[name])
         print(
-            f"{r['name']:22} {r['rate']:>9.0f} {r['ack_rate']:>7.0f} {r['p50']:>7.1f} {r['p99']:>7.1f} {ratio:>10}"
-            f" {r['cpu_us']:>13.0f} {cpu_ratio:>10} {r['missing']:>4}"
+            f"{name:22} {rate:>9.0f} {median(name, 'ack_rate'):>7.0f} {median(name, 'p50'):>7.1f}"
+            f" {median(name, 'p99'):>7.1f} {ratio:>10} {cpu:>13.0f} {cpu_ratio:>10} {lost:>4}"
         )
+    if base and args.rounds > 1:
+        for name in results:
+            rounds = " ".join(f"{r['rate'] / a['rate']:.2f}" for r, a in zip(results[name], results[base], strict=True))
+            print(f"  per round, updates/s vs aiogram, {name}: {rounds}")
 
 
 def serve_parley(store_url: str, port: int, api: str) -> None:
@@ -296,4 +315,5 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--only", choices=["bare", "aiogram", "parley"])
     parser.add_argument("--stores", default="sqlite", help="comma-separated: sqlite, sqlite-tmpfs, memory")
+    parser.add_argument("--rounds", type=int, default=3)
     asyncio.run(main(parser.parse_args()))
