@@ -63,7 +63,6 @@ async def main(n: int) -> None:
                 task.cancel()
             store, engine, channel = app.store, app.engine, app.channels["telegram"]
             me = await channel.identity()
-            channel.typing_delay = 3600.0  # keep the typing task's cost, not its request
             bodies = {i: update(10_000 + i) for i in range(-60, n)}
             inbounds = {i: to_inbound(json.loads(b), me) for i, b in bodies.items()}
             batches, turns = {}, {}

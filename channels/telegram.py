@@ -55,10 +55,9 @@ class TelegramChannel(TelegramSender):
         public_url: str = "",
         secret: str = "",
         bot_rate: float = 30.0,
-        typing_delay: float = 1.0,
         edit_interval: float = 1.0,
     ) -> None:
-        super().__init__(bot, ctx.store, bot_rate=bot_rate, typing_delay=typing_delay, edit_interval=edit_interval)
+        super().__init__(bot, ctx.store, bot_rate=bot_rate, edit_interval=edit_interval)
         self.deliver = ctx.deliver
         self.metrics = ctx.metrics
         self.public_url = public_url

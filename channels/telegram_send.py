@@ -39,13 +39,10 @@ _PINNED_RESPONSE_TYPES = (Response[Message], Response[bool])
 
 
 class TelegramSender:
-    def __init__(
-        self, bot: Bot, store, *, bot_rate: float = 30.0, typing_delay: float = 1.0, edit_interval: float = 1.0
-    ) -> None:
+    def __init__(self, bot: Bot, store, *, bot_rate: float = 30.0, edit_interval: float = 1.0) -> None:
         self.bot = bot
         self.store = store
         self.bot_rate = bot_rate
-        self.typing_delay = typing_delay
         self.edit_interval = edit_interval
         self._typing: dict[str, asyncio.Task[None]] = {}
 
@@ -70,8 +67,9 @@ class TelegramSender:
 
     # -- typing --------------------------------------------------------------------------------
     async def typing(self, address: Address) -> None:
-        """Show "typing..." only if the answer is slow: after ``typing_delay``, then every 4 s
-        (the status lasts 5 s) until a message goes to the chat. A fast answer costs no request."""
+        """Show "typing..." now and every 4 s (Telegram shows the status for 5 s) until a message
+        goes to the chat. The core calls this only for a turn that is slow (core.app), so a fast
+        answer costs no request."""
         if address.chat in self._typing:
             return
         task = asyncio.create_task(self._keep_typing(address))
@@ -81,7 +79,6 @@ class TelegramSender:
         )
 
     async def _keep_typing(self, address: Address) -> None:
-        await asyncio.sleep(self.typing_delay)
         thread = int(address.thread) if address.thread else None
         for _ in range(8):  # give up after ~30 s: a reply that slow is stuck in the outbox
             with contextlib.suppress(TelegramAPIError):
