@@ -16,23 +16,28 @@ The fake and the load generator share this process (one clock); each bot runs in
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import json
-import os
-import signal
-import socket
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
-from urllib.parse import parse_qs
 
-import aiohttp
-
+# Run as a script, Python puts bench/ first on sys.path, where bench/locale.py would shadow the
+# standard library's ``locale`` (argparse and babel import it): put the project root there instead.
 ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(ROOT)
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from urllib.parse import parse_qs  # noqa: E402
+
+import aiohttp  # noqa: E402
+
 SHARED = Path(os.environ.get("PARLEY_BENCH_SHARED", "/work/shared/bench"))
 TOKEN = "123:abc"  # what the shared baselines use
 SECRET = "bench-secret"
@@ -275,7 +280,6 @@ async def main(args) -> None:
 
 def serve_parley(store_url: str, port: int, api: str) -> None:
     """The bot under test: Parley with only the Telegram channel's webhook, as bot.py runs it."""
-    sys.path.insert(0, str(ROOT))
     import logging
 
     from core.app import Parley
