@@ -95,6 +95,14 @@ class TelegramSender:
         self._stop_typing(address.chat)
         parts = split(reply.text or " ", MAX_TEXT)
         markup = await self._keyboard(reply.buttons) if reply.buttons else None
+        if streamed := reply.meta.get("streamed"):
+            # Already on screen (core.streaming): the final text and buttons are a last edit of
+            # the message ``stream`` grew, never a second message.
+            try:
+                await self._edit(address, streamed, parts[-1], markup)
+                return streamed
+            except Rejected as exc:  # deleted by the person, or too old to edit: post it instead
+                log.info("final edit refused, sending instead: %s", exc)
         outbox_id = reply.meta.get("id", "")
         sent = ""
         for n, part in enumerate(parts):
@@ -155,16 +163,20 @@ class TelegramSender:
             if n >= len(result):
                 result.append((await self._post(address, part, None), part))
             elif result[n][1] != part:
-                with _mapped_errors():
-                    await self.bot.edit_message_text(
-                        text=escape(part),
-                        chat_id=address.chat,
-                        message_id=int(result[n][0]),
-                        parse_mode="HTML",
-                        link_preview_options=NO_PREVIEW,
-                    )
+                await self._edit(address, result[n][0], part, None)
                 result[n] = (result[n][0], part)
         return result
+
+    async def _edit(self, address: Address, message_id: str, text: str, markup: InlineKeyboardMarkup | None) -> None:
+        with _mapped_errors():
+            await self.bot.edit_message_text(
+                text=escape(text),
+                chat_id=address.chat,
+                message_id=int(message_id),
+                parse_mode="HTML",
+                reply_markup=markup,
+                link_preview_options=NO_PREVIEW,
+            )
 
 
 @contextlib.contextmanager

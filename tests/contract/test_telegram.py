@@ -249,6 +249,26 @@ async def test_stream_edits_one_message_as_text_grows(app, fake):
     assert len(fake.edits) >= 1
 
 
+async def test_the_final_reply_after_a_stream_edits_the_streamed_message(app, fake):
+    channel = app.channels["telegram"]
+    channel.edit_interval = 0.0
+
+    async def chunks():
+        yield "Parcels leave "
+        yield "within two days."
+
+    address = Address(channel="telegram", chat="72")
+    streamed = await channel.stream(address, chunks())
+    final = Reply(text="Parcels leave within two days [1].", buttons=(Button(title="More", payload="/more"),))
+    final = final.model_copy(update={"meta": {"streamed": streamed, "id": "out-72"}})
+    assert await channel.send(address, final) == streamed
+    assert fake.texts(72) == ["Parcels leave within two days [1]."]  # one message, in its final form
+    assert fake.called("editMessageText")[-1]["reply_markup"]
+    fake.sent.clear()  # the person deleted it: the final reply is posted instead
+    await channel.send(address, final)
+    assert fake.texts(72) == ["Parcels leave within two days [1]."]
+
+
 async def test_typing_lasts_until_the_answer_is_sent(app, fake):
     channel = app.channels["telegram"]
     address = Address(channel="telegram", chat="81")
