@@ -211,18 +211,21 @@ class DiscordChannel:
         text, shown, message_id, last_edit = "", "", "", 0.0
         async for chunk in chunks:
             text += chunk
-            if len(text) > MAX_TEXT and message_id:
-                head, *rest = split(text, MAX_TEXT)
-                await self._edit(target, message_id, head)
-                text, shown, message_id = " ".join(rest), "", ""
+            while len(text) > MAX_TEXT:  # close this message at a sentence or word break
+                head = split(text, MAX_TEXT)[0]
+                if message_id:
+                    await self._edit(target, message_id, head)
+                else:
+                    await self._post(target, head, None, [], reference)
+                text, shown, message_id, reference = text[len(head) :].lstrip(), "", "", None
             if not message_id and text.strip():
-                message_id = await self._post(target, text[:MAX_TEXT], None, [], reference)
+                message_id = await self._post(target, text, None, [], reference)
                 shown, last_edit, reference = text, self.clock(), None
             elif message_id and text != shown and self.clock() - last_edit >= self.edit_interval:
                 await self._edit(target, message_id, text)
                 shown, last_edit = text, self.clock()
         if message_id and text != shown:
-            await self._edit(target, message_id, text[:MAX_TEXT])
+            await self._edit(target, message_id, text)
         return message_id
 
     async def _target(self, address: Address) -> tuple[str, dict[str, Any] | None]:
@@ -250,7 +253,7 @@ class DiscordChannel:
                 return address.thread
             if exc.code == 10003:  # "Unknown Channel": the address is itself a thread already
                 return address.thread
-            if isinstance(exc, discord.RateLimited) or exc.status == 429 or exc.status >= 500:
+            if exc.status == 429 or exc.status >= 500:  # transient: let the send be retried
                 raise
             log.info("thread not allowed here; replying in channel", extra={"code": exc.code})
             return address.chat

@@ -76,6 +76,7 @@ async def test_reconnect_resume_replay_is_answered_once(app, fake):
     await eventually(fake.resumed.is_set)
     await fake.dispatch("MESSAGE_CREATE", message(9402, DM, 45, "and the returns policy?"))
     await eventually(lambda: len(fake.posts) == 2)
+    assert fake.paths[-1] == "/resume"  # the resume_gateway_url READY gave, not the default
     assert fake.resumes == 1 and fake.identifies == 1  # resumed the session, no new IDENTIFY
     assert app.metrics.duplicates.labels("discord")._value.get() == 1
     assert len(fake.posts) == 2
@@ -167,3 +168,15 @@ async def test_a_streamed_answer_is_edited_in_place(channel, fake):
     assert len(fake.posts) == 1 and fake.posts[0]["content"] == "Our "
     assert fake.edits[-1]["content"] == "Our shop opens at nine." and fake.edits[-1]["id"] == message_id
     assert len(fake.edits) < 4  # throttled: not one edit per chunk
+
+
+async def test_a_stream_past_2000_characters_continues_in_a_new_message(channel, fake):
+    async def chunks():
+        for _ in range(60):
+            channel.clock.advance(2)
+            yield "A sentence of about fifty characters, more or less. "
+
+    await channel.stream(DM_ADDRESS, chunks())
+    finals = {p["id"]: p["content"] for p in fake.posts} | {e["id"]: e["content"] for e in fake.edits}
+    assert len(fake.posts) == 2 and all(len(t) <= 2000 for t in finals.values())
+    assert sum(len(t) for t in finals.values()) >= 60 * 50

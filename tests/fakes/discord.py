@@ -101,6 +101,7 @@ class FakeDiscord:
         self.identified = asyncio.Event()
         self.resumed = asyncio.Event()
         self.identifies = 0
+        self.paths: list[str] = []  # gateway connections, in order
         self.resumes = 0
         self._ids = itertools.count(5_000_000)
         self._nonces: dict[tuple[str, str], dict[str, Any]] = {}
@@ -162,6 +163,7 @@ class FakeDiscord:
     async def gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
+        self.paths.append(request.path)
         await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None}))
         async for frame in ws:
             if frame.type != WSMsgType.TEXT:
