@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -97,6 +98,7 @@ class FakeDiscord:
         self.callbacks: list[dict[str, Any]] = []
         self.failures: list[tuple[int, dict[str, Any], dict[str, str]]] = []  # next POST answers
         self.forbid_threads = False
+        self.observer: Callable[[dict[str, Any]], None] | None = None  # told of each new message
         self.replay_overlap = 0  # on RESUME, replay this many events the client had already seen
         self.identified = asyncio.Event()
         self.resumed = asyncio.Event()
@@ -233,15 +235,20 @@ class FakeDiscord:
         key = (channel, str(body.get("nonce")))
         if body.get("enforce_nonce") and key in self._nonces:
             return as_json(self._nonces[key])  # Discord: the message created with that nonce
-        sent = {"id": str(next(self._ids)), "channel_id": channel, **body}
+        mid = next(self._ids)
+        sent = {**message(mid, int(channel), BOT_ID, ""), **body, "id": str(mid), "channel_id": channel}
+        sent["author"]["bot"] = True
         self.posts.append(sent)
+        if self.observer is not None:
+            self.observer(sent)
         if body.get("enforce_nonce"):
             self._nonces[key] = sent
         return as_json(sent)
 
     async def edit_message(self, request: web.Request) -> web.Response:
         body = await request.json()
-        edit = {"id": request.match_info["message"], "channel_id": request.match_info["channel"], **body}
+        mid, channel = request.match_info["message"], request.match_info["channel"]
+        edit = {**message(int(mid), int(channel), BOT_ID, ""), **body, "id": mid, "channel_id": channel}
         self.edits.append(edit)
         return as_json(edit)
 
