@@ -103,6 +103,7 @@ class DiscordChannel:
         self._threads: OrderedDict[str, str] = OrderedDict()
         self._titles: OrderedDict[str, str] = OrderedDict()  # message id -> thread name
         self._tasks: set[asyncio.Task[None]] = set()
+        self.redeliver_delay = 1.0  # first pause before re-delivering while the store is down
 
     # -- lifecycle --------------------------------------------------------------------------
     def routes(self) -> list[web.RouteDef]:
@@ -161,8 +162,9 @@ class DiscordChannel:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _redeliver(self, inbound: Inbound, delay: float = 1.0) -> None:
-        for _ in range(12):
+    async def _redeliver(self, inbound: Inbound) -> None:
+        delay = self.redeliver_delay
+        for _ in range(12):  # about an hour with doubling pauses capped at a minute
             await asyncio.sleep(delay)
             try:
                 await self.deliver(inbound)

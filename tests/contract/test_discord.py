@@ -68,6 +68,17 @@ async def test_a_button_round_trip(app, fake):
     assert profile.get("locale") == "en"  # from interaction.locale, the user's client language
 
 
+async def test_a_button_in_a_mention_thread_stays_in_that_conversation(app, fake):
+    mention = message(9350, TEXT, 43, f"<@{BOT_ID}> hello", guild=GUILD, mentions=[BOT_ID])
+    await fake.dispatch("MESSAGE_CREATE", mention)
+    await eventually(lambda: len(fake.posts) == 1)
+    await fake.dispatch("INTERACTION_CREATE", button_press(9351, 9350, 43, "/human", guild=GUILD, parent=TEXT))
+    await eventually(lambda: len(fake.posts) == 2)
+    assert fake.posts[1]["channel_id"] == "9350" and len(fake.threads) == 1
+    state = await app.store.state(f"discord:{TEXT}:9350")
+    assert [h["role"] for h in state["history"]] == ["user", "bot", "user", "bot"]
+
+
 async def test_reconnect_resume_replay_is_answered_once(app, fake):
     await fake.dispatch("MESSAGE_CREATE", message(9401, DM, 45, "where is my order?"))
     await eventually(lambda: len(fake.posts) == 1)
@@ -141,6 +152,7 @@ async def test_an_outbox_retry_posts_nothing_twice(channel, fake):
     first = await channel.send(DM_ADDRESS, reply("hello"))
     again = await channel.send(DM_ADDRESS, reply("hello"))  # same outbox id: same nonce
     assert first == again and len(fake.posts) == 1
+    assert fake.identifies == 0  # REST only: a process without the gateway sends too
 
 
 async def test_everyone_in_user_text_pings_nobody(channel, fake):
@@ -180,3 +192,33 @@ async def test_a_stream_past_2000_characters_continues_in_a_new_message(channel,
     finals = {p["id"]: p["content"] for p in fake.posts} | {e["id"]: e["content"] for e in fake.edits}
     assert len(fake.posts) == 2 and all(len(t) <= 2000 for t in finals.values())
     assert sum(len(t) for t in finals.values()) >= 60 * 50
+
+
+async def test_a_press_whose_ack_expired_still_reaches_the_pipeline(app, fake):
+    fake.expire_interactions = True
+    await fake.dispatch("INTERACTION_CREATE", button_press(9801, DM, 49, "/human"))
+    await eventually(lambda: fake.posts)
+    assert not fake.callbacks and "asked a person" in fake.posts[0]["content"]
+
+
+async def test_an_event_is_kept_while_the_store_is_down(fake):
+    from types import SimpleNamespace as NS
+
+    from core.store import StoreUnavailable
+
+    delivered = []
+
+    async def deliver(inbound):
+        if not delivered:
+            delivered.append(None)
+            raise StoreUnavailable("down")
+        delivered.append(inbound)
+        return True
+
+    channel = DiscordChannel(TOKEN, deliver, ManualClock(), api_base=fake.api_base)
+    channel.redeliver_delay = 0.01
+    author = NS(id=50, bot=False, global_name=None, name="u50")
+    await channel.on_message(NS(id=9901, content="hi", channel=NS(id=DM), author=author, mentions=[], attachments=[]))
+    await eventually(lambda: len(delivered) == 2)
+    assert delivered[1].event_id == "9901"
+    await channel.close()

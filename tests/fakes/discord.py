@@ -57,13 +57,16 @@ def message(mid: int, channel: int, author: int, content: str, *, guild: int | N
     return data
 
 
-def button_press(iid: int, channel: int, presser: int, custom_id: str, *, locale: str = "en-US") -> dict:
-    """A component interaction on a bot message in a DM (INTERACTION_CREATE, type 3)."""
+def button_press(
+    iid: int, channel: int, presser: int, custom_id: str, *, locale: str = "en-US", guild: int = 0, parent: int = 0
+) -> dict:
+    """A component interaction on a bot message (INTERACTION_CREATE, type 3): in a DM, or in
+    a guild thread when ``guild`` and ``parent`` (the thread's channel) are given."""
     shown = message(iid - 1, channel, BOT_ID, "pick one")
     shown["components"] = [
         {"type": 1, "components": [{"type": 2, "style": 2, "label": custom_id.title(), "custom_id": custom_id}]}
     ]
-    return {
+    press: dict[str, Any] = {
         "id": str(iid),
         "application_id": str(BOT_ID),
         "type": 3,
@@ -80,6 +83,34 @@ def button_press(iid: int, channel: int, presser: int, custom_id: str, *, locale
         "authorizing_integration_owners": {},
         "context": 1,
     }
+    if guild:
+        press["guild_id"] = str(guild)
+        press["channel"] = {
+            "id": str(channel),
+            "type": 11,
+            "guild_id": str(guild),
+            "parent_id": str(parent),
+            "owner_id": str(BOT_ID),
+            "name": "Question",
+            "message_count": 1,
+            "member_count": 1,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": "2026-01-01T00:00:00+00:00",
+                "locked": False,
+            },
+        }
+        press["member"] = {
+            "user": press.pop("user"),
+            "roles": [],
+            "joined_at": "2026-01-01T00:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "permissions": "0",
+        }
+    return press
 
 
 def as_json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -98,6 +129,7 @@ class FakeDiscord:
         self.callbacks: list[dict[str, Any]] = []
         self.failures: list[tuple[int, dict[str, Any], dict[str, str]]] = []  # next POST answers
         self.forbid_threads = False
+        self.expire_interactions = False  # answer callbacks 404 "Unknown interaction"
         self.observer: Callable[[dict[str, Any]], None] | None = None  # told of each new message
         self.replay_overlap = 0  # on RESUME, replay this many events the client had already seen
         self.identified = asyncio.Event()
@@ -268,6 +300,8 @@ class FakeDiscord:
         return as_json(thread, 201)
 
     async def callback(self, request: web.Request) -> web.Response:
+        if self.expire_interactions:
+            return as_json({"message": "Unknown interaction", "code": 10062}, 404)
         body = await request.json()
         self.callbacks.append({"id": request.match_info["id"], **body})
         # discord.py 2.7 asks ?with_response=1 and reads the interaction callback response.
