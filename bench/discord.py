@@ -5,9 +5,9 @@ API, for Parley and for a bare discord.py client answering the same events (the 
 
 One process, one run of each, in turn, against a fresh loopback fake (tests/fakes/discord.py):
 1. bare discord.py: ``on_message`` -> ``channel.send`` (no store, no dedupe, no outbox);
-2. Parley with Discord's 50 requests/s global limit lifted, to measure the pipeline itself
+2. Parley with its 30 messages/s per-bot limit lifted, to measure the pipeline itself
    (dedupe, SQLite inbox, per-conversation lock, brain, durable outbox);
-3. Parley as shipped, which keeps to Discord's 50 requests/s (the platform's rule).
+3. Parley as shipped, which keeps under Discord's global 50 requests/s (30 messages/s).
 Each event is a DM from a different person in a different channel (so per-chat limits and the
 flood guard stay out of it), all sent at once; latency is from the gateway frame leaving the
 fake to the reply's POST arriving at it.
@@ -118,7 +118,7 @@ async def main(n: int) -> None:
     show(f"bare discord.py, {n} DMs", base, base[0])
     show(f"Parley, global limit lifted, {n} DMs", await parley(n, True), base[0])
     shipped = max(200, n // 4)
-    show(f"Parley as shipped (50 req/s), {shipped} DMs", await parley(shipped, False), base[0])
+    show(f"Parley as shipped (30 msg/s), {shipped} DMs", await parley(shipped, False), base[0])
 
 
 if __name__ == "__main__":

@@ -1,8 +1,6 @@
 """The Discord channel on discord.py: one gateway connection receives, REST sends.
 
-Absolute imports only: ``import discord`` here is the SDK, never this module (``channels`` is a
-package, so this file is ``channels.discord``).
-
+Absolute imports: ``import discord`` here is the SDK, never this module (``channels.discord``).
 - Receive: ``run`` holds the gateway (``singleton``: one process per bot token); discord.py
   reconnects and RESUMEs by itself, and events Discord replays after a RESUME are answered once
   because the message id is the dedupe key.
@@ -28,8 +26,9 @@ from channels.discord_translate import (
     inbound_from_interaction,
     inbound_from_message,
     nonce,
+    send_failure,
 )
-from core.channel import Capabilities, Rejected, RetryAfter, Unreachable
+from core.channel import Capabilities, RetryAfter
 from core.clock import Clock
 from core.messages import Address, Inbound, Reply
 from core.ratelimit import Limit
@@ -38,7 +37,6 @@ from core.store import StoreUnavailable
 
 log = logging.getLogger("parley.discord")
 
-CANNOT_DM = 50007  # "Cannot send messages to this user": DMs closed or the bot blocked
 THREAD_EXISTS = 160004  # "A thread has already been created for this message"
 # Neutralise every ping: a user who writes "@everyone" or "<@&role>" must not make the bot ping.
 NO_PINGS = discord.AllowedMentions(everyone=False, users=False, roles=False, replied_user=False)
@@ -61,15 +59,10 @@ class GatewayClient(discord.Client):
 class DiscordChannel:
     name = "discord"
     singleton = True  # one gateway connection per bot token (DESIGN.md: held through a lease)
+    # Discord: 5 messages per 5 s per channel; 50 requests/s per bot (the default global_rate 30
+    # leaves room for typing indicators, edits and thread creation in the same bucket).
     capabilities = Capabilities(
-        buttons=True,
-        threads=True,
-        edits=True,
-        typing=True,
-        max_text=MAX_TEXT,
-        per_chat_rate=1.0,  # Discord: 5 messages per 5 s per channel
-        per_chat_burst=5,
-        global_rate=50.0,  # Discord: 50 requests per second per bot
+        buttons=True, threads=True, edits=True, typing=True, max_text=MAX_TEXT, per_chat_rate=1.0, per_chat_burst=5
     )
 
     def __init__(
@@ -202,7 +195,11 @@ class DiscordChannel:
         except discord.RateLimited as exc:
             raise RetryAfter(exc.retry_after) from exc
         except discord.HTTPException as exc:
-            raise self._outcome(exc, address) from exc
+            retry_after = exc.response.headers.get("Retry-After", "") if exc.status == 429 else ""
+            failure = send_failure(exc.status, exc.code, exc.text, retry_after, dm=not address.thread)
+            if failure is None:
+                raise  # 5xx and the like: the outbox retries with backoff
+            raise failure from exc
 
     async def stream(self, address: Address, chunks: AsyncIterator[str]) -> str:
         """Post the first chunk, then edit that message at most every ``edit_interval`` s
@@ -283,21 +280,6 @@ class DiscordChannel:
         params = handle_message_parameters(content=text, allowed_mentions=NO_PINGS)
         route = Route("PATCH", "/channels/{channel_id}/messages/{message_id}", channel_id=target, message_id=message_id)
         await self.client.http.request(route, json=params.payload)
-
-    @staticmethod
-    def _outcome(exc: discord.HTTPException, address: Address) -> Exception:
-        if exc.status == 429:  # a 429 without Via: discord.py does not retry it
-            retry = exc.response.headers.get("Retry-After", "5")
-            try:
-                return RetryAfter(float(retry))
-            except ValueError:
-                return RetryAfter(5.0)
-        dm = not address.thread
-        if exc.code == CANNOT_DM or (exc.status == 403 and dm):
-            return Unreachable("dm_closed")
-        if 400 <= exc.status < 500:
-            return Rejected(f"discord {exc.status} code {exc.code}: {exc.text[:120]}")
-        return exc
 
     @staticmethod
     def _remember(cache: OrderedDict[str, str], key: str, value: str, size: int = 10_000) -> None:

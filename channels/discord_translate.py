@@ -14,6 +14,7 @@ import hashlib
 import re
 from typing import Any
 
+from core.channel import Rejected, RetryAfter, Unreachable
 from core.messages import Address, Attachment, Inbound, Reply
 
 CHANNEL = "discord"
@@ -24,6 +25,7 @@ BUTTONS_PER_ROW = 5  # Discord: at most 5 buttons per action row, 5 rows per mes
 MAX_BUTTONS = 25
 NONCE_LENGTH = 25  # Discord rejects a nonce longer than 25 characters
 COMPONENT = 3  # InteractionType.component
+CANNOT_DM = 50007  # "Cannot send messages to this user": DMs closed or the bot blocked
 
 _KINDS = {"image": "image", "audio": "audio", "video": "video"}
 
@@ -133,3 +135,17 @@ def component_rows(reply: Reply) -> list[list[tuple[str, str]]]:
     cut (Discord refuses the whole message otherwise)."""
     buttons = [(b.title[:MAX_LABEL] or "-", b.payload[:MAX_CUSTOM_ID]) for b in reply.buttons[:MAX_BUTTONS]]
     return [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
+
+
+def send_failure(status: int, code: int, text: str, retry_after: str, *, dm: bool) -> Exception | None:
+    """What the outbox should do with a refused send; None: an error worth retrying."""
+    if status == 429:  # a 429 without Discord's Via header: discord.py does not retry it
+        try:
+            return RetryAfter(float(retry_after or 5.0))
+        except ValueError:
+            return RetryAfter(5.0)
+    if code == CANNOT_DM or (status == 403 and dm):
+        return Unreachable("dm_closed")
+    if 400 <= status < 500:
+        return Rejected(f"discord {status} code {code}: {text[:120]}")
+    return None

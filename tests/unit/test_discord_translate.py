@@ -133,3 +133,16 @@ def test_malformed_endpoints_stop_start_up_naming_the_variable():
     with pytest.raises(ValidationError) as caught:
         Settings(_env_file=None, discord={"token": "t", "gateway_url": "https://gateway.discord.gg"})
     assert describe_error(caught.value).startswith("PARLEY_DISCORD__GATEWAY_URL: must be a ws(s) URL")
+
+
+def test_refused_sends_map_to_outbox_outcomes():
+    from channels.discord_translate import send_failure
+    from core.channel import Rejected, RetryAfter, Unreachable
+
+    limited = send_failure(429, 0, "", "7", dm=True)
+    assert isinstance(limited, RetryAfter) and limited.seconds == 7.0
+    assert isinstance(send_failure(429, 0, "", "soon", dm=True), RetryAfter)
+    assert isinstance(send_failure(403, 50007, "Cannot send messages to this user", "", dm=True), Unreachable)
+    assert isinstance(send_failure(403, 50013, "Missing Permissions", "", dm=False), Rejected)
+    assert isinstance(send_failure(404, 10003, "Unknown Channel", "", dm=False), Rejected)
+    assert send_failure(502, 0, "Bad Gateway", "", dm=True) is None
