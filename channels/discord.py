@@ -31,7 +31,6 @@ from channels.discord_translate import (
 from core.channel import Capabilities, RetryAfter
 from core.clock import Clock
 from core.messages import Address, Inbound, Reply
-from core.ratelimit import Limit
 from core.render import as_text, split
 from core.store import StoreUnavailable
 
@@ -157,7 +156,7 @@ class DiscordChannel:
 
     async def _redeliver(self, inbound: Inbound) -> None:
         delay = self.redeliver_delay
-        for _ in range(12):  # about an hour with doubling pauses capped at a minute
+        for _ in range(12):  # about seven minutes: doubling pauses, capped at a minute
             await asyncio.sleep(delay)
             try:
                 await self.deliver(inbound)
@@ -167,14 +166,6 @@ class DiscordChannel:
         log.error("discord event dropped: store unavailable", extra={"event_id": inbound.event_id})
 
     # -- outbound ---------------------------------------------------------------------------
-    def limits(self, address: Address) -> list[Limit]:
-        caps = self.capabilities
-        target = address.thread or address.chat
-        return [
-            Limit("discord:bot", caps.global_rate, int(caps.global_rate)),
-            Limit(f"discord:chat:{target}", caps.per_chat_rate, caps.per_chat_burst),
-        ]
-
     async def typing(self, address: Address) -> None:
         await self.login()
         await self.client.http.send_typing(self._threads.get(address.thread) or address.chat)
