@@ -22,7 +22,7 @@ from discord.http import Route, handle_message_parameters
 from channels.discord_endpoints import point_sdk_at
 from channels.discord_translate import (
     MAX_TEXT,
-    component_rows,
+    components,
     inbound_from_interaction,
     inbound_from_message,
     nonce,
@@ -175,7 +175,15 @@ class DiscordChannel:
         try:
             target, reference = await self._target(address)
             parts = split(as_text(reply, buttons=True), MAX_TEXT)
-            rows = component_rows(reply)
+            rows = components(reply)
+            if streamed := reply.meta.get("streamed"):
+                # Already on screen (core.streaming): the final text and buttons are a last edit
+                # of the message ``stream`` grew, never a second message.
+                try:
+                    await self._edit(target, streamed, parts[-1], rows)
+                    return streamed
+                except discord.NotFound:  # deleted meanwhile: post the answer instead
+                    log.info("final edit refused, posting instead")
             sent = ""
             for n, part in enumerate(parts):
                 last = n == len(parts) - 1
@@ -254,21 +262,17 @@ class DiscordChannel:
             content=text,
             nonce=key,  # discord.py adds enforce_nonce: Discord returns the earlier message
             allowed_mentions=NO_PINGS,
-            message_reference=reference,  # type: ignore[arg-type]
+            **({"message_reference": reference} if reference else {}),  # type: ignore[arg-type]
         )
         if rows:
-            params.payload["components"] = [  # type: ignore[index]
-                {
-                    "type": 1,
-                    "components": [{"type": 2, "style": 2, "label": t, "custom_id": p} for t, p in row],
-                }
-                for row in rows
-            ]
+            params.payload["components"] = rows  # type: ignore[index]
         data = await self.client.http.send_message(target, params=params)
         return str(data["id"])
 
-    async def _edit(self, target: str, message_id: str, text: str) -> None:
+    async def _edit(self, target: str, message_id: str, text: str, rows: list | None = None) -> None:
         params = handle_message_parameters(content=text, allowed_mentions=NO_PINGS)
+        if rows:
+            params.payload["components"] = rows  # type: ignore[index]
         route = Route("PATCH", "/channels/{channel_id}/messages/{message_id}", channel_id=target, message_id=message_id)
         await self.client.http.request(route, json=params.payload)
 

@@ -130,11 +130,16 @@ def nonce(reply: Reply, part: int) -> str | None:
     return hashlib.sha256(f"{item}#{part}".encode()).hexdigest()[:NONCE_LENGTH]
 
 
-def component_rows(reply: Reply) -> list[list[tuple[str, str]]]:
-    """Buttons as (label, custom_id), in rows of five; payloads too long for a custom_id are
-    cut (Discord refuses the whole message otherwise)."""
-    buttons = [(b.title[:MAX_LABEL] or "-", b.payload[:MAX_CUSTOM_ID]) for b in reply.buttons[:MAX_BUTTONS]]
-    return [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
+def components(reply: Reply) -> list[dict[str, Any]]:
+    """Buttons as action rows of five secondary buttons; labels and payloads cut to Discord's
+    limits (it refuses the whole message otherwise)."""
+    buttons = [
+        {"type": 2, "style": 2, "label": b.title[:MAX_LABEL] or "-", "custom_id": b.payload[:MAX_CUSTOM_ID]}
+        for b in reply.buttons[:MAX_BUTTONS]
+    ]
+    return [
+        {"type": 1, "components": buttons[i : i + BUTTONS_PER_ROW]} for i in range(0, len(buttons), BUTTONS_PER_ROW)
+    ]
 
 
 def send_failure(status: int, code: int, text: str, retry_after: str, *, dm: bool) -> Exception | None:

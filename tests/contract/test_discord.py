@@ -39,7 +39,7 @@ async def test_ready_then_a_dm_is_answered(app, fake):
     assert post["content"]
     assert post["enforce_nonce"] is True and len(post["nonce"]) <= 25
     assert post["allowed_mentions"]["parse"] == []  # no @everyone, roles or users pinged
-    assert str(DM) in fake.typing
+    assert "message_reference" not in post
 
 
 async def test_a_guild_mention_is_answered_in_a_thread(app, fake):
@@ -73,10 +73,11 @@ async def test_a_button_in_a_mention_thread_stays_in_that_conversation(app, fake
     await fake.dispatch("MESSAGE_CREATE", mention)
     await eventually(lambda: len(fake.posts) == 1)
     await fake.dispatch("INTERACTION_CREATE", button_press(9351, 9350, 43, "/human", guild=GUILD, parent=TEXT))
-    await eventually(lambda: len(fake.posts) == 2)
-    assert fake.posts[1]["channel_id"] == "9350" and len(fake.threads) == 1
+    await eventually(lambda: len(fake.posts) >= 2)
+    assert "asked a person" in fake.posts[1]["content"]
+    assert {p["channel_id"] for p in fake.posts} == {"9350"} and len(fake.threads) == 1
     state = await app.store.state(f"discord:{TEXT}:9350")
-    assert [h["role"] for h in state["history"]] == ["user", "bot", "user", "bot"]
+    assert [h["role"] for h in state["history"]][:3] == ["user", "bot", "user"]
 
 
 async def test_reconnect_resume_replay_is_answered_once(app, fake):
@@ -108,6 +109,12 @@ DM_ADDRESS = Address(channel="discord", chat=str(DM), user="46")
 
 def reply(text: str, **extra) -> Reply:
     return Reply(text=text, meta={"id": "discord:9500:r0"}, **extra)
+
+
+async def test_typing_shows_in_the_dm_or_the_parent_until_the_thread_exists(channel, fake):
+    await channel.typing(DM_ADDRESS)
+    await channel.typing(Address(channel="discord", chat=str(TEXT), user="46", thread="9999"))
+    assert fake.typing == [str(DM), str(TEXT)]
 
 
 async def test_a_429_with_via_is_retried_by_discord_py(channel, fake):
@@ -180,6 +187,11 @@ async def test_a_streamed_answer_is_edited_in_place(channel, fake):
     assert len(fake.posts) == 1 and fake.posts[0]["content"] == "Our "
     assert fake.edits[-1]["content"] == "Our shop opens at nine." and fake.edits[-1]["id"] == message_id
     assert len(fake.edits) < 4  # throttled: not one edit per chunk
+    # the final reply (core.streaming) becomes a last edit with its buttons, not a second post
+    final = reply("Our shop opens at nine.", buttons=(Button(title="Hours", payload="hours"),))
+    final = final.model_copy(update={"meta": {**final.meta, "streamed": message_id}})
+    assert await channel.send(DM_ADDRESS, final) == message_id
+    assert len(fake.posts) == 1 and fake.edits[-1]["components"][0]["components"][0]["custom_id"] == "hours"
 
 
 async def test_a_stream_past_2000_characters_continues_in_a_new_message(channel, fake):

@@ -10,7 +10,7 @@ from discord.http import Route
 
 from channels.discord_endpoints import point_sdk_at
 from channels.discord_translate import (
-    component_rows,
+    components,
     inbound_from_interaction,
     inbound_from_message,
     nonce,
@@ -108,9 +108,9 @@ def test_nonce_is_stable_short_and_distinct_per_part():
 
 def test_buttons_go_in_rows_of_five_within_discord_limits():
     buttons = tuple(Button(title=f"b{n}" * 50, payload=f"p{n}" * 60) for n in range(30))
-    rows = component_rows(Reply(text="x", buttons=buttons))
-    assert [len(r) for r in rows] == [5, 5, 5, 5, 5]
-    assert all(len(label) <= 80 and len(custom_id) <= 100 for row in rows for label, custom_id in row)
+    rows = components(Reply(text="x", buttons=buttons))
+    assert [(r["type"], len(r["components"])) for r in rows] == [(1, 5)] * 5
+    assert all(len(b["label"]) <= 80 and len(b["custom_id"]) <= 100 for r in rows for b in r["components"])
 
 
 def test_endpoints_are_set_and_restored():
