@@ -23,6 +23,7 @@ from core.outbox import Outbox
 from core.personas import PersonaCatalog
 from core.pipeline import fold
 from core.retrieval import RetrievalBrain
+from core.schedule.service import Scheduler
 from core.server import build_app
 from core.settings import ROOT, Settings
 from core.store import Store
@@ -52,6 +53,8 @@ class Parley:
             handoff_gate,
             disclosure,
         ]
+        self.scheduler = Scheduler(settings, self.store, self.locales, clock)
+        self.middlewares += self.scheduler.middlewares()
         self.engine = Engine(
             self.store,
             self._handle,
@@ -81,7 +84,8 @@ class Parley:
             self.channels[channel.name] = channel
             if hasattr(channel, "outbox_wake"):
                 channel.outbox_wake = self.outbox.wake
-        routes = [r for c in self.channels.values() for r in c.routes()]
+        routes = [r for c in self.channels.values() for r in c.routes()] + self.scheduler.admin.routes()
+        await self.scheduler.start(self.engine, self.outbox, self.channels)
         app = build_app(self.store, self.metrics, routes)
         self.runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self.runner.setup()
@@ -116,6 +120,7 @@ class Parley:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.scheduler.stop()
         with contextlib.suppress(Exception):
             await self.outbox.flush(timeout=5.0)
         for channel in self.channels.values():

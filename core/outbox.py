@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Awaitable, Callable
 
 from core.channel import Channel, Rejected, RetryAfter, Unreachable
 from core.clock import Clock, system_clock
 from core.metrics import Metrics
 from core.ratelimit import Limit, Limiter
-from core.store import Failed, OutboxItem, Retry, Sent, Store, StoreUnavailable
+from core.store import Failed, OutboxItem, Outcome, Retry, Sent, Store, StoreUnavailable
 
 log = logging.getLogger("parley.outbox")
 
@@ -59,6 +60,8 @@ class Outbox:
         self.idle_poll = idle_poll
         self._wake = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
+        # Told of every final outcome (the scheduler counts delivered/failed campaign sends).
+        self.on_settled: Callable[[OutboxItem, Outcome], Awaitable[None]] | None = None
 
     def wake(self) -> None:
         self._wake.set()
@@ -108,7 +111,9 @@ class Outbox:
     async def _send(self, item: OutboxItem) -> None:
         try:
             outcome = await self._attempt(item)
-            await self.store.settle(item.id, item.token, outcome, self.clock())
+            settled = await self.store.settle(item.id, item.token, outcome, self.clock())
+            if settled and self.on_settled is not None and not isinstance(outcome, Retry):
+                await self.on_settled(item, outcome)
         except StoreUnavailable:
             log.warning("outbox: store unavailable while settling; lease will expire and retry")
         except Exception:  # never let one item kill the worker

@@ -70,6 +70,15 @@ class LLM(BaseModel):
     timeout: float = 20.0
 
 
+class Scheduler(BaseModel):
+    enabled: bool = True
+    followup_hours: float = Field(24.0, ge=0)  # 0: no follow-ups when a lead goes quiet
+    followup_leads_only: bool = True  # only conversations marked state["lead"]
+    cancel_on_reply: list[str] = ["followup"]  # kinds cancelled when the person writes
+    default_timezone: str = "UTC"  # for people whose time zone is unknown
+    lease: float = Field(60.0, gt=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PARLEY_",
@@ -97,6 +106,7 @@ class Settings(BaseSettings):
     twilio: Twilio = Twilio()
     discord: Discord = Discord()
     llm: LLM = LLM()
+    scheduler: Scheduler = Scheduler()
     # OpenAI's own variables are honoured too (SPEC.md); explicit PARLEY_LLM__* wins.
     openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY"))
     openai_base_url: str = Field("", validation_alias=AliasChoices("OPENAI_BASE_URL"))

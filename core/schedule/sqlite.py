@@ -146,7 +146,9 @@ class SQLiteScheduleStore:
         return dict(self.db.execute("SELECT what, n FROM sched_counts WHERE campaign = ?", (campaign,)).fetchall())
 
     async def put_person(self, entry: PersonEntry) -> None:
-        self.db.execute("INSERT OR REPLACE INTO sched_people(person, body) VALUES (?, ?)", (entry.person, entry.to_json()))
+        self.db.execute(
+            "INSERT OR REPLACE INTO sched_people(person, body) VALUES (?, ?)", (entry.person, entry.to_json())
+        )
 
     async def person(self, person: str) -> PersonEntry | None:
         row = self.db.execute("SELECT body FROM sched_people WHERE person = ?", (person,)).fetchone()

@@ -19,6 +19,7 @@ from core.messages import Address
 
 # Outcomes a dispatcher acks with; reasons follow a colon ("skipped:quiet", "failed:rejected").
 SENT, CANCELLED = "sent", "cancelled"
+FINAL = ("sent", "skipped", "failed", "cancelled")  # heads of outcomes that end a send
 MAX_CLAIM = 100  # sends per claim call: a bounded script never blocks Redis for long
 
 
@@ -131,7 +132,7 @@ class ScheduleStore(Protocol):
         """Remove a send and leave a tombstone; True if it was waiting or in flight."""
 
     async def status(self, send_id: str) -> str | None:
-        """"due", "inflight", an outcome, "cancelled", or None if unknown."""
+        """ "due", "inflight", an outcome, "cancelled", or None if unknown."""
 
     async def holds(self, send_id: str, token: int) -> bool:
         """True while ``token`` is the live lease on the send (checked under the conversation lock)."""

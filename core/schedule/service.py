@@ -1,0 +1,105 @@
+"""Wiring of the scheduler into the app: its store, middlewares, admin routes and tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from urllib.parse import urlparse
+
+from core.admin import Admin
+from core.channel import Channel
+from core.clock import Clock
+from core.engine import Engine
+from core.locales import LocaleCatalog
+from core.outbox import Outbox
+from core.pipeline import Middleware
+from core.schedule.conversation import consent, followups, people_index
+from core.schedule.dispatcher import Dispatcher
+from core.schedule.gate import gate
+from core.schedule.planner import Planner
+from core.schedule.store import ScheduleStore, campaign_of
+from core.settings import Settings
+from core.store import Failed, OutboxItem, Outcome, Sent, Store
+
+log = logging.getLogger("parley.scheduler")
+
+
+def open_schedule(url: str, store: Store, clock: Clock) -> ScheduleStore:
+    """The schedule beside the store: the same SQLite file, the same Redis, or memory."""
+    scheme = urlparse(url).scheme
+    if scheme in ("redis", "rediss", "valkey"):
+        from core.schedule.redis import RedisScheduleStore
+
+        return RedisScheduleStore(url.replace("valkey://", "redis://", 1))
+    path = getattr(store, "path", None)
+    if scheme == "sqlite" and isinstance(path, Path):
+        from core.schedule.sqlite import SQLiteScheduleStore
+
+        return SQLiteScheduleStore(path, clock)
+    from core.schedule.memory import MemoryScheduleStore
+
+    return MemoryScheduleStore(clock)
+
+
+class Scheduler:
+    def __init__(self, settings: Settings, store: Store, catalog: LocaleCatalog, clock: Clock, sched=None) -> None:
+        self.settings = settings.scheduler
+        self.store = store
+        self.catalog = catalog
+        self.clock = clock
+        self.sched: ScheduleStore = sched or open_schedule(settings.store_url, store, clock)
+        token = settings.admin_token.get_secret_value() if settings.admin_token else None
+        self.admin = Admin(token, store, self.sched, catalog, clock, wake=self._wake)
+        self.dispatcher: Dispatcher | None = None
+        self.planner: Planner | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def middlewares(self) -> list[Middleware]:
+        cfg = self.settings
+        return [
+            people_index(self.sched),
+            consent,
+            followups(
+                self.sched,
+                cfg.followup_hours,
+                cfg.followup_leads_only,
+                tuple(cfg.cancel_on_reply),
+                cfg.default_timezone,
+            ),
+            gate(self.sched, self.store, cfg.default_timezone),
+        ]
+
+    def _wake(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.wake()
+
+    async def start(self, engine: Engine, outbox: Outbox, channels: dict[str, Channel]) -> None:
+        await self.sched.open()
+        self.dispatcher = Dispatcher(self.sched, engine, self.catalog, self.clock, lease=self.settings.lease)
+        rates = {name: c.capabilities.global_rate for name, c in channels.items()}
+        self.planner = Planner(self.sched, self.catalog, self.clock, rates)
+        outbox.on_settled = self.settled
+        if self.settings.enabled:
+            self._tasks = [
+                asyncio.create_task(self.dispatcher.run(), name="dispatcher"),
+                # A singleton by intent: runs in every process for now (safe: inserts are
+                # if-new), and moves under a Redis lease when the store offers leases.
+                asyncio.create_task(self.planner.run(), name="planner"),
+            ]
+
+    async def settled(self, item: OutboxItem, outcome: Outcome) -> None:
+        """Delivery feedback from the outbox for campaign sends (the outbox id is the send id)."""
+        campaign = campaign_of(item.id)
+        if not campaign:
+            return
+        if isinstance(outcome, Sent):
+            await self.sched.count(campaign, "delivered")
+        elif isinstance(outcome, Failed):
+            await self.sched.count(campaign, f"failed:outbox:{outcome.error.split(':')[0]}")
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.sched.close()
