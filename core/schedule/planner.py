@@ -136,13 +136,21 @@ class Planner:
         for record in await self.sched.campaigns():
             if record.status == "running" and not record.planned_all:
                 done += await self.plan_chunk(record) is not None
+            elif record.status == "running" and not await self.waiting(record.id):
+                fresh = await self.sched.campaign(record.id) or record
+                fresh.status = "done" if fresh.status == "running" else fresh.status
+                await self.sched.put_campaign(fresh)
         return done
+
+    async def waiting(self, campaign: str) -> int:
+        """Sends planned and not finished yet."""
+        counts = await self.sched.progress(campaign)
+        finished = sum(n for k, n in counts.items() if k.split(":")[0] in FINAL and not k.startswith("failed:outbox"))
+        return counts.get("planned", 0) - finished
 
     async def plan_chunk(self, record: CampaignRecord) -> int | None:
         """Plan the next chunk of people; the sends planned, or None when enough are waiting."""
-        counts = await self.sched.progress(record.id)
-        finished = sum(n for k, n in counts.items() if k.split(":")[0] in FINAL)
-        if counts.get("planned", 0) - finished >= self.lookahead:
+        if await self.waiting(record.id) >= self.lookahead:
             return None  # enough waiting already: plan more as these go out
         spec = CampaignSpec.model_validate(record.spec)
         page = await self.sched.people(record.cursor, self.chunk)

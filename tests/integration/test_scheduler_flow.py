@@ -116,7 +116,10 @@ async def test_frequency_cap_holds_across_campaigns(app):
 
 async def _done(app, campaign):
     counts = await app.scheduler.sched.progress(campaign)
-    return counts.get("planned") and sum(n for k, n in counts.items() if k.split(":")[0] in ("sent", "skipped")) == counts["planned"]
+    return (
+        counts.get("planned")
+        and sum(n for k, n in counts.items() if k.split(":")[0] in ("sent", "skipped")) == counts["planned"]
+    )
 
 
 async def test_pause_holds_sends_and_cancel_skips_them(app):
