@@ -135,9 +135,17 @@ class Outbox:
         # The outbox id rides along so channels can make a resend idempotent where the platform
         # allows it (Discord nonce, the web chat's client-side dedupe).
         reply = item.reply.model_copy(update={"meta": {**item.reply.meta, "id": item.id}})
+        # At-most-once items (marketing, DESIGN.md): a second attempt after an attempt that may
+        # have reached the platform (a crash, a timeout) is dropped, never sent twice.
+        once = item.reply.meta.get("delivery") == "at_most_once"
+        if once and not await self.store.add(f"attempt:{item.id}", "1", 30 * 86400):
+            self.metrics.failed.labels(name, "ambiguous").inc()
+            return Failed("ambiguous")
         try:
             platform_id = await channel.send(item.address, reply)
         except RetryAfter as exc:
+            if once:
+                await self.store.delete(f"attempt:{item.id}")  # a 429 means not sent: may retry
             self.metrics.retries.labels(name, exc.reason).inc()
             self.limiter.penalise(f"{name}:chat:{item.address.chat}", now + exc.seconds)
             return Retry(now + exc.seconds, exc.reason, counts=False)

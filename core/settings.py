@@ -77,6 +77,7 @@ class Scheduler(BaseModel):
     cancel_on_reply: list[str] = ["followup"]  # kinds cancelled when the person writes
     default_timezone: str = "UTC"  # for people whose time zone is unknown
     lease: float = Field(60.0, gt=0)
+    store_url: str = ""  # empty: beside PARLEY_STORE_URL; or a redis:// URL for the schedule alone
 
 
 class Settings(BaseSettings):

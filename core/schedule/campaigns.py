@@ -115,7 +115,10 @@ def pick(table: dict[str, str], pack: LocalePack) -> str | None:
 
 def render(spec: CampaignSpec, entry: PersonEntry, catalog: LocaleCatalog) -> Reply:
     pack = catalog.get(locale_of(entry, catalog))
-    meta = {"campaign": spec.id, "kind": spec.kind, "lang": pack.code}
+    # Marketing is at-most-once in the ambiguous window (a crash mid-send): better one missed
+    # than one sent twice. Transactional messages are at-least-once.
+    delivery = "at_most_once" if spec.kind == "marketing" else "at_least_once"
+    meta = {"campaign": spec.id, "kind": spec.kind, "lang": pack.code, "delivery": delivery}
     template = pick(spec.templates, pack) if entry.address.channel == WHATSAPP else None
     if template:
         meta["template"] = template

@@ -76,7 +76,8 @@ async def check(turn: Turn, kv: KeyValueStore, default_tz: str) -> str:
         except TimingError:
             tz = zone(default_tz)
         quiet = (hhmm(head.quiet_hours[0]), hhmm(head.quiet_hours[1]))
-        allowed = next_allowed(now, tz, quiet, head.weekend, avoid_weekend=kind == "marketing")
+        # Weekends are the campaign window's business (its days, per locale), decided at planning.
+        allowed = next_allowed(now, tz, quiet)
         if allowed > now + 1:
             return f"defer:{allowed}"
     return "sent"

@@ -29,7 +29,10 @@ class RedisScheduleStore:
         self.r: aioredis.Redis | None = None
 
     async def open(self) -> None:
-        self.r = aioredis.from_url(self.url, decode_responses=True)
+        # A blocking pool: a dispatcher batch of 100 concurrent sends waits for a connection
+        # instead of failing with "Too many connections".
+        pool = aioredis.BlockingConnectionPool.from_url(self.url, decode_responses=True, max_connections=32, timeout=10)
+        self.r = aioredis.Redis.from_pool(pool)
         self._add = self.r.register_script(ADD)
         self._claim = self.r.register_script(CLAIM)
         self._ack = self.r.register_script(ACK)

@@ -48,7 +48,9 @@ class Scheduler:
         self.store = store
         self.catalog = catalog
         self.clock = clock
-        self.sched: ScheduleStore = sched or open_schedule(settings.store_url, store, clock)
+        self.sched: ScheduleStore = sched or open_schedule(
+            settings.scheduler.store_url or settings.store_url, store, clock
+        )
         token = settings.admin_token.get_secret_value() if settings.admin_token else None
         self.admin = Admin(token, store, self.sched, catalog, clock, wake=self._wake)
         self.dispatcher: Dispatcher | None = None
