@@ -27,6 +27,7 @@ log = logging.getLogger("parley.scheduler")
 BUSY_RETRY = 2.0  # the conversation is mid-turn: try again shortly
 PAUSED_RETRY = 30.0  # a paused campaign's sends wait; resume wakes the dispatcher
 ERROR_RETRY = 30.0
+Ack = tuple[str, int, str]
 
 
 class Dispatcher:
@@ -73,38 +74,43 @@ class Dispatcher:
     async def pump(self) -> int:
         claimed = await self.sched.claim(self.batch, self.lease)
         if claimed:
-            await asyncio.gather(*(self.dispatch(c) for c in claimed))
+            acks = await asyncio.gather(*(self.dispatch(c) for c in claimed))
+            done = [a for a in acks if a is not None]
+            await self.sched.ack_many(done)  # one round trip for the batch
+            self.dispatched += sum(outcome == "sent" for _, _, outcome in done)
         return len(claimed)
 
-    async def dispatch(self, send: Claimed) -> None:
+    async def dispatch(self, send: Claimed) -> Ack | None:
+        """Run one send; the ack to record, or None when it was rescheduled (or is not ours)."""
         try:
-            await self._dispatch(send)
+            return await self._dispatch(send)
         except StoreUnavailable:
             log.warning("send %s: store unavailable; its lease will expire and it runs again", send.id)
         except Exception:
             log.exception("send failed; retrying later", extra={"send": send.id})
             await self.sched.reschedule(send.id, send.token, self.clock() + ERROR_RETRY)
+        return None
 
-    async def _dispatch(self, send: Claimed) -> None:
+    async def _dispatch(self, send: Claimed) -> Ack | None:
         planned = await self._plan(send)
         if isinstance(planned, str):
-            if planned == "paused":
-                await self.sched.reschedule(send.id, send.token, self.clock() + PAUSED_RETRY)
-            else:
-                await self.sched.ack(send.id, send.token, planned)
-            return
+            if planned != "paused":
+                return send.id, send.token, planned
+            await self.sched.reschedule(send.id, send.token, self.clock() + PAUSED_RETRY)
+            return None
         address, reply = planned
         meta = {**reply.meta, "send_id": send.id, "token": str(send.token), "due": repr(send.due)}
         turn = await self.engine.proactive(address, reply.model_copy(update={"meta": meta}), send.id)
         if turn is None:
             await self.sched.reschedule(send.id, send.token, self.clock() + BUSY_RETRY)
-            return
+            return None
         verdict = turn.tags.get("schedule", "sent")
         if verdict.startswith("defer:"):
             await self.sched.reschedule(send.id, send.token, float(verdict[6:]))
-        elif verdict != "lost":  # lost: cancelled or re-leased meanwhile, not ours to ack
-            await self.sched.ack(send.id, send.token, verdict)
-            self.dispatched += verdict == "sent"
+            return None
+        if verdict == "lost":  # cancelled or re-leased meanwhile: not ours to ack
+            return None
+        return send.id, send.token, verdict
 
     async def _plan(self, send: Claimed) -> tuple[Address, Reply] | str:
         """The address and message of a send, or the outcome that ends it before any turn."""

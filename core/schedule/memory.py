@@ -66,6 +66,9 @@ class MemoryScheduleStore:
             self._counts.setdefault(campaign_of(send_id), Counter())[outcome] += 1
         return True
 
+    async def ack_many(self, acks: list[tuple[str, int, str]]) -> int:
+        return sum([await self.ack(send_id, token, outcome) for send_id, token, outcome in acks])
+
     async def reschedule(self, send_id: str, token: int, at: float) -> bool:
         row = self._held(send_id, token)
         if row is None:

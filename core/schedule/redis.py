@@ -12,7 +12,7 @@ from __future__ import annotations
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from core.schedule.redis_lua import ACK, ADD, CANCEL, CLAIM, RESCHEDULE
+from core.schedule.redis_lua import ACK, ACK_MANY, ADD, CANCEL, CLAIM, RESCHEDULE
 from core.schedule.store import MAX_CLAIM, CampaignRecord, Claimed, PersonEntry, Send, campaign_of
 from core.store import StoreUnavailable
 
@@ -36,6 +36,7 @@ class RedisScheduleStore:
         self._add = self.r.register_script(ADD)
         self._claim = self.r.register_script(CLAIM)
         self._ack = self.r.register_script(ACK)
+        self._ack_many = self.r.register_script(ACK_MANY)
         self._resched = self.r.register_script(RESCHEDULE)
         self._cancel = self.r.register_script(CANCEL)
         try:
@@ -76,6 +77,15 @@ class RedisScheduleStore:
         counters = self.counts + campaign if campaign else ""
         args = [self.sends + send_id, send_id, token, outcome, counters, self.keep]
         return bool(await self._ack(keys=[self.inflight], args=args))
+
+    async def ack_many(self, acks: list[tuple[str, int, str]]) -> int:
+        held = 0
+        for start in range(0, len(acks), MAX_CLAIM):
+            args: list[str | int] = [self.sends, self.counts, self.keep]
+            for send_id, token, outcome in acks[start : start + MAX_CLAIM]:
+                args += [send_id, token, outcome, campaign_of(send_id)]
+            held += await self._ack_many(keys=[self.inflight], args=args)
+        return held
 
     async def reschedule(self, send_id: str, token: int, at: float) -> bool:
         args = [self.sends + send_id, send_id, token, at]

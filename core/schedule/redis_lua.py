@@ -60,6 +60,24 @@ if ARGV[5] ~= '' then redis.call('HINCRBY', ARGV[5], ARGV[4], 1) end
 return 1
 """
 
+# KEYS: inflight. ARGV: sends prefix, counters prefix, keep seconds, then (id, token, outcome,
+# campaign) per send (at most 100: the dispatcher acks a claimed batch at once).
+ACK_MANY = """
+local held = 0
+for i = 4, #ARGV, 4 do
+  local key = ARGV[1] .. ARGV[i]
+  if redis.call('HGET', key, 't') == ARGV[i + 1] and redis.call('HGET', key, 's') == 'inflight' then
+    redis.call('ZREM', KEYS[1], ARGV[i])
+    redis.call('HDEL', key, 't', 'd')
+    redis.call('HSET', key, 's', ARGV[i + 2])
+    redis.call('EXPIRE', key, ARGV[3])
+    if ARGV[i + 3] ~= '' then redis.call('HINCRBY', ARGV[2] .. ARGV[i + 3], ARGV[i + 2], 1) end
+    held = held + 1
+  end
+end
+return held
+"""
+
 # KEYS: inflight, due. ARGV: send key, id, token, at.
 RESCHEDULE = """
 if redis.call('HGET', ARGV[1], 't') ~= ARGV[3] or redis.call('HGET', ARGV[1], 's') ~= 'inflight' then return 0 end

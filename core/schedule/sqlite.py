@@ -92,15 +92,21 @@ class SQLiteScheduleStore:
         return sorted((Claimed(i, d, token, data) for i, d, data in rows), key=lambda c: c.due)
 
     async def ack(self, send_id: str, token: int, outcome: str) -> bool:
-        with self._tx() as db:
-            cur = db.execute(
-                "UPDATE sched_sends SET status = ?, data = '', token = 0 "
-                "WHERE id = ? AND token = ? AND status = 'inflight'",
-                (outcome, send_id, token),
-            )
-            if cur.rowcount and campaign_of(send_id):
-                db.execute(BUMP, (campaign_of(send_id), outcome, 1))
-        return cur.rowcount == 1
+        return await self.ack_many([(send_id, token, outcome)]) == 1
+
+    async def ack_many(self, acks: list[tuple[str, int, str]]) -> int:
+        held = 0
+        with self._tx() as db:  # one transaction: one fsync-free WAL commit per batch
+            for send_id, token, outcome in acks:
+                cur = db.execute(
+                    "UPDATE sched_sends SET status = ?, data = '', token = 0 "
+                    "WHERE id = ? AND token = ? AND status = 'inflight'",
+                    (outcome, send_id, token),
+                )
+                if cur.rowcount and campaign_of(send_id):
+                    db.execute(BUMP, (campaign_of(send_id), outcome, 1))
+                held += cur.rowcount
+        return held
 
     async def reschedule(self, send_id: str, token: int, at: float) -> bool:
         cur = self.db.execute(

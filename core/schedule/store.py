@@ -125,6 +125,9 @@ class ScheduleStore(Protocol):
     async def ack(self, send_id: str, token: int, outcome: str) -> bool:
         """Finish a send ("sent", "skipped:why", "failed:why") if ``token`` still holds it."""
 
+    async def ack_many(self, acks: list[tuple[str, int, str]]) -> int:
+        """``ack`` for a batch of (send id, token, outcome) in one round trip; returns how many held."""
+
     async def reschedule(self, send_id: str, token: int, at: float) -> bool:
         """Put a held send back, due at ``at`` (quiet hours, a busy lock, a paused campaign)."""
 

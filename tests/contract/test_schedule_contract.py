@@ -73,6 +73,15 @@ class TestScheduleContract:
         assert await sched.status(c(1)) == "sent"
         assert (await sched.progress("spring"))["sent"] == 1
 
+    async def test_ack_many_acks_only_what_it_holds(self, sched):
+        await sched.add([Send(c(n), T0) for n in range(3)])
+        batch = await sched.claim(10, 30, now=T0)
+        acks = [(x.id, x.token, "sent") for x in batch[:2]] + [(batch[2].id, batch[2].token + 99, "sent")]
+        assert await sched.ack_many(acks) == 2
+        assert await sched.ack_many([]) == 0
+        assert (await sched.progress("spring"))["sent"] == 2
+        assert await sched.status(c(2)) == "inflight" or await sched.status(batch[2].id) == "inflight"
+
     async def test_finished_sends_are_never_planned_again(self, sched):
         await sched.add([Send(c(1), T0)])
         [x] = await sched.claim(10, 30, now=T0)
