@@ -13,7 +13,7 @@ from pathlib import Path
 
 from core.schedule.store import CANCELLED, MAX_CLAIM, CampaignRecord, Claimed, PersonEntry, Send, campaign_of
 from core.store import StoreUnavailable
-from core.stores.sqlite import _Immediate
+from core.stores.sqlite import _Immediate, connect
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sched_counter (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -38,16 +38,7 @@ class SQLiteScheduleStore:
         self._db: sqlite3.Connection | None = None
 
     async def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA busy_timeout=5000")
-            db.executescript(SCHEMA)
-        except sqlite3.Error as exc:
-            raise StoreUnavailable(f"sqlite {self.path}: {exc}") from None
-        self._db = db
+        self._db = connect(self.path, SCHEMA)
 
     async def close(self) -> None:
         if self._db is not None:
