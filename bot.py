@@ -37,6 +37,8 @@ async def serve(settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     async with Parley(settings) as app:
+        # SIGHUP reloads packs, personas and knowledge without a restart (the Unix convention).
+        loop.add_signal_handler(signal.SIGHUP, app.reload)
         print(f"Parley is running: web chat at http://{settings.http.host}:{app.port}/chat", flush=True)
         await stop.wait()
         log.info("shutting down")
@@ -54,13 +56,26 @@ async def chat(settings: Settings) -> None:
 
 
 def check(settings: Settings) -> int:
-    """Validate configuration, personas, locales and knowledge; non-zero with a message on error."""
+    """Validate configuration, personas, locales and knowledge; non-zero with a message on error.
+    Every locale and persona problem is listed (file:line), not just the first."""
+    from core.checks import check_locales, check_personas
     from core.knowledge import KnowledgeBase
     from core.locales import LocaleCatalog
     from core.personas import PersonaCatalog
     from core.settings import ROOT
     from core.stores import open_store
 
+    problems, packs = check_locales(settings.locales_dir, settings.default_locale)
+    # Codes of every pack file, valid or not: a broken fr.toml is one problem, not one per persona.
+    codes = set(packs) | {path.stem for path in settings.locales_dir.glob("*.toml")}
+    problems += check_personas(settings.personas_dir, settings.persona, codes)
+    for problem in problems:
+        print(f"parley: {problem}", file=sys.stderr)
+    errors = [p for p in problems if not p.warning]
+    if errors:
+        if len(errors) > 1:  # one problem stays one line (configuration errors are one line)
+            print(f"parley: {len(errors)} problems in locale packs and personas", file=sys.stderr)
+        return 2
     locales = LocaleCatalog.load(settings.locales_dir, settings.default_locale)
     personas = PersonaCatalog.load(settings.personas_dir, settings.persona)
     kb = KnowledgeBase.load(settings.knowledge_dir)

@@ -35,6 +35,7 @@ def configured(settings: Settings, ctx: ChannelContext) -> list[Channel]:
         ("slack", settings.slack.bot_token, "channels.slack", "PARLEY_SLACK__BOT_TOKEN"),
         ("twilio", settings.twilio.account_sid, "channels.twilio", "PARLEY_TWILIO__ACCOUNT_SID"),
         ("discord", settings.discord.token, "channels.discord", "PARLEY_DISCORD__TOKEN"),
+        ("webhook", settings.handoff.lead_webhook_url, "channels.webhook", "PARLEY_HANDOFF__LEAD_WEBHOOK_URL"),
     ]
     for name, credential, module, variable in plans:
         if not credential:

@@ -48,7 +48,8 @@ class TerminalChannel:
                 Inbound(address=self.address, event_id=f"{self.session}-{next(self._ids)}", text=line.rstrip("\n"))
             )
             try:
-                await asyncio.wait_for(self.replied.wait(), 30)
+                async with asyncio.timeout(30):
+                    await self.replied.wait()
             except TimeoutError:
                 self.out.write("(no answer yet)\n")
 

@@ -8,9 +8,12 @@ unacknowledged messages when it reconnects. Replies to a page that is offline st
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
+import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import WSMsgType, web
@@ -37,6 +40,10 @@ class WebChatChannel:
         self.metrics = ctx.metrics
         self.outbox_wake = lambda: None  # set by the app once the outbox exists
         self._sockets: dict[str, set[web.WebSocketResponse]] = {}
+        # Scale-out: the process whose outbox claims a reply may not hold the page's socket. With
+        # a store that relays (Redis pub/sub), a process subscribes to a client while it holds one
+        # of its sockets, and ``send`` publishes to whichever processes do.
+        self.relay = getattr(ctx.store, "relay", None)
         self._page = PAGE.read_bytes()
 
     def routes(self) -> list[web.RouteDef]:
@@ -46,9 +53,9 @@ class WebChatChannel:
         return None
 
     async def close(self) -> None:
-        for sockets in list(self._sockets.values()):
-            for ws in list(sockets):
-                await ws.close(code=1001, message=b"server restarting")
+        sockets = [ws for group in self._sockets.values() for ws in group]
+        # 1001 "going away": the page reconnects with backoff and keeps its conversation.
+        await asyncio.gather(*(ws.close(code=1001, message=b"server restarting") for ws in sockets))
 
     async def root(self, request: web.Request) -> web.Response:
         raise web.HTTPFound("/chat")
@@ -59,7 +66,8 @@ class WebChatChannel:
         )
 
     async def socket(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(heartbeat=25, max_msg_size=MAX_FRAME)
+        # timeout: how long close() waits for the peer's close frame (a dead page must not stall shutdown).
+        ws = web.WebSocketResponse(heartbeat=25, max_msg_size=MAX_FRAME, timeout=2.0)
         await ws.prepare(request)
         client = ""
         locale = ""
@@ -85,9 +93,11 @@ class WebChatChannel:
                         self._refuse("bad_client_id")
                         await ws.send_json({"type": "error", "code": "bad_id", "message": "Bad client id."})
                         continue
-                    self._forget(client, ws)
+                    await self._forget(client, ws)
                     client, locale = cid, str(frame.get("locale", ""))[:35]
                     self._sockets.setdefault(client, set()).add(ws)
+                    if self.relay is not None and len(self._sockets[client]) == 1:
+                        await self.relay.subscribe(f"web:{client}", self._relayed)
                     await ws.send_json({"type": "welcome"})
                     self.outbox_wake()  # replies that waited for this page can go now
                 elif kind in ("message", "button") and client:
@@ -96,7 +106,7 @@ class WebChatChannel:
                     self._refuse("unexpected")
                     await ws.send_json({"type": "error", "code": "unexpected", "message": "Say hello first."})
         finally:
-            self._forget(client, ws)
+            await self._forget(client, ws)
         return ws
 
     async def _inbound(self, ws: web.WebSocketResponse, client: str, locale: str, frame: dict) -> None:
@@ -132,12 +142,14 @@ class WebChatChannel:
         self.metrics.rejected.labels(self.name, reason).inc()
         log.info("web chat frame refused", extra={"reason": reason})
 
-    def _forget(self, client: str, ws: web.WebSocketResponse) -> None:
+    async def _forget(self, client: str, ws: web.WebSocketResponse) -> None:
         sockets = self._sockets.get(client)
         if sockets is not None:
             sockets.discard(ws)
             if not sockets:
                 del self._sockets[client]
+                if self.relay is not None:
+                    await self.relay.unsubscribe(f"web:{client}")
 
     def online(self, client: str) -> bool:
         return bool(self._sockets.get(client))
@@ -146,10 +158,16 @@ class WebChatChannel:
         for ws in list(self._sockets.get(address.chat, ())):
             await ws.send_json({"type": "typing"})
 
+    async def stream(self, address: Address, chunks: AsyncIterator[str]) -> str:
+        """Grow one bubble as the brain streams (core.channel.Streaming). The page keeps it as
+        a draft: the final reply, sent by the outbox with ``replaces``, takes its place."""
+        stream_id = f"s-{uuid.uuid4().hex}"
+        async for chunk in chunks:
+            if not await self._emit(address.chat, {"type": "stream", "id": stream_id, "text": chunk}):
+                raise RetryAfter(5.0, "offline")  # nobody to stream to: the outbox delivers later
+        return stream_id
+
     async def send(self, address: Address, reply: Reply) -> str:
-        sockets = [ws for ws in self._sockets.get(address.chat, ()) if not ws.closed]
-        if not sockets:
-            raise RetryAfter(5.0, "offline")
         frame = {
             "type": "reply",
             "id": reply.meta.get("id", ""),
@@ -159,7 +177,25 @@ class WebChatChannel:
             "sources": list(reply.sources),
             "dir": reply.meta.get("dir", ""),
             "lang": reply.meta.get("lang", ""),
+            "replaces": reply.meta.get("streamed", ""),  # the final form of a streamed bubble
         }
+        if not await self._emit(address.chat, frame):
+            raise RetryAfter(5.0, "offline")
+        return frame["id"]
+
+    async def _emit(self, client: str, frame: dict) -> int:
+        """Write a frame to the client's sockets, here or (through the relay) in any process;
+        returns how many got it (0: the page is offline)."""
+        if self.relay is not None:
+            # PUBLISH answers how many processes hold a socket of this client: 0 = offline.
+            return await self.relay.publish(f"web:{client}", json.dumps(frame))
+        return await self._write(client, frame)
+
+    async def _relayed(self, topic: str, data: str) -> None:
+        await self._write(topic.removeprefix("web:"), json.loads(data))
+
+    async def _write(self, client: str, frame: dict) -> int:
+        sockets = [ws for ws in self._sockets.get(client, ()) if not ws.closed]
         for ws in sockets:
             await ws.send_json(frame)
-        return frame["id"]
+        return len(sockets)

@@ -6,22 +6,35 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
+import socket
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from aiohttp import web
 
 from channels import ChannelContext, configured
-from core.channel import Channel
+from core.channel import Capabilities, Channel, Streaming
 from core.clock import Clock, system_clock
 from core.engine import Engine
+from core.handoff.desk import Desk
+from core.handoff.hours import BusinessHours
+from core.handoff.leads import Leads
+from core.handoff.qualify import qualify
 from core.knowledge import KnowledgeBase
+from core.knowledge_watch import KnowledgeWatcher
+from core.lease import lease_for, run_singleton
+from core.llm import build_llm
+from core.llm.feedback import feedback
 from core.locales import LocaleCatalog
 from core.messages import Address
 from core.metrics import Metrics
-from core.middleware import commands, disclosure, guard, handoff_gate, history, locale, respond
+from core.middleware import commands, disclosure, guard, history, locale, locale_meta, respond
 from core.outbox import Outbox
 from core.personas import PersonaCatalog
 from core.pipeline import fold
+from core.reloader import Reloader
 from core.retrieval import RetrievalBrain
 from core.schedule.service import Scheduler
 from core.server import build_app
@@ -31,6 +44,8 @@ from core.stores import open_store
 
 log = logging.getLogger("parley")
 
+TYPING_AFTER = 0.3  # seconds a turn may take before the channel shows "typing..."
+
 
 class Parley:
     def __init__(self, settings: Settings, clock: Clock = system_clock, store: Store | None = None) -> None:
@@ -39,20 +54,48 @@ class Parley:
         # Load and validate data files first: a broken pack or persona stops start-up early.
         self.locales = LocaleCatalog.load(settings.locales_dir, settings.default_locale)
         self.personas = PersonaCatalog.load(settings.personas_dir, settings.persona)
+        self.reloader = Reloader(self.locales, self.personas, settings.locales_dir, settings.personas_dir)
         self.knowledge = KnowledgeBase.load(Path(settings.knowledge_dir))
-        self.store = store or open_store(settings.store_url, base=ROOT)
+        self.store = store or open_store(settings.store_url, base=ROOT, clock=clock)
         self.metrics = Metrics()
+        self.lease = lease_for(self.store)
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"  # who holds a lease
         self.brain = RetrievalBrain(self.knowledge)
+        self.llm = build_llm(settings, self.knowledge, self.brain, self.metrics.registry)  # None without a key
+        self.knowledge_watch = KnowledgeWatcher(Path(settings.knowledge_dir), self._reload, settings.knowledge_poll)
         self.channels: dict[str, Channel] = {}
         self.outbox = Outbox(self.store, self.channels, self.metrics, clock)
+        ho = settings.handoff
+        desk_address = None
+        if settings.slack.bot_token and settings.slack.desk_channel:
+            desk_address = Address(channel="slack", chat=settings.slack.desk_channel)
+        self.desk = Desk(
+            self.store,
+            self.metrics,
+            BusinessHours.parse(ho.hours, ho.timezone),
+            desk_address,
+            typical_wait=ho.typical_wait_minutes,
+            show_agent_name=ho.show_agent_name,
+        )
+        webhook = Address(channel="webhook", chat="leads") if ho.lead_webhook_url else None
+        self.leads = Leads(self.store, self.metrics, desk_address, webhook)
         self.middlewares = [
+            locale_meta,
             guard(settings.max_message_chars, settings.flood_per_minute, clock),
             history,
             locale(self.locales),
+            self.desk,
+            self.leads,
             commands,
-            handoff_gate,
+            qualify,
             disclosure,
         ]
+        if self.llm is not None:
+            # After the desk: while a person owns the conversation, everything goes to them.
+            self.middlewares.insert(
+                self.middlewares.index(commands) + 1, feedback(self._capabilities, settings.llm.feedback)
+            )
+            self.desk.summarise = self.llm.summarise  # the handoff card gets a summary
         self.scheduler = Scheduler(settings, self.store, self.locales, clock)
         self.middlewares += self.scheduler.middlewares()
         self.engine = Engine(
@@ -65,17 +108,53 @@ class Parley:
             clock,
             dedupe_ttl=settings.dedupe_ttl,
         )
-        self.handler = fold(self.middlewares, respond(self.brain, self.metrics))
+        self.desk.proactive = self.engine.proactive
+        self.handler = fold(self.middlewares, respond(self.llm or self.brain, self.metrics, self._streaming))
         self.runner: web.AppRunner | None = None
         self.port: int = 0
         self._tasks: list[asyncio.Task[None]] = []
+        self._hints: set[asyncio.Task[None]] = set()
+
+    def _capabilities(self, address: Address) -> Capabilities | None:
+        channel = self.channels.get(address.channel)
+        return channel.capabilities if channel is not None else None
+
+    def _streaming(self, address: Address) -> Streaming | None:
+        channel = self.channels.get(address.channel)
+        if self.llm is None or not self.settings.llm.stream or channel is None:
+            return None
+        return channel if channel.capabilities.edits and hasattr(channel, "stream") else None  # type: ignore[return-value]
+
+    def reload(self) -> None:
+        """Reload every data file now: packs, personas and knowledge (bot.py calls it on SIGHUP)."""
+        self.reloader.request()
+        self.knowledge_watch.poke()
+
+    def _reload(self, knowledge: KnowledgeBase) -> None:
+        self.knowledge = self.brain.kb = knowledge
+        if self.llm is not None:
+            self.llm.kb = knowledge
 
     async def _handle(self, turn) -> None:
         channel = self.channels.get(turn.address.channel)
-        if channel is not None and channel.capabilities.typing and turn.inbound is not None:
-            with contextlib.suppress(Exception):  # a typing hint is best effort
-                await channel.typing(turn.address)  # type: ignore[attr-defined]
-        await self.handler(turn)
+        if channel is None or not channel.capabilities.typing or turn.inbound is None:
+            return await self.handler(turn)
+        # Show "typing..." only when the answer takes a while (an LLM, a slow tool): a fast
+        # answer needs no indicator, and an extra platform call per turn costs rate budget.
+        hint = asyncio.get_running_loop().call_later(TYPING_AFTER, self._typing, channel, turn.address)
+        try:
+            await self.handler(turn)
+        finally:
+            hint.cancel()
+
+    def _typing(self, channel: Channel, address) -> None:
+        task = asyncio.create_task(self._typing_now(channel, address))
+        self._hints.add(task)
+        task.add_done_callback(self._hints.discard)
+
+    async def _typing_now(self, channel: Channel, address) -> None:
+        with contextlib.suppress(Exception):  # a typing hint is best effort
+            await channel.typing(address)  # type: ignore[attr-defined]
 
     async def __aenter__(self) -> Parley:
         await self.store.open()
@@ -87,7 +166,7 @@ class Parley:
         routes = [r for c in self.channels.values() for r in c.routes()] + self.scheduler.admin.routes()
         await self.scheduler.start(self.engine, self.outbox, self.channels)
         app = build_app(self.store, self.metrics, routes)
-        self.runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self.runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5.0)
         await self.runner.setup()
         site = web.TCPSite(self.runner, self.settings.http.host, self.settings.http.port)
         await site.start()
@@ -95,17 +174,32 @@ class Parley:
         self._tasks = [
             asyncio.create_task(self.outbox.run(), name="outbox"),
             asyncio.create_task(self.engine.sweeper(), name="sweeper"),
+            asyncio.create_task(self.knowledge_watch.run(), name="knowledge"),
+            asyncio.create_task(self.reloader.run(), name="reloader"),
             *(asyncio.create_task(self._run_channel(c), name=c.name) for c in self.channels.values()),
         ]
+        if self.settings.scheduler.enabled and self.scheduler.planner is not None:
+            self.singleton("planner", self.scheduler.planner.run)  # one planner across processes
         log.info(
             "parley ready",
             extra={"port": self.port, "channels": ",".join(self.channels), "store": self.store.__class__.__name__},
         )
         return self
 
+    def singleton(self, name: str, work: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+        """Run ``work`` in one process of many at a time (the scheduler's planner uses this)."""
+        task = asyncio.create_task(run_singleton(self.lease, name, self.owner, self.settings.singleton_lease, work))
+        self._tasks.append(task)
+        return task
+
     async def _run_channel(self, channel: Channel) -> None:
         try:
-            await channel.run()
+            if getattr(channel, "singleton", False):  # polling, Socket Mode, gateway: once per bot
+                await run_singleton(
+                    self.lease, f"channel:{channel.name}", self.owner, self.settings.singleton_lease, channel.run
+                )
+            else:
+                await channel.run()
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -129,6 +223,8 @@ class Parley:
         if self.runner is not None:
             await self.runner.cleanup()
         await self.store.close()
+        if self.llm is not None:
+            await self.llm.close()
         log.info("parley stopped")
 
     def address(self, channel: str, chat: str, user: str = "", thread: str = "") -> Address:

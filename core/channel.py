@@ -83,7 +83,10 @@ class Streaming(Protocol):
     ``stream`` posts the first chunk, then edits the same message as more text arrives,
     throttled to the platform's edit rate, and returns the platform id of the final message.
     The caller records the final text; if ``stream`` raises, it falls back to a normal send
-    through the outbox (durable), so a broken stream never loses the answer.
+    through the outbox (durable), so a broken stream never loses the answer. After a stream,
+    the final reply reaches ``send`` with ``meta["streamed"]`` = the id ``stream`` returned:
+    edit that message into its final form (text, buttons), never post a second one
+    (core.streaming).
     """
 
     async def stream(self, address: Address, chunks: AsyncIterator[str]) -> str: ...

@@ -87,26 +87,18 @@ class Engine:
                 del self._local[conversation]
 
     async def _drain_locked(self, conversation: str) -> None:
-        batch = None
-        delay = 0.02
-        deadline = self.clock() + self.lease
-        while batch is None:
-            batch = await self.store.begin(conversation, self.lease, self.batch, self.clock())
-            if batch is None:
-                if self.clock() > deadline:
-                    return  # the holder will drain it, or its lease expires and the sweeper will
-                await asyncio.sleep(delay)  # another process holds it: back off, then retry
-                delay = min(delay * 2, 1.0)
+        batch = await self._lock(conversation, limit=self.batch)
+        if batch is None:
+            return  # the holder will drain it, or its lease expires and the sweeper will
+        released = False
         try:
             state = batch.state
-            for item in batch.items:
+            for n, item in enumerate(batch.items, 1):
+                last = n == len(batch.items)
                 profile = batch.profiles.get(item.inbound.address.person, {})
                 turn = await self._run(item.inbound, state, profile)
                 state = turn.state
-                replies = [
-                    OutboxItem(f"{item.id}:r{n}", item.inbound.address, reply, self.clock())
-                    for n, reply in enumerate(turn.replies)
-                ]
+                replies = self._outgoing(item.id, turn)
                 await self.store.commit(
                     conversation,
                     batch.token,
@@ -114,18 +106,43 @@ class Engine:
                     state,
                     {item.inbound.address.person: turn.profile},
                     replies,
+                    release=last,
                 )
+                released = last
                 self.outbox.wake()
                 self._observe(item, turn)
         except LockLost:
             log.warning("lock lost mid-batch; another process continues", extra={"conversation": conversation})
         finally:
-            try:
-                await self.store.release(conversation, batch.token)
-            except StoreUnavailable:
-                pass  # the lease expires by itself
+            if not released:
+                try:
+                    await self.store.release(conversation, batch.token)
+                except StoreUnavailable:
+                    pass  # the lease expires by itself
         if len(batch.items) == self.batch:
             self.kick(conversation)  # more may be waiting
+
+    async def _lock(self, conversation: str, limit: int):
+        """Take the conversation's store lock, backing off while another process holds it (up
+        to one lease); None if it never came free."""
+        delay = 0.02
+        deadline = self.clock() + self.lease
+        while True:
+            batch = await self.store.begin(conversation, self.lease, limit, self.clock())
+            if batch is not None or self.clock() > deadline:
+                return batch
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+    def _outgoing(self, base: str, turn: Turn, first_plain: bool = False) -> list[OutboxItem]:
+        """Deterministic outbox ids (re-running a turn after a crash queues nothing twice)."""
+        now = self.clock()
+        items = [
+            OutboxItem(base if first_plain and n == 0 else f"{base}:r{n}", turn.address, reply, now)
+            for n, reply in enumerate(turn.replies)
+        ]
+        items += [OutboxItem(f"{base}:f{n}", address, reply, now) for n, (address, reply) in enumerate(turn.forwards)]
+        return items
 
     def _new_turn(self, address: Address, state: dict, profile: dict) -> Turn:
         persona = self.personas.get(state.get("persona"))
@@ -166,7 +183,7 @@ class Engine:
         conversation = address.conversation
         lock = self._local.setdefault(conversation, asyncio.Lock())
         async with lock:
-            batch = await self.store.begin(conversation, self.lease, 0, self.clock())
+            batch = await self._lock(conversation, limit=0)
             if batch is None:
                 return None
             try:
@@ -174,10 +191,7 @@ class Engine:
                 turn = self._new_turn(address, batch.state, profile)
                 turn.proactive = reply
                 await self.handler(turn)
-                items = [
-                    OutboxItem(f"{send_id}:{n}" if n else send_id, address, r, self.clock())
-                    for n, r in enumerate(turn.replies)
-                ]
+                items = self._outgoing(send_id, turn, first_plain=True)
                 await self.store.commit(
                     conversation, batch.token, "", turn.state, {address.person: turn.profile}, items
                 )
@@ -196,9 +210,13 @@ class Engine:
         return len(convs)
 
     async def sweeper(self, every: float = 5.0) -> None:
+        # At start everything pending is fair game (a previous process died with it); the lock
+        # and the commit's inbox removal make a second drain of the same event a no-op.
+        older_than = 0.0
         while True:
             try:
-                await self.sweep()
+                await self.sweep(older_than)
+                older_than = 10.0
             except StoreUnavailable:
                 pass
             await asyncio.sleep(every)

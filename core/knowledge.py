@@ -17,7 +17,8 @@ from pathlib import Path
 _WORD = re.compile(r"\w+", re.UNICODE)
 _STOP = frozenset(
     "a an and are as at be by can do does for from how i if in is it me my of on or our the this "
-    "to what when where which who why will with you your we us there their get have has".split()
+    "to what when where which who why will with you your we us there their get have has much many "
+    "take please want need like would could should tell know about any some".split()
 )
 
 
@@ -25,18 +26,25 @@ def tokens(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text).lower()
     out = []
     for word in _WORD.findall(text):
-        if word in _STOP:
-            continue
+        if word in _STOP or (word.isdigit() and len(word) < 3):
+            continue  # "hello 1" must not match "1 to 2 business days"
         # CJK text has no spaces: index characters so "送料" still matches.
         if any("\u3040" <= ch <= "\u9fff" for ch in word):
             out.extend(word)
             continue
-        for suffix in ("ing", "es", "s", "ed"):
-            if len(word) > len(suffix) + 3 and word.endswith(suffix):
-                word = word[: -len(suffix)]
-                break
-        out.append(word)
+        out.append(_stem(word))
     return out
+
+
+def _stem(word: str) -> str:
+    """A light English suffix fold: shipping/ships/shipped -> ship, returns -> return."""
+    for suffix in ("ing", "es", "s", "ed"):
+        if len(word) > len(suffix) + 2 and word.endswith(suffix):
+            word = word[: -len(suffix)]
+            if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
+                word = word[:-1]  # shipp -> ship
+            break
+    return word
 
 
 @dataclass(frozen=True)
@@ -95,7 +103,9 @@ class KnowledgeBase:
         if not terms:
             return 0.0
         doc = self._docs[self.passages.index(hit.passage)]
-        total = sum(self._idf.get(t, 3.0) for t in terms)
+        # A word the knowledge never uses counts as one unit: filler ("much") must not sink a
+        # good match, but a question made only of unknown words still scores zero.
+        total = sum(self._idf.get(t, 1.0) for t in terms)
         covered = sum(self._idf.get(t, 0.0) for t in terms if t in doc)
         return covered / total if total else 0.0
 

@@ -25,6 +25,15 @@ class Metrics:
         self.failed = Counter("parley_outbox_failed", "Outbox sends given up", ["channel", "reason"], registry=r)
         self.handoffs = Counter("parley_handoffs", "Conversations handed to a human", ["channel", "reason"], registry=r)
         self.answers = Counter("parley_answers", "Brain answers by outcome", ["channel", "intent"], registry=r)
+        minutes = (0.5, 1, 2, 5, 10, 15, 30, 60, 120, 480, 1440)
+        self.time_to_claim = Histogram(
+            "parley_handoff_claim_minutes", "Handoff opened -> claimed", buckets=minutes, registry=r
+        )
+        self.time_to_human = Histogram(
+            "parley_handoff_first_reply_minutes", "Handoff opened -> first human reply", buckets=minutes, registry=r
+        )
+        self.csat = Histogram("parley_csat", "CSAT answers (1-5)", buckets=(1, 2, 3, 4, 5), registry=r)
+        self.leads = Counter("parley_leads", "Qualified leads", ["channel", "source"], registry=r)
         self.ready = Gauge("parley_store_ready", "1 when the store answers", registry=r)
 
     def render(self) -> bytes:

@@ -8,6 +8,7 @@ checked before sending; a throttled item is re-scheduled, never slept on while l
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -54,7 +55,8 @@ class Outbox:
         self.channels = channels
         self.metrics = metrics
         self.clock = clock
-        self.limiter = limiter or Limiter()
+        # Shared buckets when the store offers them (Redis: every process counts), else in-process.
+        self.limiter = limiter or getattr(store, "limiter", None) or Limiter()
         self.lease = lease
         self.concurrency = concurrency
         self.idle_poll = idle_poll
@@ -68,6 +70,9 @@ class Outbox:
 
     async def run(self) -> None:
         while True:
+            # Clear before claiming: a wake that arrives while we claim must not be lost, or a
+            # fresh reply would wait for the idle poll.
+            self._wake.clear()
             try:
                 claimed = await self.pump()
             except StoreUnavailable as exc:
@@ -75,11 +80,13 @@ class Outbox:
                 claimed = 0
                 await asyncio.sleep(1.0)  # the store is down: poll gently until it returns
             if not claimed:
+                # asyncio.timeout, not wait_for: on 3.11 a cancellation racing wait_for's inner
+                # wait can be lost (fixed by 3.12's rewrite of wait_for); it hung shutdown here.
                 try:
-                    await asyncio.wait_for(self._wake.wait(), self.idle_poll)
+                    async with asyncio.timeout(self.idle_poll):
+                        await self._wake.wait()
                 except TimeoutError:
                     pass
-            self._wake.clear()
 
     async def pump(self) -> int:
         """Claim what is due (up to free concurrency) and start sending it; returns the count."""
@@ -126,10 +133,10 @@ class Outbox:
         if channel is None:
             # The channel may be configured on another process or after a restart: keep it.
             return Retry(now + 60, "channel_not_running", counts=True)
-        if await self.store.get(f"unreachable:{item.address.person}") and item.reply.kind == "proactive":
+        if item.reply.kind == "proactive" and await self.store.get(f"unreachable:{item.address.person}"):
             self.metrics.failed.labels(name, "unreachable").inc()
             return Failed("unreachable")
-        wait = self.limiter.acquire(limits_for(channel, item), now)
+        wait = await _maybe(self.limiter.acquire(limits_for(channel, item), now))
         if wait > 0:
             return Retry(now + wait, "throttled", counts=False)
         # The outbox id rides along so channels can make a resend idempotent where the platform
@@ -147,7 +154,7 @@ class Outbox:
             if once:
                 await self.store.delete(f"attempt:{item.id}")  # a 429 means not sent: may retry
             self.metrics.retries.labels(name, exc.reason).inc()
-            self.limiter.penalise(f"{name}:chat:{item.address.chat}", now + exc.seconds)
+            await _maybe(self.limiter.penalise(f"{name}:chat:{item.address.chat}", now + exc.seconds))
             return Retry(now + exc.seconds, exc.reason, counts=False)
         except Unreachable as exc:
             self.metrics.failed.labels(name, exc.reason).inc()
@@ -169,3 +176,8 @@ class Outbox:
             return Retry(now + backoff(item.attempts), kind)
         self.metrics.messages_out.labels(name).inc()
         return Sent(platform_id or "")
+
+
+async def _maybe(value):
+    """The in-process Limiter answers at once; the Redis one is a coroutine (one Lua call)."""
+    return await value if inspect.isawaitable(value) else value

@@ -11,7 +11,9 @@ import re
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b")
 _CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
-_PHONE = re.compile(r"(?<![\w+])\+?\d[\d ().-]{6,}\d\b")
+_PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d ().-]{6,}\d\b")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}")
+_PLACEHOLDER_HEAD = re.compile(r"\[[A-Z_0-9]*$")
 
 
 def luhn(digits: str) -> bool:
@@ -55,8 +57,16 @@ class Redactor:
         text = _CARD.sub(card, text)
 
         def phone(m: re.Match[str]) -> str:
-            digits = re.sub(r"\D", "", m.group())
-            return self._sub("PHONE", m.group()) if 7 <= len(digits) <= 15 else m.group()
+            value = m.group()
+            digits = re.sub(r"\D", "", value)
+            # A bare run of 7-8 digits is more often an order number than a phone, and dates
+            # are never phones; grouped digits ("555-1234"), international (+) and 9+ digit
+            # numbers are (E.164 allows 15).
+            grouped = re.search(r"\d[ .-]\d", value) is not None
+            likely = value.startswith(("+", "(")) or len(digits) >= 9 or grouped
+            if _DATE.fullmatch(value.strip()) or not (7 <= len(digits) <= 15 and likely):
+                return value
+            return self._sub("PHONE", value)
 
         return _PHONE.sub(phone, text)
 
@@ -64,6 +74,26 @@ class Redactor:
         for key, value in self.found.items():
             text = text.replace(key, value)
         return text
+
+
+class StreamRestorer:
+    """Restore placeholders in a streamed reply: a chunk may end inside ``[EMAIL_`` and the rest
+    arrive in the next one, so an unfinished placeholder is held back until it closes."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        self.redactor = redactor
+        self.pending = ""
+
+    def feed(self, chunk: str) -> str:
+        text = self.pending + chunk
+        head = _PLACEHOLDER_HEAD.search(text)
+        cut = head.start() if head and len(text) - head.start() <= 16 else len(text)
+        self.pending = text[cut:]
+        return self.redactor.restore(text[:cut])
+
+    def flush(self) -> str:
+        text, self.pending = self.pending, ""
+        return self.redactor.restore(text)
 
 
 def redact(text: str) -> str:

@@ -8,9 +8,10 @@ know and offers a person instead of guessing. Small talk (greetings, thanks, "ar
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from core.brain import Answer
-from core.knowledge import KnowledgeBase, tokens
+from core.knowledge import KnowledgeBase
 from core.locales import LocalePack
 from core.messages import Button
 from core.turn import Turn
@@ -18,10 +19,17 @@ from core.turn import Turn
 _SENTENCES = re.compile(r"(?<=[.!?。！？])\s+")
 
 
+def _bare(text: str) -> str:
+    # Arabic short vowels and tanween (شكرًا) are combining marks, not word characters: drop them
+    # so "شكرًا" and "شكرا" are one word.
+    return "".join(ch for ch in unicodedata.normalize("NFC", text) if unicodedata.category(ch) != "Mn")
+
+
 def has_phrase(text: str, phrases: list[str]) -> bool:
+    text = _bare(text)
     low = " " + re.sub(r"[^\w\s']", " ", text.lower()) + " "
     for phrase in phrases:
-        p = phrase.lower().strip()
+        p = _bare(phrase).lower().strip()
         if not p:
             continue
         # Scripts without spaces (ja, zh) match as substrings; others as whole words.
@@ -34,13 +42,13 @@ def has_phrase(text: str, phrases: list[str]) -> bool:
 
 
 def intent_of(text: str, pack: LocalePack) -> str | None:
-    if has_phrase(text, pack.phrases("human")):
-        return "human"
+    # "are you human?" asks about the bot: check it before "human" (a request for a person).
     if has_phrase(text, pack.phrases("bot")):
         return "bot"
-    short = len(tokens(text)) <= 3
+    if has_phrase(text, pack.phrases("human")):
+        return "human"
     for intent in ("thanks", "greeting", "goodbye"):
-        if short and has_phrase(text, pack.phrases(intent)):
+        if has_phrase(text, pack.phrases(intent)):
             return intent
     return None
 
@@ -72,13 +80,16 @@ class RetrievalBrain:
             return Answer(
                 pack.t("are_you_a_bot", name=persona.name), buttons=(human_button(pack),), intent="disclosure"
             )
-        if intent == "greeting":
-            return Answer(pack.t("greeting", name=persona.name), intent="greeting")
-        if intent in ("thanks", "goodbye"):
-            return Answer(pack.t("thanks_reply"), intent=intent)
         hits = self.kb.search(text)
         confidence = self.kb.confidence(text, hits[0]) if hits else 0.0
-        if not hits or confidence < persona.min_confidence:
+        confident = bool(hits) and confidence >= persona.min_confidence
+        # "Hi! How long does delivery take?" is a question first: small talk only answers
+        # when the knowledge has nothing to say.
+        if intent == "greeting" and not confident:
+            return Answer(persona.greet(pack), intent="greeting")
+        if intent in ("thanks", "goodbye") and not confident:
+            return Answer(pack.t("thanks_reply"), intent=intent)
+        if not confident:
             return Answer(pack.t("fallback"), confidence=confidence, buttons=(human_button(pack),), intent="fallback")
         best = hits[0].passage
         body = excerpt(best.text)

@@ -49,6 +49,9 @@ class Twilio(BaseModel):
     max_segments: int = Field(3, ge=1, le=10)
     sms_rate: float = 1.0
     whatsapp_rate: float = 80.0
+    # Approved WhatsApp templates (ContentSid) for sends outside the 24-hour window, keyed
+    # "kind:locale", "kind:language" or "kind" (docs/twilio.md), e.g. {"proactive:en": "HX..."}.
+    whatsapp_templates: dict[str, str] = {}
 
     @model_validator(mode="after")
     def _complete(self) -> Twilio:
@@ -67,7 +70,38 @@ class LLM(BaseModel):
     base_url: str = ""
     api_key: SecretStr | None = None
     model: str = "gpt-4o-mini"
-    timeout: float = 20.0
+    timeout: float = 20.0  # one request
+    deadline: float = 45.0  # all attempts of one answer, backoff included
+    backoff: float = 0.5  # first retry delay (seconds), doubled each time, with jitter
+    temperature: float = 0.3
+    max_tokens: int = Field(600, ge=16)
+    stream: bool = True
+    history_tokens: int = Field(1500, ge=0)  # older turns beyond this are summarised
+    passages: int = Field(4, ge=0)  # knowledge passages retrieved per question
+    profile_fields: list[str] = ["name", "preferences", "orders"]
+    daily_tokens: int = Field(50_000, ge=0)  # per person per day; then the retrieval brain answers
+    tools_file: Path | None = None  # TOML or YAML declaring generic HTTP tools
+    tool_timeout: float = 10.0
+    secrets: dict[str, SecretStr] = {}  # PARLEY_LLM__SECRETS__<NAME>: auth for HTTP tools
+    blocklist: list[str] = []  # an answer containing one of these is replaced by an apology
+    moderation: bool = False  # also check answers with the endpoint's /moderations
+    feedback: bool = True  # thumbs up/down buttons on LLM answers where the channel has buttons
+
+
+class Handoff(BaseModel):
+    hours: str = "mon-fri 09:00-18:00"  # when people are at the desk, in ``timezone``
+    timezone: str = "UTC"
+    claim_timeout_minutes: int = Field(15, ge=1)
+    typical_wait_minutes: int = Field(5, ge=1)
+    show_agent_name: bool = True  # False: agents' replies appear under the persona's name
+    lead_webhook_url: str = ""  # a CRM endpoint receiving leads as signed JSON
+    lead_webhook_secret: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _signed(self) -> Handoff:
+        if self.lead_webhook_url and not self.lead_webhook_secret:
+            raise ValueError("PARLEY_HANDOFF__LEAD_WEBHOOK_SECRET is required with PARLEY_HANDOFF__LEAD_WEBHOOK_URL")
+        return self
 
 
 class Scheduler(BaseModel):
@@ -102,11 +136,14 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(4000, ge=1)
     flood_per_minute: int = Field(30, ge=1)  # messages one person may send per minute
     dedupe_ttl: float = 7 * 86400  # platforms retry for hours (Slack, Twilio); a week is safe
+    knowledge_poll: float = 5.0  # seconds between checks of the knowledge folder (0: SIGHUP only)
+    singleton_lease: float = Field(15.0, gt=0)  # seconds before another process takes over a singleton
     telegram: Telegram = Telegram()
     slack: Slack = Slack()
     twilio: Twilio = Twilio()
     discord: Discord = Discord()
     llm: LLM = LLM()
+    handoff: Handoff = Handoff()
     scheduler: Scheduler = Scheduler()
     # OpenAI's own variables are honoured too (SPEC.md); explicit PARLEY_LLM__* wins.
     openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY"))

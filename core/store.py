@@ -99,8 +99,10 @@ class InboxStore(Protocol):
         state: dict[str, Any],
         profiles: dict[str, dict[str, Any]],
         outbox: list[OutboxItem],
+        release: bool = False,
     ) -> None:
-        """Atomically: save state and profiles, queue replies, drop inbox item ``done``.
+        """Atomically: save state and profiles, queue replies, drop inbox item ``done`` and,
+        with ``release``, free the lock (saves a round trip on the last turn of a batch).
         Raises LockLost if ``token`` no longer holds the lock (fencing)."""
 
     async def release(self, conversation: str, token: int) -> None: ...

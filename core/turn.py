@@ -22,6 +22,9 @@ class Turn:
     state: dict[str, Any] = field(default_factory=dict)  # per conversation, saved after the turn
     profile: dict[str, Any] = field(default_factory=dict)  # per person, saved after the turn
     replies: list[Reply] = field(default_factory=list)
+    # Messages for other addresses (a desk thread, a rep's DM), sent through the same durable
+    # outbox and committed with the turn.
+    forwards: list[tuple[Address, Reply]] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)  # metrics labels, log fields
 
     @property
@@ -42,6 +45,9 @@ class Turn:
         reply = Reply(text=text, buttons=buttons, sources=sources, kind=kind)  # type: ignore[arg-type]
         self.replies.append(reply)
         return reply
+
+    def forward(self, address: Address, reply: Reply) -> None:
+        self.forwards.append((address, reply))
 
     def system(self, key: str, buttons: tuple[Button, ...] = (), **values: Any) -> Reply:
         """Say one of the locale pack's system messages."""

@@ -6,8 +6,9 @@ sends do not all fall due at 10:00:00. Ids are deterministic and inserted only i
 cursor is saved after the chunk: a planner killed mid-chunk re-plans it and creates nothing twice.
 At most ``lookahead`` sends per campaign wait in the store, which bounds Redis memory.
 
-It is meant to run as a singleton. Several planners are safe (inserts are if-new) but waste work:
-core.app runs one per process for now and will run it under a Redis lease once leases exist.
+It runs as a singleton: core.app runs it under a store lease (``Parley.singleton``), so one
+process plans while all of them dispatch. Two planners overlapping would still be safe (inserts
+are if-new), just wasteful.
 """
 
 from __future__ import annotations

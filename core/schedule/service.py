@@ -83,12 +83,7 @@ class Scheduler:
         self.planner = Planner(self.sched, self.catalog, self.clock, rates)
         outbox.on_settled = self.settled
         if self.settings.enabled:
-            self._tasks = [
-                asyncio.create_task(self.dispatcher.run(), name="dispatcher"),
-                # A singleton by intent: runs in every process for now (safe: inserts are
-                # if-new), and moves under a Redis lease when the store offers leases.
-                asyncio.create_task(self.planner.run(), name="planner"),
-            ]
+            self._tasks = [asyncio.create_task(self.dispatcher.run(), name="dispatcher")]
 
     async def settled(self, item: OutboxItem, outcome: Outcome) -> None:
         """Delivery feedback from the outbox for campaign sends (the outbox id is the send id)."""

@@ -12,13 +12,17 @@ class StoreURLError(ValueError):
     pass
 
 
-def open_store(url: str, base: Path | None = None) -> Store:
-    """Build (not yet open) the store a URL names. Imports lazily: Redis only when asked for."""
+def open_store(url: str, base: Path | None = None, clock=None) -> Store:
+    """Build (not yet open) the store a URL names. Imports lazily: Redis only when asked for.
+    ``clock`` must be the app's clock: lock leases and TTLs are compared with it."""
+    import time
+
+    clock = clock or time.time
     parsed = urlparse(url)
     if parsed.scheme == "memory":
         from core.stores.memory import MemoryStore
 
-        return MemoryStore()
+        return MemoryStore(clock=clock)
     if parsed.scheme == "sqlite":
         from core.stores.sqlite import SQLiteStore
 
@@ -29,7 +33,7 @@ def open_store(url: str, base: Path | None = None) -> Store:
         path = Path(raw)
         if not path.is_absolute() and base is not None:
             path = base / path
-        return SQLiteStore(path)
+        return SQLiteStore(path, clock=clock)
     if parsed.scheme in ("redis", "rediss", "valkey"):
         try:
             from core.stores.redis import RedisStore

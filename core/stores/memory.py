@@ -57,7 +57,7 @@ class MemoryStore:
             {p: copy.deepcopy(self._profiles.get(p, {})) for p in persons},
         )
 
-    async def commit(self, conversation, token, done, state, profiles, outbox) -> None:
+    async def commit(self, conversation, token, done, state, profiles, outbox, release=False) -> None:
         held = self._locks.get(conversation)
         if not held or held[0] != token or held[1] <= self.clock():
             raise LockLost(conversation)
@@ -67,6 +67,8 @@ class MemoryStore:
             self._links.setdefault(person, set()).add(conversation)
         await self.enqueue(outbox)
         self._inbox.pop(done, None)
+        if release:
+            del self._locks[conversation]
 
     async def release(self, conversation: str, token: int) -> None:
         held = self._locks.get(conversation)

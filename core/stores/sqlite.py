@@ -136,7 +136,7 @@ class SQLiteStore:
                     profiles[person] = json.loads(body)
         return Batch(token, items, json.loads(st[0]) if st else {}, profiles)
 
-    async def commit(self, conversation, token, done, state, profiles, outbox) -> None:
+    async def commit(self, conversation, token, done, state, profiles, outbox, release=False) -> None:
         with self._tx() as db:
             row = db.execute("SELECT token, until FROM locks WHERE conversation = ?", (conversation,)).fetchone()
             if not row or row[0] != token or row[1] <= self.clock():
@@ -150,6 +150,8 @@ class SQLiteStore:
                 db.execute("INSERT OR IGNORE INTO links(person, conversation) VALUES (?, ?)", (person, conversation))
             self._insert_outbox(db, outbox)
             db.execute("DELETE FROM inbox WHERE id = ?", (done,))
+            if release:
+                db.execute("DELETE FROM locks WHERE conversation = ? AND token = ?", (conversation, token))
 
     async def release(self, conversation: str, token: int) -> None:
         with self._tx() as db:

@@ -1,6 +1,8 @@
-"""One contract suite for every Store: memory, SQLite (and Redis, see its issue)."""
+"""One contract suite for every Store: memory, SQLite and Redis (the real server, PARLEY_TEST_REDIS)."""
 
 from __future__ import annotations
+
+import uuid
 
 import pytest
 
@@ -23,16 +25,24 @@ def out(item_id: str, address: Address, at: float, text: str = "ok") -> OutboxIt
     return OutboxItem(item_id, address, Reply(text=text), at)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "redis"])
 async def store(request, tmp_path):
     clock = ManualClock()
     if request.param == "memory":
         s = MemoryStore(clock=clock)
-    else:
+    elif request.param == "sqlite":
         s = SQLiteStore(tmp_path / "contract.db", clock=clock)
+    else:
+        from core.stores.redis import RedisStore
+
+        s = RedisStore(request.getfixturevalue("redis_url"), clock=clock, prefix=f"contract-{uuid.uuid4().hex[:8]}")
     await s.open()
     s.test_clock = clock
     yield s
+    if request.param == "redis":  # clean up our own keys only
+        keys = [k async for k in s.r.scan_iter(match=s.p.replace("{", "[{]") + "*")]
+        if keys:
+            await s.r.delete(*keys)
     await s.close()
 
 
@@ -59,8 +69,9 @@ class TestStoreContract:
         await store.accept(inbox(A, "e1", now), 60)
         batch = await store.begin(A.conversation, 30, 10, now)
         item = batch.items[0]
-        await store.commit(A.conversation, batch.token, item.id, {"n": 1}, {A.person: {"name": "Ann"}},
-                           [out("e1:r0", A, now)])
+        await store.commit(
+            A.conversation, batch.token, item.id, {"n": 1}, {A.person: {"name": "Ann"}}, [out("e1:r0", A, now)]
+        )
         await store.release(A.conversation, batch.token)
         again = await store.begin(A.conversation, 30, 10, now)
         assert again.items == [] and again.state == {"n": 1}
@@ -142,8 +153,14 @@ class TestStoreContract:
         now = store.test_clock()
         await store.accept(inbox(A, "e1", now, "my email is a@b.example"), 60)
         batch = await store.begin(A.conversation, 30, 10, now)
-        await store.commit(A.conversation, batch.token, "web:e1", {"history": ["x"]}, {A.person: {"name": "Ann"}},
-                           [out("e1:r0", A, now, "hello Ann")])
+        await store.commit(
+            A.conversation,
+            batch.token,
+            "web:e1",
+            {"history": ["x"]},
+            {A.person: {"name": "Ann"}},
+            [out("e1:r0", A, now, "hello Ann")],
+        )
         await store.release(A.conversation, batch.token)
         data = await store.export_person(A.person)
         assert data["profile"] == {"name": "Ann"}
@@ -152,3 +169,13 @@ class TestStoreContract:
         assert await store.erase_person(A.person) >= 3
         data = await store.export_person(A.person)
         assert data["profile"] == {} and data["conversations"] == {} and data["outbox"] == []
+
+
+class TestCommitRelease:
+    async def test_commit_can_release_the_lock_in_the_same_write(self, store):
+        now = store.test_clock()
+        await store.accept(inbox(A, "e1", now), 60)
+        batch = await store.begin(A.conversation, 30, 10, now)
+        await store.commit(A.conversation, batch.token, "web:e1", {"n": 1}, {}, [], release=True)
+        again = await store.begin(A.conversation, 30, 10, now)  # free at once, no lease wait
+        assert again is not None and again.state == {"n": 1} and again.items == []

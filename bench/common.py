@@ -1,0 +1,60 @@
+"""Shared by the benchmark programs: free ports, starting servers, percentiles, memory."""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def start(args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
+    full = {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
+    full.update(env or {})
+    return subprocess.Popen([sys.executable, *args], cwd=ROOT, env=full, stdout=subprocess.DEVNULL)
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def row(name: str, count: int, seconds: float, latencies: list[float], rss: float, base: float | None = None) -> str:
+    rate = count / seconds if seconds else 0.0
+    ratio = f"{rate / base:5.2f}x" if base else "  1.00x"
+    return (
+        f"{name:<28} {rate:>9.0f}/s {ratio}  p50 {pct(latencies, 50) * 1000:7.2f} ms  "
+        f"p99 {pct(latencies, 99) * 1000:7.2f} ms  rss {rss:6.1f} MB"
+    )

@@ -1,0 +1,82 @@
+"""Many concurrent web chat conversations against a running Parley, beside a bare aiohttp
+websocket handler doing the same I/O, in one run. Prints turns/s and p50/p99 turn latency
+(message sent -> reply received) and the server's memory.
+
+    .venv/bin/python bench/webchat.py [--conversations 64] [--turns 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+import uuid
+
+import aiohttp
+
+from bench.common import free_port, row, rss_mb, start, wait_port
+
+QUESTIONS = ["how much is shipping", "do you take paypal", "when do refunds arrive", "what sizes do you have"]
+
+
+async def conversation(session: aiohttp.ClientSession, port: int, turns: int, latencies: list[float]) -> None:
+    async with session.ws_connect(f"http://127.0.0.1:{port}/chat/ws") as ws:
+        await ws.send_json({"type": "hello", "cid": uuid.uuid4().hex, "locale": "en"})
+        while (await ws.receive_json())["type"] != "welcome":
+            pass
+        for n in range(turns):
+            started = time.perf_counter()
+            await ws.send_json({"type": "message", "id": uuid.uuid4().hex, "text": QUESTIONS[n % len(QUESTIONS)]})
+            while (await ws.receive_json())["type"] != "reply":
+                pass
+            latencies.append(time.perf_counter() - started)
+
+
+async def drive(port: int, conversations: int, turns: int) -> tuple[int, float, list[float]]:
+    latencies: list[float] = []
+    async with aiohttp.ClientSession() as session:
+        await conversation(session, port, 2, [])  # warm up
+        started = time.perf_counter()
+        await asyncio.gather(*(conversation(session, port, turns, latencies) for _ in range(conversations)))
+        return len(latencies), time.perf_counter() - started, latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--conversations", type=int, default=64)
+    parser.add_argument("--turns", type=int, default=20)
+    args = parser.parse_args()
+    print(f"web chat: {args.conversations} concurrent conversations x {args.turns} turns, one process each\n")
+    results = []
+    bare_port = free_port()
+    bare = start(["bench/bare_ws.py", str(bare_port)])
+    try:
+        wait_port(bare_port)
+        count, seconds, lat = asyncio.run(drive(bare_port, args.conversations, args.turns))
+        results.append(("bare aiohttp websocket", count, seconds, lat, rss_mb(bare.pid)))
+    finally:
+        bare.terminate()
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        env = {
+            "PARLEY_HTTP__PORT": str(port),
+            "PARLEY_STORE_URL": f"sqlite:///{tmp}/bench.db",
+            "PARLEY_LOG_LEVEL": "WARNING",
+            "PARLEY_FLOOD_PER_MINUTE": "1000000",
+        }
+        parley = start(["bot.py", "run"], env)
+        try:
+            wait_port(port)
+            count, seconds, lat = asyncio.run(drive(port, args.conversations, args.turns))
+            results.append(("parley (sqlite, retrieval)", count, seconds, lat, rss_mb(parley.pid)))
+        finally:
+            parley.terminate()
+            parley.wait()
+    base = results[0][1] / results[0][2]
+    for name, count, seconds, lat, rss in results:
+        print(row(name, count, seconds, lat, rss, base))
+
+
+if __name__ == "__main__":
+    main()

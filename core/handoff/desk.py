@@ -1,0 +1,202 @@
+"""Human handoff: the middleware that hands a conversation to a person and back.
+
+- A customer asks for a person (``/human``, a phrase, the brain's handoff): a case opens, a card
+  lands in the desk channel (Slack) with Claim / Resolve / Return to bot, and the customer is
+  told when to expect a reply (from the business hours).
+- While a case is open the bot is silent: the customer's messages go to the card's thread.
+- Desk events (a click, an agent's reply in the thread) arrive as Inbounds tagged with
+  ``meta["desk_ref"]`` by the desk channel. They are applied to the customer's conversation as
+  proactive turns (Engine.proactive), under that conversation's lock, so ordering holds there too.
+- Resolve or Return hands back to the bot and asks for CSAT (1-5).
+Every message, to the customer or to the desk, goes through the durable outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from babel.dates import format_datetime, format_timedelta
+
+from core.handoff import cases
+from core.handoff.cases import Case
+from core.handoff.hours import BusinessHours
+from core.messages import Address, Button, Reply
+from core.metrics import Metrics
+from core.pipeline import Handler
+from core.store import KeyValueStore
+from core.turn import Turn
+
+log = logging.getLogger("parley.handoff")
+
+Proactive = Callable[[Address, Reply, str], Awaitable[object]]
+OPEN = ("queued", "active")
+
+
+def babel_locale(code: str) -> str:
+    return code.replace("-", "_")
+
+
+class Desk:
+    def __init__(
+        self,
+        kv: KeyValueStore,
+        metrics: Metrics,
+        hours: BusinessHours,
+        desk: Address | None,
+        *,
+        typical_wait: int = 5,
+        show_agent_name: bool = True,
+    ) -> None:
+        self.kv = kv
+        self.metrics = metrics
+        self.hours = hours
+        self.desk = desk
+        self.typical_wait = typical_wait
+        self.show_agent_name = show_agent_name
+        self.proactive: Proactive | None = None  # Engine.proactive, set once the engine exists
+        # An LLM's summary of the conversation for the card, when one is configured.
+        self.summarise: Callable[[list[dict]], Awaitable[str]] | None = None
+
+    async def __call__(self, turn: Turn, call_next: Handler) -> None:
+        inbound = turn.inbound
+        if inbound is not None and inbound.meta.get("desk_ref", "").startswith("handoff:"):
+            return await self._from_desk(turn, inbound.meta["desk_ref"])
+        if turn.proactive is not None and "handoff" in turn.proactive.meta:
+            return self._apply(turn, turn.proactive)
+        handoff = turn.state.get("handoff") or {}
+        if inbound is not None and handoff.get("status") in OPEN:
+            return await self._relay_to_desk(turn, handoff)
+        if inbound is not None and turn.state.get("csat") and self._csat(turn):
+            return None
+        await call_next(turn)
+        if (turn.state.get("handoff") or {}).get("status") == "requested":
+            await self.open(turn, turn.state["handoff"].get("reason", "asked"))
+
+    # -- customer side -----------------------------------------------------------------------
+    async def open(self, turn: Turn, reason: str) -> Case:
+        case = Case(
+            id=uuid.uuid4().hex[:12],
+            kind="handoff",
+            address=turn.address.model_dump(),
+            locale=turn.pack.code,
+            opened=turn.now.timestamp(),
+            reason=reason,
+        )
+        await cases.save(self.kv, case)
+        turn.state["handoff"] = {"status": "queued", "case": case.id, "at": turn.now.isoformat(), "reason": reason}
+        self.metrics.handoffs.labels(turn.address.channel, reason).inc()
+        turn.tags["handoff"] = "opened"
+        if self.desk is not None:
+            history = turn.state.get("history", [])
+            turn.forward(self.desk, cases.handoff_card(case, history, await self._summary(history)))
+        if self.hours.is_open(turn.now):
+            wait = format_timedelta(timedelta(minutes=self.typical_wait), locale=babel_locale(turn.pack.code))
+            turn.system("handoff_wait", wait=wait)
+        else:
+            opens = self.hours.next_open(turn.now)
+            when = format_datetime(opens, "EEEE HH:mm", tzinfo=opens.tzinfo, locale=babel_locale(turn.pack.code))
+            turn.system("handoff_closed", opens=f"{when} ({opens.tzinfo})")
+        return case
+
+    async def _summary(self, history: list[dict]) -> str:
+        if self.summarise is None:
+            return ""
+        try:
+            async with asyncio.timeout(8):
+                return (await self.summarise(history)).strip()
+        except Exception:  # the card must go out anyway: the last messages will do
+            log.warning("handoff summary failed; the card shows the last messages")
+            return ""
+
+    async def _relay_to_desk(self, turn: Turn, handoff: dict) -> None:
+        turn.tags["handoff"] = "relay"
+        if self.desk is None:
+            return
+        case = await cases.load(self.kv, f"handoff:{handoff['case']}")
+        if case is not None:
+            text = turn.inbound.text or turn.inbound.meta.get("title", "") or "(attachment)"
+            turn.forward(self.desk, cases.in_thread(case, f"Customer: {text}"))
+
+    def _csat(self, turn: Turn) -> bool:
+        """A 1-5 answer to the CSAT question (a button, or the number typed)."""
+        inbound = turn.inbound
+        raw = inbound.payload.removeprefix("csat:") if inbound.kind == "button" else inbound.text.strip()
+        if not (raw.isdigit() and 1 <= int(raw) <= 5):
+            turn.state.pop("csat", None)  # they moved on: don't ask again
+            return False
+        score = int(raw)
+        self.metrics.csat.observe(score)
+        turn.state.setdefault("csat_scores", []).append({"case": turn.state["csat"]["case"], "score": score})
+        turn.state.pop("csat")
+        turn.system("csat_thanks")
+        turn.tags["csat"] = str(score)
+        return True
+
+    def _apply(self, turn: Turn, control: Reply) -> None:
+        """A desk event, applied to the customer's conversation under its lock."""
+        event = control.meta["handoff"]
+        handoff = turn.state.setdefault("handoff", {})
+        agent = control.meta.get("agent", "")
+        if event == "claimed":
+            handoff.update(status="active", agent=agent)
+            turn.system("agent_joined", agent=agent or turn.pack.t("human_button"))
+        elif event == "agent":
+            handoff.update(status="active", agent=agent)
+            name = agent if self.show_agent_name and agent else turn.persona.name
+            turn.say(f"{name}: {control.text}", kind="agent")
+        elif event == "ended":
+            handoff["status"] = "ended"
+            turn.system("handoff_ended", name=turn.persona.name)
+            buttons = tuple(Button(title=str(n), payload=f"csat:{n}") for n in range(1, 6))
+            turn.system("csat_question", buttons=buttons)
+            turn.state["csat"] = {"case": control.meta.get("case", ""), "asked": turn.now.isoformat()}
+
+    # -- desk side ---------------------------------------------------------------------------
+    async def _from_desk(self, turn: Turn, ref: str) -> None:
+        inbound = turn.inbound
+        turn.tags["desk"] = ref
+        case = await cases.load(self.kv, ref)
+        if case is None or case.status == "ended":
+            turn.system("handoff_relay_closed")
+            return
+        agent = inbound.user_name or inbound.address.user
+        now = turn.now.timestamp()
+        if inbound.kind == "button":
+            action = inbound.payload.rsplit(":", 1)[-1]
+            if action == "claim":
+                if case.agent and case.agent != inbound.address.user:
+                    turn.say(f"Already claimed by {case.agent_name or case.agent}.", kind="system")
+                    return
+                await self._claim(case, inbound.address.user, agent, now)
+                turn.say(f"Claimed by {agent}. Reply in this thread to answer.", kind="system")
+                await self._tell(case, Reply(text="", meta={"handoff": "claimed", "agent": agent}), f"{ref}:claimed")
+            elif action in ("resolve", "return"):
+                case.status = "ended"
+                await cases.save(self.kv, case)
+                turn.say(f"{'Resolved' if action == 'resolve' else 'Returned to the bot'} by {agent}.", kind="system")
+                await self._tell(case, Reply(text="", meta={"handoff": "ended", "case": case.id}), f"{ref}:ended")
+            return
+        if not inbound.text.strip():
+            return
+        if not case.agent:
+            await self._claim(case, inbound.address.user, agent, now)
+        if not case.first_reply:
+            case.first_reply = now
+            self.metrics.time_to_human.observe((now - case.opened) / 60)
+            await cases.save(self.kv, case)
+        reply = Reply(text=inbound.text, kind="agent", meta={"handoff": "agent", "agent": agent})
+        await self._tell(case, reply, f"{ref}:m:{inbound.event_id}")
+
+    async def _claim(self, case: Case, user: str, name: str, now: float) -> None:
+        case.agent, case.agent_name, case.claimed, case.status = user, name, now, "active"
+        self.metrics.time_to_claim.observe((now - case.opened) / 60)
+        await cases.save(self.kv, case)
+
+    async def _tell(self, case: Case, control: Reply, send_id: str) -> None:
+        if self.proactive is None:
+            raise RuntimeError("Desk.proactive is not wired")
+        await self.proactive(case.customer, control, send_id)

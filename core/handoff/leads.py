@@ -1,0 +1,109 @@
+"""Leads: a qualified lead becomes a card in the desk channel (with Claim and a follow-up
+button) and a signed JSON POST to the CRM webhook, both through the durable outbox.
+
+A lead is ``state["lead"]``: a plain dict (name, company, need, budget, timeline, contact)
+filled by the LLM's capture_lead tool or by the qualification flow (core.handoff.qualify).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from core.handoff import cases
+from core.handoff.cases import Case
+from core.messages import Address, Reply
+from core.metrics import Metrics
+from core.pipeline import Handler
+from core.store import KeyValueStore
+from core.turn import Turn
+
+QUALIFIED = ("need",)  # what a lead needs at least (plus a way to reach the person)
+
+
+def qualified(lead: dict) -> bool:
+    return all(lead.get(k) for k in QUALIFIED) and bool(lead.get("contact") or lead.get("name"))
+
+
+class Leads:
+    def __init__(self, kv: KeyValueStore, metrics: Metrics, desk: Address | None, webhook: Address | None) -> None:
+        self.kv = kv
+        self.metrics = metrics
+        self.desk = desk
+        self.webhook = webhook
+        self.followup = None  # a callable(case, turn) -> str set when the scheduler is wired
+
+    async def __call__(self, turn: Turn, call_next: Handler) -> None:
+        inbound = turn.inbound
+        if inbound is not None and inbound.meta.get("desk_ref", "").startswith("lead:"):
+            return await self._from_desk(turn, inbound.meta["desk_ref"])
+        await call_next(turn)
+        lead = turn.state.get("lead")
+        if isinstance(lead, dict) and not lead.get("case") and qualified(lead):
+            await self.capture(turn, lead)
+
+    async def capture(self, turn: Turn, lead: dict) -> Case:
+        source = turn.profile.get("attribution") or turn.profile.get("campaign") or turn.address.channel
+        fields = {
+            k: str(v)[:500]
+            for k, v in lead.items()
+            if k in ("name", "company", "need", "budget", "timeline", "contact")
+        }
+        fields.setdefault("name", turn.inbound.user_name if turn.inbound else "")
+        fields["source"] = str(source)
+        case = Case(
+            id=uuid.uuid4().hex[:12],
+            kind="lead",
+            address=turn.address.model_dump(),
+            locale=turn.pack.code,
+            opened=turn.now.timestamp(),
+            reason="qualified",
+            lead=fields,
+        )
+        await cases.save(self.kv, case)
+        lead["case"] = case.id
+        self.metrics.leads.labels(turn.address.channel, str(source)[:40]).inc()
+        turn.tags["lead"] = case.id
+        if self.desk is not None:
+            turn.forward(self.desk, cases.lead_card(case))
+        if self.webhook is not None:
+            payload = {
+                "event": "lead.created",
+                "lead_id": case.id,
+                "channel": turn.address.channel,
+                "locale": case.locale,
+                "created_at": turn.now.isoformat(),
+                **fields,
+            }
+            turn.forward(
+                self.webhook,
+                Reply(text=json.dumps(payload, ensure_ascii=False), kind="system", meta={"event": "lead.created"}),
+            )
+        return case
+
+    async def _from_desk(self, turn: Turn, ref: str) -> None:
+        inbound = turn.inbound
+        case = await cases.load(self.kv, ref)
+        if case is None:
+            turn.system("handoff_relay_closed")
+            return
+        rep = inbound.user_name or inbound.address.user
+        action = inbound.payload.rsplit(":", 1)[-1] if inbound.kind == "button" else ""
+        if action == "claim":
+            if case.agent and case.agent != inbound.address.user:
+                turn.say(f"Already claimed by {case.agent_name or case.agent}.", kind="system")
+                return
+            case.agent, case.agent_name, case.claimed, case.status = (
+                inbound.address.user,
+                rep,
+                turn.now.timestamp(),
+                "active",
+            )
+            await cases.save(self.kv, case)
+            turn.say(f"Lead claimed by {rep}.", kind="system")
+        elif action == "followup":
+            if self.followup is None:
+                turn.say("Follow-ups are not available (no scheduler).", kind="system")
+                return
+            when = await self.followup(case, turn)
+            turn.say(f"Follow-up scheduled for {when} by {rep}.", kind="system")

@@ -1,0 +1,254 @@
+"""The Lua scripts behind RedisStore: each hot-path call is one script, so one round trip.
+
+Every key lives under one hash tag (``{parley}:...``), so every script touches a single slot (the
+rule Redis Cluster sets for scripts). Times come in as arguments from the caller's clock
+(the same clock the memory and SQLite stores use); Redis' own expiry (PX) only garbage-collects.
+Numbers cross the Lua boundary as strings: Lua reply conversion would truncate floats.
+"""
+
+from __future__ import annotations
+
+# Shared by enqueue and commit: insert an outbox item unless its id exists; keep one queue per
+# address (ordered by a global seq) and a ``ready`` ZSET scoring each address by when its head
+# item may be claimed (due time if pending, lease deadline if sending).
+_ENQUEUE = """
+local function enqueue(P, id, akey, person, due, body, attempts, maxa, now)
+  local k = P .. 'o:' .. id
+  if redis.call('EXISTS', k) == 1 then return 0 end
+  local seq = redis.call('INCR', P .. 'seq')
+  redis.call('HSET', k, 'body', body, 'akey', akey, 'person', person, 'seq', seq, 'status', 'pending',
+    'due', due, 'attempts', attempts, 'max', maxa, 'token', 0, 'lease', 0, 'error', '', 'pid', '', 'updated', now)
+  local q = P .. 'oq:' .. akey
+  redis.call('ZADD', q, seq, id)
+  if redis.call('ZCARD', q) == 1 then redis.call('ZADD', P .. 'ready', due, akey) end
+  local mine = P .. 'pout:' .. person
+  redis.call('SADD', mine, id)
+  -- The person index outlives sent items (they expire after a week): prune it now and then.
+  if seq % 32 == 0 and redis.call('SCARD', mine) > 32 then
+    for _, old in ipairs(redis.call('SMEMBERS', mine)) do
+      if redis.call('EXISTS', P .. 'o:' .. old) == 0 then redis.call('SREM', mine, old) end
+    end
+  end
+  redis.call('HINCRBY', P .. 'ostat', 'pending', 1)
+  return 1
+end
+
+local function enqueue_all(P, args, i, now)
+  local n = tonumber(args[i])
+  local new = 0
+  i = i + 1
+  for _ = 1, n do
+    new = new + enqueue(P, args[i], args[i+1], args[i+2], args[i+3], args[i+4], args[i+5], args[i+6], now)
+    i = i + 7
+  end
+  return new
+end
+
+-- After the head of an address queue left it: the next one (if any) is ready at its due time.
+local function advance(P, akey)
+  local q = P .. 'oq:' .. akey
+  local head = redis.call('ZRANGE', q, 0, 0)
+  if #head == 0 then
+    redis.call('ZREM', P .. 'ready', akey)
+  else
+    redis.call('ZADD', P .. 'ready', redis.call('HGET', P .. 'o:' .. head[1], 'due'), akey)
+  end
+end
+"""
+
+# Inbox helpers: an item body is JSON {"c": conversation, "p": person, "a": accepted_at, "b": inbound JSON}.
+_INBOX = """
+local function drop_inbox(P, conv, id)
+  local inbox = P .. 'inbox:' .. conv
+  local body = redis.call('HGET', P .. 'items', id)
+  if not body then return 0 end
+  redis.call('ZREM', inbox, id)
+  redis.call('HDEL', P .. 'items', id)
+  redis.call('SREM', P .. 'pin:' .. cjson.decode(body).p, id)
+  local head = redis.call('ZRANGE', inbox, 0, 0)
+  if #head == 0 then
+    redis.call('ZREM', P .. 'pending', conv)
+  else
+    redis.call('ZADD', P .. 'pending', cjson.decode(redis.call('HGET', P .. 'items', head[1])).a, conv)
+  end
+  return 1
+end
+"""
+
+# KEYS: seen key. ARGV: P, now, ttl, id, conversation, person, accepted_at, body
+ACCEPT = """
+local P, now, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local seen = redis.call('GET', KEYS[1])
+if seen and tonumber(seen) > now then return 0 end
+redis.call('SET', KEYS[1], tostring(now + ttl), 'PX', math.ceil(ttl * 1000))
+if redis.call('HEXISTS', P .. 'items', ARGV[4]) == 0 then
+  local seq = redis.call('INCR', P .. 'seq')
+  redis.call('ZADD', P .. 'inbox:' .. ARGV[5], seq, ARGV[4])
+  redis.call('HSET', P .. 'items', ARGV[4], ARGV[8])
+  redis.call('SADD', P .. 'pin:' .. ARGV[6], ARGV[4])
+  redis.call('ZADD', P .. 'pending', 'NX', ARGV[7], ARGV[5])
+end
+return 1
+"""
+
+# KEYS: lock. ARGV: P, conversation, now, lease, limit
+BEGIN = """
+local P, conv, now, lease = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local held = redis.call('HMGET', KEYS[1], 't', 'u')
+if held[2] and tonumber(held[2]) > now then return false end
+local token = redis.call('INCR', P .. 'tokens')
+redis.call('HSET', KEYS[1], 't', token, 'u', tostring(now + lease))
+redis.call('PEXPIRE', KEYS[1], math.ceil(lease * 1000))
+local items, persons, profiles = {}, {}, {}
+local limit = tonumber(ARGV[5])
+if limit > 0 then
+  local ids = redis.call('ZRANGE', P .. 'inbox:' .. conv, 0, limit - 1, 'WITHSCORES')
+  for i = 1, #ids, 2 do
+    local body = redis.call('HGET', P .. 'items', ids[i])
+    if body then
+      table.insert(items, ids[i]); table.insert(items, ids[i+1]); table.insert(items, body)
+      persons[cjson.decode(body).p] = true
+    end
+  end
+end
+for person, _ in pairs(persons) do
+  table.insert(profiles, person)
+  table.insert(profiles, redis.call('GET', P .. 'profile:' .. person) or '')
+end
+return {tostring(token), redis.call('GET', P .. 'state:' .. conv) or '', items, profiles}
+"""
+
+# KEYS: lock. ARGV: P, conversation, now, token, done, state, release, nprofiles, (person, json)*, outbox...
+COMMIT = (
+    _ENQUEUE
+    + _INBOX
+    + """
+local P, conv, now = ARGV[1], ARGV[2], ARGV[3]
+local held = redis.call('HMGET', KEYS[1], 't', 'u')
+if not held[1] or held[1] ~= ARGV[4] or tonumber(held[2]) <= tonumber(now) then return -1 end
+redis.call('SET', P .. 'state:' .. conv, ARGV[6])
+if ARGV[7] == '1' then redis.call('DEL', KEYS[1]) end
+local i = 9
+for _ = 1, tonumber(ARGV[8]) do
+  redis.call('SET', P .. 'profile:' .. ARGV[i], ARGV[i+1])
+  redis.call('SADD', P .. 'links:' .. ARGV[i], conv)
+  i = i + 2
+end
+local new = enqueue_all(P, ARGV, i, now)
+if ARGV[5] ~= '' then drop_inbox(P, conv, ARGV[5]) end
+return new
+"""
+)
+
+# KEYS: lock. ARGV: token
+RELEASE = """
+if redis.call('HGET', KEYS[1], 't') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+# ARGV: P, now, outbox...
+ENQUEUE = _ENQUEUE + "return enqueue_all(ARGV[1], ARGV, 3, ARGV[2])"
+
+# ARGV: P, now, limit, lease. Bounded: at most ``limit`` addresses are looked at.
+CLAIM = """
+local P, now, lease = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4])
+local akeys = redis.call('ZRANGEBYSCORE', P .. 'ready', '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
+local out = {}
+for _, akey in ipairs(akeys) do
+  local head = redis.call('ZRANGE', P .. 'oq:' .. akey, 0, 0)
+  if #head == 0 then
+    redis.call('ZREM', P .. 'ready', akey)
+  else
+    local k = P .. 'o:' .. head[1]
+    local f = redis.call('HMGET', k, 'status', 'body', 'due', 'attempts', 'max', 'seq')
+    if f[1] == 'pending' then
+      redis.call('HINCRBY', P .. 'ostat', 'pending', -1)
+      redis.call('HINCRBY', P .. 'ostat', 'sending', 1)
+    end
+    local token = redis.call('INCR', P .. 'tokens')
+    redis.call('HSET', k, 'status', 'sending', 'token', token, 'lease', tostring(now + lease), 'updated', ARGV[2])
+    redis.call('ZADD', P .. 'ready', tostring(now + lease), akey)
+    table.insert(out, {head[1], f[2], f[3], f[4], tostring(token), f[6], f[5]})
+  end
+end
+return out
+"""
+
+# ARGV: P, id, token, outcome (sent|retry|failed), now, value (platform id | retry time), error, counts
+SETTLE = (
+    _ENQUEUE
+    + """
+local P, id, now = ARGV[1], ARGV[2], ARGV[5]
+local k = P .. 'o:' .. id
+local f = redis.call('HMGET', k, 'token', 'status', 'akey')
+if not f[1] or f[1] ~= ARGV[3] or f[2] ~= 'sending' then return 0 end
+redis.call('HINCRBY', P .. 'ostat', 'sending', -1)
+if ARGV[4] == 'retry' then
+  redis.call('HSET', k, 'status', 'pending', 'due', ARGV[6], 'error', ARGV[7], 'updated', now)
+  redis.call('HINCRBY', k, 'attempts', tonumber(ARGV[8]))
+  redis.call('HINCRBY', P .. 'ostat', 'pending', 1)
+  redis.call('ZADD', P .. 'ready', ARGV[6], f[3])
+  return 1
+end
+if ARGV[4] == 'sent' then
+  redis.call('HSET', k, 'status', 'sent', 'pid', ARGV[6], 'updated', now)
+  redis.call('PEXPIRE', k, 7 * 86400 * 1000)  -- like SQLite's housekeeping: sent rows go after a week
+  redis.call('HINCRBY', P .. 'ostat', 'sent', 1)
+else
+  redis.call('HSET', k, 'status', 'failed', 'error', ARGV[7], 'updated', now)
+  redis.call('HINCRBY', P .. 'ostat', 'failed', 1)
+  redis.call('HINCRBY', P .. 'oerr', ARGV[7], 1)
+end
+redis.call('ZREM', P .. 'oq:' .. f[3], id)
+advance(P, f[3])
+return 1
+"""
+)
+
+# KV values are hashes {v, u}: u is the expiry on the caller's clock ('' = none).
+# KEYS: key. ARGV: value, until ('' for none), ttl_ms (0 for none), now, only_if_absent
+KV_SET = """
+if ARGV[5] == '1' then
+  local u = redis.call('HMGET', KEYS[1], 'v', 'u')
+  if u[1] and (u[2] == '' or not u[2] or tonumber(u[2]) > tonumber(ARGV[4])) then return 0 end
+end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 'u', ARGV[2])
+if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return 1
+"""
+
+# ARGV: P, person
+ERASE = (
+    _ENQUEUE
+    + _INBOX
+    + """
+local P, person = ARGV[1], ARGV[2]
+local removed = redis.call('DEL', P .. 'profile:' .. person)
+for _, conv in ipairs(redis.call('SMEMBERS', P .. 'links:' .. person)) do
+  removed = removed + redis.call('DEL', P .. 'state:' .. conv)
+end
+redis.call('DEL', P .. 'links:' .. person)
+for _, id in ipairs(redis.call('SMEMBERS', P .. 'pout:' .. person)) do
+  local k = P .. 'o:' .. id
+  local f = redis.call('HMGET', k, 'status', 'akey', 'error')
+  if f[1] then
+    removed = removed + 1
+    redis.call('HINCRBY', P .. 'ostat', f[1], -1)
+    if f[1] == 'failed' then redis.call('HINCRBY', P .. 'oerr', f[3], -1) end
+    if f[1] == 'pending' or f[1] == 'sending' then
+      redis.call('ZREM', P .. 'oq:' .. f[2], id)
+      advance(P, f[2])
+    end
+    redis.call('DEL', k)
+  end
+end
+redis.call('DEL', P .. 'pout:' .. person)
+for _, id in ipairs(redis.call('SMEMBERS', P .. 'pin:' .. person)) do
+  local body = redis.call('HGET', P .. 'items', id)
+  if body then removed = removed + drop_inbox(P, cjson.decode(body).c, id) end
+end
+redis.call('DEL', P .. 'pin:' .. person)
+return removed
+"""
+)

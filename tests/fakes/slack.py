@@ -1,0 +1,160 @@
+"""A loopback fake of Slack's Web API and Socket Mode websocket, for the real slack-sdk/bolt.
+
+Tests act as Slack: they sign requests the way Slack does (``signed``), push Socket Mode
+envelopes (``push``), and make a method fail (``fail``: 429 with Retry-After, or an error string).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+BOT_USER = "UBOT"
+BOT_ID = "BBOT"
+TEAM = "T0TEST"
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    """Slack's request signature: v0=HMAC_SHA256(secret, "v0:" + timestamp + ":" + body)."""
+    base = b"v0:" + timestamp.encode() + b":" + body
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def signed(secret: str, timestamp: float, body: bytes | str, **extra: str) -> dict[str, str]:
+    raw = body.encode() if isinstance(body, str) else body
+    stamp = str(int(timestamp))
+    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature(secret, stamp, raw), **extra}
+
+
+def event_body(event: dict[str, Any], event_id: str) -> dict[str, Any]:
+    return {
+        "token": "legacy",
+        "team_id": TEAM,
+        "api_app_id": "A0TEST",
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": 1767225600,
+        "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True, "is_enterprise_install": False}],
+        "event": event,
+    }
+
+
+@dataclass
+class Failure:
+    status: int
+    error: str
+    headers: dict[str, str]
+    times: int
+    after: int = 0  # let this many calls succeed first (fail piece 2 of a split reply)
+
+
+@dataclass
+class FakeSlack:
+    url: str = ""
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    locales: dict[str, str] = field(default_factory=dict)
+    acks: list[dict[str, Any]] = field(default_factory=list)
+    sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    failures: dict[str, Failure] = field(default_factory=dict)
+    held: dict[str, asyncio.Event] = field(default_factory=dict)  # method -> answered once set
+    _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def of(self, method: str) -> list[dict[str, Any]]:
+        return [args for name, args in self.calls if name == method]
+
+    def fail(
+        self, method: str, status: int = 429, error: str = "ratelimited", times: int = 1, after: int = 0, **headers: str
+    ) -> None:
+        self.failures[method] = Failure(
+            status, error, {k.replace("_", "-"): v for k, v in headers.items()}, times, after
+        )
+
+    def hold(self, method: str) -> asyncio.Event:
+        """Leave calls to ``method`` unanswered until the returned event is set."""
+        return self.held.setdefault(method, asyncio.Event())
+
+    async def push(self, payload: dict[str, Any], envelope_id: str, kind: str = "events_api") -> None:
+        frame = {"envelope_id": envelope_id, "type": kind, "payload": payload, "accepts_response_payload": False}
+        for ws in self.sockets:
+            await ws.send_str(json.dumps(frame))
+
+    # -- the Web API ---------------------------------------------------------------------------
+    async def api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            args.update(await request.json())
+        elif request.can_read_body:
+            args.update(dict(await request.post()))
+        self.calls.append((method, args))
+        if method in self.held:
+            await self.held[method].wait()
+        failure = self.failures.get(method)
+        if failure is not None and failure.after > 0:
+            failure.after -= 1
+        elif failure is not None and failure.times > 0:
+            failure.times -= 1
+            return web.json_response(
+                {"ok": False, "error": failure.error}, status=failure.status, headers=failure.headers
+            )
+        return web.json_response(self.answer(method, args, request))
+
+    def answer(self, method: str, args: dict[str, Any], request: web.Request) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"ok": True, "user_id": BOT_USER, "bot_id": BOT_ID, "team_id": TEAM, "user": "parley", "team": "T"}
+        if method == "chat.postMessage":
+            return {"ok": True, "channel": args.get("channel"), "ts": f"1767225600.{next(self._ts):06d}"}
+        if method == "chat.update":
+            return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+        if method == "users.info":
+            user = str(args.get("user"))
+            profile = {"display_name": f"name-{user}", "real_name": f"Real {user}"}
+            return {"ok": True, "user": {"id": user, "locale": self.locales.get(user, "en-US"), "profile": profile}}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(args.get("users", "x"))}}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": f"ws://{request.host}/socket"}
+        return {"ok": False, "error": "unknown_method"}
+
+    # -- Socket Mode ---------------------------------------------------------------------------
+    async def socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0"}}))
+        try:
+            async for msg in ws:
+                if msg.type == WSMsgType.TEXT:
+                    self.acks.append(json.loads(msg.data))
+        finally:
+            self.sockets.remove(ws)
+        return ws
+
+
+@asynccontextmanager
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack()
+    app = web.Application()
+    app.router.add_route("*", "/api/{method}", fake.api)
+    app.router.add_get("/socket", fake.socket)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    fake.url = f"http://127.0.0.1:{port}"
+    try:
+        yield fake
+    finally:
+        for ws in list(fake.sockets):
+            await ws.close()
+        await asyncio.wait_for(runner.cleanup(), 5)

@@ -1,0 +1,161 @@
+"""RedisStore beyond the shared contract: outages, leases, shared rate limits, the relay."""
+
+from __future__ import annotations
+
+import uuid
+
+import aiohttp
+import pytest
+
+from core.app import Parley
+from core.clock import ManualClock
+from core.messages import Address, Inbound
+from core.ratelimit import Limit
+from core.store import InboxItem, OutboxItem, Sent, StoreUnavailable
+from core.stores.redis import RedisStore
+from tests.conftest import eventually
+from tests.integration.processes import free_port
+
+pytestmark = pytest.mark.redis
+A = Address(channel="web", chat="c1", user="u1")
+
+
+@pytest.fixture
+async def store(redis_url):
+    s = RedisStore(f"{redis_url}?prefix=t{uuid.uuid4().hex[:8]}", clock=ManualClock())
+    await s.open()
+    yield s
+    keys = [k async for k in s.r.scan_iter(match=s.p.replace("{", "[{]") + "*")]
+    if keys:
+        await s.r.delete(*keys)
+    await s.close()
+
+
+async def test_every_call_raises_store_unavailable_when_redis_is_down():
+    down = RedisStore(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    await down.open()
+    inbound = Inbound(address=A, event_id="e1", text="hi")
+    calls = [
+        down.ping(),
+        down.accept(InboxItem("web:e1", A.conversation, inbound, 0.0), 60),
+        down.begin(A.conversation, 30, 10, 0.0),
+        down.commit(A.conversation, 1, "", {}, {}, []),
+        down.release(A.conversation, 1),
+        down.stale(0.0, 10),
+        down.enqueue([OutboxItem("x", A, inbound_reply(), 0.0)]),
+        down.claim(0.0, 10, 30),
+        down.settle("x", 1, Sent(), 0.0),
+        down.outbox_stats(),
+        down.get("k"),
+        down.put("k", "v"),
+        down.add("k", "v"),
+        down.delete("k"),
+        down.profile("p"),
+        down.state("c"),
+        down.export_person("p"),
+        down.erase_person("p"),
+        down.limiter.acquire([Limit("k", 1.0)], 0.0),
+        down.lease.hold("x", "me", 5),
+        down.relay.publish("t", "m"),
+    ]
+    for call in calls:
+        with pytest.raises(StoreUnavailable):
+            await call
+    await down.close()
+
+
+def inbound_reply():
+    from core.messages import Reply
+
+    return Reply(text="ok")
+
+
+async def test_app_on_a_down_redis_is_not_ready_and_refuses_politely(make_settings):
+    settings = make_settings(store_url=f"redis://127.0.0.1:{free_port()}/0")
+    async with Parley(settings) as app, aiohttp.ClientSession() as http:
+        base = f"http://127.0.0.1:{app.port}"
+        async with http.get(base + "/readyz") as r:
+            assert r.status == 503
+        async with http.ws_connect(base.replace("http", "ws") + "/chat/ws") as ws:
+            await ws.send_json({"type": "hello", "cid": "client-0001"})
+            assert (await ws.receive_json())["type"] == "welcome"
+            await ws.send_json({"type": "message", "id": "message-0001", "text": "hi"})
+            frame = await ws.receive_json()
+            assert frame["code"] == "unavailable" and frame["id"] == "message-0001"
+
+
+async def test_shared_rate_limit_counts_every_process(store):
+    other = RedisStore(store.url, prefix=store.p[1:-2])  # a second process's view of the same buckets
+    limits = [Limit("web:bot", 100.0, 100), Limit("web:chat:1", 1.0, 2)]
+    now = 1000.0
+    assert await store.limiter.acquire(limits, now) == 0
+    assert await other.limiter.acquire(limits, now) == 0
+    wait = await store.limiter.acquire(limits, now)  # burst of 2 per chat used up by both together
+    assert wait == pytest.approx(1.0)
+    assert await other.limiter.acquire([Limit("web:chat:2", 1.0, 2)], now) == 0  # other chats are free
+    await other.limiter.penalise("web:chat:2", now + 30)
+    assert await store.limiter.acquire([Limit("web:chat:2", 1.0, 2)], now) > 28
+    await other.r.aclose()
+
+
+async def test_lease_has_one_holder_at_a_time(store):
+    assert await store.lease.hold("planner", "a", 5)
+    assert not await store.lease.hold("planner", "b", 5)
+    assert await store.lease.hold("planner", "a", 5)  # renewal
+    await store.lease.release("planner", "b")  # not b's to release
+    assert not await store.lease.hold("planner", "b", 5)
+    await store.lease.release("planner", "a")
+    assert await store.lease.hold("planner", "b", 5)
+
+
+async def test_relay_reaches_subscribed_processes_only(store):
+    got: list[str] = []
+
+    async def handler(topic: str, data: str) -> None:
+        got.append(f"{topic}={data}")
+
+    assert await store.relay.publish("web:x", "1") == 0  # nobody holds it: offline
+    await eventually(lambda: store.relay._pubsub is not None)
+    await store.relay.subscribe("web:x", handler)
+    await eventually(lambda: store.relay.publish("web:x", "2"))
+    await eventually(lambda: got)
+    assert got[0] == "web:x=2"
+    await store.relay.unsubscribe("web:x")
+    await eventually(lambda: _published_to_none(store))
+
+
+async def _published_to_none(store: RedisStore) -> bool:
+    return await store.relay.publish("web:x", "3") == 0
+
+
+async def test_a_settle_lost_in_an_outage_is_recorded_when_redis_returns(store):
+    now = store.clock()
+    await store.enqueue([OutboxItem("a1", A, inbound_reply(), now)])
+    [item] = await store.claim(now, 10, 30)
+    real = store._settle
+    store._settle = _refusing  # the connection drops just as the outcome is written
+    with pytest.raises(StoreUnavailable):
+        await store.settle("a1", item.token, Sent("m1"), now)
+    store._settle = real
+    store.clock.advance(31)  # the lease has run out: without the replay a1 would go out again
+    assert await store.claim(store.clock(), 10, 30) == []
+    assert (await store.outbox_stats()).sent == 1
+
+
+async def _refusing(**_):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    raise RedisConnectionError("connection reset")
+
+
+async def test_person_index_forgets_expired_sent_items(store):
+    now = store.clock()
+    for n in range(40):
+        await store.enqueue([OutboxItem(f"old{n}", A, inbound_reply(), now)])
+        [item] = await store.claim(now, 10, 30)
+        await store.settle(item.id, item.token, Sent(), now)
+    await store.r.delete(*(f"{store.p}o:old{n}" for n in range(40)))  # as if a week had passed
+    for n in range(40):
+        await store.enqueue([OutboxItem(f"new{n}", A, inbound_reply(), now)])
+    assert await store.r.scard(f"{store.p}pout:{A.person}") < 70
+    assert len((await store.export_person(A.person))["outbox"]) == 40

@@ -1,0 +1,56 @@
+from datetime import UTC, datetime
+
+from core.clock import ManualClock
+from core.locales import LocaleCatalog
+from core.messages import Address, Inbound
+from core.personas import PersonaCatalog
+from core.pipeline import fold
+from core.settings import ROOT
+from core.turn import Turn
+
+LOCALES = LocaleCatalog.load(ROOT / "locales")
+PERSONAS = PersonaCatalog.load(ROOT / "personas", "demo")
+
+
+def turn(text: str = "hi") -> Turn:
+    address = Address(channel="web", chat="c", user="u")
+    t = Turn(address, datetime.now(UTC), PERSONAS.get(), LOCALES.get("en"))
+    t.inbound = Inbound(address=address, event_id="1", text=text)
+    return t
+
+
+async def test_fold_runs_middlewares_in_order_around_the_endpoint():
+    calls: list[str] = []
+
+    def mw(name):
+        async def m(t, call_next):
+            calls.append(f"{name}>")
+            await call_next(t)
+            calls.append(f"<{name}")
+
+        return m
+
+    async def endpoint(t):
+        calls.append("end")
+
+    await fold([mw("a"), mw("b")], endpoint)(turn())
+    assert calls == ["a>", "b>", "end", "<b", "<a"]
+
+
+async def test_a_middleware_that_answers_stops_the_fold():
+    async def stop(t, call_next):
+        t.say("stopped")
+
+    async def endpoint(t):
+        raise AssertionError("must not run")
+
+    t = turn()
+    await fold([stop], endpoint)(t)
+    assert [r.text for r in t.replies] == ["stopped"]
+
+
+def test_manual_clock_moves_only_when_told():
+    clock = ManualClock(100.0)
+    assert clock() == 100.0
+    clock.advance(5)
+    assert clock() == 105.0

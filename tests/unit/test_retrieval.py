@@ -1,0 +1,86 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from core.knowledge import KnowledgeBase, split_markdown, tokens
+from core.locales import LocaleCatalog
+from core.messages import Address, Inbound
+from core.personas import PersonaCatalog
+from core.retrieval import RetrievalBrain
+from core.settings import ROOT
+from core.turn import Turn
+
+KB = KnowledgeBase.load(ROOT / "knowledge" / "demo")
+BRAIN = RetrievalBrain(KB)
+LOCALES = LocaleCatalog.load(ROOT / "locales")
+PERSONA = PersonaCatalog.load(ROOT / "personas", "demo").get()
+
+
+def turn(text: str) -> Turn:
+    address = Address(channel="web", chat="c", user="u")
+    t = Turn(address, datetime.now(UTC), PERSONA, LOCALES.get("en"))
+    t.inbound = Inbound(address=address, event_id="1", text=text)
+    return t
+
+
+@pytest.mark.parametrize(
+    "question, source",
+    [
+        ("How long does delivery take?", "shipping.md#delivery-times"),
+        ("how much is shipping", "shipping.md#shipping-costs"),
+        ("Can I return a swimsuit?", "returns.md#return-policy"),
+        ("When will I get my refund?", "returns.md#refunds"),
+        ("do you take paypal", "payment.md#payment-methods"),
+        ("I'm between two sizes, which should I pick?", "sizes.md#between-two-sizes"),
+        ("when is customer service open on saturday", "hours.md#customer-service-hours"),
+        ("opening hours of the Amsterdam store", "hours.md#shop-opening-hours"),
+        ("how can I contact you by email", "contact.md#how-to-contact-us"),
+    ],
+)
+async def test_questions_are_answered_from_the_right_passage_with_its_source(question, source):
+    answer = await BRAIN.answer(turn(question))
+    assert answer.intent == "answer"
+    assert answer.sources == (source,)
+    assert "Source:" in answer.text
+
+
+async def test_unknown_topic_is_not_guessed_and_offers_a_human():
+    answer = await BRAIN.answer(turn("What is the airspeed velocity of an unladen swallow?"))
+    assert answer.intent == "fallback"
+    assert answer.sources == ()
+    assert [b.payload for b in answer.buttons] == ["/human"]
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("hello", "greeting"),
+        ("thanks!", "thanks"),
+        ("are you a bot?", "disclosure"),
+        ("I want to talk to a human", "handoff"),
+        ("Can I speak to a person please", "handoff"),
+    ],
+)
+async def test_small_talk_is_understood(text, intent):
+    answer = await BRAIN.answer(turn(text))
+    assert answer.intent == intent
+    if intent == "disclosure":
+        assert "AI" in answer.text and "not a person" in answer.text
+    assert answer.handoff == (intent == "handoff")
+
+
+async def test_a_greeting_with_a_question_answers_the_question():
+    answer = await BRAIN.answer(turn("Hi! How long does delivery take?"))
+    assert answer.intent == "answer" and answer.sources == ("shipping.md#delivery-times",)
+
+
+def test_markdown_is_split_at_headings_with_stable_source_ids():
+    passages = split_markdown("faq.md", "# FAQ\n\n## Où est ma commande ?\nIci.\n\n## Second\nLà.")
+    assert [p.source for p in passages] == ["faq.md#où-est-ma-commande", "faq.md#second"]
+    assert passages[0].title == "FAQ: Où est ma commande ?"
+
+
+def test_tokens_fold_plurals_and_index_cjk_characters():
+    assert tokens("Returns and refunds") == ["return", "refund"]
+    assert tokens("shipping ships shipped") == ["ship", "ship", "ship"]
+    assert tokens("送料") == ["送", "料"]
