@@ -61,8 +61,9 @@ class Dispatcher:
         while True:
             try:
                 claimed = await self.pump()
-            except StoreUnavailable as exc:
-                log.warning("dispatcher paused: store unavailable (%s)", exc)
+            except Exception as exc:  # StoreUnavailable, or Redis down: never let the loop die
+                log.warning("dispatcher paused: %s", exc)
+                await asyncio.sleep(1.0)
                 claimed = 0
             if not claimed:
                 try:

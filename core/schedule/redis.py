@@ -10,16 +10,18 @@ status hash for ``keep`` seconds: long enough that a re-plan cannot send them tw
 from __future__ import annotations
 
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
 
 from core.schedule.redis_lua import ACK, ACK_MANY, ADD, CANCEL, CLAIM, RESCHEDULE
 from core.schedule.store import MAX_CLAIM, CampaignRecord, Claimed, PersonEntry, Send, campaign_of
 from core.store import StoreUnavailable
+from core.stores.redis import split_url
 
 
 class RedisScheduleStore:
-    def __init__(self, url: str, namespace: str = "parley", keep: float = 90 * 86400) -> None:
-        self.url = url
+    def __init__(self, url: str, namespace: str = "", keep: float = 90 * 86400) -> None:
+        # The store's ``?prefix=`` names the namespace too, so several bots can share one Redis.
+        self.url, named = split_url(url)
+        namespace = namespace or named
         self.keep = int(keep)
         tag = "{" + namespace + ":sched}"  # one hash tag: every key in one Cluster slot
         self.due, self.inflight, self.tok = f"{tag}:due", f"{tag}:inflight", f"{tag}:token"
@@ -39,10 +41,8 @@ class RedisScheduleStore:
         self._ack_many = self.r.register_script(ACK_MANY)
         self._resched = self.r.register_script(RESCHEDULE)
         self._cancel = self.r.register_script(CANCEL)
-        try:
-            await self.r.ping()
-        except (RedisError, OSError) as exc:
-            raise StoreUnavailable(f"redis: {exc}") from None
+        # No ping: the app starts (and says "not ready") while Redis is down; the dispatcher and
+        # planner retry until it answers.
 
     async def close(self) -> None:
         if self.r is not None:

@@ -31,7 +31,7 @@ def open_schedule(url: str, store: Store, clock: Clock) -> ScheduleStore:
     if scheme in ("redis", "rediss", "valkey"):
         from core.schedule.redis import RedisScheduleStore
 
-        return RedisScheduleStore(url.replace("valkey://", "redis://", 1))
+        return RedisScheduleStore(url)
     path = getattr(store, "path", None)
     if scheme == "sqlite" and isinstance(path, Path):
         from core.schedule.sqlite import SQLiteScheduleStore
