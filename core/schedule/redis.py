@@ -23,7 +23,8 @@ class RedisScheduleStore:
         self.url, named = split_url(url)
         namespace = namespace or named
         self.keep = int(keep)
-        tag = "{" + namespace + ":sched}"  # one hash tag: every key in one Cluster slot
+        # The store's own hash tag: schedule and store share one Cluster slot and one cleanup.
+        tag = "{" + namespace + "}:sched"
         self.due, self.inflight, self.tok = f"{tag}:due", f"{tag}:inflight", f"{tag}:token"
         self.sends, self.counts = f"{tag}:s:", f"{tag}:n:"
         self.camps, self.camp_ids = f"{tag}:c:", f"{tag}:campaigns"

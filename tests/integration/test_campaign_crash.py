@@ -135,6 +135,6 @@ async def test_sigkill_mid_campaign_on_redis_with_two_processes(tmp_path, redis_
 
 
 async def _wipe(sched) -> None:
-    keys = [k async for k in sched.redis.scan_iter(match="{parley:sched}*")]
+    keys = [k async for k in sched.redis.scan_iter(match="{parley}:sched*")]
     if keys:
         await sched.redis.delete(*keys)
