@@ -19,6 +19,7 @@ from core.pipeline import Handler, Middleware
 from core.schedule.reminders import parse_reminder
 from core.schedule.store import PersonEntry, ScheduleStore, Send, followup_id
 from core.schedule.timing import TimingError, zone
+from core.store import KeyValueStore
 from core.turn import Turn
 
 log = logging.getLogger("parley.scheduler")
@@ -29,7 +30,7 @@ REMIND_TRIGGERS = ("remind me", "please remind me")
 FOLLOWUP_TEXT = "Just checking in: is there anything else I can help you with?"
 
 
-def people_index(sched: ScheduleStore) -> Middleware:
+def people_index(sched: ScheduleStore, kv: KeyValueStore) -> Middleware:
     async def mw(turn: Turn, call_next: Handler) -> None:
         if turn.inbound is None:
             return await call_next(turn)
@@ -44,6 +45,9 @@ def people_index(sched: ScheduleStore) -> Middleware:
         if turn.inbound.user_name:
             profile.setdefault("name", turn.inbound.user_name)
         consent = (profile.get("consent") or {}).get("marketing")
+        record = await kv.get(f"consent:{turn.address.person}")  # SMS keywords live there
+        if record:
+            consent = json.loads(record).get("status") == "opted_in"
         await sched.put_person(
             PersonEntry(
                 turn.address.person,
@@ -64,20 +68,29 @@ def _said(turn: Turn) -> str:
     return turn.text.strip().strip("!.").lower()
 
 
-async def consent(turn: Turn, call_next: Handler) -> None:
-    if turn.inbound is None:
-        return await call_next(turn)
-    said = _said(turn)
-    stop = {*STOP_WORDS, *(p.lower() for p in turn.pack.phrases("stop"))}
-    start = {*START_WORDS, *(p.lower() for p in turn.pack.phrases("start"))}
-    if said in stop or said in start:
-        opted_in = said in start and said not in stop
+def consent(kv: KeyValueStore) -> Middleware:
+    """STOP opts out on any channel (false opt-outs only cost marketing, so the pack's whole
+    ``stop`` intent counts); opting in needs an explicit word ("yes" alone never opts in)."""
+
+    async def mw(turn: Turn, call_next: Handler) -> None:
+        if turn.inbound is None or turn.address.channel == "sms":  # SMS keywords: the Twilio channel's
+            return await call_next(turn)
+        said = _said(turn)
+        stop = {*STOP_WORDS, *(p.lower() for p in turn.pack.phrases("stop"))}
+        start = {*START_WORDS, *(p.lower() for p in turn.pack.phrases("start"))} - {"yes", "ok"}
+        if said not in stop and said not in start:
+            return await call_next(turn)
+        opted_in = said not in stop
         source = f"{turn.address.channel}:{said}"
-        turn.profile["consent"] = {"marketing": opted_in, "at": turn.now.isoformat(), "source": source}
-        turn.tags["consent"] = "opted_in" if opted_in else "opted_out"
-        turn.system("opted_in" if opted_in else "opted_out")
-        return
-    await call_next(turn)
+        at = turn.now.isoformat(timespec="seconds")
+        turn.profile["consent"] = {"marketing": opted_in, "at": at, "source": source}
+        # The same record the Twilio channel keeps (channels/twilio_consent.py), checked at send.
+        status = "opted_in" if opted_in else "opted_out"
+        await kv.put(f"consent:{turn.address.person}", json.dumps({"status": status, "at": at, "source": source}))
+        turn.tags["consent"] = status
+        turn.system(status)
+
+    return mw
 
 
 def followups(

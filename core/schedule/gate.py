@@ -7,6 +7,8 @@ It tells the dispatcher what happened through ``turn.tags["schedule"]``: "sent",
 
 from __future__ import annotations
 
+import json
+
 from core.pipeline import Handler, Middleware
 from core.schedule.store import ScheduleStore, campaign_of, kind_of
 from core.schedule.timing import TimingError, hhmm, next_allowed, zone
@@ -52,7 +54,10 @@ async def check(turn: Turn, kv: KeyValueStore, default_tz: str) -> str:
     assert reply is not None
     meta, profile, now = reply.meta, turn.profile, turn.now.timestamp()
     kind = meta.get("kind") or kind_of(meta["send_id"])
-    consent = profile.get("consent") or {}
+    consent = dict(profile.get("consent") or {})
+    record = await kv.get(f"consent:{turn.address.person}")  # SMS keywords (channels/twilio_consent.py)
+    if record:
+        consent["marketing"] = json.loads(record).get("status") == "opted_in"
     if consent.get("marketing") is False:
         return "skipped:opted_out"  # any channel's STOP: nothing proactive reaches them
     if kind == "marketing" and consent.get("marketing") is not True:

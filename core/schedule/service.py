@@ -60,8 +60,8 @@ class Scheduler:
     def middlewares(self) -> list[Middleware]:
         cfg = self.settings
         return [
-            people_index(self.sched),
-            consent,
+            people_index(self.sched, self.store),
+            consent(self.store),
             followups(
                 self.sched,
                 cfg.followup_hours,

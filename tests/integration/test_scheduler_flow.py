@@ -145,6 +145,22 @@ async def test_stop_opts_out_of_everything_and_start_opts_in(app):
     await app.engine.deliver(Inbound(address=a, event_id="s2", text="start"))
     await eventually(lambda: len(app.rec.texts("c9")) == 2)
     assert (await app.scheduler.sched.person(a.person)).consent is True
+    assert '"opted_in"' in await app.store.get(f"consent:{a.person}")  # the record SMS keeps too
+    await app.engine.deliver(Inbound(address=a, event_id="s3", text="yes"))  # "yes" alone is an answer
+    await eventually(lambda: len(app.rec.texts("c9")) == 3)
+    assert "subscribed" not in app.rec.texts("c9")[2]
+
+
+async def test_an_sms_stop_kept_by_the_twilio_channel_is_honoured(app):
+    a = await person(app, 1, True)
+    record = '{"status": "opted_out", "at": "2026-01-06T10:00:00+00:00", "source": "sms:STOP"}'
+    await app.store.put(f"consent:{a.person}", record)
+    await api(app, "POST", "/api/campaigns", spec())
+    await api(app, "POST", "/api/campaigns/spring/start")
+    await app.scheduler.planner.step()
+    await eventually(lambda: _done(app, "spring"))
+    assert app.rec.sent == []
+    assert (await app.scheduler.sched.progress("spring"))["skipped:opted_out"] == 1
 
 
 async def test_reminder_goes_at_the_time_asked(app):
