@@ -58,9 +58,9 @@ class RedisScheduleStore:
 
     async def add(self, sends: list[Send]) -> int:
         new = 0
-        for start in range(0, len(sends), 500):  # bounded scripts: no call blocks Redis for long
+        for start in range(0, len(sends), MAX_CLAIM):  # bounded scripts: no call blocks Redis for long
             args: list[str | float] = [self.sends, self.counts]
-            for send in sends[start : start + 500]:
+            for send in sends[start : start + MAX_CLAIM]:
                 args += [send.id, send.due, send.data, campaign_of(send.id)]
             new += await self._add(keys=[self.due], args=args)
         return new
