@@ -98,6 +98,7 @@ class Parley:
             self.desk.summarise = self.llm.summarise  # the handoff card gets a summary
         self.scheduler = Scheduler(settings, self.store, self.locales, clock)
         self.middlewares += self.scheduler.middlewares()
+        self.leads.followup = self.scheduler.lead_followup  # the lead card's "follow up" button
         self.engine = Engine(
             self.store,
             self._handle,

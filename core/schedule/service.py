@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from core.admin import Admin
 from core.channel import Channel
-from core.clock import Clock
+from core.clock import Clock, as_datetime
 from core.engine import Engine
 from core.locales import LocaleCatalog
+from core.messages import Address
 from core.outbox import Outbox
 from core.pipeline import Middleware
-from core.schedule.conversation import consent, followups, people_index
+from core.schedule.conversation import FOLLOWUP_TEXT, consent, followups, people_index
 from core.schedule.dispatcher import Dispatcher
 from core.schedule.gate import gate
 from core.schedule.planner import Planner
-from core.schedule.store import ScheduleStore, campaign_of
+from core.schedule.store import ScheduleStore, Send, campaign_of, followup_id
 from core.settings import Settings
 from core.store import Failed, OutboxItem, Outcome, Sent, Store
+from core.turn import Turn
 
 log = logging.getLogger("parley.scheduler")
 
@@ -84,6 +88,19 @@ class Scheduler:
         outbox.on_settled = self.settled
         if self.settings.enabled:
             self._tasks = [asyncio.create_task(self.dispatcher.run(), name="dispatcher")]
+
+    async def lead_followup(self, case: Any, turn: Turn) -> str:
+        """The sales desk's "follow up" button on a lead card (core.handoff.leads): a follow-up
+        to the lead's conversation after ``followup_hours`` (24 h when that is 0)."""
+        address = Address(**case.address)
+        pack = self.catalog.get(case.locale or self.catalog.default)
+        text = pack.t("followup") if any("followup" in p.messages for p in pack.chain) else FOLLOWUP_TEXT
+        hours = self.settings.followup_hours or 24.0
+        now = turn.now.timestamp()
+        send_id = followup_id(address.conversation, "followup", int(now))
+        data = {"address": address.model_dump(), "text": text, "kind": "followup", "anchor": int(now)}
+        await self.sched.add([Send(send_id, now + hours * 3600, json.dumps(data, separators=(",", ":")))])
+        return as_datetime(now + hours * 3600).strftime("%Y-%m-%d %H:%M UTC")
 
     async def settled(self, item: OutboxItem, outcome: Outcome) -> None:
         """Delivery feedback from the outbox for campaign sends (the outbox id is the send id)."""

@@ -4,6 +4,7 @@ campaigns end to end, consent, reminders, follow-ups cancelled by a reply, quiet
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 from aiohttp import ClientSession
@@ -206,3 +207,14 @@ async def test_quiet_hours_reschedule_instead_of_dropping(app):
     app.test_clock.advance(11.5 * 3600 + 1)  # 09:00 the next day in Tokyo
     app.scheduler.dispatcher.wake()
     await eventually(lambda: len(app.rec.texts("c7")) == 2)
+
+
+async def test_the_lead_cards_follow_up_button_schedules_one(app):
+    a = Address(channel="rec", chat="c8", user="u8")
+    case = SimpleNamespace(address=a.model_dump(), locale="en")
+    when = await app.leads.followup(case, SimpleNamespace(now=datetime.fromtimestamp(app.test_clock(), UTC)))
+    assert when == "2026-01-06 11:30 UTC"  # followup_hours is 1 in this app
+    app.test_clock.advance(3601)
+    app.scheduler.dispatcher.wake()
+    await eventually(lambda: app.rec.texts("c8"))
+    assert "checking in" in app.rec.texts("c8")[0]
