@@ -24,6 +24,7 @@ class Telegram(BaseModel):
     webhook_secret: SecretStr | None = None
     mode: Literal["webhook", "polling"] | None = None
     api_base: str = "https://api.telegram.org"
+    bot_rate: float = Field(30.0, gt=0)  # messages per second per bot (Bots FAQ: ~30/s for broadcasts)
 
 
 class Slack(BaseModel):
