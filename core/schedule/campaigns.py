@@ -121,8 +121,9 @@ def render(spec: CampaignSpec, entry: PersonEntry, catalog: LocaleCatalog) -> Re
     meta = {"campaign": spec.id, "kind": spec.kind, "lang": pack.code, "delivery": delivery}
     template = pick(spec.templates, pack) if entry.address.channel == WHATSAPP else None
     if template:
-        meta["template"] = template
-        meta["variables"] = json.dumps({"1": entry.name})
+        # channels/twilio_whatsapp.py sends it as ContentSid outside the 24-hour window.
+        meta["template_sid"] = template
+        meta["template_vars"] = json.dumps({"1": entry.name or ""}, ensure_ascii=False)
     text = pick(spec.messages, pack) or ""
     values = {"name": entry.name or "", "first_name": (entry.name or "").split(" ")[0]}
     text = string.Formatter().vformat(text, (), _Blank(values))

@@ -118,11 +118,10 @@ class Dispatcher:
         campaign = campaign_of(send.id)
         if not campaign:
             data = json.loads(send.data)
-            meta = {
-                "kind": data.get("kind", "followup"),
-                "tz": data.get("tz", ""),
-                "anchor": repr(data.get("anchor", 0)),
-            }
+            kind = data.get("kind", "followup")
+            meta = {"kind": kind, "tz": data.get("tz", ""), "anchor": repr(data.get("anchor", 0))}
+            # The WhatsApp template kind outside the 24-hour window (channels/twilio_whatsapp.py).
+            meta["template"] = "follow_up" if kind == "followup" else kind
             return Address(**data["address"]), Reply(text=data["text"], kind="proactive", meta=meta)
         record = await self._campaign(campaign)
         if record is None or record.status == "cancelled":
