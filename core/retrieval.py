@@ -7,6 +7,7 @@ know and offers a person instead of guessing. Small talk (greetings, thanks, "ar
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -25,15 +26,22 @@ def _bare(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFC", text) if unicodedata.category(ch) != "Mn")
 
 
+@functools.lru_cache(maxsize=4096)
+def _pattern(phrase: str) -> tuple[str, bool]:
+    """A phrase normalised once (the packs' phrases are few and fixed; every turn checks them)."""
+    p = _bare(phrase).lower().strip()
+    return p, any("\u3040" <= ch <= "\u9fff" for ch in p)
+
+
 def has_phrase(text: str, phrases: list[str]) -> bool:
     text = _bare(text)
     low = " " + re.sub(r"[^\w\s']", " ", text.lower()) + " "
     for phrase in phrases:
-        p = _bare(phrase).lower().strip()
+        p, cjk = _pattern(phrase)
         if not p:
             continue
         # Scripts without spaces (ja, zh) match as substrings; others as whole words.
-        if any("\u3040" <= ch <= "\u9fff" for ch in p):
+        if cjk:
             if p in text:
                 return True
         elif f" {p} " in low:

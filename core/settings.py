@@ -63,8 +63,22 @@ class Twilio(BaseModel):
 
 class Discord(BaseModel):
     token: SecretStr | None = None
-    api_base: str = ""
-    gateway_url: str = ""
+    api_base: str = ""  # the versioned API root, like https://discord.com/api/v10
+    gateway_url: str = ""  # like wss://gateway.discord.gg/
+
+    @field_validator("api_base")
+    @classmethod
+    def _api_base(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL, e.g. https://discord.com/api/v10")
+        return value.rstrip("/")
+
+    @field_validator("gateway_url")
+    @classmethod
+    def _gateway_url(cls, value: str) -> str:
+        if value and not value.startswith(("wss://", "ws://")):
+            raise ValueError("must be a ws(s) URL, e.g. wss://gateway.discord.gg/")
+        return value
 
 
 class LLM(BaseModel):

@@ -19,7 +19,9 @@ CREATE TABLE IF NOT EXISTS outbox (
     status TEXT NOT NULL, attempts INTEGER NOT NULL, max_attempts INTEGER NOT NULL,
     token INTEGER NOT NULL, lease REAL NOT NULL, error TEXT NOT NULL, platform_id TEXT NOT NULL,
     updated REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox(status, due);
+DROP INDEX IF EXISTS outbox_due;
+CREATE INDEX IF NOT EXISTS outbox_queue ON outbox(status, seq);
+CREATE INDEX IF NOT EXISTS outbox_lease ON outbox(status, lease);
 CREATE INDEX IF NOT EXISTS outbox_address ON outbox(akey, seq);
 CREATE INDEX IF NOT EXISTS outbox_person ON outbox(person);
 CREATE INDEX IF NOT EXISTS inbox_person ON inbox(person);

@@ -1,0 +1,236 @@
+"""The Discord channel through the real discord.py against a loopback fake REST API + gateway."""
+
+from __future__ import annotations
+
+import pytest
+
+from channels.discord import DiscordChannel
+from core.app import Parley
+from core.channel import RetryAfter, Unreachable
+from core.clock import ManualClock
+from core.messages import Address, Button, Reply
+from tests.conftest import eventually
+from tests.fakes.discord import BOT_ID, TOKEN, FakeDiscord, button_press, message
+
+DM = 700  # a DM channel id
+GUILD, TEXT = 800, 801
+
+
+@pytest.fixture
+async def fake():
+    async with FakeDiscord() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def app(fake, make_settings):
+    settings = make_settings(discord={"token": TOKEN, "api_base": fake.api_base, "gateway_url": fake.gateway_url})
+    async with Parley(settings) as app:
+        await eventually(fake.identified.is_set)
+        yield app
+
+
+async def test_ready_then_a_dm_is_answered(app, fake):
+    assert fake.identifies == 1
+    await fake.dispatch("MESSAGE_CREATE", message(9001, DM, 42, "what are your opening hours?"))
+    await eventually(lambda: fake.posts)
+    post = fake.posts[0]
+    assert post["channel_id"] == str(DM)
+    assert post["content"]
+    assert post["enforce_nonce"] is True and len(post["nonce"]) <= 25
+    assert post["allowed_mentions"]["parse"] == []  # no @everyone, roles or users pinged
+    assert "message_reference" not in post
+
+
+async def test_a_guild_mention_is_answered_in_a_thread(app, fake):
+    mention = message(9100, TEXT, 43, f"<@{BOT_ID}> do you ship abroad?", guild=GUILD, mentions=[BOT_ID])
+    await fake.dispatch("MESSAGE_CREATE", mention)
+    await eventually(lambda: fake.posts)
+    assert fake.threads[0]["id"] == "9100" and fake.threads[0]["parent_id"] == str(TEXT)
+    assert "ship abroad" in fake.threads[0]["name"] and "<@" not in fake.threads[0]["name"]
+    assert fake.posts[0]["channel_id"] == "9100"  # the thread started from the mention
+
+
+async def test_guild_chatter_without_a_mention_is_ignored(app, fake):
+    await fake.dispatch("MESSAGE_CREATE", message(9200, TEXT, 43, "hello all", guild=GUILD))
+    await fake.dispatch("MESSAGE_CREATE", message(9201, DM, 43, "hi"))
+    await eventually(lambda: fake.posts)
+    assert [p["channel_id"] for p in fake.posts] == [str(DM)]
+
+
+async def test_a_button_round_trip(app, fake):
+    await fake.dispatch("INTERACTION_CREATE", button_press(9301, DM, 44, "/human", locale="en-GB"))
+    await eventually(lambda: fake.posts)
+    assert fake.callbacks[0]["type"] == 6  # acknowledged (deferred update) within Discord's 3 s
+    assert fake.posts[0]["channel_id"] == str(DM)
+    assert "asked a person" in fake.posts[0]["content"]  # the payload "/human" reached the pipeline
+    profile = await app.store.profile("discord:44")
+    assert profile.get("locale") == "en"  # from interaction.locale, the user's client language
+
+
+async def test_a_button_in_a_mention_thread_stays_in_that_conversation(app, fake):
+    mention = message(9350, TEXT, 43, f"<@{BOT_ID}> hello", guild=GUILD, mentions=[BOT_ID])
+    await fake.dispatch("MESSAGE_CREATE", mention)
+    await eventually(lambda: len(fake.posts) == 1)
+    await fake.dispatch("INTERACTION_CREATE", button_press(9351, 9350, 43, "/human", guild=GUILD, parent=TEXT))
+    await eventually(lambda: len(fake.posts) >= 2)
+    assert "asked a person" in fake.posts[1]["content"]
+    assert {p["channel_id"] for p in fake.posts} == {"9350"} and len(fake.threads) == 1
+    state = await app.store.state(f"discord:{TEXT}:9350")
+    assert [h["role"] for h in state["history"]][:3] == ["user", "bot", "user"]
+
+
+async def test_reconnect_resume_replay_is_answered_once(app, fake):
+    await fake.dispatch("MESSAGE_CREATE", message(9401, DM, 45, "where is my order?"))
+    await eventually(lambda: len(fake.posts) == 1)
+    fake.replay_overlap = 2  # Discord replays the last events, one the bot already answered
+    await fake.reconnect()
+    await eventually(fake.resumed.is_set)
+    await fake.dispatch("MESSAGE_CREATE", message(9402, DM, 45, "and the returns policy?"))
+    await eventually(lambda: len(fake.posts) == 2)
+    assert fake.paths[-1] == "/resume"  # the resume_gateway_url READY gave, not the default
+    assert fake.resumes == 1 and fake.identifies == 1  # resumed the session, no new IDENTIFY
+    assert app.metrics.duplicates.labels("discord")._value.get() == 1
+    assert len(fake.posts) == 2
+
+
+@pytest.fixture
+async def channel(fake):
+    async def deliver(inbound):
+        return True
+
+    channel = DiscordChannel(TOKEN, deliver, ManualClock(), api_base=fake.api_base, gateway_url=fake.gateway_url)
+    yield channel
+    await channel.close()
+
+
+DM_ADDRESS = Address(channel="discord", chat=str(DM), user="46")
+
+
+def reply(text: str, **extra) -> Reply:
+    return Reply(text=text, meta={"id": "discord:9500:r0"}, **extra)
+
+
+async def test_typing_shows_in_the_dm_or_the_parent_until_the_thread_exists(channel, fake):
+    await channel.typing(DM_ADDRESS)
+    await channel.typing(Address(channel="discord", chat=str(TEXT), user="46", thread="9999"))
+    assert fake.typing == [str(DM), str(TEXT)]
+
+
+async def test_a_429_with_via_is_retried_by_discord_py(channel, fake):
+    fake.failures.append(
+        (429, {"message": "You are being rate limited.", "retry_after": 0.05, "global": False}, {"Via": "1.1 google"})
+    )
+    await channel.send(DM_ADDRESS, reply("hello"))
+    assert fake.attempts == 2 and len(fake.posts) == 1
+
+
+async def test_a_long_429_becomes_retry_after(channel, fake):
+    fake.failures.append((429, {"message": "slow down", "retry_after": 120.0, "global": False}, {"Via": "1.1 google"}))
+    with pytest.raises(RetryAfter) as caught:
+        await channel.send(DM_ADDRESS, reply("hello"))
+    assert caught.value.seconds == 120.0 and not fake.posts
+
+
+async def test_a_403_on_a_dm_is_unreachable(channel, fake):
+    fake.failures.append((403, {"message": "Cannot send messages to this user", "code": 50007}, {}))
+    with pytest.raises(Unreachable):
+        await channel.send(DM_ADDRESS, reply("hello"))
+
+
+async def test_a_403_on_a_dm_marks_the_person_unreachable(app, fake):
+    fake.failures.append((403, {"message": "Cannot send messages to this user", "code": 50007}, {}))
+    await fake.dispatch("MESSAGE_CREATE", message(9601, DM, 47, "hi"))
+    assert await eventually(lambda: app.store.get("unreachable:discord:47"))
+
+
+async def test_long_replies_split_buttons_ride_on_the_last_part(channel, fake):
+    text = ("Sentence number one is here. " * 150).strip()
+    buttons = (Button(title="Talk to a person", payload="/human"), Button(title="Shipping", payload="shipping"))
+    await channel.send(DM_ADDRESS, reply(text, buttons=buttons))
+    assert len(fake.posts) == 3 and all(len(p["content"]) <= 2000 for p in fake.posts)
+    assert "components" not in fake.posts[0]
+    row = fake.posts[-1]["components"][0]["components"]
+    assert [(b["label"], b["custom_id"]) for b in row] == [("Talk to a person", "/human"), ("Shipping", "shipping")]
+    assert len({p["nonce"] for p in fake.posts}) == 3
+
+
+async def test_an_outbox_retry_posts_nothing_twice(channel, fake):
+    first = await channel.send(DM_ADDRESS, reply("hello"))
+    again = await channel.send(DM_ADDRESS, reply("hello"))  # same outbox id: same nonce
+    assert first == again and len(fake.posts) == 1
+    assert fake.identifies == 0  # REST only: a process without the gateway sends too
+
+
+async def test_everyone_in_user_text_pings_nobody(channel, fake):
+    await channel.send(DM_ADDRESS, reply("you wrote: @everyone <@&5> <@6>"))
+    assert fake.posts[0]["allowed_mentions"]["parse"] == []
+
+
+async def test_a_reply_where_threads_are_not_allowed(channel, fake):
+    fake.forbid_threads = True
+    address = Address(channel="discord", chat=str(TEXT), user="48", thread="9700")
+    await channel.send(address, reply("hello"))
+    assert fake.posts[0]["channel_id"] == str(TEXT)
+    assert fake.posts[0]["message_reference"]["message_id"] == "9700"
+
+
+async def test_a_streamed_answer_is_edited_in_place(channel, fake):
+    clock = channel.clock
+
+    async def chunks():
+        for word in ["Our ", "shop ", "opens ", "at ", "nine."]:
+            clock.advance(0.6)
+            yield word
+
+    message_id = await channel.stream(DM_ADDRESS, chunks())
+    assert len(fake.posts) == 1 and fake.posts[0]["content"] == "Our "
+    assert fake.edits[-1]["content"] == "Our shop opens at nine." and fake.edits[-1]["id"] == message_id
+    assert len(fake.edits) < 4  # throttled: not one edit per chunk
+    # the final reply (core.streaming) becomes a last edit with its buttons, not a second post
+    final = reply("Our shop opens at nine.", buttons=(Button(title="Hours", payload="hours"),))
+    final = final.model_copy(update={"meta": {**final.meta, "streamed": message_id}})
+    assert await channel.send(DM_ADDRESS, final) == message_id
+    assert len(fake.posts) == 1 and fake.edits[-1]["components"][0]["components"][0]["custom_id"] == "hours"
+
+
+async def test_a_stream_past_2000_characters_continues_in_a_new_message(channel, fake):
+    async def chunks():
+        for _ in range(60):
+            channel.clock.advance(2)
+            yield "A sentence of about fifty characters, more or less. "
+
+    await channel.stream(DM_ADDRESS, chunks())
+    finals = {p["id"]: p["content"] for p in fake.posts} | {e["id"]: e["content"] for e in fake.edits}
+    assert len(fake.posts) == 2 and all(len(t) <= 2000 for t in finals.values())
+    assert sum(len(t) for t in finals.values()) >= 60 * 50
+
+
+async def test_a_press_whose_ack_expired_still_reaches_the_pipeline(app, fake):
+    fake.expire_interactions = True
+    await fake.dispatch("INTERACTION_CREATE", button_press(9801, DM, 49, "/human"))
+    await eventually(lambda: fake.posts)
+    assert not fake.callbacks and "asked a person" in fake.posts[0]["content"]
+
+
+async def test_an_event_is_kept_while_the_store_is_down(fake):
+    from types import SimpleNamespace as NS
+
+    from core.store import StoreUnavailable
+
+    delivered = []
+
+    async def deliver(inbound):
+        if not delivered:
+            delivered.append(None)
+            raise StoreUnavailable("down")
+        delivered.append(inbound)
+        return True
+
+    channel = DiscordChannel(TOKEN, deliver, ManualClock(), api_base=fake.api_base)
+    channel.redeliver_delay = 0.01
+    author = NS(id=50, bot=False, global_name=None, name="u50")
+    await channel.on_message(NS(id=9901, content="hi", channel=NS(id=DM), author=author, mentions=[], attachments=[]))
+    await eventually(lambda: len(delivered) == 2)
+    assert delivered[1].event_id == "9901"
+    await channel.close()
