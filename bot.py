@@ -98,12 +98,21 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("run", help="start Parley (the default)")
     sub.add_parser("chat", help="talk to the bot in this terminal")
     sub.add_parser("check", help="validate configuration, personas, locales and knowledge, then exit")
+    camp = sub.add_parser("campaign", help="create, preview, start or follow a campaign (see docs/campaigns.md)")
+    camp.add_argument("action", choices=["create", "preview", "start", "status"])
+    camp.add_argument("target", help="a YAML/JSON campaign file (create, preview) or a campaign id")
+    camp.add_argument("--people", help="a CSV file of recipients (create, preview)")
+    camp.add_argument("--watch", action="store_true", help="status: follow the progress bar until done")
     args = parser.parse_args(argv)
     settings = load_settings()
     setup_logging(settings.log_format, "WARNING" if args.command == "chat" else settings.log_level)
     try:
         if args.command == "check":
             return check(settings)
+        if args.command == "campaign":
+            from core.schedule.cli import campaign_cli
+
+            return asyncio.run(campaign_cli(settings, args.action, args.target, args.people, args.watch))
         asyncio.run(chat(settings) if args.command == "chat" else serve(settings))
     except (ValueError, FileNotFoundError) as exc:
         # Broken packs, personas, knowledge folder or store URL: one line, no traceback.

@@ -49,11 +49,13 @@ def template_for(templates: dict[str, str], reply: Reply, locale: str) -> Templa
     """The approved template for this reply: ``kind:locale`` first, then ``kind:base-language``,
     then ``kind`` for every locale. Variables come from ``reply.meta["template_vars"]`` (a JSON
     object) or, by default, the reply text as variable ``1``."""
+    variables = reply.meta.get("template_vars") or json.dumps({"1": reply.text}, ensure_ascii=False)
+    if reply.meta.get("template_sid"):  # a campaign names its approved template per locale itself
+        return Template(reply.meta["template_sid"], variables)
     kind = template_kind(reply)
     base = locale.split("-")[0]
     for key in (f"{kind}:{locale}", f"{kind}:{base}", kind):
         sid = templates.get(key)
         if sid:
-            variables = reply.meta.get("template_vars") or json.dumps({"1": reply.text}, ensure_ascii=False)
             return Template(sid, variables)
     return None

@@ -36,6 +36,7 @@ from core.personas import PersonaCatalog
 from core.pipeline import fold
 from core.reloader import Reloader
 from core.retrieval import RetrievalBrain
+from core.schedule.service import Scheduler
 from core.server import build_app
 from core.settings import ROOT, Settings
 from core.store import Store
@@ -95,6 +96,9 @@ class Parley:
                 self.middlewares.index(commands) + 1, feedback(self._capabilities, settings.llm.feedback)
             )
             self.desk.summarise = self.llm.summarise  # the handoff card gets a summary
+        self.scheduler = Scheduler(settings, self.store, self.locales, clock)
+        self.middlewares += self.scheduler.middlewares()
+        self.leads.followup = self.scheduler.lead_followup  # the lead card's "follow up" button
         self.engine = Engine(
             self.store,
             self._handle,
@@ -160,7 +164,8 @@ class Parley:
             self.channels[channel.name] = channel
             if hasattr(channel, "outbox_wake"):
                 channel.outbox_wake = self.outbox.wake
-        routes = [r for c in self.channels.values() for r in c.routes()]
+        routes = [r for c in self.channels.values() for r in c.routes()] + self.scheduler.admin.routes()
+        await self.scheduler.start(self.engine, self.outbox, self.channels)
         app = build_app(self.store, self.metrics, routes)
         self.runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5.0)
         await self.runner.setup()
@@ -174,6 +179,8 @@ class Parley:
             asyncio.create_task(self.reloader.run(), name="reloader"),
             *(asyncio.create_task(self._run_channel(c), name=c.name) for c in self.channels.values()),
         ]
+        if self.settings.scheduler.enabled and self.scheduler.planner is not None:
+            self.singleton("planner", self.scheduler.planner.run)  # one planner across processes
         log.info(
             "parley ready",
             extra={"port": self.port, "channels": ",".join(self.channels), "store": self.store.__class__.__name__},
@@ -208,6 +215,7 @@ class Parley:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.scheduler.stop()
         with contextlib.suppress(Exception):
             await self.outbox.flush(timeout=5.0)
         for channel in self.channels.values():

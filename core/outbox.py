@@ -11,12 +11,13 @@ import asyncio
 import inspect
 import logging
 import random
+from collections.abc import Awaitable, Callable
 
 from core.channel import Channel, Rejected, RetryAfter, Unreachable
 from core.clock import Clock, system_clock
 from core.metrics import Metrics
 from core.ratelimit import Limit, Limiter
-from core.store import Failed, OutboxItem, Retry, Sent, Store, StoreUnavailable
+from core.store import Failed, OutboxItem, Outcome, Retry, Sent, Store, StoreUnavailable
 
 log = logging.getLogger("parley.outbox")
 
@@ -61,6 +62,8 @@ class Outbox:
         self.idle_poll = idle_poll
         self._wake = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
+        # Told of every final outcome (the scheduler counts delivered/failed campaign sends).
+        self.on_settled: Callable[[OutboxItem, Outcome], Awaitable[None]] | None = None
 
     def wake(self) -> None:
         self._wake.set()
@@ -115,7 +118,9 @@ class Outbox:
     async def _send(self, item: OutboxItem) -> None:
         try:
             outcome = await self._attempt(item)
-            await self.store.settle(item.id, item.token, outcome, self.clock())
+            settled = await self.store.settle(item.id, item.token, outcome, self.clock())
+            if settled and self.on_settled is not None and not isinstance(outcome, Retry):
+                await self.on_settled(item, outcome)
         except StoreUnavailable:
             log.warning("outbox: store unavailable while settling; lease will expire and retry")
         except Exception:  # never let one item kill the worker
@@ -137,9 +142,17 @@ class Outbox:
         # The outbox id rides along so channels can make a resend idempotent where the platform
         # allows it (Discord nonce, the web chat's client-side dedupe).
         reply = item.reply.model_copy(update={"meta": {**item.reply.meta, "id": item.id}})
+        # At-most-once items (marketing, DESIGN.md): a second attempt after an attempt that may
+        # have reached the platform (a crash, a timeout) is dropped, never sent twice.
+        once = item.reply.meta.get("delivery") == "at_most_once"
+        if once and not await self.store.add(f"attempt:{item.id}", "1", 30 * 86400):
+            self.metrics.failed.labels(name, "ambiguous").inc()
+            return Failed("ambiguous")
         try:
             platform_id = await channel.send(item.address, reply)
         except RetryAfter as exc:
+            if once:
+                await self.store.delete(f"attempt:{item.id}")  # a 429 means not sent: may retry
             self.metrics.retries.labels(name, exc.reason).inc()
             await _maybe(self.limiter.penalise(f"{name}:chat:{item.address.chat}", now + exc.seconds))
             return Retry(now + exc.seconds, exc.reason, counts=False)

@@ -119,6 +119,16 @@ class Handoff(BaseModel):
         return self
 
 
+class Scheduler(BaseModel):
+    enabled: bool = True
+    followup_hours: float = Field(24.0, ge=0)  # 0: no follow-ups when a lead goes quiet
+    followup_leads_only: bool = True  # only conversations marked state["lead"]
+    cancel_on_reply: list[str] = ["followup"]  # kinds cancelled when the person writes
+    default_timezone: str = "UTC"  # for people whose time zone is unknown
+    lease: float = Field(60.0, gt=0)
+    store_url: str = ""  # empty: beside PARLEY_STORE_URL; or a redis:// URL for the schedule alone
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PARLEY_",
@@ -149,6 +159,7 @@ class Settings(BaseSettings):
     discord: Discord = Discord()
     llm: LLM = LLM()
     handoff: Handoff = Handoff()
+    scheduler: Scheduler = Scheduler()
     # OpenAI's own variables are honoured too (SPEC.md); explicit PARLEY_LLM__* wins.
     openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY"))
     openai_base_url: str = Field("", validation_alias=AliasChoices("OPENAI_BASE_URL"))

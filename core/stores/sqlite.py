@@ -30,6 +30,21 @@ from core.store import (
 from core.stores.sqlite_schema import SCHEMA
 
 
+def connect(path: Path, schema: str) -> sqlite3.Connection:
+    """A WAL connection to ``path`` with ``schema`` applied (the schedule shares the file)."""
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA busy_timeout=5000")  # several processes may share one file
+        db.executescript(schema)
+    except sqlite3.Error as exc:
+        raise StoreUnavailable(f"sqlite {path}: {exc}") from None
+    return db
+
+
 class SQLiteStore:
     def __init__(self, path: Path | str, clock=time.time) -> None:
         self.path = Path(path)
@@ -38,17 +53,7 @@ class SQLiteStore:
         self._accepts = 0
 
     async def open(self) -> None:
-        if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA busy_timeout=5000")  # several processes may share one file
-            db.executescript(SCHEMA)
-        except sqlite3.Error as exc:
-            raise StoreUnavailable(f"sqlite {self.path}: {exc}") from None
-        self._db = db
+        self._db = connect(self.path, SCHEMA)
 
     async def close(self) -> None:
         if self._db is not None:

@@ -1,0 +1,1 @@
+"""Proactive engagement: follow-ups, reminders and campaigns (DESIGN.md, the scheduler)."""

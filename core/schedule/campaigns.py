@@ -1,0 +1,176 @@
+"""A campaign is one record (DESIGN.md): audience, message per locale, local-time window, quiet
+hours and frequency policy, status. Not a million jobs: the planner materialises its sends.
+
+Everything a marketer can get wrong is refused at creation with a message that says what to fix:
+an unknown locale, a window that never opens, a time zone that does not exist, an empty audience,
+a WhatsApp template missing for a locale of the audience.
+"""
+
+from __future__ import annotations
+
+import json
+import string
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from core.locales import LocaleCatalog, LocalePack
+from core.messages import Reply
+from core.schedule.store import PersonEntry
+from core.schedule.timing import DAYS, TimingError, Window, hhmm, next_opening, zone
+
+WHATSAPP = "whatsapp"  # WhatsApp outside the 24 h window accepts only approved templates
+
+
+class CampaignError(ValueError):
+    """Bad input, refused at creation; the message names the field and what to fix."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Audience(Strict):
+    channels: list[str] = []  # empty: every channel
+    tags: list[str] = []  # all of them must be on the person
+    locales: list[str] = []
+    seen_within_days: float | None = Field(None, gt=0)
+    persons: list[str] = []  # an explicit list (a CSV import), on top of the filters
+
+
+class WindowSpec(Strict):
+    days: list[str] = ["weekdays"]
+    start: str = "10:00"
+    end: str = "18:00"
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, value: list[str]) -> list[str]:
+        known = (*DAYS, "weekdays", "any")
+        bad = [d for d in value if d.lower()[:3] not in known and d.lower() not in known]
+        if bad:
+            raise ValueError(f"unknown day(s) {', '.join(bad)}: use mon..sun, weekdays or any")
+        return [d.lower() if d.lower() in known else d.lower()[:3] for d in value]
+
+    def window(self) -> Window:
+        return Window(tuple(self.days), hhmm(self.start), hhmm(self.end))
+
+
+class Frequency(Strict):
+    max: int = Field(1, ge=1)  # at most this many marketing messages per person...
+    per_days: float = Field(7, gt=0)  # ...in this many days, across all campaigns
+
+
+class CampaignSpec(Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")
+    name: str = ""
+    kind: Literal["marketing", "transactional"] = "marketing"
+    audience: Audience = Audience()
+    messages: dict[str, str] = {}  # locale -> text, may use {name}
+    templates: dict[str, str] = {}  # locale -> WhatsApp Content SID
+    window: WindowSpec = WindowSpec()
+    timezone: str = "UTC"  # for people whose time zone is unknown
+    frequency: Frequency = Frequency()
+    attribution_hours: float = Field(72, ge=0)
+    rate: float = Field(0, ge=0)  # sends per second to spread over; 0: the channel's own rate
+    starts_at: float = 0  # not before this instant (epoch seconds)
+
+
+def parse_spec(body: Any) -> CampaignSpec:
+    try:
+        return CampaignSpec.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "campaign"
+        raise CampaignError(f"{where}: {first['msg'].removeprefix('Value error, ')}") from None
+
+
+def matches(spec: CampaignSpec, entry: PersonEntry, catalog: LocaleCatalog, now: float) -> bool:
+    aud = spec.audience
+    if aud.persons and entry.person not in aud.persons:
+        return False
+    if aud.channels and entry.address.channel not in aud.channels:
+        return False
+    if aud.tags and not set(aud.tags) <= set(entry.tags):
+        return False
+    if aud.locales and locale_of(entry, catalog) not in aud.locales:
+        return False
+    if aud.seen_within_days and entry.last_seen < now - aud.seen_within_days * 86400:
+        return False
+    # Marketing reaches only people who opted in; nothing reaches people who opted out.
+    return entry.consent is True if spec.kind == "marketing" else entry.consent is not False
+
+
+def locale_of(entry: PersonEntry, catalog: LocaleCatalog) -> str:
+    return catalog.match(entry.locale) or catalog.default
+
+
+def pick(table: dict[str, str], pack: LocalePack) -> str | None:
+    """The text (or template) for a pack, along its fallback chain (pt-BR -> pt -> en)."""
+    for link in pack.chain:
+        if link.code in table:
+            return table[link.code]
+    return None
+
+
+def render(spec: CampaignSpec, entry: PersonEntry, catalog: LocaleCatalog) -> Reply:
+    pack = catalog.get(locale_of(entry, catalog))
+    # Marketing is at-most-once in the ambiguous window (a crash mid-send): better one missed
+    # than one sent twice. Transactional messages are at-least-once.
+    delivery = "at_most_once" if spec.kind == "marketing" else "at_least_once"
+    meta = {"campaign": spec.id, "kind": spec.kind, "lang": pack.code, "delivery": delivery}
+    template = pick(spec.templates, pack) if entry.address.channel == WHATSAPP else None
+    if template:
+        # channels/twilio_whatsapp.py sends it as ContentSid outside the 24-hour window.
+        meta["template_sid"] = template
+        meta["template_vars"] = json.dumps({"1": entry.name or ""}, ensure_ascii=False)
+    text = pick(spec.messages, pack) or ""
+    values = {"name": entry.name or "", "first_name": (entry.name or "").split(" ")[0]}
+    text = string.Formatter().vformat(text, (), _Blank(values))
+    return Reply(text=text, kind="proactive", meta=meta)
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def check_spec(spec: CampaignSpec, catalog: LocaleCatalog, now: float) -> None:
+    """Refuse what can be known wrong without looking at the audience."""
+    for field, table in (("messages", spec.messages), ("templates", spec.templates)):
+        unknown = sorted(code for code in table if code not in catalog.files)
+        if unknown:
+            raise CampaignError(f"{field}: unknown locale(s) {', '.join(unknown)} (known: {', '.join(catalog.codes)})")
+    unknown = sorted(code for code in spec.audience.locales if code not in catalog.files)
+    if unknown:
+        raise CampaignError(f"audience.locales: unknown locale(s) {', '.join(unknown)}")
+    if not spec.messages and not spec.templates:
+        raise CampaignError("messages: give a text for at least one locale")
+    try:
+        tz = zone(spec.timezone)
+        window = spec.window.window()
+    except TimingError as exc:
+        raise CampaignError(f"timezone/window: {exc}") from None
+    if window.start >= window.end:
+        raise CampaignError(f"window: end {spec.window.end} must be after start {spec.window.start}")
+    codes = spec.audience.locales or list(spec.messages) or [catalog.default]
+    for code in codes:
+        head = catalog.get(code).head
+        quiet = (hhmm(head.quiet_hours[0]), hhmm(head.quiet_hours[1]))
+        if next_opening(max(now, spec.starts_at), tz, window, quiet, head.weekend) is None:
+            raise CampaignError(
+                f"window: {','.join(spec.window.days)} {spec.window.start}-{spec.window.end} never opens "
+                f"for locale {code} (quiet hours {head.quiet_hours[0]}-{head.quiet_hours[1]}, weekend {list(head.weekend)})"
+            )
+
+
+def check_audience(spec: CampaignSpec, by_locale: dict[str, int], whatsapp_locales: set[str], catalog) -> None:
+    """Refuse an empty audience, and locales of the audience with nothing to say."""
+    if not sum(by_locale.values()):
+        raise CampaignError("audience: no one matches (check channels, tags, locales, consent)")
+    silent = sorted(code for code in by_locale if not pick(spec.messages, catalog.get(code)))
+    if silent and not spec.templates:
+        raise CampaignError(f"messages: no text for locale(s) {', '.join(silent)} in the audience")
+    missing = sorted(code for code in whatsapp_locales if not pick(spec.templates, catalog.get(code)))
+    if missing:
+        raise CampaignError(f"templates: WhatsApp template missing for locale(s) {', '.join(missing)}")

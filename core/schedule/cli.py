@@ -1,0 +1,146 @@
+"""``python bot.py campaign create|preview|start|status``: campaigns from a YAML (or JSON) file,
+recipients optionally from a CSV file, progress shown as a bar.
+
+CSV columns: ``channel,chat[,user,locale,tz,tags,consent,name]``; ``tags`` separated by ``;``,
+``consent`` yes/no. Imported rows join the people index, and the campaign's audience is limited
+to them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from core.admin import progress
+from core.clock import system_clock
+from core.locales import LocaleCatalog
+from core.messages import Address
+from core.schedule.campaigns import CampaignError, parse_spec
+from core.schedule.memory import MemoryScheduleStore
+from core.schedule.planner import create, preview
+from core.schedule.service import open_schedule
+from core.schedule.store import PersonEntry, ScheduleStore
+from core.schedule.timing import TimingError, zone
+from core.settings import ROOT, Settings
+from core.stores import open_store
+
+BAR = 30
+
+
+def load_spec(path: Path) -> dict[str, Any]:
+    try:
+        body = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise CampaignError(f"{path}: {exc}") from None
+    if not isinstance(body, dict):
+        raise CampaignError(f"{path}: expected a mapping of campaign fields")
+    return body
+
+
+def load_people(path: Path) -> list[PersonEntry]:
+    out: list[PersonEntry] = []
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            for n, row in enumerate(csv.DictReader(handle), start=2):
+                if not row.get("channel") or not row.get("chat"):
+                    raise CampaignError(f"{path}:{n}: channel and chat are required")
+                address = Address(channel=row["channel"], chat=row["chat"], user=row.get("user") or row["chat"])
+                if row.get("tz"):
+                    try:
+                        zone(row["tz"])
+                    except TimingError as exc:
+                        raise CampaignError(f"{path}:{n}: {exc}") from None
+                consent = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
+                out.append(
+                    PersonEntry(
+                        address.person,
+                        address,
+                        locale=row.get("locale", ""),
+                        tz=row.get("tz", ""),
+                        tags=tuple(t for t in (row.get("tags") or "").split(";") if t),
+                        consent=consent.get((row.get("consent") or "").strip().lower()),
+                        name=row.get("name", ""),
+                    )
+                )
+    except OSError as exc:
+        raise CampaignError(f"{path}: {exc.strerror}") from None
+    return out
+
+
+def bar(done: int, total: int, label: str = "") -> str:
+    filled = BAR * done // total if total else BAR
+    pct = 100 * done // total if total else 100
+    return f"\r[{'#' * filled}{'.' * (BAR - filled)}] {pct:3d}% {done}/{total} {label}"
+
+
+async def import_people(sched: ScheduleStore, people: list[PersonEntry]) -> None:
+    for n, entry in enumerate(people, start=1):
+        await sched.put_person(entry)
+        if n % 500 == 0 or n == len(people):
+            print(bar(n, len(people), "people imported"), end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+
+
+async def campaign_cli(settings: Settings, action: str, target: str, people: str | None, watch: bool) -> int:
+    catalog = LocaleCatalog.load(settings.locales_dir, settings.default_locale)
+    store = open_store(settings.store_url, base=ROOT)
+    await store.open()
+    sched = open_schedule(settings.store_url, store, system_clock)
+    await sched.open()
+    try:
+        return await _run(sched, catalog, action, target, people, watch)
+    except CampaignError as exc:
+        print(f"parley: campaign refused: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        await sched.close()
+        await store.close()
+
+
+async def _run(sched, catalog, action: str, target: str, people: str | None, watch: bool) -> int:
+    now = system_clock()
+    if action in ("create", "preview"):
+        body = load_spec(Path(target))
+        rows = load_people(Path(people)) if people else []
+        if rows:
+            body.setdefault("audience", {})["persons"] = [r.person for r in rows]
+        if action == "preview":
+            scratch = MemoryScheduleStore() if rows else sched  # a preview writes nothing
+            if rows:
+                await import_people(scratch, rows)
+            seen = await preview(scratch, parse_spec(body), catalog, now)
+            print(json.dumps(seen.as_json(), indent=2, ensure_ascii=False))
+            return 0
+        if rows:
+            await import_people(sched, rows)
+        record, seen = await create(sched, body, catalog, now)
+        print(f"created campaign {record.id} (draft) for {seen.count} people: {dict(seen.by_locale)}")
+        return 0
+    record = await sched.campaign(target)
+    if record is None:
+        raise CampaignError(f"no campaign {target!r}")
+    if action == "start":
+        if record.status not in ("draft", "paused"):
+            raise CampaignError(f"cannot start a campaign that is {record.status}")
+        record.status = "running"
+        await sched.put_campaign(record)
+        print(f"campaign {record.id} running: a running Parley plans and sends it")
+        return 0
+    while True:  # status
+        record = await sched.campaign(target) or record
+        shown = progress(await sched.progress(target))
+        finished = shown["planned"] - shown["pending"]
+        label = f"{record.status}: sent {shown['sent']} delivered {shown['delivered']} skipped {sum(shown['skipped'].values())} failed {sum(shown['failed'].values())}"
+        print(bar(finished, shown["planned"], label), end="", flush=True)
+        done = record.status in ("cancelled", "done") or (record.planned_all and not shown["pending"])
+        if not watch or done:
+            print()
+            print(json.dumps(shown, indent=2))
+            return 0
+        await asyncio.sleep(1.0)

@@ -1,0 +1,144 @@
+"""Middlewares that keep the schedule in step with conversations:
+
+- ``people_index``: the audience index (channel, tags, locale, tz, last seen, consent), updated
+  after each inbound turn, and attribution of replies to the last campaign message;
+- ``consent``: any channel's STOP opts out (START opts back in), stored as
+  ``profile["consent"] = {"marketing": bool, "at": iso, "source": str}`` (the Twilio channel
+  stores SMS keywords the same way);
+- ``followups``: "remind me tomorrow at 10", a follow-up N hours after a lead goes quiet, and
+  cancelling pending ones when the person replies (per kind).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+
+from core.pipeline import Handler, Middleware
+from core.schedule.reminders import parse_reminder
+from core.schedule.store import PersonEntry, ScheduleStore, Send, followup_id
+from core.schedule.timing import TimingError, zone
+from core.store import KeyValueStore
+from core.turn import Turn
+
+log = logging.getLogger("parley.scheduler")
+
+STOP_WORDS = ("stop", "stopall", "unsubscribe")  # more come from each pack's "stop" intent
+START_WORDS = ("start", "unstop", "subscribe")
+REMIND_TRIGGERS = ("remind me", "please remind me")
+FOLLOWUP_TEXT = "Just checking in: is there anything else I can help you with?"
+
+
+def people_index(sched: ScheduleStore, kv: KeyValueStore) -> Middleware:
+    async def mw(turn: Turn, call_next: Handler) -> None:
+        if turn.inbound is None:
+            return await call_next(turn)
+        now = turn.now.timestamp()
+        profile = turn.profile
+        last = profile.get("last_campaign")
+        if last and now <= last.get("until", 0) and not last.get("replied"):
+            last["replied"] = True  # attribution: the first reply inside the window counts
+            await sched.count(last["id"], "replied")
+        await call_next(turn)
+        profile["last_inbound"] = now
+        if turn.inbound.user_name:
+            profile.setdefault("name", turn.inbound.user_name)
+        consent = (profile.get("consent") or {}).get("marketing")
+        record = await kv.get(f"consent:{turn.address.person}")  # SMS keywords live there
+        if record:
+            consent = json.loads(record).get("status") == "opted_in"
+        await sched.put_person(
+            PersonEntry(
+                turn.address.person,
+                turn.address,
+                locale=turn.pack.code,
+                tz=profile.get("tz", ""),
+                tags=tuple(profile.get("tags", ())),
+                last_seen=now,
+                consent=consent,
+                name=profile.get("name", ""),
+            )
+        )
+
+    return mw
+
+
+def _said(turn: Turn) -> str:
+    return turn.text.strip().strip("!.").lower()
+
+
+def consent(kv: KeyValueStore) -> Middleware:
+    """STOP opts out on any channel (false opt-outs only cost marketing, so the pack's whole
+    ``stop`` intent counts); opting in needs an explicit word ("yes" alone never opts in)."""
+
+    async def mw(turn: Turn, call_next: Handler) -> None:
+        if turn.inbound is None or turn.address.channel == "sms":  # SMS keywords: the Twilio channel's
+            return await call_next(turn)
+        said = _said(turn)
+        stop = {*STOP_WORDS, *(p.lower() for p in turn.pack.phrases("stop"))}
+        start = {*START_WORDS, *(p.lower() for p in turn.pack.phrases("start"))} - {"yes", "ok"}
+        if said not in stop and said not in start:
+            return await call_next(turn)
+        opted_in = said not in stop
+        source = f"{turn.address.channel}:{said}"
+        at = turn.now.isoformat(timespec="seconds")
+        turn.profile["consent"] = {"marketing": opted_in, "at": at, "source": source}
+        # The same record the Twilio channel keeps (channels/twilio_consent.py), checked at send.
+        status = "opted_in" if opted_in else "opted_out"
+        await kv.put(f"consent:{turn.address.person}", json.dumps({"status": status, "at": at, "source": source}))
+        turn.tags["consent"] = status
+        turn.system(status)
+
+    return mw
+
+
+def followups(
+    sched: ScheduleStore,
+    followup_hours: float = 24.0,
+    leads_only: bool = True,
+    cancel_on_reply: tuple[str, ...] = ("followup",),
+    default_tz: str = "UTC",
+) -> Middleware:
+    async def mw(turn: Turn, call_next: Handler) -> None:
+        if turn.inbound is None:
+            return await call_next(turn)
+        now = turn.now.timestamp()
+        pending: dict[str, list] = turn.state.setdefault("scheduled", {})  # id -> [kind, due]
+        for send_id, (kind, due) in list(pending.items()):
+            if kind in cancel_on_reply and due > now:
+                await sched.cancel(send_id)  # the person replied: the follow-up is moot
+            if kind in cancel_on_reply or due <= now:
+                del pending[send_id]
+        try:
+            tz = zone(turn.profile.get("tz") or default_tz)
+        except TimingError:
+            tz = zone(default_tz)
+        asked = parse_reminder(turn.text, now, tz, [*REMIND_TRIGGERS, *turn.pack.phrases("remind")])
+        if asked is not None:
+            at, what = asked
+            text = f"Reminder: {what}" if what else "Here is the reminder you asked for."
+            await _schedule(sched, turn, pending, "reminder", at, text, str(tz))
+            turn.say(_confirm(turn, at, tz))
+            return
+        await call_next(turn)
+        if followup_hours > 0 and (turn.state.get("lead") or not leads_only):
+            text = turn.pack.t("followup") if "followup" in turn.pack.head.messages else FOLLOWUP_TEXT
+            await _schedule(sched, turn, pending, "followup", now + followup_hours * 3600, text, str(tz))
+
+    return mw
+
+
+async def _schedule(sched, turn: Turn, pending: dict[str, list], kind: str, at: float, text: str, tz: str) -> None:
+    anchor = int(turn.now.timestamp())
+    send_id = followup_id(turn.address.conversation, kind, anchor)
+    data = {"address": turn.address.model_dump(), "text": text, "kind": kind, "tz": tz, "anchor": anchor}
+    await sched.add([Send(send_id, at, json.dumps(data, separators=(",", ":")))])
+    pending[send_id] = [kind, at]
+
+
+def _confirm(turn: Turn, at: float, tz) -> str:
+    when = datetime.fromtimestamp(at, tz).strftime("%A %H:%M")
+    if "reminder_set" in turn.pack.head.messages:
+        return turn.pack.t("reminder_set", when=when)
+    return f"OK, I'll remind you on {when}."

@@ -1,0 +1,151 @@
+"""The dispatcher: claims due sends and runs each as a proactive turn (Engine.proactive), so it
+goes through the same pipeline and durable outbox as a reply.
+
+Exactly-once as the recipient sees it: claiming is at-least-once (a lease that expires is claimed
+again), and the turn records the send id in the conversation's state in the same commit that
+queues the outbox item (whose id is the send id), so a re-run finds it done and sends nothing.
+The re-checks that need the conversation lock (consent, replies, caps, quiet hours, channel
+rules) live in core.schedule.gate, inside that turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from core.clock import Clock, system_clock
+from core.engine import Engine
+from core.locales import LocaleCatalog
+from core.messages import Address, Reply
+from core.schedule.campaigns import CampaignSpec, render
+from core.schedule.store import CampaignRecord, Claimed, ScheduleStore, campaign_of, person_of_send
+from core.store import StoreUnavailable
+
+log = logging.getLogger("parley.scheduler")
+
+BUSY_RETRY = 2.0  # the conversation is mid-turn: try again shortly
+PAUSED_RETRY = 30.0  # a paused campaign's sends wait; resume wakes the dispatcher
+ERROR_RETRY = 30.0
+Ack = tuple[str, int, str]
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        sched: ScheduleStore,
+        engine: Engine,
+        catalog: LocaleCatalog,
+        clock: Clock = system_clock,
+        *,
+        lease: float = 60.0,
+        batch: int = 100,
+        idle_poll: float = 0.5,
+    ) -> None:
+        self.sched = sched
+        self.engine = engine
+        self.catalog = catalog
+        self.clock = clock
+        self.lease = lease
+        self.batch = batch
+        self.idle_poll = idle_poll
+        self._wake = asyncio.Event()
+        self._campaigns: dict[str, tuple[float, CampaignRecord | None]] = {}
+        self.dispatched = 0
+
+    def wake(self) -> None:
+        self._campaigns.clear()  # a status changed: read it again
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                claimed = await self.pump()
+            except Exception as exc:  # StoreUnavailable, or Redis down: never let the loop die
+                log.warning("dispatcher paused: %s", exc)
+                await asyncio.sleep(1.0)
+                claimed = 0
+            if not claimed:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self.idle_poll)
+                except TimeoutError:
+                    pass
+                self._wake.clear()
+
+    async def pump(self) -> int:
+        claimed = await self.sched.claim(self.batch, self.lease)
+        if claimed:
+            acks = await asyncio.gather(*(self.dispatch(c) for c in claimed))
+            done = [a for a in acks if a is not None]
+            await self.sched.ack_many(done)  # one round trip for the batch
+            self.dispatched += sum(outcome == "sent" for _, _, outcome in done)
+        return len(claimed)
+
+    async def dispatch(self, send: Claimed) -> Ack | None:
+        """Run one send; the ack to record, or None when it was rescheduled (or is not ours)."""
+        try:
+            return await self._dispatch(send)
+        except StoreUnavailable:
+            log.warning("send %s: store unavailable; its lease will expire and it runs again", send.id)
+        except Exception:
+            log.exception("send failed; retrying later", extra={"send": send.id})
+            await self.sched.reschedule(send.id, send.token, self.clock() + ERROR_RETRY)
+        return None
+
+    async def _dispatch(self, send: Claimed) -> Ack | None:
+        planned = await self._plan(send)
+        if isinstance(planned, str):
+            if planned != "paused":
+                return send.id, send.token, planned
+            await self.sched.reschedule(send.id, send.token, self.clock() + PAUSED_RETRY)
+            return None
+        address, reply = planned
+        meta = {**reply.meta, "send_id": send.id, "token": str(send.token), "due": repr(send.due)}
+        turn = await self.engine.proactive(address, reply.model_copy(update={"meta": meta}), send.id)
+        if turn is None:
+            await self.sched.reschedule(send.id, send.token, self.clock() + BUSY_RETRY)
+            return None
+        verdict = turn.tags.get("schedule", "sent")
+        if verdict.startswith("defer:"):
+            await self.sched.reschedule(send.id, send.token, float(verdict[6:]))
+            return None
+        if verdict == "lost":  # cancelled or re-leased meanwhile: not ours to ack
+            return None
+        return send.id, send.token, verdict
+
+    async def _plan(self, send: Claimed) -> tuple[Address, Reply] | str:
+        """The address and message of a send, or the outcome that ends it before any turn."""
+        campaign = campaign_of(send.id)
+        if not campaign:
+            data = json.loads(send.data)
+            kind = data.get("kind", "followup")
+            meta = {"kind": kind, "tz": data.get("tz", ""), "anchor": repr(data.get("anchor", 0))}
+            # The WhatsApp template kind outside the 24-hour window (channels/twilio_whatsapp.py).
+            meta["template"] = "follow_up" if kind == "followup" else kind
+            return Address(**data["address"]), Reply(text=data["text"], kind="proactive", meta=meta)
+        record = await self._campaign(campaign)
+        if record is None or record.status == "cancelled":
+            return "skipped:cancelled"
+        if record.status != "running":
+            return "paused"
+        entry = await self.sched.person(person_of_send(send.id))
+        if entry is None:
+            return "skipped:unknown_person"  # erased since planning
+        spec = CampaignSpec.model_validate(record.spec)
+        reply = render(spec, entry, self.catalog)
+        policy = {
+            "tz": entry.tz or spec.timezone,
+            "cap": str(spec.frequency.max),
+            "cap_days": repr(spec.frequency.per_days),
+            "attribution_hours": repr(spec.attribution_hours),
+        }
+        return entry.address, reply.model_copy(update={"meta": {**reply.meta, **policy}})
+
+    async def _campaign(self, campaign: str) -> CampaignRecord | None:
+        # Cached for a second: a campaign's record is read once per batch, not once per send.
+        now = self.clock()
+        hit = self._campaigns.get(campaign)
+        if hit is None or hit[0] < now - 1.0:
+            hit = (now, await self.sched.campaign(campaign))
+            self._campaigns[campaign] = hit
+        return hit[1]

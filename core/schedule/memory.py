@@ -1,0 +1,120 @@
+"""In-process schedule for tests and ``memory://``: the same semantics as SQLite and Redis."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import Any
+
+from core.schedule.store import CANCELLED, MAX_CLAIM, CampaignRecord, Claimed, PersonEntry, Send, campaign_of
+
+
+class MemoryScheduleStore:
+    def __init__(self, clock=time.time) -> None:
+        self.clock = clock
+        self._sends: dict[str, dict[str, Any]] = {}
+        self._token = 0
+        self._campaigns: dict[str, str] = {}
+        self._counts: dict[str, Counter[str]] = {}
+        self._people: dict[str, str] = {}
+
+    async def open(self) -> None:
+        pass
+
+    async def close(self) -> None:
+        pass
+
+    async def add(self, sends: list[Send]) -> int:
+        new = 0
+        for send in sends:
+            if send.id in self._sends:
+                continue
+            self._sends[send.id] = {"status": "due", "due": send.due, "data": send.data, "token": 0, "lease": 0.0}
+            new += 1
+            if campaign_of(send.id):
+                self._counts.setdefault(campaign_of(send.id), Counter())["planned"] += 1
+        return new
+
+    async def claim(self, limit: int, lease: float, now: float | None = None) -> list[Claimed]:
+        now = self.clock() if now is None else now
+        for row in self._sends.values():
+            if row["status"] == "inflight" and row["lease"] <= now:
+                row["status"] = "due"  # its holder died: due again, at its old time
+        due = sorted(
+            ((sid, r) for sid, r in self._sends.items() if r["status"] == "due" and r["due"] <= now),
+            key=lambda p: p[1]["due"],
+        )[: min(limit, MAX_CLAIM)]
+        if not due:
+            return []
+        self._token += 1
+        for _, row in due:
+            row.update(status="inflight", token=self._token, lease=now + lease)
+        return [Claimed(sid, r["due"], self._token, r["data"]) for sid, r in due]
+
+    def _held(self, send_id: str, token: int) -> dict[str, Any] | None:
+        row = self._sends.get(send_id)
+        if row is None or row["status"] != "inflight" or row["token"] != token:
+            return None
+        return row
+
+    async def ack(self, send_id: str, token: int, outcome: str) -> bool:
+        row = self._held(send_id, token)
+        if row is None:
+            return False
+        row.update(status=outcome, data="", token=0)
+        if campaign_of(send_id):
+            self._counts.setdefault(campaign_of(send_id), Counter())[outcome] += 1
+        return True
+
+    async def ack_many(self, acks: list[tuple[str, int, str]]) -> int:
+        return sum([await self.ack(send_id, token, outcome) for send_id, token, outcome in acks])
+
+    async def reschedule(self, send_id: str, token: int, at: float) -> bool:
+        row = self._held(send_id, token)
+        if row is None:
+            return False
+        row.update(status="due", due=at, token=0)
+        return True
+
+    async def cancel(self, send_id: str) -> bool:
+        row = self._sends.get(send_id)
+        live = row is not None and row["status"] in ("due", "inflight")
+        self._sends[send_id] = {"status": CANCELLED, "due": 0.0, "data": "", "token": 0, "lease": 0.0}
+        return live
+
+    async def status(self, send_id: str) -> str | None:
+        row = self._sends.get(send_id)
+        return row["status"] if row else None
+
+    async def holds(self, send_id: str, token: int) -> bool:
+        return self._held(send_id, token) is not None
+
+    async def put_campaign(self, record: CampaignRecord) -> None:
+        self._campaigns[record.id] = record.to_json()
+
+    async def campaign(self, campaign: str) -> CampaignRecord | None:
+        raw = self._campaigns.get(campaign)
+        return CampaignRecord.from_json(raw) if raw else None
+
+    async def campaigns(self) -> list[CampaignRecord]:
+        return [CampaignRecord.from_json(raw) for _, raw in sorted(self._campaigns.items())]
+
+    async def count(self, campaign: str, what: str, n: int = 1) -> None:
+        self._counts.setdefault(campaign, Counter())[what] += n
+
+    async def progress(self, campaign: str) -> dict[str, int]:
+        return dict(self._counts.get(campaign, {}))
+
+    async def put_person(self, entry: PersonEntry) -> None:
+        self._people[entry.person] = entry.to_json()
+
+    async def person(self, person: str) -> PersonEntry | None:
+        raw = self._people.get(person)
+        return PersonEntry.from_json(raw) if raw else None
+
+    async def people(self, after: str, limit: int) -> list[PersonEntry]:
+        keys = sorted(k for k in self._people if k > after)[:limit]
+        return [PersonEntry.from_json(self._people[k]) for k in keys]
+
+    async def forget_person(self, person: str) -> int:
+        return 1 if self._people.pop(person, None) is not None else 0

@@ -1,0 +1,152 @@
+"""The schedule in Redis: a ``due`` ZSET, an ``inflight`` ZSET scored by lease deadline, a small
+hash per send only while it needs one, and bounded Lua scripts (core.schedule.redis_lua).
+
+A waiting campaign send is one ZSET member and nothing else (its id says campaign, person and
+step; the text is rendered from the campaign at send time), which keeps a pending send well
+under 300 bytes. Follow-ups and reminders carry their text in a hash. Finished sends keep a
+status hash for ``keep`` seconds: long enough that a re-plan cannot send them twice.
+"""
+
+from __future__ import annotations
+
+import redis.asyncio as aioredis
+
+from core.schedule.redis_lua import ACK, ACK_MANY, ADD, CANCEL, CLAIM, RESCHEDULE
+from core.schedule.store import MAX_CLAIM, CampaignRecord, Claimed, PersonEntry, Send, campaign_of
+from core.store import StoreUnavailable
+from core.stores.redis import split_url
+
+
+class RedisScheduleStore:
+    def __init__(self, url: str, namespace: str = "", keep: float = 90 * 86400) -> None:
+        # The store's ``?prefix=`` names the namespace too, so several bots can share one Redis.
+        self.url, named = split_url(url)
+        namespace = namespace or named
+        self.keep = int(keep)
+        # The store's own hash tag: schedule and store share one Cluster slot and one cleanup.
+        tag = "{" + namespace + "}:sched"
+        self.due, self.inflight, self.tok = f"{tag}:due", f"{tag}:inflight", f"{tag}:token"
+        self.sends, self.counts = f"{tag}:s:", f"{tag}:n:"
+        self.camps, self.camp_ids = f"{tag}:c:", f"{tag}:campaigns"
+        self.people_key, self.person_key = f"{tag}:people", f"{tag}:p:"
+        self.r: aioredis.Redis | None = None
+
+    async def open(self) -> None:
+        # A blocking pool: a dispatcher batch of 100 concurrent sends waits for a connection
+        # instead of failing with "Too many connections".
+        pool = aioredis.BlockingConnectionPool.from_url(self.url, decode_responses=True, max_connections=32, timeout=10)
+        self.r = aioredis.Redis.from_pool(pool)
+        self._add = self.r.register_script(ADD)
+        self._claim = self.r.register_script(CLAIM)
+        self._ack = self.r.register_script(ACK)
+        self._ack_many = self.r.register_script(ACK_MANY)
+        self._resched = self.r.register_script(RESCHEDULE)
+        self._cancel = self.r.register_script(CANCEL)
+        # No ping: the app starts (and says "not ready") while Redis is down; the dispatcher and
+        # planner retry until it answers.
+
+    async def close(self) -> None:
+        if self.r is not None:
+            await self.r.aclose()
+            self.r = None
+
+    @property
+    def redis(self) -> aioredis.Redis:
+        if self.r is None:
+            raise StoreUnavailable("schedule store is closed")
+        return self.r
+
+    async def add(self, sends: list[Send]) -> int:
+        new = 0
+        for start in range(0, len(sends), MAX_CLAIM):  # bounded scripts: no call blocks Redis for long
+            args: list[str | float] = [self.sends, self.counts]
+            for send in sends[start : start + MAX_CLAIM]:
+                args += [send.id, send.due, send.data, campaign_of(send.id)]
+            new += await self._add(keys=[self.due], args=args)
+        return new
+
+    async def claim(self, limit: int, lease: float, now: float | None = None) -> list[Claimed]:
+        args = [self.sends, min(limit, MAX_CLAIM), lease, "" if now is None else repr(now)]
+        out = await self._claim(keys=[self.due, self.inflight, self.tok], args=args)
+        if not out:
+            return []
+        token = int(out[0])
+        return [Claimed(out[i], float(out[i + 1]), token, out[i + 2]) for i in range(1, len(out), 3)]
+
+    async def ack(self, send_id: str, token: int, outcome: str) -> bool:
+        campaign = campaign_of(send_id)
+        counters = self.counts + campaign if campaign else ""
+        args = [self.sends + send_id, send_id, token, outcome, counters, self.keep]
+        return bool(await self._ack(keys=[self.inflight], args=args))
+
+    async def ack_many(self, acks: list[tuple[str, int, str]]) -> int:
+        held = 0
+        for start in range(0, len(acks), MAX_CLAIM):
+            args: list[str | int] = [self.sends, self.counts, self.keep]
+            for send_id, token, outcome in acks[start : start + MAX_CLAIM]:
+                args += [send_id, token, outcome, campaign_of(send_id)]
+            held += await self._ack_many(keys=[self.inflight], args=args)
+        return held
+
+    async def reschedule(self, send_id: str, token: int, at: float) -> bool:
+        args = [self.sends + send_id, send_id, token, at]
+        return bool(await self._resched(keys=[self.inflight, self.due], args=args))
+
+    async def cancel(self, send_id: str) -> bool:
+        args = [self.sends + send_id, send_id, self.keep]
+        return bool(await self._cancel(keys=[self.due, self.inflight], args=args))
+
+    async def status(self, send_id: str) -> str | None:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hget(self.sends + send_id, "s")
+            pipe.zscore(self.due, send_id)
+            state, due = await pipe.execute()
+        return state or ("due" if due is not None else None)
+
+    async def holds(self, send_id: str, token: int) -> bool:
+        state, held = await self.redis.hmget(self.sends + send_id, ["s", "t"])
+        return state == "inflight" and held == str(token)
+
+    async def put_campaign(self, record: CampaignRecord) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(self.camps + record.id, record.to_json())
+            pipe.sadd(self.camp_ids, record.id)
+            await pipe.execute()
+
+    async def campaign(self, campaign: str) -> CampaignRecord | None:
+        raw = await self.redis.get(self.camps + campaign)
+        return CampaignRecord.from_json(raw) if raw else None
+
+    async def campaigns(self) -> list[CampaignRecord]:
+        ids = sorted(await self.redis.smembers(self.camp_ids))
+        raws = await self.redis.mget([self.camps + i for i in ids]) if ids else []
+        return [CampaignRecord.from_json(raw) for raw in raws if raw]
+
+    async def count(self, campaign: str, what: str, n: int = 1) -> None:
+        await self.redis.hincrby(self.counts + campaign, what, n)
+
+    async def progress(self, campaign: str) -> dict[str, int]:
+        return {k: int(v) for k, v in (await self.redis.hgetall(self.counts + campaign)).items()}
+
+    async def put_person(self, entry: PersonEntry) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(self.person_key + entry.person, entry.to_json())
+            pipe.zadd(self.people_key, {entry.person: 0})
+            await pipe.execute()
+
+    async def person(self, person: str) -> PersonEntry | None:
+        raw = await self.redis.get(self.person_key + person)
+        return PersonEntry.from_json(raw) if raw else None
+
+    async def people(self, after: str, limit: int) -> list[PersonEntry]:
+        low = f"({after}" if after else "-"
+        names = await self.redis.zrangebylex(self.people_key, low, "+", start=0, num=limit)
+        raws = await self.redis.mget([self.person_key + n for n in names]) if names else []
+        return [PersonEntry.from_json(raw) for raw in raws if raw]
+
+    async def forget_person(self, person: str) -> int:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(self.person_key + person)
+            pipe.zrem(self.people_key, person)
+            removed, _ = await pipe.execute()
+        return int(removed)

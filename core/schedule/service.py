@@ -1,0 +1,119 @@
+"""Wiring of the scheduler into the app: its store, middlewares, admin routes and tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from core.admin import Admin
+from core.channel import Channel
+from core.clock import Clock, as_datetime
+from core.engine import Engine
+from core.locales import LocaleCatalog
+from core.messages import Address
+from core.outbox import Outbox
+from core.pipeline import Middleware
+from core.schedule.conversation import FOLLOWUP_TEXT, consent, followups, people_index
+from core.schedule.dispatcher import Dispatcher
+from core.schedule.gate import gate
+from core.schedule.planner import Planner
+from core.schedule.store import ScheduleStore, Send, campaign_of, followup_id
+from core.settings import Settings
+from core.store import Failed, OutboxItem, Outcome, Sent, Store
+from core.turn import Turn
+
+log = logging.getLogger("parley.scheduler")
+
+
+def open_schedule(url: str, store: Store, clock: Clock) -> ScheduleStore:
+    """The schedule beside the store: the same SQLite file, the same Redis, or memory."""
+    scheme = urlparse(url).scheme
+    if scheme in ("redis", "rediss", "valkey"):
+        from core.schedule.redis import RedisScheduleStore
+
+        return RedisScheduleStore(url)
+    path = getattr(store, "path", None)
+    if scheme == "sqlite" and isinstance(path, Path):
+        from core.schedule.sqlite import SQLiteScheduleStore
+
+        return SQLiteScheduleStore(path, clock)
+    from core.schedule.memory import MemoryScheduleStore
+
+    return MemoryScheduleStore(clock)
+
+
+class Scheduler:
+    def __init__(self, settings: Settings, store: Store, catalog: LocaleCatalog, clock: Clock, sched=None) -> None:
+        self.settings = settings.scheduler
+        self.store = store
+        self.catalog = catalog
+        self.clock = clock
+        self.sched: ScheduleStore = sched or open_schedule(
+            settings.scheduler.store_url or settings.store_url, store, clock
+        )
+        token = settings.admin_token.get_secret_value() if settings.admin_token else None
+        self.admin = Admin(token, store, self.sched, catalog, clock, wake=self._wake)
+        self.dispatcher: Dispatcher | None = None
+        self.planner: Planner | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def middlewares(self) -> list[Middleware]:
+        cfg = self.settings
+        return [
+            people_index(self.sched, self.store),
+            consent(self.store),
+            followups(
+                self.sched,
+                cfg.followup_hours,
+                cfg.followup_leads_only,
+                tuple(cfg.cancel_on_reply),
+                cfg.default_timezone,
+            ),
+            gate(self.sched, self.store, cfg.default_timezone),
+        ]
+
+    def _wake(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.wake()
+
+    async def start(self, engine: Engine, outbox: Outbox, channels: dict[str, Channel]) -> None:
+        await self.sched.open()
+        self.dispatcher = Dispatcher(self.sched, engine, self.catalog, self.clock, lease=self.settings.lease)
+        rates = {name: c.capabilities.global_rate for name, c in channels.items()}
+        self.planner = Planner(self.sched, self.catalog, self.clock, rates)
+        outbox.on_settled = self.settled
+        if self.settings.enabled:
+            self._tasks = [asyncio.create_task(self.dispatcher.run(), name="dispatcher")]
+
+    async def lead_followup(self, case: Any, turn: Turn) -> str:
+        """The sales desk's "follow up" button on a lead card (core.handoff.leads): a follow-up
+        to the lead's conversation after ``followup_hours`` (24 h when that is 0)."""
+        address = Address(**case.address)
+        pack = self.catalog.get(case.locale or self.catalog.default)
+        text = pack.t("followup") if any("followup" in p.messages for p in pack.chain) else FOLLOWUP_TEXT
+        hours = self.settings.followup_hours or 24.0
+        now = turn.now.timestamp()
+        send_id = followup_id(address.conversation, "followup", int(now))
+        data = {"address": address.model_dump(), "text": text, "kind": "followup", "anchor": int(now)}
+        await self.sched.add([Send(send_id, now + hours * 3600, json.dumps(data, separators=(",", ":")))])
+        return as_datetime(now + hours * 3600).strftime("%Y-%m-%d %H:%M UTC")
+
+    async def settled(self, item: OutboxItem, outcome: Outcome) -> None:
+        """Delivery feedback from the outbox for campaign sends (the outbox id is the send id)."""
+        campaign = campaign_of(item.id)
+        if not campaign:
+            return
+        if isinstance(outcome, Sent):
+            await self.sched.count(campaign, "delivered")
+        elif isinstance(outcome, Failed):
+            await self.sched.count(campaign, f"failed:outbox:{outcome.error.split(':')[0]}")
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.sched.close()

@@ -1,0 +1,159 @@
+"""The ``ScheduleStore`` seam: due sends, leases with fencing tokens, campaigns, the people index.
+
+Its own small protocol (not part of ``core.store.Store``) so the schedule can live in Redis while
+conversation state lives elsewhere, and so one contract suite (tests/contract/
+test_schedule_contract.py) covers memory, SQLite and Redis.
+
+Send ids are deterministic (``c:{campaign}:{person}:{step}``, ``fu:{conversation}:{kind}:{anchor}``)
+and inserted only if new, so re-planning after a crash creates nothing twice. A cancelled send
+leaves a tombstone, so a later re-plan cannot bring it back.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+from core.messages import Address
+
+# Outcomes a dispatcher acks with; reasons follow a colon ("skipped:quiet", "failed:rejected").
+SENT, CANCELLED = "sent", "cancelled"
+FINAL = ("sent", "skipped", "failed", "cancelled")  # heads of outcomes that end a send
+MAX_CLAIM = 100  # sends per claim call: a bounded script never blocks Redis for long
+
+
+@dataclass(frozen=True)
+class Send:
+    id: str
+    due: float
+    data: str = ""  # JSON for follow-ups and reminders; campaign sends carry nothing (memory)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: str
+    due: float
+    token: int
+    data: str = ""
+
+
+@dataclass(frozen=True)
+class PersonEntry:
+    """One row of the people index, kept from turns; a campaign's audience is chosen from it."""
+
+    person: str
+    address: Address
+    locale: str = ""
+    tz: str = ""
+    tags: tuple[str, ...] = ()
+    last_seen: float = 0.0  # 0: never wrote (Telegram cannot be reached first)
+    consent: bool | None = None  # marketing consent: None = never asked
+    name: str = ""
+
+    def to_json(self) -> str:
+        body = asdict(self)
+        body["address"] = self.address.model_dump(exclude_defaults=True)
+        return json.dumps(body, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> PersonEntry:
+        body = json.loads(raw)
+        body["address"] = Address(**body["address"])
+        body["tags"] = tuple(body.get("tags", ()))
+        return cls(**body)
+
+
+@dataclass
+class CampaignRecord:
+    id: str
+    spec: dict[str, Any]
+    status: str = "draft"  # draft, running, paused, cancelled, done
+    cursor: str = ""  # the last person planned (the planner resumes after it)
+    planned_all: bool = False
+    created_at: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> CampaignRecord:
+        return cls(**json.loads(raw))
+
+
+def campaign_of(send_id: str) -> str:
+    """The campaign a send counts towards ("" for follow-ups and reminders)."""
+    if send_id.startswith("c:"):
+        return send_id.split(":", 2)[1]
+    return ""
+
+
+def campaign_send_id(campaign: str, person: str, step: int = 0) -> str:
+    return f"c:{campaign}:{person}:{step}"
+
+
+def person_of_send(send_id: str) -> str:
+    """``c:{campaign}:{person}:{step}`` -> person (person ids contain colons themselves)."""
+    return send_id.split(":", 2)[2].rsplit(":", 1)[0]
+
+
+def followup_id(conversation: str, kind: str, anchor: int) -> str:
+    return f"fu:{conversation}:{kind}:{anchor}"
+
+
+def kind_of(send_id: str) -> str:
+    if send_id.startswith("c:"):
+        return "campaign"
+    return send_id.rsplit(":", 2)[1]
+
+
+class ScheduleStore(Protocol):
+    async def open(self) -> None: ...
+    async def close(self) -> None: ...
+
+    # -- sends -------------------------------------------------------------------------------
+    async def add(self, sends: list[Send]) -> int:
+        """Insert sends whose id was never seen (tombstones included); returns how many were
+        new and counts them as "planned" for their campaign."""
+
+    async def claim(self, limit: int, lease: float, now: float | None = None) -> list[Claimed]:
+        """Lease at most ``limit`` due sends (expired leases first go back to due). Each claim
+        hands out a fencing token larger than any before. ``now`` None: the store's own clock
+        (Redis TIME, so processes with skewed clocks agree)."""
+
+    async def ack(self, send_id: str, token: int, outcome: str) -> bool:
+        """Finish a send ("sent", "skipped:why", "failed:why") if ``token`` still holds it."""
+
+    async def ack_many(self, acks: list[tuple[str, int, str]]) -> int:
+        """``ack`` for a batch of (send id, token, outcome) in one round trip; returns how many held."""
+
+    async def reschedule(self, send_id: str, token: int, at: float) -> bool:
+        """Put a held send back, due at ``at`` (quiet hours, a busy lock, a paused campaign)."""
+
+    async def cancel(self, send_id: str) -> bool:
+        """Remove a send and leave a tombstone; True if it was waiting or in flight."""
+
+    async def status(self, send_id: str) -> str | None:
+        """ "due", "inflight", an outcome, "cancelled", or None if unknown."""
+
+    async def holds(self, send_id: str, token: int) -> bool:
+        """True while ``token`` is the live lease on the send (checked under the conversation lock)."""
+
+    # -- campaigns ---------------------------------------------------------------------------
+    async def put_campaign(self, record: CampaignRecord) -> None: ...
+    async def campaign(self, campaign: str) -> CampaignRecord | None: ...
+    async def campaigns(self) -> list[CampaignRecord]: ...
+    async def count(self, campaign: str, what: str, n: int = 1) -> None:
+        """Bump a campaign counter ("delivered", "replied", "converted", "failed:why")."""
+
+    async def progress(self, campaign: str) -> dict[str, int]:
+        """Counters: planned, sent, delivered, skipped:why, failed:why, replied..."""
+
+    # -- people ------------------------------------------------------------------------------
+    async def put_person(self, entry: PersonEntry) -> None: ...
+    async def person(self, person: str) -> PersonEntry | None: ...
+    async def people(self, after: str, limit: int) -> list[PersonEntry]:
+        """The index in person order, after ``after`` (a cursor for chunked planning)."""
+
+    async def forget_person(self, person: str) -> int: ...

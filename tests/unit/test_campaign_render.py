@@ -1,0 +1,32 @@
+"""A campaign message as each recipient gets it: locale fallback, WhatsApp template, delivery policy."""
+
+from __future__ import annotations
+
+from channels.twilio_whatsapp import template_for
+from core.locales import LocaleCatalog
+from core.messages import Address
+from core.schedule.campaigns import parse_spec, render
+from core.schedule.store import PersonEntry
+from core.settings import ROOT
+
+CATALOG = LocaleCatalog.load(ROOT / "locales")
+
+
+def entry(channel: str, locale: str) -> PersonEntry:
+    address = Address(channel=channel, chat="+15550001", user="+15550001")
+    return PersonEntry(address.person, address, locale, "", (), 1.0, True, "Ana Silva")
+
+
+def test_whatsapp_recipients_get_the_template_the_twilio_channel_sends():
+    spec = parse_spec({"id": "k", "messages": {"en": "Hi {first_name}"}, "templates": {"en": "HX1"}})
+    reply = render(spec, entry("whatsapp", "en"), CATALOG)
+    assert reply.text == "Hi Ana" and reply.meta["delivery"] == "at_most_once"
+    template = template_for({}, reply, "en")
+    assert template.content_sid == "HX1" and '"Ana Silva"' in template.variables
+
+
+def test_locale_falls_back_along_the_pack_chain_and_transactional_is_at_least_once():
+    spec = parse_spec({"id": "k", "kind": "transactional", "messages": {"en": "Your order shipped"}})
+    reply = render(spec, entry("web", "xx-unknown"), CATALOG)
+    assert reply.text == "Your order shipped" and reply.meta["delivery"] == "at_least_once"
+    assert "template_sid" not in reply.meta
