@@ -9,6 +9,8 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -62,13 +64,15 @@ def test_broken_pack_is_refused_with_the_file_named(tmp_path):
     assert "en.toml" in result.stderr and "missing" in result.stderr
 
 
-def test_run_serves_the_web_chat_and_stops_gracefully_on_sigterm(tmp_path):
+# The README's run command too: dev.py must hand the signal to bot.py, not die and orphan it.
+@pytest.mark.parametrize("command", [["bot.py"], ["dev.py", "run"]], ids=["bot.py", "dev.py"])
+def test_run_serves_the_web_chat_and_stops_gracefully_on_sigterm(tmp_path, command):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
     env.update(
         {"PARLEY_HTTP__PORT": "0", "PARLEY_STORE_URL": f"sqlite:///{tmp_path / 'p.db'}", "PARLEY_LOG_FORMAT": "json"}
     )
     proc = subprocess.Popen(
-        [sys.executable, "bot.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, *command], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
         line = proc.stdout.readline()
@@ -80,6 +84,8 @@ def test_run_serves_the_web_chat_and_stops_gracefully_on_sigterm(tmp_path):
         assert proc.wait(timeout=30) == 0
         logs = proc.stderr.read()
         assert '"msg": "parley stopped"' in logs
+        with pytest.raises(OSError):  # nothing left listening (an orphaned bot.py would answer)
+            urllib.request.urlopen(url, timeout=5)
         assert "Traceback" not in logs
     finally:
         proc.kill()
