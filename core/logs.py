@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 
 from core.pii import redact
 
-_STD = set(vars(logging.makeLogRecord({})))
+# Attributes every record has, plus the two that Formatter.format adds (they are not extras).
+_STD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
 class RedactingFilter(logging.Filter):
