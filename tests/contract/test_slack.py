@@ -98,8 +98,10 @@ def received(app) -> float:
         {"X-Slack-Signature": ""},
         {"X-Slack-Request-Timestamp": "not-a-number"},
         {"X-Slack-Signature": "v0=ünïcode"},
+        {"X-Slack-Request-Timestamp": "9" * 400},
+        {"X-Slack-Request-Timestamp": "17²"},
     ],
-    ids=["wrong", "missing", "bad-timestamp", "non-ascii"],
+    ids=["wrong", "missing", "bad-timestamp", "non-ascii", "huge-timestamp", "unicode-digit-timestamp"],
 )
 async def test_bad_signature_is_refused_with_401(app, http, clock, tamper):
     raw = json.dumps(event_body(dm("hi"), "EvBad")).encode()
