@@ -41,6 +41,9 @@ def test_invalid_configuration_is_one_line_naming_the_variable(tmp_path):
         "PARLEY_PERSONA": ("nobody", "PARLEY_PERSONA"),
         "PARLEY_PUBLIC_URL": ("bot.example.com", "PARLEY_PUBLIC_URL"),
         "PARLEY_KNOWLEDGE_DIR": (str(tmp_path / "missing"), "PARLEY_KNOWLEDGE_DIR"),
+        # check refuses what run refuses (these were "ok" from check, then stopped run)
+        "PARLEY_HANDOFF__HOURS": ("whenever", "PARLEY_HANDOFF__HOURS"),
+        "PARLEY_HANDOFF__TIMEZONE": ("Mars/Base", "PARLEY_HANDOFF__TIMEZONE"),
     }
     for variable, (value, named) in cases.items():
         result = bot("check", env={variable: value})
@@ -48,6 +51,13 @@ def test_invalid_configuration_is_one_line_naming_the_variable(tmp_path):
         assert named in result.stderr
         assert "Traceback" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_check_refuses_a_missing_llm_tools_file(tmp_path):
+    env = {"PARLEY_LLM__API_KEY": "sk-test", "PARLEY_LLM__TOOLS_FILE": str(tmp_path / "tools.toml")}
+    result = bot("check", env=env)
+    assert result.returncode == 2 and "PARLEY_LLM__TOOLS_FILE" in result.stderr
+    assert "Traceback" not in result.stderr and "sk-test" not in result.stderr
 
 
 def test_a_configured_channel_missing_its_secret_is_refused():
