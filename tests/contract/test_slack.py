@@ -146,6 +146,16 @@ async def test_malformed_signed_body_gets_400_not_500(app, http, clock, raw, kin
     assert "Traceback" not in caplog.text
 
 
+async def test_an_oversized_body_gets_413_and_one_log_line(app, http, clock, caplog):
+    caplog.set_level("INFO", logger="parley.http")
+    raw = b'{"type": "event_callback", "pad": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    headers = {**signed(SECRET, clock(), raw), "Content-Type": "application/json"}
+    async with http.post(f"http://127.0.0.1:{app.port}/webhooks/slack", data=raw, headers=headers) as response:
+        assert response.status == 413
+    assert "body too large" in caplog.text and "Traceback" not in caplog.text
+    assert received(app) == 0
+
+
 async def test_retried_event_is_answered_once(app, fake, http, clock):
     body = event_body(dm("what are your opening hours?"), "EvRetry")
     assert (await post(http, app, clock, body))[0] == 200
