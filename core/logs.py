@@ -21,6 +21,11 @@ class RedactingFilter(logging.Filter):
             record.msg = record.getMessage()
             record.args = None
         record.msg = redact(str(record.msg))
+        # Extras too: an SMS or WhatsApp conversation id is the customer's phone number, and a
+        # platform's error text can quote one ("The 'To' number +1555... is not valid").
+        for key, value in vars(record).items():
+            if key not in _STD and isinstance(value, str):
+                setattr(record, key, redact(value))
         return True
 
 

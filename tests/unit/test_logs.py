@@ -28,3 +28,10 @@ def test_json_lines_are_one_object_with_the_extras():
 def test_an_email_in_a_careless_log_call_is_redacted():
     line = TextFormatter().format(record("failed for jane.doe@example.com"))
     assert "jane.doe@example.com" not in line
+
+
+def test_a_phone_number_in_an_extra_is_redacted_too():
+    rec = record("turn", conversation="sms:+15551234567:", error="The 'To' number +34600111222 is not valid")
+    line = json.loads(JsonFormatter().format(rec))
+    assert "+15551234567" not in line["conversation"] and line["conversation"].startswith("sms:")
+    assert "+34600111222" not in line["error"]
