@@ -31,6 +31,7 @@ class Telegram(BaseModel):
     webhook_secret: SecretStr | None = None
     mode: Literal["webhook", "polling"] | None = None
     api_base: str = "https://api.telegram.org"
+    bot_rate: float = Field(30.0, gt=0)  # messages per second per bot (Bots FAQ: ~30/s for broadcasts)
 
 
 class Slack(BaseModel):
@@ -58,6 +59,9 @@ class Twilio(BaseModel):
     max_segments: int = Field(3, ge=1, le=10)
     sms_rate: float = 1.0
     whatsapp_rate: float = 80.0
+    # Approved WhatsApp templates (ContentSid) for sends outside the 24-hour window, keyed
+    # "kind:locale", "kind:language" or "kind" (docs/twilio.md), e.g. {"proactive:en": "HX..."}.
+    whatsapp_templates: dict[str, str] = {}
 
     @model_validator(mode="after")
     def _complete(self) -> Twilio:

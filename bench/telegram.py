@@ -1,0 +1,323 @@
+"""Telegram webhook throughput, end to end: update in -> sendMessage at the fake Bot API.
+
+    .venv/bin/python bench/telegram.py [--updates 4000] [--rounds 3] [--stores sqlite,memory]
+
+One run measures, in alternating rounds against the same fast fake:
+- ``bare``: /work/shared/bench/bare_ceiling.py (parse, one aiohttp post, answer 200);
+- ``aiogram``: /work/shared/bench/aiogram_alone.py (SimpleRequestHandler + a handler answering);
+- ``parley``: Parley's Telegram channel with dedupe, per-conversation locks, state saving and
+  the durable outbox on (SQLite store, the embedded default) and the offline retrieval brain.
+
+Each update comes from a new chat (people who write once), so no send is held back by
+Telegram's one-message-per-second-per-chat rule, which Parley enforces. Latency is from the
+moment the update is posted to the moment the fake receives the first sendMessage for its chat.
+The fake and the load generator share this process (one clock); each bot runs in its own.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Run as a script, Python puts bench/ first on sys.path, where bench/locale.py would shadow the
+# standard library's ``locale`` (argparse and babel import it): put the project root there instead.
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(ROOT)
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from urllib.parse import parse_qs  # noqa: E402
+
+import aiohttp  # noqa: E402
+
+SHARED = Path(os.environ.get("PARLEY_BENCH_SHARED", "/work/shared/bench"))
+TOKEN = "123:abc"  # what the shared baselines use
+SECRET = "bench-secret"
+ME = b'{"ok":true,"result":{"id":123,"is_bot":true,"first_name":"Bench","username":"BenchBot"}}'
+TRUE = b'{"ok":true,"result":true}'
+MESSAGE = '{"ok":true,"result":{"message_id":1,"date":1700000000,"chat":{"id":%s,"type":"private"},"text":"ok"}}'
+
+
+class FastFake(asyncio.Protocol):
+    """A minimal HTTP/1.1 Bot API: keep-alive, Content-Length bodies, canned answers. It notes
+    when the first sendMessage for each chat arrives."""
+
+    arrivals: dict[int, float] = {}
+    methods: dict[str, int] = {}
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        self.buffer = b""
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while True:
+            head_end = self.buffer.find(b"\r\n\r\n")
+            if head_end < 0:
+                return
+            head = self.buffer[:head_end].decode("latin-1")
+            length = 0
+            for line in head.split("\r\n")[1:]:
+                name, _, value = line.partition(":")
+                if name.strip().lower() == "content-length":
+                    length = int(value)
+            end = head_end + 4 + length
+            if len(self.buffer) < end:
+                return
+            body, self.buffer = self.buffer[head_end + 4 : end], self.buffer[end:]
+            self.answer(head.split(" ", 2)[1], head, body)
+
+    def answer(self, path: str, head: str, body: bytes) -> None:
+        method = path.rsplit("/", 1)[-1]
+        FastFake.methods[method] = FastFake.methods.get(method, 0) + 1
+        if method == "sendMessage":
+            if "application/json" in head.lower():
+                chat = int(json.loads(body)["chat_id"])
+            else:
+                chat = int(parse_qs(body.decode())["chat_id"][0])
+            FastFake.arrivals.setdefault(chat, time.perf_counter())
+            payload = (MESSAGE % chat).encode()
+        elif method == "getMe":
+            payload = ME
+        else:
+            payload = TRUE
+        self.transport.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+            % (len(payload), payload)
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def update(n: int) -> bytes:
+    chat = 10_000_000 + n
+    return json.dumps(
+        {
+            "update_id": n,
+            "message": {
+                "message_id": n,
+                "date": 1700000000,
+                "chat": {"id": chat, "type": "private"},
+                "from": {"id": chat, "is_bot": False, "first_name": "A", "language_code": "en"},
+                "text": f"hello {n}",
+            },
+        }
+    ).encode()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc): unlike updates/s, CPU per update
+    hardly moves when other programs share the machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def wait_port(port: int, proc: asyncio.subprocess.Process, timeout: float = 30.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if proc.returncode is not None:
+            raise RuntimeError(f"bot exited with {proc.returncode}")
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            return
+        except OSError:
+            await asyncio.sleep(0.1)
+    raise RuntimeError("bot did not start")
+
+
+async def load(url: str, first: int, count: int, concurrency: int, headers: dict) -> tuple[dict[int, float], float]:
+    """Post ``count`` updates with ``concurrency`` keep-alive connections; returns post times."""
+    posted: dict[int, float] = {}
+    numbers = iter(range(first, first + count))
+    conn = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=conn) as http:
+
+        async def worker() -> None:
+            for n in numbers:
+                posted[10_000_000 + n] = time.perf_counter()
+                async with http.post(url, data=update(n), headers=headers) as resp:
+                    await resp.read()
+                    if resp.status != 200:
+                        raise RuntimeError(f"webhook answered {resp.status}")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        acked = time.perf_counter() - started
+    return posted, acked
+
+
+async def measure(name: str, cmd: list[str], path: str, api: str, args, headers: dict) -> dict:
+    """One target, one round: start it, warm it up, post the updates, wait for every reply."""
+    port = int(cmd[-2])
+    proc = await asyncio.create_subprocess_exec(*cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        await wait_port(port, proc)
+        url = f"http://127.0.0.1:{port}{path}"
+        base = int(time.time() * 1000) % 1_000_000_000 * 10  # distinct update ids across runs
+        warm = 300
+        await load(url, base, warm, args.concurrency, headers)
+        await drain(range(base, base + warm), 30)
+        FastFake.arrivals.clear()
+        spy = await _profiler(proc.pid, name)
+        cpu = cpu_seconds(proc.pid)
+        posted, acked = await load(url, base + warm, args.updates, args.concurrency, headers)
+        missing = await drain(range(base + warm, base + warm + args.updates), 60)
+        cpu = cpu_seconds(proc.pid) - cpu
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its flame data on SIGINT
+            await spy.wait()
+        arrivals = FastFake.arrivals
+        lat = sorted((arrivals[c] - t) * 1000 for c, t in posted.items() if c in arrivals)
+        span = max(arrivals.values()) - min(posted.values())
+        return {
+            "name": name,
+            "rate": len(lat) / span,
+            "ack_rate": args.updates / acked,
+            "p50": statistics.median(lat),
+            "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))],
+            "missing": missing,
+            "cpu_us": cpu / args.updates * 1e6,
+        }
+    finally:
+        proc.terminate()
+        try:
+            await asyncio.wait_for(proc.wait(), 30)
+        except TimeoutError:
+            proc.kill()
+
+
+async def _profiler(pid: int, name: str) -> asyncio.subprocess.Process | None:
+    """PARLEY_BENCH_PYSPY=out.txt: sample the Parley process with py-spy (collapsed stacks)."""
+    out = os.environ.get("PARLEY_BENCH_PYSPY")
+    if not out or not name.startswith("parley"):
+        return None
+    spy = os.environ.get("PY_SPY", "py-spy")
+    cmd = [spy, "record", "--pid", str(pid), "--rate", "250", "--format", "raw", "--output", out, "--nonblocking"]
+    return await asyncio.create_subprocess_exec(*cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def drain(numbers: range, timeout: float) -> int:
+    """Wait until every update's reply reached the fake; returns how many never did."""
+    chats = {10_000_000 + n for n in numbers}
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        missing = len(chats - FastFake.arrivals.keys())
+        if not missing:
+            return 0
+        await asyncio.sleep(0.02)
+    return len(chats - FastFake.arrivals.keys())
+
+
+def targets(args, api: str, tmp: str) -> list[tuple[str, list[str], str, dict]]:
+    py = sys.executable
+    plain = {"Content-Type": "application/json"}
+    signed = {**plain, "X-Telegram-Bot-Api-Secret-Token": SECRET}
+    found = []
+    if args.only in (None, "bare"):
+        found.append(("bare aiohttp handler", [py, str(SHARED / "bare_ceiling.py")], "/webhook", plain))
+    if args.only in (None, "aiogram"):
+        found.append(("aiogram alone", [py, str(SHARED / "aiogram_alone.py")], "/webhook", plain))
+    if args.only in (None, "parley"):
+        for store in args.stores.split(","):
+            # "sqlite": the embedded default, a file on disk; "sqlite-tmpfs": the same file in
+            # /dev/shm (no disk waits); "memory": the in-process store.
+            folder = Path("/dev/shm" if store == "sqlite-tmpfs" else tmp) / store
+            folder.mkdir(parents=True, exist_ok=True)
+            url = "memory://" if store == "memory" else f"sqlite:///{folder}/bench.db"
+            found.append((f"parley ({store})", [py, __file__, "--serve-parley", url], "/webhooks/telegram", signed))
+    return found
+
+
+async def main(args) -> None:
+    loop = asyncio.get_running_loop()
+    api_port = free_port()
+    server = await loop.create_server(FastFake, "127.0.0.1", api_port, backlog=1024)
+    api = f"http://127.0.0.1:{api_port}"
+    results: dict[str, list[dict]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        # Rounds alternate the targets, so a neighbour's load on a shared machine falls on all
+        # of them alike; the table shows each target's median round.
+        for _ in range(args.rounds):
+            for name, cmd, path, headers in targets(args, api, tmp):
+                run = await measure(name, [*cmd, str(free_port()), api], path, api, args, headers)
+                results.setdefault(name, []).append(run)
+    server.close()
+
+    def median(name: str, key: str) -> float:
+        return statistics.median(r[key] for r in results[name])
+
+    base = "aiogram alone" if "aiogram alone" in results else None
+    print(f"{args.updates} updates x {args.rounds} rounds, {args.concurrency} connections, {os.cpu_count()} cores")
+    head = f"{'':22} {'updates/s':>9} {'acks/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'vs aiogram':>10}"
+    print(f"{head} {'CPU us/update':>13} {'vs aiogram':>10} {'lost':>4}")
+    for name in results:
+        rate, cpu = median(name, "rate"), median(name, "cpu_us")
+        ratio = f"{rate / median(base, 'rate'):.2f}x" if base else "-"
+        cpu_ratio = f"{median(base, 'cpu_us') / cpu:.2f}x" if base else "-"
+        lost = sum(r["missing"] for r in results[name])
+        print(
+            f"{name:22} {rate:>9.0f} {median(name, 'ack_rate'):>7.0f} {median(name, 'p50'):>7.1f}"
+            f" {median(name, 'p99'):>7.1f} {ratio:>10} {cpu:>13.0f} {cpu_ratio:>10} {lost:>4}"
+        )
+    if base and args.rounds > 1:
+        for name in results:
+            rounds = " ".join(f"{r['rate'] / a['rate']:.2f}" for r, a in zip(results[name], results[base], strict=True))
+            print(f"  per round, updates/s vs aiogram, {name}: {rounds}")
+
+
+def serve_parley(store_url: str, port: int, api: str) -> None:
+    """The bot under test: Parley with only the Telegram channel's webhook, as bot.py runs it."""
+    import logging
+
+    from core.app import Parley
+    from core.settings import Settings
+
+    logging.basicConfig(level=logging.WARNING)
+    settings = Settings(
+        _env_file=None,
+        store_url=store_url,
+        http={"host": "127.0.0.1", "port": port},
+        public_url=f"http://127.0.0.1:{port}",
+        # Telegram's ~30/s per bot is for broadcasts; replies here go to new chats each time.
+        telegram={"token": TOKEN, "api_base": api, "mode": "webhook", "webhook_secret": SECRET, "bot_rate": 1e6},
+    )
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        async with Parley(settings):
+            await stop.wait()
+
+    profile = os.environ.get("PARLEY_BENCH_PROFILE")  # a path: write cProfile stats there
+    if profile:
+        import cProfile
+
+        cProfile.runctx("asyncio.run(serve())", globals(), locals(), profile)
+    else:
+        asyncio.run(serve())
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--serve-parley":
+        serve_parley(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+        sys.exit(0)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--updates", type=int, default=4000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--only", choices=["bare", "aiogram", "parley"])
+    parser.add_argument("--stores", default="sqlite", help="comma-separated: sqlite, sqlite-tmpfs, memory")
+    parser.add_argument("--rounds", type=int, default=3)
+    asyncio.run(main(parser.parse_args()))

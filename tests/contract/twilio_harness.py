@@ -1,0 +1,93 @@
+"""A Parley app with the SMS and WhatsApp channels wired to the fake Twilio REST API, and a
+client that posts webhooks signed as Twilio signs them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import aiohttp
+from redis.asyncio import Redis
+
+from core.app import Parley
+from core.clock import ManualClock
+from core.stores.redis import RedisStore
+from core.stores.sqlite import SQLiteStore
+from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, serve_fake_twilio, sign
+
+PUBLIC_URL = "https://bot.example.com"  # what Twilio calls: the app listens elsewhere (a proxy)
+SMS_FROM = "+15005550006"
+WHATSAPP_FROM = "+14155238886"
+CUSTOMER = "+15551230001"
+
+
+@dataclass
+class Harness:
+    app: Parley
+    fake: FakeTwilio
+    clock: ManualClock
+    http: aiohttp.ClientSession
+
+    async def post(self, path: str, params: dict[str, str], signature: str | None = None) -> aiohttp.ClientResponse:
+        if signature is None:
+            signature = sign(AUTH_TOKEN, PUBLIC_URL + path, params)
+        url = f"http://127.0.0.1:{self.app.port}{path}"
+        async with self.http.post(url, data=params, headers={"X-Twilio-Signature": signature}) as resp:
+            await resp.read()
+            return resp
+
+    async def sms(self, body: str, sid: str, sender: str = CUSTOMER) -> aiohttp.ClientResponse:
+        params = {"MessageSid": sid, "AccountSid": ACCOUNT_SID, "From": sender, "To": SMS_FROM, "Body": body}
+        return await self.post("/webhooks/twilio/sms", {**params, "NumMedia": "0"})
+
+    async def whatsapp(self, body: str, sid: str, sender: str = CUSTOMER) -> aiohttp.ClientResponse:
+        params = {"MessageSid": sid, "From": f"whatsapp:{sender}", "To": f"whatsapp:{WHATSAPP_FROM}", "Body": body}
+        return await self.post("/webhooks/twilio/whatsapp", {**params, "NumMedia": "0", "ProfileName": "Ana"})
+
+    def sent_to(self, number: str) -> list[dict[str, str]]:
+        return [m for m in self.fake.messages if m["To"] == number]
+
+    def metric(self, name: str) -> str:
+        return "\n".join(line for line in self.app.metrics.render().decode().splitlines() if line.startswith(name))
+
+
+@asynccontextmanager
+async def twilio_parley(make_settings, redis_url: str = "", **twilio: object) -> AsyncIterator[Harness]:
+    """On SQLite by default; with ``redis_url`` on a Redis store under a prefix of its own."""
+    async with serve_fake_twilio() as fake:
+        settings = make_settings(
+            public_url=PUBLIC_URL,
+            twilio={
+                "account_sid": ACCOUNT_SID,
+                "auth_token": AUTH_TOKEN,
+                "sms_from": SMS_FROM,
+                "whatsapp_from": f"whatsapp:{WHATSAPP_FROM}",
+                "api_base": fake.url,
+                "sms_rate": 1000.0,  # the manual clock does not move by itself: don't throttle tests
+                **twilio,
+            },
+        )
+        clock = ManualClock()
+        prefix = f"twilio-{uuid.uuid4().hex[:8]}"
+        if redis_url:
+            store = RedisStore(redis_url, clock=clock, prefix=prefix)
+        else:
+            store = SQLiteStore(settings.store_url.removeprefix("sqlite:///"), clock=clock)  # one clock for all
+        try:
+            async with Parley(settings, clock=clock, store=store) as app, aiohttp.ClientSession() as http:
+                yield Harness(app, fake, clock, http)
+        finally:
+            if redis_url:
+                await forget(redis_url, prefix)
+
+
+async def forget(redis_url: str, prefix: str) -> None:
+    client = Redis.from_url(redis_url)
+    try:
+        keys = [k async for k in client.scan_iter(match=f"[{{]{prefix}}}:*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
