@@ -63,8 +63,12 @@ async def chat(settings: Settings) -> None:
 def check(settings: Settings) -> int:
     """Validate configuration, personas, locales and knowledge; non-zero with a message on error.
     Every locale and persona problem is listed (file:line), not just the first."""
+    import aiohttp
+
     from core.checks import check_locales, check_personas
+    from core.handoff.hours import BusinessHours
     from core.knowledge import KnowledgeBase
+    from core.llm.http_tools import load_http_tools
     from core.locales import LocaleCatalog
     from core.personas import PersonaCatalog
     from core.settings import ROOT
@@ -81,6 +85,11 @@ def check(settings: Settings) -> int:
         if len(errors) > 1:  # one problem stays one line (configuration errors are one line)
             print(f"parley: {len(errors)} problems in locale packs and personas", file=sys.stderr)
         return 2
+    # What run refuses, check refuses too (business hours, the LLM's HTTP tools file).
+    BusinessHours.parse(settings.handoff.hours, settings.handoff.timezone)
+    if settings.llm_key is not None and settings.llm.tools_file is not None:
+        secrets = {k: v.get_secret_value() for k, v in settings.llm.secrets.items()}
+        load_http_tools(settings.llm.tools_file, secrets, aiohttp.ClientSession, settings.llm.tool_timeout)
     locales = LocaleCatalog.load(settings.locales_dir, settings.default_locale)
     personas = PersonaCatalog.load(settings.personas_dir, settings.persona)
     kb = KnowledgeBase.load(settings.knowledge_dir)

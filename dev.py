@@ -77,11 +77,20 @@ def main(argv: list[str]) -> int:
     os.chdir(ROOT)
     if command == "test":
         ensure_services()
-        return subprocess.call([str(PY), "-m", "pytest", *argv[1:]])
+        return hand_over([str(PY), "-m", "pytest", *argv[1:]])
     if command == "run":
-        return subprocess.call([str(PY), "bot.py", "run", *argv[1:]])
+        return hand_over([str(PY), "bot.py", "run", *argv[1:]])
     # Anything else goes to bot.py: python3 dev.py chat, python3 dev.py check ...
-    return subprocess.call([str(PY), "bot.py", *argv])
+    return hand_over([str(PY), "bot.py", *argv])
+
+
+def hand_over(command: list[str]) -> int:
+    """Become the command (exec) so SIGTERM from a supervisor, docker or ``kill`` reaches bot.py
+    itself: with a child process, dev.py died and left bot.py running, orphaned, on the port."""
+    sys.stdout.flush()
+    if os.name == "posix":
+        os.execv(command[0], command)
+    return subprocess.call(command)
 
 
 if __name__ == "__main__":

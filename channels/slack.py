@@ -145,7 +145,9 @@ class SlackChannel:
         raw = await request.read()
         stamp = request.headers.get("X-Slack-Request-Timestamp", "")
         signature = request.headers.get("X-Slack-Signature", "")
-        if not stamp.isdigit() or not signature.isascii():
+        # ASCII digits of a sane length: "²" passes isdigit() but not int(), and a 400-digit
+        # stamp overflows the float subtraction below (both were 500s).
+        if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12) or not signature.isascii():
             return self._refuse(401, "bad_signature")
         if abs(self.clock() - int(stamp)) > WINDOW:
             return self._refuse(401, "stale_timestamp")

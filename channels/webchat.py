@@ -77,6 +77,8 @@ class WebChatChannel:
                     if msg.type == WSMsgType.BINARY:
                         self._refuse("binary")
                         await ws.send_json({"type": "error", "code": "text_only", "message": "Text frames only."})
+                    elif msg.type == WSMsgType.ERROR:  # aiohttp closes with 1009 (too big) or 1007 (bad UTF-8)
+                        self._refuse("too_big" if getattr(msg.data, "code", 0) == 1009 else "protocol_error")
                     continue
                 try:
                     frame = json.loads(msg.data)

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 
 from core.pii import redact
 
-_STD = set(vars(logging.makeLogRecord({})))
+# Attributes every record has, plus the two that Formatter.format adds (they are not extras).
+_STD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
 class RedactingFilter(logging.Filter):
@@ -20,6 +21,11 @@ class RedactingFilter(logging.Filter):
             record.msg = record.getMessage()
             record.args = None
         record.msg = redact(str(record.msg))
+        # Extras too: an SMS or WhatsApp conversation id is the customer's phone number, and a
+        # platform's error text can quote one ("The 'To' number +1555... is not valid").
+        for key, value in vars(record).items():
+            if key not in _STD and isinstance(value, str):
+                setattr(record, key, redact(value))
         return True
 
 

@@ -15,9 +15,18 @@ from core.brain import Answer
 from core.knowledge import KnowledgeBase
 from core.locales import LocalePack
 from core.messages import Button
+from core.pii import redact
 from core.turn import Turn
 
 _SENTENCES = re.compile(r"(?<=[.!?。！？])\s+")
+_PLACEHOLDER = re.compile(r"\[[A-Z]+_\d+\]")
+
+
+def searchable(text: str) -> str:
+    """The question without the customer's email, phone, card or IBAN: the knowledge never
+    contains them, so they only diluted the match ("my email is ..., how do I return this?"
+    fell below the confidence threshold)."""
+    return _PLACEHOLDER.sub(" ", redact(text))
 
 
 def _bare(text: str) -> str:
@@ -88,8 +97,9 @@ class RetrievalBrain:
             return Answer(
                 pack.t("are_you_a_bot", name=persona.name), buttons=(human_button(pack),), intent="disclosure"
             )
-        hits = self.kb.search(text)
-        confidence = self.kb.confidence(text, hits[0]) if hits else 0.0
+        question = searchable(text)
+        hits = self.kb.search(question)
+        confidence = self.kb.confidence(question, hits[0]) if hits else 0.0
         confident = bool(hits) and confidence >= persona.min_confidence
         # "Hi! How long does delivery take?" is a question first: small talk only answers
         # when the knowledge has nothing to say.

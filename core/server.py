@@ -20,6 +20,10 @@ async def errors(request: web.Request, handler):
     503 when the store is down, so platforms retry later)."""
     try:
         return await handler(request)
+    except web.HTTPRequestEntityTooLarge:
+        # Raised by request.read() past MAX_BODY: refused like any bad input, with one line.
+        log.info("request refused: body too large", extra={"path": request.path, "status": 413})
+        raise
     except web.HTTPException:
         raise
     except StoreUnavailable:

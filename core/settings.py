@@ -14,6 +14,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def absolute_url(value: str) -> str:
+    """For base URLs of APIs: a typo ("slack.com/api") must stop start-up, not fail every call."""
+    if value and not value.startswith(("https://", "http://")):
+        raise ValueError("must be an absolute http(s) URL")
+    return value
+
+
 class HTTP(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
@@ -33,6 +40,8 @@ class Slack(BaseModel):
     app_token: SecretStr | None = None
     api_base: str = "https://slack.com/api/"
     desk_channel: str = ""
+
+    _api_base = field_validator("api_base")(absolute_url)
 
     @model_validator(mode="after")
     def _needs_a_way_in(self) -> Slack:
@@ -102,6 +111,8 @@ class LLM(BaseModel):
     moderation: bool = False  # also check answers with the endpoint's /moderations
     feedback: bool = True  # thumbs up/down buttons on LLM answers where the channel has buttons
 
+    _base_url = field_validator("base_url")(absolute_url)
+
 
 class Handoff(BaseModel):
     hours: str = "mon-fri 09:00-18:00"  # when people are at the desk, in ``timezone``
@@ -111,6 +122,8 @@ class Handoff(BaseModel):
     show_agent_name: bool = True  # False: agents' replies appear under the persona's name
     lead_webhook_url: str = ""  # a CRM endpoint receiving leads as signed JSON
     lead_webhook_secret: SecretStr | None = None
+
+    _lead_webhook_url = field_validator("lead_webhook_url")(absolute_url)
 
     @model_validator(mode="after")
     def _signed(self) -> Handoff:
@@ -171,6 +184,15 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite:///, redis:// or memory://")
         return value
 
+    _openai_base_url = field_validator("openai_base_url")(absolute_url)
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value.upper()
+
     @field_validator("public_url")
     @classmethod
     def _public_url(cls, value: str) -> str:
@@ -195,6 +217,7 @@ def describe_error(exc: Exception) -> str:
     first = errors()[0]
     loc = [str(p) for p in first.get("loc", ()) if not str(p).startswith("function-")]
     name = "PARLEY_" + "__".join(p.upper() for p in loc) if loc else "configuration"
+    name = name.removeprefix("PARLEY_") if name.startswith("PARLEY_OPENAI_") else name  # OpenAI's own names
     msg = first.get("msg", "invalid").removeprefix("Value error, ")
     if msg.startswith("PARLEY_"):
         return msg

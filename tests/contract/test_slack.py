@@ -98,8 +98,10 @@ def received(app) -> float:
         {"X-Slack-Signature": ""},
         {"X-Slack-Request-Timestamp": "not-a-number"},
         {"X-Slack-Signature": "v0=ünïcode"},
+        {"X-Slack-Request-Timestamp": "9" * 400},
+        {"X-Slack-Request-Timestamp": "17²"},
     ],
-    ids=["wrong", "missing", "bad-timestamp", "non-ascii"],
+    ids=["wrong", "missing", "bad-timestamp", "non-ascii", "huge-timestamp", "unicode-digit-timestamp"],
 )
 async def test_bad_signature_is_refused_with_401(app, http, clock, tamper):
     raw = json.dumps(event_body(dm("hi"), "EvBad")).encode()
@@ -142,6 +144,16 @@ async def test_malformed_signed_body_gets_400_not_500(app, http, clock, raw, kin
     async with http.post(f"http://127.0.0.1:{app.port}/webhooks/slack", data=raw, headers=headers) as response:
         assert response.status == 400
     assert "Traceback" not in caplog.text
+
+
+async def test_an_oversized_body_gets_413_and_one_log_line(app, http, clock, caplog):
+    caplog.set_level("INFO", logger="parley.http")
+    raw = b'{"type": "event_callback", "pad": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    headers = {**signed(SECRET, clock(), raw), "Content-Type": "application/json"}
+    async with http.post(f"http://127.0.0.1:{app.port}/webhooks/slack", data=raw, headers=headers) as response:
+        assert response.status == 413
+    assert "body too large" in caplog.text and "Traceback" not in caplog.text
+    assert received(app) == 0
 
 
 async def test_retried_event_is_answered_once(app, fake, http, clock):

@@ -9,6 +9,8 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -39,6 +41,9 @@ def test_invalid_configuration_is_one_line_naming_the_variable(tmp_path):
         "PARLEY_PERSONA": ("nobody", "PARLEY_PERSONA"),
         "PARLEY_PUBLIC_URL": ("bot.example.com", "PARLEY_PUBLIC_URL"),
         "PARLEY_KNOWLEDGE_DIR": (str(tmp_path / "missing"), "PARLEY_KNOWLEDGE_DIR"),
+        # check refuses what run refuses (these were "ok" from check, then stopped run)
+        "PARLEY_HANDOFF__HOURS": ("whenever", "PARLEY_HANDOFF__HOURS"),
+        "PARLEY_HANDOFF__TIMEZONE": ("Mars/Base", "PARLEY_HANDOFF__TIMEZONE"),
     }
     for variable, (value, named) in cases.items():
         result = bot("check", env={variable: value})
@@ -46,6 +51,13 @@ def test_invalid_configuration_is_one_line_naming_the_variable(tmp_path):
         assert named in result.stderr
         assert "Traceback" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_check_refuses_a_missing_llm_tools_file(tmp_path):
+    env = {"PARLEY_LLM__API_KEY": "sk-test", "PARLEY_LLM__TOOLS_FILE": str(tmp_path / "tools.toml")}
+    result = bot("check", env=env)
+    assert result.returncode == 2 and "PARLEY_LLM__TOOLS_FILE" in result.stderr
+    assert "Traceback" not in result.stderr and "sk-test" not in result.stderr
 
 
 def test_a_configured_channel_missing_its_secret_is_refused():
@@ -62,13 +74,15 @@ def test_broken_pack_is_refused_with_the_file_named(tmp_path):
     assert "en.toml" in result.stderr and "missing" in result.stderr
 
 
-def test_run_serves_the_web_chat_and_stops_gracefully_on_sigterm(tmp_path):
+# The README's run command too: dev.py must hand the signal to bot.py, not die and orphan it.
+@pytest.mark.parametrize("command", [["bot.py"], ["dev.py", "run"]], ids=["bot.py", "dev.py"])
+def test_run_serves_the_web_chat_and_stops_gracefully_on_sigterm(tmp_path, command):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
     env.update(
         {"PARLEY_HTTP__PORT": "0", "PARLEY_STORE_URL": f"sqlite:///{tmp_path / 'p.db'}", "PARLEY_LOG_FORMAT": "json"}
     )
     proc = subprocess.Popen(
-        [sys.executable, "bot.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, *command], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
         line = proc.stdout.readline()
@@ -80,6 +94,8 @@ def test_run_serves_the_web_chat_and_stops_gracefully_on_sigterm(tmp_path):
         assert proc.wait(timeout=30) == 0
         logs = proc.stderr.read()
         assert '"msg": "parley stopped"' in logs
+        with pytest.raises(OSError):  # nothing left listening (an orphaned bot.py would answer)
+            urllib.request.urlopen(url, timeout=5)
         assert "Traceback" not in logs
     finally:
         proc.kill()

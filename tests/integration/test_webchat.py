@@ -10,6 +10,7 @@ import pytest
 
 from core.messages import Address, Reply
 from core.store import OutboxItem
+from tests.conftest import eventually
 from tests.integration.webchat_client import ChatClient
 
 
@@ -71,7 +72,8 @@ async def test_turns_of_one_conversation_run_in_order(parley, http):
     assert [h["text"] for h in history if h["role"] == "user"] == questions
 
 
-async def test_bad_input_gets_a_clear_answer_and_others_keep_being_served(parley, http):
+async def test_bad_input_gets_a_clear_answer_and_others_keep_being_served(parley, http, caplog):
+    caplog.set_level("INFO", logger="parley.webchat")
     chat = await ChatClient(http, parley.port).connect()
     await chat.ws.send_str("{not json")
     assert (await chat.next("error"))["code"] == "malformed"
@@ -88,6 +90,8 @@ async def test_bad_input_gets_a_clear_answer_and_others_keep_being_served(parley
     await chat.ws.send_str("x" * (70 * 1024))
     msg = await chat.ws.receive()
     assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING)
+    await eventually(lambda: parley.metrics.rejected.labels("web", "too_big")._value.get() == 1)
+    assert "web chat frame refused" in caplog.text  # one log line, as for every bad frame
     await other.say("how much is shipping")
     assert "4.95" in (await other.next("reply"))["text"]
 

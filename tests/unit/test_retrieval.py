@@ -84,3 +84,15 @@ def test_tokens_fold_plurals_and_index_cjk_characters():
     assert tokens("Returns and refunds") == ["return", "refund"]
     assert tokens("shipping ships shipped") == ["ship", "ship", "ship"]
     assert tokens("送料") == ["送", "料"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "my email is jane.roe@example.org, how long does delivery take?",
+        "How long does delivery take? Call me on +34 600 111 222",
+    ],
+)
+async def test_contact_details_in_a_question_do_not_sink_the_answer(question):
+    answer = await BRAIN.answer(turn(question))
+    assert answer.sources == ("shipping.md#delivery-times",)
