@@ -86,6 +86,8 @@ def test_run_serves_the_web_chat_and_stops_gracefully_on_sigterm(tmp_path, comma
     )
     try:
         line = proc.stdout.readline()
+        while line.startswith("dev.py:"):  # dev.py may first (re)install the pinned packages
+            line = proc.stdout.readline()
         assert "web chat at http://127.0.0.1:" in line
         url = line.strip().rsplit(" ", 1)[1]
         with urllib.request.urlopen(url, timeout=10) as page:
