@@ -99,6 +99,9 @@ class Parley:
         self.scheduler = Scheduler(settings, self.store, self.locales, clock)
         self.middlewares += self.scheduler.middlewares()
         self.leads.followup = self.scheduler.lead_followup  # the lead card's "follow up" button
+        if settings.scheduler.enabled:
+            self.desk.later = self.scheduler.at  # claim timeouts and booked follow-ups
+        self.desk.claim_timeout = ho.claim_timeout_minutes * 60.0
         self.engine = Engine(
             self.store,
             self._handle,

@@ -33,6 +33,8 @@ from core.turn import Turn
 log = logging.getLogger("parley.handoff")
 
 Proactive = Callable[[Address, Reply, str], Awaitable[object]]
+Later = Callable[[Address, float, str, dict[str, str], int], Awaitable[str]]
+FOLLOWUP = "/handoff-followup"
 OPEN = ("queued", "active")
 
 
@@ -58,6 +60,9 @@ class Desk:
         self.typical_wait = typical_wait
         self.show_agent_name = show_agent_name
         self.proactive: Proactive | None = None  # Engine.proactive, set once the engine exists
+        # The scheduler's one-off turns (claim timeout, booked follow-ups), once it is wired.
+        self.later: Later | None = None
+        self.claim_timeout = 15 * 60.0
         # An LLM's summary of the conversation for the card, when one is configured.
         self.summarise: Callable[[list[dict]], Awaitable[str]] | None = None
 
@@ -68,6 +73,8 @@ class Desk:
         if turn.proactive is not None and "handoff" in turn.proactive.meta:
             return self._apply(turn, turn.proactive)
         handoff = turn.state.get("handoff") or {}
+        if inbound is not None and inbound.kind == "button" and inbound.payload == FOLLOWUP:
+            return await self._book_followup(turn, handoff)
         if inbound is not None and handoff.get("status") in OPEN:
             return await self._relay_to_desk(turn, handoff)
         if inbound is not None and turn.state.get("csat") and self._csat(turn):
@@ -77,7 +84,15 @@ class Desk:
             await self.open(turn, turn.state["handoff"].get("reason", "asked"))
 
     # -- customer side -----------------------------------------------------------------------
-    async def open(self, turn: Turn, reason: str) -> Case:
+    async def open(self, turn: Turn, reason: str) -> Case | None:
+        if self.desk is None:
+            # No desk configured: say so honestly and keep helping, rather than promise a person
+            # and then swallow every message (PARLEY_SLACK__DESK_CHANNEL enables handoff).
+            turn.state["handoff"] = {"status": "unstaffed", "at": turn.now.isoformat(), "reason": reason}
+            turn.replies[:] = [r for r in turn.replies if r.text != turn.pack.t("handoff_started")]
+            turn.system("handoff_unavailable")
+            turn.tags["handoff"] = "unstaffed"
+            return None
         case = Case(
             id=uuid.uuid4().hex[:12],
             kind="handoff",
@@ -96,11 +111,32 @@ class Desk:
         if self.hours.is_open(turn.now):
             wait = format_timedelta(timedelta(minutes=self.typical_wait), locale=babel_locale(turn.pack.code))
             turn.system("handoff_wait", wait=wait)
+            if self.later is not None:  # no claim within the timeout: tell them, offer a follow-up
+                meta = {"handoff": "timeout", "case": case.id}
+                await self.later(
+                    turn.address, turn.now.timestamp() + self.claim_timeout, "handoff", meta, int(case.opened)
+                )
         else:
             opens = self.hours.next_open(turn.now)
-            when = format_datetime(opens, "EEEE HH:mm", tzinfo=opens.tzinfo, locale=babel_locale(turn.pack.code))
-            turn.system("handoff_closed", opens=f"{when} ({opens.tzinfo})")
+            buttons = (Button(title=turn.pack.t("followup_button"), payload=FOLLOWUP),) if self.later else ()
+            turn.system("handoff_closed", opens=self._when(opens, turn), buttons=buttons)
         return case
+
+    def _when(self, moment, turn: Turn) -> str:
+        return (
+            f"{format_datetime(moment, 'EEEE HH:mm', tzinfo=moment.tzinfo, locale=babel_locale(turn.pack.code))}"
+            f" ({moment.tzinfo})"
+        )
+
+    async def _book_followup(self, turn: Turn, handoff: dict) -> None:
+        """The customer accepted a follow-up: at the next business morning the desk is reminded
+        and the customer hears from us (a scheduled turn; booking twice books once)."""
+        if self.later is None or handoff.get("status") != "queued":
+            return
+        when = self.hours.next_day_open(turn.now) if self.hours.is_open(turn.now) else self.hours.next_open(turn.now)
+        meta = {"handoff": "followup", "case": handoff["case"]}
+        await self.later(turn.address, when.timestamp(), "handoff", meta, int(when.timestamp()))
+        turn.system("followup_booked", when=self._when(when, turn))
 
     async def _summary(self, history: list[dict]) -> str:
         if self.summarise is None:
@@ -148,6 +184,21 @@ class Desk:
             handoff.update(status="active", agent=agent)
             name = agent if self.show_agent_name and agent else turn.persona.name
             turn.say(f"{name}: {control.text}", kind="agent")
+        elif event in ("timeout", "followup") and handoff.get("status") == "queued":
+            if handoff.get("case") != control.meta.get("case"):
+                return  # an older case's notice: this one is newer
+            if event == "timeout":
+                when = self.hours.next_day_open(turn.now)
+                button = Button(title=turn.pack.t("followup_button"), payload=FOLLOWUP)
+                turn.system("handoff_timeout", when=self._when(when, turn), buttons=(button,))
+            else:
+                wait = format_timedelta(timedelta(minutes=self.typical_wait), locale=babel_locale(turn.pack.code))
+                turn.system("handoff_wait", wait=wait)
+                if self.desk is not None:
+                    ref = Case(id=control.meta["case"], kind="handoff", address={}, locale="", opened=0)
+                    turn.forward(
+                        self.desk, cases.in_thread(ref, "Reminder: the customer is still waiting (follow-up).")
+                    )
         elif event == "ended":
             handoff["status"] = "ended"
             turn.system("handoff_ended", name=turn.persona.name)

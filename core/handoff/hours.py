@@ -63,3 +63,9 @@ class BusinessHours:
                 if start > local:
                     return start
         raise HoursError("business hours never open")  # unreachable: parse requires a window
+
+    def next_day_open(self, moment: datetime) -> datetime:
+        """The first opening on a later day than ``moment`` (a "next business morning")."""
+        local = moment.astimezone(self.zone)
+        tomorrow = datetime.combine(local.date() + timedelta(days=1), time(0, 0), self.zone)
+        return self.next_open(tomorrow)

@@ -122,6 +122,7 @@ class Dispatcher:
             meta = {"kind": kind, "tz": data.get("tz", ""), "anchor": repr(data.get("anchor", 0))}
             # The WhatsApp template kind outside the 24-hour window (channels/twilio_whatsapp.py).
             meta["template"] = "follow_up" if kind == "followup" else kind
+            meta.update(data.get("meta", {}))  # e.g. the handoff desk's {"handoff": "timeout"}
             return Address(**data["address"]), Reply(text=data["text"], kind="proactive", meta=meta)
         record = await self._campaign(campaign)
         if record is None or record.status == "cancelled":

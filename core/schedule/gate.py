@@ -74,7 +74,9 @@ async def check(turn: Turn, kv: KeyValueStore, default_tz: str) -> str:
         profile["marketing_sent"] = recent
         if len(recent) >= int(meta.get("cap", "1")):
             return "skipped:frequency_cap"
-    if kind != "reminder":  # a reminder the person asked for goes at the time they asked
+    # A reminder the person asked for goes at the time they asked; a handoff notice answers a
+    # person who is waiting right now.
+    if kind not in ("reminder", "handoff"):
         head = turn.pack.head
         try:
             tz = zone(meta.get("tz") or profile.get("tz") or default_tz)

@@ -102,6 +102,15 @@ class Scheduler:
         await self.sched.add([Send(send_id, now + hours * 3600, json.dumps(data, separators=(",", ":")))])
         return as_datetime(now + hours * 3600).strftime("%Y-%m-%d %H:%M UTC")
 
+    async def at(self, address: Address, when: float, kind: str, meta: dict[str, str], anchor: int) -> str:
+        """A one-off proactive turn at ``when`` carrying ``meta`` (the handoff desk's claim
+        timeout and booked follow-ups); the id is deterministic, so booking twice is a no-op."""
+        send_id = followup_id(address.conversation, kind, anchor)
+        data = {"address": address.model_dump(), "text": "", "kind": kind, "anchor": anchor, "meta": meta}
+        await self.sched.add([Send(send_id, when, json.dumps(data, separators=(",", ":")))])
+        self._wake()
+        return send_id
+
     async def settled(self, item: OutboxItem, outcome: Outcome) -> None:
         """Delivery feedback from the outbox for campaign sends (the outbox id is the send id)."""
         campaign = campaign_of(item.id)

@@ -20,7 +20,7 @@ async def test_ask_a_question_read_the_answer_and_click_a_button(parley, browser
     button = page.get_by_role("button", name="Talk to a person")
     await button.wait_for()
     await button.click()
-    await page.get_by_text("asked a person from our team").wait_for()
+    await page.get_by_text("no one from our team can join").wait_for()
     assert await page.locator(".msg.user").count() == 3
 
 

@@ -63,7 +63,7 @@ async def test_a_button_round_trip(app, fake):
     await eventually(lambda: fake.posts)
     assert fake.callbacks[0]["type"] == 6  # acknowledged (deferred update) within Discord's 3 s
     assert fake.posts[0]["channel_id"] == str(DM)
-    assert "asked a person" in fake.posts[0]["content"]  # the payload "/human" reached the pipeline
+    assert "no one from our team" in fake.posts[0]["content"]  # the payload "/human" reached the pipeline
     profile = await app.store.profile("discord:44")
     assert profile.get("locale") == "en"  # from interaction.locale, the user's client language
 
@@ -74,7 +74,7 @@ async def test_a_button_in_a_mention_thread_stays_in_that_conversation(app, fake
     await eventually(lambda: len(fake.posts) == 1)
     await fake.dispatch("INTERACTION_CREATE", button_press(9351, 9350, 43, "/human", guild=GUILD, parent=TEXT))
     await eventually(lambda: len(fake.posts) >= 2)
-    assert "asked a person" in fake.posts[1]["content"]
+    assert "no one from our team" in fake.posts[1]["content"]
     assert {p["channel_id"] for p in fake.posts} == {"9350"} and len(fake.threads) == 1
     state = await app.store.state(f"discord:{TEXT}:9350")
     assert [h["role"] for h in state["history"]][:3] == ["user", "bot", "user"]
@@ -210,7 +210,7 @@ async def test_a_press_whose_ack_expired_still_reaches_the_pipeline(app, fake):
     fake.expire_interactions = True
     await fake.dispatch("INTERACTION_CREATE", button_press(9801, DM, 49, "/human"))
     await eventually(lambda: fake.posts)
-    assert not fake.callbacks and "asked a person" in fake.posts[0]["content"]
+    assert not fake.callbacks and "no one from our team" in fake.posts[0]["content"]
 
 
 async def test_an_event_is_kept_while_the_store_is_down(fake):

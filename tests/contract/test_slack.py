@@ -206,11 +206,11 @@ async def test_button_round_trip(app, fake, http, clock):
     }
     status, _ = await post(http, app, clock, click, form=True)
     assert status == 200
-    # The handoff's two messages: "a person will take over" and when to expect them.
-    posts = await eventually(lambda: len(fake.of("chat.postMessage")) == 3 and fake.of("chat.postMessage"))
-    assert posts[1]["channel"] == "D1" and posts[2]["channel"] == "D1"
+    # No desk channel configured here: the customer is told honestly that no one can join.
+    posts = await eventually(lambda: len(fake.of("chat.postMessage")) == 2 and fake.of("chat.postMessage"))
+    assert posts[1]["channel"] == "D1" and "no one from our team" in posts[1]["text"]
     state = await app.store.state("slack:D1:")
-    assert state["handoff"]["status"] == "queued"
+    assert state["handoff"]["status"] == "unstaffed"
 
 
 async def test_mention_is_answered_in_a_thread_that_continues_the_conversation(app, fake, http, clock):

@@ -139,7 +139,7 @@ async def test_button_round_trip(app, fake):
             # The spinner stops through the webhook answer itself (a Bot API call in the body).
             assert await resp.json() == {"method": "answerCallbackQuery", "callback_query_id": "cbq-1"}
     await eventually(lambda: len(fake.texts(14)) >= 2)  # the handoff's confirmation (and hours)
-    assert "person" in fake.texts(14)[1]
+    assert "no one from our team" in fake.texts(14)[1]  # no desk configured: said honestly
 
 
 async def test_polling_confirms_updates_with_offsets(telegram_settings, fake):

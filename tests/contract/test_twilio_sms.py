@@ -98,7 +98,7 @@ async def test_numbered_choices_map_a_digit_back_to_the_button(make_settings):
         assert sent[0]["Body"].endswith(f"1. {human}")
         await h.sms("1", "SM0021")
         await eventually(lambda: len(h.sent_to(CUSTOMER)) >= 2)  # the desk may add an "away" note
-        assert h.sent_to(CUSTOMER)[1]["Body"] == h.app.locales.get("en").t("handoff_started")
+        assert h.sent_to(CUSTOMER)[1]["Body"] == h.app.locales.get("en").t("handoff_unavailable")
 
 
 async def test_long_answers_stay_within_the_segment_budget(make_settings):

@@ -165,3 +165,27 @@ async def test_sales_persona_qualifies_a_lead_that_lands_on_the_desk_and_the_crm
             assert app.metrics.leads.labels("web", "web")._value.get() == 1
     finally:
         await runner.cleanup()
+
+
+async def test_no_claim_in_time_offers_a_follow_up_at_the_next_business_morning(make_settings):
+    clock = ManualClock(1_767_225_600.0 + 10 * 3600)  # Thursday 10:00 UTC: the desk is open
+    settings = make_settings(handoff={"hours": "mon-fri 09:00-18:00", "timezone": "UTC", "claim_timeout_minutes": 15})
+    async with Parley(settings, clock=clock) as app, aiohttp.ClientSession() as http:
+        app.desk.desk = DESK
+        chat = await ChatClient(http, app.port).connect()
+        await chat.say("/human")
+        started, wait = await chat.replies(2)
+        assert "usually within 5 minutes" in wait["text"]
+        clock.advance(16 * 60)  # nobody claims it
+        app.scheduler._wake()
+        timeout = await chat.next("reply")
+        assert "still busy" in timeout["text"] and "Friday 09:00" in timeout["text"]
+        [button] = timeout["buttons"]
+        await chat.press(button["payload"], button["title"])
+        booked = await chat.next("reply")
+        assert "get back to you Friday 09:00" in booked["text"]
+        clock.advance(23 * 3600)  # Friday 09:00 UTC and a bit
+        app.scheduler._wake()
+        again = await chat.next("reply")
+        assert "usually within 5 minutes" in again["text"]
+        await eventually(lambda: any("still waiting" in d["text"] for d in desk_items(app)))
