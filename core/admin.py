@@ -43,6 +43,7 @@ class Admin:
     catalog: LocaleCatalog
     clock: Clock
     wake: Callable[[], None] = lambda: None
+    start_handoff: Callable[[str], Awaitable[bool]] | None = None  # set by the app (core.handoff)
 
     def routes(self) -> list[web.RouteDef]:
         g = self.guarded
@@ -59,6 +60,7 @@ class Admin:
             web.delete("/api/people/{person}", g(self.erase_person)),
             web.post("/api/people/{person}/conversions", g(self.conversion)),
             web.get("/api/conversations/{id}", g(self.conversation)),
+            web.post("/api/conversations/{id}/handoff", g(self.handoff)),
         ]
 
     def guarded(self, handler: Handler) -> Handler:
@@ -168,6 +170,18 @@ class Admin:
         if not state:
             return _error(404, "no such conversation")
         return web.json_response({"id": request.match_info["id"], "state": state})
+
+    async def handoff(self, request: web.Request) -> web.Response:
+        """Hand a conversation to the desk, as if the customer had asked for a person."""
+        conversation = request.match_info["id"]
+        if self.start_handoff is None:
+            return _error(409, "handoff is not available")
+        if conversation.count(":") != 2 or not await self.store.state(conversation):
+            return _error(404, "no such conversation")
+        if not await self.start_handoff(conversation):
+            return _error(409, "conversation busy, try again")
+        state = await self.store.state(conversation)
+        return web.json_response({"id": conversation, "handoff": state.get("handoff", {})})
 
 
 def progress(counts: dict[str, int]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ ROUTES: list[tuple[str, str, str, str | None]] = [
     ("delete", "/api/people/{person}", "Erase everything held about a person", None),
     ("post", "/api/people/{person}/conversions", "Record a conversion, attributed to the last campaign", "Conversion"),
     ("get", "/api/conversations/{id}", "A conversation's state (history, handoff, scheduled sends)", None),
+    ("post", "/api/conversations/{id}/handoff", "Hand the conversation to a person (a card in the desk)", None),
 ]
 
 

@@ -9,6 +9,7 @@ import logging
 import os
 import secrets
 import socket
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from core.lease import lease_for, run_singleton
 from core.llm import build_llm
 from core.llm.feedback import feedback
 from core.locales import LocaleCatalog
-from core.messages import Address
+from core.messages import Address, Reply
 from core.metrics import Metrics
 from core.middleware import commands, disclosure, guard, history, locale, locale_meta, respond
 from core.outbox import Outbox
@@ -113,6 +114,7 @@ class Parley:
             dedupe_ttl=settings.dedupe_ttl,
         )
         self.desk.proactive = self.engine.proactive
+        self.scheduler.admin.start_handoff = self._start_handoff
         self.handler = fold(self.middlewares, respond(self.llm or self.brain, self.metrics, self._streaming))
         self.runner: web.AppRunner | None = None
         self.port: int = 0
@@ -122,6 +124,12 @@ class Parley:
     def _capabilities(self, address: Address) -> Capabilities | None:
         channel = self.channels.get(address.channel)
         return channel.capabilities if channel is not None else None
+
+    async def _start_handoff(self, conversation: str) -> bool:
+        channel, chat, thread = conversation.split(":")
+        address = Address(channel=channel, chat=chat, user=chat, thread=thread)
+        control = Reply(text="", kind="system", meta={"handoff": "start"})
+        return await self.engine.proactive(address, control, f"ho:admin:{uuid.uuid4().hex}") is not None
 
     def _streaming(self, address: Address) -> Streaming | None:
         channel = self.channels.get(address.channel)

@@ -70,6 +70,11 @@ class Desk:
         inbound = turn.inbound
         if inbound is not None and inbound.meta.get("desk_ref", "").startswith("handoff:"):
             return await self._from_desk(turn, inbound.meta["desk_ref"])
+        if turn.proactive is not None and turn.proactive.meta.get("handoff") == "start":
+            if (turn.state.get("handoff") or {}).get("status") not in OPEN:  # the admin API
+                turn.system("handoff_started")
+                await self.open(turn, "admin")
+            return None
         if turn.proactive is not None and "handoff" in turn.proactive.meta:
             return self._apply(turn, turn.proactive)
         handoff = turn.state.get("handoff") or {}

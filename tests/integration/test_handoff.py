@@ -189,3 +189,22 @@ async def test_no_claim_in_time_offers_a_follow_up_at_the_next_business_morning(
         again = await chat.next("reply")
         assert "usually within 5 minutes" in again["text"]
         await eventually(lambda: any("still waiting" in d["text"] for d in desk_items(app)))
+
+
+async def test_the_admin_api_can_hand_a_conversation_to_the_desk(make_settings):
+    settings = make_settings(admin_token="admin-secret", handoff={"hours": "mon-sun 00:00-23:59"})
+    async with Parley(settings) as app, aiohttp.ClientSession() as http:
+        app.desk.desk = DESK
+        chat = await ChatClient(http, app.port).connect()
+        await chat.say("do you take paypal")
+        await chat.next("reply")
+        url = f"http://127.0.0.1:{app.port}/api/conversations/web:{chat.cid}:/handoff"
+        async with http.post(url) as r:
+            assert r.status == 401
+        async with http.post(url, headers={"Authorization": "Bearer admin-secret"}) as r:
+            assert r.status == 200
+            assert (await r.json())["handoff"]["status"] == "queued"
+        assert "person from our team" in (await chat.next("reply"))["text"]
+        await eventually(lambda: any(d["meta"].get("desk_ref", "").startswith("handoff:") for d in desk_items(app)))
+        async with http.post(url.replace(chat.cid, "nobody"), headers={"Authorization": "Bearer admin-secret"}) as r:
+            assert r.status == 404
