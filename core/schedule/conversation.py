@@ -27,6 +27,7 @@ log = logging.getLogger("parley.scheduler")
 STOP_WORDS = ("stop", "stopall", "unsubscribe")  # more come from each pack's "stop" intent
 START_WORDS = ("start", "unstop", "subscribe")
 REMIND_TRIGGERS = ("remind me", "please remind me")
+INDEX_EVERY = 600.0  # seconds between people-index writes for an unchanged person
 FOLLOWUP_TEXT = "Just checking in: is there anything else I can help you with?"
 
 
@@ -45,9 +46,17 @@ def people_index(sched: ScheduleStore, kv: KeyValueStore) -> Middleware:
         if turn.inbound.user_name:
             profile.setdefault("name", turn.inbound.user_name)
         consent = (profile.get("consent") or {}).get("marketing")
-        record = await kv.get(f"consent:{turn.address.person}")  # SMS keywords live there
-        if record:
-            consent = json.loads(record).get("status") == "opted_in"
+        if turn.address.channel in ("sms", "whatsapp"):  # SMS keywords live in the channel's record
+            record = await kv.get(f"consent:{turn.address.person}")
+            if record:
+                consent = json.loads(record).get("status") == "opted_in"
+        # The index is for audiences ("seen in the last 30 days"): re-write it when something in
+        # it changed or every ten minutes, not on every message (a write transaction each).
+        seen = [turn.pack.code, profile.get("tz", ""), list(profile.get("tags", ())), consent, profile.get("name", "")]
+        indexed = profile.get("indexed") or {}
+        if indexed.get("as") == seen and now - indexed.get("at", 0) < INDEX_EVERY:
+            return
+        profile["indexed"] = {"as": seen, "at": now}
         await sched.put_person(
             PersonEntry(
                 turn.address.person,
