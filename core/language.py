@@ -87,6 +87,7 @@ class LanguageDetector:
         self._version = -1
         self._short: dict[str, str] = {}
         self._switch: list[tuple[str, str, bool]] = []
+        self._scan: list[tuple[str, str, bool, int]] = []
         self._switch_exact: dict[str, str] = {}
         self._bases: dict[str, str] = {}
 
@@ -106,6 +107,10 @@ class LanguageDetector:
         self._short = {p: next(iter(c)) for p, c in claims.items() if len(c) == 1 and p}
         self._switch = sorted(switch, key=lambda item: -len(item[0]))  # longest phrase first
         self._switch_exact = {phrase: code for phrase, code, _ in reversed(self._switch)}
+        # Prepared once per catalog version: this runs on every message.
+        self._scan = [
+            (p if cjk else f" {p} ", code, cjk, word_count(p)) for p, code, cjk in self._switch if cjk or " " in p
+        ]
         self._bases = {}
         for code in sorted(self.catalog.files, key=len):  # "pt" before "pt-BR" if both ship
             self._bases.setdefault(code.split("-")[0].lower(), code)
@@ -129,14 +134,14 @@ class LanguageDetector:
         if whole:
             return None
         padded, compact, words = f" {norm} ", norm.replace(" ", ""), word_count(norm)
-        for phrase, code, cjk in self._switch:
+        for phrase, code, cjk, count in self._scan:
             # Scripts without spaces (ja, zh) match as substrings. Elsewhere a bare language
             # name counts only alone ("Español"), not inside a question ("do you have english
             # sizes?"); longer phrases ("can we speak english") with a few words around them.
             if cjk:
                 if phrase in compact and len(compact) <= len(phrase) + EXTRA_CJK_CHARS:
                     return code
-            elif " " in phrase and f" {phrase} " in padded and words <= word_count(phrase) + EXTRA_WORDS:
+            elif words <= count + EXTRA_WORDS and phrase in padded:
                 return code
         return None
 
