@@ -20,7 +20,7 @@ from core.messages import Address
 # Outcomes a dispatcher acks with; reasons follow a colon ("skipped:quiet", "failed:rejected").
 SENT, CANCELLED = "sent", "cancelled"
 FINAL = ("sent", "skipped", "failed", "cancelled")  # heads of outcomes that end a send
-MAX_CLAIM = 100  # sends per claim call: a bounded script never blocks Redis for long
+MAX_CLAIM = 50  # sends per claim call: a bounded script never blocks Redis for long
 
 
 @dataclass(frozen=True)
