@@ -61,7 +61,7 @@ return 1
 """
 
 # KEYS: inflight. ARGV: sends prefix, counters prefix, keep seconds, then (id, token, outcome,
-# campaign) per send (at most 100: the dispatcher acks a claimed batch at once).
+# campaign) per send (at most MAX_CLAIM: the dispatcher acks a claimed batch at once).
 ACK_MANY = """
 local held = 0
 for i = 4, #ARGV, 4 do
