@@ -235,6 +235,10 @@ class SlackChannel:
             # Not acked: Slack retries the event later (same event_id), so nothing is lost.
             log.warning("slack event deferred: store unavailable")
             return BoltResponse(status=503, body='{"error":"store unavailable"}')
+        if isinstance(error, (OSError, TimeoutError, aiohttp.ClientError)):
+            # Slack's Web API unreachable (auth.test, users.info): a platform retry will do.
+            log.warning("slack event deferred: Slack API unreachable (%s)", type(error).__name__)
+            return BoltResponse(status=503, body='{"error":"slack api unreachable"}')
         self.metrics.errors.labels(CHANNEL, type(error).__name__).inc()
         log.error("slack listener failed", exc_info=error)
         return BoltResponse(status=500, body='{"error":"internal error"}')

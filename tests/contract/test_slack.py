@@ -237,3 +237,18 @@ async def test_mention_is_answered_in_a_thread_that_continues_the_conversation(a
     history = (await app.store.state("slack:C1:100.000001"))["history"]
     assert [h["role"] for h in history] == ["user", "bot", "user", "bot"]
     assert received(app) == 2
+
+
+async def test_slack_api_unreachable_defers_the_event_with_503(make_settings, clock, tmp_path, http):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    settings = make_settings(
+        slack={"bot_token": "xoxb-test", "signing_secret": SECRET, "api_base": f"http://127.0.0.1:{dead}/api/"}
+    )
+    async with Parley(settings, clock=clock, store=SQLiteStore(tmp_path / "dead.db", clock=clock)) as parley:
+        status, body = await post(http, parley, clock, event_body(dm("hello"), "EvDead"))
+        assert status == 503, body  # Slack retries later; never a 500 with a traceback
+        assert "Traceback" not in body
