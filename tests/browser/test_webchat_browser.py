@@ -61,3 +61,14 @@ async def test_works_on_a_phone_sized_screen(parley, browser):
     await page.get_by_role("button", name="Send").tap()
     await page.locator(".msg.bot", has_text="I'm Mia").wait_for()
     await context.close()
+
+
+async def test_a_first_visit_says_what_to_do_and_the_hint_goes_once_talking(parley, browser):
+    page = await browser.new_page()
+    await page.goto(f"http://127.0.0.1:{parley.port}/chat")
+    hint = page.locator("#empty")
+    await hint.get_by_text("Type below to start").wait_for()
+    await page.get_by_label("Your message").fill("hello")
+    await page.keyboard.press("Enter")
+    await page.locator(".msg.bot").first.wait_for()
+    assert await hint.count() == 0
