@@ -4,11 +4,13 @@ desk click), and the desk cards that show them."""
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from core.messages import Address, Button, Reply
 from core.store import KeyValueStore
+from core.turn import Turn
 
 TTL = 90 * 86400  # a case outlives its conversation's attention span; erased with the person
 
@@ -28,6 +30,30 @@ class Case:
     first_reply: float = 0.0
     csat: int = 0
     lead: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def opening(cls, kind: str, turn: Turn, reason: str, lead: dict[str, Any] | None = None) -> Case:
+        """A new case for the turn's conversation (handoffs and leads alike)."""
+        return cls(
+            id=uuid.uuid4().hex[:12],
+            kind=kind,
+            address=turn.address.model_dump(),
+            locale=turn.pack.code,
+            opened=turn.now.timestamp(),
+            reason=reason,
+            lead=lead or {},
+        )
+
+    def claim(self, user: str, name: str, now: float) -> bool:
+        """Make the case ``user``'s; False if someone else holds it (the desk says so)."""
+        if self.agent and self.agent != user:
+            return False
+        self.agent, self.agent_name, self.claimed, self.status = user, name, now, "active"
+        return True
+
+    @property
+    def holder(self) -> str:
+        return self.agent_name or self.agent
 
     @property
     def ref(self) -> str:
@@ -79,6 +105,6 @@ def lead_card(case: Case) -> Reply:
     return Reply(text="\n".join(lines), buttons=buttons, kind="system", meta={"desk_ref": case.ref})
 
 
-def in_thread(case: Case, text: str) -> Reply:
-    """A message for the card's thread; the desk channel resolves ``desk_thread`` to the card."""
-    return Reply(text=text, kind="system", meta={"desk_thread": case.ref})
+def in_thread(ref: str, text: str) -> Reply:
+    """A message for the thread of the card ``ref``; the desk channel resolves ``desk_thread``."""
+    return Reply(text=text, kind="system", meta={"desk_thread": ref})

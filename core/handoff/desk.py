@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -98,14 +97,7 @@ class Desk:
             turn.system("handoff_unavailable")
             turn.tags["handoff"] = "unstaffed"
             return None
-        case = Case(
-            id=uuid.uuid4().hex[:12],
-            kind="handoff",
-            address=turn.address.model_dump(),
-            locale=turn.pack.code,
-            opened=turn.now.timestamp(),
-            reason=reason,
-        )
+        case = Case.opening("handoff", turn, reason)
         await cases.save(self.kv, case)
         turn.state["handoff"] = {"status": "queued", "case": case.id, "at": turn.now.isoformat(), "reason": reason}
         self.metrics.handoffs.labels(turn.address.channel, reason).inc()
@@ -114,8 +106,7 @@ class Desk:
             history = turn.state.get("history", [])
             turn.forward(self.desk, cases.handoff_card(case, history, await self._summary(history)))
         if self.hours.is_open(turn.now):
-            wait = format_timedelta(timedelta(minutes=self.typical_wait), locale=babel_locale(turn.pack.code))
-            turn.system("handoff_wait", wait=wait)
+            turn.system("handoff_wait", wait=self._wait(turn))
             if self.later is not None:  # no claim within the timeout: tell them, offer a follow-up
                 meta = {"handoff": "timeout", "case": case.id}
                 await self.later(
@@ -126,6 +117,9 @@ class Desk:
             buttons = (Button(title=turn.pack.t("followup_button"), payload=FOLLOWUP),) if self.later else ()
             turn.system("handoff_closed", opens=self._when(opens, turn), buttons=buttons)
         return case
+
+    def _wait(self, turn: Turn) -> str:
+        return format_timedelta(timedelta(minutes=self.typical_wait), locale=babel_locale(turn.pack.code))
 
     def _when(self, moment, turn: Turn) -> str:
         return (
@@ -160,7 +154,7 @@ class Desk:
         case = await cases.load(self.kv, f"handoff:{handoff['case']}")
         if case is not None:
             text = turn.inbound.text or turn.inbound.meta.get("title", "") or "(attachment)"
-            turn.forward(self.desk, cases.in_thread(case, f"Customer: {text}"))
+            turn.forward(self.desk, cases.in_thread(case.ref, f"Customer: {text}"))
 
     def _csat(self, turn: Turn) -> bool:
         """A 1-5 answer to the CSAT question (a button, or the number typed)."""
@@ -197,12 +191,13 @@ class Desk:
                 button = Button(title=turn.pack.t("followup_button"), payload=FOLLOWUP)
                 turn.system("handoff_timeout", when=self._when(when, turn), buttons=(button,))
             else:
-                wait = format_timedelta(timedelta(minutes=self.typical_wait), locale=babel_locale(turn.pack.code))
-                turn.system("handoff_wait", wait=wait)
+                turn.system("handoff_wait", wait=self._wait(turn))
                 if self.desk is not None:
-                    ref = Case(id=control.meta["case"], kind="handoff", address={}, locale="", opened=0)
                     turn.forward(
-                        self.desk, cases.in_thread(ref, "Reminder: the customer is still waiting (follow-up).")
+                        self.desk,
+                        cases.in_thread(
+                            f"handoff:{control.meta['case']}", "Reminder: the customer is still waiting (follow-up)."
+                        ),
                     )
         elif event == "ended":
             handoff["status"] = "ended"
@@ -224,10 +219,9 @@ class Desk:
         if inbound.kind == "button":
             action = inbound.payload.rsplit(":", 1)[-1]
             if action == "claim":
-                if case.agent and case.agent != inbound.address.user:
-                    turn.say(f"Already claimed by {case.agent_name or case.agent}.", kind="system")
+                if not await self._claim(case, inbound.address.user, agent, now):
+                    turn.say(f"Already claimed by {case.holder}.", kind="system")
                     return
-                await self._claim(case, inbound.address.user, agent, now)
                 turn.say(f"Claimed by {agent}. Reply in this thread to answer.", kind="system")
                 await self._tell(case, Reply(text="", meta={"handoff": "claimed", "agent": agent}), f"{ref}:claimed")
             elif action in ("resolve", "return"):
@@ -247,10 +241,12 @@ class Desk:
         reply = Reply(text=inbound.text, kind="agent", meta={"handoff": "agent", "agent": agent})
         await self._tell(case, reply, f"{ref}:m:{inbound.event_id}")
 
-    async def _claim(self, case: Case, user: str, name: str, now: float) -> None:
-        case.agent, case.agent_name, case.claimed, case.status = user, name, now, "active"
+    async def _claim(self, case: Case, user: str, name: str, now: float) -> bool:
+        if not case.claim(user, name, now):
+            return False
         self.metrics.time_to_claim.observe((now - case.opened) / 60)
         await cases.save(self.kv, case)
+        return True
 
     async def _tell(self, case: Case, control: Reply, send_id: str) -> None:
         if self.proactive is None:

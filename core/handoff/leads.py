@@ -8,7 +8,6 @@ filled by the LLM's capture_lead tool or by the qualification flow (core.handoff
 from __future__ import annotations
 
 import json
-import uuid
 
 from core.handoff import cases
 from core.handoff.cases import Case
@@ -51,15 +50,7 @@ class Leads:
         }
         fields.setdefault("name", turn.inbound.user_name if turn.inbound else "")
         fields["source"] = str(source)
-        case = Case(
-            id=uuid.uuid4().hex[:12],
-            kind="lead",
-            address=turn.address.model_dump(),
-            locale=turn.pack.code,
-            opened=turn.now.timestamp(),
-            reason="qualified",
-            lead=fields,
-        )
+        case = Case.opening("lead", turn, "qualified", lead=fields)
         await cases.save(self.kv, case)
         lead["case"] = case.id
         self.metrics.leads.labels(turn.address.channel, str(source)[:40]).inc()
@@ -90,15 +81,9 @@ class Leads:
         rep = inbound.user_name or inbound.address.user
         action = inbound.payload.rsplit(":", 1)[-1] if inbound.kind == "button" else ""
         if action == "claim":
-            if case.agent and case.agent != inbound.address.user:
-                turn.say(f"Already claimed by {case.agent_name or case.agent}.", kind="system")
+            if not case.claim(inbound.address.user, rep, turn.now.timestamp()):
+                turn.say(f"Already claimed by {case.holder}.", kind="system")
                 return
-            case.agent, case.agent_name, case.claimed, case.status = (
-                inbound.address.user,
-                rep,
-                turn.now.timestamp(),
-                "active",
-            )
             await cases.save(self.kv, case)
             turn.say(f"Lead claimed by {rep}.", kind="system")
         elif action == "followup":
