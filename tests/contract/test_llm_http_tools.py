@@ -10,6 +10,7 @@ from aiohttp import web
 
 from core.llm.http_tools import ToolsFileError, load_http_tools
 from tests.contract.llm_support import make_brain, make_turn
+from tests.fakes.loopback import start
 from tests.fakes.openai import FakeOpenAI
 
 SECRET = "crm-token-do-not-leak-42"
@@ -43,11 +44,7 @@ async def crm():
 
     app = web.Application()
     app.router.add_get("/api/orders/{id}", order)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
+    runner, port = await start(app)
     yield f"http://127.0.0.1:{port}", seen, delay
     await runner.cleanup()
 

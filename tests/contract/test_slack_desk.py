@@ -17,6 +17,7 @@ from core.messages import Button, Inbound, Reply
 from core.metrics import Metrics
 from core.store import StoreUnavailable
 from core.stores.memory import MemoryStore
+from tests.fakes.loopback import start
 from tests.fakes.slack import TEAM, event_body, fake_slack, signed
 
 SECRET = "desk-secret"
@@ -58,11 +59,7 @@ async def served():
         )
         app = web.Application()
         app.router.add_routes(channel.routes())
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        runner, port = await start(app)
         holder.append(Served(channel, f"http://127.0.0.1:{port}/webhooks/slack", http))
         yield holder[0]
         await channel.close()

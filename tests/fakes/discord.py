@@ -20,6 +20,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.loopback import start
+
 BOT_ID = 1000
 TOKEN = "fake-discord-token"
 
@@ -168,11 +170,7 @@ class FakeDiscord:
                 web.post(api + "/interactions/{id}/{token}/callback", self.callback),
             ]
         )
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await start(app)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -19,6 +19,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.loopback import start
+
 Step = dict[str, Any]
 
 
@@ -42,11 +44,7 @@ class FakeOpenAI:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self.completions)
         app.router.add_post("/v1/moderations", self.moderations)
-        self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.runner, port = await start(app)
         self.base_url = f"http://127.0.0.1:{port}/v1"
         return self
 

@@ -17,6 +17,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.loopback import start
+
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "test-auth-token"
 
@@ -73,11 +75,7 @@ class FakeTwilio:
 @asynccontextmanager
 async def serve_fake_twilio(fake: FakeTwilio | None = None) -> AsyncIterator[FakeTwilio]:
     fake = fake or FakeTwilio()
-    runner = web.AppRunner(fake.app(), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, port = await start(fake.app())
     fake.url = f"http://127.0.0.1:{port}"
     try:
         yield fake

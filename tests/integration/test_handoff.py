@@ -13,6 +13,7 @@ from core.app import Parley
 from core.clock import ManualClock
 from core.messages import Address, Inbound
 from tests.conftest import eventually
+from tests.fakes.loopback import start
 from tests.integration.webchat_client import ChatClient
 
 DESK = Address(channel="slack", chat="CDESK")
@@ -129,11 +130,7 @@ async def test_sales_persona_qualifies_a_lead_that_lands_on_the_desk_and_the_crm
 
     receiver = web.Application()
     receiver.router.add_post("/leads", crm)
-    runner = web.AppRunner(receiver)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
+    runner, port = await start(receiver)
     settings = make_settings(
         persona="sales",
         handoff={"lead_webhook_url": f"http://127.0.0.1:{port}/leads", "lead_webhook_secret": "crm-secret"},

@@ -1,0 +1,14 @@
+"""Serve an aiohttp app on 127.0.0.1 at a free port: every platform fake and test receiver."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+
+async def start(app: web.Application) -> tuple[web.AppRunner, int]:
+    """Start ``app`` on a random loopback port; the caller cleans the runner up."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return runner, site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
