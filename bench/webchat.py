@@ -42,37 +42,34 @@ async def drive(port: int, conversations: int, turns: int) -> tuple[int, float, 
         return len(latencies), time.perf_counter() - started, latencies
 
 
+def measure(name: str, argv: list[str], env: dict[str, str], args) -> tuple:
+    """Start a server on a free port (``{port}`` in argv, and PARLEY_HTTP__PORT), drive it, stop
+    it; returns the row's figures."""
+    port = free_port()
+    server = start([a.format(port=port) for a in argv], {**env, "PARLEY_HTTP__PORT": str(port)})
+    try:
+        wait_port(port)
+        count, seconds, lat = asyncio.run(drive(port, args.conversations, args.turns))
+        return name, count, seconds, lat, rss_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--conversations", type=int, default=64)
     parser.add_argument("--turns", type=int, default=20)
     args = parser.parse_args()
     print(f"web chat: {args.conversations} concurrent conversations x {args.turns} turns, one process each\n")
-    results = []
-    bare_port = free_port()
-    bare = start(["bench/bare_ws.py", str(bare_port)])
-    try:
-        wait_port(bare_port)
-        count, seconds, lat = asyncio.run(drive(bare_port, args.conversations, args.turns))
-        results.append(("bare aiohttp websocket", count, seconds, lat, rss_mb(bare.pid)))
-    finally:
-        bare.terminate()
+    results = [measure("bare aiohttp websocket", ["bench/bare_ws.py", "{port}"], {}, args)]
     with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
         env = {
-            "PARLEY_HTTP__PORT": str(port),
             "PARLEY_STORE_URL": f"sqlite:///{tmp}/bench.db",
             "PARLEY_LOG_LEVEL": "WARNING",
             "PARLEY_FLOOD_PER_MINUTE": "1000000",
         }
-        parley = start(["bot.py", "run"], env)
-        try:
-            wait_port(port)
-            count, seconds, lat = asyncio.run(drive(port, args.conversations, args.turns))
-            results.append(("parley (sqlite, retrieval)", count, seconds, lat, rss_mb(parley.pid)))
-        finally:
-            parley.terminate()
-            parley.wait()
+        results.append(measure("parley (sqlite, retrieval)", ["bot.py", "run"], env, args))
     base = results[0][1] / results[0][2]
     for name, count, seconds, lat, rss in results:
         print(row(name, count, seconds, lat, rss, base))
