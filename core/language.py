@@ -37,10 +37,14 @@ _PHONE = re.compile(r"^(?:whatsapp:)?\+(\d{1,15})$")
 _COMMAND = re.compile(r"^/(?:language|lang|idioma|langue|sprache|lingua|言語|语言|لغة)(?:@\w+)?(?:\s+(\S+))?\s*$", re.I)
 
 
+def without_marks(text: str) -> str:
+    """Arabic short vowels and tanween are combining marks: "شكرًا" and "شكرا" are one word."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+
+
 def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
-    # Arabic short vowels and tanween are combining marks: "شكرًا" and "شكرا" are one word.
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+    text = without_marks(text)
     return " ".join(_PUNCT.sub(" ", text).split())
 
 

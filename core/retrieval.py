@@ -13,6 +13,7 @@ import unicodedata
 
 from core.brain import Answer
 from core.knowledge import KnowledgeBase
+from core.language import without_marks
 from core.locales import LocalePack
 from core.messages import Button
 from core.pii import redact
@@ -30,9 +31,7 @@ def searchable(text: str) -> str:
 
 
 def _bare(text: str) -> str:
-    # Arabic short vowels and tanween (شكرًا) are combining marks, not word characters: drop them
-    # so "شكرًا" and "شكرا" are one word.
-    return "".join(ch for ch in unicodedata.normalize("NFC", text) if unicodedata.category(ch) != "Mn")
+    return without_marks(unicodedata.normalize("NFC", text))
 
 
 @functools.lru_cache(maxsize=4096)
