@@ -58,11 +58,10 @@ async def fill_people(sched, n: int) -> None:
                 await pipe.execute()
         await pipe.execute()
     else:
-        with sched._tx() as db:
-            db.executemany(
-                "INSERT OR REPLACE INTO sched_people(person, body) VALUES (?, ?)",
-                [(e.person, e.to_json()) for e in people(n)],
-            )
+        rows = [(e.person, e.to_json()) for e in people(n)]
+        await sched._write(
+            lambda db: db.executemany("INSERT OR REPLACE INTO sched_people(person, body) VALUES (?, ?)", rows)
+        )
 
 
 async def planning(sched, n: int) -> float:

@@ -93,6 +93,14 @@ class Outbox:
         room = self.concurrency - len(self._inflight)
         if room <= 0:
             return 0
+        # Shielded: a claim leases items in the store. If shutdown cancelled this task after the
+        # store leased them but before their sends started, they would sit leased until the lease
+        # expired; shielded, they start and ``flush`` waits for them.
+        claiming = asyncio.ensure_future(self._claim(room))
+        claiming.add_done_callback(_quiet)
+        return await asyncio.shield(claiming)
+
+    async def _claim(self, room: int) -> int:
         items = await self.store.claim(self.clock(), room, self.lease)
         for item in items:
             task = asyncio.create_task(self._send(item))
@@ -176,6 +184,12 @@ class Outbox:
             return Retry(now + backoff(item.attempts), kind)
         self.metrics.messages_out.labels(name).inc()
         return Sent(platform_id or "")
+
+
+def _quiet(task: asyncio.Future[int]) -> None:
+    """Retrieve the error of a claim whose caller was cancelled (else asyncio logs it as lost)."""
+    if not task.cancelled():
+        task.exception()
 
 
 async def _maybe(value):

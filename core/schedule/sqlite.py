@@ -1,6 +1,6 @@
 """The schedule in SQLite: its own connection to the store's file (WAL lets both share it).
 
-A claim is one ``BEGIN IMMEDIATE`` transaction: expired leases go back to due in their own
+Writes go through ``GroupCommit`` (core/stores/sqlite_batch.py). A claim is one atomic write: expired leases go back to due in their own
 statement, then ``UPDATE ... RETURNING`` takes the due rows. One counter bump per claim gives
 every send in the batch the same fencing token, larger than any it had before.
 """
@@ -13,7 +13,8 @@ from pathlib import Path
 
 from core.schedule.store import CANCELLED, MAX_CLAIM, CampaignRecord, Claimed, PersonEntry, Send, campaign_of
 from core.store import StoreUnavailable
-from core.stores.sqlite import _Immediate, connect
+from core.stores.sqlite import connect
+from core.stores.sqlite_batch import GroupCommit
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sched_counter (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -36,6 +37,7 @@ class SQLiteScheduleStore:
         self.path = Path(path)
         self.clock = clock
         self._db: sqlite3.Connection | None = None
+        self._write = GroupCommit(lambda: self.db).run
 
     async def open(self) -> None:
         self._db = connect(self.path, SCHEMA)
@@ -51,69 +53,81 @@ class SQLiteScheduleStore:
             raise StoreUnavailable("schedule store is closed")
         return self._db
 
-    def _tx(self) -> _Immediate:
-        return _Immediate(self.db)
-
     async def add(self, sends: list[Send]) -> int:
+        return await self._write(lambda db: self._add(db, sends))
+
+    @staticmethod
+    def _add(db: sqlite3.Connection, sends: list[Send]) -> int:
         new = 0
-        with self._tx() as db:
-            for send in sends:
-                cur = db.execute(
-                    "INSERT OR IGNORE INTO sched_sends(id, status, due, data) VALUES (?, 'due', ?, ?)",
-                    (send.id, send.due, send.data),
-                )
-                if cur.rowcount and campaign_of(send.id):
-                    db.execute(BUMP, (campaign_of(send.id), "planned", 1))
-                new += cur.rowcount
+        for send in sends:
+            cur = db.execute(
+                "INSERT OR IGNORE INTO sched_sends(id, status, due, data) VALUES (?, 'due', ?, ?)",
+                (send.id, send.due, send.data),
+            )
+            if cur.rowcount and campaign_of(send.id):
+                db.execute(BUMP, (campaign_of(send.id), "planned", 1))
+            new += cur.rowcount
         return new
 
     async def claim(self, limit: int, lease: float, now: float | None = None) -> list[Claimed]:
         now = self.clock() if now is None else now
-        with self._tx() as db:
-            db.execute("UPDATE sched_sends SET status = 'due' WHERE status = 'inflight' AND lease <= ?", (now,))
-            token = db.execute(
-                "UPDATE sched_counter SET value = value + 1 WHERE name = 'token' RETURNING value"
-            ).fetchone()[0]
-            rows = db.execute(
-                "UPDATE sched_sends SET status = 'inflight', token = ?, lease = ? WHERE id IN "
-                "(SELECT id FROM sched_sends WHERE status = 'due' AND due <= ? ORDER BY due LIMIT ?) "
-                "RETURNING id, due, data",
-                (token, now + lease, now, min(limit, MAX_CLAIM)),
-            ).fetchall()
+        return await self._write(lambda db: self._claim(db, limit, lease, now))
+
+    @staticmethod
+    def _claim(db: sqlite3.Connection, limit: int, lease: float, now: float) -> list[Claimed]:
+        db.execute("UPDATE sched_sends SET status = 'due' WHERE status = 'inflight' AND lease <= ?", (now,))
+        token = db.execute(
+            "UPDATE sched_counter SET value = value + 1 WHERE name = 'token' RETURNING value"
+        ).fetchone()[0]
+        rows = db.execute(
+            "UPDATE sched_sends SET status = 'inflight', token = ?, lease = ? WHERE id IN "
+            "(SELECT id FROM sched_sends WHERE status = 'due' AND due <= ? ORDER BY due LIMIT ?) "
+            "RETURNING id, due, data",
+            (token, now + lease, now, min(limit, MAX_CLAIM)),
+        ).fetchall()
         return sorted((Claimed(i, d, token, data) for i, d, data in rows), key=lambda c: c.due)
 
     async def ack(self, send_id: str, token: int, outcome: str) -> bool:
         return await self.ack_many([(send_id, token, outcome)]) == 1
 
     async def ack_many(self, acks: list[tuple[str, int, str]]) -> int:
+        return await self._write(lambda db: self._ack_many(db, acks))
+
+    @staticmethod
+    def _ack_many(db: sqlite3.Connection, acks: list[tuple[str, int, str]]) -> int:
         held = 0
-        with self._tx() as db:  # one transaction: one fsync-free WAL commit per batch
-            for send_id, token, outcome in acks:
-                cur = db.execute(
-                    "UPDATE sched_sends SET status = ?, data = '', token = 0 "
-                    "WHERE id = ? AND token = ? AND status = 'inflight'",
-                    (outcome, send_id, token),
-                )
-                if cur.rowcount and campaign_of(send_id):
-                    db.execute(BUMP, (campaign_of(send_id), outcome, 1))
-                held += cur.rowcount
+        for send_id, token, outcome in acks:
+            cur = db.execute(
+                "UPDATE sched_sends SET status = ?, data = '', token = 0 "
+                "WHERE id = ? AND token = ? AND status = 'inflight'",
+                (outcome, send_id, token),
+            )
+            if cur.rowcount and campaign_of(send_id):
+                db.execute(BUMP, (campaign_of(send_id), outcome, 1))
+            held += cur.rowcount
         return held
 
     async def reschedule(self, send_id: str, token: int, at: float) -> bool:
-        cur = self.db.execute(
-            "UPDATE sched_sends SET status = 'due', due = ?, token = 0 WHERE id = ? AND token = ? AND status = 'inflight'",
-            (at, send_id, token),
+        cur = await self._write(
+            lambda db: db.execute(
+                "UPDATE sched_sends SET status = 'due', due = ?, token = 0 "
+                "WHERE id = ? AND token = ? AND status = 'inflight'",
+                (at, send_id, token),
+            )
         )
         return cur.rowcount == 1
 
     async def cancel(self, send_id: str) -> bool:
-        with self._tx() as db:
-            row = db.execute("SELECT status FROM sched_sends WHERE id = ?", (send_id,)).fetchone()
-            db.execute(
-                "INSERT INTO sched_sends(id, status, due, data, token) VALUES (?, ?, 0, '', 0) "
-                "ON CONFLICT(id) DO UPDATE SET status = excluded.status, data = '', token = 0",
-                (send_id, CANCELLED),
-            )
+        return await self._write(lambda db: self._cancel(db, send_id))
+
+    @staticmethod
+    def _cancel(db: sqlite3.Connection, send_id: str) -> bool:
+        row = db.execute("SELECT status FROM sched_sends WHERE id = ?", (send_id,)).fetchone()
+        db.execute(
+            "INSERT INTO sched_sends(id, status, due, data, token) VALUES (?, ?, 0, '', 0) "
+            "ON CONFLICT(id) DO UPDATE SET status = excluded.status, data = '', token = 0",
+            (send_id, CANCELLED),
+        )
         return bool(row and row[0] in ("due", "inflight"))
 
     async def status(self, send_id: str) -> str | None:
@@ -127,7 +141,10 @@ class SQLiteScheduleStore:
         return row is not None
 
     async def put_campaign(self, record: CampaignRecord) -> None:
-        self.db.execute("INSERT OR REPLACE INTO sched_campaigns(id, body) VALUES (?, ?)", (record.id, record.to_json()))
+        body = record.to_json()
+        await self._write(
+            lambda db: db.execute("INSERT OR REPLACE INTO sched_campaigns(id, body) VALUES (?, ?)", (record.id, body))
+        )
 
     async def campaign(self, campaign: str) -> CampaignRecord | None:
         row = self.db.execute("SELECT body FROM sched_campaigns WHERE id = ?", (campaign,)).fetchone()
@@ -137,14 +154,17 @@ class SQLiteScheduleStore:
         return [CampaignRecord.from_json(r[0]) for r in self.db.execute("SELECT body FROM sched_campaigns ORDER BY id")]
 
     async def count(self, campaign: str, what: str, n: int = 1) -> None:
-        self.db.execute(BUMP, (campaign, what, n))
+        await self._write(lambda db: db.execute(BUMP, (campaign, what, n)))
 
     async def progress(self, campaign: str) -> dict[str, int]:
         return dict(self.db.execute("SELECT what, n FROM sched_counts WHERE campaign = ?", (campaign,)).fetchall())
 
     async def put_person(self, entry: PersonEntry) -> None:
-        self.db.execute(
-            "INSERT OR REPLACE INTO sched_people(person, body) VALUES (?, ?)", (entry.person, entry.to_json())
+        body = entry.to_json()
+        await self._write(
+            lambda db: db.execute(
+                "INSERT OR REPLACE INTO sched_people(person, body) VALUES (?, ?)", (entry.person, body)
+            )
         )
 
     async def person(self, person: str) -> PersonEntry | None:
@@ -158,4 +178,5 @@ class SQLiteScheduleStore:
         return [PersonEntry.from_json(r[0]) for r in rows]
 
     async def forget_person(self, person: str) -> int:
-        return self.db.execute("DELETE FROM sched_people WHERE person = ?", (person,)).rowcount
+        cur = await self._write(lambda db: db.execute("DELETE FROM sched_people WHERE person = ?", (person,)))
+        return cur.rowcount

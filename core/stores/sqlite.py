@@ -1,9 +1,10 @@
 """The embedded default: one SQLite file in WAL mode.
 
-Calls run on the event loop thread on purpose: each statement takes tens of microseconds on a
-local file, less than the thread hop aiosqlite would add per call. WAL with synchronous=NORMAL
-keeps commits durable across a process crash (an OS crash may lose the last few); writes that
-must be atomic (accept, begin, commit, claim) each run in one ``BEGIN IMMEDIATE`` transaction.
+Calls run on the event loop thread on purpose: each statement takes microseconds on a local
+file, less than the thread hop aiosqlite would add per call. WAL with synchronous=NORMAL keeps
+commits durable across a process crash (an OS crash may lose the last few). Every write goes
+through ``GroupCommit``: it is atomic on its own (a savepoint) and shares one ``BEGIN IMMEDIATE``
+transaction with the other writes of the same loop iteration (sqlite_batch.py says why).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from core.store import (
     Sent,
     StoreUnavailable,
 )
+from core.stores.sqlite_batch import GroupCommit
 from core.stores.sqlite_schema import SCHEMA
 
 
@@ -51,6 +53,7 @@ class SQLiteStore:
         self.clock = clock
         self._db: sqlite3.Connection | None = None
         self._accepts = 0
+        self._write = GroupCommit(lambda: self.db).run
 
     async def open(self) -> None:
         self._db = connect(self.path, SCHEMA)
@@ -72,18 +75,16 @@ class SQLiteStore:
             raise StoreUnavailable("store is closed")
         return self._db
 
-    def _tx(self):
-        return _Immediate(self.db)
-
-    def _token(self) -> int:
-        return self.db.execute("UPDATE counters SET value = value + 1 WHERE name = 'token' RETURNING value").fetchone()[
-            0
-        ]
+    @staticmethod
+    def _token(db: sqlite3.Connection) -> int:
+        return db.execute("UPDATE counters SET value = value + 1 WHERE name = 'token' RETURNING value").fetchone()[0]
 
     # -- inbox -------------------------------------------------------------------------------
     async def accept(self, item: InboxItem, dedupe_ttl: float) -> bool:
         now = self.clock()
-        with self._tx() as db:
+        body = item.inbound.model_dump_json()
+
+        def op(db: sqlite3.Connection) -> bool:
             cur = db.execute(
                 "INSERT INTO seen(id, until) VALUES (?, ?) ON CONFLICT(id) DO UPDATE "
                 "SET until = excluded.until WHERE seen.until <= ?",
@@ -97,65 +98,74 @@ class SQLiteStore:
                     item.id,
                     item.conversation,
                     item.inbound.address.person,
-                    item.inbound.model_dump_json(),
+                    body,
                     item.accepted_at,
                 ),
             )
+            return True
+
+        if not await self._write(op):
+            return False
         self._accepts += 1
         if self._accepts % 1000 == 0:
-            self._housekeeping(now)
+            await self._write(lambda db: self._housekeeping(db, now))
         return True
 
-    def _housekeeping(self, now: float) -> None:
-        with self._tx() as db:
-            db.execute("DELETE FROM seen WHERE until <= ?", (now,))
-            db.execute("DELETE FROM kv WHERE until IS NOT NULL AND until <= ?", (now,))
-            db.execute("DELETE FROM outbox WHERE status = 'sent' AND updated < ?", (now - 7 * 86400,))
+    @staticmethod
+    def _housekeeping(db: sqlite3.Connection, now: float) -> None:
+        db.execute("DELETE FROM seen WHERE until <= ?", (now,))
+        db.execute("DELETE FROM kv WHERE until IS NOT NULL AND until <= ?", (now,))
+        db.execute("DELETE FROM outbox WHERE status = 'sent' AND updated < ?", (now - 7 * 86400,))
 
     async def begin(self, conversation: str, lease: float, limit: int, now: float) -> Batch | None:
-        with self._tx() as db:
-            row = db.execute("SELECT until FROM locks WHERE conversation = ?", (conversation,)).fetchone()
-            if row and row[0] > now:
-                return None
-            token = self._token()
-            db.execute(
-                "INSERT OR REPLACE INTO locks(conversation, token, until) VALUES (?, ?, ?)",
-                (conversation, token, now + lease),
-            )
-            rows = db.execute(
-                "SELECT id, body, accepted_at, seq FROM inbox WHERE conversation = ? ORDER BY seq LIMIT ?",
-                (conversation, limit),
-            ).fetchall()
-            items = [InboxItem(r[0], conversation, Inbound.model_validate_json(r[1]), r[2], r[3]) for r in rows]
-            st = db.execute("SELECT body FROM state WHERE conversation = ?", (conversation,)).fetchone()
-            persons = sorted({i.inbound.address.person for i in items})
-            profiles = {p: {} for p in persons}
-            if persons:
-                marks = ",".join("?" * len(persons))
-                for person, body in db.execute(f"SELECT person, body FROM profiles WHERE person IN ({marks})", persons):
-                    profiles[person] = json.loads(body)
+        return await self._write(lambda db: self._begin(db, conversation, lease, limit, now))
+
+    def _begin(self, db: sqlite3.Connection, conversation: str, lease: float, limit: int, now: float) -> Batch | None:
+        row = db.execute("SELECT until FROM locks WHERE conversation = ?", (conversation,)).fetchone()
+        if row and row[0] > now:
+            return None
+        token = self._token(db)
+        db.execute(
+            "INSERT OR REPLACE INTO locks(conversation, token, until) VALUES (?, ?, ?)",
+            (conversation, token, now + lease),
+        )
+        rows = db.execute(
+            "SELECT id, body, accepted_at, seq FROM inbox WHERE conversation = ? ORDER BY seq LIMIT ?",
+            (conversation, limit),
+        ).fetchall()
+        items = [InboxItem(r[0], conversation, Inbound.model_validate_json(r[1]), r[2], r[3]) for r in rows]
+        st = db.execute("SELECT body FROM state WHERE conversation = ?", (conversation,)).fetchone()
+        persons = sorted({i.inbound.address.person for i in items})
+        profiles = {p: {} for p in persons}
+        if persons:
+            marks = ",".join("?" * len(persons))
+            for person, body in db.execute(f"SELECT person, body FROM profiles WHERE person IN ({marks})", persons):
+                profiles[person] = json.loads(body)
         return Batch(token, items, json.loads(st[0]) if st else {}, profiles)
 
     async def commit(self, conversation, token, done, state, profiles, outbox, release=False) -> None:
-        with self._tx() as db:
-            row = db.execute("SELECT token, until FROM locks WHERE conversation = ?", (conversation,)).fetchone()
-            if not row or row[0] != token or row[1] <= self.clock():
-                raise LockLost(conversation)
-            db.execute(
-                "INSERT OR REPLACE INTO state(conversation, body) VALUES (?, ?)",
-                (conversation, json.dumps(state)),
-            )
-            for person, profile in profiles.items():
-                db.execute("INSERT OR REPLACE INTO profiles(person, body) VALUES (?, ?)", (person, json.dumps(profile)))
-                db.execute("INSERT OR IGNORE INTO links(person, conversation) VALUES (?, ?)", (person, conversation))
-            self._insert_outbox(db, outbox)
-            db.execute("DELETE FROM inbox WHERE id = ?", (done,))
-            if release:
-                db.execute("DELETE FROM locks WHERE conversation = ? AND token = ?", (conversation, token))
+        await self._write(lambda db: self._commit(db, conversation, token, done, state, profiles, outbox, release))
+
+    def _commit(self, db, conversation, token, done, state, profiles, outbox, release) -> None:
+        row = db.execute("SELECT token, until FROM locks WHERE conversation = ?", (conversation,)).fetchone()
+        if not row or row[0] != token or row[1] <= self.clock():
+            raise LockLost(conversation)
+        db.execute(
+            "INSERT OR REPLACE INTO state(conversation, body) VALUES (?, ?)",
+            (conversation, json.dumps(state)),
+        )
+        for person, profile in profiles.items():
+            db.execute("INSERT OR REPLACE INTO profiles(person, body) VALUES (?, ?)", (person, json.dumps(profile)))
+            db.execute("INSERT OR IGNORE INTO links(person, conversation) VALUES (?, ?)", (person, conversation))
+        self._insert_outbox(db, outbox)
+        db.execute("DELETE FROM inbox WHERE id = ?", (done,))
+        if release:
+            db.execute("DELETE FROM locks WHERE conversation = ? AND token = ?", (conversation, token))
 
     async def release(self, conversation: str, token: int) -> None:
-        with self._tx() as db:
-            db.execute("DELETE FROM locks WHERE conversation = ? AND token = ?", (conversation, token))
+        await self._write(
+            lambda db: db.execute("DELETE FROM locks WHERE conversation = ? AND token = ?", (conversation, token))
+        )
 
     async def stale(self, accepted_before: float, limit: int) -> list[str]:
         rows = self.db.execute(
@@ -188,60 +198,60 @@ class SQLiteStore:
         return new
 
     async def enqueue(self, items: list[OutboxItem]) -> int:
-        with self._tx() as db:
-            return self._insert_outbox(db, items)
+        return await self._write(lambda db: self._insert_outbox(db, items))
 
     async def claim(self, now: float, limit: int, lease: float) -> list[OutboxItem]:
-        with self._tx() as db:
-            # Two index walks instead of one OR (which read and sorted every due row): pending
-            # items in seq order (stop at the limit), and expired leases, few by nature.
-            head = (
-                "SELECT seq, id, address, reply, due, attempts, max_attempts FROM outbox o INDEXED BY {} "
-                "AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.akey = o.akey AND p.seq < o.seq "
-                "AND p.status IN ('pending', 'sending')) ORDER BY seq LIMIT ?"
+        return await self._write(lambda db: self._claim(db, now, limit, lease))
+
+    def _claim(self, db: sqlite3.Connection, now: float, limit: int, lease: float) -> list[OutboxItem]:
+        # Two index walks instead of one OR (which read and sorted every due row): pending
+        # items in seq order (stop at the limit), and expired leases, few by nature.
+        head = (
+            "SELECT seq, id, address, reply, due, attempts, max_attempts FROM outbox o INDEXED BY {} "
+            "AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.akey = o.akey AND p.seq < o.seq "
+            "AND p.status IN ('pending', 'sending')) ORDER BY seq LIMIT ?"
+        )
+        rows = db.execute(head.format("outbox_lease WHERE status = 'sending' AND lease <= ?"), (now, limit)).fetchall()
+        rows += db.execute(head.format("outbox_queue WHERE status = 'pending' AND due <= ?"), (now, limit)).fetchall()
+        rows = sorted(rows)[:limit]
+        out = []
+        for seq, item_id, address, reply, due, attempts, max_attempts in rows:
+            token = self._token(db)
+            db.execute(
+                "UPDATE outbox SET status = 'sending', token = ?, lease = ?, updated = ? WHERE seq = ?",
+                (token, now + lease, now, seq),
             )
-            rows = db.execute(
-                head.format("outbox_lease WHERE status = 'sending' AND lease <= ?"), (now, limit)
-            ).fetchall()
-            rows += db.execute(
-                head.format("outbox_queue WHERE status = 'pending' AND due <= ?"), (now, limit)
-            ).fetchall()
-            rows = sorted(rows)[:limit]
-            out = []
-            for seq, item_id, address, reply, due, attempts, max_attempts in rows:
-                token = self._token()
-                db.execute(
-                    "UPDATE outbox SET status = 'sending', token = ?, lease = ?, updated = ? WHERE seq = ?",
-                    (token, now + lease, now, seq),
+            out.append(
+                OutboxItem(
+                    item_id,
+                    Address.model_validate_json(address),
+                    Reply.model_validate_json(reply),
+                    due,
+                    attempts,
+                    token,
+                    seq,
+                    max_attempts,
                 )
-                out.append(
-                    OutboxItem(
-                        item_id,
-                        Address.model_validate_json(address),
-                        Reply.model_validate_json(reply),
-                        due,
-                        attempts,
-                        token,
-                        seq,
-                        max_attempts,
-                    )
-                )
+            )
         return out
 
     async def settle(self, item_id: str, token: int, outcome: Outcome, now: float) -> bool:
-        with self._tx() as db:
-            if isinstance(outcome, Sent):
-                sql, args = "status = 'sent', platform_id = ?", (outcome.platform_id,)
-            elif isinstance(outcome, Retry):
-                sql = "status = 'pending', due = ?, attempts = attempts + ?, error = ?"
-                args = (outcome.at, 1 if outcome.counts else 0, outcome.error)
-            elif isinstance(outcome, Failed):
-                sql, args = "status = 'failed', error = ?", (outcome.error,)
-            cur = db.execute(
-                f"UPDATE outbox SET {sql}, updated = ? WHERE id = ? AND token = ? AND status = 'sending'",
-                (*args, now, item_id, token),
-            )
-            return cur.rowcount == 1
+        return await self._write(lambda db: self._settle(db, item_id, token, outcome, now))
+
+    @staticmethod
+    def _settle(db: sqlite3.Connection, item_id: str, token: int, outcome: Outcome, now: float) -> bool:
+        if isinstance(outcome, Sent):
+            sql, args = "status = 'sent', platform_id = ?", (outcome.platform_id,)
+        elif isinstance(outcome, Retry):
+            sql = "status = 'pending', due = ?, attempts = attempts + ?, error = ?"
+            args = (outcome.at, 1 if outcome.counts else 0, outcome.error)
+        elif isinstance(outcome, Failed):
+            sql, args = "status = 'failed', error = ?", (outcome.error,)
+        cur = db.execute(
+            f"UPDATE outbox SET {sql}, updated = ? WHERE id = ? AND token = ? AND status = 'sending'",
+            (*args, now, item_id, token),
+        )
+        return cur.rowcount == 1
 
     async def outbox_stats(self) -> OutboxStats:
         stats = OutboxStats()
@@ -262,19 +272,23 @@ class SQLiteStore:
 
     async def put(self, key: str, value: str, ttl: float | None = None) -> None:
         until = self.clock() + ttl if ttl else None
-        self.db.execute("INSERT OR REPLACE INTO kv(key, value, until) VALUES (?, ?, ?)", (key, value, until))
+        await self._write(
+            lambda db: db.execute("INSERT OR REPLACE INTO kv(key, value, until) VALUES (?, ?, ?)", (key, value, until))
+        )
 
     async def add(self, key: str, value: str, ttl: float | None = None) -> bool:
         now = self.clock()
-        cur = self.db.execute(
-            "INSERT INTO kv(key, value, until) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE "
-            "SET value = excluded.value, until = excluded.until WHERE kv.until IS NOT NULL AND kv.until <= ?",
-            (key, value, now + ttl if ttl else None, now),
+        cur = await self._write(
+            lambda db: db.execute(
+                "INSERT INTO kv(key, value, until) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE "
+                "SET value = excluded.value, until = excluded.until WHERE kv.until IS NOT NULL AND kv.until <= ?",
+                (key, value, now + ttl if ttl else None, now),
+            )
         )
         return cur.rowcount == 1
 
     async def delete(self, key: str) -> None:
-        self.db.execute("DELETE FROM kv WHERE key = ?", (key,))
+        await self._write(lambda db: db.execute("DELETE FROM kv WHERE key = ?", (key,)))
 
     # -- people ------------------------------------------------------------------------------
     async def profile(self, person: str) -> dict[str, Any]:
@@ -282,7 +296,10 @@ class SQLiteStore:
         return json.loads(row[0]) if row else {}
 
     async def save_profile(self, person: str, profile: dict[str, Any]) -> None:
-        self.db.execute("INSERT OR REPLACE INTO profiles(person, body) VALUES (?, ?)", (person, json.dumps(profile)))
+        body = json.dumps(profile)
+        await self._write(
+            lambda db: db.execute("INSERT OR REPLACE INTO profiles(person, body) VALUES (?, ?)", (person, body))
+        )
 
     async def state(self, conversation: str) -> dict[str, Any]:
         row = self.db.execute("SELECT body FROM state WHERE conversation = ?", (conversation,)).fetchone()
@@ -303,30 +320,15 @@ class SQLiteStore:
         }
 
     async def erase_person(self, person: str) -> int:
-        with self._tx() as db:
-            convs = [r[0] for r in db.execute("SELECT conversation FROM links WHERE person = ?", (person,))]
-            removed = db.execute("DELETE FROM profiles WHERE person = ?", (person,)).rowcount
-            for conv in convs:
-                removed += db.execute("DELETE FROM state WHERE conversation = ?", (conv,)).rowcount
-            db.execute("DELETE FROM links WHERE person = ?", (person,))
-            removed += db.execute("DELETE FROM outbox WHERE person = ?", (person,)).rowcount
-            removed += db.execute("DELETE FROM inbox WHERE person = ?", (person,)).rowcount
+        return await self._write(lambda db: self._erase(db, person))
+
+    @staticmethod
+    def _erase(db: sqlite3.Connection, person: str) -> int:
+        convs = [r[0] for r in db.execute("SELECT conversation FROM links WHERE person = ?", (person,))]
+        removed = db.execute("DELETE FROM profiles WHERE person = ?", (person,)).rowcount
+        for conv in convs:
+            removed += db.execute("DELETE FROM state WHERE conversation = ?", (conv,)).rowcount
+        db.execute("DELETE FROM links WHERE person = ?", (person,))
+        removed += db.execute("DELETE FROM outbox WHERE person = ?", (person,)).rowcount
+        removed += db.execute("DELETE FROM inbox WHERE person = ?", (person,)).rowcount
         return removed
-
-
-class _Immediate:
-    """``with`` block = one BEGIN IMMEDIATE transaction (a writer lock up front: no upgrade
-    deadlocks between processes sharing the file)."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-
-    def __enter__(self) -> sqlite3.Connection:
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise StoreUnavailable(str(exc)) from None
-        return self.db
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
