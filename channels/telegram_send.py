@@ -1,5 +1,6 @@
 """Telegram outbound: sendMessage (HTML-escaped, split at 4096), inline keyboards, a typing
-indicator, streamed answers by throttled editMessageText, rate limits and error mapping."""
+indicator, streamed answers by throttled editMessageText and rate limits. The calls go through
+``channels.telegram_api`` (JSON posts, errors mapped to the outbox's vocabulary)."""
 
 from __future__ import annotations
 
@@ -7,40 +8,29 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramAPIError,
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramMigrateToChat,
-    TelegramNotFound,
-    TelegramRetryAfter,
-)
-from aiogram.methods.base import Response
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
 
+from channels.telegram_api import BotAPI, NotModified
 from channels.telegram_translate import MAX_TEXT, callback_data, escape, is_long_payload
-from core.channel import Rejected, RetryAfter, Unreachable
+from core.channel import Rejected
 from core.messages import Address, Button, Reply
 from core.ratelimit import Limit
 from core.render import split
 
 log = logging.getLogger("parley.telegram")
 
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # a cited URL must not push the answer off screen
+NO_PREVIEW = {"is_disabled": True}  # a cited URL must not push the answer off screen
 CALLBACK_TTL = 90 * 86400.0  # long button payloads outlive any sensible wait for a press
 PROGRESS_TTL = 86400.0
-# aiogram validates every answer as ``Response[method.__returning__]``. pydantic caches
-# parametrised generics in a WeakValueDictionary, and a model class lives in reference cycles, so
-# each cyclic GC pass frees it and the next call rebuilds the class and its schema (~9% of CPU
-# per update in bench/telegram.py). Holding the types we use keeps the cache warm.
-_PINNED_RESPONSE_TYPES = (Response[Message], Response[bool])
+Markup = dict[str, Any]  # an InlineKeyboardMarkup as the Bot API takes it
 
 
 class TelegramSender:
     def __init__(self, bot: Bot, store, *, bot_rate: float = 30.0, edit_interval: float = 1.0) -> None:
         self.bot = bot
+        self.api = BotAPI(bot)
         self.store = store
         self.bot_rate = bot_rate
         self.edit_interval = edit_interval
@@ -49,6 +39,7 @@ class TelegramSender:
     async def close(self) -> None:
         for task in list(self._typing.values()):
             task.cancel()
+        await self.api.close()
         await self.bot.session.close()
 
     # -- rate limits ---------------------------------------------------------------------------
@@ -79,10 +70,11 @@ class TelegramSender:
         )
 
     async def _keep_typing(self, address: Address) -> None:
-        thread = int(address.thread) if address.thread else None
+        params = _target(address)
+        params["action"] = "typing"
         for _ in range(8):  # give up after ~30 s: a reply that slow is stuck in the outbox
-            with contextlib.suppress(TelegramAPIError):
-                await self.bot.send_chat_action(address.chat, "typing", message_thread_id=thread)
+            with contextlib.suppress(Exception):  # best effort: a failed hint changes nothing
+                await self.api.call("sendChatAction", params)
             await asyncio.sleep(4.0)
 
     def _stop_typing(self, chat: str) -> None:
@@ -117,26 +109,22 @@ class TelegramSender:
                 await self.store.put(key, sent, ttl=PROGRESS_TTL)
         return sent
 
-    async def _post(self, address: Address, text: str, markup: InlineKeyboardMarkup | None) -> str:
-        with _mapped_errors():
-            message = await self.bot.send_message(
-                address.chat,
-                escape(text),
-                parse_mode="HTML",
-                message_thread_id=int(address.thread) if address.thread else None,
-                reply_markup=markup,
-                link_preview_options=NO_PREVIEW,
-            )
-        return str(message.message_id)
+    async def _post(self, address: Address, text: str, markup: Markup | None) -> str:
+        params = _target(address)
+        params.update(text=escape(text), parse_mode="HTML", link_preview_options=NO_PREVIEW)
+        if markup is not None:
+            params["reply_markup"] = markup
+        message = await self.api.call("sendMessage", params)
+        return str(message["message_id"]) if isinstance(message, dict) else ""
 
-    async def _keyboard(self, buttons: tuple[Button, ...]) -> InlineKeyboardMarkup:
+    async def _keyboard(self, buttons: tuple[Button, ...]) -> Markup:
         rows = []
         for button in buttons:
             data = callback_data(button.payload)
             if is_long_payload(data):
                 await self.store.put(f"telegram:cb:{data}", button.payload, ttl=CALLBACK_TTL)
-            rows.append([InlineKeyboardButton(text=button.title[:64], callback_data=data)])
-        return InlineKeyboardMarkup(inline_keyboard=rows)
+            rows.append([{"text": button.title[:64], "callback_data": data}])
+        return {"inline_keyboard": rows}
 
     # -- streaming -----------------------------------------------------------------------------
     async def stream(self, address: Address, chunks: AsyncIterator[str]) -> str:
@@ -167,41 +155,17 @@ class TelegramSender:
                 result[n] = (result[n][0], part)
         return result
 
-    async def _edit(self, address: Address, message_id: str, text: str, markup: InlineKeyboardMarkup | None) -> None:
-        with _mapped_errors():
-            await self.bot.edit_message_text(
-                text=escape(text),
-                chat_id=address.chat,
-                message_id=int(message_id),
-                parse_mode="HTML",
-                reply_markup=markup,
-                link_preview_options=NO_PREVIEW,
-            )
+    async def _edit(self, address: Address, message_id: str, text: str, markup: Markup | None) -> None:
+        params: dict[str, Any] = {"chat_id": address.chat, "message_id": int(message_id), "text": escape(text)}
+        params.update(parse_mode="HTML", link_preview_options=NO_PREVIEW)
+        if markup is not None:
+            params["reply_markup"] = markup
+        with contextlib.suppress(NotModified):  # an edit with the same text: nothing to do
+            await self.api.call("editMessageText", params)
 
 
-@contextlib.contextmanager
-def _mapped_errors():
-    """aiogram exceptions -> the outbox's vocabulary. aiogram neither retries nor throttles."""
-    try:
-        yield
-    except TelegramRetryAfter as exc:
-        raise RetryAfter(float(exc.retry_after)) from None
-    except TelegramForbiddenError as exc:
-        # "bot was blocked by the user", "user is deactivated", "bot was kicked from the group"
-        raise Unreachable(_reason(exc.message)) from None
-    except TelegramMigrateToChat as exc:
-        raise Rejected(f"group moved to supergroup {exc.migrate_to_chat_id}") from None
-    except TelegramBadRequest as exc:
-        if "message is not modified" in exc.message:
-            return  # an edit with the same text: nothing to do
-        raise Rejected(exc.message[:200]) from None
-    except TelegramNotFound as exc:
-        raise Rejected(exc.message[:200]) from None
-
-
-def _reason(message: str) -> str:
-    lowered = message.lower()
-    for needle, reason in (("blocked", "blocked"), ("deactivated", "deactivated"), ("kicked", "kicked")):
-        if needle in lowered:
-            return reason
-    return "forbidden"
+def _target(address: Address) -> dict[str, Any]:
+    params: dict[str, Any] = {"chat_id": address.chat}
+    if address.thread:
+        params["message_thread_id"] = int(address.thread)  # a forum topic
+    return params

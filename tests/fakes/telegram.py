@@ -179,7 +179,9 @@ class FakeTelegram:
             raise PermissionError("bot was blocked by the user")
         text = self._text(params)
         self._next_id += 1
-        markup = json.loads(params["reply_markup"]) if params.get("reply_markup") else None
+        markup = params.get("reply_markup") or None
+        if isinstance(markup, str):  # a form field carries the JSON-serialized object; a JSON body, the object
+            markup = json.loads(markup)
         self.sent.append({**params, "chat_id": chat, "text": text, "message_id": self._next_id, "reply_markup": markup})
         return {
             "message_id": self._next_id,
