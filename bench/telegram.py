@@ -279,10 +279,11 @@ async def main(args) -> None:
 
 
 def serve_parley(store_url: str, port: int, api: str) -> None:
-    """The bot under test: Parley with only the Telegram channel's webhook, as bot.py runs it."""
+    """The bot under test: Parley with only the Telegram channel's webhook, run by bot.py's own
+    ``serve`` (so start-up tuning such as gc.freeze counts as it does in production)."""
     import logging
 
-    from core.app import Parley
+    from bot import serve
     from core.settings import Settings
 
     logging.basicConfig(level=logging.WARNING)
@@ -295,19 +296,13 @@ def serve_parley(store_url: str, port: int, api: str) -> None:
         telegram={"token": TOKEN, "api_base": api, "mode": "webhook", "webhook_secret": SECRET, "bot_rate": 1e6},
     )
 
-    async def serve() -> None:
-        stop = asyncio.Event()
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-        async with Parley(settings):
-            await stop.wait()
-
     profile = os.environ.get("PARLEY_BENCH_PROFILE")  # a path: write cProfile stats there
     if profile:
         import cProfile
 
-        cProfile.runctx("asyncio.run(serve())", globals(), locals(), profile)
+        cProfile.runctx("asyncio.run(serve(settings))", globals(), locals(), profile)
     else:
-        asyncio.run(serve())
+        asyncio.run(serve(settings))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
@@ -39,10 +40,14 @@ _COMMAND = re.compile(r"^/(?:language|lang|idioma|langue|sprache|lingua|言語|�
 
 def without_marks(text: str) -> str:
     """Arabic short vowels and tanween are combining marks: "شكرًا" and "شكرا" are one word."""
+    if text.isascii():  # no combining marks: skip the per-character lookup (most messages)
+        return text
     return "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
 
 
+@lru_cache(maxsize=256)
 def normalize(text: str) -> str:
+    """Cached: one message is normalised by several steps of the same turn."""
     text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
     text = without_marks(text)
     return " ".join(_PUNCT.sub(" ", text).split())
@@ -54,6 +59,8 @@ def word_count(text: str) -> int:
 
 def script_language(text: str) -> str | None:
     """Languages a script gives away, even in one word (ありがとう, 谢谢, شكرا)."""
+    if text.isascii():
+        return None
     kana = han = arabic = letters = 0
     for ch in text:
         o = ord(ch)

@@ -12,7 +12,7 @@ leaves a tombstone, so a later re-plan cannot bring it back.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Protocol
 
 from core.messages import Address
@@ -52,7 +52,9 @@ class PersonEntry:
     name: str = ""
 
     def to_json(self) -> str:
-        body = asdict(self)
+        # Field by field, not dataclasses.asdict: that deep-copies every value, and this runs on
+        # a person's first message.
+        body = {name: getattr(self, name) for name in _PERSON_FIELDS}
         body["address"] = self.address.model_dump(exclude_defaults=True)
         return json.dumps(body, separators=(",", ":"))
 
@@ -62,6 +64,9 @@ class PersonEntry:
         body["address"] = Address(**body["address"])
         body["tags"] = tuple(body.get("tags", ()))
         return cls(**body)
+
+
+_PERSON_FIELDS = tuple(f.name for f in fields(PersonEntry))
 
 
 @dataclass
