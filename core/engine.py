@@ -38,6 +38,7 @@ class Engine:
         dedupe_ttl: float = 7 * 86400,
         lease: float = 120.0,
         batch: int = 20,
+        max_inflight: int = 128,
     ) -> None:
         self.store = store
         self.handler = handler
@@ -49,7 +50,9 @@ class Engine:
         self.dedupe_ttl = dedupe_ttl
         self.lease = lease
         self.batch = batch
+        self.max_inflight = max_inflight
         self._tasks: set[asyncio.Task[None]] = set()
+        self._room = asyncio.Event()
         self._local: dict[str, asyncio.Lock] = {}
         self._accepting = True
 
@@ -58,6 +61,11 @@ class Engine:
         """Accept an event; True if new, False if a duplicate. Raises StoreUnavailable."""
         if not self._accepting:
             raise StoreUnavailable("shutting down")
+        while len(self._tasks) >= self.max_inflight:
+            # Backpressure: past this many turns in progress a spike waits here, before its ack,
+            # instead of piling up in memory; the platform keeps (or re-sends) what is not acked.
+            self._room.clear()
+            await self._room.wait()
         channel = inbound.address.channel
         item = InboxItem(f"{channel}:{inbound.event_id}", inbound.address.conversation, inbound, self.clock())
         if not await self.store.accept(item, self.dedupe_ttl):
@@ -70,7 +78,12 @@ class Engine:
     def kick(self, conversation: str) -> None:
         task = asyncio.create_task(self.drain(conversation))
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if len(self._tasks) < self.max_inflight:
+            self._room.set()
 
     async def drain(self, conversation: str) -> None:
         lock = self._local.setdefault(conversation, asyncio.Lock())
@@ -99,7 +112,7 @@ class Engine:
                 turn = await self._run(item.inbound, state, profile)
                 state = turn.state
                 replies = self._outgoing(item.id, turn)
-                await self.store.commit(
+                leased = await self.store.commit(
                     conversation,
                     batch.token,
                     item.id,
@@ -107,9 +120,10 @@ class Engine:
                     {item.inbound.address.person: turn.profile},
                     replies,
                     release=last,
+                    lease=self.outbox.lease_for_commit(),
                 )
                 released = last
-                self.outbox.wake()
+                self._hand_over(replies, leased)
                 self._observe(item, turn)
         except LockLost:
             log.warning("lock lost mid-batch; another process continues", extra={"conversation": conversation})
@@ -143,6 +157,13 @@ class Engine:
         ]
         items += [OutboxItem(f"{base}:f{n}", address, reply, now) for n, (address, reply) in enumerate(turn.forwards)]
         return items
+
+    def _hand_over(self, replies: list[OutboxItem], leased: list[OutboxItem]) -> None:
+        """Send what the commit leased to us now; wake the outbox for the rest (no claim, no
+        extra write for the common case of one reply to an idle address)."""
+        self.outbox.start(leased)
+        if len(leased) < len(replies):
+            self.outbox.wake()
 
     def _new_turn(self, address: Address, state: dict, profile: dict) -> Turn:
         persona = self.personas.get(state.get("persona"))
@@ -192,10 +213,16 @@ class Engine:
                 turn.proactive = reply
                 await self.handler(turn)
                 items = self._outgoing(send_id, turn, first_plain=True)
-                await self.store.commit(
-                    conversation, batch.token, "", turn.state, {address.person: turn.profile}, items
+                leased = await self.store.commit(
+                    conversation,
+                    batch.token,
+                    "",
+                    turn.state,
+                    {address.person: turn.profile},
+                    items,
+                    lease=self.outbox.lease_for_commit(),
                 )
-                self.outbox.wake()
+                self._hand_over(items, leased)
                 return turn
             finally:
                 await self.store.release(conversation, batch.token)

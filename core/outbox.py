@@ -102,11 +102,20 @@ class Outbox:
 
     async def _claim(self, room: int) -> int:
         items = await self.store.claim(self.clock(), room, self.lease)
+        self.start(items)
+        return len(items)
+
+    def lease_for_commit(self) -> float:
+        """The lease a commit may take for its replies (``Store.commit``): 0 when the outbox is
+        full, so a slow platform makes replies queue instead of piling up sends in memory."""
+        return self.lease if len(self._inflight) < self.concurrency else 0.0
+
+    def start(self, items: list[OutboxItem]) -> None:
+        """Send items leased to us (by a claim, or by the commit that stored them)."""
         for item in items:
             task = asyncio.create_task(self._send(item))
             self._inflight.add(task)
             task.add_done_callback(self._done)
-        return len(items)
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)

@@ -100,10 +100,16 @@ class InboxStore(Protocol):
         profiles: dict[str, dict[str, Any]],
         outbox: list[OutboxItem],
         release: bool = False,
-    ) -> None:
+        lease: float = 0.0,
+    ) -> list[OutboxItem]:
         """Atomically: save state and profiles, queue replies, drop inbox item ``done`` and,
         with ``release``, free the lock (saves a round trip on the last turn of a batch).
-        Raises LockLost if ``token`` no longer holds the lock (fencing)."""
+        Raises LockLost if ``token`` no longer holds the lock (fencing).
+
+        With ``lease`` > 0 the store may hand replies straight to the caller: a due reply with
+        nothing unfinished ahead of it for its address is stored already leased for ``lease``
+        seconds and returned with its token, as ``claim`` would have, saving the claim's write.
+        A store may return fewer (or none); what it does not return is queued as usual."""
 
     async def release(self, conversation: str, token: int) -> None: ...
 

@@ -39,8 +39,9 @@ def open_schedule(url: str, store: Store, clock: Clock) -> ScheduleStore:
     path = getattr(store, "path", None)
     if scheme == "sqlite" and isinstance(path, Path):
         from core.schedule.sqlite import SQLiteScheduleStore
+        from core.stores.sqlite import SQLiteStore
 
-        return SQLiteScheduleStore(path, clock)
+        return SQLiteScheduleStore(path, clock, share=store if isinstance(store, SQLiteStore) else None)
     from core.schedule.memory import MemoryScheduleStore
 
     return MemoryScheduleStore(clock)

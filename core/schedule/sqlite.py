@@ -13,7 +13,7 @@ from pathlib import Path
 
 from core.schedule.store import CANCELLED, MAX_CLAIM, CampaignRecord, Claimed, PersonEntry, Send, campaign_of
 from core.store import StoreUnavailable
-from core.stores.sqlite import connect
+from core.stores.sqlite import SQLiteStore, connect
 from core.stores.sqlite_batch import GroupCommit
 
 SCHEMA = """
@@ -33,14 +33,25 @@ BUMP = "INSERT INTO sched_counts(campaign, what, n) VALUES (?, ?, ?) ON CONFLICT
 
 
 class SQLiteScheduleStore:
-    def __init__(self, path: Path | str, clock=time.time) -> None:
+    def __init__(self, path: Path | str, clock=time.time, share: SQLiteStore | None = None) -> None:
+        """With ``share`` (the conversation store on the same file) the schedule uses its
+        connection and its group commits. Two connections writing one file in turn each find
+        the other's commit on their next transaction and drop their page cache: every statement
+        then re-reads its pages (about 3x the cost per message in bench/telegram.py)."""
         self.path = Path(path)
         self.clock = clock
+        self.share = share
         self._db: sqlite3.Connection | None = None
-        self._write = GroupCommit(lambda: self.db).run
+        self._write = share._write if share is not None else GroupCommit(lambda: self.db).run
 
     async def open(self) -> None:
-        self._db = connect(self.path, SCHEMA)
+        if self.share is not None:
+            try:
+                self.share.db.executescript(SCHEMA)
+            except sqlite3.Error as exc:
+                raise StoreUnavailable(f"sqlite {self.path}: {exc}") from None
+        else:
+            self._db = connect(self.path, SCHEMA)
 
     async def close(self) -> None:
         if self._db is not None:
@@ -49,6 +60,8 @@ class SQLiteScheduleStore:
 
     @property
     def db(self) -> sqlite3.Connection:
+        if self.share is not None:
+            return self.share.db
         if self._db is None:
             raise StoreUnavailable("schedule store is closed")
         return self._db

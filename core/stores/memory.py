@@ -22,6 +22,7 @@ class MemoryStore:
         self._profiles: dict[str, dict[str, Any]] = {}
         self._links: dict[str, set[str]] = {}
         self._outbox: dict[str, dict[str, Any]] = {}
+        self._unfinished: dict[str, set[str]] = {}  # address -> ids pending or sending
         self._kv: dict[str, tuple[str, float | None]] = {}
 
     async def open(self) -> None:
@@ -57,7 +58,7 @@ class MemoryStore:
             {p: copy.deepcopy(self._profiles.get(p, {})) for p in persons},
         )
 
-    async def commit(self, conversation, token, done, state, profiles, outbox, release=False) -> None:
+    async def commit(self, conversation, token, done, state, profiles, outbox, release=False, lease=0.0):
         held = self._locks.get(conversation)
         if not held or held[0] != token or held[1] <= self.clock():
             raise LockLost(conversation)
@@ -65,10 +66,18 @@ class MemoryStore:
         for person, profile in profiles.items():
             self._profiles[person] = copy.deepcopy(profile)
             self._links.setdefault(person, set()).add(conversation)
+        now = self.clock()
+        leased = []
+        if lease > 0 and outbox and outbox[0].due_at <= now:
+            first = outbox[0]  # the first reply goes at once if nothing of its address is unfinished
+            if first.id not in self._outbox and not self._unfinished.get(first.address.conversation):
+                await self.enqueue([first])
+                leased = self._lease_row(self._outbox[first.id], now, lease)
         await self.enqueue(outbox)
         self._inbox.pop(done, None)
         if release:
             del self._locks[conversation]
+        return leased
 
     async def release(self, conversation: str, token: int) -> None:
         held = self._locks.get(conversation)
@@ -89,6 +98,7 @@ class MemoryStore:
             if item.id in self._outbox:
                 continue
             new += 1
+            self._unfinished.setdefault(item.address.conversation, set()).add(item.id)
             self._outbox[item.id] = {
                 "item": item,
                 "seq": next(self._seq),
@@ -119,20 +129,25 @@ class MemoryStore:
             )
             if not claimable or len(out) >= limit:
                 continue
-            token = next(self._tokens)
-            row.update(status="sending", token=token, lease=now + lease)
-            item: OutboxItem = row["item"]
-            out.append(
-                OutboxItem(
-                    item.id, item.address, item.reply, row["due"], row["attempts"], token, row["seq"], item.max_attempts
-                )
-            )
+            out += self._lease_row(row, now, lease)
         return out
+
+    def _lease_row(self, row: dict[str, Any], now: float, lease: float) -> list[OutboxItem]:
+        token = next(self._tokens)
+        row.update(status="sending", token=token, lease=now + lease)
+        item: OutboxItem = row["item"]
+        return [
+            OutboxItem(
+                item.id, item.address, item.reply, row["due"], row["attempts"], token, row["seq"], item.max_attempts
+            )
+        ]
 
     async def settle(self, item_id: str, token: int, outcome: Outcome, now: float) -> bool:
         row = self._outbox.get(item_id)
         if not row or row["token"] != token or row["status"] != "sending":
             return False
+        if not isinstance(outcome, Retry):  # sent or failed: finished
+            self._unfinished.get(row["item"].address.conversation, set()).discard(item_id)
         if isinstance(outcome, Sent):
             row.update(status="sent", platform_id=outcome.platform_id)
         elif isinstance(outcome, Retry):
@@ -200,7 +215,7 @@ class MemoryStore:
             if self._state.pop(conv, None) is not None:
                 removed += 1
         for key in [k for k, r in self._outbox.items() if r["item"].address.person == person]:
-            del self._outbox[key]
+            self._unfinished.get(self._outbox.pop(key)["item"].address.conversation, set()).discard(key)
             removed += 1
         for key in [k for k, i in self._inbox.items() if i.inbound.address.person == person]:
             del self._inbox[key]

@@ -119,7 +119,9 @@ class RedisStore:
         people = {profiles[n]: json.loads(profiles[n + 1] or "{}") for n in range(0, len(profiles), 2)}
         return Batch(int(token), items, json.loads(state or "{}"), people)
 
-    async def commit(self, conversation, token, done, state, profiles, outbox, release=False) -> None:
+    async def commit(self, conversation, token, done, state, profiles, outbox, release=False, lease=0.0):
+        """Leases nothing at commit (``lease`` is ignored): every reply is queued and claimed,
+        which keeps the per-address ordering checks in one script (CLAIM)."""
         args: list[Any] = [self.p, conversation, self.clock(), str(token), done, json.dumps(state)]
         args += ["1" if release else "0", len(profiles)]
         for person, profile in profiles.items():
@@ -128,6 +130,7 @@ class RedisStore:
         new = await self._up(self._commit(keys=[f"{self.p}lock:{conversation}"], args=args))
         if int(new) < 0:
             raise LockLost(conversation)
+        return []
 
     async def release(self, conversation: str, token: int) -> None:
         try:

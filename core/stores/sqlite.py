@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,11 @@ from core.store import (
     StoreUnavailable,
 )
 from core.stores.sqlite_batch import GroupCommit
+from core.stores.sqlite_checkpoint import Checkpointer
 from core.stores.sqlite_schema import SCHEMA
+
+# Is anything of this address unfinished? (answered from the partial index outbox_open)
+AHEAD = "SELECT 1 FROM outbox WHERE akey = ? AND status IN ('pending', 'sending') LIMIT 1"
 
 
 def connect(path: Path, schema: str) -> sqlite3.Connection:
@@ -53,14 +58,22 @@ class SQLiteStore:
         self.clock = clock
         self._db: sqlite3.Connection | None = None
         self._accepts = 0
+        self._checkpointer: Checkpointer | None = None
         self._write = GroupCommit(lambda: self.db).run
 
     async def open(self) -> None:
         self._db = connect(self.path, SCHEMA)
+        if str(self.path) != ":memory:":
+            self._db.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's thread does it
+            self._checkpointer = Checkpointer(self.path)
+            self._checkpointer.start()
 
     async def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         if self._db is not None:
-            self._db.close()
+            self._db.close()  # the last connection to close checkpoints what is left
             self._db = None
 
     async def ping(self) -> None:
@@ -143,10 +156,12 @@ class SQLiteStore:
                 profiles[person] = json.loads(body)
         return Batch(token, items, json.loads(st[0]) if st else {}, profiles)
 
-    async def commit(self, conversation, token, done, state, profiles, outbox, release=False) -> None:
-        await self._write(lambda db: self._commit(db, conversation, token, done, state, profiles, outbox, release))
+    async def commit(self, conversation, token, done, state, profiles, outbox, release=False, lease=0.0):
+        return await self._write(
+            lambda db: self._commit(db, conversation, token, done, state, profiles, outbox, release, lease)
+        )
 
-    def _commit(self, db, conversation, token, done, state, profiles, outbox, release) -> None:
+    def _commit(self, db, conversation, token, done, state, profiles, outbox, release, lease) -> list[OutboxItem]:
         row = db.execute("SELECT token, until FROM locks WHERE conversation = ?", (conversation,)).fetchone()
         if not row or row[0] != token or row[1] <= self.clock():
             raise LockLost(conversation)
@@ -157,10 +172,11 @@ class SQLiteStore:
         for person, profile in profiles.items():
             db.execute("INSERT OR REPLACE INTO profiles(person, body) VALUES (?, ?)", (person, json.dumps(profile)))
             db.execute("INSERT OR IGNORE INTO links(person, conversation) VALUES (?, ?)", (person, conversation))
-        self._insert_outbox(db, outbox)
+        _, leased = self._insert_outbox(db, outbox, lease)
         db.execute("DELETE FROM inbox WHERE id = ?", (done,))
         if release:
             db.execute("DELETE FROM locks WHERE conversation = ? AND token = ?", (conversation, token))
+        return leased
 
     async def release(self, conversation: str, token: int) -> None:
         await self._write(
@@ -175,30 +191,48 @@ class SQLiteStore:
         return [r[0] for r in rows]
 
     # -- outbox ------------------------------------------------------------------------------
-    def _insert_outbox(self, db: sqlite3.Connection, items: list[OutboxItem]) -> int:
-        new = 0
+    def _insert_outbox(
+        self, db: sqlite3.Connection, items: list[OutboxItem], lease: float = 0.0
+    ) -> tuple[int, list[OutboxItem]]:
+        """Insert the items whose id is new (returns how many); with ``lease``, those that may
+        go at once are stored leased (see ``commit``) and returned too."""
+        now = self.clock()
+        leased: list[OutboxItem] = []
+        new, token, blocked = 0, 0, set()
         for item in items:
+            key = item.address.conversation
+            # Only the first reply of an address, and only if nothing of it is unfinished
+            # (the partial index outbox_open holds exactly those rows).
+            go = lease > 0 and key not in blocked and item.due_at <= now and not db.execute(AHEAD, (key,)).fetchone()
+            blocked.add(key)
+            if go and not token:
+                token = self._token(db)
             cur = db.execute(
                 "INSERT OR IGNORE INTO outbox(id, akey, person, address, reply, due, status, attempts, "
                 "max_attempts, token, lease, error, platform_id, updated) "
-                "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, 0, 0, '', '', ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?)",
                 (
                     item.id,
-                    item.address.conversation,
+                    key,
                     item.address.person,
                     item.address.model_dump_json(),
                     item.reply.model_dump_json(),
                     item.due_at,
+                    "sending" if go else "pending",
                     item.attempts,
                     item.max_attempts,
-                    self.clock(),
+                    token if go else 0,
+                    now + lease if go else 0,
+                    now,
                 ),
             )
             new += cur.rowcount
-        return new
+            if go and cur.rowcount:
+                leased.append(replace(item, token=token, seq=cur.lastrowid or 0))
+        return new, leased
 
     async def enqueue(self, items: list[OutboxItem]) -> int:
-        return await self._write(lambda db: self._insert_outbox(db, items))
+        return await self._write(lambda db: self._insert_outbox(db, items)[0])
 
     async def claim(self, now: float, limit: int, lease: float) -> list[OutboxItem]:
         return await self._write(lambda db: self._claim(db, now, limit, lease))

@@ -6,7 +6,12 @@ appended to the WAL again, so five small transactions per message (accept, lock,
 settle) wrote the same B-tree pages five times. Under load many conversations write at once; one
 ``BEGIN IMMEDIATE ... COMMIT`` for all of them writes each page once. Each operation still runs
 in its own SAVEPOINT, so one that raises (a lost lock) is rolled back alone, and no caller hears
-"done" before the COMMIT that made its write durable. A lone write pays one extra loop iteration.
+"done" before the COMMIT that made its write durable.
+
+When idle, a write commits on the next loop iteration. Once writes come several to a commit,
+the next commit waits ``WINDOW`` for more (PostgreSQL's commit_delay, which also applies only
+when other transactions are active): bench/telegram.py measured about 8 messages per commit
+without the wait and about 10 with it, and 5% less CPU per message.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Any, TypeVar
 from core.store import StoreUnavailable
 
 T = TypeVar("T")
+WINDOW = 0.001  # seconds a commit waits for company while writes are arriving together
 Op = Callable[[sqlite3.Connection], Any]
 
 
@@ -26,18 +32,23 @@ class GroupCommit:
     def __init__(self, connection: Callable[[], sqlite3.Connection]) -> None:
         self._connection = connection  # raises StoreUnavailable when the store is closed
         self._pending: list[tuple[Op, asyncio.Future[Any]]] = []
+        self._busy = False  # the last commit carried more than one write
 
     async def run(self, op: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``op(db)`` inside the next group transaction; returns its result once committed."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         if not self._pending:
-            loop.call_soon(self._flush)
+            if self._busy:
+                loop.call_later(WINDOW, self._flush)
+            else:
+                loop.call_soon(self._flush)
         self._pending.append((op, future))
         return await future
 
     def _flush(self) -> None:
         batch, self._pending = self._pending, []
+        self._busy = len(batch) > 1
         batch = [(op, f) for op, f in batch if not f.cancelled()]  # given up before it ran: as if never called
         if not batch:
             return

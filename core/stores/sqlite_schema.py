@@ -22,7 +22,9 @@ CREATE TABLE IF NOT EXISTS outbox (
 DROP INDEX IF EXISTS outbox_due;
 CREATE INDEX IF NOT EXISTS outbox_queue ON outbox(status, seq);
 CREATE INDEX IF NOT EXISTS outbox_lease ON outbox(status, lease);
-CREATE INDEX IF NOT EXISTS outbox_address ON outbox(akey, seq);
+DROP INDEX IF EXISTS outbox_address;
+-- Only unfinished rows: "is anything of this address ahead?" stays cheap however long its history.
+CREATE INDEX IF NOT EXISTS outbox_open ON outbox(akey, seq) WHERE status IN ('pending', 'sending');
 CREATE INDEX IF NOT EXISTS outbox_person ON outbox(person);
 CREATE INDEX IF NOT EXISTS inbox_person ON inbox(person);
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, until REAL);

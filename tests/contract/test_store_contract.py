@@ -179,3 +179,47 @@ class TestCommitRelease:
         await store.commit(A.conversation, batch.token, "web:e1", {"n": 1}, {}, [], release=True)
         again = await store.begin(A.conversation, 30, 10, now)  # free at once, no lease wait
         assert again is not None and again.state == {"n": 1} and again.items == []
+
+
+class TestLeaseAtCommit:
+    """``commit(..., lease=)``: a store may hand replies straight to the committer. Whatever it
+    returns is leased exactly as a claim would lease it; whatever it does not is claimable."""
+
+    async def _commit(self, store, address: Address, event: str, replies: list[OutboxItem]) -> list[OutboxItem]:
+        now = store.test_clock()
+        await store.accept(inbox(address, event, now), 60)
+        batch = await store.begin(address.conversation, 30, 10, now)
+        return await store.commit(
+            address.conversation, batch.token, f"web:{event}", {}, {}, replies, release=True, lease=30
+        )
+
+    async def test_leased_replies_are_not_claimed_twice_and_settle_with_their_token(self, store):
+        now = store.test_clock()
+        leased = await self._commit(store, A, "e1", [out("a1", A, now, "1"), out("a2", A, now, "2")])
+        assert [i.id for i in leased] in ([], ["a1"])  # a2 is behind a1 either way
+        if isinstance(store, MemoryStore | SQLiteStore):  # these two do lease at commit
+            assert [i.id for i in leased] == ["a1"] and leased[0].token
+        claimed = await store.claim(now, 10, 30)
+        assert not {i.id for i in leased} & {i.id for i in claimed}
+        first = (leased or claimed)[0]
+        assert first.id == "a1" and "a2" not in {i.id for i in claimed}
+        assert await store.settle("a1", first.token, Sent("m1"), now)
+        assert [i.id for i in await store.claim(now, 10, 30)] == ["a2"]
+
+    async def test_a_reply_behind_an_unfinished_one_is_queued_not_leased(self, store):
+        now = store.test_clock()
+        await store.enqueue([out("a0", A, now, "earlier")])
+        assert await self._commit(store, A, "e1", [out("a1", A, now)]) == []
+        assert [i.id for i in await store.claim(now, 10, 30)] == ["a0"]
+
+    async def test_an_expired_commit_lease_is_claimable_and_fences_the_old_token(self, store):
+        now = store.test_clock()
+        leased = await self._commit(store, B, "e1", [out("b1", B, now)])
+        if not leased:  # queued instead (Redis): claimable at once
+            [claimed] = await store.claim(now, 10, 30)
+            leased = [claimed]
+        assert await store.claim(now, 10, 30) == []
+        store.test_clock.advance(31)
+        [again] = await store.claim(store.test_clock(), 10, 30)
+        assert again.id == "b1" and again.token != leased[0].token
+        assert not await store.settle("b1", leased[0].token, Sent("late"), store.test_clock())
