@@ -22,7 +22,7 @@ def callback(sid: str, status: str, error: str = "") -> dict[str, str]:
 async def test_status_callbacks_are_recorded_against_the_outbox_entry(make_settings):
     async with twilio_parley(make_settings) as h:
         await h.sms("Do you ship abroad?", "SM0100")
-        sid = (await eventually(lambda: h.sent_to(CUSTOMER)))[0]["Sid"]
+        sid = await h.delivered(CUSTOMER)
         for status in ("sent", "delivered", "sent"):  # the late "sent" must not undo "delivered"
             assert (await h.post(STATUS, callback(sid, status))).status == 200
         record = json.loads(await h.app.store.get("twilio:status:sms:SM0100:r0"))
@@ -33,7 +33,7 @@ async def test_status_callbacks_are_recorded_against_the_outbox_entry(make_setti
 async def test_undelivered_with_21610_marks_the_number_opted_out(make_settings):
     async with twilio_parley(make_settings) as h:
         await h.app.engine.proactive(ADDRESS, Reply(text="Hello", kind="proactive"), "c:1")
-        sid = (await eventually(lambda: h.sent_to(CUSTOMER)))[0]["Sid"]
+        sid = await h.delivered(CUSTOMER)
         assert (await h.post(STATUS, callback(sid, "undelivered", "21610"))).status == 200
         record = json.loads(await h.app.store.get("twilio:status:c:1"))
         assert record["error_code"] == "21610"

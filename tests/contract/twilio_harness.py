@@ -15,6 +15,7 @@ from core.app import Parley
 from core.clock import ManualClock
 from core.stores.redis import RedisStore
 from core.stores.sqlite import SQLiteStore
+from tests.conftest import eventually
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, serve_fake_twilio, sign
 
 PUBLIC_URL = "https://bot.example.com"  # what Twilio calls: the app listens elsewhere (a proxy)
@@ -48,6 +49,16 @@ class Harness:
 
     def sent_to(self, number: str) -> list[dict[str, str]]:
         return [m for m in self.fake.messages if m["To"] == number]
+
+    async def delivered(self, number: str) -> str:
+        """The Sid of the first message to ``number``, once its send is settled (the channel
+        files the Sid for status callbacks before that)."""
+        await eventually(lambda: self.sent_to(number))
+        await eventually(self._settled)
+        return self.sent_to(number)[0]["Sid"]
+
+    async def _settled(self) -> bool:
+        return (await self.app.store.outbox_stats()).sending == 0
 
     def metric(self, name: str) -> str:
         return "\n".join(line for line in self.app.metrics.render().decode().splitlines() if line.startswith(name))
