@@ -104,6 +104,9 @@ class LocalePack:
     chain: tuple[PackFile, ...]
     path: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # A reload builds new packs, so these per-pack caches never outlive their phrases.
+    _phrases: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _words: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def head(self) -> PackFile:
@@ -113,15 +116,25 @@ class LocalePack:
         for pack in self.chain:
             if key in pack.messages:
                 template = pack.messages[key]
+                if "{" not in template and "}" not in template:
+                    return template
                 # Missing placeholders render empty rather than crash a turn.
                 return string.Formatter().vformat(template, (), _Blank(values))
         return key
 
-    def phrases(self, intent: str) -> list[str]:
-        seen: list[str] = []
-        for pack in self.chain:
-            seen.extend(pack.intents.get(intent, []))
-        return seen
+    def phrases(self, intent: str) -> tuple[str, ...]:
+        """The intent's phrases along the fallback chain (kept per pack: asked on every message)."""
+        found = self._phrases.get(intent)
+        if found is None:
+            found = self._phrases[intent] = tuple(p for pack in self.chain for p in pack.intents.get(intent, []))
+        return found
+
+    def words(self, intent: str) -> frozenset[str]:
+        """The intent's phrases, lower-cased, as a set."""
+        found = self._words.get(intent)
+        if found is None:
+            found = self._words[intent] = frozenset(p.lower() for p in self.phrases(intent))
+        return found
 
     @property
     def babel(self) -> str:

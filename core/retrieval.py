@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from core.brain import Answer
 from core.knowledge import KnowledgeBase
@@ -41,9 +42,16 @@ def _pattern(phrase: str) -> tuple[str, bool]:
     return p, any("\u3040" <= ch <= "\u9fff" for ch in p)
 
 
-def has_phrase(text: str, phrases: list[str]) -> bool:
-    text = _bare(text)
-    low = " " + re.sub(r"[^\w\s']", " ", text.lower()) + " "
+@functools.lru_cache(maxsize=256)
+def _prepared(text: str) -> tuple[str, str]:
+    """The text as phrases are matched against: bare, and lower-cased with words padded. Cached:
+    one message is checked against several intents."""
+    bare = _bare(text)
+    return bare, " " + re.sub(r"[^\w\s']", " ", bare.lower()) + " "
+
+
+def has_phrase(text: str, phrases: Iterable[str]) -> bool:
+    text, low = _prepared(text)
     for phrase in phrases:
         p, cjk = _pattern(phrase)
         if not p:

@@ -85,11 +85,11 @@ def consent(kv: KeyValueStore) -> Middleware:
         if turn.inbound is None or turn.address.channel == "sms":  # SMS keywords: the Twilio channel's
             return await call_next(turn)
         said = _said(turn)
-        stop = {*STOP_WORDS, *(p.lower() for p in turn.pack.phrases("stop"))}
-        start = {*START_WORDS, *(p.lower() for p in turn.pack.phrases("start"))} - {"yes", "ok"}
-        if said not in stop and said not in start:
+        stop = said in STOP_WORDS or said in turn.pack.words("stop")
+        start = (said in START_WORDS or said in turn.pack.words("start")) and said not in ("yes", "ok")
+        if not stop and not start:
             return await call_next(turn)
-        opted_in = said not in stop
+        opted_in = not stop
         source = f"{turn.address.channel}:{said}"
         at = turn.now.isoformat(timespec="seconds")
         turn.profile["consent"] = {"marketing": opted_in, "at": at, "source": source}

@@ -10,6 +10,7 @@ transaction with the other writes of the same loop iteration (sqlite_batch.py sa
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 import time
 from dataclasses import replace
@@ -90,7 +91,9 @@ class SQLiteStore:
 
     @staticmethod
     def _token(db: sqlite3.Connection) -> int:
-        return db.execute("UPDATE counters SET value = value + 1 WHERE name = 'token' RETURNING value").fetchone()[0]
+        """A fencing token: fencing only needs each lease's token to differ from the previous
+        holder's, and 62 random bits do that without a counter row every transaction rewrites."""
+        return secrets.randbits(62) + 1
 
     # -- inbox -------------------------------------------------------------------------------
     async def accept(self, item: InboxItem, dedupe_ttl: float) -> bool:
@@ -245,8 +248,8 @@ class SQLiteStore:
             "AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.akey = o.akey AND p.seq < o.seq "
             "AND p.status IN ('pending', 'sending')) ORDER BY seq LIMIT ?"
         )
-        rows = db.execute(head.format("outbox_lease WHERE status = 'sending' AND lease <= ?"), (now, limit)).fetchall()
-        rows += db.execute(head.format("outbox_queue WHERE status = 'pending' AND due <= ?"), (now, limit)).fetchall()
+        rows = db.execute(head.format("outbox_leased WHERE status = 'sending' AND lease <= ?"), (now, limit)).fetchall()
+        rows += db.execute(head.format("outbox_pending WHERE status = 'pending' AND due <= ?"), (now, limit)).fetchall()
         rows = sorted(rows)[:limit]
         out = []
         for seq, item_id, address, reply, due, attempts, max_attempts in rows:

@@ -20,12 +20,16 @@ CREATE TABLE IF NOT EXISTS outbox (
     token INTEGER NOT NULL, lease REAL NOT NULL, error TEXT NOT NULL, platform_id TEXT NOT NULL,
     updated REAL NOT NULL);
 DROP INDEX IF EXISTS outbox_due;
-CREATE INDEX IF NOT EXISTS outbox_queue ON outbox(status, seq);
-CREATE INDEX IF NOT EXISTS outbox_lease ON outbox(status, lease);
+DROP INDEX IF EXISTS outbox_queue;
+DROP INDEX IF EXISTS outbox_lease;
+-- Partial indexes: a reply leased at commit and then sent never enters the pending one, and
+-- leaves the leased one when sent; the indexes stay as small as the work in progress.
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(seq) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS outbox_leased ON outbox(lease) WHERE status = 'sending';
 DROP INDEX IF EXISTS outbox_address;
 -- Only unfinished rows: "is anything of this address ahead?" stays cheap however long its history.
 CREATE INDEX IF NOT EXISTS outbox_open ON outbox(akey, seq) WHERE status IN ('pending', 'sending');
 CREATE INDEX IF NOT EXISTS outbox_person ON outbox(person);
-CREATE INDEX IF NOT EXISTS inbox_person ON inbox(person);
+DROP INDEX IF EXISTS inbox_person;  -- the inbox holds seconds of work: erase scans it
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, until REAL);
 """
