@@ -276,6 +276,8 @@ async def main(args) -> None:
         for name in results:
             rounds = " ".join(f"{r['rate'] / a['rate']:.2f}" for r, a in zip(results[name], results[base], strict=True))
             print(f"  per round, updates/s vs aiogram, {name}: {rounds}")
+    for name in results:
+        print(f"  per round, CPU us/update, {name}: " + " ".join(f"{r['cpu_us']:.0f}" for r in results[name]))
 
 
 def serve_parley(store_url: str, port: int, api: str) -> None:

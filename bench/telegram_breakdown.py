@@ -6,6 +6,8 @@ Every step runs ``n`` times in this process against the real SQLite store (a tem
 prints CPU microseconds per call (``time.process_time``, so other programs on the machine hardly
 move it). The HTTP steps post to bench/telegram.py's fast fake in this same process, so they
 include the fake's share; ``raw aiohttp post`` is the floor any client pays against that fake.
+Calls run one at a time here, so each store write is a group commit of one (its own transaction):
+these are the unbatched costs, an upper bound for what the same call costs under load.
 """
 
 from __future__ import annotations
@@ -131,7 +133,7 @@ async def main(n: int) -> None:
                 ("store.claim (outbox lease)", claim),
                 ("limiter.acquire (rate limits)", limits),
                 ("store.settle (mark sent)", settle),
-                ("channel.send (aiogram + fake)", send),
+                ("channel.send (Bot API client + fake)", send),
                 ("raw aiohttp post (+ fake)", raw_post),
             ]
             gc.collect()

@@ -1,9 +1,10 @@
 """Telegram on aiogram 3: webhook mode (``POST /webhooks/telegram``) or long polling.
 
-Inbound updates are parsed by the pure ``channels.telegram_translate.to_inbound``; outbound goes
-through aiogram's ``Bot`` (``AiohttpSession`` pointed at ``PARLEY_TELEGRAM__API_BASE``, so a local
-Bot API server or a test fake works). Sending, streaming and error mapping live in
-``channels.telegram_send``.
+Inbound updates are parsed by the pure ``channels.telegram_translate.to_inbound``. aiogram's ``Bot``
+(``AiohttpSession`` pointed at ``PARLEY_TELEGRAM__API_BASE``, so a local Bot API server or a test
+fake works) makes the start-up and polling calls; replies, edits and typing go through
+``channels.telegram_api`` (JSON posts to the same base URL, errors mapped for the outbox), driven
+by ``channels.telegram_send``.
 """
 
 from __future__ import annotations
