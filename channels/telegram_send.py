@@ -110,11 +110,7 @@ class TelegramSender:
         return sent
 
     async def _post(self, address: Address, text: str, markup: Markup | None) -> str:
-        params = _target(address)
-        params.update(text=escape(text), parse_mode="HTML", link_preview_options=NO_PREVIEW)
-        if markup is not None:
-            params["reply_markup"] = markup
-        message = await self.api.call("sendMessage", params)
+        message = await self.api.call("sendMessage", {**_target(address), **_text(text, markup)})
         return str(message["message_id"]) if isinstance(message, dict) else ""
 
     async def _keyboard(self, buttons: tuple[Button, ...]) -> Markup:
@@ -156,12 +152,17 @@ class TelegramSender:
         return result
 
     async def _edit(self, address: Address, message_id: str, text: str, markup: Markup | None) -> None:
-        params: dict[str, Any] = {"chat_id": address.chat, "message_id": int(message_id), "text": escape(text)}
-        params.update(parse_mode="HTML", link_preview_options=NO_PREVIEW)
-        if markup is not None:
-            params["reply_markup"] = markup
+        params = {"chat_id": address.chat, "message_id": int(message_id), **_text(text, markup)}
         with contextlib.suppress(NotModified):  # an edit with the same text: nothing to do
             await self.api.call("editMessageText", params)
+
+
+def _text(text: str, markup: Markup | None) -> dict[str, Any]:
+    """What sendMessage and editMessageText both take: the escaped text and its options."""
+    params: dict[str, Any] = {"text": escape(text), "parse_mode": "HTML", "link_preview_options": NO_PREVIEW}
+    if markup is not None:
+        params["reply_markup"] = markup
+    return params
 
 
 def _target(address: Address) -> dict[str, Any]:

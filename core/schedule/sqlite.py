@@ -1,7 +1,8 @@
-"""The schedule in SQLite: its own connection to the store's file (WAL lets both share it).
+"""The schedule in SQLite, in the store's file: through the store's own connection and group
+commits when opened beside it (``share``), else on a connection of its own (WAL lets both share
+the file). Writes go through ``GroupCommit`` (core/stores/sqlite_batch.py).
 
-Writes go through ``GroupCommit`` (core/stores/sqlite_batch.py). A claim is one atomic write: expired leases go back to due in their own
-statement, then ``UPDATE ... RETURNING`` takes the due rows. One counter bump per claim gives
+A claim is one atomic write: expired leases go back to due in their own statement, then ``UPDATE ... RETURNING`` takes the due rows. One counter bump per claim gives
 every send in the batch the same fencing token, larger than any it had before.
 """
 
@@ -35,9 +36,9 @@ BUMP = "INSERT INTO sched_counts(campaign, what, n) VALUES (?, ?, ?) ON CONFLICT
 class SQLiteScheduleStore:
     def __init__(self, path: Path | str, clock=time.time, share: SQLiteStore | None = None) -> None:
         """With ``share`` (the conversation store on the same file) the schedule uses its
-        connection and its group commits. Two connections writing one file in turn each find
-        the other's commit on their next transaction and drop their page cache: every statement
-        then re-reads its pages (about 3x the cost per message in bench/telegram.py)."""
+        connection and its group commits, so one transaction carries both. Two connections
+        writing one file in turn each find the other's commit on their next transaction and drop
+        their page cache, and each pays its own commit."""
         self.path = Path(path)
         self.clock = clock
         self.share = share

@@ -72,7 +72,7 @@ class MemoryStore:
             first = outbox[0]  # the first reply goes at once if nothing of its address is unfinished
             if first.id not in self._outbox and not self._unfinished.get(first.address.conversation):
                 await self.enqueue([first])
-                leased = self._lease_row(self._outbox[first.id], now, lease)
+                leased = [self._lease_row(self._outbox[first.id], now, lease)]
         await self.enqueue(outbox)
         self._inbox.pop(done, None)
         if release:
@@ -129,18 +129,16 @@ class MemoryStore:
             )
             if not claimable or len(out) >= limit:
                 continue
-            out += self._lease_row(row, now, lease)
+            out.append(self._lease_row(row, now, lease))
         return out
 
-    def _lease_row(self, row: dict[str, Any], now: float, lease: float) -> list[OutboxItem]:
+    def _lease_row(self, row: dict[str, Any], now: float, lease: float) -> OutboxItem:
         token = next(self._tokens)
         row.update(status="sending", token=token, lease=now + lease)
         item: OutboxItem = row["item"]
-        return [
-            OutboxItem(
-                item.id, item.address, item.reply, row["due"], row["attempts"], token, row["seq"], item.max_attempts
-            )
-        ]
+        return OutboxItem(
+            item.id, item.address, item.reply, row["due"], row["attempts"], token, row["seq"], item.max_attempts
+        )
 
     async def settle(self, item_id: str, token: int, outcome: Outcome, now: float) -> bool:
         row = self._outbox.get(item_id)

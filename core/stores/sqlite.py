@@ -4,7 +4,8 @@ Calls run on the event loop thread on purpose: each statement takes microseconds
 file, less than the thread hop aiosqlite would add per call. WAL with synchronous=NORMAL keeps
 commits durable across a process crash (an OS crash may lose the last few). Every write goes
 through ``GroupCommit``: it is atomic on its own (a savepoint) and shares one ``BEGIN IMMEDIATE``
-transaction with the other writes of the same loop iteration (sqlite_batch.py says why).
+transaction with the other writes of the same loop iteration, or of the next millisecond while
+writes come several at a time (sqlite_batch.py says why).
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ from core.stores.sqlite_schema import SCHEMA
 
 # Is anything of this address unfinished? (answered from the partial index outbox_open)
 AHEAD = "SELECT 1 FROM outbox WHERE akey = ? AND status IN ('pending', 'sending') LIMIT 1"
+
+
+def _token() -> int:
+    """A fencing token: fencing only needs each lease's token to differ from the previous
+    holder's, and 62 random bits do that without a counter row every transaction rewrites."""
+    return secrets.randbits(62) + 1
 
 
 def connect(path: Path, schema: str) -> sqlite3.Connection:
@@ -89,12 +96,6 @@ class SQLiteStore:
             raise StoreUnavailable("store is closed")
         return self._db
 
-    @staticmethod
-    def _token(db: sqlite3.Connection) -> int:
-        """A fencing token: fencing only needs each lease's token to differ from the previous
-        holder's, and 62 random bits do that without a counter row every transaction rewrites."""
-        return secrets.randbits(62) + 1
-
     # -- inbox -------------------------------------------------------------------------------
     async def accept(self, item: InboxItem, dedupe_ttl: float) -> bool:
         now = self.clock()
@@ -140,7 +141,7 @@ class SQLiteStore:
         row = db.execute("SELECT until FROM locks WHERE conversation = ?", (conversation,)).fetchone()
         if row and row[0] > now:
             return None
-        token = self._token(db)
+        token = _token()
         db.execute(
             "INSERT OR REPLACE INTO locks(conversation, token, until) VALUES (?, ?, ?)",
             (conversation, token, now + lease),
@@ -209,7 +210,7 @@ class SQLiteStore:
             go = lease > 0 and key not in blocked and item.due_at <= now and not db.execute(AHEAD, (key,)).fetchone()
             blocked.add(key)
             if go and not token:
-                token = self._token(db)
+                token = _token()
             cur = db.execute(
                 "INSERT OR IGNORE INTO outbox(id, akey, person, address, reply, due, status, attempts, "
                 "max_attempts, token, lease, error, platform_id, updated) "
@@ -253,7 +254,7 @@ class SQLiteStore:
         rows = sorted(rows)[:limit]
         out = []
         for seq, item_id, address, reply, due, attempts, max_attempts in rows:
-            token = self._token(db)
+            token = _token()
             db.execute(
                 "UPDATE outbox SET status = 'sending', token = ?, lease = ?, updated = ? WHERE seq = ?",
                 (token, now + lease, now, seq),
