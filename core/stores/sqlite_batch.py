@@ -57,16 +57,8 @@ class GroupCommit:
             db.execute("BEGIN IMMEDIATE")
         except (sqlite3.Error, StoreUnavailable) as exc:
             return _fail(batch, exc)
-        outcomes: list[tuple[bool, Any]] = []
         try:
-            for op, _ in batch:
-                db.execute("SAVEPOINT op")
-                try:
-                    outcomes.append((True, op(db)))
-                except Exception as exc:  # noqa: BLE001 - handed to that op's caller
-                    db.execute("ROLLBACK TO op")
-                    outcomes.append((False, exc))
-                db.execute("RELEASE op")
+            outcomes = _optimistic(db, batch) or _isolated(db, batch)
             db.execute("COMMIT")
         except sqlite3.Error as exc:  # the file itself failed (disk full, I/O): nothing was written
             if db.in_transaction:
@@ -79,6 +71,33 @@ class GroupCommit:
                 future.set_result(value)
             else:
                 future.set_exception(_unavailable(value) if isinstance(value, sqlite3.Error) else value)
+
+
+def _optimistic(db: sqlite3.Connection, batch: list[tuple[Op, asyncio.Future[Any]]]) -> list[tuple[bool, Any]] | None:
+    """Run every op bare; None (and nothing written) if one raised. Ops raise rarely (a lost
+    lock), and a savepoint per op costs two statements and a copy of each page it touches."""
+    try:
+        return [(True, op(db)) for op, _ in batch]
+    except Exception:  # noqa: BLE001 - the isolated rerun hands it to its op's caller
+        if db.in_transaction:  # some errors (SQLITE_FULL) roll back by themselves
+            db.execute("ROLLBACK")
+        db.execute("BEGIN IMMEDIATE")
+        return None
+
+
+def _isolated(db: sqlite3.Connection, batch: list[tuple[Op, asyncio.Future[Any]]]) -> list[tuple[bool, Any]]:
+    """Each op in its own savepoint, so one that raises is rolled back alone. Ops only touch
+    the database, so running them again after the optimistic pass was rolled back is safe."""
+    outcomes: list[tuple[bool, Any]] = []
+    for op, _ in batch:
+        db.execute("SAVEPOINT op")
+        try:
+            outcomes.append((True, op(db)))
+        except Exception as exc:  # noqa: BLE001 - handed to that op's caller
+            db.execute("ROLLBACK TO op")
+            outcomes.append((False, exc))
+        db.execute("RELEASE op")
+    return outcomes
 
 
 def _unavailable(exc: BaseException) -> StoreUnavailable:
