@@ -157,7 +157,10 @@ class SQLiteScheduleStore:
     async def put_campaign(self, record: CampaignRecord) -> None:
         body = record.to_json()
         await self._write(
-            lambda db: db.execute("INSERT OR REPLACE INTO sched_campaigns(id, body) VALUES (?, ?)", (record.id, body))
+            lambda db: db.execute(
+                "INSERT INTO sched_campaigns(id, body) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+                (record.id, body),
+            )
         )
 
     async def campaign(self, campaign: str) -> CampaignRecord | None:
@@ -177,7 +180,8 @@ class SQLiteScheduleStore:
         body = entry.to_json()
         await self._write(
             lambda db: db.execute(
-                "INSERT OR REPLACE INTO sched_people(person, body) VALUES (?, ?)", (entry.person, body)
+                "INSERT INTO sched_people(person, body) VALUES (?, ?) ON CONFLICT(person) DO UPDATE SET body = excluded.body",
+                (entry.person, body),
             )
         )
 

@@ -33,13 +33,18 @@ from core.store import (
 )
 from core.stores.sqlite_batch import GroupCommit
 from core.stores.sqlite_checkpoint import Checkpointer
-from core.stores.sqlite_schema import SCHEMA
+from core.stores.sqlite_schema import SCHEMA, upgrade
 
 # Is anything of this address unfinished? (answered from the partial index outbox_open)
 AHEAD = "SELECT 1 FROM outbox WHERE akey = ? AND status IN ('pending', 'sending') LIMIT 1"
 
 
 FRESH = 4096
+# Upserts rewrite the row in place; INSERT OR REPLACE deletes and re-inserts it, key index too.
+PUT_STATE = (
+    "INSERT INTO state(conversation, body) VALUES (?, ?) ON CONFLICT(conversation) DO UPDATE SET body = excluded.body"
+)
+PUT_PROFILE = "INSERT INTO profiles(person, body) VALUES (?, ?) ON CONFLICT(person) DO UPDATE SET body = excluded.body"
 
 
 def _inbound(body: str) -> Inbound:
@@ -81,6 +86,12 @@ class SQLiteStore:
 
     async def open(self) -> None:
         self._db = connect(self.path, SCHEMA)
+        try:
+            upgrade(self._db)
+        except sqlite3.Error as exc:
+            self._db.close()
+            self._db = None
+            raise StoreUnavailable(f"sqlite {self.path}: upgrade failed: {exc}") from None
         if str(self.path) != ":memory:":
             self._db.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's thread does it
             self._checkpointer = Checkpointer(self.path)
@@ -120,7 +131,7 @@ class SQLiteStore:
             if cur.rowcount == 0:
                 return False
             db.execute(
-                "INSERT OR IGNORE INTO inbox(id, conversation, person, body, accepted_at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO inbox(id, conversation, person, body, accepted_at) VALUES (?, ?, ?, ?, ?)",
                 (
                     item.id,
                     item.conversation,
@@ -156,7 +167,8 @@ class SQLiteStore:
             return None
         token = _token()
         db.execute(
-            "INSERT OR REPLACE INTO locks(conversation, token, until) VALUES (?, ?, ?)",
+            "INSERT INTO locks(conversation, token, until) VALUES (?, ?, ?) "
+            "ON CONFLICT(conversation) DO UPDATE SET token = excluded.token, until = excluded.until",
             (conversation, token, now + lease),
         )
         rows = db.execute(
@@ -183,15 +195,12 @@ class SQLiteStore:
         row = db.execute("SELECT token, until FROM locks WHERE conversation = ?", (conversation,)).fetchone()
         if not row or row[0] != token or row[1] <= self.clock():
             raise LockLost(conversation)
-        db.execute(
-            "INSERT OR REPLACE INTO state(conversation, body) VALUES (?, ?)",
-            (conversation, json.dumps(state)),
-        )
+        db.execute(PUT_STATE, (conversation, json.dumps(state)))
         for person, profile in profiles.items():
-            db.execute("INSERT OR REPLACE INTO profiles(person, body) VALUES (?, ?)", (person, json.dumps(profile)))
+            db.execute(PUT_PROFILE, (person, json.dumps(profile)))
             db.execute("INSERT OR IGNORE INTO links(person, conversation) VALUES (?, ?)", (person, conversation))
         _, leased = self._insert_outbox(db, outbox, lease)
-        db.execute("DELETE FROM inbox WHERE id = ?", (done,))
+        db.execute("DELETE FROM inbox WHERE conversation = ? AND id = ?", (conversation, done))
         if release:
             db.execute("DELETE FROM locks WHERE conversation = ? AND token = ?", (conversation, token))
         return leased
@@ -325,7 +334,11 @@ class SQLiteStore:
     async def put(self, key: str, value: str, ttl: float | None = None) -> None:
         until = self.clock() + ttl if ttl else None
         await self._write(
-            lambda db: db.execute("INSERT OR REPLACE INTO kv(key, value, until) VALUES (?, ?, ?)", (key, value, until))
+            lambda db: db.execute(
+                "INSERT INTO kv(key, value, until) VALUES (?, ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value, until = excluded.until",
+                (key, value, until),
+            )
         )
 
     async def add(self, key: str, value: str, ttl: float | None = None) -> bool:
@@ -349,9 +362,7 @@ class SQLiteStore:
 
     async def save_profile(self, person: str, profile: dict[str, Any]) -> None:
         body = json.dumps(profile)
-        await self._write(
-            lambda db: db.execute("INSERT OR REPLACE INTO profiles(person, body) VALUES (?, ?)", (person, body))
-        )
+        await self._write(lambda db: db.execute(PUT_PROFILE, (person, body)))
 
     async def state(self, conversation: str) -> dict[str, Any]:
         row = self.db.execute("SELECT body FROM state WHERE conversation = ?", (conversation,)).fetchone()

@@ -1,16 +1,43 @@
-"""The SQLite schema (idempotent; run at every open)."""
+"""The SQLite schema (idempotent; run at every open) and the upgrade of files made by older
+versions (``upgrade``, keyed on ``PRAGMA user_version``).
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS seen (id TEXT PRIMARY KEY, until REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS inbox (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, conversation TEXT NOT NULL,
-    person TEXT NOT NULL, body TEXT NOT NULL, accepted_at REAL NOT NULL);
+Tables keyed by text alone are WITHOUT ROWID: a rowid table with a TEXT PRIMARY KEY keeps the
+key twice (the table and an automatic index), so every insert and delete touches two B-trees.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+VERSION = 1
+
+# Tables whose shape changed, as created today; ``upgrade`` rebuilds older files into them.
+TABLES = {
+    # The dedupe window: one row per event id, until its TTL.
+    "seen": "CREATE TABLE IF NOT EXISTS seen (id TEXT PRIMARY KEY, until REAL NOT NULL) WITHOUT ROWID",
+    # Events accepted and not yet committed. No unique index on id: ``seen`` admits each id
+    # once, and the commit deletes by (conversation, id) through inbox_conversation.
+    "inbox": (
+        "CREATE TABLE IF NOT EXISTS inbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, "
+        "conversation TEXT NOT NULL, person TEXT NOT NULL, body TEXT NOT NULL, accepted_at REAL NOT NULL)"
+    ),
+    "locks": (
+        "CREATE TABLE IF NOT EXISTS locks (conversation TEXT PRIMARY KEY, token INTEGER NOT NULL, "
+        "until REAL NOT NULL) WITHOUT ROWID"
+    ),
+    "links": (
+        "CREATE TABLE IF NOT EXISTS links (person TEXT NOT NULL, conversation TEXT NOT NULL, "
+        "PRIMARY KEY (person, conversation)) WITHOUT ROWID"
+    ),
+}
+
+SCHEMA = (
+    ";\n".join(TABLES.values())
+    + ";\n"
+    + """
 CREATE INDEX IF NOT EXISTS inbox_conversation ON inbox(conversation, seq);
-CREATE TABLE IF NOT EXISTS locks (conversation TEXT PRIMARY KEY, token INTEGER NOT NULL, until REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS state (conversation TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS profiles (person TEXT PRIMARY KEY, body TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS links (person TEXT NOT NULL, conversation TEXT NOT NULL,
-    PRIMARY KEY (person, conversation));
 CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, akey TEXT NOT NULL,
     person TEXT NOT NULL, address TEXT NOT NULL, reply TEXT NOT NULL, due REAL NOT NULL,
@@ -31,3 +58,32 @@ CREATE INDEX IF NOT EXISTS outbox_person ON outbox(person);
 DROP INDEX IF EXISTS inbox_person;  -- the inbox holds seconds of work: erase scans it
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, until REAL);
 """
+)
+
+
+def upgrade(db: sqlite3.Connection) -> None:
+    """Bring a file from an older version to VERSION, in one transaction (several processes may
+    open the same file at once: the first to take the write lock upgrades, the others see the
+    new version and do nothing). Rows are copied; nothing is lost."""
+    if db.execute("PRAGMA user_version").fetchone()[0] >= VERSION:
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if db.execute("PRAGMA user_version").fetchone()[0] < VERSION:
+            for name, create in TABLES.items():
+                _rebuild(db, name, create)
+            db.execute(f"PRAGMA user_version = {VERSION}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.executescript(SCHEMA)  # the indexes of the rebuilt tables
+
+
+def _rebuild(db: sqlite3.Connection, name: str, create: str) -> None:
+    """SQLite cannot change a table's key in place: copy into the new shape, then swap."""
+    columns = ", ".join(row[1] for row in db.execute(f"PRAGMA table_info({name})"))
+    db.execute(create.replace(f"EXISTS {name} (", f"EXISTS {name}_new (", 1))
+    db.execute(f"INSERT INTO {name}_new ({columns}) SELECT {columns} FROM {name}")
+    db.execute(f"DROP TABLE {name}")
+    db.execute(f"ALTER TABLE {name}_new RENAME TO {name}")

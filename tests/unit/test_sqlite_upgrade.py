@@ -1,0 +1,85 @@
+"""A file written by the previous schema opens under the current one with nothing lost."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from core.messages import Address, Inbound
+from core.store import InboxItem
+from core.stores.sqlite import SQLiteStore
+from core.stores.sqlite_schema import VERSION
+
+# The tables as version 0 created them (rowid tables with a TEXT PRIMARY KEY; inbox ids unique).
+OLD = """
+CREATE TABLE seen (id TEXT PRIMARY KEY, until REAL NOT NULL);
+CREATE TABLE inbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, conversation TEXT NOT NULL,
+    person TEXT NOT NULL, body TEXT NOT NULL, accepted_at REAL NOT NULL);
+CREATE INDEX inbox_conversation ON inbox(conversation, seq);
+CREATE TABLE locks (conversation TEXT PRIMARY KEY, token INTEGER NOT NULL, until REAL NOT NULL);
+CREATE TABLE state (conversation TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE links (person TEXT NOT NULL, conversation TEXT NOT NULL, PRIMARY KEY (person, conversation));
+"""
+
+ADDRESS = Address(channel="webchat", chat="c1", user="u1")
+INBOUND = Inbound(address=ADDRESS, event_id="e1", text="hello")
+
+
+def old_file(path) -> None:
+    db = sqlite3.connect(path)
+    db.executescript(OLD)
+    conv = ADDRESS.conversation
+    db.execute("INSERT INTO seen VALUES ('webchat:e1', 1e12)")
+    db.execute("INSERT INTO seen VALUES ('webchat:e0', 1e12)")
+    db.execute(
+        "INSERT INTO inbox(seq, id, conversation, person, body, accepted_at) VALUES (7, ?, ?, ?, ?, 1.0)",
+        ("webchat:e1", conv, ADDRESS.person, INBOUND.model_dump_json()),
+    )
+    db.execute("INSERT INTO locks VALUES ('other', 5, 0.0)")
+    db.execute("INSERT INTO state VALUES (?, '{\"n\": 3}')", (conv,))
+    db.execute("INSERT INTO links VALUES (?, ?)", (ADDRESS.person, conv))
+    db.commit()
+    db.close()
+
+
+def without_rowid(db: sqlite3.Connection, table: str) -> bool:
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()[0]
+    return sql.rstrip().upper().endswith("WITHOUT ROWID")
+
+
+async def test_old_file_is_upgraded_in_place(tmp_path):
+    path = tmp_path / "old.db"
+    old_file(path)
+    store = SQLiteStore(path, clock=lambda: 1000.0)
+    await store.open()
+    try:
+        db = store.db
+        assert db.execute("PRAGMA user_version").fetchone()[0] == VERSION
+        assert all(without_rowid(db, t) for t in ("seen", "locks", "links"))
+        # The dedupe window survived: both ids are still refused.
+        assert not await store.accept(InboxItem("webchat:e1", ADDRESS.conversation, INBOUND, 1.0), 3600)
+        assert not await store.accept(InboxItem("webchat:e0", ADDRESS.conversation, INBOUND, 1.0), 3600)
+        # The pending event, its sequence number and the conversation's state survived.
+        batch = await store.begin(ADDRESS.conversation, 60, 10, 1000.0)
+        assert [(i.id, i.seq, i.inbound.text) for i in batch.items] == [("webchat:e1", 7, "hello")]
+        assert batch.state == {"n": 3}
+        await store.commit(ADDRESS.conversation, batch.token, "webchat:e1", {"n": 4}, {}, [], release=True)
+        assert db.execute("SELECT COUNT(*) FROM inbox").fetchone()[0] == 0
+        # Links survived: export still finds the conversation.
+        assert (await store.export_person(ADDRESS.person))["conversations"] == {ADDRESS.conversation: {"n": 4}}
+        # New events keep counting after the old ones.
+        new = Inbound(address=ADDRESS, event_id="e2", text="again")
+        assert await store.accept(InboxItem("webchat:e2", ADDRESS.conversation, new, 2.0), 3600)
+        assert db.execute("SELECT seq FROM inbox").fetchone()[0] > 7
+    finally:
+        await store.close()
+
+
+async def test_upgrade_runs_once(tmp_path):
+    path = tmp_path / "old.db"
+    old_file(path)
+    for _ in range(2):  # the second open finds the current version and copies nothing
+        store = SQLiteStore(path, clock=lambda: 1000.0)
+        await store.open()
+        assert store.db.execute("SELECT COUNT(*) FROM seen").fetchone()[0] == 2
+        await store.close()
