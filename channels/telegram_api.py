@@ -1,6 +1,6 @@
 """The Bot API calls on the reply path (sendMessage, editMessageText, sendChatAction): JSON in,
-JSON out, over one keep-alive aiohttp session, with Telegram's errors mapped to the outbox's
-vocabulary.
+JSON out, over keep-alive connections (``channels.http1``), with Telegram's errors mapped to the
+outbox's vocabulary.
 
 aiogram's ``Bot`` makes the same call through a pydantic method model, a multipart form and a
 validated ``Message`` back: about 0.2 ms of CPU per reply in bench/telegram.py, more than the
@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
-import aiohttp
 from aiogram import Bot
 
+from channels.http1 import Origin
 from core.channel import Rejected, RetryAfter, Unreachable
 
-TIMEOUT = aiohttp.ClientTimeout(total=30.0)  # a stuck call must not hold an outbox lease for long
-JSON = {"Content-Type": "application/json"}
+TIMEOUT = 30.0  # seconds: a stuck call must not hold an outbox lease for long
 
 
 class BotAPIError(Exception):
@@ -36,21 +36,24 @@ class BotAPI:
     def __init__(self, bot: Bot) -> None:
         self._api = bot.session.api  # the TelegramAPIServer aiogram was configured with
         self._token = bot.token
-        self._urls: dict[str, str] = {}
-        self._session: aiohttp.ClientSession | None = None
+        self._paths: dict[str, str] = {}
+        self._base = ""
+        self._origin: Origin | None = None
 
     async def call(self, method: str, params: dict[str, Any]) -> Any:
         """POST one method; its ``result`` on success, else RetryAfter / Unreachable / Rejected /
-        BotAPIError (network errors propagate as aiohttp's, which the outbox retries)."""
-        url = self._urls.get(method)
-        if url is None:
-            url = self._urls[method] = self._api.api_url(token=self._token, method=method)
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=TIMEOUT)
+        BotAPIError (network errors propagate as ConnectionError / TimeoutError, which the
+        outbox retries)."""
+        path = self._paths.get(method)
+        if path is None:
+            url = urlsplit(self._api.api_url(token=self._token, method=method))
+            path = self._paths[method] = url.path + (f"?{url.query}" if url.query else "")
+            self._base = f"{url.scheme}://{url.netloc}"
+        if self._origin is None or self._origin.closed:
+            self._origin = Origin(self._base, timeout=TIMEOUT)
         body = json.dumps(params, ensure_ascii=False, separators=(",", ":")).encode()
-        async with self._session.post(url, data=body, headers=JSON) as resp:
-            raw = await resp.read()
-            status = resp.status
+        resp = await self._origin.post(path, body)
+        raw, status = resp.body, resp.status
         try:
             answer = json.loads(raw)
         except ValueError:
@@ -62,8 +65,8 @@ class BotAPI:
         raise error(answer.get("error_code") or status, str(answer.get("description", "")), answer.get("parameters"))
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+        if self._origin is not None:
+            await self._origin.close()
 
 
 def error(code: int, description: str, parameters: Any) -> Exception:
