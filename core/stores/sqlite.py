@@ -162,15 +162,14 @@ class SQLiteStore:
         return await self._write(lambda db: self._begin(db, conversation, lease, limit, now))
 
     def _begin(self, db: sqlite3.Connection, conversation: str, lease: float, limit: int, now: float) -> Batch | None:
-        row = db.execute("SELECT until FROM locks WHERE conversation = ?", (conversation,)).fetchone()
-        if row and row[0] > now:
-            return None
         token = _token()
-        db.execute(
-            "INSERT INTO locks(conversation, token, until) VALUES (?, ?, ?) "
-            "ON CONFLICT(conversation) DO UPDATE SET token = excluded.token, until = excluded.until",
-            (conversation, token, now + lease),
-        )
+        taken = db.execute(
+            "INSERT INTO locks(conversation, token, until) VALUES (?, ?, ?) ON CONFLICT(conversation) "
+            "DO UPDATE SET token = excluded.token, until = excluded.until WHERE locks.until <= ?",
+            (conversation, token, now + lease, now),
+        ).rowcount
+        if not taken:
+            return None  # held by someone whose lease has not expired
         rows = db.execute(
             "SELECT id, body, accepted_at, seq FROM inbox WHERE conversation = ? ORDER BY seq LIMIT ?",
             (conversation, limit),
@@ -192,8 +191,18 @@ class SQLiteStore:
         )
 
     def _commit(self, db, conversation, token, done, state, profiles, outbox, release, lease) -> list[OutboxItem]:
-        row = db.execute("SELECT token, until FROM locks WHERE conversation = ?", (conversation,)).fetchone()
-        if not row or row[0] != token or row[1] <= self.clock():
+        # Fencing first, before any write: the last turn of a batch checks and frees the lock in
+        # one statement.
+        now = self.clock()
+        if release:
+            held = db.execute(
+                "DELETE FROM locks WHERE conversation = ? AND token = ? AND until > ?", (conversation, token, now)
+            ).rowcount
+        else:
+            held = db.execute(
+                "SELECT 1 FROM locks WHERE conversation = ? AND token = ? AND until > ?", (conversation, token, now)
+            ).fetchone()
+        if not held:
             raise LockLost(conversation)
         db.execute(PUT_STATE, (conversation, json.dumps(state)))
         for person, profile in profiles.items():
@@ -201,8 +210,6 @@ class SQLiteStore:
             db.execute("INSERT OR IGNORE INTO links(person, conversation) VALUES (?, ?)", (person, conversation))
         _, leased = self._insert_outbox(db, outbox, lease)
         db.execute("DELETE FROM inbox WHERE conversation = ? AND id = ?", (conversation, done))
-        if release:
-            db.execute("DELETE FROM locks WHERE conversation = ? AND token = ?", (conversation, token))
         return leased
 
     async def release(self, conversation: str, token: int) -> None:

@@ -84,6 +84,27 @@ class TestStoreContract:
             await store.commit(A.conversation, again.token, "", {"n": 99}, {}, [])
         assert (await store.state(A.conversation)) == {"n": 1}
 
+    async def test_a_releasing_commit_is_fenced_too(self, store):
+        now = store.test_clock()
+        await store.accept(inbox(A, "e1", now), 60)
+        stale = await store.begin(A.conversation, 30, 10, now)
+        item = stale.items[0].id
+        store.test_clock.advance(31)
+        # Expired and nobody else took it: still refused, and nothing is written.
+        with pytest.raises(LockLost):
+            await store.commit(A.conversation, stale.token, item, {"n": 1}, {}, [], release=True)
+        assert await store.state(A.conversation) == {}
+        later = store.test_clock()
+        other = await store.begin(A.conversation, 30, 10, later)
+        assert [i.id for i in other.items] == [item]  # the event is still there to process
+        with pytest.raises(LockLost):
+            await store.commit(A.conversation, stale.token, item, {"n": 1}, {}, [], release=True)
+        # The stale holder's release did not free the new holder's lock.
+        assert await store.begin(A.conversation, 30, 10, later) is None
+        await store.commit(A.conversation, other.token, item, {"n": 2}, {}, [], release=True)
+        assert await store.state(A.conversation) == {"n": 2}
+        assert await store.begin(A.conversation, 30, 10, later) is not None
+
     async def test_lease_expiry_frees_lock(self, store):
         now = store.test_clock()
         assert await store.begin(A.conversation, 5, 10, now)
