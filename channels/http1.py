@@ -33,13 +33,16 @@ class Response:
 class Origin:
     """Pooled connections to ``scheme://host:port``; ``post`` takes the path (and query)."""
 
-    def __init__(self, url: str, *, limit: int = 64, timeout: float = 30.0) -> None:
+    def __init__(
+        self, url: str, *, limit: int = 64, timeout: float = 30.0, context: ssl.SSLContext | None = None
+    ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) URL: {url!r}")
         self.host = parts.hostname
         self.port = parts.port or (443 if parts.scheme == "https" else 80)
-        self.ssl = ssl.create_default_context() if parts.scheme == "https" else None
+        # https: the system's CAs (verified, hostname checked) unless a context is given
+        self.ssl = (context or ssl.create_default_context()) if parts.scheme == "https" else None
         default = self.port == (443 if self.ssl else 80)
         host = f"[{self.host}]" if ":" in self.host else self.host
         self._host_header = host if default else f"{host}:{self.port}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
+import subprocess
 
 import pytest
 from aiohttp import web
@@ -154,3 +156,32 @@ async def test_refused_and_closed_clients_raise():
         await origin.post("/", b"{}")
     with pytest.raises(ValueError):
         Origin("ftp://example.org")
+
+
+async def test_https_verifies_the_server(tmp_path):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    server_side = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_side.load_cert_chain(cert, key)
+
+    async def echo(request: web.Request) -> web.Response:
+        return web.Response(body=await request.read())
+
+    app = web.Application()
+    app.router.add_post("/echo", echo)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port, ssl_context=server_side).start()
+    try:
+        trusted = Origin(f"https://localhost:{port}", context=ssl.create_default_context(cafile=str(cert)))
+        assert (await trusted.post("/echo", b"secret")).body == b"secret"
+        await trusted.close()
+        with pytest.raises(ssl.SSLCertVerificationError):  # the system CAs do not know this one
+            await Origin(f"https://localhost:{port}").post("/echo", b"secret")
+    finally:
+        await runner.cleanup()
