@@ -18,8 +18,10 @@ def fold(middlewares: Sequence[Middleware], endpoint: Handler) -> Handler:
     """Wrap ``endpoint`` in ``middlewares``; the first in the list runs first."""
 
     def wrap(inner: Handler, mw: Middleware) -> Handler:
-        async def handler(turn: Turn) -> None:
-            await mw(turn, inner)
+        # A plain function handing back mw's coroutine, not a coroutine awaiting it: one frame
+        # per middleware instead of two on every await that suspends the turn.
+        def handler(turn: Turn) -> Awaitable[None]:
+            return mw(turn, inner)
 
         return handler
 
