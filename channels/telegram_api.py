@@ -21,6 +21,8 @@ from channels.http1 import Origin
 from core.channel import Rejected, RetryAfter, Unreachable
 
 TIMEOUT = 30.0  # seconds: a stuck call must not hold an outbox lease for long
+# One encoder, not json.dumps(..., ensure_ascii=False, ...): that builds a JSONEncoder per call.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 class BotAPIError(Exception):
@@ -51,7 +53,7 @@ class BotAPI:
             self._base = f"{url.scheme}://{url.netloc}"
         if self._origin is None or self._origin.closed:
             self._origin = Origin(self._base, timeout=TIMEOUT)
-        body = json.dumps(params, ensure_ascii=False, separators=(",", ":")).encode()
+        body = _encode(params).encode()
         resp = await self._origin.post(path, body)
         raw, status = resp.body, resp.status
         try:

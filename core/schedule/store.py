@@ -56,7 +56,7 @@ class PersonEntry:
         # a person's first message.
         body = {name: getattr(self, name) for name in _PERSON_FIELDS}
         body["address"] = self.address.model_dump(exclude_defaults=True)
-        return json.dumps(body, separators=(",", ":"))
+        return _compact(body)
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> PersonEntry:
@@ -67,6 +67,8 @@ class PersonEntry:
 
 
 _PERSON_FIELDS = tuple(f.name for f in fields(PersonEntry))
+# One encoder, not json.dumps(..., separators=...): that builds a JSONEncoder per call.
+_compact = json.JSONEncoder(separators=(",", ":")).encode
 
 
 @dataclass
