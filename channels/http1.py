@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import httptools
 
 IDLE = 15.0  # seconds an idle connection is trusted (aiohttp's keepalive_timeout)
+MAX_ANSWER = 4 * 1024 * 1024  # bytes: API answers are small; a runaway one must not fill memory
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ class _Connection(asyncio.Protocol):
         self.closed = False
         self._waiter: asyncio.Future[tuple[int, bytes, bool]] | None = None
         self._body: list[bytes] = []
+        self._size = 0
         self._headers_done = False
         self._framed = False
 
@@ -150,7 +152,7 @@ class _Connection(asyncio.Protocol):
             raise ConnectionResetError("connection closed")
         loop = asyncio.get_running_loop()
         self._waiter = waiter = loop.create_future()
-        self._body, self._headers_done, self._framed = [], False, False
+        self._body, self._size, self._headers_done, self._framed = [], 0, False, False
         timer = loop.call_later(timeout, self._fail, TimeoutError(f"no answer in {timeout:g} s"))
         try:
             self.transport.write(request)
@@ -191,6 +193,10 @@ class _Connection(asyncio.Protocol):
 
     def on_body(self, body: bytes) -> None:
         self._body.append(body)
+        self._size += len(body)
+        if self._size > MAX_ANSWER:
+            self._fail(ConnectionError(f"answer larger than {MAX_ANSWER} bytes"))
+            self.abort()
 
     def on_message_complete(self) -> None:
         self._finish(self.parser.should_keep_alive())

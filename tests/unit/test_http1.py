@@ -126,6 +126,7 @@ async def test_malformed_answers_and_hang_ups_are_connection_errors():
         b"HTTP/1.1 2xx banana\r\n\r\n",
         b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort",
         b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 10\r\n\r\nshort",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5000000\r\n\r\n" + b"x" * 5_000_000,  # past MAX_ANSWER
     ):
         server, url = await raw_server(answer)
         async with server:
