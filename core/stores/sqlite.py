@@ -3,41 +3,34 @@
 Calls run on the event loop thread on purpose: each statement takes microseconds on a local
 file, less than the thread hop aiosqlite would add per call. WAL with synchronous=NORMAL keeps
 commits durable across a process crash (an OS crash may lose the last few). Every write goes
-through ``GroupCommit``: it is atomic on its own (a savepoint) and shares one ``BEGIN IMMEDIATE``
-transaction with the other writes of the same loop iteration, or of the next millisecond while
-writes come several at a time (sqlite_batch.py says why).
+through ``GroupCommit``: it is atomic on its own and shares one ``BEGIN IMMEDIATE`` transaction
+with the other writes of the same loop iteration, or of the next millisecond while writes come
+several at a time (sqlite_batch.py says why). The outbox's SQL is in sqlite_outbox.py, the
+schema and its upgrades in sqlite_schema.py.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
 import sqlite3
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from core.messages import Address, Inbound, Reply
+from core.messages import Inbound
 from core.store import (
     Batch,
-    Failed,
     InboxItem,
     LockLost,
     OutboxItem,
     OutboxStats,
     Outcome,
-    Retry,
-    Sent,
     StoreUnavailable,
 )
 from core.stores.sqlite_batch import GroupCommit
 from core.stores.sqlite_checkpoint import Checkpointer
+from core.stores.sqlite_outbox import claim, fencing_token, insert, settle
 from core.stores.sqlite_schema import SCHEMA, upgrade
-
-# Is anything of this address unfinished? (answered from the partial index outbox_open)
-AHEAD = "SELECT 1 FROM outbox WHERE akey = ? AND status IN ('pending', 'sending') LIMIT 1"
-
 
 FRESH = 4096
 # Upserts rewrite the row in place; INSERT OR REPLACE deletes and re-inserts it, key index too.
@@ -49,12 +42,6 @@ PUT_PROFILE = "INSERT INTO profiles(person, body) VALUES (?, ?) ON CONFLICT(pers
 
 def _inbound(body: str) -> Inbound:
     return Inbound.model_validate_json(body)
-
-
-def _token() -> int:
-    """A fencing token: fencing only needs each lease's token to differ from the previous
-    holder's, and 62 random bits do that without a counter row every transaction rewrites."""
-    return secrets.randbits(62) + 1
 
 
 def connect(path: Path, schema: str) -> sqlite3.Connection:
@@ -162,7 +149,7 @@ class SQLiteStore:
         return await self._write(lambda db: self._begin(db, conversation, lease, limit, now))
 
     def _begin(self, db: sqlite3.Connection, conversation: str, lease: float, limit: int, now: float) -> Batch | None:
-        token = _token()
+        token = fencing_token()
         taken = db.execute(
             "INSERT INTO locks(conversation, token, until) VALUES (?, ?, ?) ON CONFLICT(conversation) "
             "DO UPDATE SET token = excluded.token, until = excluded.until WHERE locks.until <= ?",
@@ -208,7 +195,7 @@ class SQLiteStore:
         for person, profile in profiles.items():
             db.execute(PUT_PROFILE, (person, json.dumps(profile)))
             db.execute("INSERT OR IGNORE INTO links(person, conversation) VALUES (?, ?)", (person, conversation))
-        _, leased = self._insert_outbox(db, outbox, lease)
+        _, leased = insert(db, outbox, self.clock(), lease)
         db.execute("DELETE FROM inbox WHERE conversation = ? AND id = ?", (conversation, done))
         return leased
 
@@ -225,101 +212,14 @@ class SQLiteStore:
         return [r[0] for r in rows]
 
     # -- outbox ------------------------------------------------------------------------------
-    def _insert_outbox(
-        self, db: sqlite3.Connection, items: list[OutboxItem], lease: float = 0.0
-    ) -> tuple[int, list[OutboxItem]]:
-        """Insert the items whose id is new (returns how many); with ``lease``, those that may
-        go at once are stored leased (see ``commit``) and returned too."""
-        now = self.clock()
-        leased: list[OutboxItem] = []
-        new, token, blocked = 0, 0, set()
-        for item in items:
-            key = item.address.conversation
-            # Only the first reply of an address, and only if nothing of it is unfinished
-            # (the partial index outbox_open holds exactly those rows).
-            go = lease > 0 and key not in blocked and item.due_at <= now and not db.execute(AHEAD, (key,)).fetchone()
-            blocked.add(key)
-            if go and not token:
-                token = _token()
-            cur = db.execute(
-                "INSERT OR IGNORE INTO outbox(id, akey, person, address, reply, due, status, attempts, "
-                "max_attempts, token, lease, error, platform_id, updated) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?)",
-                (
-                    item.id,
-                    key,
-                    item.address.person,
-                    item.address.model_dump_json(),
-                    item.reply.model_dump_json(),
-                    item.due_at,
-                    "sending" if go else "pending",
-                    item.attempts,
-                    item.max_attempts,
-                    token if go else 0,
-                    now + lease if go else 0,
-                    now,
-                ),
-            )
-            new += cur.rowcount
-            if go and cur.rowcount:
-                leased.append(replace(item, token=token, seq=cur.lastrowid or 0))
-        return new, leased
-
     async def enqueue(self, items: list[OutboxItem]) -> int:
-        return await self._write(lambda db: self._insert_outbox(db, items)[0])
+        return await self._write(lambda db: insert(db, items, self.clock())[0])
 
     async def claim(self, now: float, limit: int, lease: float) -> list[OutboxItem]:
-        return await self._write(lambda db: self._claim(db, now, limit, lease))
-
-    def _claim(self, db: sqlite3.Connection, now: float, limit: int, lease: float) -> list[OutboxItem]:
-        # Two index walks instead of one OR (which read and sorted every due row): pending
-        # items in seq order (stop at the limit), and expired leases, few by nature.
-        head = (
-            "SELECT seq, id, address, reply, due, attempts, max_attempts FROM outbox o INDEXED BY {} "
-            "AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.akey = o.akey AND p.seq < o.seq "
-            "AND p.status IN ('pending', 'sending')) ORDER BY seq LIMIT ?"
-        )
-        rows = db.execute(head.format("outbox_leased WHERE status = 'sending' AND lease <= ?"), (now, limit)).fetchall()
-        rows += db.execute(head.format("outbox_pending WHERE status = 'pending' AND due <= ?"), (now, limit)).fetchall()
-        rows = sorted(rows)[:limit]
-        out = []
-        for seq, item_id, address, reply, due, attempts, max_attempts in rows:
-            token = _token()
-            db.execute(
-                "UPDATE outbox SET status = 'sending', token = ?, lease = ?, updated = ? WHERE seq = ?",
-                (token, now + lease, now, seq),
-            )
-            out.append(
-                OutboxItem(
-                    item_id,
-                    Address.model_validate_json(address),
-                    Reply.model_validate_json(reply),
-                    due,
-                    attempts,
-                    token,
-                    seq,
-                    max_attempts,
-                )
-            )
-        return out
+        return await self._write(lambda db: claim(db, now, limit, lease))
 
     async def settle(self, item_id: str, token: int, outcome: Outcome, now: float) -> bool:
-        return await self._write(lambda db: self._settle(db, item_id, token, outcome, now))
-
-    @staticmethod
-    def _settle(db: sqlite3.Connection, item_id: str, token: int, outcome: Outcome, now: float) -> bool:
-        if isinstance(outcome, Sent):
-            sql, args = "status = 'sent', platform_id = ?", (outcome.platform_id,)
-        elif isinstance(outcome, Retry):
-            sql = "status = 'pending', due = ?, attempts = attempts + ?, error = ?"
-            args = (outcome.at, 1 if outcome.counts else 0, outcome.error)
-        elif isinstance(outcome, Failed):
-            sql, args = "status = 'failed', error = ?", (outcome.error,)
-        cur = db.execute(
-            f"UPDATE outbox SET {sql}, updated = ? WHERE id = ? AND token = ? AND status = 'sending'",
-            (*args, now, item_id, token),
-        )
-        return cur.rowcount == 1
+        return await self._write(lambda db: settle(db, item_id, token, outcome, now))
 
     async def outbox_stats(self) -> OutboxStats:
         stats = OutboxStats()
