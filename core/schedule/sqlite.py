@@ -16,6 +16,7 @@ from core.schedule.store import CANCELLED, MAX_CLAIM, CampaignRecord, Claimed, P
 from core.store import StoreUnavailable
 from core.stores.sqlite import SQLiteStore, connect
 from core.stores.sqlite_batch import GroupCommit
+from core.stores.sqlite_schema import upsert
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sched_counter (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -31,6 +32,8 @@ CREATE TABLE IF NOT EXISTS sched_people (person TEXT PRIMARY KEY, body TEXT NOT 
 """
 
 BUMP = "INSERT INTO sched_counts(campaign, what, n) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n"
+PUT_CAMPAIGN = upsert("sched_campaigns", "id")
+PUT_PERSON = upsert("sched_people", "person")
 
 
 class SQLiteScheduleStore:
@@ -156,12 +159,7 @@ class SQLiteScheduleStore:
 
     async def put_campaign(self, record: CampaignRecord) -> None:
         body = record.to_json()
-        await self._write(
-            lambda db: db.execute(
-                "INSERT INTO sched_campaigns(id, body) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
-                (record.id, body),
-            )
-        )
+        await self._write(lambda db: db.execute(PUT_CAMPAIGN, (record.id, body)))
 
     async def campaign(self, campaign: str) -> CampaignRecord | None:
         row = self.db.execute("SELECT body FROM sched_campaigns WHERE id = ?", (campaign,)).fetchone()
@@ -178,12 +176,7 @@ class SQLiteScheduleStore:
 
     async def put_person(self, entry: PersonEntry) -> None:
         body = entry.to_json()
-        await self._write(
-            lambda db: db.execute(
-                "INSERT INTO sched_people(person, body) VALUES (?, ?) ON CONFLICT(person) DO UPDATE SET body = excluded.body",
-                (entry.person, body),
-            )
-        )
+        await self._write(lambda db: db.execute(PUT_PERSON, (entry.person, body)))
 
     async def person(self, person: str) -> PersonEntry | None:
         row = self.db.execute("SELECT body FROM sched_people WHERE person = ?", (person,)).fetchone()

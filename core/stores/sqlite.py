@@ -30,18 +30,11 @@ from core.store import (
 from core.stores.sqlite_batch import GroupCommit
 from core.stores.sqlite_checkpoint import Checkpointer
 from core.stores.sqlite_outbox import claim, fencing_token, insert, settle
-from core.stores.sqlite_schema import SCHEMA, upgrade
+from core.stores.sqlite_schema import SCHEMA, upgrade, upsert
 
 FRESH = 4096
-# Upserts rewrite the row in place; INSERT OR REPLACE deletes and re-inserts it, key index too.
-PUT_STATE = (
-    "INSERT INTO state(conversation, body) VALUES (?, ?) ON CONFLICT(conversation) DO UPDATE SET body = excluded.body"
-)
-PUT_PROFILE = "INSERT INTO profiles(person, body) VALUES (?, ?) ON CONFLICT(person) DO UPDATE SET body = excluded.body"
-
-
-def _inbound(body: str) -> Inbound:
-    return Inbound.model_validate_json(body)
+PUT_STATE = upsert("state", "conversation")
+PUT_PROFILE = upsert("profiles", "person")
 
 
 def connect(path: Path, schema: str) -> sqlite3.Connection:
@@ -162,7 +155,10 @@ class SQLiteStore:
             (conversation, limit),
         ).fetchall()
         fresh = self._fresh.pop
-        items = [InboxItem(r[0], conversation, fresh(r[0], None) or _inbound(r[1]), r[2], r[3]) for r in rows]
+        items = [
+            InboxItem(r[0], conversation, fresh(r[0], None) or Inbound.model_validate_json(r[1]), r[2], r[3])
+            for r in rows
+        ]
         st = db.execute("SELECT body FROM state WHERE conversation = ?", (conversation,)).fetchone()
         persons = sorted({i.inbound.address.person for i in items})
         profiles = {p: {} for p in persons}
@@ -195,7 +191,7 @@ class SQLiteStore:
         for person, profile in profiles.items():
             db.execute(PUT_PROFILE, (person, json.dumps(profile)))
             db.execute("INSERT OR IGNORE INTO links(person, conversation) VALUES (?, ?)", (person, conversation))
-        _, leased = insert(db, outbox, self.clock(), lease)
+        _, leased = insert(db, outbox, now, lease)
         db.execute("DELETE FROM inbox WHERE conversation = ? AND id = ?", (conversation, done))
         return leased
 

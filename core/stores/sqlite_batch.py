@@ -4,9 +4,10 @@ transaction.
 In WAL mode the cost of a write is mostly its COMMIT: every page the transaction touched is
 appended to the WAL again, so five small transactions per message (accept, lock, commit, claim,
 settle) wrote the same B-tree pages five times. Under load many conversations write at once; one
-``BEGIN IMMEDIATE ... COMMIT`` for all of them writes each page once. Each operation still runs
-in its own SAVEPOINT, so one that raises (a lost lock) is rolled back alone, and no caller hears
-"done" before the COMMIT that made its write durable.
+``BEGIN IMMEDIATE ... COMMIT`` for all of them writes each page once. Each operation is still
+atomic on its own: the batch runs bare, and if one raises (a lost lock) it is rolled back and
+rerun with a SAVEPOINT per operation, so the failed one is undone alone. No caller hears "done"
+before the COMMIT that made its write durable.
 
 When idle, a write commits on the next loop iteration. Once writes come several to a commit,
 the next commit waits ``WINDOW`` for more (PostgreSQL's commit_delay, which also applies only

@@ -61,6 +61,12 @@ CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, until 
 )
 
 
+def upsert(table: str, key: str) -> str:
+    """Store ``body`` under ``key`` (parameters: key, body). An upsert rewrites the row in place;
+    INSERT OR REPLACE would delete and re-insert it, key index too."""
+    return f"INSERT INTO {table}({key}, body) VALUES (?, ?) ON CONFLICT({key}) DO UPDATE SET body = excluded.body"
+
+
 def upgrade(db: sqlite3.Connection) -> None:
     """Bring a file from an older version to VERSION, in one transaction (several processes may
     open the same file at once: the first to take the write lock upgrades, the others see the
