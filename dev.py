@@ -27,7 +27,7 @@ STAMP = VENV / ".lock-sha256"
 def ensure_venv() -> None:
     if sys.version_info < (3, 11):  # noqa: UP036 - dev.py runs on the system Python
         sys.exit("Parley needs Python 3.11 or newer")
-    digest = hashlib.sha256(LOCK.read_bytes()).hexdigest()
+    digest = hashlib.sha256(LOCK.read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if PY.exists() and STAMP.exists() and STAMP.read_text() == digest:
         return
     if not PY.exists():
@@ -35,6 +35,11 @@ def ensure_venv() -> None:
         venv.EnvBuilder(with_pip=True).create(VENV)
     print("dev.py: installing pinned dependencies from requirements.lock", flush=True)
     subprocess.run([str(PY), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", str(LOCK)], check=True)
+    # The checkout itself, editable: ``import parley`` maps onto core/, channels/ and the data folders.
+    print("dev.py: installing this checkout (editable)", flush=True)
+    subprocess.run(
+        [str(PY), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-deps", "-e", str(ROOT)], check=True
+    )
     STAMP.write_text(digest)
 
 

@@ -22,13 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.locales import LocaleCatalog  # noqa: E402
-from core.messages import Address  # noqa: E402
-from core.schedule.planner import Planner, create, plan_all  # noqa: E402
-from core.schedule.redis import RedisScheduleStore  # noqa: E402
-from core.schedule.sqlite import SQLiteScheduleStore  # noqa: E402
-from core.schedule.store import MAX_CLAIM, PersonEntry, Send, campaign_send_id  # noqa: E402
-from core.settings import ROOT  # noqa: E402
+from parley.core.config.settings import shipped  # noqa: E402
+from parley.core.i18n.locales import LocaleCatalog  # noqa: E402
+from parley.core.kernel.messages import Address  # noqa: E402
+from parley.core.schedule.planner import Planner, create, plan_all  # noqa: E402
+from parley.core.schedule.redis import RedisScheduleStore  # noqa: E402
+from parley.core.schedule.sqlite import SQLiteScheduleStore  # noqa: E402
+from parley.core.schedule.store import MAX_CLAIM, PersonEntry, Send, campaign_send_id  # noqa: E402
 
 SPEC = {
     "id": "bench",
@@ -65,7 +65,7 @@ async def fill_people(sched, n: int) -> None:
 
 
 async def planning(sched, n: int) -> float:
-    catalog = LocaleCatalog.load(ROOT / "locales")
+    catalog = LocaleCatalog.load(shipped("locales"))
     await fill_people(sched, n)
     record, _ = await create(sched, dict(SPEC), catalog, time.time())
     record.status = "running"
@@ -149,8 +149,9 @@ async def memory_per_send(sched: RedisScheduleStore, n: int) -> tuple[float, flo
 
 async def pipeline_rate(kind: str, url: str, n: int) -> float:
     """The whole path in one process: claim, proactive turn, outbox, a no-op channel."""
-    from core.app import Parley
-    from core.settings import Settings
+    from parley.core.config.settings import Settings
+
+    from parley.app import Parley
     from tests.fakes.recording import RecordingChannel
 
     tmp = Path(tempfile.mkdtemp())

@@ -32,10 +32,10 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 
 import discord  # noqa: E402
+from parley.channels.discord.endpoints import point_sdk_at  # noqa: E402
+from parley.core.config.settings import Settings  # noqa: E402
 
-from channels.discord_endpoints import point_sdk_at  # noqa: E402
-from core.app import Parley  # noqa: E402
-from core.settings import Settings  # noqa: E402
+from parley.app import Parley  # noqa: E402
 from tests.fakes.discord import TOKEN, FakeDiscord, message  # noqa: E402
 
 ANSWER = "We're open Monday to Saturday, 9:00 to 18:00."

@@ -18,14 +18,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.language import LanguageDetector  # noqa: E402
-from core.locales import LocaleCatalog  # noqa: E402
-from core.messages import Address, Inbound  # noqa: E402
-from core.middleware import locale, locale_meta  # noqa: E402
-from core.personas import PersonaCatalog  # noqa: E402
-from core.pipeline import Handler, fold  # noqa: E402
-from core.settings import ROOT  # noqa: E402
-from core.turn import Turn  # noqa: E402
+from parley.core.config.settings import shipped  # noqa: E402
+from parley.core.i18n.language import LanguageDetector  # noqa: E402
+from parley.core.i18n.locales import LocaleCatalog  # noqa: E402
+from parley.core.i18n.personas import PersonaCatalog  # noqa: E402
+from parley.core.kernel.messages import Address, Inbound  # noqa: E402
+from parley.core.kernel.middleware import locale, locale_meta  # noqa: E402
+from parley.core.kernel.pipeline import Handler, fold  # noqa: E402
+from parley.core.kernel.turn import Turn  # noqa: E402
 
 MIX = [
     "hola",
@@ -61,7 +61,7 @@ def percentiles(samples: list[float]) -> str:
 
 
 async def run_turns(handler: Handler, catalog: LocaleCatalog, turns: int) -> list[float]:
-    persona = PersonaCatalog.load(ROOT / "personas", "demo").get()
+    persona = PersonaCatalog.load(shipped("personas"), "demo").get()
     samples: list[float] = []
     profiles: dict[str, dict] = {}
     for n in range(turns):
@@ -88,7 +88,7 @@ def detect_cost(detector: LanguageDetector, texts: list[str], rounds: int) -> li
 
 
 async def main(turns: int) -> None:
-    catalog = LocaleCatalog.load(ROOT / "locales")
+    catalog = LocaleCatalog.load(shipped("locales"))
     detector = LanguageDetector(catalog)
     detector.detect("warm up the model and tables")
     baseline = fold([noop, noop], endpoint)

@@ -82,8 +82,9 @@ def serve_bare(port: int) -> None:
 def serve_parley(port: int, data: str) -> None:
     from dataclasses import replace
 
-    from core.app import Parley
-    from core.settings import Settings
+    from parley.core.config.settings import Settings
+
+    from parley.app import Parley
 
     async def main() -> None:
         settings = Settings(

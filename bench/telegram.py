@@ -285,8 +285,9 @@ def serve_parley(store_url: str, port: int, api: str) -> None:
     ``serve`` (so start-up tuning such as gc.freeze counts as it does in production)."""
     import logging
 
-    from bot import serve
-    from core.settings import Settings
+    from parley.core.config.settings import Settings
+
+    from parley.cli import serve
 
     logging.basicConfig(level=logging.WARNING)
     settings = Settings(

@@ -28,14 +28,14 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 
 import aiohttp  # noqa: E402
+from parley.channels.telegram.translate import to_inbound  # noqa: E402
+from parley.core.config.settings import Settings  # noqa: E402
+from parley.core.kernel.messages import Reply  # noqa: E402
+from parley.core.kernel.outbox import limits_for  # noqa: E402
+from parley.core.storage.store import InboxItem, OutboxItem, Sent  # noqa: E402
 
 from bench.telegram import TOKEN, FastFake, free_port, update  # noqa: E402
-from channels.telegram_translate import to_inbound  # noqa: E402
-from core.app import Parley  # noqa: E402
-from core.messages import Reply  # noqa: E402
-from core.outbox import limits_for  # noqa: E402
-from core.settings import Settings  # noqa: E402
-from core.store import InboxItem, OutboxItem, Sent  # noqa: E402
+from parley.app import Parley  # noqa: E402
 
 
 class Timer:

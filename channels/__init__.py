@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from core.channel import Channel, Deliver
-from core.clock import Clock
-from core.metrics import Metrics
-from core.settings import Settings
-from core.store import Store
+from parley.core.config.settings import Settings
+from parley.core.http.metrics import Metrics
+from parley.core.kernel.channel import Channel, Deliver
+from parley.core.kernel.clock import Clock
+from parley.core.storage.store import Store
 
 log = logging.getLogger("parley.channels")
 
@@ -27,15 +27,20 @@ class ChannelContext:
 def configured(settings: Settings, ctx: ChannelContext) -> list[Channel]:
     """The channels whose credentials are set; one log line for each one skipped."""
     channels: list[Channel] = []
-    from channels.webchat import WebChatChannel
+    from parley.channels.webchat.channel import WebChatChannel
 
     channels.append(WebChatChannel(ctx))
     plans = [
-        ("telegram", settings.telegram.token, "channels.telegram", "PARLEY_TELEGRAM__TOKEN"),
-        ("slack", settings.slack.bot_token, "channels.slack", "PARLEY_SLACK__BOT_TOKEN"),
-        ("twilio", settings.twilio.account_sid, "channels.twilio", "PARLEY_TWILIO__ACCOUNT_SID"),
-        ("discord", settings.discord.token, "channels.discord", "PARLEY_DISCORD__TOKEN"),
-        ("webhook", settings.handoff.lead_webhook_url, "channels.webhook", "PARLEY_HANDOFF__LEAD_WEBHOOK_URL"),
+        ("telegram", settings.telegram.token, "parley.channels.telegram.channel", "PARLEY_TELEGRAM__TOKEN"),
+        ("slack", settings.slack.bot_token, "parley.channels.slack.channel", "PARLEY_SLACK__BOT_TOKEN"),
+        ("twilio", settings.twilio.account_sid, "parley.channels.twilio.channel", "PARLEY_TWILIO__ACCOUNT_SID"),
+        ("discord", settings.discord.token, "parley.channels.discord.channel", "PARLEY_DISCORD__TOKEN"),
+        (
+            "webhook",
+            settings.handoff.lead_webhook_url,
+            "parley.channels.crm_webhook.channel",
+            "PARLEY_HANDOFF__LEAD_WEBHOOK_URL",
+        ),
     ]
     for name, credential, module, variable in plans:
         if not credential:

@@ -8,9 +8,9 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from core.messages import Address, Button, Reply
-from core.store import KeyValueStore
-from core.turn import Turn
+from parley.core.kernel.messages import Address, Button, Reply
+from parley.core.kernel.turn import Turn
+from parley.core.storage.store import KeyValueStore
 
 TTL = 90 * 86400  # a case outlives its conversation's attention span; erased with the person
 

@@ -19,15 +19,14 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from babel.dates import format_datetime, format_timedelta
-
-from core.handoff import cases
-from core.handoff.cases import Case
-from core.handoff.hours import BusinessHours
-from core.messages import Address, Button, Reply
-from core.metrics import Metrics
-from core.pipeline import Handler
-from core.store import KeyValueStore
-from core.turn import Turn
+from parley.core.handoff import cases
+from parley.core.handoff.cases import Case
+from parley.core.handoff.hours import BusinessHours
+from parley.core.http.metrics import Metrics
+from parley.core.kernel.messages import Address, Button, Reply
+from parley.core.kernel.pipeline import Handler
+from parley.core.kernel.turn import Turn
+from parley.core.storage.store import KeyValueStore
 
 log = logging.getLogger("parley.handoff")
 

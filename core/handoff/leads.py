@@ -2,20 +2,20 @@
 button) and a signed JSON POST to the CRM webhook, both through the durable outbox.
 
 A lead is ``state["lead"]``: a plain dict (name, company, need, budget, timeline, contact)
-filled by the LLM's capture_lead tool or by the qualification flow (core.handoff.qualify).
+filled by the LLM's capture_lead tool or by the qualification flow (parley.core.handoff.qualify).
 """
 
 from __future__ import annotations
 
 import json
 
-from core.handoff import cases
-from core.handoff.cases import Case
-from core.messages import Address, Reply
-from core.metrics import Metrics
-from core.pipeline import Handler
-from core.store import KeyValueStore
-from core.turn import Turn
+from parley.core.handoff import cases
+from parley.core.handoff.cases import Case
+from parley.core.http.metrics import Metrics
+from parley.core.kernel.messages import Address, Reply
+from parley.core.kernel.pipeline import Handler
+from parley.core.kernel.turn import Turn
+from parley.core.storage.store import KeyValueStore
 
 QUALIFIED = ("need",)  # what a lead needs at least (plus a way to reach the person)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from core.pipeline import Handler
-from core.turn import Turn
+from parley.core.kernel.pipeline import Handler
+from parley.core.kernel.turn import Turn
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"\+?\d[\d ().-]{6,}\d")

@@ -12,12 +12,11 @@ import json
 import string
 from typing import Any, Literal
 
+from parley.core.i18n.locales import LocaleCatalog, LocalePack
+from parley.core.kernel.messages import Reply
+from parley.core.schedule.store import PersonEntry
+from parley.core.schedule.timing import DAYS, TimingError, Window, hhmm, next_opening, zone
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
-from core.locales import LocaleCatalog, LocalePack
-from core.messages import Reply
-from core.schedule.store import PersonEntry
-from core.schedule.timing import DAYS, TimingError, Window, hhmm, next_opening, zone
 
 WHATSAPP = "whatsapp"  # WhatsApp outside the 24 h window accepts only approved templates
 
@@ -121,7 +120,7 @@ def render(spec: CampaignSpec, entry: PersonEntry, catalog: LocaleCatalog) -> Re
     meta = {"campaign": spec.id, "kind": spec.kind, "lang": pack.code, "delivery": delivery}
     template = pick(spec.templates, pack) if entry.address.channel == WHATSAPP else None
     if template:
-        # channels/twilio_whatsapp.py sends it as ContentSid outside the 24-hour window.
+        # channels/twilio/whatsapp.py sends it as ContentSid outside the 24-hour window.
         meta["template_sid"] = template
         meta["template_vars"] = json.dumps({"1": entry.name or ""}, ensure_ascii=False)
     text = pick(spec.messages, pack) or ""

@@ -16,19 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from core.admin import progress
-from core.clock import system_clock
-from core.locales import LocaleCatalog
-from core.messages import Address
-from core.schedule.campaigns import CampaignError, parse_spec
-from core.schedule.memory import MemoryScheduleStore
-from core.schedule.planner import create, preview
-from core.schedule.service import open_schedule
-from core.schedule.store import PersonEntry, ScheduleStore
-from core.schedule.timing import TimingError, zone
-from core.settings import ROOT, Settings
-from core.stores import open_store
+from parley.core.config.settings import Settings
+from parley.core.http.admin import progress
+from parley.core.i18n.locales import LocaleCatalog
+from parley.core.kernel.clock import system_clock
+from parley.core.kernel.messages import Address
+from parley.core.schedule.campaigns import CampaignError, parse_spec
+from parley.core.schedule.memory import MemoryScheduleStore
+from parley.core.schedule.planner import create, preview
+from parley.core.schedule.service import open_schedule
+from parley.core.schedule.store import PersonEntry, ScheduleStore
+from parley.core.schedule.timing import TimingError, zone
+from parley.core.storage import open_store
 
 BAR = 30
 
@@ -89,7 +88,7 @@ async def import_people(sched: ScheduleStore, people: list[PersonEntry]) -> None
 
 async def campaign_cli(settings: Settings, action: str, target: str, people: str | None, watch: bool) -> int:
     catalog = LocaleCatalog.load(settings.locales_dir, settings.default_locale)
-    store = open_store(settings.store_url, base=ROOT)
+    store = open_store(settings.store_url)
     await store.open()
     sched = open_schedule(settings.store_url, store, system_clock)
     await sched.open()

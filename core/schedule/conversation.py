@@ -15,12 +15,12 @@ import json
 import logging
 from datetime import datetime
 
-from core.pipeline import Handler, Middleware
-from core.schedule.reminders import parse_reminder
-from core.schedule.store import PersonEntry, ScheduleStore, Send, followup_id
-from core.schedule.timing import TimingError, zone
-from core.store import KeyValueStore
-from core.turn import Turn
+from parley.core.kernel.pipeline import Handler, Middleware
+from parley.core.kernel.turn import Turn
+from parley.core.schedule.reminders import parse_reminder
+from parley.core.schedule.store import PersonEntry, ScheduleStore, Send, followup_id
+from parley.core.schedule.timing import TimingError, zone
+from parley.core.storage.store import KeyValueStore
 
 log = logging.getLogger("parley.scheduler")
 
@@ -93,7 +93,7 @@ def consent(kv: KeyValueStore) -> Middleware:
         source = f"{turn.address.channel}:{said}"
         at = turn.now.isoformat(timespec="seconds")
         turn.profile["consent"] = {"marketing": opted_in, "at": at, "source": source}
-        # The same record the Twilio channel keeps (channels/twilio_consent.py), checked at send.
+        # The same record the Twilio channel keeps (channels/twilio/consent.py), checked at send.
         status = "opted_in" if opted_in else "opted_out"
         await kv.put(f"consent:{turn.address.person}", json.dumps({"status": status, "at": at, "source": source}))
         turn.tags["consent"] = status

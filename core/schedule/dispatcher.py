@@ -5,7 +5,7 @@ Exactly-once as the recipient sees it: claiming is at-least-once (a lease that e
 again), and the turn records the send id in the conversation's state in the same commit that
 queues the outbox item (whose id is the send id), so a re-run finds it done and sends nothing.
 The re-checks that need the conversation lock (consent, replies, caps, quiet hours, channel
-rules) live in core.schedule.gate, inside that turn.
+rules) live in parley.core.schedule.gate, inside that turn.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ import asyncio
 import json
 import logging
 
-from core.clock import Clock, system_clock
-from core.engine import Engine
-from core.locales import LocaleCatalog
-from core.messages import Address, Reply
-from core.schedule.campaigns import CampaignSpec, render
-from core.schedule.store import CampaignRecord, Claimed, ScheduleStore, campaign_of, person_of_send
-from core.store import StoreUnavailable
+from parley.core.i18n.locales import LocaleCatalog
+from parley.core.kernel.clock import Clock, system_clock
+from parley.core.kernel.engine import Engine
+from parley.core.kernel.messages import Address, Reply
+from parley.core.schedule.campaigns import CampaignSpec, render
+from parley.core.schedule.store import CampaignRecord, Claimed, ScheduleStore, campaign_of, person_of_send
+from parley.core.storage.store import StoreUnavailable
 
 log = logging.getLogger("parley.scheduler")
 
@@ -120,7 +120,7 @@ class Dispatcher:
             data = json.loads(send.data)
             kind = data.get("kind", "followup")
             meta = {"kind": kind, "tz": data.get("tz", ""), "anchor": repr(data.get("anchor", 0))}
-            # The WhatsApp template kind outside the 24-hour window (channels/twilio_whatsapp.py).
+            # The WhatsApp template kind outside the 24-hour window (channels/twilio/whatsapp.py).
             meta["template"] = "follow_up" if kind == "followup" else kind
             meta.update(data.get("meta", {}))  # e.g. the handoff desk's {"handoff": "timeout"}
             return Address(**data["address"]), Reply(text=data["text"], kind="proactive", meta=meta)

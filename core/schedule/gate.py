@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 
-from core.pipeline import Handler, Middleware
-from core.schedule.store import ScheduleStore, campaign_of, kind_of
-from core.schedule.timing import TimingError, hhmm, next_allowed, zone
-from core.store import KeyValueStore
-from core.turn import Turn
+from parley.core.kernel.pipeline import Handler, Middleware
+from parley.core.kernel.turn import Turn
+from parley.core.schedule.store import ScheduleStore, campaign_of, kind_of
+from parley.core.schedule.timing import TimingError, hhmm, next_allowed, zone
+from parley.core.storage.store import KeyValueStore
 
 LEDGER = 200  # send ids remembered per conversation: re-runs after a crash find theirs here
 DAY = 86400.0
@@ -55,7 +55,7 @@ async def check(turn: Turn, kv: KeyValueStore, default_tz: str) -> str:
     meta, profile, now = reply.meta, turn.profile, turn.now.timestamp()
     kind = meta.get("kind") or kind_of(meta["send_id"])
     consent = dict(profile.get("consent") or {})
-    record = await kv.get(f"consent:{turn.address.person}")  # SMS keywords (channels/twilio_consent.py)
+    record = await kv.get(f"consent:{turn.address.person}")  # SMS keywords (channels/twilio/consent.py)
     if record:
         consent["marketing"] = json.loads(record).get("status") == "opted_in"
     if consent.get("marketing") is False:

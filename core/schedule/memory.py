@@ -6,7 +6,7 @@ import time
 from collections import Counter
 from typing import Any
 
-from core.schedule.store import CANCELLED, MAX_CLAIM, CampaignRecord, Claimed, PersonEntry, Send, campaign_of
+from parley.core.schedule.store import CANCELLED, MAX_CLAIM, CampaignRecord, Claimed, PersonEntry, Send, campaign_of
 
 
 class MemoryScheduleStore:

@@ -6,7 +6,7 @@ sends do not all fall due at 10:00:00. Ids are deterministic and inserted only i
 cursor is saved after the chunk: a planner killed mid-chunk re-plans it and creates nothing twice.
 At most ``lookahead`` sends per campaign wait in the store, which bounds Redis memory.
 
-It runs as a singleton: core.app runs it under a store lease (``Parley.singleton``), so one
+It runs as a singleton: parley.app runs it under a store lease (``Parley.singleton``), so one
 process plans while all of them dispatch. Two planners overlapping would still be safe (inserts
 are if-new), just wasteful.
 """
@@ -19,9 +19,9 @@ import time as wall
 from collections import Counter
 from dataclasses import dataclass, field
 
-from core.clock import Clock, system_clock
-from core.locales import LocaleCatalog
-from core.schedule.campaigns import (
+from parley.core.i18n.locales import LocaleCatalog
+from parley.core.kernel.clock import Clock, system_clock
+from parley.core.schedule.campaigns import (
     WHATSAPP,
     CampaignError,
     CampaignSpec,
@@ -32,9 +32,9 @@ from core.schedule.campaigns import (
     parse_spec,
     render,
 )
-from core.schedule.store import FINAL, CampaignRecord, PersonEntry, ScheduleStore, Send, campaign_send_id
-from core.schedule.timing import TimingError, hhmm, next_opening, zone
-from core.store import StoreUnavailable
+from parley.core.schedule.store import FINAL, CampaignRecord, PersonEntry, ScheduleStore, Send, campaign_send_id
+from parley.core.schedule.timing import TimingError, hhmm, next_opening, zone
+from parley.core.storage.store import StoreUnavailable
 
 log = logging.getLogger("parley.planner")
 

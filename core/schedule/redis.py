@@ -1,5 +1,5 @@
 """The schedule in Redis: a ``due`` ZSET, an ``inflight`` ZSET scored by lease deadline, a small
-hash per send only while it needs one, and bounded Lua scripts (core.schedule.redis_lua).
+hash per send only while it needs one, and bounded Lua scripts (parley.core.schedule.redis_lua).
 
 A waiting campaign send is one ZSET member and nothing else (its id says campaign, person and
 step; the text is rendered from the campaign at send time), which keeps a pending send well
@@ -10,11 +10,10 @@ status hash for ``keep`` seconds: long enough that a re-plan cannot send them tw
 from __future__ import annotations
 
 import redis.asyncio as aioredis
-
-from core.schedule.redis_lua import ACK, ACK_MANY, ADD, CANCEL, CLAIM, RESCHEDULE
-from core.schedule.store import MAX_CLAIM, CampaignRecord, Claimed, PersonEntry, Send, campaign_of
-from core.store import StoreUnavailable
-from core.stores.redis import split_url
+from parley.core.schedule.redis_lua import ACK, ACK_MANY, ADD, CANCEL, CLAIM, RESCHEDULE
+from parley.core.schedule.store import MAX_CLAIM, CampaignRecord, Claimed, PersonEntry, Send, campaign_of
+from parley.core.storage.redis import split_url
+from parley.core.storage.store import StoreUnavailable
 
 
 class RedisScheduleStore:

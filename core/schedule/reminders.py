@@ -9,7 +9,7 @@ import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from core.schedule.timing import resolve
+from parley.core.schedule.timing import resolve
 
 _WHEN = re.compile(
     r"^(?:in\s+(?P<n>\d+)\s*(?P<unit>min(?:ute)?s?|h(?:ou)?rs?|hours?|days?)"

@@ -9,22 +9,22 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from core.admin import Admin
-from core.channel import Channel
-from core.clock import Clock, as_datetime
-from core.engine import Engine
-from core.locales import LocaleCatalog
-from core.messages import Address
-from core.outbox import Outbox
-from core.pipeline import Middleware
-from core.schedule.conversation import FOLLOWUP_TEXT, consent, followups, people_index
-from core.schedule.dispatcher import Dispatcher
-from core.schedule.gate import gate
-from core.schedule.planner import Planner
-from core.schedule.store import ScheduleStore, Send, campaign_of, followup_id
-from core.settings import Settings
-from core.store import Failed, OutboxItem, Outcome, Sent, Store
-from core.turn import Turn
+from parley.core.config.settings import Settings
+from parley.core.http.admin import Admin
+from parley.core.i18n.locales import LocaleCatalog
+from parley.core.kernel.channel import Channel
+from parley.core.kernel.clock import Clock, as_datetime
+from parley.core.kernel.engine import Engine
+from parley.core.kernel.messages import Address
+from parley.core.kernel.outbox import Outbox
+from parley.core.kernel.pipeline import Middleware
+from parley.core.kernel.turn import Turn
+from parley.core.schedule.conversation import FOLLOWUP_TEXT, consent, followups, people_index
+from parley.core.schedule.dispatcher import Dispatcher
+from parley.core.schedule.gate import gate
+from parley.core.schedule.planner import Planner
+from parley.core.schedule.store import ScheduleStore, Send, campaign_of, followup_id
+from parley.core.storage.store import Failed, OutboxItem, Outcome, Sent, Store
 
 log = logging.getLogger("parley.scheduler")
 
@@ -33,16 +33,16 @@ def open_schedule(url: str, store: Store, clock: Clock) -> ScheduleStore:
     """The schedule beside the store: the same SQLite file, the same Redis, or memory."""
     scheme = urlparse(url).scheme
     if scheme in ("redis", "rediss", "valkey"):
-        from core.schedule.redis import RedisScheduleStore
+        from parley.core.schedule.redis import RedisScheduleStore
 
         return RedisScheduleStore(url)
     path = getattr(store, "path", None)
     if scheme == "sqlite" and isinstance(path, Path):
-        from core.schedule.sqlite import SQLiteScheduleStore
-        from core.stores.sqlite import SQLiteStore
+        from parley.core.schedule.sqlite import SQLiteScheduleStore
+        from parley.core.storage.sqlite import SQLiteStore
 
         return SQLiteScheduleStore(path, clock, share=store if isinstance(store, SQLiteStore) else None)
-    from core.schedule.memory import MemoryScheduleStore
+    from parley.core.schedule.memory import MemoryScheduleStore
 
     return MemoryScheduleStore(clock)
 
@@ -91,7 +91,7 @@ class Scheduler:
             self._tasks = [asyncio.create_task(self.dispatcher.run(), name="dispatcher")]
 
     async def lead_followup(self, case: Any, turn: Turn) -> str:
-        """The sales desk's "follow up" button on a lead card (core.handoff.leads): a follow-up
+        """The sales desk's "follow up" button on a lead card (parley.core.handoff.leads): a follow-up
         to the lead's conversation after ``followup_hours`` (24 h when that is 0)."""
         address = Address(**case.address)
         pack = self.catalog.get(case.locale or self.catalog.default)

@@ -1,6 +1,6 @@
 """The schedule in SQLite, in the store's file: through the store's own connection and group
 commits when opened beside it (``share``), else on a connection of its own (WAL lets both share
-the file). Writes go through ``GroupCommit`` (core/stores/sqlite_batch.py).
+the file). Writes go through ``GroupCommit`` (core/storage/sqlite_batch.py).
 
 A claim is one atomic write: expired leases go back to due in their own statement, then ``UPDATE ... RETURNING`` takes the due rows. One counter bump per claim gives
 every send in the batch the same fencing token, larger than any it had before.
@@ -12,11 +12,11 @@ import sqlite3
 import time
 from pathlib import Path
 
-from core.schedule.store import CANCELLED, MAX_CLAIM, CampaignRecord, Claimed, PersonEntry, Send, campaign_of
-from core.store import StoreUnavailable
-from core.stores.sqlite import SQLiteStore, connect
-from core.stores.sqlite_batch import GroupCommit
-from core.stores.sqlite_schema import upsert
+from parley.core.schedule.store import CANCELLED, MAX_CLAIM, CampaignRecord, Claimed, PersonEntry, Send, campaign_of
+from parley.core.storage.sqlite import SQLiteStore, connect
+from parley.core.storage.sqlite_batch import GroupCommit
+from parley.core.storage.sqlite_schema import upsert
+from parley.core.storage.store import StoreUnavailable
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sched_counter (name TEXT PRIMARY KEY, value INTEGER NOT NULL);

@@ -1,6 +1,6 @@
 """The ``ScheduleStore`` seam: due sends, leases with fencing tokens, campaigns, the people index.
 
-Its own small protocol (not part of ``core.store.Store``) so the schedule can live in Redis while
+Its own small protocol (not part of ``parley.core.storage.store.Store``) so the schedule can live in Redis while
 conversation state lives elsewhere, and so one contract suite (tests/contract/
 test_schedule_contract.py) covers memory, SQLite and Redis.
 
@@ -15,7 +15,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Protocol
 
-from core.messages import Address
+from parley.core.kernel.messages import Address
 
 # Outcomes a dispatcher acks with; reasons follow a colon ("skipped:quiet", "failed:rejected").
 SENT, CANCELLED = "sent", "cancelled"

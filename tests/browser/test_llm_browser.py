@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.app import Parley
+from parley.app import Parley
 from tests.contract.llm_support import llm_settings
 from tests.fakes.openai import FakeOpenAI
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.app import Parley
+from parley.app import Parley
 from tests.conftest import require
 
 CHROMIUM = "/usr/bin/chromium"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.app import Parley
+from parley.app import Parley
 
 
 async def test_ask_a_question_read_the_answer_and_click_a_button(parley, browser):

@@ -5,20 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from core.knowledge import KnowledgeBase
-from core.llm import build_llm
-from core.llm.brain import LLMBrain
-from core.locales import LocaleCatalog
-from core.messages import Address, Inbound
-from core.personas import PersonaCatalog
-from core.retrieval import RetrievalBrain
-from core.settings import ROOT
-from core.turn import Turn
+from parley.core.brains.knowledge import KnowledgeBase
+from parley.core.brains.llm import build_llm
+from parley.core.brains.llm.brain import LLMBrain
+from parley.core.brains.retrieval import RetrievalBrain
+from parley.core.config.settings import shipped
+from parley.core.i18n.locales import LocaleCatalog
+from parley.core.i18n.personas import PersonaCatalog
+from parley.core.kernel.messages import Address, Inbound
+from parley.core.kernel.turn import Turn
 
 KEY = "sk-test-0123456789abcdef"
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 ADDRESS = Address(channel="web", chat="c1", user="c1")
-KB = KnowledgeBase.load(ROOT / "knowledge" / "demo")
+KB = KnowledgeBase.load(shipped("knowledge") / "demo")
 
 
 def llm_settings(base_url: str, **llm: Any) -> dict[str, Any]:
@@ -35,9 +35,9 @@ def make_brain(make_settings, base_url: str, **llm: Any) -> LLMBrain:
 def make_turn(
     text: str, *, tools: list[str] | None = None, state: dict | None = None, profile: dict | None = None
 ) -> Turn:
-    persona = PersonaCatalog.load(ROOT / "personas", "demo").get()
+    persona = PersonaCatalog.load(shipped("personas"), "demo").get()
     if tools is not None:
         persona = persona.model_copy(update={"allowed_tools": tools})
-    pack = LocaleCatalog.load(ROOT / "locales").get("en")
+    pack = LocaleCatalog.load(shipped("locales")).get("en")
     inbound = Inbound(address=ADDRESS, event_id="e1", text=text)
     return Turn(ADDRESS, NOW, persona, pack, inbound=inbound, state=state or {}, profile=profile or {})

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from parley.channels.discord.channel import DiscordChannel
+from parley.core.kernel.channel import RetryAfter, Unreachable
+from parley.core.kernel.clock import ManualClock
+from parley.core.kernel.messages import Address, Button, Reply
 
-from channels.discord import DiscordChannel
-from core.app import Parley
-from core.channel import RetryAfter, Unreachable
-from core.clock import ManualClock
-from core.messages import Address, Button, Reply
+from parley.app import Parley
 from tests.conftest import eventually
 from tests.fakes.discord import BOT_ID, TOKEN, FakeDiscord, button_press, message
 
@@ -187,7 +187,7 @@ async def test_a_streamed_answer_is_edited_in_place(channel, fake):
     assert len(fake.posts) == 1 and fake.posts[0]["content"] == "Our "
     assert fake.edits[-1]["content"] == "Our shop opens at nine." and fake.edits[-1]["id"] == message_id
     assert len(fake.edits) < 4  # throttled: not one edit per chunk
-    # the final reply (core.streaming) becomes a last edit with its buttons, not a second post
+    # the final reply (parley.core.kernel.streaming) becomes a last edit with its buttons, not a second post
     final = reply("Our shop opens at nine.", buttons=(Button(title="Hours", payload="hours"),))
     final = final.model_copy(update={"meta": {**final.meta, "streamed": message_id}})
     assert await channel.send(DM_ADDRESS, final) == message_id
@@ -216,7 +216,7 @@ async def test_a_press_whose_ack_expired_still_reaches_the_pipeline(app, fake):
 async def test_an_event_is_kept_while_the_store_is_down(fake):
     from types import SimpleNamespace as NS
 
-    from core.store import StoreUnavailable
+    from parley.core.storage.store import StoreUnavailable
 
     delivered = []
 

@@ -7,8 +7,8 @@ import asyncio
 
 import pytest
 from aiohttp import web
+from parley.core.brains.llm.http_tools import ToolsFileError, load_http_tools
 
-from core.llm.http_tools import ToolsFileError, load_http_tools
 from tests.contract.llm_support import make_brain, make_turn
 from tests.fakes.loopback import start
 from tests.fakes.openai import FakeOpenAI

@@ -42,7 +42,7 @@ async def test_tool_round_trip_with_arguments_split_across_chunks(fake, make_set
     answer = await brain.answer(turn)
     assert answer.text == "Thanks Ann, noted!"
     assert turn.state["lead"] | {"at": ""} == {**lead, "contact": "", "at": ""}
-    turn.state["lead"]["case"] = "c1"  # the desk captured it (core.handoff.leads)
+    turn.state["lead"]["case"] = "c1"  # the desk captured it (parley.core.handoff.leads)
     fake.push({"tool_calls": [{"name": "capture_lead", "arguments": {"contact": "+44 20 7946 0958"}}]}, {"text": "ok"})
     await brain.answer(turn)
     assert turn.state["lead"]["case"] == "c1" and turn.state["lead"]["need"] == "200 hoodies"

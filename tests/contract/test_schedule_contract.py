@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-
-from core.clock import ManualClock
-from core.messages import Address
-from core.schedule.memory import MemoryScheduleStore
-from core.schedule.sqlite import SQLiteScheduleStore
-from core.schedule.store import (
+from parley.core.kernel.clock import ManualClock
+from parley.core.kernel.messages import Address
+from parley.core.schedule.memory import MemoryScheduleStore
+from parley.core.schedule.sqlite import SQLiteScheduleStore
+from parley.core.schedule.store import (
     MAX_CLAIM,
     CampaignRecord,
     PersonEntry,
@@ -30,7 +29,7 @@ async def sched(request, tmp_path):
     elif request.param == "sqlite":
         store = SQLiteScheduleStore(tmp_path / "sched.db", clock=ManualClock())
     else:
-        from core.schedule.redis import RedisScheduleStore
+        from parley.core.schedule.redis import RedisScheduleStore
 
         url = request.getfixturevalue("redis_url")
         store = RedisScheduleStore(url, namespace=f"test-{uuid.uuid4().hex[:8]}")

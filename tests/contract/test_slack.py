@@ -8,10 +8,10 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
+from parley.core.kernel.clock import ManualClock
+from parley.core.storage.sqlite import SQLiteStore
 
-from core.app import Parley
-from core.clock import ManualClock
-from core.stores.sqlite import SQLiteStore
+from parley.app import Parley
 from tests.conftest import eventually
 from tests.fakes.slack import BOT_ID, BOT_USER, TEAM, event_body, fake_slack, signed
 

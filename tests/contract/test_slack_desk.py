@@ -9,14 +9,14 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 from aiohttp import web
+from parley.channels import ChannelContext
+from parley.channels.slack.channel import SlackChannel
+from parley.core.http.metrics import Metrics
+from parley.core.kernel.clock import ManualClock
+from parley.core.kernel.messages import Button, Inbound, Reply
+from parley.core.storage.memory import MemoryStore
+from parley.core.storage.store import StoreUnavailable
 
-from channels import ChannelContext
-from channels.slack import SlackChannel
-from core.clock import ManualClock
-from core.messages import Button, Inbound, Reply
-from core.metrics import Metrics
-from core.store import StoreUnavailable
-from core.stores.memory import MemoryStore
 from tests.fakes.loopback import start
 from tests.fakes.slack import TEAM, event_body, fake_slack, signed
 

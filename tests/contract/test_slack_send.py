@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from parley.channels import ChannelContext
+from parley.channels.slack.channel import SlackChannel, SlackSocketChannel
+from parley.core.http.metrics import Metrics
+from parley.core.kernel.channel import Rejected, RetryAfter, Unreachable
+from parley.core.kernel.clock import ManualClock
+from parley.core.kernel.messages import Address, Button, Inbound, Reply
+from parley.core.storage.memory import MemoryStore
+from parley.core.storage.sqlite import SQLiteStore
 
-from channels import ChannelContext
-from channels.slack import SlackChannel, SlackSocketChannel
-from core.app import Parley
-from core.channel import Rejected, RetryAfter, Unreachable
-from core.clock import ManualClock
-from core.messages import Address, Button, Inbound, Reply
-from core.metrics import Metrics
-from core.stores.memory import MemoryStore
-from core.stores.sqlite import SQLiteStore
+from parley.app import Parley
 from tests.conftest import eventually
 from tests.fakes.slack import event_body, fake_slack
 

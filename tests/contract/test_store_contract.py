@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-
-from core.clock import ManualClock
-from core.messages import Address, Inbound, Reply
-from core.store import Failed, InboxItem, LockLost, OutboxItem, Retry, Sent
-from core.stores.memory import MemoryStore
-from core.stores.sqlite import SQLiteStore
+from parley.core.kernel.clock import ManualClock
+from parley.core.kernel.messages import Address, Inbound, Reply
+from parley.core.storage.memory import MemoryStore
+from parley.core.storage.sqlite import SQLiteStore
+from parley.core.storage.store import Failed, InboxItem, LockLost, OutboxItem, Retry, Sent
 
 A = Address(channel="web", chat="c1", user="u1")
 B = Address(channel="web", chat="c2", user="u2")
@@ -33,7 +32,7 @@ async def store(request, tmp_path):
     elif request.param == "sqlite":
         s = SQLiteStore(tmp_path / "contract.db", clock=clock)
     else:
-        from core.stores.redis import RedisStore
+        from parley.core.storage.redis import RedisStore
 
         s = RedisStore(request.getfixturevalue("redis_url"), clock=clock, prefix=f"contract-{uuid.uuid4().hex[:8]}")
     await s.open()

@@ -12,12 +12,12 @@ import uuid
 
 import aiohttp
 import pytest
+from parley.channels.telegram.channel import SECRET_HEADER, SECRET_KEY
+from parley.core.kernel.channel import RetryAfter, Unreachable
+from parley.core.kernel.clock import ManualClock
+from parley.core.kernel.messages import Address, Button, Reply
 
-from channels.telegram import SECRET_HEADER, SECRET_KEY
-from core.app import Parley
-from core.channel import RetryAfter, Unreachable
-from core.clock import ManualClock
-from core.messages import Address, Button, Reply
+from parley.app import Parley
 from tests.conftest import eventually
 from tests.fakes.telegram import FakeTelegram
 
@@ -328,7 +328,7 @@ async def test_a_rejected_token_is_said_once_and_the_app_keeps_running(telegram_
 
 
 def test_configuration_errors_name_the_variable(make_settings):
-    from channels.telegram import from_settings
+    from parley.channels.telegram.channel import from_settings
 
     bad = make_settings(telegram={"token": "not-a-token"}, public_url=PUBLIC)
     with pytest.raises(ValueError, match="PARLEY_TELEGRAM__TOKEN"):

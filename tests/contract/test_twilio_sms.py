@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from core.messages import Address, Reply
+from parley.core.kernel.messages import Address, Reply
+
 from tests.conftest import eventually
 from tests.contract.twilio_harness import CUSTOMER, PUBLIC_URL, SMS_FROM, twilio_parley
 
@@ -102,7 +103,7 @@ async def test_numbered_choices_map_a_digit_back_to_the_button(make_settings):
 
 
 async def test_long_answers_stay_within_the_segment_budget(make_settings):
-    from channels.twilio_segments import count
+    from parley.channels.twilio.segments import count
 
     async with twilio_parley(make_settings, max_segments=2) as h:
         address = Address(channel="sms", chat=CUSTOMER, user=CUSTOMER)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from core.messages import Address, Reply
+from parley.core.kernel.messages import Address, Reply
+
 from tests.conftest import eventually
 from tests.contract.twilio_harness import CUSTOMER, SMS_FROM, twilio_parley
 

@@ -9,12 +9,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import aiohttp
+from parley.core.kernel.clock import ManualClock
+from parley.core.storage.redis import RedisStore
+from parley.core.storage.sqlite import SQLiteStore
 from redis.asyncio import Redis
 
-from core.app import Parley
-from core.clock import ManualClock
-from core.stores.redis import RedisStore
-from core.stores.sqlite import SQLiteStore
+from parley.app import Parley
 from tests.conftest import eventually
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, serve_fake_twilio, sign
 

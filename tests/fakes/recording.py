@@ -8,9 +8,8 @@ import os
 from pathlib import Path
 
 from aiohttp import web
-
-from core.channel import Capabilities
-from core.messages import Address, Reply
+from parley.core.kernel.channel import Capabilities
+from parley.core.kernel.messages import Address, Reply
 
 
 class RecordingChannel:

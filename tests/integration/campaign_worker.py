@@ -11,8 +11,9 @@ import asyncio
 import sys
 from pathlib import Path
 
-from core.app import Parley
-from core.settings import Settings
+from parley.core.config.settings import Settings
+
+from parley.app import Parley
 from tests.fakes.recording import RecordingChannel
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bot import load_settings  # noqa: E402
-from core.app import Parley  # noqa: E402
+from parley.app import Parley  # noqa: E402
+from parley.cli import load_settings  # noqa: E402
 
 
 async def main() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 from aiohttp import ClientSession
+from parley.core.kernel.messages import Address, Inbound
+from parley.core.schedule.store import PersonEntry
 
-from core.app import Parley
-from core.messages import Address, Inbound
-from core.schedule.store import PersonEntry
+from parley.app import Parley
 from tests.conftest import eventually
 
 TOKEN = "admin-token-for-tests"

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from core.settings import ROOT
+from tests.paths import ROOT
 
 SPEC = """id: cli
 messages: {en: "Hi {first_name}"}

@@ -12,13 +12,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from parley.core.config.settings import shipped
+from parley.core.i18n.locales import LocaleCatalog
+from parley.core.kernel.messages import Address
+from parley.core.schedule.planner import create
+from parley.core.schedule.store import PersonEntry
+from parley.core.storage.sqlite import SQLiteStore
 
-from core.locales import LocaleCatalog
-from core.messages import Address
-from core.schedule.planner import create
-from core.schedule.store import PersonEntry
-from core.settings import ROOT
-from core.stores.sqlite import SQLiteStore
+from tests.paths import ROOT
 
 PEOPLE = 1200
 
@@ -50,7 +51,7 @@ async def seed(db: Path, sched) -> set[str]:
         "window": {"days": ["any"], "start": "00:00", "end": "23:59"},
         "rate": 400,  # spread over ~3 s: the kills land mid-campaign
     }
-    record, _ = await create(sched, spec, LocaleCatalog.load(ROOT / "locales"), time.time())
+    record, _ = await create(sched, spec, LocaleCatalog.load(shipped("locales")), time.time())
     record.status = "running"
     await sched.put_campaign(record)
     return eligible
@@ -110,7 +111,7 @@ async def run_with_kills(tmp_path: Path, sched, schedule_url: str, workers: int)
 
 
 async def test_sigkill_mid_campaign_on_sqlite(tmp_path):
-    from core.schedule.sqlite import SQLiteScheduleStore
+    from parley.core.schedule.sqlite import SQLiteScheduleStore
 
     sched = SQLiteScheduleStore(tmp_path / "crash.db")
     await sched.open()
@@ -122,7 +123,7 @@ async def test_sigkill_mid_campaign_on_sqlite(tmp_path):
 
 @pytest.mark.redis
 async def test_sigkill_mid_campaign_on_redis_with_two_processes(tmp_path, redis_url):
-    from core.schedule.redis import RedisScheduleStore
+    from parley.core.schedule.redis import RedisScheduleStore
 
     sched = RedisScheduleStore(redis_url)
     await sched.open()

@@ -106,8 +106,8 @@ def test_run_serves_the_web_chat_and_stops_gracefully_on_sigterm(tmp_path, comma
 def test_channel_sdks_are_imported_only_when_configured(tmp_path):
     script = (
         "import asyncio, sys\n"
-        "from core.app import Parley\n"
-        "from core.settings import Settings\n"
+        "from parley.app import Parley\n"
+        "from parley.core.config.settings import Settings\n"
         f"s = Settings(_env_file=None, store_url='sqlite:///{tmp_path}/p.db', http={{'port': 0}})\n"
         "async def main():\n"
         "    async with Parley(s):\n"

@@ -8,10 +8,10 @@ import uuid
 
 import aiohttp
 import pytest
+from parley.core.kernel.clock import ManualClock
+from parley.core.kernel.messages import Address, Inbound
 
-from core.app import Parley
-from core.clock import ManualClock
-from core.messages import Address, Inbound
+from parley.app import Parley
 from tests.conftest import eventually
 from tests.fakes.loopback import start
 from tests.integration.webchat_client import ChatClient
@@ -111,8 +111,7 @@ async def test_a_number_typed_answers_csat_and_a_closed_case_refuses_relays(app,
 
 async def test_sales_persona_qualifies_a_lead_that_lands_on_the_desk_and_the_crm(make_settings, tmp_path):
     from aiohttp import web
-
-    from channels.webhook import verify
+    from parley.channels.crm_webhook.channel import verify
 
     received: list[tuple[dict, dict]] = []
 

@@ -11,9 +11,9 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
+from parley.channels.telegram.channel import SECRET_HEADER, SECRET_KEY
 
-from channels.telegram import SECRET_HEADER, SECRET_KEY
-from core.app import Parley
+from parley.app import Parley
 from tests.conftest import eventually
 from tests.fakes.slack import TEAM, event_body, fake_slack, signed
 from tests.fakes.telegram import FakeTelegram

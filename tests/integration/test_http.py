@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
+from parley.core.kernel.messages import Address, Inbound
+from parley.core.storage.sqlite import SQLiteStore
+from parley.core.storage.store import InboxItem
 
-from core.app import Parley
-from core.messages import Address, Inbound
-from core.store import InboxItem
-from core.stores.sqlite import SQLiteStore
+from parley.app import Parley
 from tests.conftest import eventually
 from tests.integration.webchat_client import ChatClient
 

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from core.settings import ROOT
+from tests.paths import ROOT
 
 
 def test_a_broken_tools_file_stops_start_up_with_one_line(tmp_path):

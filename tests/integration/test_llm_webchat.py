@@ -11,7 +11,7 @@ import uuid
 import aiohttp
 import pytest
 
-from core.app import Parley
+from parley.app import Parley
 from tests.conftest import eventually, redis_up, require
 from tests.contract.llm_support import llm_settings
 from tests.fakes.openai import FakeOpenAI

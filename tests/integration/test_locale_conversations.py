@@ -12,9 +12,9 @@ import uuid
 
 import aiohttp
 import pytest
+from parley.core.config.settings import shipped
 
-from core.app import Parley
-from core.settings import ROOT
+from parley.app import Parley
 from tests.conftest import eventually
 
 CONVERSATIONS = {
@@ -109,8 +109,8 @@ async def test_explicit_choice_sticks_through_the_web_chat(parley: Parley, sessi
 @pytest.fixture
 async def reloadable(make_settings, tmp_path):
     locales, personas = tmp_path / "locales", tmp_path / "personas"
-    shutil.copytree(ROOT / "locales", locales)
-    shutil.copytree(ROOT / "personas", personas)
+    shutil.copytree(shipped("locales"), locales)
+    shutil.copytree(shipped("personas"), personas)
     async with Parley(make_settings(locales_dir=locales, personas_dir=personas)) as app:
         yield app, locales
 

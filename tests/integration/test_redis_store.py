@@ -6,13 +6,13 @@ import uuid
 
 import aiohttp
 import pytest
+from parley.core.kernel.clock import ManualClock
+from parley.core.kernel.messages import Address, Inbound
+from parley.core.kernel.ratelimit import Limit
+from parley.core.storage.redis import RedisStore
+from parley.core.storage.store import InboxItem, OutboxItem, Sent, StoreUnavailable
 
-from core.app import Parley
-from core.clock import ManualClock
-from core.messages import Address, Inbound
-from core.ratelimit import Limit
-from core.store import InboxItem, OutboxItem, Sent, StoreUnavailable
-from core.stores.redis import RedisStore
+from parley.app import Parley
 from tests.conftest import eventually
 from tests.integration.processes import free_port
 
@@ -65,7 +65,7 @@ async def test_every_call_raises_store_unavailable_when_redis_is_down():
 
 
 def inbound_reply():
-    from core.messages import Reply
+    from parley.core.kernel.messages import Reply
 
     return Reply(text="ok")
 

@@ -9,8 +9,8 @@ import uuid
 
 import aiohttp
 import pytest
+from parley.core.storage.redis import RedisStore
 
-from core.stores.redis import RedisStore
 from tests.conftest import eventually
 from tests.integration.processes import Bot, ChatClient, RedisServer, http_status
 

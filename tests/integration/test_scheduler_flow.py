@@ -8,12 +8,12 @@ from types import SimpleNamespace
 
 import pytest
 from aiohttp import ClientSession
+from parley.core.kernel.clock import ManualClock
+from parley.core.kernel.messages import Address, Inbound
+from parley.core.schedule.store import PersonEntry, campaign_send_id, followup_id
+from parley.core.storage.sqlite import SQLiteStore
 
-from core.app import Parley
-from core.clock import ManualClock
-from core.messages import Address, Inbound
-from core.schedule.store import PersonEntry, campaign_send_id, followup_id
-from core.stores.sqlite import SQLiteStore
+from parley.app import Parley
 from tests.conftest import eventually
 from tests.fakes.recording import RecordingChannel
 

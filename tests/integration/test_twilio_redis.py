@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from parley.core.kernel.messages import Address, Reply
 
-from core.messages import Address, Reply
 from tests.conftest import eventually
 from tests.contract.twilio_harness import CUSTOMER, twilio_parley
 

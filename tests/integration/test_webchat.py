@@ -7,9 +7,9 @@ import uuid
 
 import aiohttp
 import pytest
+from parley.core.kernel.messages import Address, Reply
+from parley.core.storage.store import OutboxItem
 
-from core.messages import Address, Reply
-from core.store import OutboxItem
 from tests.conftest import eventually
 from tests.integration.webchat_client import ChatClient
 
@@ -97,7 +97,7 @@ async def test_bad_input_gets_a_clear_answer_and_others_keep_being_served(parley
 
 
 async def test_a_flood_is_told_to_slow_down_once_and_not_answered(make_settings, http):
-    from core.app import Parley
+    from parley.app import Parley
 
     async with Parley(make_settings(flood_per_minute=3)) as app:
         chat = await ChatClient(http, app.port).connect()

@@ -1,8 +1,7 @@
 from datetime import UTC, datetime
 
 import pytest
-
-from core.handoff.hours import BusinessHours, HoursError
+from parley.core.handoff.hours import BusinessHours, HoursError
 
 HOURS = BusinessHours.parse("mon-fri 09:00-18:00; sat 10:00-14:00", "Europe/Amsterdam")
 

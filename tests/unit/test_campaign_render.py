@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from channels.twilio_whatsapp import template_for
-from core.locales import LocaleCatalog
-from core.messages import Address
-from core.schedule.campaigns import parse_spec, render
-from core.schedule.store import PersonEntry
-from core.settings import ROOT
+from parley.channels.twilio.whatsapp import template_for
+from parley.core.config.settings import shipped
+from parley.core.i18n.locales import LocaleCatalog
+from parley.core.kernel.messages import Address
+from parley.core.schedule.campaigns import parse_spec, render
+from parley.core.schedule.store import PersonEntry
 
-CATALOG = LocaleCatalog.load(ROOT / "locales")
+CATALOG = LocaleCatalog.load(shipped("locales"))
 
 
 def entry(channel: str, locale: str) -> PersonEntry:

@@ -7,15 +7,14 @@ from types import SimpleNamespace as NS
 import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
-
-from channels.discord_endpoints import point_sdk_at
-from channels.discord_translate import (
+from parley.channels.discord.endpoints import point_sdk_at
+from parley.channels.discord.translate import (
     components,
     inbound_from_interaction,
     inbound_from_message,
     nonce,
 )
-from core.messages import Button, Reply
+from parley.core.kernel.messages import Button, Reply
 
 BOT = 1000
 DM = NS(id=70)  # a DMChannel has no guild
@@ -126,9 +125,8 @@ def test_endpoints_are_set_and_restored():
 
 def test_malformed_endpoints_stop_start_up_naming_the_variable():
     import pytest
+    from parley.core.config.settings import Settings, describe_error
     from pydantic import ValidationError
-
-    from core.settings import Settings, describe_error
 
     with pytest.raises(ValidationError) as caught:
         Settings(_env_file=None, discord={"token": "t", "gateway_url": "https://gateway.discord.gg"})
@@ -136,8 +134,8 @@ def test_malformed_endpoints_stop_start_up_naming_the_variable():
 
 
 def test_refused_sends_map_to_outbox_outcomes():
-    from channels.discord_translate import send_failure
-    from core.channel import Rejected, RetryAfter, Unreachable
+    from parley.channels.discord.translate import send_failure
+    from parley.core.kernel.channel import Rejected, RetryAfter, Unreachable
 
     limited = send_failure(429, 0, "", "7", dm=True)
     assert isinstance(limited, RetryAfter) and limited.seconds == 7.0

@@ -1,4 +1,4 @@
-"""channels.http1 against real servers on 127.0.0.1: an aiohttp app and, for answers aiohttp
+"""parley.core.http.http1 against real servers on 127.0.0.1: an aiohttp app and, for answers aiohttp
 would never give, a raw asyncio one."""
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ import subprocess
 
 import pytest
 from aiohttp import web
-
-from channels.http1 import Origin
+from parley.core.http.http1 import Origin
 
 
 def free_port() -> int:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from core.knowledge_watch import KnowledgeWatcher
+from parley.core.brains.knowledge_watch import KnowledgeWatcher
+
 from tests.conftest import eventually
 
 

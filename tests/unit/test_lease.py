@@ -1,12 +1,13 @@
-"""Singletons by lease (core/lease.py) on the embedded store's key/value calls."""
+"""Singletons by lease (core/kernel/lease.py) on the embedded store's key/value calls."""
 
 from __future__ import annotations
 
 import asyncio
 
-from core.clock import ManualClock
-from core.lease import KeyValueLease, run_singleton
-from core.stores.memory import MemoryStore
+from parley.core.kernel.clock import ManualClock
+from parley.core.kernel.lease import KeyValueLease, run_singleton
+from parley.core.storage.memory import MemoryStore
+
 from tests.conftest import eventually
 
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from core.knowledge import Passage
-from core.llm.brain import Visible
-from core.llm.guardrails import DailyBudget, OutputCheck, scrub_secrets
-from core.llm.prompt import compose, fence, fit_history
-from core.locales import LocaleCatalog
-from core.personas import PersonaCatalog
-from core.pii import Redactor
-from core.settings import ROOT
+from parley.core.brains.knowledge import Passage
+from parley.core.brains.llm.brain import Visible
+from parley.core.brains.llm.guardrails import DailyBudget, OutputCheck, scrub_secrets
+from parley.core.brains.llm.prompt import compose, fence, fit_history
+from parley.core.config.settings import shipped
+from parley.core.i18n.locales import LocaleCatalog
+from parley.core.i18n.personas import PersonaCatalog
+from parley.core.privacy.pii import Redactor
 
-PERSONA = PersonaCatalog.load(ROOT / "personas", "demo").get()
-PACK = LocaleCatalog.load(ROOT / "locales").get("en")
+PERSONA = PersonaCatalog.load(shipped("personas"), "demo").get()
+PACK = LocaleCatalog.load(shipped("locales")).get("en")
 
 
 def build(question="hi", history=(), profile=None, budget=1500, passages=()):

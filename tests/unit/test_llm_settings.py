@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from core.knowledge import KnowledgeBase
-from core.llm import build_llm, secrets_of
-from core.retrieval import RetrievalBrain
-from core.settings import ROOT, Settings
+from parley.core.brains.knowledge import KnowledgeBase
+from parley.core.brains.llm import build_llm, secrets_of
+from parley.core.brains.retrieval import RetrievalBrain
+from parley.core.config.settings import Settings, shipped
 
-KB = KnowledgeBase.load(ROOT / "knowledge" / "demo")
+KB = KnowledgeBase.load(shipped("knowledge") / "demo")
 
 
 def test_env_names(monkeypatch):

@@ -1,12 +1,13 @@
-"""core.streaming.think (stream to an editing channel, fall back to a durable send) and the
+"""parley.core.kernel.streaming.think (stream to an editing channel, fall back to a durable send) and the
 feedback middleware (thumbs only where the channel has buttons)."""
 
 from __future__ import annotations
 
-from core.brain import Answer
-from core.channel import Capabilities
-from core.llm.feedback import feedback
-from core.streaming import think
+from parley.core.brains.brain import Answer
+from parley.core.brains.llm.feedback import feedback
+from parley.core.kernel.channel import Capabilities
+from parley.core.kernel.streaming import think
+
 from tests.contract.llm_support import make_turn
 
 

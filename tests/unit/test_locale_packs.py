@@ -9,15 +9,23 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from parley.core.config.checks import check_locales, check_personas
+from parley.core.config.settings import shipped
+from parley.core.i18n.formatting import format_date, format_money, format_number
+from parley.core.i18n.locales import (
+    REQUIRED_MESSAGES,
+    LocaleCatalog,
+    PackError,
+    in_quiet_hours,
+    is_weekend,
+    next_allowed,
+)
+from parley.core.i18n.personas import PersonaCatalog, PersonaError
 
-from core.checks import check_locales, check_personas
-from core.formatting import format_date, format_money, format_number
-from core.locales import REQUIRED_MESSAGES, LocaleCatalog, PackError, in_quiet_hours, is_weekend, next_allowed
-from core.personas import PersonaCatalog, PersonaError
-from core.settings import ROOT
+from tests.paths import ROOT
 
-LOCALES = ROOT / "locales"
-PERSONAS = ROOT / "personas"
+LOCALES = shipped("locales")
+PERSONAS = shipped("personas")
 PACKS = sorted(p.stem for p in LOCALES.glob("*.toml"))
 PERSONA_IDS = sorted(p.stem for p in PERSONAS.glob("*.toml"))
 CATALOG = LocaleCatalog.load(LOCALES)

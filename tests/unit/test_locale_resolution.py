@@ -5,18 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from parley.core.config.settings import shipped
+from parley.core.i18n.language import LanguageDetector
+from parley.core.i18n.locales import LocaleCatalog
+from parley.core.i18n.personas import PersonaCatalog
+from parley.core.kernel.messages import Address, Inbound
+from parley.core.kernel.middleware import locale, locale_meta
+from parley.core.kernel.pipeline import fold
+from parley.core.kernel.turn import Turn
 
-from core.language import LanguageDetector
-from core.locales import LocaleCatalog
-from core.messages import Address, Inbound
-from core.middleware import locale, locale_meta
-from core.personas import PersonaCatalog
-from core.pipeline import fold
-from core.settings import ROOT
-from core.turn import Turn
-
-CATALOG = LocaleCatalog.load(ROOT / "locales")
-PERSONA = PersonaCatalog.load(ROOT / "personas", "demo").get()
+CATALOG = LocaleCatalog.load(shipped("locales"))
+PERSONA = PersonaCatalog.load(shipped("personas"), "demo").get()
 DETECTOR = LanguageDetector(CATALOG)
 
 

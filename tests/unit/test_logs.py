@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from core.logs import JsonFormatter, RedactingFilter, TextFormatter
+from parley.core.config.logs import JsonFormatter, RedactingFilter, TextFormatter
 
 
 def record(msg: str, **extra) -> logging.LogRecord:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from core.channel import Capabilities, Rejected, RetryAfter, Unreachable
-from core.clock import ManualClock
-from core.messages import Address, Reply
-from core.metrics import Metrics
-from core.outbox import Outbox
-from core.store import OutboxItem
-from core.stores.sqlite import SQLiteStore
+from parley.core.http.metrics import Metrics
+from parley.core.kernel.channel import Capabilities, Rejected, RetryAfter, Unreachable
+from parley.core.kernel.clock import ManualClock
+from parley.core.kernel.messages import Address, Reply
+from parley.core.kernel.outbox import Outbox
+from parley.core.storage.sqlite import SQLiteStore
+from parley.core.storage.store import OutboxItem
 
 A = Address(channel="flaky", chat="c1", user="u1")
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
-from core.metrics import Metrics
-from core.outbox import Outbox
-from core.stores.memory import MemoryStore
+from parley.core.http.metrics import Metrics
+from parley.core.kernel.outbox import Outbox
+from parley.core.storage.memory import MemoryStore
 
 
 @pytest.mark.parametrize("turns", [0, 1, 2, 3])

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from core.pii import Redactor, StreamRestorer, luhn, redact
+from parley.core.privacy.pii import Redactor, StreamRestorer, luhn, redact
 
 
 @pytest.mark.parametrize(

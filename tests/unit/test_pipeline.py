@@ -1,15 +1,15 @@
 from datetime import UTC, datetime
 
-from core.clock import ManualClock
-from core.locales import LocaleCatalog
-from core.messages import Address, Inbound
-from core.personas import PersonaCatalog
-from core.pipeline import fold
-from core.settings import ROOT
-from core.turn import Turn
+from parley.core.config.settings import shipped
+from parley.core.i18n.locales import LocaleCatalog
+from parley.core.i18n.personas import PersonaCatalog
+from parley.core.kernel.clock import ManualClock
+from parley.core.kernel.messages import Address, Inbound
+from parley.core.kernel.pipeline import fold
+from parley.core.kernel.turn import Turn
 
-LOCALES = LocaleCatalog.load(ROOT / "locales")
-PERSONAS = PersonaCatalog.load(ROOT / "personas", "demo")
+LOCALES = LocaleCatalog.load(shipped("locales"))
+PERSONAS = PersonaCatalog.load(shipped("personas"), "demo")
 
 
 def turn(text: str = "hi") -> Turn:

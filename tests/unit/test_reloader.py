@@ -7,19 +7,19 @@ import shutil
 from pathlib import Path
 
 import pytest
+from parley.core.config.reloader import Reloader
+from parley.core.config.settings import shipped
+from parley.core.i18n.locales import LocaleCatalog
+from parley.core.i18n.personas import PersonaCatalog
 
-from core.locales import LocaleCatalog
-from core.personas import PersonaCatalog
-from core.reloader import Reloader
-from core.settings import ROOT
 from tests.conftest import eventually
 
 
 @pytest.fixture
 def folders(tmp_path: Path) -> tuple[Path, Path]:
     locales, personas = tmp_path / "locales", tmp_path / "personas"
-    shutil.copytree(ROOT / "locales", locales)
-    shutil.copytree(ROOT / "personas", personas)
+    shutil.copytree(shipped("locales"), locales)
+    shutil.copytree(shipped("personas"), personas)
     return locales, personas
 
 
@@ -64,7 +64,7 @@ def test_a_broken_persona_keeps_the_previous_ones(folders):
     assert "concierge.toml:2: name" in reloader.last_error
     assert reloader.personas.get("concierge").name == "Claire"
     (locales / "en.toml").unlink()  # the default pack gone: refused too
-    (personas / "concierge.toml").write_text((ROOT / "personas" / "concierge.toml").read_text(encoding="utf-8"))
+    (personas / "concierge.toml").write_text((shipped("personas") / "concierge.toml").read_text(encoding="utf-8"))
     assert not reloader.poll() and "default locale 'en' has no pack" in reloader.last_error
     assert reloader.locales.get("en").code == "en"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.schedule.reminders import parse_reminder
-from core.schedule.timing import zone
+from parley.core.schedule.reminders import parse_reminder
+from parley.core.schedule.timing import zone
 
 PARIS = zone("Europe/Paris")
 NOW = datetime(2026, 1, 6, 15, 0, tzinfo=PARIS).timestamp()  # Tuesday 15:00 in Paris

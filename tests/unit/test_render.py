@@ -1,5 +1,5 @@
-from core.messages import Button, Reply
-from core.render import as_text, choice, split
+from parley.core.kernel.messages import Button, Reply
+from parley.core.kernel.render import as_text, choice, split
 
 
 def test_split_prefers_sentence_boundaries():

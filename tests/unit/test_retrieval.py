@@ -1,19 +1,18 @@
 from datetime import UTC, datetime
 
 import pytest
+from parley.core.brains.knowledge import KnowledgeBase, split_markdown, tokens
+from parley.core.brains.retrieval import RetrievalBrain
+from parley.core.config.settings import shipped
+from parley.core.i18n.locales import LocaleCatalog
+from parley.core.i18n.personas import PersonaCatalog
+from parley.core.kernel.messages import Address, Inbound
+from parley.core.kernel.turn import Turn
 
-from core.knowledge import KnowledgeBase, split_markdown, tokens
-from core.locales import LocaleCatalog
-from core.messages import Address, Inbound
-from core.personas import PersonaCatalog
-from core.retrieval import RetrievalBrain
-from core.settings import ROOT
-from core.turn import Turn
-
-KB = KnowledgeBase.load(ROOT / "knowledge" / "demo")
+KB = KnowledgeBase.load(shipped("knowledge") / "demo")
 BRAIN = RetrievalBrain(KB)
-LOCALES = LocaleCatalog.load(ROOT / "locales")
-PERSONA = PersonaCatalog.load(ROOT / "personas", "demo").get()
+LOCALES = LocaleCatalog.load(shipped("locales"))
+PERSONA = PersonaCatalog.load(shipped("personas"), "demo").get()
 
 
 def turn(text: str) -> Turn:

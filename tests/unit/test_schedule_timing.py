@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 
 import pytest
-
-from core.schedule.timing import TimingError, Window, after_quiet, in_quiet, next_allowed, next_opening, zone
+from parley.core.schedule.timing import TimingError, Window, after_quiet, in_quiet, next_allowed, next_opening, zone
 
 PARIS, NY, RIYADH = zone("Europe/Paris"), zone("America/New_York"), zone("Asia/Riyadh")
 QUIET = (time(21, 0), time(9, 0))

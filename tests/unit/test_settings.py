@@ -4,9 +4,8 @@ never a setting that only fails on first use)."""
 from __future__ import annotations
 
 import pytest
+from parley.core.config.settings import Settings, describe_error
 from pydantic import ValidationError
-
-from core.settings import Settings, describe_error
 
 
 @pytest.mark.parametrize(

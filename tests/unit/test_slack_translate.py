@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from slack_sdk.errors import SlackApiError
-from slack_sdk.signature import SignatureVerifier
-from slack_sdk.web.async_slack_response import AsyncSlackResponse
-
-from channels.slack_send import as_outbox_error
-from channels.slack_translate import (
+from parley.channels.slack.send import as_outbox_error
+from parley.channels.slack.translate import (
     action_inbound,
     chunks,
     escape,
@@ -18,8 +14,12 @@ from channels.slack_translate import (
     route,
     well_formed,
 )
-from core.channel import Rejected, RetryAfter, Unreachable
-from core.messages import Address, Button, Reply
+from parley.core.kernel.channel import Rejected, RetryAfter, Unreachable
+from parley.core.kernel.messages import Address, Button, Reply
+from slack_sdk.errors import SlackApiError
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
 from tests.fakes.slack import signature
 
 # Slack docs, "Verifying requests from Slack" (PLATFORMS.md): pinned so a change in either our
@@ -174,7 +174,7 @@ def test_errors_for_the_outbox(status, error, headers, expected):
 def test_manifests_ask_for_what_the_channel_uses(name):
     import yaml
 
-    from core.settings import ROOT
+    from tests.paths import ROOT
 
     manifest = yaml.safe_load((ROOT / "docs" / name).read_text())
     settings = manifest["settings"]

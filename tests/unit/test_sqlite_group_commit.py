@@ -6,9 +6,8 @@ import asyncio
 import sqlite3
 
 import pytest
-
-from core.store import StoreUnavailable
-from core.stores.sqlite_batch import GroupCommit
+from parley.core.storage.sqlite_batch import GroupCommit
+from parley.core.storage.store import StoreUnavailable
 
 
 class Traced(sqlite3.Connection):

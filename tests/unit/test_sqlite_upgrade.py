@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
-from core.messages import Address, Inbound
-from core.store import InboxItem
-from core.stores.sqlite import SQLiteStore
-from core.stores.sqlite_schema import VERSION
+from parley.core.kernel.messages import Address, Inbound
+from parley.core.storage.sqlite import SQLiteStore
+from parley.core.storage.sqlite_schema import VERSION
+from parley.core.storage.store import InboxItem
 
 # The tables as version 0 created them (rowid tables with a TEXT PRIMARY KEY; inbox ids unique).
 OLD = """

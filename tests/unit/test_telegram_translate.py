@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from channels.telegram_translate import (
+from parley.channels.telegram.translate import (
     BotIdentity,
     MalformedUpdate,
     callback_data,
@@ -12,6 +11,7 @@ from channels.telegram_translate import (
     is_long_payload,
     to_inbound,
 )
+
 from tests.fakes.telegram import parse_html
 
 ME = BotIdentity(id=99, username="ShopBot")

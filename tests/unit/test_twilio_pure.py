@@ -6,14 +6,14 @@ import json
 
 import pytest
 from multidict import MultiDict, MultiDictProxy
+from parley.channels.twilio.consent import keyword
+from parley.channels.twilio.inbound import MalformedWebhook, to_inbound, verify
+from parley.channels.twilio.rest import BaseUrlHttpClient
+from parley.channels.twilio.segments import count, fit, fold
+from parley.channels.twilio.whatsapp import template_for
+from parley.core.kernel.messages import Reply
 from twilio.request_validator import RequestValidator
 
-from channels.twilio_consent import keyword
-from channels.twilio_inbound import MalformedWebhook, to_inbound, verify
-from channels.twilio_rest import BaseUrlHttpClient
-from channels.twilio_segments import count, fit, fold
-from channels.twilio_whatsapp import template_for
-from core.messages import Reply
 from tests.fakes.twilio import sign
 
 # Twilio security docs' published vector (PLATFORMS.md).

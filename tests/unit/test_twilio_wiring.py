@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
-
-from channels import ChannelContext, configured
-from channels.twilio import from_settings
-from core.clock import ManualClock
-from core.metrics import Metrics
-from core.settings import Settings
-from core.stores.memory import MemoryStore
+from parley.channels import ChannelContext, configured
+from parley.channels.twilio.channel import from_settings
+from parley.core.config.settings import Settings
+from parley.core.http.metrics import Metrics
+from parley.core.kernel.clock import ManualClock
+from parley.core.storage.memory import MemoryStore
 
 
 async def _deliver(inbound) -> bool:

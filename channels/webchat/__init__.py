@@ -1,0 +1,1 @@
+"""The web chat: one static page (``static/``) and its websocket."""

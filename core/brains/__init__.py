@@ -1,0 +1,1 @@
+"""Brains: the ``Brain`` seam, the offline retrieval brain over the knowledge base, and the LLM brain."""

@@ -1,0 +1,122 @@
+"""The offline retrieval brain: answers from the knowledge base, honestly.
+
+It names the passage it answered from, and below a confidence threshold it says it does not
+know and offers a person instead of guessing. Small talk (greetings, thanks, "are you a bot?",
+"a human please") is recognised from the locale pack's phrases, so it works in every language.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from parley.core.brains.brain import Answer
+from parley.core.brains.knowledge import KnowledgeBase
+from parley.core.i18n.language import without_marks
+from parley.core.i18n.locales import LocalePack
+from parley.core.kernel.messages import Button
+from parley.core.kernel.turn import Turn
+from parley.core.privacy.pii import redact
+
+_SENTENCES = re.compile(r"(?<=[.!?。！？])\s+")
+_PLACEHOLDER = re.compile(r"\[[A-Z]+_\d+\]")
+
+
+def searchable(text: str) -> str:
+    """The question without the customer's email, phone, card or IBAN: the knowledge never
+    contains them, so they only diluted the match ("my email is ..., how do I return this?"
+    fell below the confidence threshold)."""
+    return _PLACEHOLDER.sub(" ", redact(text))
+
+
+def _bare(text: str) -> str:
+    return without_marks(unicodedata.normalize("NFC", text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _pattern(phrase: str) -> tuple[str, bool]:
+    """A phrase normalised once (the packs' phrases are few and fixed; every turn checks them)."""
+    p = _bare(phrase).lower().strip()
+    return p, any("\u3040" <= ch <= "\u9fff" for ch in p)
+
+
+@functools.lru_cache(maxsize=256)
+def _prepared(text: str) -> tuple[str, str]:
+    """The text as phrases are matched against: bare, and lower-cased with words padded. Cached:
+    one message is checked against several intents."""
+    bare = _bare(text)
+    return bare, " " + re.sub(r"[^\w\s']", " ", bare.lower()) + " "
+
+
+def has_phrase(text: str, phrases: Iterable[str]) -> bool:
+    text, low = _prepared(text)
+    for phrase in phrases:
+        p, cjk = _pattern(phrase)
+        if not p:
+            continue
+        # Scripts without spaces (ja, zh) match as substrings; others as whole words.
+        if cjk:
+            if p in text:
+                return True
+        elif f" {p} " in low:
+            return True
+    return False
+
+
+def intent_of(text: str, pack: LocalePack) -> str | None:
+    # "are you human?" asks about the bot: check it before "human" (a request for a person).
+    if has_phrase(text, pack.phrases("bot")):
+        return "bot"
+    if has_phrase(text, pack.phrases("human")):
+        return "human"
+    for intent in ("thanks", "greeting", "goodbye"):
+        if has_phrase(text, pack.phrases(intent)):
+            return intent
+    return None
+
+
+def human_button(pack: LocalePack) -> Button:
+    return Button(title=pack.t("human_button"), payload="/human")
+
+
+def excerpt(text: str, limit: int = 600) -> str:
+    out = ""
+    for sentence in _SENTENCES.split(text.strip()):
+        if out and len(out) + len(sentence) > limit:
+            break
+        out = f"{out} {sentence}".strip()
+    return out[:limit]
+
+
+class RetrievalBrain:
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+
+    async def answer(self, turn: Turn) -> Answer:
+        pack, persona = turn.pack, turn.persona
+        text = turn.text
+        intent = intent_of(text, pack)
+        if intent == "human":
+            return Answer(pack.t("handoff_started"), handoff=True, intent="handoff")
+        if intent == "bot":
+            return Answer(
+                pack.t("are_you_a_bot", name=persona.name), buttons=(human_button(pack),), intent="disclosure"
+            )
+        question = searchable(text)
+        hits = self.kb.search(question)
+        confidence = self.kb.confidence(question, hits[0]) if hits else 0.0
+        confident = bool(hits) and confidence >= persona.min_confidence
+        # "Hi! How long does delivery take?" is a question first: small talk only answers
+        # when the knowledge has nothing to say.
+        if intent == "greeting" and not confident:
+            return Answer(persona.greet(pack), intent="greeting")
+        if intent in ("thanks", "goodbye") and not confident:
+            return Answer(pack.t("thanks_reply"), intent=intent)
+        if not confident:
+            return Answer(pack.t("fallback"), confidence=confidence, buttons=(human_button(pack),), intent="fallback")
+        best = hits[0].passage
+        body = excerpt(best.text)
+        cited = f"{body}\n\n{pack.t('source_label')}: {best.title}"
+        return Answer(cited, sources=(best.source,), confidence=confidence, intent="answer")

@@ -1,0 +1,1 @@
+"""Configuration: settings, TOML positions for error messages, ``check``, logging and hot reload."""

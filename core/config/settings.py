@@ -1,0 +1,229 @@
+"""One pydantic-settings object (``PARLEY_`` prefix, ``__`` for nesting), built once in bot.py.
+
+Nothing below bot.py reads the environment: modules receive these values as arguments.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def shipped(folder: str) -> Path:
+    """A folder of package data shipped with Parley (``locales``, ``personas``, ``knowledge``),
+    found through the import system so it works from a checkout and from an installed wheel."""
+    return Path(str(resources.files(f"parley.{folder}")))
+
+
+def absolute_url(value: str) -> str:
+    """For base URLs of APIs: a typo ("slack.com/api") must stop start-up, not fail every call."""
+    if value and not value.startswith(("https://", "http://")):
+        raise ValueError("must be an absolute http(s) URL")
+    return value
+
+
+class HTTP(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+
+
+class Telegram(BaseModel):
+    token: SecretStr | None = None
+    webhook_secret: SecretStr | None = None
+    mode: Literal["webhook", "polling"] | None = None
+    api_base: str = "https://api.telegram.org"
+    bot_rate: float = Field(30.0, gt=0)  # messages per second per bot (Bots FAQ: ~30/s for broadcasts)
+
+
+class Slack(BaseModel):
+    bot_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    app_token: SecretStr | None = None
+    api_base: str = "https://slack.com/api/"
+    desk_channel: str = ""
+
+    _api_base = field_validator("api_base")(absolute_url)
+
+    @model_validator(mode="after")
+    def _needs_a_way_in(self) -> Slack:
+        if self.bot_token and not (self.signing_secret or self.app_token):
+            raise ValueError("PARLEY_SLACK__SIGNING_SECRET (or PARLEY_SLACK__APP_TOKEN for Socket Mode) is required")
+        return self
+
+
+class Twilio(BaseModel):
+    account_sid: str = ""
+    auth_token: SecretStr | None = None
+    sms_from: str = ""
+    whatsapp_from: str = ""
+    api_base: str = "https://api.twilio.com"
+    max_segments: int = Field(3, ge=1, le=10)
+    sms_rate: float = 1.0
+    whatsapp_rate: float = 80.0
+    # Approved WhatsApp templates (ContentSid) for sends outside the 24-hour window, keyed
+    # "kind:locale", "kind:language" or "kind" (docs/twilio.md), e.g. {"proactive:en": "HX..."}.
+    whatsapp_templates: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _complete(self) -> Twilio:
+        if self.account_sid and not self.auth_token:
+            raise ValueError("PARLEY_TWILIO__AUTH_TOKEN is required with PARLEY_TWILIO__ACCOUNT_SID")
+        return self
+
+
+class Discord(BaseModel):
+    token: SecretStr | None = None
+    api_base: str = ""  # the versioned API root, like https://discord.com/api/v10
+    gateway_url: str = ""  # like wss://gateway.discord.gg/
+
+    @field_validator("api_base")
+    @classmethod
+    def _api_base(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL, e.g. https://discord.com/api/v10")
+        return value.rstrip("/")
+
+    @field_validator("gateway_url")
+    @classmethod
+    def _gateway_url(cls, value: str) -> str:
+        if value and not value.startswith(("wss://", "ws://")):
+            raise ValueError("must be a ws(s) URL, e.g. wss://gateway.discord.gg/")
+        return value
+
+
+class LLM(BaseModel):
+    base_url: str = ""
+    api_key: SecretStr | None = None
+    model: str = "gpt-4o-mini"
+    timeout: float = 20.0  # one request
+    deadline: float = 45.0  # all attempts of one answer, backoff included
+    backoff: float = 0.5  # first retry delay (seconds), doubled each time, with jitter
+    temperature: float = 0.3
+    max_tokens: int = Field(600, ge=16)
+    stream: bool = True
+    history_tokens: int = Field(1500, ge=0)  # older turns beyond this are summarised
+    passages: int = Field(4, ge=0)  # knowledge passages retrieved per question
+    profile_fields: list[str] = ["name", "preferences", "orders"]
+    daily_tokens: int = Field(50_000, ge=0)  # per person per day; then the retrieval brain answers
+    tools_file: Path | None = None  # TOML or YAML declaring generic HTTP tools
+    tool_timeout: float = 10.0
+    secrets: dict[str, SecretStr] = {}  # PARLEY_LLM__SECRETS__<NAME>: auth for HTTP tools
+    blocklist: list[str] = []  # an answer containing one of these is replaced by an apology
+    moderation: bool = False  # also check answers with the endpoint's /moderations
+    feedback: bool = True  # thumbs up/down buttons on LLM answers where the channel has buttons
+
+    _base_url = field_validator("base_url")(absolute_url)
+
+
+class Handoff(BaseModel):
+    hours: str = "mon-fri 09:00-18:00"  # when people are at the desk, in ``timezone``
+    timezone: str = "UTC"
+    claim_timeout_minutes: int = Field(15, ge=1)
+    typical_wait_minutes: int = Field(5, ge=1)
+    show_agent_name: bool = True  # False: agents' replies appear under the persona's name
+    lead_webhook_url: str = ""  # a CRM endpoint receiving leads as signed JSON
+    lead_webhook_secret: SecretStr | None = None
+
+    _lead_webhook_url = field_validator("lead_webhook_url")(absolute_url)
+
+    @model_validator(mode="after")
+    def _signed(self) -> Handoff:
+        if self.lead_webhook_url and not self.lead_webhook_secret:
+            raise ValueError("PARLEY_HANDOFF__LEAD_WEBHOOK_SECRET is required with PARLEY_HANDOFF__LEAD_WEBHOOK_URL")
+        return self
+
+
+class Scheduler(BaseModel):
+    enabled: bool = True
+    followup_hours: float = Field(24.0, ge=0)  # 0: no follow-ups when a lead goes quiet
+    followup_leads_only: bool = True  # only conversations marked state["lead"]
+    cancel_on_reply: list[str] = ["followup"]  # kinds cancelled when the person writes
+    default_timezone: str = "UTC"  # for people whose time zone is unknown
+    lease: float = Field(60.0, gt=0)
+    store_url: str = ""  # empty: beside PARLEY_STORE_URL; or a redis:// URL for the schedule alone
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PARLEY_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+    )
+
+    store_url: str = "sqlite:///data/parley.db"
+    http: HTTP = HTTP()
+    public_url: str = ""
+    admin_token: SecretStr | None = None
+    persona: str = "demo"
+    default_locale: str = "en"
+    knowledge_dir: Path = Field(default_factory=lambda: shipped("knowledge") / "demo")
+    personas_dir: Path = Field(default_factory=lambda: shipped("personas"))
+    locales_dir: Path = Field(default_factory=lambda: shipped("locales"))
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
+    max_message_chars: int = Field(4000, ge=1)
+    flood_per_minute: int = Field(30, ge=1)  # messages one person may send per minute
+    dedupe_ttl: float = 7 * 86400  # platforms retry for hours (Slack, Twilio); a week is safe
+    knowledge_poll: float = 5.0  # seconds between checks of the knowledge folder (0: SIGHUP only)
+    singleton_lease: float = Field(15.0, gt=0)  # seconds before another process takes over a singleton
+    telegram: Telegram = Telegram()
+    slack: Slack = Slack()
+    twilio: Twilio = Twilio()
+    discord: Discord = Discord()
+    llm: LLM = LLM()
+    handoff: Handoff = Handoff()
+    scheduler: Scheduler = Scheduler()
+    # OpenAI's own variables are honoured too (SPEC.md); explicit PARLEY_LLM__* wins.
+    openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY"))
+    openai_base_url: str = Field("", validation_alias=AliasChoices("OPENAI_BASE_URL"))
+
+    @field_validator("store_url")
+    @classmethod
+    def _store_scheme(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "redis:", "rediss:", "valkey:", "memory:")):
+            raise ValueError("must start with sqlite:///, redis:// or memory://")
+        return value
+
+    _openai_base_url = field_validator("openai_base_url")(absolute_url)
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value.upper()
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an absolute http(s) URL, e.g. https://bot.example.com")
+        return value.rstrip("/")
+
+    @property
+    def llm_key(self) -> SecretStr | None:
+        return self.llm.api_key or self.openai_api_key
+
+    @property
+    def llm_base_url(self) -> str:
+        return self.llm.base_url or self.openai_base_url
+
+
+def describe_error(exc: Exception) -> str:
+    """One readable line naming the variable, from a pydantic ValidationError."""
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return str(exc)
+    first = errors()[0]
+    loc = [str(p) for p in first.get("loc", ()) if not str(p).startswith("function-")]
+    name = "PARLEY_" + "__".join(p.upper() for p in loc) if loc else "configuration"
+    name = name.removeprefix("PARLEY_") if name.startswith("PARLEY_OPENAI_") else name  # OpenAI's own names
+    msg = first.get("msg", "invalid").removeprefix("Value error, ")
+    if msg.startswith("PARLEY_"):
+        return msg
+    return f"{name}: {msg}"

@@ -1,0 +1,74 @@
+"""The admin API's OpenAPI 3.1 description (``GET /api/openapi.json``), one entry per route."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from parley.core.schedule.campaigns import CampaignSpec
+
+JSON = "application/json"
+ROUTES: list[tuple[str, str, str, str | None]] = [
+    # method, path, summary, request body schema
+    ("get", "/api/campaigns", "List campaigns with their status", None),
+    ("post", "/api/campaigns", "Create a campaign (draft); refused with 422 and a reason on bad input", "Campaign"),
+    ("post", "/api/campaigns/preview", "Dry run: audience count and a sample rendering per locale", "Campaign"),
+    ("get", "/api/campaigns/{id}", "A campaign and its progress (planned, sent, delivered, skipped, failed)", None),
+    ("post", "/api/campaigns/{id}/start", "Start planning and sending (draft or paused -> running)", None),
+    ("post", "/api/campaigns/{id}/pause", "Pause: waiting sends are held until resume", None),
+    ("post", "/api/campaigns/{id}/resume", "Resume a paused campaign", None),
+    ("post", "/api/campaigns/{id}/cancel", "Cancel: every waiting send is skipped", None),
+    ("get", "/api/sends/{id}", "Status of one scheduled send (campaign send, follow-up or reminder)", None),
+    ("delete", "/api/sends/{id}", "Cancel one scheduled send (leaves a tombstone)", None),
+    ("get", "/api/people/{person}", "Export everything held about a person", None),
+    ("delete", "/api/people/{person}", "Erase everything held about a person", None),
+    ("post", "/api/people/{person}/conversions", "Record a conversion, attributed to the last campaign", "Conversion"),
+    ("get", "/api/conversations/{id}", "A conversation's state (history, handoff, scheduled sends)", None),
+    ("post", "/api/conversations/{id}/handoff", "Hand the conversation to a person (a card in the desk)", None),
+]
+
+
+def describe() -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for method, path, summary, body in ROUTES:
+        op: dict[str, Any] = {
+            "summary": summary,
+            "security": [{"bearer": []}],
+            "responses": {
+                "200": {"description": "OK", "content": {JSON: {"schema": {"type": "object"}}}},
+                "401": {"description": "No bearer token"},
+                "403": {"description": "Wrong token, or PARLEY_ADMIN_TOKEN unset (API disabled)"},
+            },
+        }
+        params = [p.strip("{}") for p in path.split("/") if p.startswith("{")]
+        if params:
+            op["parameters"] = [
+                {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params
+            ]
+        if body:
+            op["requestBody"] = {
+                "required": True,
+                "content": {JSON: {"schema": {"$ref": f"#/components/schemas/{body}"}}},
+            }
+            op["responses"]["422"] = {"description": "Refused: the reason is in `error`"}
+        if path == "/api/campaigns" and method == "post":
+            op["responses"]["201"] = op["responses"].pop("200") | {"description": "Created"}
+        if "{id}/" in path or path.endswith("{id}"):
+            op["responses"]["404"] = {"description": "Not found"}
+        if path.endswith(("start", "pause", "resume", "cancel")):
+            op["responses"]["409"] = {"description": "Not allowed from the campaign's current status"}
+        paths.setdefault(path, {})[method] = op
+    campaign = CampaignSpec.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas = campaign.pop("$defs", {})
+    schemas["Campaign"] = campaign
+    schemas["Conversion"] = {"type": "object", "properties": {"value": {"type": "number"}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Parley admin API", "version": "1"},
+        "paths": {
+            "/api/openapi.json": {
+                "get": {"summary": "This description (no token)", "responses": {"200": {"description": "OK"}}}
+            },
+            **paths,
+        },
+        "components": {"schemas": schemas, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    }

@@ -1,0 +1,59 @@
+"""The one aiohttp server: health, readiness, metrics, channel webhooks, the web chat, admin API."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from parley.core.http.metrics import Metrics
+from parley.core.storage.store import Store, StoreUnavailable
+
+log = logging.getLogger("parley.http")
+
+MAX_BODY = 1024 * 1024  # webhooks are small; a larger body is refused with 413 by aiohttp
+
+
+@web.middleware
+async def errors(request: web.Request, handler):
+    """No traceback ever reaches a caller: 4xx stay as they are, anything else is a 500 (or a
+    503 when the store is down, so platforms retry later)."""
+    try:
+        return await handler(request)
+    except web.HTTPRequestEntityTooLarge:
+        # Raised by request.read() past MAX_BODY: refused like any bad input, with one line.
+        log.info("request refused: body too large", extra={"path": request.path, "status": 413})
+        raise
+    except web.HTTPException:
+        raise
+    except StoreUnavailable:
+        log.warning("store unavailable", extra={"path": request.path})
+        return web.json_response({"error": "store unavailable, retry later"}, status=503)
+    except Exception:
+        log.exception("unhandled error", extra={"path": request.path})
+        return web.json_response({"error": "internal error"}, status=500)
+
+
+def build_app(store: Store, metrics: Metrics, routes: list[web.RouteDef]) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[errors])
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def readyz(request: web.Request) -> web.Response:
+        try:
+            await store.ping()
+        except StoreUnavailable as exc:
+            metrics.ready.set(0)
+            log.warning("not ready: %s", exc)
+            return web.json_response({"status": "store unavailable"}, status=503)
+        metrics.ready.set(1)
+        return web.json_response({"status": "ready"})
+
+    async def prometheus(request: web.Request) -> web.Response:
+        return web.Response(body=metrics.render(), content_type="text/plain", charset="utf-8")
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", prometheus)
+    app.router.add_routes(routes)
+    return app

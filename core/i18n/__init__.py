@@ -1,0 +1,1 @@
+"""Language and culture: locale packs, language detection, personas and formatting."""

@@ -1,0 +1,145 @@
+"""Personas: who the bot is (``personas/<id>.toml``), validated at start-up. Data, never code."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from parley.core.config.tomlpos import decode_error, line_of
+from parley.core.i18n.locales import LocalePack
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+
+class PersonaError(ValueError):
+    pass
+
+
+TOOL_NAME = r"^[a-z][a-z0-9_]*$"
+
+
+class Question(BaseModel):
+    """One qualification question (sales): the slot it fills and how to ask it, per locale."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: str  # need, budget, timeline, contact ...
+    ask: dict[str, str]  # locale code -> question; the persona's language is required
+    kind: Literal["text", "choice", "contact", "email", "phone", "date", "money"] = "text"
+    choices: dict[str, list[str]] = {}  # locale code -> options, for kind = "choice"
+    required: bool = True
+
+
+class Persona(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    name: str
+    role: str
+    language: str = "en"  # the language this file's own texts (role, rules, greeting string) are in
+    # Overrides the pack's greeting: one string (in ``language``) or a table per locale code.
+    greeting: str | dict[str, str] = ""
+    voice: str = ""  # one line on how the persona sounds, for the LLM
+    tone: list[str] = []
+    do: list[str] = []
+    dont: list[str] = []
+    # "first": disclose being an AI on the first message of a conversation; "ask": only when
+    # asked (never deny it); "always": a footer on every answer.
+    disclosure: Literal["first", "ask", "always"] = "first"
+    allowed_tools: list[str] = []
+    escalate_on: list[str] = []  # e.g. "low_confidence", "negative_feedback", "complaint"
+    min_confidence: float = 0.35
+    max_fallbacks: int = 2  # "I don't know" this many times in a row -> offer a person
+    qualification: list[Question] = []
+
+    @field_validator("allowed_tools")
+    @classmethod
+    def _tool_names(cls, tools: list[str]) -> list[str]:
+        bad = [t for t in tools if not re.match(TOOL_NAME, t)]
+        if bad:
+            raise ValueError(f"tool names are lowercase identifiers: {', '.join(bad)}")
+        return tools
+
+    @model_validator(mode="after")
+    def _questions_in_own_language(self) -> Persona:
+        for n, q in enumerate(self.qualification):
+            if self.language not in q.ask:
+                raise ValueError(f"qualification[{n}] ({q.key}): no question in {self.language!r}")
+        return self
+
+    def _localized(self, table: dict[str, str], pack: LocalePack) -> str | None:
+        for link in pack.chain:
+            if link.code in table:
+                return table[link.code]
+        return table.get(self.language)
+
+    def greet(self, pack: LocalePack) -> str:
+        """The persona's greeting in the pack's language, else the pack's own greeting."""
+        own: str | None = None
+        if isinstance(self.greeting, dict):
+            own = next((self.greeting[c.code] for c in pack.chain if c.code in self.greeting), None)
+        elif self.greeting and pack.code.split("-")[0] == self.language.split("-")[0]:
+            own = self.greeting
+        if own:
+            return own.replace("{name}", self.name)
+        return pack.t("greeting", name=self.name)
+
+    def question(self, key: str, pack: LocalePack) -> str | None:
+        for q in self.qualification:
+            if q.key == key:
+                return self._localized(q.ask, pack)
+        return None
+
+    def instructions(self, pack: LocalePack) -> str:
+        """A system prompt for an LLM brain: who, how, the rules, then the culture notes."""
+        lines = [f"You are {self.name}. {self.role}"]
+        if self.voice:
+            lines.append(f"Voice: {self.voice}")
+        if self.tone:
+            lines.append("Tone: " + "; ".join(self.tone) + ".")
+        lines += [f"Do: {rule}." for rule in self.do] + [f"Don't: {rule}." for rule in self.dont]
+        lines.append("Never claim to be human; if asked, say you are an AI assistant.")
+        return "\n".join([*lines, pack.notes()])
+
+
+class PersonaCatalog:
+    def __init__(self, personas: dict[str, Persona], default: str):
+        if default not in personas:
+            known = ", ".join(sorted(personas)) or "none"
+            raise PersonaError(f"unknown persona {default!r} (PARLEY_PERSONA); known: {known}")
+        self.personas = personas
+        self.default = default
+
+    def replace(self, other: PersonaCatalog) -> None:
+        """Swap in freshly loaded personas (hot reload)."""
+        self.personas, self.default = other.personas, other.default
+
+    @classmethod
+    def load(cls, folder: Path, default: str) -> PersonaCatalog:
+        personas: dict[str, Persona] = {}
+        for path in sorted(folder.glob("*.toml")):
+            persona = load_persona(path)
+            if persona.id != path.stem:
+                raise PersonaError(f"{path}: id {persona.id!r} must match the file name")
+            personas[persona.id] = persona
+        return cls(personas, default)
+
+    def get(self, persona_id: str | None = None) -> Persona:
+        return self.personas.get(persona_id or self.default) or self.personas[self.default]
+
+
+def load_persona(path: Path) -> Persona:
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line, message = decode_error(exc)
+        raise PersonaError(f"{path}:{line}: not valid TOML: {message}") from None
+    try:
+        return Persona.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        line = line_of(text, first["loc"])
+        raise PersonaError(f"{path}:{line}: {where}: {first['msg'].removeprefix('Value error, ')}") from None

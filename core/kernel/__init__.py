@@ -1,0 +1,1 @@
+"""The kernel: messages, the turn, the pipeline and its standard middleware, the engine, the outbox."""

@@ -1,0 +1,255 @@
+"""The promise for inbound messages (DESIGN.md): accept once, process in order, reply durably.
+
+``deliver`` stores the event in the inbox under its platform id (dedupe) and returns: the
+webhook can ack at once. A drain task then takes the conversation's lock, loads state *after*
+the lock, runs the pipeline and commits state + replies + inbox removal in one write. A crash
+anywhere leaves the event in the inbox; the sweeper picks it up again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from parley.core.http.metrics import Metrics
+from parley.core.i18n.locales import LocaleCatalog
+from parley.core.i18n.personas import PersonaCatalog
+from parley.core.kernel.clock import Clock, as_datetime, system_clock
+from parley.core.kernel.messages import Address, Inbound, Reply
+from parley.core.kernel.outbox import Outbox
+from parley.core.kernel.pipeline import Handler
+from parley.core.kernel.turn import Turn
+from parley.core.storage.store import InboxItem, LockLost, OutboxItem, Store, StoreUnavailable
+
+log = logging.getLogger("parley.turn")
+
+
+class Engine:
+    def __init__(
+        self,
+        store: Store,
+        handler: Handler,
+        personas: PersonaCatalog,
+        locales: LocaleCatalog,
+        outbox: Outbox,
+        metrics: Metrics,
+        clock: Clock = system_clock,
+        *,
+        dedupe_ttl: float = 7 * 86400,
+        lease: float = 120.0,
+        batch: int = 20,
+        max_inflight: int = 128,
+    ) -> None:
+        self.store = store
+        self.handler = handler
+        self.personas = personas
+        self.locales = locales
+        self.outbox = outbox
+        self.metrics = metrics
+        self.clock = clock
+        self.dedupe_ttl = dedupe_ttl
+        self.lease = lease
+        self.batch = batch
+        self.max_inflight = max_inflight
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._room = asyncio.Event()
+        self._local: dict[str, asyncio.Lock] = {}
+        self._accepting = True
+
+    # -- inbound -----------------------------------------------------------------------------
+    async def deliver(self, inbound: Inbound) -> bool:
+        """Accept an event; True if new, False if a duplicate. Raises StoreUnavailable."""
+        if not self._accepting:
+            raise StoreUnavailable("shutting down")
+        while len(self._tasks) >= self.max_inflight:
+            # Backpressure: past this many turns in progress a spike waits here, before its ack,
+            # instead of piling up in memory; the platform keeps (or re-sends) what is not acked.
+            self._room.clear()
+            await self._room.wait()
+        channel = inbound.address.channel
+        item = InboxItem(f"{channel}:{inbound.event_id}", inbound.address.conversation, inbound, self.clock())
+        if not await self.store.accept(item, self.dedupe_ttl):
+            self.metrics.duplicates.labels(channel).inc()
+            return False
+        self.metrics.messages_in.labels(channel).inc()
+        self.kick(item.conversation)
+        return True
+
+    def kick(self, conversation: str) -> None:
+        task = asyncio.create_task(self.drain(conversation))
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if len(self._tasks) < self.max_inflight:
+            self._room.set()
+
+    async def drain(self, conversation: str) -> None:
+        lock = self._local.setdefault(conversation, asyncio.Lock())
+        try:
+            async with lock:  # one turn at a time in this process; the store lock covers others
+                await self._drain_locked(conversation)
+        except StoreUnavailable as exc:
+            log.warning("turn deferred: store unavailable (%s)", exc)
+        except Exception:
+            log.exception("drain failed", extra={"conversation": conversation})
+        finally:
+            idle = not lock.locked() and not getattr(lock, "_waiters", None)
+            if idle and self._local.get(conversation) is lock:
+                del self._local[conversation]
+
+    async def _drain_locked(self, conversation: str) -> None:
+        batch = await self._lock(conversation, limit=self.batch)
+        if batch is None:
+            return  # the holder will drain it, or its lease expires and the sweeper will
+        released = False
+        try:
+            state = batch.state
+            for n, item in enumerate(batch.items, 1):
+                last = n == len(batch.items)
+                profile = batch.profiles.get(item.inbound.address.person, {})
+                turn = await self._run(item.inbound, state, profile)
+                state = turn.state
+                replies = self._outgoing(item.id, turn)
+                leased = await self.store.commit(
+                    conversation,
+                    batch.token,
+                    item.id,
+                    state,
+                    {item.inbound.address.person: turn.profile},
+                    replies,
+                    release=last,
+                    lease=self.outbox.lease_for_commit(),
+                )
+                released = last
+                self._hand_over(replies, leased)
+                self._observe(item, turn)
+        except LockLost:
+            log.warning("lock lost mid-batch; another process continues", extra={"conversation": conversation})
+        finally:
+            if not released:
+                try:
+                    await self.store.release(conversation, batch.token)
+                except StoreUnavailable:
+                    pass  # the lease expires by itself
+        if len(batch.items) == self.batch:
+            self.kick(conversation)  # more may be waiting
+
+    async def _lock(self, conversation: str, limit: int):
+        """Take the conversation's store lock, backing off while another process holds it (up
+        to one lease); None if it never came free."""
+        delay = 0.02
+        deadline = self.clock() + self.lease
+        while True:
+            batch = await self.store.begin(conversation, self.lease, limit, self.clock())
+            if batch is not None or self.clock() > deadline:
+                return batch
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+    def _outgoing(self, base: str, turn: Turn, first_plain: bool = False) -> list[OutboxItem]:
+        """Deterministic outbox ids (re-running a turn after a crash queues nothing twice)."""
+        now = self.clock()
+        items = [
+            OutboxItem(base if first_plain and n == 0 else f"{base}:r{n}", turn.address, reply, now)
+            for n, reply in enumerate(turn.replies)
+        ]
+        items += [OutboxItem(f"{base}:f{n}", address, reply, now) for n, (address, reply) in enumerate(turn.forwards)]
+        return items
+
+    def _hand_over(self, replies: list[OutboxItem], leased: list[OutboxItem]) -> None:
+        """Send what the commit leased to us now; wake the outbox for the rest (no claim, no
+        extra write for the common case of one reply to an idle address)."""
+        self.outbox.start(leased)
+        if len(leased) < len(replies):
+            self.outbox.wake()
+
+    def _new_turn(self, address: Address, state: dict, profile: dict) -> Turn:
+        persona = self.personas.get(state.get("persona"))
+        pack = self.locales.get(profile.get("locale") or self.locales.default)
+        return Turn(address, as_datetime(self.clock()), persona, pack, state=state, profile=profile)
+
+    async def _run(self, inbound: Inbound, state: dict, profile: dict) -> Turn:
+        turn = self._new_turn(inbound.address, state, profile)
+        turn.inbound = inbound
+        try:
+            await self.handler(turn)
+        except Exception:
+            # A bug in one middleware must not loop this event forever nor leave silence.
+            log.exception("turn failed", extra={"channel": inbound.address.channel})
+            self.metrics.errors.labels(inbound.address.channel, "turn").inc()
+            turn.replies[:] = [Reply(text=turn.pack.t("error"), kind="system")]
+        return turn
+
+    def _observe(self, item: InboxItem, turn: Turn) -> None:
+        channel = item.inbound.address.channel
+        latency = max(0.0, self.clock() - item.accepted_at)
+        self.metrics.turns.labels(channel).observe(latency)
+        log.info(
+            "turn",
+            extra={
+                "channel": channel,
+                "conversation": item.conversation,
+                "latency_ms": round(latency * 1000, 1),
+                "replies": len(turn.replies),
+                **turn.tags,
+            },
+        )
+
+    # -- proactive ---------------------------------------------------------------------------
+    async def proactive(self, address: Address, reply: Reply, send_id: str) -> Turn | None:
+        """Run a scheduled message through the pipeline under the conversation's lock (like a
+        reply: botbuilder's continue_conversation). Returns None if the lock is busy."""
+        conversation = address.conversation
+        lock = self._local.setdefault(conversation, asyncio.Lock())
+        async with lock:
+            batch = await self._lock(conversation, limit=0)
+            if batch is None:
+                return None
+            try:
+                profile = await self.store.profile(address.person)
+                turn = self._new_turn(address, batch.state, profile)
+                turn.proactive = reply
+                await self.handler(turn)
+                items = self._outgoing(send_id, turn, first_plain=True)
+                leased = await self.store.commit(
+                    conversation,
+                    batch.token,
+                    "",
+                    turn.state,
+                    {address.person: turn.profile},
+                    items,
+                    lease=self.outbox.lease_for_commit(),
+                )
+                self._hand_over(items, leased)
+                return turn
+            finally:
+                await self.store.release(conversation, batch.token)
+
+    # -- recovery and shutdown ---------------------------------------------------------------
+    async def sweep(self, older_than: float = 10.0) -> int:
+        """Re-drive conversations whose events were accepted but never committed (a crash)."""
+        convs = await self.store.stale(self.clock() - older_than, 100)
+        for conversation in convs:
+            if conversation not in self._local:
+                self.kick(conversation)
+        return len(convs)
+
+    async def sweeper(self, every: float = 5.0) -> None:
+        # At start everything pending is fair game (a previous process died with it); the lock
+        # and the commit's inbox removal make a second drain of the same event a no-op.
+        older_than = 0.0
+        while True:
+            try:
+                await self.sweep(older_than)
+                older_than = 10.0
+            except StoreUnavailable:
+                pass
+            await asyncio.sleep(every)
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop accepting; let in-flight turns finish."""
+        self._accepting = False
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)

@@ -1,0 +1,71 @@
+"""The platform-neutral messages every channel translates to and from.
+
+They are frozen pydantic models so they serialise to the store (inbox, outbox) without a
+hand-written codec, and carry no platform types: one word per concept ("address").
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Address(Frozen):
+    """Where a conversation happens: channel, chat, user and (optionally) a thread."""
+
+    channel: str
+    chat: str
+    user: str = ""
+    thread: str = ""
+
+    @property
+    def conversation(self) -> str:
+        # A thread is its own conversation (Slack threads, Discord threads).
+        return f"{self.channel}:{self.chat}:{self.thread}"
+
+    @property
+    def person(self) -> str:
+        return f"{self.channel}:{self.user or self.chat}"
+
+
+class Button(Frozen):
+    title: str
+    payload: str
+
+
+class Attachment(Frozen):
+    kind: Literal["image", "audio", "video", "file", "sticker", "location", "other"]
+    url: str = ""
+    mime: str = ""
+    caption: str = ""
+
+
+class Inbound(Frozen):
+    """One thing a person did: a message, a button press, a command."""
+
+    address: Address
+    event_id: str  # the platform's own id: Telegram update_id, Slack event_id, MessageSid...
+    text: str = ""
+    kind: Literal["message", "button", "edit"] = "message"
+    payload: str = ""  # a button's payload when kind == "button"
+    attachments: tuple[Attachment, ...] = ()
+    locale_hint: str = ""  # Telegram language_code, Slack locale, browser language
+    user_name: str = ""
+    received_at: datetime | None = None
+    meta: dict[str, str] = Field(default_factory=dict)
+
+
+class Reply(Frozen):
+    """What Parley says. Channels without buttons get them rendered as text (parley.core.kernel.render)."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+    sources: tuple[str, ...] = ()
+    kind: Literal["answer", "system", "proactive", "agent"] = "answer"
+    meta: dict[str, str] = Field(default_factory=dict)

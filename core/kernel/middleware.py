@@ -1,0 +1,228 @@
+"""The standard middlewares. Each is ``async def mw(turn, call_next)``; order is set in parley.app.
+
+locale_meta -> guard -> history -> locale -> desk (handoff) -> commands -> disclosure -> brain (the endpoint)
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+
+from parley.core.brains.brain import Brain
+from parley.core.brains.retrieval import human_button
+from parley.core.http.metrics import Metrics
+from parley.core.i18n.language import LanguageDetector
+from parley.core.i18n.locales import LocaleCatalog
+from parley.core.kernel.channel import Streaming
+from parley.core.kernel.messages import Address, Button, Inbound, Reply
+from parley.core.kernel.pipeline import Handler, Middleware
+from parley.core.kernel.render import choice
+from parley.core.kernel.streaming import think
+from parley.core.kernel.turn import Turn
+
+HISTORY = 40  # turns kept in state: enough for an LLM window and a handoff summary
+
+
+def guard(max_chars: int, per_minute: int, clock: Callable[[], float] = time.time) -> Middleware:
+    """Empty, oversized and flooding input gets a polite answer and never reaches the brain."""
+    recent: dict[str, deque[float]] = {}
+
+    async def mw(turn: Turn, call_next: Handler) -> None:
+        inbound = turn.inbound
+        if inbound is None:
+            return await call_next(turn)
+        now = clock()
+        window = recent.setdefault(inbound.address.person, deque())
+        while window and window[0] < now - 60:
+            window.popleft()
+        window.append(now)
+        if len(window) > per_minute:
+            turn.tags["refused"] = "flood"
+            if len(window) == per_minute + 1:  # say it once, then stay quiet
+                turn.system("slow_down")
+            return
+        if inbound.kind != "button" and not inbound.text.strip() and not inbound.attachments:
+            turn.tags["refused"] = "empty"
+            turn.system("empty")
+        elif len(inbound.text) > max_chars:
+            turn.tags["refused"] = "too_long"
+            turn.system("too_long", limit=max_chars)
+        elif inbound.attachments and not inbound.text.strip():
+            turn.system("unsupported_media")
+        else:
+            await call_next(turn)
+
+    return mw
+
+
+async def history(turn: Turn, call_next: Handler) -> None:
+    """Keep a bounded transcript in conversation state (LLM context, handoff summaries)."""
+    log = turn.state.setdefault("history", [])
+    at = turn.now.isoformat(timespec="seconds")
+    if turn.inbound is not None:
+        said = turn.inbound.text or turn.inbound.meta.get("title", turn.inbound.payload)
+        log.append({"role": "user", "text": said, "at": at})
+    await call_next(turn)
+    for reply in turn.replies:
+        log.append({"role": "bot" if reply.kind != "agent" else "agent", "text": reply.text, "at": at})
+    if turn.replies and turn.replies[-1].buttons:
+        turn.state["last_buttons"] = [[b.title, b.payload] for b in turn.replies[-1].buttons]
+    elif turn.replies:
+        turn.state.pop("last_buttons", None)
+    del log[:-HISTORY]
+
+
+def locale(catalog: LocaleCatalog) -> Middleware:
+    """Choose the pack, per person: an explicit choice ("/language es", "¿hablas español?") over
+    the language detected in the text, over the platform's hint, over the default (parley.core.i18n.language).
+    Kept on the profile as ``locale`` and ``locale_source``; a person who switches is followed."""
+    detector = LanguageDetector(catalog)
+
+    async def mw(turn: Turn, call_next: Handler) -> None:
+        inbound, profile = turn.inbound, turn.profile
+        if inbound is None:  # proactive: the person's stored language
+            turn.pack = catalog.get(profile.get("locale") or catalog.default)
+            return await call_next(turn)
+        said = inbound.payload if inbound.kind == "button" else inbound.text
+        answer = pressed(turn, inbound)  # "3" to the /language list on SMS
+        if answer and answer.startswith("/language"):
+            said = answer
+        requested = detector.requested(said) if said else None
+        if requested is not None:
+            return _switch(turn, catalog, requested)
+        code, source = profile.get("locale"), profile.get("locale_source", "hint" if profile.get("locale") else "")
+        if source != "explicit":
+            found = detector.detect(inbound.text) if inbound.kind == "message" else None
+            # A detected language sticks until the person writes confidently in another one;
+            # hints may change (the person's app language) and are re-read each turn.
+            hinted = _hinted(detector, inbound) if found is None and source != "detected" else None
+            if found is not None:
+                code, source = found.code, "detected"
+            elif hinted:
+                code, source = hinted, "hint"
+            elif not code:
+                code, source = catalog.default, "default"
+        turn.pack = catalog.get(code or catalog.default)
+        profile["locale"], profile["locale_source"] = turn.pack.code, source
+        region = region_of(inbound.locale_hint)
+        if region:  # "ar-AE": the scheduler's quiet hours and weekend follow the region
+            profile["region"] = region
+        turn.tags["locale"] = turn.pack.code
+        await call_next(turn)
+
+    return mw
+
+
+def pressed(turn: Turn, inbound: Inbound) -> str | None:
+    """The payload of the last buttons a text answer names ("2", or a title): channels without
+    buttons show them as numbered choices (parley.core.kernel.render)."""
+    if inbound.kind != "message" or "last_buttons" not in turn.state:
+        return None
+    last = Reply(text="", buttons=tuple(Button(title=t, payload=p) for t, p in turn.state["last_buttons"]))
+    return choice(inbound.text.strip(), last)
+
+
+def region_of(hint: str) -> str:
+    """The region subtag of a BCP 47 hint: "ar-AE" -> "AE", "zh_Hans_CN" -> "CN", "fr" -> ""."""
+    parts = hint.replace("_", "-").split("-")
+    last = parts[-1] if len(parts) > 1 else ""
+    return last.upper() if len(last) == 2 and last.isalpha() else ""
+
+
+def _hinted(detector: LanguageDetector, inbound: Inbound) -> str | None:
+    hint = inbound.locale_hint
+    if hint.startswith(("+", "whatsapp:+")):
+        return detector.from_phone(hint)
+    if hint:
+        return detector.catalog.match(hint)
+    # SMS and WhatsApp give no language, but the number's country code is a fair guess.
+    return detector.from_phone(inbound.address.user)
+
+
+def _switch(turn: Turn, catalog: LocaleCatalog, requested: str) -> None:
+    if not requested:  # "/language" alone, or a language we do not ship: offer what we have
+        turn.pack = catalog.get(turn.profile.get("locale") or catalog.default)
+        buttons = tuple(Button(title=catalog.get(c).name, payload=f"/language {c}") for c in catalog.codes)
+        turn.system("language_prompt", buttons=buttons)
+        return
+    turn.pack = catalog.get(requested)
+    turn.profile["locale"], turn.profile["locale_source"] = turn.pack.code, "explicit"
+    turn.tags["locale"] = turn.pack.code
+    turn.system("language_set", language=turn.pack.name)
+
+
+async def locale_meta(turn: Turn, call_next: Handler) -> None:
+    """Stamp every reply with the pack's language and direction: the web chat renders Arabic
+    right-to-left from ``dir`` and lets screen readers pick a voice from ``lang``."""
+    await call_next(turn)
+    pack = turn.pack
+    turn.replies[:] = [
+        r if "lang" in r.meta else r.model_copy(update={"meta": {**r.meta, "dir": pack.direction, "lang": pack.code}})
+        for r in turn.replies
+    ]
+
+
+async def commands(turn: Turn, call_next: Handler) -> None:
+    """Platform-neutral commands: /start (with a deep-link payload), /human, numbered choices."""
+    inbound = turn.inbound
+    if inbound is None:
+        return await call_next(turn)
+    text = inbound.text.strip()
+    payload = pressed(turn, inbound)
+    if payload:
+        turn.inbound = inbound = inbound.model_copy(update={"kind": "button", "payload": payload})
+    if inbound.kind == "button" and inbound.payload.startswith("/"):
+        text = inbound.payload
+    if text.startswith("/start"):
+        payload = text[len("/start") :].strip()
+        if payload:
+            turn.profile.setdefault("attribution", payload)  # first touch wins
+        turn.say(turn.persona.greet(turn.pack), kind="system")
+        return
+    if text == "/human":
+        turn.state["handoff"] = {"status": "requested", "at": turn.now.isoformat(), "reason": "asked"}
+        turn.system("handoff_started")
+        return
+    await call_next(turn)
+
+
+async def disclosure(turn: Turn, call_next: Handler) -> None:
+    """Say it is an AI, per the persona's policy, and never pretend otherwise."""
+    await call_next(turn)
+    policy = turn.persona.disclosure
+    if turn.inbound is None or not turn.replies:
+        return
+    first = not turn.state.get("disclosed")
+    if (policy == "first" and first) or policy == "always":
+        note = turn.pack.t("ai_disclosure", name=turn.persona.name)
+        head = turn.replies[0]
+        turn.replies[0] = head.model_copy(update={"text": f"{note}\n\n{head.text}"})
+        turn.state["disclosed"] = True
+
+
+def respond(brain: Brain, metrics: Metrics, streaming: Callable[[Address], Streaming | None] | None = None) -> Handler:
+    """The endpoint: a proactive message is said as is; anything else goes to the brain (streamed
+    to the channel when both can: parley.core.kernel.streaming)."""
+
+    async def endpoint(turn: Turn) -> None:
+        if turn.proactive is not None:
+            turn.replies.append(turn.proactive)
+            return
+        answer, streamed = await think(brain, turn, streaming(turn.address) if streaming else None)
+        metrics.answers.labels(turn.address.channel, answer.intent).inc()
+        turn.tags["intent"] = answer.intent
+        turn.tags["brain"] = answer.meta.get("brain", "")
+        buttons = answer.buttons
+        if answer.handoff:
+            # parley.core.handoff.Desk opens the case (and counts it) once the turn is answered.
+            turn.state["handoff"] = {"status": "requested", "at": turn.now.isoformat(), "reason": answer.intent}
+        elif answer.intent == "fallback" and not buttons:
+            buttons = (human_button(turn.pack),)
+        reply = turn.say(answer.text, buttons=buttons, sources=answer.sources)
+        if streamed:  # already on screen: the outbox send becomes the final edit, not a 2nd message
+            turn.replies[-1] = reply.model_copy(update={"meta": {**reply.meta, "streamed": streamed}})
+        if answer.sources:
+            turn.state["last_sources"] = list(answer.sources)
+
+    return endpoint

@@ -1,0 +1,206 @@
+"""The durable outbox: every reply is a stored item, sent by a worker that survives restarts.
+
+Items are leased (claim), sent, then settled with the lease token: a process that dies mid-send
+leaves a lease that expires and another claim takes the item again. Platform rate limits are
+checked before sending; a throttled item is re-scheduled, never slept on while leased.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import random
+from collections.abc import Awaitable, Callable
+
+from parley.core.http.metrics import Metrics
+from parley.core.kernel.channel import Channel, Rejected, RetryAfter, Unreachable
+from parley.core.kernel.clock import Clock, system_clock
+from parley.core.kernel.ratelimit import Limit, Limiter
+from parley.core.storage.store import Failed, OutboxItem, Outcome, Retry, Sent, Store, StoreUnavailable
+
+log = logging.getLogger("parley.outbox")
+
+
+def backoff(attempt: int, base: float = 1.0, cap: float = 300.0) -> float:
+    """Exponential backoff with full jitter (AWS architecture blog), so retries don't stampede."""
+    return random.uniform(base / 2, min(cap, base * 2**attempt))
+
+
+def limits_for(channel: Channel, item: OutboxItem) -> list[Limit]:
+    custom = getattr(channel, "limits", None)
+    if custom is not None:
+        return custom(item.address)
+    caps = channel.capabilities
+    return [
+        Limit(f"{channel.name}:bot", caps.global_rate, max(1, int(caps.global_rate))),
+        Limit(f"{channel.name}:chat:{item.address.chat}", caps.per_chat_rate, caps.per_chat_burst),
+    ]
+
+
+class Outbox:
+    def __init__(
+        self,
+        store: Store,
+        channels: dict[str, Channel],
+        metrics: Metrics,
+        clock: Clock = system_clock,
+        *,
+        limiter: Limiter | None = None,
+        lease: float = 30.0,
+        concurrency: int = 64,
+        idle_poll: float = 0.5,
+    ) -> None:
+        self.store = store
+        self.channels = channels
+        self.metrics = metrics
+        self.clock = clock
+        # Shared buckets when the store offers them (Redis: every process counts), else in-process.
+        self.limiter = limiter or getattr(store, "limiter", None) or Limiter()
+        self.lease = lease
+        self.concurrency = concurrency
+        self.idle_poll = idle_poll
+        self._wake = asyncio.Event()
+        self._inflight: set[asyncio.Task[None]] = set()
+        # Told of every final outcome (the scheduler counts delivered/failed campaign sends).
+        self.on_settled: Callable[[OutboxItem, Outcome], Awaitable[None]] | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            # Clear before claiming: a wake that arrives while we claim must not be lost, or a
+            # fresh reply would wait for the idle poll.
+            self._wake.clear()
+            try:
+                claimed = await self.pump()
+            except StoreUnavailable as exc:
+                log.warning("outbox paused: store unavailable (%s)", exc)
+                claimed = 0
+                await asyncio.sleep(1.0)  # the store is down: poll gently until it returns
+            if not claimed:
+                # asyncio.timeout, not wait_for: on 3.11 a cancellation racing wait_for's inner
+                # wait can be lost (fixed by 3.12's rewrite of wait_for); it hung shutdown here.
+                try:
+                    async with asyncio.timeout(self.idle_poll):
+                        await self._wake.wait()
+                except TimeoutError:
+                    pass
+
+    async def pump(self) -> int:
+        """Claim what is due (up to free concurrency) and start sending it; returns the count."""
+        room = self.concurrency - len(self._inflight)
+        if room <= 0:
+            return 0
+        # Shielded: a claim leases items in the store. If shutdown cancelled this task after the
+        # store leased them but before their sends started, they would sit leased until the lease
+        # expired; shielded, they start and ``flush`` waits for them.
+        claiming = asyncio.ensure_future(self._claim(room))
+        claiming.add_done_callback(_quiet)
+        return await asyncio.shield(claiming)
+
+    async def _claim(self, room: int) -> int:
+        items = await self.store.claim(self.clock(), room, self.lease)
+        self.start(items)
+        return len(items)
+
+    def lease_for_commit(self) -> float:
+        """The lease a commit may take for its replies (``Store.commit``): 0 when the outbox is
+        full, so a slow platform makes replies queue instead of piling up sends in memory."""
+        return self.lease if len(self._inflight) < self.concurrency else 0.0
+
+    def start(self, items: list[OutboxItem]) -> None:
+        """Send items leased to us (by a claim, or by the commit that stored them)."""
+        for item in items:
+            task = asyncio.create_task(self._send(item))
+            self._inflight.add(task)
+            task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        self._wake.set()  # the next item for that address may go now
+
+    async def flush(self, timeout: float) -> None:
+        """At shutdown: send what is due now, within ``timeout`` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            claimed = await self.pump()
+            if self._inflight:
+                await asyncio.wait(self._inflight, timeout=max(0.0, deadline - loop.time()))
+            elif not claimed:
+                return
+
+    async def _send(self, item: OutboxItem) -> None:
+        try:
+            outcome = await self._attempt(item)
+            settled = await self.store.settle(item.id, item.token, outcome, self.clock())
+            if settled and self.on_settled is not None and not isinstance(outcome, Retry):
+                await self.on_settled(item, outcome)
+        except StoreUnavailable:
+            log.warning("outbox: store unavailable while settling; lease will expire and retry")
+        except Exception:  # never let one item kill the worker
+            log.exception("outbox: unexpected error settling %s", item.id)
+
+    async def _attempt(self, item: OutboxItem):
+        now = self.clock()
+        name = item.address.channel
+        channel = self.channels.get(name)
+        if channel is None:
+            # The channel may be configured on another process or after a restart: keep it.
+            return Retry(now + 60, "channel_not_running", counts=True)
+        if item.reply.kind == "proactive" and await self.store.get(f"unreachable:{item.address.person}"):
+            self.metrics.failed.labels(name, "unreachable").inc()
+            return Failed("unreachable")
+        wait = await _maybe(self.limiter.acquire(limits_for(channel, item), now))
+        if wait > 0:
+            return Retry(now + wait, "throttled", counts=False)
+        # The outbox id rides along so channels can make a resend idempotent where the platform
+        # allows it (Discord nonce, the web chat's client-side dedupe).
+        reply = item.reply.model_copy(update={"meta": {**item.reply.meta, "id": item.id}})
+        # At-most-once items (marketing, DESIGN.md): a second attempt after an attempt that may
+        # have reached the platform (a crash, a timeout) is dropped, never sent twice.
+        once = item.reply.meta.get("delivery") == "at_most_once"
+        if once and not await self.store.add(f"attempt:{item.id}", "1", 30 * 86400):
+            self.metrics.failed.labels(name, "ambiguous").inc()
+            return Failed("ambiguous")
+        try:
+            platform_id = await channel.send(item.address, reply)
+        except RetryAfter as exc:
+            if once:
+                await self.store.delete(f"attempt:{item.id}")  # a 429 means not sent: may retry
+            self.metrics.retries.labels(name, exc.reason).inc()
+            await _maybe(self.limiter.penalise(f"{name}:chat:{item.address.chat}", now + exc.seconds))
+            return Retry(now + exc.seconds, exc.reason, counts=False)
+        except Unreachable as exc:
+            self.metrics.failed.labels(name, exc.reason).inc()
+            await self.store.put(f"unreachable:{item.address.person}", exc.reason)
+            log.info("address unreachable", extra={"channel": name, "reason": exc.reason})
+            return Failed(f"unreachable:{exc.reason}")
+        except Rejected as exc:
+            self.metrics.failed.labels(name, "rejected").inc()
+            log.warning("send rejected", extra={"channel": name, "error": str(exc)[:200]})
+            return Failed(f"rejected:{str(exc)[:200]}")
+        except Exception as exc:
+            kind = type(exc).__name__
+            if item.attempts + 1 >= item.max_attempts:
+                self.metrics.failed.labels(name, kind).inc()
+                log.error("send failed for good", extra={"channel": name, "error": kind})
+                return Failed(kind)
+            self.metrics.retries.labels(name, kind).inc()
+            log.warning("send failed, will retry", extra={"channel": name, "error": kind})
+            return Retry(now + backoff(item.attempts), kind)
+        self.metrics.messages_out.labels(name).inc()
+        return Sent(platform_id or "")
+
+
+def _quiet(task: asyncio.Future[int]) -> None:
+    """Retrieve the error of a claim whose caller was cancelled (else asyncio logs it as lost)."""
+    if not task.cancelled():
+        task.exception()
+
+
+async def _maybe(value):
+    """The in-process Limiter answers at once; the Redis one is a coroutine (one Lua call)."""
+    return await value if inspect.isawaitable(value) else value

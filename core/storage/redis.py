@@ -1,0 +1,251 @@
+"""The scale-out store: any number of Parley processes share one Redis (or Valkey).
+
+Hot-path calls are one Lua script each (core/storage/redis_lua.py), so a turn costs a handful of
+round trips. Every Redis error becomes ``StoreUnavailable``: webhooks answer 503, /readyz says
+503, background loops pause, and the next call after Redis returns simply works (the client
+reconnects by itself; scripts are re-loaded on NOSCRIPT after a restart).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from parley.core.kernel.messages import Address, Inbound, Reply
+from parley.core.storage import redis_lua as lua
+from parley.core.storage.redis_shared import RedisLease, RedisLimiter, RedisRelay
+from parley.core.storage.store import (
+    Batch,
+    Failed,
+    InboxItem,
+    LockLost,
+    OutboxItem,
+    OutboxStats,
+    Outcome,
+    Retry,
+    Sent,
+    StoreUnavailable,
+)
+from redis.asyncio import Redis
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+from redis.retry import Retry as RedisRetry
+
+log = logging.getLogger("parley.redis")
+T = TypeVar("T")
+
+
+def split_url(url: str) -> tuple[str, str]:
+    """``redis://host:port/db?prefix=name`` -> (URL for redis-py, key prefix). A prefix lets several
+    deployments (or tests) share one database; valkey:// is our alias for redis://."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    prefix = next((v for k, v in query if k == "prefix"), "") or "parley"
+    scheme = "redis" if parts.scheme == "valkey" else parts.scheme
+    rest = urlencode([(k, v) for k, v in query if k != "prefix"])
+    return urlunsplit((scheme, parts.netloc, parts.path, rest, parts.fragment)), prefix
+
+
+def client_for(url: str) -> Redis:
+    return Redis.from_url(
+        url,
+        decode_responses=True,
+        socket_timeout=5.0,  # a hung server must not hang a webhook past the platform's timeout
+        socket_connect_timeout=2.0,
+        health_check_interval=10,
+        retry=RedisRetry(NoBackoff(), 1),  # one immediate retry: a pooled socket from before a restart
+    )
+
+
+class RedisStore:
+    def __init__(self, url: str, clock=time.time, prefix: str = "") -> None:
+        self.url, named = split_url(url)
+        self.clock = clock
+        self.p = "{" + (prefix or named) + "}:"  # one hash tag: every script stays in one Cluster slot
+        self.r = client_for(self.url)
+        s = self.r.register_script
+        self._accept, self._begin, self._commit = s(lua.ACCEPT), s(lua.BEGIN), s(lua.COMMIT)
+        self._release, self._enqueue, self._claim = s(lua.RELEASE), s(lua.ENQUEUE), s(lua.CLAIM)
+        self._settle, self._kv_set, self._erase = s(lua.SETTLE), s(lua.KV_SET), s(lua.ERASE)
+        self._unreleased: list[tuple[str, int]] = []  # calls that failed in an outage, replayed after
+        self._unsettled: list[list[Any]] = []
+        self.limiter = RedisLimiter(self.r, self.p, self._up)
+        self.lease = RedisLease(self.r, self.p, self._up)
+        self.relay = RedisRelay(self.r, self.p, self._up)
+
+    async def _up(self, call: Awaitable[T]) -> T:
+        try:
+            return await call
+        except RedisError as exc:
+            raise StoreUnavailable(f"redis: {exc}") from None
+        except OSError as exc:  # a refused or reset socket can surface below redis-py's mapping
+            raise StoreUnavailable(f"redis: {exc}") from None
+
+    async def open(self) -> None:
+        await self.relay.start()
+
+    async def close(self) -> None:
+        await self.relay.stop()
+        await self.r.aclose()
+
+    async def ping(self) -> None:
+        await self._up(self.r.ping())
+
+    # -- inbox -------------------------------------------------------------------------------
+    async def accept(self, item: InboxItem, dedupe_ttl: float) -> bool:
+        person = item.inbound.address.person
+        body = json.dumps(
+            {"c": item.conversation, "p": person, "a": item.accepted_at, "b": item.inbound.model_dump_json()}
+        )
+        args = [self.p, self.clock(), dedupe_ttl, item.id, item.conversation, person, item.accepted_at, body]
+        return bool(await self._up(self._accept(keys=[f"{self.p}seen:{item.id}"], args=args)))
+
+    async def begin(self, conversation: str, lease: float, limit: int, now: float) -> Batch | None:
+        keys = [f"{self.p}lock:{conversation}"]
+        got = await self._up(self._begin(keys=keys, args=[self.p, conversation, now, lease, limit]))
+        if not got:
+            return None
+        token, state, flat, profiles = got
+        items = []
+        for n in range(0, len(flat), 3):
+            body = json.loads(flat[n + 2])
+            inbound = Inbound.model_validate_json(body["b"])
+            items.append(InboxItem(flat[n], conversation, inbound, body["a"], int(float(flat[n + 1]))))
+        people = {profiles[n]: json.loads(profiles[n + 1] or "{}") for n in range(0, len(profiles), 2)}
+        return Batch(int(token), items, json.loads(state or "{}"), people)
+
+    async def commit(self, conversation, token, done, state, profiles, outbox, release=False, lease=0.0):
+        """Leases nothing at commit (``lease`` is ignored): every reply is queued and claimed,
+        which keeps the per-address ordering checks in one script (CLAIM)."""
+        args: list[Any] = [self.p, conversation, self.clock(), str(token), done, json.dumps(state)]
+        args += ["1" if release else "0", len(profiles)]
+        for person, profile in profiles.items():
+            args += [person, json.dumps(profile)]
+        args += self._outbox_args(outbox)
+        new = await self._up(self._commit(keys=[f"{self.p}lock:{conversation}"], args=args))
+        if int(new) < 0:
+            raise LockLost(conversation)
+        return []
+
+    async def release(self, conversation: str, token: int) -> None:
+        try:
+            await self._up(self._release(keys=[f"{self.p}lock:{conversation}"], args=[str(token)]))
+        except StoreUnavailable:
+            # Release it when Redis is back rather than leaving the conversation locked for a lease.
+            self._unreleased.append((conversation, token))
+            raise
+
+    async def stale(self, accepted_before: float, limit: int) -> list[str]:
+        while self._unreleased:
+            conversation, token = self._unreleased[-1]
+            await self._up(self._release(keys=[f"{self.p}lock:{conversation}"], args=[str(token)]))
+            self._unreleased.pop()
+        return await self._up(
+            self.r.zrangebyscore(f"{self.p}pending", "-inf", f"({accepted_before}", start=0, num=limit)
+        )
+
+    # -- outbox ------------------------------------------------------------------------------
+    def _outbox_args(self, items: list[OutboxItem]) -> list[Any]:
+        args: list[Any] = [len(items)]
+        for item in items:
+            body = json.dumps({"a": item.address.model_dump_json(), "r": item.reply.model_dump_json()})
+            args += [item.id, item.address.conversation, item.address.person, item.due_at, body]
+            args += [item.attempts, item.max_attempts]
+        return args
+
+    async def enqueue(self, items: list[OutboxItem]) -> int:
+        if not items:
+            return 0
+        return int(await self._up(self._enqueue(args=[self.p, self.clock(), *self._outbox_args(items)])))
+
+    async def claim(self, now: float, limit: int, lease: float) -> list[OutboxItem]:
+        while self._unsettled:
+            await self._up(self._settle(args=self._unsettled[0]))
+            self._unsettled.pop(0)
+        rows = await self._up(self._claim(args=[self.p, now, limit, lease]))
+        out = []
+        for item_id, body, due, attempts, token, seq, max_attempts in rows:
+            parts = json.loads(body)
+            address = Address.model_validate_json(parts["a"])
+            reply = Reply.model_validate_json(parts["r"])
+            out.append(
+                OutboxItem(item_id, address, reply, float(due), int(attempts), int(token), int(seq), int(max_attempts))
+            )
+        return sorted(out, key=lambda i: i.seq)
+
+    async def settle(self, item_id: str, token: int, outcome: Outcome, now: float) -> bool:
+        if isinstance(outcome, Sent):
+            tail = ["sent", now, outcome.platform_id, "", 0]
+        elif isinstance(outcome, Retry):
+            tail = ["retry", now, outcome.at, outcome.error, 1 if outcome.counts else 0]
+        elif isinstance(outcome, Failed):
+            tail = ["failed", now, "", outcome.error, 0]
+        args = [self.p, item_id, str(token), *tail]
+        try:
+            return bool(await self._up(self._settle(args=args)))
+        except StoreUnavailable:
+            # Record it when Redis is back (the token check still applies): a reply that went out
+            # must not be sent again when its lease runs out.
+            self._unsettled.append(args)
+            raise
+
+    async def outbox_stats(self) -> OutboxStats:
+        async with self.r.pipeline(transaction=False) as pipe:
+            pipe.hgetall(f"{self.p}ostat").hgetall(f"{self.p}oerr")
+            counts, errors = await self._up(pipe.execute())
+        stats = OutboxStats(**{k: int(v) for k, v in counts.items() if k in ("pending", "sending", "sent", "failed")})
+        stats.errors = {k: int(v) for k, v in errors.items() if int(v) > 0}
+        return stats
+
+    # -- key/value ---------------------------------------------------------------------------
+    async def get(self, key: str) -> str | None:
+        value, until = await self._up(self.r.hmget(f"{self.p}kv:{key}", ["v", "u"]))
+        if value is None or (until and float(until) <= self.clock()):
+            return None
+        return value
+
+    async def _set(self, key: str, value: str, ttl: float | None, only_if_absent: bool) -> bool:
+        until = self.clock() + ttl if ttl else ""
+        args = [value, until, int(ttl * 1000) if ttl else 0, self.clock(), "1" if only_if_absent else "0"]
+        return bool(await self._up(self._kv_set(keys=[f"{self.p}kv:{key}"], args=args)))
+
+    async def put(self, key: str, value: str, ttl: float | None = None) -> None:
+        await self._set(key, value, ttl, False)
+
+    async def add(self, key: str, value: str, ttl: float | None = None) -> bool:
+        return await self._set(key, value, ttl, True)
+
+    async def delete(self, key: str) -> None:
+        await self._up(self.r.delete(f"{self.p}kv:{key}"))
+
+    # -- people ------------------------------------------------------------------------------
+    async def profile(self, person: str) -> dict[str, Any]:
+        return json.loads(await self._up(self.r.get(f"{self.p}profile:{person}")) or "{}")
+
+    async def save_profile(self, person: str, profile: dict[str, Any]) -> None:
+        await self._up(self.r.set(f"{self.p}profile:{person}", json.dumps(profile)))
+
+    async def state(self, conversation: str) -> dict[str, Any]:
+        return json.loads(await self._up(self.r.get(f"{self.p}state:{conversation}")) or "{}")
+
+    async def export_person(self, person: str) -> dict[str, Any]:
+        convs = sorted(await self._up(self.r.smembers(f"{self.p}links:{person}")))
+        ids = await self._up(self.r.smembers(f"{self.p}pout:{person}"))
+        async with self.r.pipeline(transaction=False) as pipe:
+            for item_id in ids:
+                pipe.hmget(f"{self.p}o:{item_id}", ["seq", "body", "status"])
+            rows = await self._up(pipe.execute())
+        outbox = sorted((int(s), i, json.loads(b), st) for i, (s, b, st) in zip(ids, rows, strict=True) if s)
+        return {
+            "person": person,
+            "profile": await self.profile(person),
+            "conversations": {c: await self.state(c) for c in convs},
+            "outbox": [{"id": i, "text": json.loads(b["r"])["text"], "status": st} for _, i, b, st in outbox],
+        }
+
+    async def erase_person(self, person: str) -> int:
+        return int(await self._up(self._erase(args=[self.p, person])))

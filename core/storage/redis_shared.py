@@ -1,0 +1,166 @@
+"""What Redis shares between processes besides the Store calls: rate-limit buckets (GCRA, one
+Lua call for several keys), singleton leases, and a pub/sub relay that lets the process holding a
+web chat socket deliver a reply another process's outbox claimed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from parley.core.kernel.ratelimit import Limit
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger("parley.redis")
+
+Up = Callable[[Awaitable[Any]], Awaitable[Any]]
+Handler = Callable[[str, str], Awaitable[None]]
+
+# The same GCRA as parley.core.kernel.ratelimit.Limiter, over every key in one atomic call: either the send
+# counts against all buckets (per bot and per chat) or against none. ARGV: now, (interval, burst)*
+GCRA = """
+local now = tonumber(ARGV[1])
+local wait, tats = 0, {}
+for i, k in ipairs(KEYS) do
+  local interval, burst = tonumber(ARGV[2*i]), tonumber(ARGV[2*i+1])
+  local tat = tonumber(redis.call('GET', k) or now)
+  if tat < now then tat = now end
+  tats[i] = tat
+  local allow_at = tat - interval * burst
+  if allow_at > now - interval then wait = math.max(wait, allow_at + interval - now) end
+end
+if wait > 0 then return tostring(wait) end
+for i, k in ipairs(KEYS) do
+  local tat = tats[i] + tonumber(ARGV[2*i])
+  redis.call('SET', k, tostring(tat), 'PX', math.ceil((tat - now) * 1000) + 1000)
+end
+return '0'
+"""
+
+PENALISE = """
+local cur = tonumber(redis.call('GET', KEYS[1]) or 0)
+if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1], 'PX', 86400000) end
+return 1
+"""
+
+# Lease expiry runs on Redis' own clock (PX): every process agrees on it whatever its own clock.
+HOLD = """
+local cur = redis.call('GET', KEYS[1])
+if not cur or cur == ARGV[1] then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+return 0
+"""
+
+LET_GO = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+
+
+class RedisLimiter:
+    """Rate-limit buckets shared by every process (the outbox uses it when the store offers one)."""
+
+    def __init__(self, r: Redis, prefix: str, up: Up) -> None:
+        self.p = prefix
+        self._up = up
+        self._gcra = r.register_script(GCRA)
+        self._penalise = r.register_script(PENALISE)
+
+    async def acquire(self, limits: list[Limit], now: float) -> float:
+        args: list[Any] = [now]
+        for limit in limits:
+            args += [1.0 / limit.rate, limit.burst]
+        keys = [f"{self.p}rl:{limit.key}" for limit in limits]
+        return float(await self._up(self._gcra(keys=keys, args=args)))
+
+    async def penalise(self, key: str, until: float) -> None:
+        await self._up(self._penalise(keys=[f"{self.p}rl:{key}"], args=[until]))
+
+
+class RedisLease:
+    """Singleton leases (parley.core.kernel.lease.Lease): Telegram polling, Socket Mode, the gateway, the planner."""
+
+    def __init__(self, r: Redis, prefix: str, up: Up) -> None:
+        self.p = prefix
+        self._up = up
+        self._hold = r.register_script(HOLD)
+        self._let_go = r.register_script(LET_GO)
+
+    async def hold(self, name: str, owner: str, ttl: float) -> bool:
+        keys = [f"{self.p}lease:{name}"]
+        return bool(await self._up(self._hold(keys=keys, args=[owner, max(1, int(ttl * 1000))])))
+
+    async def release(self, name: str, owner: str) -> None:
+        await self._up(self._let_go(keys=[f"{self.p}lease:{name}"], args=[owner]))
+
+
+class RedisRelay:
+    """Pub/sub between processes. A process subscribes to a topic while it can serve it (a web
+    chat client's socket); ``publish`` returns how many processes got the message, so 0 means
+    "nobody holds that socket right now" and the outbox retries later."""
+
+    def __init__(self, r: Redis, prefix: str, up: Up) -> None:
+        self.r = r
+        self.p = prefix + "relay:"
+        self._up = up
+        self._handlers: dict[str, Handler] = {}
+        self._pubsub: Any = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._listen(), name="redis-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def publish(self, topic: str, data: str) -> int:
+        return int(await self._up(self.r.publish(self.p + topic, data)))
+
+    async def subscribe(self, topic: str, handler: Handler) -> None:
+        self._handlers[topic] = handler
+        if self._pubsub is not None:
+            with contextlib.suppress(RedisError, OSError):  # the listener re-subscribes on reconnect
+                await self._pubsub.subscribe(self.p + topic)
+
+    async def unsubscribe(self, topic: str) -> None:
+        self._handlers.pop(topic, None)
+        if self._pubsub is not None:
+            with contextlib.suppress(RedisError, OSError):
+                await self._pubsub.unsubscribe(self.p + topic)
+
+    async def _listen(self) -> None:
+        pause = 0.1
+        while True:
+            pubsub = self.r.pubsub(ignore_subscribe_messages=True)
+            try:
+                # A control topic keeps the connection up (and its failures visible) when idle.
+                first = list(self._handlers)
+                await pubsub.subscribe(self.p + "_", *(self.p + t for t in first))
+                self._pubsub = pubsub
+                # Topics added while we were connecting saw no pubsub to subscribe on: catch up.
+                late = [t for t in self._handlers if t not in first]
+                if late:
+                    await pubsub.subscribe(*(self.p + t for t in late))
+                pause = 0.1
+                while True:
+                    msg = await pubsub.get_message(timeout=1.0)
+                    if msg is None or msg.get("type") != "message":
+                        continue
+                    topic = msg["channel"][len(self.p) :]
+                    handler = self._handlers.get(topic)
+                    if handler is not None:
+                        try:
+                            await handler(topic, msg["data"])  # in order: one topic's frames stay ordered
+                        except Exception:
+                            log.exception("relay handler failed", extra={"topic": topic})
+            except (RedisError, OSError) as exc:
+                log.warning("relay disconnected (%s); reconnecting", exc)
+                self._pubsub = None
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 2.0)
+            finally:
+                self._pubsub = None
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()

@@ -1,0 +1,300 @@
+"""The embedded default: one SQLite file in WAL mode.
+
+Calls run on the event loop thread on purpose: each statement takes microseconds on a local
+file, less than the thread hop aiosqlite would add per call. WAL with synchronous=NORMAL keeps
+commits durable across a process crash (an OS crash may lose the last few). Every write goes
+through ``GroupCommit``: it is atomic on its own and shares one ``BEGIN IMMEDIATE`` transaction
+with the other writes of the same loop iteration, or of the next millisecond while writes come
+several at a time (sqlite_batch.py says why). The outbox's SQL is in sqlite_outbox.py, the
+schema and its upgrades in sqlite_schema.py.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+from parley.core.kernel.messages import Inbound
+from parley.core.storage.sqlite_batch import GroupCommit
+from parley.core.storage.sqlite_checkpoint import Checkpointer
+from parley.core.storage.sqlite_outbox import claim, fencing_token, insert, settle
+from parley.core.storage.sqlite_schema import SCHEMA, upgrade, upsert
+from parley.core.storage.store import (
+    Batch,
+    InboxItem,
+    LockLost,
+    OutboxItem,
+    OutboxStats,
+    Outcome,
+    StoreUnavailable,
+)
+
+FRESH = 4096
+PUT_STATE = upsert("state", "conversation")
+PUT_PROFILE = upsert("profiles", "person")
+
+
+def connect(path: Path, schema: str) -> sqlite3.Connection:
+    """A WAL connection to ``path`` with ``schema`` applied (the schedule shares the file)."""
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA busy_timeout=5000")  # several processes may share one file
+        db.executescript(schema)
+    except sqlite3.Error as exc:
+        raise StoreUnavailable(f"sqlite {path}: {exc}") from None
+    return db
+
+
+class SQLiteStore:
+    def __init__(self, path: Path | str, clock=time.time) -> None:
+        self.path = Path(path)
+        self.clock = clock
+        self._db: sqlite3.Connection | None = None
+        self._accepts = 0
+        # Inbound events this process accepted and has not begun yet: ``begin`` takes them from
+        # here instead of parsing the stored JSON again (bounded: cleared past FRESH entries).
+        self._fresh: dict[str, Inbound] = {}
+        self._checkpointer: Checkpointer | None = None
+        self._write = GroupCommit(lambda: self.db).run
+
+    async def open(self) -> None:
+        self._db = connect(self.path, SCHEMA)
+        try:
+            upgrade(self._db)
+        except sqlite3.Error as exc:
+            self._db.close()
+            self._db = None
+            raise StoreUnavailable(f"sqlite {self.path}: upgrade failed: {exc}") from None
+        if str(self.path) != ":memory:":
+            self._db.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's thread does it
+            self._checkpointer = Checkpointer(self.path)
+            self._checkpointer.start()
+
+    async def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
+        if self._db is not None:
+            self._db.close()  # the last connection to close checkpoints what is left
+            self._db = None
+
+    async def ping(self) -> None:
+        try:
+            self.db.execute("SELECT 1").fetchone()
+        except (sqlite3.Error, StoreUnavailable) as exc:
+            raise StoreUnavailable(str(exc)) from None
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise StoreUnavailable("store is closed")
+        return self._db
+
+    # -- inbox -------------------------------------------------------------------------------
+    async def accept(self, item: InboxItem, dedupe_ttl: float) -> bool:
+        now = self.clock()
+        body = item.inbound.model_dump_json()
+
+        def op(db: sqlite3.Connection) -> bool:
+            cur = db.execute(
+                "INSERT INTO seen(id, until) VALUES (?, ?) ON CONFLICT(id) DO UPDATE "
+                "SET until = excluded.until WHERE seen.until <= ?",
+                (item.id, now + dedupe_ttl, now),
+            )
+            if cur.rowcount == 0:
+                return False
+            db.execute(
+                "INSERT INTO inbox(id, conversation, person, body, accepted_at) VALUES (?, ?, ?, ?, ?)",
+                (
+                    item.id,
+                    item.conversation,
+                    item.inbound.address.person,
+                    body,
+                    item.accepted_at,
+                ),
+            )
+            return True
+
+        if not await self._write(op):
+            return False
+        if len(self._fresh) >= FRESH:
+            self._fresh.clear()
+        self._fresh[item.id] = item.inbound
+        self._accepts += 1
+        if self._accepts % 1000 == 0:
+            await self._write(lambda db: self._housekeeping(db, now))
+        return True
+
+    @staticmethod
+    def _housekeeping(db: sqlite3.Connection, now: float) -> None:
+        db.execute("DELETE FROM seen WHERE until <= ?", (now,))
+        db.execute("DELETE FROM kv WHERE until IS NOT NULL AND until <= ?", (now,))
+        db.execute("DELETE FROM outbox WHERE status = 'sent' AND updated < ?", (now - 7 * 86400,))
+
+    async def begin(self, conversation: str, lease: float, limit: int, now: float) -> Batch | None:
+        return await self._write(lambda db: self._begin(db, conversation, lease, limit, now))
+
+    def _begin(self, db: sqlite3.Connection, conversation: str, lease: float, limit: int, now: float) -> Batch | None:
+        token = fencing_token()
+        taken = db.execute(
+            "INSERT INTO locks(conversation, token, until) VALUES (?, ?, ?) ON CONFLICT(conversation) "
+            "DO UPDATE SET token = excluded.token, until = excluded.until WHERE locks.until <= ?",
+            (conversation, token, now + lease, now),
+        ).rowcount
+        if not taken:
+            return None  # held by someone whose lease has not expired
+        rows = db.execute(
+            "SELECT id, body, accepted_at, seq FROM inbox WHERE conversation = ? ORDER BY seq LIMIT ?",
+            (conversation, limit),
+        ).fetchall()
+        fresh = self._fresh.pop
+        items = [
+            InboxItem(r[0], conversation, fresh(r[0], None) or Inbound.model_validate_json(r[1]), r[2], r[3])
+            for r in rows
+        ]
+        st = db.execute("SELECT body FROM state WHERE conversation = ?", (conversation,)).fetchone()
+        persons = sorted({i.inbound.address.person for i in items})
+        profiles = {p: {} for p in persons}
+        if persons:
+            marks = ",".join("?" * len(persons))
+            for person, body in db.execute(f"SELECT person, body FROM profiles WHERE person IN ({marks})", persons):
+                profiles[person] = json.loads(body)
+        return Batch(token, items, json.loads(st[0]) if st else {}, profiles)
+
+    async def commit(self, conversation, token, done, state, profiles, outbox, release=False, lease=0.0):
+        return await self._write(
+            lambda db: self._commit(db, conversation, token, done, state, profiles, outbox, release, lease)
+        )
+
+    def _commit(self, db, conversation, token, done, state, profiles, outbox, release, lease) -> list[OutboxItem]:
+        # Fencing first, before any write: the last turn of a batch checks and frees the lock in
+        # one statement.
+        now = self.clock()
+        if release:
+            held = db.execute(
+                "DELETE FROM locks WHERE conversation = ? AND token = ? AND until > ?", (conversation, token, now)
+            ).rowcount
+        else:
+            held = db.execute(
+                "SELECT 1 FROM locks WHERE conversation = ? AND token = ? AND until > ?", (conversation, token, now)
+            ).fetchone()
+        if not held:
+            raise LockLost(conversation)
+        db.execute(PUT_STATE, (conversation, json.dumps(state)))
+        for person, profile in profiles.items():
+            db.execute(PUT_PROFILE, (person, json.dumps(profile)))
+            db.execute("INSERT OR IGNORE INTO links(person, conversation) VALUES (?, ?)", (person, conversation))
+        _, leased = insert(db, outbox, now, lease)
+        db.execute("DELETE FROM inbox WHERE conversation = ? AND id = ?", (conversation, done))
+        return leased
+
+    async def release(self, conversation: str, token: int) -> None:
+        await self._write(
+            lambda db: db.execute("DELETE FROM locks WHERE conversation = ? AND token = ?", (conversation, token))
+        )
+
+    async def stale(self, accepted_before: float, limit: int) -> list[str]:
+        rows = self.db.execute(
+            "SELECT conversation, MIN(seq) s FROM inbox WHERE accepted_at < ? GROUP BY conversation ORDER BY s LIMIT ?",
+            (accepted_before, limit),
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    # -- outbox ------------------------------------------------------------------------------
+    async def enqueue(self, items: list[OutboxItem]) -> int:
+        return await self._write(lambda db: insert(db, items, self.clock())[0])
+
+    async def claim(self, now: float, limit: int, lease: float) -> list[OutboxItem]:
+        return await self._write(lambda db: claim(db, now, limit, lease))
+
+    async def settle(self, item_id: str, token: int, outcome: Outcome, now: float) -> bool:
+        return await self._write(lambda db: settle(db, item_id, token, outcome, now))
+
+    async def outbox_stats(self) -> OutboxStats:
+        stats = OutboxStats()
+        for status, count in self.db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status"):
+            setattr(stats, status, count)
+        for error, count in self.db.execute(
+            "SELECT error, COUNT(*) FROM outbox WHERE status = 'failed' GROUP BY error"
+        ):
+            stats.errors[error] = count
+        return stats
+
+    # -- key/value ---------------------------------------------------------------------------
+    async def get(self, key: str) -> str | None:
+        row = self.db.execute(
+            "SELECT value FROM kv WHERE key = ? AND (until IS NULL OR until > ?)", (key, self.clock())
+        ).fetchone()
+        return row[0] if row else None
+
+    async def put(self, key: str, value: str, ttl: float | None = None) -> None:
+        until = self.clock() + ttl if ttl else None
+        await self._write(
+            lambda db: db.execute(
+                "INSERT INTO kv(key, value, until) VALUES (?, ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value, until = excluded.until",
+                (key, value, until),
+            )
+        )
+
+    async def add(self, key: str, value: str, ttl: float | None = None) -> bool:
+        now = self.clock()
+        cur = await self._write(
+            lambda db: db.execute(
+                "INSERT INTO kv(key, value, until) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE "
+                "SET value = excluded.value, until = excluded.until WHERE kv.until IS NOT NULL AND kv.until <= ?",
+                (key, value, now + ttl if ttl else None, now),
+            )
+        )
+        return cur.rowcount == 1
+
+    async def delete(self, key: str) -> None:
+        await self._write(lambda db: db.execute("DELETE FROM kv WHERE key = ?", (key,)))
+
+    # -- people ------------------------------------------------------------------------------
+    async def profile(self, person: str) -> dict[str, Any]:
+        row = self.db.execute("SELECT body FROM profiles WHERE person = ?", (person,)).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    async def save_profile(self, person: str, profile: dict[str, Any]) -> None:
+        body = json.dumps(profile)
+        await self._write(lambda db: db.execute(PUT_PROFILE, (person, body)))
+
+    async def state(self, conversation: str) -> dict[str, Any]:
+        row = self.db.execute("SELECT body FROM state WHERE conversation = ?", (conversation,)).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    async def export_person(self, person: str) -> dict[str, Any]:
+        convs = [r[0] for r in self.db.execute("SELECT conversation FROM links WHERE person = ? ORDER BY 1", (person,))]
+        return {
+            "person": person,
+            "profile": await self.profile(person),
+            "conversations": {c: await self.state(c) for c in convs},
+            "outbox": [
+                {"id": i, "text": json.loads(r)["text"], "status": s}
+                for i, r, s in self.db.execute(
+                    "SELECT id, reply, status FROM outbox WHERE person = ? ORDER BY seq", (person,)
+                )
+            ],
+        }
+
+    async def erase_person(self, person: str) -> int:
+        return await self._write(lambda db: self._erase(db, person))
+
+    @staticmethod
+    def _erase(db: sqlite3.Connection, person: str) -> int:
+        convs = [r[0] for r in db.execute("SELECT conversation FROM links WHERE person = ?", (person,))]
+        removed = db.execute("DELETE FROM profiles WHERE person = ?", (person,)).rowcount
+        for conv in convs:
+            removed += db.execute("DELETE FROM state WHERE conversation = ?", (conv,)).rowcount
+        db.execute("DELETE FROM links WHERE person = ?", (person,))
+        removed += db.execute("DELETE FROM outbox WHERE person = ?", (person,)).rowcount
+        removed += db.execute("DELETE FROM inbox WHERE person = ?", (person,)).rowcount
+        return removed

@@ -1,0 +1,109 @@
+"""The outbox's SQL (``SQLiteStore`` runs these inside its group commits): insert replies, with
+the first of an idle address leased at once; claim due ones in order per address; settle.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from dataclasses import replace
+
+from parley.core.kernel.messages import Address, Reply
+from parley.core.storage.store import Failed, OutboxItem, Outcome, Retry, Sent
+
+# Is anything of this address unfinished? (answered from the partial index outbox_open)
+AHEAD = "SELECT 1 FROM outbox WHERE akey = ? AND status IN ('pending', 'sending') LIMIT 1"
+
+
+def fencing_token() -> int:
+    """Fencing only needs each lease's token to differ from the previous holder's, and 62
+    random bits do that without a counter row every transaction rewrites."""
+    return secrets.randbits(62) + 1
+
+
+def insert(
+    db: sqlite3.Connection, items: list[OutboxItem], now: float, lease: float = 0.0
+) -> tuple[int, list[OutboxItem]]:
+    """Insert the items whose id is new (returns how many); with ``lease``, those that may
+    go at once are stored leased (see ``commit``) and returned too."""
+    leased: list[OutboxItem] = []
+    new, token, blocked = 0, 0, set()
+    for item in items:
+        key = item.address.conversation
+        # Only the first reply of an address, and only if nothing of it is unfinished
+        # (the partial index outbox_open holds exactly those rows).
+        go = lease > 0 and key not in blocked and item.due_at <= now and not db.execute(AHEAD, (key,)).fetchone()
+        blocked.add(key)
+        if go and not token:
+            token = fencing_token()
+        cur = db.execute(
+            "INSERT OR IGNORE INTO outbox(id, akey, person, address, reply, due, status, attempts, "
+            "max_attempts, token, lease, error, platform_id, updated) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?)",
+            (
+                item.id,
+                key,
+                item.address.person,
+                item.address.model_dump_json(),
+                item.reply.model_dump_json(),
+                item.due_at,
+                "sending" if go else "pending",
+                item.attempts,
+                item.max_attempts,
+                token if go else 0,
+                now + lease if go else 0,
+                now,
+            ),
+        )
+        new += cur.rowcount
+        if go and cur.rowcount:
+            leased.append(replace(item, token=token, seq=cur.lastrowid or 0))
+    return new, leased
+
+
+def claim(db: sqlite3.Connection, now: float, limit: int, lease: float) -> list[OutboxItem]:
+    # Two index walks instead of one OR (which read and sorted every due row): pending
+    # items in seq order (stop at the limit), and expired leases, few by nature.
+    head = (
+        "SELECT seq, id, address, reply, due, attempts, max_attempts FROM outbox o INDEXED BY {} "
+        "AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.akey = o.akey AND p.seq < o.seq "
+        "AND p.status IN ('pending', 'sending')) ORDER BY seq LIMIT ?"
+    )
+    rows = db.execute(head.format("outbox_leased WHERE status = 'sending' AND lease <= ?"), (now, limit)).fetchall()
+    rows += db.execute(head.format("outbox_pending WHERE status = 'pending' AND due <= ?"), (now, limit)).fetchall()
+    rows = sorted(rows)[:limit]
+    out = []
+    for seq, item_id, address, reply, due, attempts, max_attempts in rows:
+        token = fencing_token()
+        db.execute(
+            "UPDATE outbox SET status = 'sending', token = ?, lease = ?, updated = ? WHERE seq = ?",
+            (token, now + lease, now, seq),
+        )
+        out.append(
+            OutboxItem(
+                item_id,
+                Address.model_validate_json(address),
+                Reply.model_validate_json(reply),
+                due,
+                attempts,
+                token,
+                seq,
+                max_attempts,
+            )
+        )
+    return out
+
+
+def settle(db: sqlite3.Connection, item_id: str, token: int, outcome: Outcome, now: float) -> bool:
+    if isinstance(outcome, Sent):
+        sql, args = "status = 'sent', platform_id = ?", (outcome.platform_id,)
+    elif isinstance(outcome, Retry):
+        sql = "status = 'pending', due = ?, attempts = attempts + ?, error = ?"
+        args = (outcome.at, 1 if outcome.counts else 0, outcome.error)
+    elif isinstance(outcome, Failed):
+        sql, args = "status = 'failed', error = ?", (outcome.error,)
+    cur = db.execute(
+        f"UPDATE outbox SET {sql}, updated = ? WHERE id = ? AND token = ? AND status = 'sending'",
+        (*args, now, item_id, token),
+    )
+    return cur.rowcount == 1

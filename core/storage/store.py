@@ -1,0 +1,162 @@
+"""The ``Store`` seam: small protocols, one contract suite (tests/contract/test_store_contract.py).
+
+Memory (tests), SQLite (the embedded default) and Redis (scale-out) implement the same calls.
+The calls are shaped by the promise in DESIGN.md, and by Redis: each is one round trip (or one
+Lua script) on the hot path, so a turn costs accept + begin + commit + release.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from parley.core.kernel.messages import Address, Inbound, Reply
+
+
+class StoreUnavailable(RuntimeError):
+    """The store did not answer: webhooks say 503 so the platform retries later."""
+
+
+class LockLost(RuntimeError):
+    """Our lease on a conversation expired and someone else holds it: drop this turn's writes."""
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """An accepted inbound event, kept until its turn commits (so a crash loses nothing)."""
+
+    id: str  # "{channel}:{event_id}": the dedupe key
+    conversation: str
+    inbound: Inbound
+    accepted_at: float
+    seq: int = 0
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: str  # deterministic: "{inbox id}:r{n}" for replies, the job id for proactive sends
+    address: Address
+    reply: Reply
+    due_at: float
+    attempts: int = 0
+    token: int = 0  # the lease (fencing) token a claim hands out
+    seq: int = 0
+    max_attempts: int = 8
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What ``begin`` hands the holder of a conversation's lock."""
+
+    token: int
+    items: list[InboxItem]
+    state: dict[str, Any]
+    profiles: dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Sent:
+    platform_id: str = ""
+
+
+@dataclass(frozen=True)
+class Retry:
+    at: float
+    error: str
+    counts: bool = True  # a throttle or an offline web chat is not a failed attempt
+
+
+@dataclass(frozen=True)
+class Failed:
+    error: str
+
+
+Outcome = Sent | Retry | Failed
+
+
+@dataclass
+class OutboxStats:
+    pending: int = 0
+    sending: int = 0
+    sent: int = 0
+    failed: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+class InboxStore(Protocol):
+    async def accept(self, item: InboxItem, dedupe_ttl: float) -> bool:
+        """Store the item unless its id was seen within ``dedupe_ttl``; True if new."""
+
+    async def begin(self, conversation: str, lease: float, limit: int, now: float) -> Batch | None:
+        """Take the conversation's lock (None if held) and return its oldest pending items,
+        its state and the profiles of the people in those items, loaded after the lock."""
+
+    async def commit(
+        self,
+        conversation: str,
+        token: int,
+        done: str,
+        state: dict[str, Any],
+        profiles: dict[str, dict[str, Any]],
+        outbox: list[OutboxItem],
+        release: bool = False,
+        lease: float = 0.0,
+    ) -> list[OutboxItem]:
+        """Atomically: save state and profiles, queue replies, drop inbox item ``done`` and,
+        with ``release``, free the lock (saves a round trip on the last turn of a batch).
+        Raises LockLost if ``token`` no longer holds the lock (fencing).
+
+        With ``lease`` > 0 the store may hand replies straight to the caller: a due reply with
+        nothing unfinished ahead of it for its address is stored already leased for ``lease``
+        seconds and returned with its token, as ``claim`` would have, saving the claim's write.
+        A store may return fewer (or none); what it does not return is queued as usual."""
+
+    async def release(self, conversation: str, token: int) -> None: ...
+
+    async def stale(self, accepted_before: float, limit: int) -> list[str]:
+        """Conversations with inbox items accepted before the given time (crash recovery)."""
+
+
+class OutboxStore(Protocol):
+    async def enqueue(self, items: list[OutboxItem]) -> int:
+        """Insert items whose id is new (never twice); returns how many were new."""
+
+    async def claim(self, now: float, limit: int, lease: float) -> list[OutboxItem]:
+        """Lease due items, at most one in flight per address and in order per address;
+        expired leases are claimable again."""
+
+    async def settle(self, item_id: str, token: int, outcome: Outcome, now: float) -> bool:
+        """Record a send's outcome if ``token`` still holds the item; False otherwise."""
+
+    async def outbox_stats(self) -> OutboxStats: ...
+
+
+class KeyValueStore(Protocol):
+    async def get(self, key: str) -> str | None: ...
+    async def put(self, key: str, value: str, ttl: float | None = None) -> None: ...
+    async def add(self, key: str, value: str, ttl: float | None = None) -> bool:
+        """Set only if absent (SET NX); True if set."""
+
+    async def delete(self, key: str) -> None: ...
+
+
+class PeopleStore(Protocol):
+    async def profile(self, person: str) -> dict[str, Any]: ...
+    async def save_profile(self, person: str, profile: dict[str, Any]) -> None: ...
+    async def state(self, conversation: str) -> dict[str, Any]: ...
+    async def export_person(self, person: str) -> dict[str, Any]:
+        """Everything held about a person: profile, conversations, queued messages."""
+
+    async def erase_person(self, person: str) -> int:
+        """Delete everything held about a person; returns the number of records removed."""
+
+
+class Store(InboxStore, OutboxStore, KeyValueStore, PeopleStore, Protocol):
+    async def open(self) -> None: ...
+    async def close(self) -> None: ...
+    async def ping(self) -> None:
+        """Raise StoreUnavailable when the store does not answer."""
+
+
+def person_of(inbound: Inbound) -> str:
+    return inbound.address.person

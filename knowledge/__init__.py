@@ -1,0 +1,1 @@
+"""The demo shop's knowledge base (package data, read with importlib.resources)."""

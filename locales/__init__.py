@@ -1,0 +1,1 @@
+"""The shipped locale packs (package data, read with importlib.resources)."""

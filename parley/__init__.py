@@ -1,0 +1,1 @@
+"""Parley: customer conversations on the channels people already use, one asyncio core."""

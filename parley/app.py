@@ -1,0 +1,243 @@
+"""Wiring: settings -> store -> brain -> pipeline -> channels -> one server, as one async
+context manager that tests and bot.py share. Everything is built from ``Settings`` passed in."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from parley.channels import ChannelContext, configured
+from parley.core.brains.knowledge import KnowledgeBase
+from parley.core.brains.knowledge_watch import KnowledgeWatcher
+from parley.core.brains.llm import build_llm
+from parley.core.brains.llm.feedback import feedback
+from parley.core.brains.retrieval import RetrievalBrain
+from parley.core.config.reloader import Reloader
+from parley.core.config.settings import Settings
+from parley.core.handoff.desk import Desk
+from parley.core.handoff.hours import BusinessHours
+from parley.core.handoff.leads import Leads
+from parley.core.handoff.qualify import qualify
+from parley.core.http.metrics import Metrics
+from parley.core.http.server import build_app
+from parley.core.i18n.locales import LocaleCatalog
+from parley.core.i18n.personas import PersonaCatalog
+from parley.core.kernel.channel import Capabilities, Channel, Streaming
+from parley.core.kernel.clock import Clock, system_clock
+from parley.core.kernel.engine import Engine
+from parley.core.kernel.lease import lease_for, run_singleton
+from parley.core.kernel.messages import Address, Reply
+from parley.core.kernel.middleware import commands, disclosure, guard, history, locale, locale_meta, respond
+from parley.core.kernel.outbox import Outbox
+from parley.core.kernel.pipeline import fold
+from parley.core.schedule.service import Scheduler
+from parley.core.storage import open_store
+from parley.core.storage.store import Store
+
+log = logging.getLogger("parley")
+
+TYPING_AFTER = 0.3  # seconds a turn may take before the channel shows "typing..."
+
+
+class Parley:
+    def __init__(self, settings: Settings, clock: Clock = system_clock, store: Store | None = None) -> None:
+        self.settings = settings
+        self.clock = clock
+        # Load and validate data files first: a broken pack or persona stops start-up early.
+        self.locales = LocaleCatalog.load(settings.locales_dir, settings.default_locale)
+        self.personas = PersonaCatalog.load(settings.personas_dir, settings.persona)
+        self.reloader = Reloader(self.locales, self.personas, settings.locales_dir, settings.personas_dir)
+        self.knowledge = KnowledgeBase.load(Path(settings.knowledge_dir))
+        self.store = store or open_store(settings.store_url, clock=clock)
+        self.metrics = Metrics()
+        self.lease = lease_for(self.store)
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"  # who holds a lease
+        self.brain = RetrievalBrain(self.knowledge)
+        self.llm = build_llm(settings, self.knowledge, self.brain, self.metrics.registry)  # None without a key
+        self.knowledge_watch = KnowledgeWatcher(Path(settings.knowledge_dir), self._reload, settings.knowledge_poll)
+        self.channels: dict[str, Channel] = {}
+        self.outbox = Outbox(self.store, self.channels, self.metrics, clock)
+        ho = settings.handoff
+        desk_address = None
+        if settings.slack.bot_token and settings.slack.desk_channel:
+            desk_address = Address(channel="slack", chat=settings.slack.desk_channel)
+        self.desk = Desk(
+            self.store,
+            self.metrics,
+            BusinessHours.parse(ho.hours, ho.timezone),
+            desk_address,
+            typical_wait=ho.typical_wait_minutes,
+            show_agent_name=ho.show_agent_name,
+        )
+        webhook = Address(channel="webhook", chat="leads") if ho.lead_webhook_url else None
+        self.leads = Leads(self.store, self.metrics, desk_address, webhook)
+        self.middlewares = [
+            locale_meta,
+            guard(settings.max_message_chars, settings.flood_per_minute, clock),
+            history,
+            locale(self.locales),
+            self.desk,
+            self.leads,
+            commands,
+            qualify,
+            disclosure,
+        ]
+        if self.llm is not None:
+            # After the desk: while a person owns the conversation, everything goes to them.
+            self.middlewares.insert(
+                self.middlewares.index(commands) + 1, feedback(self._capabilities, settings.llm.feedback)
+            )
+            self.desk.summarise = self.llm.summarise  # the handoff card gets a summary
+        self.scheduler = Scheduler(settings, self.store, self.locales, clock)
+        self.middlewares += self.scheduler.middlewares()
+        self.leads.followup = self.scheduler.lead_followup  # the lead card's "follow up" button
+        if settings.scheduler.enabled:
+            self.desk.later = self.scheduler.at  # claim timeouts and booked follow-ups
+        self.desk.claim_timeout = ho.claim_timeout_minutes * 60.0
+        self.engine = Engine(
+            self.store,
+            self._handle,
+            self.personas,
+            self.locales,
+            self.outbox,
+            self.metrics,
+            clock,
+            dedupe_ttl=settings.dedupe_ttl,
+        )
+        self.desk.proactive = self.engine.proactive
+        self.scheduler.admin.start_handoff = self._start_handoff
+        self.handler = fold(self.middlewares, respond(self.llm or self.brain, self.metrics, self._streaming))
+        self.runner: web.AppRunner | None = None
+        self.port: int = 0
+        self._tasks: list[asyncio.Task[None]] = []
+        self._hints: set[asyncio.Task[None]] = set()
+
+    def _capabilities(self, address: Address) -> Capabilities | None:
+        channel = self.channels.get(address.channel)
+        return channel.capabilities if channel is not None else None
+
+    async def _start_handoff(self, conversation: str) -> bool:
+        channel, chat, thread = conversation.split(":")
+        address = Address(channel=channel, chat=chat, user=chat, thread=thread)
+        control = Reply(text="", kind="system", meta={"handoff": "start"})
+        return await self.engine.proactive(address, control, f"ho:admin:{uuid.uuid4().hex}") is not None
+
+    def _streaming(self, address: Address) -> Streaming | None:
+        channel = self.channels.get(address.channel)
+        if self.llm is None or not self.settings.llm.stream or channel is None:
+            return None
+        return channel if channel.capabilities.edits and hasattr(channel, "stream") else None  # type: ignore[return-value]
+
+    def reload(self) -> None:
+        """Reload every data file now: packs, personas and knowledge (bot.py calls it on SIGHUP)."""
+        self.reloader.request()
+        self.knowledge_watch.poke()
+
+    def _reload(self, knowledge: KnowledgeBase) -> None:
+        self.knowledge = self.brain.kb = knowledge
+        if self.llm is not None:
+            self.llm.kb = knowledge
+
+    async def _handle(self, turn) -> None:
+        channel = self.channels.get(turn.address.channel)
+        if channel is None or not channel.capabilities.typing or turn.inbound is None:
+            return await self.handler(turn)
+        # Show "typing..." only when the answer takes a while (an LLM, a slow tool): a fast
+        # answer needs no indicator, and an extra platform call per turn costs rate budget.
+        hint = asyncio.get_running_loop().call_later(TYPING_AFTER, self._typing, channel, turn.address)
+        try:
+            await self.handler(turn)
+        finally:
+            hint.cancel()
+
+    def _typing(self, channel: Channel, address) -> None:
+        task = asyncio.create_task(self._typing_now(channel, address))
+        self._hints.add(task)
+        task.add_done_callback(self._hints.discard)
+
+    async def _typing_now(self, channel: Channel, address) -> None:
+        with contextlib.suppress(Exception):  # a typing hint is best effort
+            await channel.typing(address)  # type: ignore[attr-defined]
+
+    async def __aenter__(self) -> Parley:
+        await self.store.open()
+        ctx = ChannelContext(self.engine.deliver, self.store, self.metrics, self.clock)
+        for channel in configured(self.settings, ctx):
+            self.channels[channel.name] = channel
+            if hasattr(channel, "outbox_wake"):
+                channel.outbox_wake = self.outbox.wake
+        routes = [r for c in self.channels.values() for r in c.routes()] + self.scheduler.admin.routes()
+        await self.scheduler.start(self.engine, self.outbox, self.channels)
+        app = build_app(self.store, self.metrics, routes)
+        self.runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5.0)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, self.settings.http.host, self.settings.http.port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._tasks = [
+            asyncio.create_task(self.outbox.run(), name="outbox"),
+            asyncio.create_task(self.engine.sweeper(), name="sweeper"),
+            asyncio.create_task(self.knowledge_watch.run(), name="knowledge"),
+            asyncio.create_task(self.reloader.run(), name="reloader"),
+            *(asyncio.create_task(self._run_channel(c), name=c.name) for c in self.channels.values()),
+        ]
+        if self.settings.scheduler.enabled and self.scheduler.planner is not None:
+            self.singleton("planner", self.scheduler.planner.run)  # one planner across processes
+        log.info(
+            "parley ready",
+            extra={"port": self.port, "channels": ",".join(self.channels), "store": self.store.__class__.__name__},
+        )
+        return self
+
+    def singleton(self, name: str, work: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+        """Run ``work`` in one process of many at a time (the scheduler's planner uses this)."""
+        task = asyncio.create_task(run_singleton(self.lease, name, self.owner, self.settings.singleton_lease, work))
+        self._tasks.append(task)
+        return task
+
+    async def _run_channel(self, channel: Channel) -> None:
+        try:
+            if getattr(channel, "singleton", False):  # polling, Socket Mode, gateway: once per bot
+                await run_singleton(
+                    self.lease, f"channel:{channel.name}", self.owner, self.settings.singleton_lease, channel.run
+                )
+            else:
+                await channel.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("channel stopped", extra={"channel": channel.name})
+
+    async def __aexit__(self, *exc) -> None:
+        """Graceful: stop accepting, finish in-flight turns, flush the outbox, close the store."""
+        if self.runner is not None:
+            for site in list(self.runner.sites):
+                await site.stop()  # stop listening; open sockets stay until cleanup
+        await self.engine.stop(timeout=10.0)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.scheduler.stop()
+        with contextlib.suppress(Exception):
+            await self.outbox.flush(timeout=5.0)
+        for channel in self.channels.values():
+            with contextlib.suppress(Exception):
+                await channel.close()
+        if self.runner is not None:
+            await self.runner.cleanup()
+        await self.store.close()
+        if self.llm is not None:
+            await self.llm.close()
+        log.info("parley stopped")
+
+    def address(self, channel: str, chat: str, user: str = "", thread: str = "") -> Address:
+        return Address(channel=channel, chat=chat, user=user or chat, thread=thread)

@@ -1,0 +1,1 @@
+"""The shipped personas (package data, read with importlib.resources)."""
