@@ -151,7 +151,7 @@ async def pipeline_rate(kind: str, url: str, n: int) -> float:
     """The whole path in one process: claim, proactive turn, outbox, a no-op channel."""
     from parley.core.config.settings import Settings
 
-    from parley.app import Parley
+    from parley.app import Bot
     from tests.fakes.recording import RecordingChannel
 
     tmp = Path(tempfile.mkdtemp())
@@ -161,7 +161,7 @@ async def pipeline_rate(kind: str, url: str, n: int) -> float:
         http={"host": "127.0.0.1", "port": 0},
         scheduler={"store_url": url if kind == "redis" else "", "followup_hours": 0},
     )
-    app = Parley(settings)
+    app = Bot(settings)
     sched = app.scheduler.sched
     await sched.open()
     if isinstance(sched, RedisScheduleStore):

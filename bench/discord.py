@@ -35,7 +35,7 @@ import discord  # noqa: E402
 from parley.channels.discord.endpoints import point_sdk_at  # noqa: E402
 from parley.core.config.settings import Settings  # noqa: E402
 
-from parley.app import Parley  # noqa: E402
+from parley.app import Bot  # noqa: E402
 from tests.fakes.discord import TOKEN, FakeDiscord, message  # noqa: E402
 
 ANSWER = "We're open Monday to Saturday, 9:00 to 18:00."
@@ -98,7 +98,7 @@ async def parley(n: int, lift_global_limit: bool) -> tuple[float, float, float]:
                 flood_per_minute=10**6,
                 discord={"token": TOKEN, "api_base": fake.api_base, "gateway_url": fake.gateway_url},
             )
-            async with Parley(settings) as app:
+            async with Bot(settings) as app:
                 channel = app.channels["discord"]
                 if lift_global_limit:
                     caps = dataclasses.replace(channel.capabilities, global_rate=1e9)
@@ -116,7 +116,7 @@ async def main(n: int) -> None:
     logging.basicConfig(level=logging.ERROR)
     base = await bare(n)
     show(f"bare discord.py, {n} DMs", base, base[0])
-    show(f"Parley, global limit lifted, {n} DMs", await parley(n, True), base[0])
+    show(f"Bot, global limit lifted, {n} DMs", await parley(n, True), base[0])
     shipped = max(200, n // 4)
     show(f"Parley as shipped (30 msg/s), {shipped} DMs", await parley(shipped, False), base[0])
 

@@ -84,7 +84,7 @@ def serve_parley(port: int, data: str) -> None:
 
     from parley.core.config.settings import Settings
 
-    from parley.app import Parley
+    from parley.app import Bot
 
     async def main() -> None:
         settings = Settings(
@@ -94,7 +94,7 @@ def serve_parley(port: int, data: str) -> None:
             slack={"bot_token": "xoxb-bench", "signing_secret": SECRET, "api_base": API + "/api/"},
             flood_per_minute=1_000_000,
         )
-        async with Parley(settings) as app:
+        async with Bot(settings) as app:
             slack = app.channels["slack"]
             # Lift Slack's real limits (1/s per channel) so the run measures our work, not waiting.
             slack.capabilities = replace(slack.capabilities, per_chat_rate=1e6, per_chat_burst=10**6)  # type: ignore[misc]

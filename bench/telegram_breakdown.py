@@ -35,7 +35,7 @@ from parley.core.kernel.outbox import limits_for  # noqa: E402
 from parley.core.storage.store import InboxItem, OutboxItem, Sent  # noqa: E402
 
 from bench.telegram import TOKEN, FastFake, free_port, update  # noqa: E402
-from parley.app import Parley  # noqa: E402
+from parley.app import Bot  # noqa: E402
 
 
 class Timer:
@@ -64,7 +64,7 @@ async def main(n: int) -> None:
             public_url="http://127.0.0.1:1",
             telegram={"token": TOKEN, "api_base": api, "mode": "webhook", "webhook_secret": "s", "bot_rate": 1e6},
         )
-        async with Parley(settings) as app:
+        async with Bot(settings) as app:
             for task in app._tasks:  # measure the calls alone, without the background workers
                 task.cancel()
             store, engine, channel = app.store, app.engine, app.channels["telegram"]

@@ -1,5 +1,6 @@
-"""Wiring: settings -> store -> brain -> pipeline -> channels -> one server, as one async
-context manager that tests and bot.py share. Everything is built from ``Settings`` passed in."""
+"""The ``Bot``: settings -> store -> brain -> pipeline -> channels -> one server, as one async
+context manager that tests and the ``parley`` command share. Everything is built from the
+``Settings`` and the extension points passed to the constructor (docs/api.md)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import os
 import secrets
 import socket
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from aiohttp import web
 
 from parley.channels import ChannelContext, configured
+from parley.core.brains.brain import Brain
 from parley.core.brains.knowledge import KnowledgeBase
 from parley.core.brains.knowledge_watch import KnowledgeWatcher
 from parley.core.brains.llm import build_llm
@@ -38,7 +40,8 @@ from parley.core.kernel.lease import lease_for, run_singleton
 from parley.core.kernel.messages import Address, Reply
 from parley.core.kernel.middleware import commands, disclosure, guard, history, locale, locale_meta, respond
 from parley.core.kernel.outbox import Outbox
-from parley.core.kernel.pipeline import fold
+from parley.core.kernel.pipeline import Middleware, fold
+from parley.core.routing.router import Router
 from parley.core.schedule.service import Scheduler
 from parley.core.storage import open_store
 from parley.core.storage.store import Store
@@ -47,13 +50,41 @@ log = logging.getLogger("parley")
 
 TYPING_AFTER = 0.3  # seconds a turn may take before the channel shows "typing..."
 
+Hook = Callable[[], Awaitable[None]]
 
-class Parley:
-    def __init__(self, settings: Settings, clock: Clock = system_clock, store: Store | None = None) -> None:
+
+class Bot:
+    """One bot: ``async with Bot(settings, routers=[...]) as bot:`` serves until the block ends.
+
+    Extension points (docs/api.md): ``routers`` (command, text and button handlers, tried in
+    order), ``middleware`` (wrapped inside the standard stack, around the routers and the brain),
+    ``brain`` (replaces the offline retrieval brain; an LLM, when configured, falls back to it),
+    ``locales`` (the bot's own locale folders, merged over the shipped packs), ``on_startup`` and
+    ``on_shutdown`` (async callables run once the store is open, and before it closes).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock = system_clock,
+        store: Store | None = None,
+        *,
+        routers: Sequence[Router] = (),
+        middleware: Sequence[Middleware] = (),
+        brain: Brain | None = None,
+        locales: Path | str | Sequence[Path | str] = (),
+        on_startup: Sequence[Hook] = (),
+        on_shutdown: Sequence[Hook] = (),
+    ) -> None:
         self.settings = settings
         self.clock = clock
+        self.on_startup = list(on_startup)
+        self.on_shutdown = list(on_shutdown)
+        overlays = [locales] if isinstance(locales, str | Path) else list(locales)
         # Load and validate data files first: a broken pack or persona stops start-up early.
-        self.locales = LocaleCatalog.load(settings.locales_dir, settings.default_locale)
+        self.locales = LocaleCatalog.load(
+            settings.locales_dir, settings.default_locale, tuple(Path(p) for p in overlays)
+        )
         self.personas = PersonaCatalog.load(settings.personas_dir, settings.persona)
         self.reloader = Reloader(self.locales, self.personas, settings.locales_dir, settings.personas_dir)
         self.knowledge = KnowledgeBase.load(Path(settings.knowledge_dir))
@@ -61,7 +92,7 @@ class Parley:
         self.metrics = Metrics()
         self.lease = lease_for(self.store)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"  # who holds a lease
-        self.brain = RetrievalBrain(self.knowledge)
+        self.brain = brain if brain is not None else RetrievalBrain(self.knowledge)
         self.llm = build_llm(settings, self.knowledge, self.brain, self.metrics.registry)  # None without a key
         self.knowledge_watch = KnowledgeWatcher(Path(settings.knowledge_dir), self._reload, settings.knowledge_poll)
         self.channels: dict[str, Channel] = {}
@@ -80,29 +111,36 @@ class Parley:
         )
         webhook = Address(channel="webhook", chat="leads") if ho.lead_webhook_url else None
         self.leads = Leads(self.store, self.metrics, desk_address, webhook)
-        self.middlewares = [
+        self.scheduler = Scheduler(settings, self.store, self.locales, clock)
+        self.leads.followup = self.scheduler.lead_followup  # the lead card's "follow up" button
+        if settings.scheduler.enabled:
+            self.desk.later = self.scheduler.at  # claim timeouts and booked follow-ups
+        self.desk.claim_timeout = ho.claim_timeout_minutes * 60.0
+        self.router = Router("bot")
+        for router in routers:
+            self.router.include(router)
+        # The standard stack, outermost first. The routers' place is fixed (docs/api.md): inside
+        # guard, history, locale, the desk, the schedule's bookkeeping and the built-in
+        # commands (so STOP, "/human" and the people index work whatever a handler answers);
+        # outside qualification, AI disclosure and the brain. The author's middleware wraps
+        # the routers and everything inside them.
+        middlewares: list[Middleware] = [
             locale_meta,
             guard(settings.max_message_chars, settings.flood_per_minute, clock),
             history,
             locale(self.locales),
             self.desk,
             self.leads,
+            *self.scheduler.conversation_middlewares(),
             commands,
-            qualify,
-            disclosure,
         ]
         if self.llm is not None:
             # After the desk: while a person owns the conversation, everything goes to them.
-            self.middlewares.insert(
-                self.middlewares.index(commands) + 1, feedback(self._capabilities, settings.llm.feedback)
-            )
+            middlewares.append(feedback(self._capabilities, settings.llm.feedback))
             self.desk.summarise = self.llm.summarise  # the handoff card gets a summary
-        self.scheduler = Scheduler(settings, self.store, self.locales, clock)
-        self.middlewares += self.scheduler.middlewares()
-        self.leads.followup = self.scheduler.lead_followup  # the lead card's "follow up" button
-        if settings.scheduler.enabled:
-            self.desk.later = self.scheduler.at  # claim timeouts and booked follow-ups
-        self.desk.claim_timeout = ho.claim_timeout_minutes * 60.0
+        middlewares += [*middleware, self.router.middleware(), qualify, disclosure, self.scheduler.gate()]
+        # A tuple: the pipeline is folded once below, so a later change could only be ignored.
+        self.middlewares = tuple(middlewares)
         self.engine = Engine(
             self.store,
             self._handle,
@@ -143,7 +181,9 @@ class Parley:
         self.knowledge_watch.poke()
 
     def _reload(self, knowledge: KnowledgeBase) -> None:
-        self.knowledge = self.brain.kb = knowledge
+        self.knowledge = knowledge
+        if isinstance(self.brain, RetrievalBrain):  # an author's own brain keeps its own data
+            self.brain.kb = knowledge
         if self.llm is not None:
             self.llm.kb = knowledge
 
@@ -168,8 +208,10 @@ class Parley:
         with contextlib.suppress(Exception):  # a typing hint is best effort
             await channel.typing(address)  # type: ignore[attr-defined]
 
-    async def __aenter__(self) -> Parley:
+    async def __aenter__(self) -> Bot:
         await self.store.open()
+        for hook in self.on_startup:  # before any channel receives: handlers may rely on them
+            await hook()
         ctx = ChannelContext(self.engine.deliver, self.store, self.metrics, self.clock)
         for channel in configured(self.settings, ctx):
             self.channels[channel.name] = channel
@@ -234,6 +276,11 @@ class Parley:
                 await channel.close()
         if self.runner is not None:
             await self.runner.cleanup()
+        for hook in self.on_shutdown:
+            try:
+                await hook()
+            except Exception:  # one failing hook must not keep the store open
+                log.exception("on_shutdown hook failed", extra={"hook": getattr(hook, "__qualname__", repr(hook))})
         await self.store.close()
         if self.llm is not None:
             await self.llm.close()
@@ -241,3 +288,7 @@ class Parley:
 
     def address(self, channel: str, chat: str, user: str = "", thread: str = "") -> Address:
         return Address(channel=channel, chat=chat, user=user or chat, thread=thread)
+
+
+# The name before the public API (docs/api.md); new code says Bot.
+Parley = Bot

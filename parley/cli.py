@@ -32,13 +32,13 @@ def fail(message: str) -> None:
 
 
 async def serve(settings: Settings) -> None:
-    from parley.app import Parley
+    from parley.app import Bot
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    async with Parley(settings) as app:
+    async with Bot(settings) as app:
         # SIGHUP reloads packs, personas and knowledge without a restart (the Unix convention).
         loop.add_signal_handler(signal.SIGHUP, app.reload)
         # Everything loaded at start-up (SDKs, packs, knowledge) lives as long as the process:
@@ -51,11 +51,11 @@ async def serve(settings: Settings) -> None:
 
 
 async def chat(settings: Settings) -> None:
-    from parley.app import Parley
+    from parley.app import Bot
     from parley.channels.terminal.channel import TerminalChannel
 
     settings = settings.model_copy(update={"http": settings.http.model_copy(update={"port": 0})})
-    async with Parley(settings) as app:
+    async with Bot(settings) as app:
         terminal = TerminalChannel(app.engine.deliver)
         app.channels[terminal.name] = terminal
         await terminal.run()

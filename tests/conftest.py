@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from parley.core.config.settings import Settings
 
-from parley.app import Parley
+from parley.app import Bot
 
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 REDIS_URL = os.environ.get("PARLEY_TEST_REDIS", "redis://127.0.0.1:6379/13")
@@ -49,8 +49,8 @@ def make_settings(tmp_path: Path):
 
 
 @pytest.fixture
-async def parley(make_settings) -> AsyncIterator[Parley]:
-    async with Parley(make_settings()) as app:
+async def parley(make_settings) -> AsyncIterator[Bot]:
+    async with Bot(make_settings()) as app:
         yield app
 
 

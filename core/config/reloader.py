@@ -48,7 +48,7 @@ class Reloader:
         self.every = every
         self.last_error = ""
         self.reloads = 0
-        self._seen = fingerprint(locales_dir, personas_dir)
+        self._seen = fingerprint(locales_dir, personas_dir, *locales.overlays)
         self._wake = asyncio.Event()
 
     def request(self) -> None:
@@ -59,7 +59,7 @@ class Reloader:
     def reload(self) -> bool:
         """Load both folders; swap them in only if both are valid. True when swapped."""
         try:
-            locales = LocaleCatalog.load(self.locales_dir, self.locales.default)
+            locales = LocaleCatalog.load(self.locales_dir, self.locales.default, self.locales.overlays)
             personas = PersonaCatalog.load(self.personas_dir, self.personas.default)
         except (PackError, PersonaError) as exc:
             self.last_error = str(exc)
@@ -74,7 +74,7 @@ class Reloader:
 
     def poll(self) -> bool:
         """One look at the folders; reload if anything changed since the last look."""
-        now = fingerprint(self.locales_dir, self.personas_dir)
+        now = fingerprint(self.locales_dir, self.personas_dir, *self.locales.overlays)
         if now == self._seen:
             return False
         self._seen = now

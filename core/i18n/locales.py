@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import string
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -170,20 +171,29 @@ class LocaleCatalog:
         self.files = files
         self.default = default
         self.version = 0  # bumped by replace(): caches keyed on it (detection tables) rebuild
+        self.overlays: tuple[Path, ...] = ()  # a bot's own locale folders, merged over the packs
         self._resolved: dict[str, LocalePack] = {}  # get() runs on every turn: resolve once
 
     def replace(self, other: LocaleCatalog) -> None:
         """Swap in freshly loaded packs (hot reload); everyone holding this catalog sees them."""
         self.files, self.default, self._resolved = other.files, other.default, {}
+        self.overlays = other.overlays
         self.version += 1
 
     @classmethod
-    def load(cls, folder: Path, default: str = "en") -> LocaleCatalog:
+    def load(cls, folder: Path, default: str = "en", overlays: Sequence[Path] = ()) -> LocaleCatalog:
+        """The packs of ``folder``, then each overlay folder's files merged over them (a bot's
+        own ``locales/es.toml`` holding only its own keys: parley.core.i18n.overlay)."""
+        from parley.core.i18n.overlay import merge_folder
+
         files: dict[str, tuple[PackFile, Path | None]] = {}
         for path in sorted(folder.glob("*.toml")):
             pack = load_pack_file(path)
             files[pack.code] = (pack, path)
+        for overlay in overlays:
+            files.update(merge_folder(overlay, {code: pack for code, (pack, _) in files.items()}))
         catalog = cls(files, default)
+        catalog.overlays = tuple(overlays)
         catalog.validate()
         return catalog
 
@@ -239,14 +249,23 @@ class LocaleCatalog:
 
 
 def load_pack_file(path: Path) -> PackFile:
+    text, data = read_pack_toml(path)
+    return validate_pack(path, text, data)
+
+
+def read_pack_toml(path: Path) -> tuple[str, dict[str, Any]]:
+    """The file's text and its TOML; PackError naming file:line when it cannot be read."""
     try:
         text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
+        return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line, message = decode_error(exc)
         raise PackError(f"{path}:{line}: not valid TOML: {message}") from None
     except OSError as exc:
         raise PackError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def validate_pack(path: Path, text: str, data: dict[str, Any]) -> PackFile:
     try:
         return PackFile.model_validate(data)
     except ValidationError as exc:

@@ -181,8 +181,7 @@ async def commands(turn: Turn, call_next: Handler) -> None:
         turn.say(turn.persona.greet(turn.pack), kind="system")
         return
     if text == "/human":
-        turn.state["handoff"] = {"status": "requested", "at": turn.now.isoformat(), "reason": "asked"}
-        turn.system("handoff_started")
+        turn.handoff("asked")
         return
     await call_next(turn)
 
@@ -216,7 +215,7 @@ def respond(brain: Brain, metrics: Metrics, streaming: Callable[[Address], Strea
         buttons = answer.buttons
         if answer.handoff:
             # parley.core.handoff.Desk opens the case (and counts it) once the turn is answered.
-            turn.state["handoff"] = {"status": "requested", "at": turn.now.isoformat(), "reason": answer.intent}
+            turn.handoff(answer.intent, announce=False)  # the brain's answer says so itself
         elif answer.intent == "fallback" and not buttons:
             buttons = (human_button(turn.pack),)
         reply = turn.say(answer.text, buttons=buttons, sources=answer.sources)

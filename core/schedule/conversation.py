@@ -5,8 +5,9 @@
 - ``consent``: any channel's STOP opts out (START opts back in), stored as
   ``profile["consent"] = {"marketing": bool, "at": iso, "source": str}`` (the Twilio channel
   stores SMS keywords the same way);
-- ``followups``: "remind me tomorrow at 10", a follow-up N hours after a lead goes quiet, and
-  cancelling pending ones when the person replies (per kind).
+- ``followups``: "remind me tomorrow at 10", the follow-ups a handler or the LLM asked for
+  (``Turn.followup``), a follow-up N hours after a lead goes quiet, and cancelling pending ones
+  when the person replies (per kind).
 """
 
 from __future__ import annotations
@@ -131,6 +132,11 @@ def followups(
             turn.say(_confirm(turn, at, tz))
             return
         await call_next(turn)
+        # Asked for by a handler or the LLM's tool (Turn.followup); the anchor is the send id's
+        # last part, so two requests in one turn are two sends.
+        for n, request in enumerate(turn.followups):
+            anchor = int(now) + n
+            await _schedule(sched, turn, pending, request.kind, request.at.timestamp(), request.text, str(tz), anchor)
         if followup_hours > 0 and (turn.state.get("lead") or not leads_only):
             text = turn.pack.t("followup") if "followup" in turn.pack.head.messages else FOLLOWUP_TEXT
             await _schedule(sched, turn, pending, "followup", now + followup_hours * 3600, text, str(tz))
@@ -138,8 +144,10 @@ def followups(
     return mw
 
 
-async def _schedule(sched, turn: Turn, pending: dict[str, list], kind: str, at: float, text: str, tz: str) -> None:
-    anchor = int(turn.now.timestamp())
+async def _schedule(
+    sched, turn: Turn, pending: dict[str, list], kind: str, at: float, text: str, tz: str, anchor: int | None = None
+) -> None:
+    anchor = int(turn.now.timestamp()) if anchor is None else anchor
     send_id = followup_id(turn.address.conversation, kind, anchor)
     data = {"address": turn.address.model_dump(), "text": text, "kind": kind, "tz": tz, "anchor": anchor}
     await sched.add([Send(send_id, at, json.dumps(data, separators=(",", ":")))])

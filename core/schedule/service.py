@@ -62,7 +62,9 @@ class Scheduler:
         self.planner: Planner | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
-    def middlewares(self) -> list[Middleware]:
+    def conversation_middlewares(self) -> list[Middleware]:
+        """The people index, STOP/START consent and follow-ups: around every inbound turn,
+        whoever answers it (a handler, the brain)."""
         cfg = self.settings
         return [
             people_index(self.sched, self.store),
@@ -74,8 +76,11 @@ class Scheduler:
                 tuple(cfg.cancel_on_reply),
                 cfg.default_timezone,
             ),
-            gate(self.sched, self.store, cfg.default_timezone),
         ]
+
+    def gate(self) -> Middleware:
+        """The send-time re-checks of a proactive turn, just before its message is said."""
+        return gate(self.sched, self.store, self.settings.default_timezone)
 
     def _wake(self) -> None:
         if self.dispatcher is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from parley.app import Parley
+from parley.app import Bot
 from tests.contract.llm_support import llm_settings
 from tests.fakes.openai import FakeOpenAI
 
@@ -11,7 +11,7 @@ ANSWER = "Standard delivery takes 3-5 working days, express 1-2 working days [1]
 
 async def test_streamed_answer_becomes_one_bubble_with_feedback(make_settings, browser):
     async with FakeOpenAI(lambda body: {"text": ANSWER, "chunk": 4, "gap": 0.03}) as fake:
-        async with Parley(make_settings(**llm_settings(fake.base_url))) as app:
+        async with Bot(make_settings(**llm_settings(fake.base_url))) as app:
             page = await browser.new_page()
             await page.goto(f"http://127.0.0.1:{app.port}/chat")
             await page.get_by_text("Online").wait_for()

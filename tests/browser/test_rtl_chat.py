@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from parley.app import Parley
+from parley.app import Bot
 from tests.conftest import require
 
 CHROMIUM = "/usr/bin/chromium"
@@ -39,7 +39,7 @@ async def send(page, text: str, count: int) -> None:
     await page.wait_for_function(f"document.querySelectorAll('.msg.bot').length >= {count}")
 
 
-async def test_arabic_replies_turn_the_page_right_to_left(parley: Parley, page):
+async def test_arabic_replies_turn_the_page_right_to_left(parley: Bot, page):
     await page.goto(f"http://127.0.0.1:{parley.port}/chat")
     await page.wait_for_selector('#status[data-state="online"]')
     assert await page.evaluate("document.documentElement.dir") in ("", "ltr")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from parley.app import Parley
+from parley.app import Bot
 
 
 async def test_ask_a_question_read_the_answer_and_click_a_button(parley, browser):
@@ -27,7 +27,7 @@ async def test_ask_a_question_read_the_answer_and_click_a_button(parley, browser
 async def test_page_reconnects_after_a_restart_and_keeps_its_conversation(make_settings, browser):
     settings = make_settings()
     page = await browser.new_page()
-    async with Parley(settings) as app:
+    async with Bot(settings) as app:
         port = app.port
         await page.goto(f"http://127.0.0.1:{port}/chat")
         await page.get_by_label("Your message").fill("do you take paypal")
@@ -36,7 +36,7 @@ async def test_page_reconnects_after_a_restart_and_keeps_its_conversation(make_s
     await page.get_by_text("Reconnecting").wait_for()
     # The same port again, as a restarted server would have.
     settings = settings.model_copy(update={"http": settings.http.model_copy(update={"port": port})})
-    async with Parley(settings):
+    async with Bot(settings):
         await page.get_by_text("Online").wait_for(timeout=15000)
         await page.get_by_label("Your message").fill("how much is shipping")
         await page.keyboard.press("Enter")

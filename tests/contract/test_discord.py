@@ -8,7 +8,7 @@ from parley.core.kernel.channel import RetryAfter, Unreachable
 from parley.core.kernel.clock import ManualClock
 from parley.core.kernel.messages import Address, Button, Reply
 
-from parley.app import Parley
+from parley.app import Bot
 from tests.conftest import eventually
 from tests.fakes.discord import BOT_ID, TOKEN, FakeDiscord, button_press, message
 
@@ -25,7 +25,7 @@ async def fake():
 @pytest.fixture
 async def app(fake, make_settings):
     settings = make_settings(discord={"token": TOKEN, "api_base": fake.api_base, "gateway_url": fake.gateway_url})
-    async with Parley(settings) as app:
+    async with Bot(settings) as app:
         await eventually(fake.identified.is_set)
         yield app
 

@@ -63,7 +63,7 @@ async def test_schedule_followup_and_handoff_tools(fake, make_settings):
     )
     turn = make_turn("Remind me on Saturday, and I want to talk about a discount")
     answer = await brain.answer(turn)
-    assert turn.state["followups"] == [{"at": at, "kind": "reminder", "text": "Sale"}]
+    assert [(f.at.isoformat(), f.kind, f.text) for f in turn.followups] == [(at, "reminder", "Sale")]
     assert answer.handoff and answer.intent == "handoff"
     await brain.close()
 
@@ -77,7 +77,7 @@ async def test_invalid_tool_arguments_go_back_to_the_model(fake, make_settings):
     turn = make_turn("remind me")
     await brain.answer(turn)
     assert "invalid arguments" in fake.requests[1]["messages"][-1]["content"]
-    assert "followups" not in turn.state
+    assert turn.followups == []
     await brain.close()
 
 
@@ -275,7 +275,7 @@ async def test_tool_calls_per_round_are_bounded(fake, make_settings):
     fake.push({"tool_calls": [call] * 6}, {"text": "ok"})
     turn = make_turn("remind me a lot")
     await brain.answer(turn)
-    assert len(turn.state["followups"]) == 4
+    assert len(turn.followups) == 4
     results = [m["content"] for m in fake.requests[1]["messages"] if m["role"] == "tool"]
     assert results[-1].startswith("error: at most 4")
     await brain.close()

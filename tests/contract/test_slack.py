@@ -11,7 +11,7 @@ import pytest
 from parley.core.kernel.clock import ManualClock
 from parley.core.storage.sqlite import SQLiteStore
 
-from parley.app import Parley
+from parley.app import Bot
 from tests.conftest import eventually
 from tests.fakes.slack import BOT_ID, BOT_USER, TEAM, event_body, fake_slack, signed
 
@@ -32,7 +32,7 @@ def clock() -> ManualClock:
 @pytest.fixture
 async def app(make_settings, fake, clock, tmp_path):
     settings = make_settings(slack={"bot_token": "xoxb-test", "signing_secret": SECRET, "api_base": fake.url + "/api/"})
-    async with Parley(settings, clock=clock, store=SQLiteStore(tmp_path / "slack.db", clock=clock)) as parley:
+    async with Bot(settings, clock=clock, store=SQLiteStore(tmp_path / "slack.db", clock=clock)) as parley:
         yield parley
 
 
@@ -248,7 +248,7 @@ async def test_slack_api_unreachable_defers_the_event_with_503(make_settings, cl
     settings = make_settings(
         slack={"bot_token": "xoxb-test", "signing_secret": SECRET, "api_base": f"http://127.0.0.1:{dead}/api/"}
     )
-    async with Parley(settings, clock=clock, store=SQLiteStore(tmp_path / "dead.db", clock=clock)) as parley:
+    async with Bot(settings, clock=clock, store=SQLiteStore(tmp_path / "dead.db", clock=clock)) as parley:
         status, body = await post(http, parley, clock, event_body(dm("hello"), "EvDead"))
         assert status == 503, body  # Slack retries later; never a 500 with a traceback
         assert "Traceback" not in body

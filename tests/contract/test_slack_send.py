@@ -12,7 +12,7 @@ from parley.core.kernel.messages import Address, Button, Inbound, Reply
 from parley.core.storage.memory import MemoryStore
 from parley.core.storage.sqlite import SQLiteStore
 
-from parley.app import Parley
+from parley.app import Bot
 from tests.conftest import eventually
 from tests.fakes.slack import event_body, fake_slack
 
@@ -90,7 +90,7 @@ async def test_429_raises_retry_after_and_the_retry_skips_what_was_posted(slack,
 async def test_429_through_the_outbox_is_rescheduled_after_retry_after(make_settings, fake, tmp_path):
     clock = ManualClock()
     settings = make_settings(slack={"bot_token": "xoxb-t", "signing_secret": "s", "api_base": fake.url + "/api/"})
-    async with Parley(settings, clock=clock, store=SQLiteStore(tmp_path / "o.db", clock=clock)) as app:
+    async with Bot(settings, clock=clock, store=SQLiteStore(tmp_path / "o.db", clock=clock)) as app:
         fake.fail("chat.postMessage", status=429, error="ratelimited", Retry_After="30")
         await app.engine.proactive(DM, Reply(text="reminder", kind="proactive"), "job-1")
         await eventually(lambda: len(fake.of("chat.postMessage")) == 1)
@@ -165,7 +165,7 @@ async def test_socket_mode_event_is_acked_and_answered(make_settings, fake, tmp_
     settings = make_settings(
         slack={"bot_token": "xoxb-t", "app_token": "xapp-t", "api_base": fake.url + "/api/", "signing_secret": None}
     )
-    async with Parley(settings, clock=clock, store=SQLiteStore(tmp_path / "s.db", clock=clock)) as app:
+    async with Bot(settings, clock=clock, store=SQLiteStore(tmp_path / "s.db", clock=clock)) as app:
         channel = app.channels["slack"]
         assert isinstance(channel, SlackSocketChannel) and channel.singleton and channel.routes() == []
         await eventually(lambda: fake.sockets)

@@ -17,7 +17,7 @@ from parley.core.kernel.channel import RetryAfter, Unreachable
 from parley.core.kernel.clock import ManualClock
 from parley.core.kernel.messages import Address, Button, Reply
 
-from parley.app import Parley
+from parley.app import Bot
 from tests.conftest import eventually
 from tests.fakes.telegram import FakeTelegram
 
@@ -49,12 +49,12 @@ def telegram_settings(make_settings, fake):
 
 @pytest.fixture
 async def app(telegram_settings, fake):
-    async with Parley(telegram_settings()) as parley:
+    async with Bot(telegram_settings()) as parley:
         await eventually(lambda: fake.webhook)
         yield parley
 
 
-async def post(app: Parley, body, secret: str | None, raw: bytes | None = None) -> aiohttp.ClientResponse:
+async def post(app: Bot, body, secret: str | None, raw: bytes | None = None) -> aiohttp.ClientResponse:
     headers = {"Content-Type": "application/json"}
     if secret is not None:
         headers[SECRET_HEADER] = secret
@@ -65,7 +65,7 @@ async def post(app: Parley, body, secret: str | None, raw: bytes | None = None) 
             return resp
 
 
-async def secret_of(app: Parley) -> str:
+async def secret_of(app: Bot) -> str:
     return await app.store.get(SECRET_KEY) or ""
 
 
@@ -77,7 +77,7 @@ async def test_start_sets_the_webhook_with_a_generated_secret_kept_in_the_store(
 
 
 async def test_a_configured_secret_is_used_as_is(telegram_settings, fake):
-    async with Parley(telegram_settings(webhook_secret="configured-secret_1")) as parley:
+    async with Bot(telegram_settings(webhook_secret="configured-secret_1")) as parley:
         await eventually(lambda: fake.webhook)
         assert fake.webhook["secret_token"] == "configured-secret_1"
         assert (await post(parley, update("hi"), "configured-secret_1")).status == 200
@@ -143,7 +143,7 @@ async def test_button_round_trip(app, fake):
 
 
 async def test_polling_confirms_updates_with_offsets(telegram_settings, fake):
-    async with Parley(telegram_settings(mode="polling")) as parley:
+    async with Bot(telegram_settings(mode="polling")) as parley:
         channel = parley.channels["telegram"]
         channel.poll_timeout = 1
         fake.push(update("hi", chat=21, update_id=500))
@@ -160,7 +160,7 @@ async def test_polling_confirms_updates_with_offsets(telegram_settings, fake):
 async def test_429_then_sent_when_the_retry_after_has_passed(telegram_settings, fake):
     # Start at the wall time: the SQLite store stamps leases with its own clock.
     clock = ManualClock(start=time.time())
-    async with Parley(telegram_settings(), clock=clock) as parley:
+    async with Bot(telegram_settings(), clock=clock) as parley:
         await eventually(lambda: fake.webhook)
         fake.fail("sendMessage", 429, "Too Many Requests: retry after 7", retry_after=7)
         await post(parley, update("returns?", chat=31), await secret_of(parley))
@@ -321,7 +321,7 @@ async def test_store_down_answers_503_so_telegram_retries(app, fake):
 
 async def test_a_rejected_token_is_said_once_and_the_app_keeps_running(telegram_settings, fake, caplog):
     fake.fail("getMe", 401, "Unauthorized")
-    async with Parley(telegram_settings()) as parley:
+    async with Bot(telegram_settings()) as parley:
         await eventually(lambda: "PARLEY_TELEGRAM__TOKEN is not valid" in caplog.text)
         assert fake.webhook == {}
         assert "telegram" in parley.channels
@@ -345,7 +345,7 @@ async def test_webhook_on_the_redis_store(telegram_settings, fake, redis_url):
     """Scale-out: the generated secret and the dedupe live in Redis, shared by every process."""
     prefix = f"tg{uuid.uuid4().hex[:8]}"
     settings = telegram_settings().model_copy(update={"store_url": f"{redis_url}?prefix={prefix}"})
-    async with Parley(settings) as parley:
+    async with Bot(settings) as parley:
         try:
             await eventually(lambda: fake.webhook)
             secret = await secret_of(parley)

@@ -14,7 +14,7 @@ from parley.core.storage.redis import RedisStore
 from parley.core.storage.sqlite import SQLiteStore
 from redis.asyncio import Redis
 
-from parley.app import Parley
+from parley.app import Bot
 from tests.conftest import eventually
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, serve_fake_twilio, sign
 
@@ -26,7 +26,7 @@ CUSTOMER = "+15551230001"
 
 @dataclass
 class Harness:
-    app: Parley
+    app: Bot
     fake: FakeTwilio
     clock: ManualClock
     http: aiohttp.ClientSession
@@ -87,7 +87,7 @@ async def twilio_parley(make_settings, redis_url: str = "", **twilio: object) ->
         else:
             store = SQLiteStore(settings.store_url.removeprefix("sqlite:///"), clock=clock)  # one clock for all
         try:
-            async with Parley(settings, clock=clock, store=store) as app, aiohttp.ClientSession() as http:
+            async with Bot(settings, clock=clock, store=store) as app, aiohttp.ClientSession() as http:
                 yield Harness(app, fake, clock, http)
         finally:
             if redis_url:

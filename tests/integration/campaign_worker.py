@@ -13,7 +13,7 @@ from pathlib import Path
 
 from parley.core.config.settings import Settings
 
-from parley.app import Parley
+from parley.app import Bot
 from tests.fakes.recording import RecordingChannel
 
 
@@ -24,7 +24,7 @@ async def main(db: str, out: str, schedule_url: str) -> None:
         http={"host": "127.0.0.1", "port": 0},
         scheduler={"lease": 2.0, "store_url": schedule_url},
     )
-    async with Parley(settings) as app:
+    async with Bot(settings) as app:
         app.channels["rec"] = RecordingChannel("rec", Path(out))
         app.engine.lease = 3.0  # a conversation lock held by a killed process frees in seconds
         app.outbox.lease = 3.0

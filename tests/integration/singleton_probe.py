@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from parley.app import Parley  # noqa: E402
+from parley.app import Bot  # noqa: E402
 from parley.cli import load_settings  # noqa: E402
 
 
@@ -19,7 +19,7 @@ async def main() -> None:
     settings = load_settings()
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    async with Parley(settings) as app:
+    async with Bot(settings) as app:
 
         async def probe() -> None:
             while True:

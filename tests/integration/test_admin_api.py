@@ -8,13 +8,13 @@ from aiohttp import ClientSession
 from parley.core.kernel.messages import Address, Inbound
 from parley.core.schedule.store import PersonEntry
 
-from parley.app import Parley
+from parley.app import Bot
 from tests.conftest import eventually
 
 TOKEN = "admin-token-for-tests"
 
 
-async def call(app: Parley, method: str, path: str, body=None, token: str | None = TOKEN, raw: str | None = None):
+async def call(app: Bot, method: str, path: str, body=None, token: str | None = TOKEN, raw: str | None = None):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with ClientSession() as http:
         url = f"http://127.0.0.1:{app.port}{path}"
@@ -25,7 +25,7 @@ async def call(app: Parley, method: str, path: str, body=None, token: str | None
 
 @pytest.fixture
 async def app(make_settings):
-    async with Parley(make_settings(admin_token=TOKEN)) as parley:
+    async with Bot(make_settings(admin_token=TOKEN)) as parley:
         for n, (channel, locale, consent) in enumerate([("web", "en", True), ("whatsapp", "en", True)]):
             address = Address(channel=channel, chat=f"c{n}", user=f"u{n}")
             await parley.scheduler.sched.put_person(PersonEntry(address.person, address, locale, "", (), 1.0, consent))
@@ -33,7 +33,7 @@ async def app(make_settings):
 
 
 async def test_without_a_configured_token_every_call_is_refused(make_settings):
-    async with Parley(make_settings()) as app:
+    async with Bot(make_settings()) as app:
         status, body = await call(app, "GET", "/api/campaigns")
         assert status == 403 and "PARLEY_ADMIN_TOKEN" in body["error"]
         assert (await call(app, "GET", "/api/openapi.json", token=None))[0] == 200

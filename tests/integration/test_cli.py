@@ -106,11 +106,11 @@ def test_run_serves_the_web_chat_and_stops_gracefully_on_sigterm(tmp_path, comma
 def test_channel_sdks_are_imported_only_when_configured(tmp_path):
     script = (
         "import asyncio, sys\n"
-        "from parley.app import Parley\n"
+        "from parley.app import Bot\n"
         "from parley.core.config.settings import Settings\n"
         f"s = Settings(_env_file=None, store_url='sqlite:///{tmp_path}/p.db', http={{'port': 0}})\n"
         "async def main():\n"
-        "    async with Parley(s):\n"
+        "    async with Bot(s):\n"
         "        pass\n"
         "asyncio.run(main())\n"
         "print(sorted(m for m in ('aiogram', 'slack_bolt', 'twilio', 'discord', 'openai') if m in sys.modules))\n"

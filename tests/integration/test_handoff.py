@@ -11,7 +11,7 @@ import pytest
 from parley.core.kernel.clock import ManualClock
 from parley.core.kernel.messages import Address, Inbound
 
-from parley.app import Parley
+from parley.app import Bot
 from tests.conftest import eventually
 from tests.fakes.loopback import start
 from tests.integration.webchat_client import ChatClient
@@ -23,7 +23,7 @@ DESK = Address(channel="slack", chat="CDESK")
 async def app(make_settings):
     clock = ManualClock()  # Thursday 2026-01-01 00:00 UTC: the desk (09:00-18:00 UTC) is closed
     settings = make_settings(handoff={"hours": "mon-fri 09:00-18:00", "timezone": "UTC"})
-    async with Parley(settings, clock=clock) as parley:
+    async with Bot(settings, clock=clock) as parley:
         parley.desk.desk = DESK  # as if PARLEY_SLACK__DESK_CHANNEL were set
         yield parley
 
@@ -135,7 +135,7 @@ async def test_sales_persona_qualifies_a_lead_that_lands_on_the_desk_and_the_crm
         handoff={"lead_webhook_url": f"http://127.0.0.1:{port}/leads", "lead_webhook_secret": "crm-secret"},
     )
     try:
-        async with Parley(settings) as app, aiohttp.ClientSession() as http:
+        async with Bot(settings) as app, aiohttp.ClientSession() as http:
             app.desk.desk = app.leads.desk = DESK
             chat = await ChatClient(http, app.port).connect()
             await chat.say("hello")
@@ -166,7 +166,7 @@ async def test_sales_persona_qualifies_a_lead_that_lands_on_the_desk_and_the_crm
 async def test_no_claim_in_time_offers_a_follow_up_at_the_next_business_morning(make_settings):
     clock = ManualClock(1_767_225_600.0 + 10 * 3600)  # Thursday 10:00 UTC: the desk is open
     settings = make_settings(handoff={"hours": "mon-fri 09:00-18:00", "timezone": "UTC", "claim_timeout_minutes": 15})
-    async with Parley(settings, clock=clock) as app, aiohttp.ClientSession() as http:
+    async with Bot(settings, clock=clock) as app, aiohttp.ClientSession() as http:
         app.desk.desk = DESK
         chat = await ChatClient(http, app.port).connect()
         await chat.say("/human")
@@ -189,7 +189,7 @@ async def test_no_claim_in_time_offers_a_follow_up_at_the_next_business_morning(
 
 async def test_the_admin_api_can_hand_a_conversation_to_the_desk(make_settings):
     settings = make_settings(admin_token="admin-secret", handoff={"hours": "mon-sun 00:00-23:59"})
-    async with Parley(settings) as app, aiohttp.ClientSession() as http:
+    async with Bot(settings) as app, aiohttp.ClientSession() as http:
         app.desk.desk = DESK
         chat = await ChatClient(http, app.port).connect()
         await chat.say("do you take paypal")

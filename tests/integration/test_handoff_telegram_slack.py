@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 from parley.channels.telegram.channel import SECRET_HEADER, SECRET_KEY
 
-from parley.app import Parley
+from parley.app import Bot
 from tests.conftest import eventually
 from tests.fakes.slack import TEAM, event_body, fake_slack, signed
 from tests.fakes.telegram import FakeTelegram
@@ -38,7 +38,7 @@ async def world(make_settings):
             },
             handoff={"hours": "mon-sun 00:00-23:59", "timezone": "UTC"},
         )
-        async with Parley(settings) as app, aiohttp.ClientSession() as http:
+        async with Bot(settings) as app, aiohttp.ClientSession() as http:
             await eventually(lambda: tg.webhook)
             yield app, tg, slack, http
 

@@ -8,7 +8,7 @@ from parley.core.kernel.messages import Address, Inbound
 from parley.core.storage.sqlite import SQLiteStore
 from parley.core.storage.store import InboxItem
 
-from parley.app import Parley
+from parley.app import Bot
 from tests.conftest import eventually
 from tests.integration.webchat_client import ChatClient
 
@@ -56,7 +56,7 @@ async def test_an_accepted_event_survives_a_crash_before_its_turn(make_settings,
     assert await store.accept(InboxItem("web:evt-1", address.conversation, inbound, 0.0), 3600)
     await store.close()
     # A new process starts: the sweeper finds the event, answers it; the page gets the answer.
-    async with Parley(settings) as app:
+    async with Bot(settings) as app:
         chat = await ChatClient(http, app.port, cid).connect()
         reply = await chat.next("reply")
         assert "4.95" in reply["text"]
@@ -67,7 +67,7 @@ async def test_an_accepted_event_survives_a_crash_before_its_turn(make_settings,
 async def test_queued_replies_survive_a_restart(make_settings, http):
     settings = make_settings()
     cid = "restart-client-1"
-    async with Parley(settings) as app:
+    async with Bot(settings) as app:
         chat = await ChatClient(http, app.port, cid).connect()
         await chat.close()
         await eventually(lambda: not app.channels["web"].online(cid))
@@ -77,7 +77,7 @@ async def test_queued_replies_survive_a_restart(make_settings, http):
         await eventually(lambda: app.store.outbox_stats())
         stats = await app.store.outbox_stats()
         assert stats.sent == 0  # nobody is listening: the reply waits
-    async with Parley(settings) as app:
+    async with Bot(settings) as app:
         chat = await ChatClient(http, app.port, cid).connect()
         reply = await chat.next("reply")
         assert "PayPal" in reply["text"]

@@ -11,7 +11,7 @@ import uuid
 import aiohttp
 import pytest
 
-from parley.app import Parley
+from parley.app import Bot
 from tests.conftest import eventually, redis_up, require
 from tests.contract.llm_support import llm_settings
 from tests.fakes.openai import FakeOpenAI
@@ -24,13 +24,13 @@ async def fake():
         yield server
 
 
-async def chat(app: Parley, session: aiohttp.ClientSession) -> ChatClient:
+async def chat(app: Bot, session: aiohttp.ClientSession) -> ChatClient:
     return await ChatClient(session, app.port, "client-0001").connect("en-GB")
 
 
 async def test_streamed_answer_through_the_web_chat(fake, make_settings):
     fake.push({"text": "Standard delivery takes 3-5 working days [1].", "chunk": 3})
-    async with Parley(make_settings(**llm_settings(fake.base_url))) as app, aiohttp.ClientSession() as session:
+    async with Bot(make_settings(**llm_settings(fake.base_url))) as app, aiohttp.ClientSession() as session:
         client = await chat(app, session)
         await client.say("How long does shipping take?", "msg-00000001")
         reply = await client.next("reply")
@@ -62,7 +62,7 @@ async def test_streamed_answer_through_the_web_chat(fake, make_settings):
 async def test_model_down_still_answers_through_the_web_chat(fake, make_settings):
     fake.responder = lambda body: {"status": 500}
     settings = make_settings(**llm_settings(fake.base_url, deadline=0.2, backoff=0.02))
-    async with Parley(settings) as app, aiohttp.ClientSession() as session:
+    async with Bot(settings) as app, aiohttp.ClientSession() as session:
         client = await chat(app, session)
         await client.say("How long does shipping take?")
         reply = await client.next("reply")
@@ -73,7 +73,7 @@ async def test_model_down_still_answers_through_the_web_chat(fake, make_settings
 
 
 async def test_without_a_key_the_retrieval_brain_serves(make_settings):
-    async with Parley(make_settings()) as app, aiohttp.ClientSession() as session:
+    async with Bot(make_settings()) as app, aiohttp.ClientSession() as session:
         assert app.llm is None
         client = await chat(app, session)
         await client.say("How long does shipping take?")
@@ -86,7 +86,7 @@ async def test_knowledge_reloads_without_a_restart(fake, make_settings, tmp_path
     folder = tmp_path / "kb"
     folder.mkdir()
     (folder / "a.md").write_text("# Hours\nWe open at nine.\n")
-    async with Parley(make_settings(knowledge_dir=str(folder), knowledge_poll=0.05)) as app:
+    async with Bot(make_settings(knowledge_dir=str(folder), knowledge_poll=0.05)) as app:
         (folder / "b.md").write_text("# Parking\nFree parking behind the shop.\n")
         await eventually(lambda: len(app.knowledge.passages) == 2)
         assert app.brain.kb is app.knowledge
@@ -96,7 +96,7 @@ async def test_reload_picks_up_knowledge_without_polling(make_settings, tmp_path
     folder = tmp_path / "kb"
     folder.mkdir()
     (folder / "a.md").write_text("# Hours\nWe open at nine.\n")
-    async with Parley(make_settings(knowledge_dir=str(folder), knowledge_poll=0)) as app:
+    async with Bot(make_settings(knowledge_dir=str(folder), knowledge_poll=0)) as app:
         (folder / "b.md").write_text("# Parking\nFree parking behind the shop.\n")
         app.reload()  # what bot.py's SIGHUP handler calls
         await eventually(lambda: len(app.knowledge.passages) == 2)
@@ -118,7 +118,7 @@ async def redis10():
 async def test_streamed_answer_on_the_redis_store(fake, make_settings, redis10):
     fake.push({"text": "Standard delivery takes 3-5 working days [1].", "chunk": 3})
     settings = make_settings(store_url=redis10, **llm_settings(fake.base_url))
-    async with Parley(settings) as app, aiohttp.ClientSession() as session:
+    async with Bot(settings) as app, aiohttp.ClientSession() as session:
         # RedisRelay drops a subscribe made while its listener is still connecting: wait for it.
         await eventually(lambda: app.store.relay._pubsub is not None)
         client = await chat(app, session)

@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 from parley.core.config.settings import shipped
 
-from parley.app import Parley
+from parley.app import Bot
 from tests.conftest import eventually
 
 CONVERSATIONS = {
@@ -67,7 +67,7 @@ async def session():
 
 
 @pytest.mark.parametrize("code", list(CONVERSATIONS))
-async def test_the_same_conversation_in_every_locale(parley: Parley, session, code):
+async def test_the_same_conversation_in_every_locale(parley: Bot, session, code):
     pack, persona = parley.locales.get(code), parley.personas.get()
     hello, question, bot, human = CONVERSATIONS[code]
     # A traveller's browser says en-US: the language they write in wins.
@@ -96,7 +96,7 @@ async def test_the_same_conversation_in_every_locale(parley: Parley, session, co
     await chat.ws.close()
 
 
-async def test_explicit_choice_sticks_through_the_web_chat(parley: Parley, session):
+async def test_explicit_choice_sticks_through_the_web_chat(parley: Bot, session):
     chat = await Chat.open(session, parley.port, "fr-FR")
     es = parley.locales.get("es")
     reply = await chat.ask("can we speak Spanish?")
@@ -111,7 +111,7 @@ async def reloadable(make_settings, tmp_path):
     locales, personas = tmp_path / "locales", tmp_path / "personas"
     shutil.copytree(shipped("locales"), locales)
     shutil.copytree(shipped("personas"), personas)
-    async with Parley(make_settings(locales_dir=locales, personas_dir=personas)) as app:
+    async with Bot(make_settings(locales_dir=locales, personas_dir=personas)) as app:
         yield app, locales
 
 

@@ -12,7 +12,7 @@ from parley.core.kernel.ratelimit import Limit
 from parley.core.storage.redis import RedisStore
 from parley.core.storage.store import InboxItem, OutboxItem, Sent, StoreUnavailable
 
-from parley.app import Parley
+from parley.app import Bot
 from tests.conftest import eventually
 from tests.integration.processes import free_port
 
@@ -72,7 +72,7 @@ def inbound_reply():
 
 async def test_app_on_a_down_redis_is_not_ready_and_refuses_politely(make_settings):
     settings = make_settings(store_url=f"redis://127.0.0.1:{free_port()}/0")
-    async with Parley(settings) as app, aiohttp.ClientSession() as http:
+    async with Bot(settings) as app, aiohttp.ClientSession() as http:
         base = f"http://127.0.0.1:{app.port}"
         async with http.get(base + "/readyz") as r:
             assert r.status == 503

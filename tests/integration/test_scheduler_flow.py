@@ -13,7 +13,7 @@ from parley.core.kernel.messages import Address, Inbound
 from parley.core.schedule.store import PersonEntry, campaign_send_id, followup_id
 from parley.core.storage.sqlite import SQLiteStore
 
-from parley.app import Parley
+from parley.app import Bot
 from tests.conftest import eventually
 from tests.fakes.recording import RecordingChannel
 
@@ -30,14 +30,14 @@ async def app(make_settings, tmp_path):
         admin_token=TOKEN,
         scheduler={"followup_hours": 1, "followup_leads_only": False, "cancel_on_reply": ["followup"]},
     )
-    async with Parley(settings, clock=clock, store=store) as parley:
+    async with Bot(settings, clock=clock, store=store) as parley:
         parley.channels["rec"] = parley.rec = RecordingChannel("rec")
         parley.test_clock = clock
         parley.scheduler.dispatcher.idle_poll = 0.02
         yield parley
 
 
-async def person(app: Parley, n: int, consent: bool | None, *, tz: str = "UTC", locale: str = "en", tags=()):
+async def person(app: Bot, n: int, consent: bool | None, *, tz: str = "UTC", locale: str = "en", tags=()):
     address = Address(channel="rec", chat=f"c{n}", user=f"u{n}")
     entry = PersonEntry(address.person, address, locale, tz, tuple(tags), app.test_clock() - 3600, consent, f"Ann {n}")
     await app.scheduler.sched.put_person(entry)
@@ -57,7 +57,7 @@ def spec(**overrides) -> dict:
     return body
 
 
-async def api(app: Parley, method: str, path: str, body=None, headers=AUTH):
+async def api(app: Bot, method: str, path: str, body=None, headers=AUTH):
     async with ClientSession() as http:
         url = f"http://127.0.0.1:{app.port}{path}"
         async with http.request(method, url, json=body, headers=headers) as resp:

@@ -97,9 +97,9 @@ async def test_bad_input_gets_a_clear_answer_and_others_keep_being_served(parley
 
 
 async def test_a_flood_is_told_to_slow_down_once_and_not_answered(make_settings, http):
-    from parley.app import Parley
+    from parley.app import Bot
 
-    async with Parley(make_settings(flood_per_minute=3)) as app:
+    async with Bot(make_settings(flood_per_minute=3)) as app:
         chat = await ChatClient(http, app.port).connect()
         for n in range(6):
             await chat.say(f"hello {n}")

@@ -1,8 +1,9 @@
 """Tools the model may call (function calling), each with validated arguments and a timeout.
 
 Built in: ``handoff`` (a person takes over), ``capture_lead`` (a plain dict on ``state["lead"]``
-that the sales desk picks up) and ``schedule_followup`` (a request on ``state["followups"]`` that
-the scheduler turns into a job). Generic HTTP tools come from a config file (parley.core.brains.llm.http_tools).
+that the sales desk picks up) and ``schedule_followup`` (``Turn.followup``: the scheduler books
+it after the turn): the same ``Turn`` calls a bot author's handlers make. Generic HTTP tools come
+from a config file (parley.core.brains.llm.http_tools).
 Only the persona's ``allowed_tools`` are offered, and a call to anything not offered is refused
 whatever the model (or a prompt injection) asks for.
 """
@@ -14,7 +15,6 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from parley.core.brains.llm.client import ToolCall
@@ -25,7 +25,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 log = logging.getLogger("parley.llm.tools")
 
 RESULT_CHARS = 4000  # what a tool may put back into the prompt
-MAX_FOLLOWUPS = 20
 
 
 @dataclass
@@ -83,27 +82,16 @@ async def handoff(args: BaseModel, ctx: ToolContext) -> str:
 
 
 async def capture_lead(args: BaseModel, ctx: ToolContext) -> str:
-    fields = args.model_dump()
-    known = ctx.turn.state.get("lead", {})
-    # A later call completes the lead, never erases a field (nor the desk's "case" id).
-    lead = {**known, **{k: fields[k] or known.get(k, "") for k in fields}}
-    lead["at"] = ctx.turn.now.isoformat(timespec="seconds")
-    ctx.turn.state["lead"] = lead  # a plain dict: the sales desk consumes it
-    if lead["name"]:
-        ctx.turn.profile.setdefault("name", lead["name"])
-    if lead["company"]:
-        ctx.turn.profile["company"] = lead["company"]
+    ctx.turn.lead(**args.model_dump())  # the same call a bot author's handler makes
     return "Lead saved. Thank the customer; the team will be in touch."
 
 
 async def schedule_followup(args: BaseModel, ctx: ToolContext) -> str:
     assert isinstance(args, FollowupArgs)
-    now = ctx.turn.now
-    if not now < args.at <= now + timedelta(days=90):
-        return "error: 'at' must be in the future and within 90 days"
-    followups = ctx.turn.state.setdefault("followups", [])
-    followups.append({"at": args.at.isoformat(), "kind": args.kind, "text": args.text})
-    del followups[:-MAX_FOLLOWUPS]
+    try:
+        ctx.turn.followup(args.at, args.text, args.kind)
+    except ValueError as exc:
+        return f"error: {exc}"
     return f"Follow-up scheduled for {args.at.isoformat()}."
 
 

@@ -1,0 +1,1 @@
+"""Routers for bot authors: command, text and button handlers at one place in the pipeline."""
