@@ -60,7 +60,12 @@ async def seed(db: Path, sched) -> set[str]:
 async def start(db: Path, out: Path, schedule_url: str) -> asyncio.subprocess.Process:
     args = [sys.executable, "-m", "tests.integration.campaign_worker", str(db), str(out), schedule_url]
     proc = await asyncio.create_subprocess_exec(*args, cwd=ROOT, stdout=asyncio.subprocess.PIPE)
-    assert (await asyncio.wait_for(proc.stdout.readline(), 30)).strip() == b"ready"
+    try:
+        assert (await asyncio.wait_for(proc.stdout.readline(), 30)).strip() == b"ready"
+    except BaseException:
+        proc.kill()
+        await proc.wait()
+        raise
     return proc
 
 
@@ -81,13 +86,19 @@ async def run_with_kills(tmp_path: Path, sched, schedule_url: str, workers: int)
     db, out = tmp_path / "crash.db", tmp_path / "sent.jsonl"
     eligible = await seed(db, sched)
     for target in (150, 500):  # kill mid-campaign, twice
-        procs = [await start(db, out, schedule_url) for _ in range(workers)]
-        await wait_lines(out, target)
-        for proc in procs:
-            proc.send_signal(signal.SIGKILL)
-            await proc.wait()
-    procs = [await start(db, out, schedule_url) for _ in range(workers)]
+        procs: list[asyncio.subprocess.Process] = []
+        try:
+            for _ in range(workers):
+                procs.append(await start(db, out, schedule_url))
+            await wait_lines(out, target)
+        finally:  # also when the wait fails: a worker left running would send on after the test
+            for proc in procs:
+                proc.send_signal(signal.SIGKILL)
+                await proc.wait()
+    procs = []
     try:
+        for _ in range(workers):
+            procs.append(await start(db, out, schedule_url))
         deadline = time.monotonic() + 90
         while True:
             counts = await sched.progress("crash")
