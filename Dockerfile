@@ -7,13 +7,12 @@
 ARG BASE=python:3.11-slim-bookworm
 FROM ${BASE} AS build
 WORKDIR /src
-COPY pyproject.toml requirements.lock README.md ./
-# Runtime dependencies only (pyproject's list), at the exact versions of the lock file; the lock
-# also pins the test tools (pytest, playwright, ruff) that the image does not need.
-RUN python -m venv /opt/venv \
- && python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > runtime.txt \
- && /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check -r runtime.txt -c requirements.lock
+COPY requirements.lock ./
+# Runtime dependencies only, every one pinned (the test tools are in requirements-dev.lock).
+RUN python3 -m venv /opt/venv \
+ && /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check -r requirements.lock
 # Parley itself, as a wheel would install it: only the ``parley`` namespace lands in site-packages.
+COPY pyproject.toml README.md ./
 COPY parley ./parley
 COPY core ./core
 COPY channels ./channels
