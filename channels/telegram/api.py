@@ -1,6 +1,6 @@
 """The Bot API calls on the reply path (sendMessage, editMessageText, sendChatAction): JSON in,
-JSON out, over keep-alive connections (``parley.core.http.http1``), with Telegram's errors mapped to the
-outbox's vocabulary.
+JSON out, through one keep-alive aiohttp session for the Bot API's origin
+(``parley.core.http.client``), with Telegram's errors mapped to the outbox's vocabulary.
 
 aiogram's ``Bot`` makes the same call through a pydantic method model, a multipart form and a
 validated ``Message`` back: about 0.2 ms of CPU per reply in bench/telegram.py, more than the
@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiogram import Bot
-from parley.core.http.http1 import Origin
+from parley.core.http.client import Origin
 from parley.core.kernel.channel import Rejected, RetryAfter, Unreachable
 
 TIMEOUT = 30.0  # seconds: a stuck call must not hold an outbox lease for long

@@ -1,5 +1,5 @@
-"""parley.core.http.http1 against real servers on 127.0.0.1: an aiohttp app and, for answers aiohttp
-would never give, a raw asyncio one."""
+"""parley.core.http.client against real servers on 127.0.0.1: an aiohttp app and, for answers
+aiohttp would never give, a raw asyncio one."""
 
 from __future__ import annotations
 
@@ -10,13 +10,21 @@ import subprocess
 
 import pytest
 from aiohttp import web
-from parley.core.http.http1 import Origin
+from parley.core.http.client import MAX_ANSWER, Origin
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+async def serve(app: web.Application, **site) -> tuple[web.AppRunner, int]:
+    runner = web.AppRunner(app, keepalive_timeout=0.2)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port, **site).start()
+    return runner, port
 
 
 @pytest.fixture
@@ -50,11 +58,7 @@ async def app_server():
     app = web.Application()
     app.router.add_post("/echo", echo)
     app.router.add_post("/chunked", chunked)
-    runner = web.AppRunner(app, keepalive_timeout=0.2)
-    await runner.setup()
-    port = free_port()
-    site = web.TCPSite(runner, "127.0.0.1", port)
-    await site.start()
+    runner, port = await serve(app)
     yield f"http://127.0.0.1:{port}", peers, active
     await runner.cleanup()
 
@@ -98,6 +102,8 @@ async def test_chunked_and_error_statuses_come_back_whole(app_server):
     assert (await origin.post("/chunked", b"{}")).body == b'{"ok":true}'
     resp = await origin.post("/echo?status=429", b'{"ok":false}')
     assert (resp.status, resp.body) == (429, b'{"ok":false}')
+    resp = await origin.post("/echo?status=502", b"")
+    assert resp.status == 502
     await origin.close()
 
 
@@ -116,21 +122,30 @@ async def test_connection_close_and_idle_drops_open_a_new_connection(app_server)
 async def test_a_body_delimited_by_close_is_read_to_the_end():
     server, url = await raw_server(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nhello, world")
     async with server:
-        resp = await Origin(url).post("/", b"{}")
+        origin = Origin(url)
+        resp = await origin.post("/", b"{}")
+        await origin.close()
     assert (resp.status, resp.body) == (200, b"hello, world")
 
 
-async def test_malformed_answers_and_hang_ups_are_connection_errors():
-    for answer in (
+@pytest.mark.parametrize(
+    "answer",
+    [
         b"HTTP/1.1 2xx banana\r\n\r\n",
         b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort",
         b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 10\r\n\r\nshort",
-        b"HTTP/1.1 200 OK\r\nContent-Length: 5000000\r\n\r\n" + b"x" * 5_000_000,  # past MAX_ANSWER
-    ):
-        server, url = await raw_server(answer)
-        async with server:
-            with pytest.raises(ConnectionError):
-                await Origin(url).post("/", b"{}")
+        b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % (MAX_ANSWER + 1) + b"x" * (MAX_ANSWER + 1),
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + b"x" * (MAX_ANSWER + 1),  # no length, too long
+    ],
+    ids=["malformed", "short", "short-then-close", "oversized", "oversized-unframed"],
+)
+async def test_malformed_oversized_answers_and_hang_ups_are_connection_errors(answer):
+    server, url = await raw_server(answer)
+    async with server:
+        origin = Origin(url)
+        with pytest.raises(ConnectionError):
+            await origin.post("/", b"{}")
+        await origin.close()
 
 
 async def test_timeout_and_cancellation_free_the_slot(app_server):
@@ -140,6 +155,7 @@ async def test_timeout_and_cancellation_free_the_slot(app_server):
         await origin.post("/echo?sleep=1", b"slow")
     assert (await origin.post("/echo", b"next")).body == b"next"
     slow = asyncio.create_task(origin.post("/echo?sleep=1", b"slow"))
+    await asyncio.sleep(0.02)
     queued = asyncio.create_task(origin.post("/echo", b"queued"))
     await asyncio.sleep(0.02)
     slow.cancel()
@@ -158,6 +174,35 @@ async def test_refused_and_closed_clients_raise():
         Origin("ftp://example.org")
 
 
+async def test_a_proxy_from_the_environment_carries_the_requests(app_server, monkeypatch):
+    """HTTP_PROXY (HTTPS_PROXY for https origins) is honoured: the request goes to the proxy in
+    absolute form, and NO_PROXY exempts a host."""
+    url, _, _ = app_server
+    seen: list[str] = []
+
+    async def forward(request: web.Request) -> web.Response:
+        seen.append(str(request.url))
+        return web.Response(body=b"via proxy")
+
+    proxy = web.Application()
+    proxy.router.add_route("*", "/{tail:.*}", forward)
+    runner, port = await serve(proxy)
+    for name in ("NO_PROXY", "no_proxy", "http_proxy", "https_proxy", "HTTPS_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    try:
+        proxied = Origin(url)
+        assert (await proxied.post("/echo", b"direct?")).body == b"via proxy"
+        assert seen == [f"{url}/echo"]
+        await proxied.close()
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        direct = Origin(url)
+        assert (await direct.post("/echo", b"direct")).body == b"direct"
+        await direct.close()
+    finally:
+        await runner.cleanup()
+
+
 async def test_https_verifies_the_server(tmp_path):
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
@@ -173,15 +218,15 @@ async def test_https_verifies_the_server(tmp_path):
 
     app = web.Application()
     app.router.add_post("/echo", echo)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port, ssl_context=server_side).start()
+    runner, port = await serve(app, ssl_context=server_side)
     try:
         trusted = Origin(f"https://localhost:{port}", context=ssl.create_default_context(cafile=str(cert)))
         assert (await trusted.post("/echo", b"secret")).body == b"secret"
         await trusted.close()
-        with pytest.raises(ssl.SSLCertVerificationError):  # the system CAs do not know this one
-            await Origin(f"https://localhost:{port}").post("/echo", b"secret")
+        untrusted = Origin(f"https://localhost:{port}")
+        with pytest.raises(ConnectionError) as refused:  # the system CAs do not know this one
+            await untrusted.post("/echo", b"secret")
+        assert isinstance(refused.value.__cause__, ssl.SSLCertVerificationError)
+        await untrusted.close()
     finally:
         await runner.cleanup()
