@@ -2,11 +2,11 @@
 
 - bare: an aiohttp handler that verifies the signature, parses the event and posts one reply
   with a shared session before answering (the ceiling for a Python Slack bot in one process);
-- bolt: slack-bolt's AsyncApp answering each DM with say() (/work/shared/bench/bolt_alone.py);
+- bolt: slack-bolt's AsyncApp answering each DM with say() (bench/baselines/bolt_alone.py);
 - parley: `python bot.py`'s Slack channel on the embedded SQLite store, replies through the outbox
   (Slack's rate limits lifted so every reply is really posted during the run).
 
-The Web API is nginx answering {"ok":true} at C speed on 127.0.0.1:18081 (/work/shared/bench).
+The Web API is nginx answering {"ok":true} at C speed on 127.0.0.1:18081 (bench/baselines/nginx-fake.conf).
 Needs `apt-get install -y nginx-light wrk`. Run: `.venv/bin/python bench/slack.py [seconds]`.
 """
 
@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path("/work/shared/bench")
+BASELINES = ROOT / "bench" / "baselines"
 SECRET = "bench-secret"
 API = "http://127.0.0.1:18081"
 EVENTS = 20_000
@@ -107,7 +107,7 @@ def serve_parley(port: int, data: str) -> None:
 # -- the driver ---------------------------------------------------------------------------------
 def wrk(port: int, path: str, seconds: int, workdir: Path) -> dict[str, float]:
     subprocess.run(
-        [sys.executable, str(SHARED / "slack_events.py"), str(EVENTS), SECRET, path], cwd=workdir, check=True
+        [sys.executable, str(BASELINES / "slack_events.py"), str(EVENTS), SECRET, path], cwd=workdir, check=True
     )
     out = subprocess.run(
         ["wrk", "-t1", "-c32", f"-d{seconds}s", "--latency", "-s", "slack_events.lua", f"http://127.0.0.1:{port}"],
@@ -137,9 +137,13 @@ def main() -> None:
     seconds = int(sys.argv[1]) if len(sys.argv) > 1 else 10
     if not shutil.which("wrk") or not shutil.which("nginx"):
         raise SystemExit("needs wrk and nginx: apt-get install -y nginx-light wrk")
+    nginx = Path(tempfile.mkdtemp(prefix="parley-bench-nginx-"))
     started_nginx = not listening(18081)
-    if started_nginx:  # another run may already serve the shared fake: reuse it, never stop it
-        subprocess.run(["nginx", "-c", str(SHARED / "nginx-fake.conf")], check=True)
+    if started_nginx:  # another run may already serve the fake: reuse it, never stop it
+        settings = f"pid {nginx}/nginx.pid; error_log {nginx}/error.log;"
+        subprocess.run(
+            ["nginx", "-p", str(nginx), "-c", str(BASELINES / "nginx-fake.conf"), "-g", settings], check=True
+        )
         wait_for(18081)
     procs: list[subprocess.Popen] = []
     results: dict[str, dict[str, float]] = {}
@@ -149,7 +153,7 @@ def main() -> None:
             env = {**os.environ, "PYTHONPATH": str(ROOT)}
             plans = [
                 ("bare aiohttp", [sys.executable, __file__, "--bare"], "/webhook"),
-                ("bolt alone", [sys.executable, str(SHARED / "bolt_alone.py")], "/webhook"),
+                ("bolt alone", [sys.executable, str(BASELINES / "bolt_alone.py")], "/webhook"),
                 ("parley", [sys.executable, __file__, "--parley"], "/webhooks/slack"),
             ]
             for name, command, path in plans:
@@ -173,9 +177,8 @@ def main() -> None:
             if proc.poll() is None:
                 proc.kill()
         if started_nginx:
-            pid = Path("/tmp/parley-bench-nginx.pid")
-            if pid.exists():
-                os.kill(int(pid.read_text().strip()), 15)
+            os.kill(int((nginx / "nginx.pid").read_text().strip()), 15)
+        shutil.rmtree(nginx, ignore_errors=True)
     bare = results["bare aiohttp"]["rps"]
     print(f"wrk -t1 -c32 -d{seconds}s, {EVENTS} distinct signed message events, 500 DMs, nginx Web API fake")
     print(f"{'':14} {'events/s':>9} {'x bare':>7} {'p50 ms':>7} {'p99 ms':>7} {'non-2xx':>8}")

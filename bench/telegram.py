@@ -3,8 +3,8 @@
     .venv/bin/python bench/telegram.py [--updates 4000] [--rounds 3] [--stores sqlite,memory]
 
 One run measures, in alternating rounds against the same fast fake:
-- ``bare``: /work/shared/bench/bare_ceiling.py (parse, one aiohttp post, answer 200);
-- ``aiogram``: /work/shared/bench/aiogram_alone.py (SimpleRequestHandler + a handler answering);
+- ``bare``: bench/baselines/bare_ceiling.py (parse, one aiohttp post, answer 200);
+- ``aiogram``: bench/baselines/aiogram_alone.py (SimpleRequestHandler + a handler answering);
 - ``parley``: Parley's Telegram channel with dedupe, per-conversation locks, state saving and
   the durable outbox on (SQLite store, the embedded default) and the offline retrieval brain.
 
@@ -38,8 +38,8 @@ from urllib.parse import parse_qs  # noqa: E402
 
 import aiohttp  # noqa: E402
 
-SHARED = Path(os.environ.get("PARLEY_BENCH_SHARED", "/work/shared/bench"))
-TOKEN = "123:abc"  # what the shared baselines use
+BASELINES = ROOT / "bench" / "baselines"
+TOKEN = "123:abc"  # what the baselines use
 SECRET = "bench-secret"
 ME = b'{"ok":true,"result":{"id":123,"is_bot":true,"first_name":"Bench","username":"BenchBot"}}'
 TRUE = b'{"ok":true,"result":true}'
@@ -124,7 +124,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def wait_port(port: int, proc: asyncio.subprocess.Process, timeout: float = 30.0) -> None:
+async def wait_port(port: int, proc: asyncio.subprocess.Process, timeout: float = 120.0) -> None:
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
         if proc.returncode is not None:
@@ -227,9 +227,9 @@ def targets(args, api: str, tmp: str) -> list[tuple[str, list[str], str, dict]]:
     signed = {**plain, "X-Telegram-Bot-Api-Secret-Token": SECRET}
     found = []
     if args.only in (None, "bare"):
-        found.append(("bare aiohttp handler", [py, str(SHARED / "bare_ceiling.py")], "/webhook", plain))
+        found.append(("bare aiohttp handler", [py, str(BASELINES / "bare_ceiling.py")], "/webhook", plain))
     if args.only in (None, "aiogram"):
-        found.append(("aiogram alone", [py, str(SHARED / "aiogram_alone.py")], "/webhook", plain))
+        found.append(("aiogram alone", [py, str(BASELINES / "aiogram_alone.py")], "/webhook", plain))
     if args.only in (None, "parley"):
         for store in args.stores.split(","):
             # "sqlite": the embedded default, a file on disk; "sqlite-tmpfs": the same file in
