@@ -3,7 +3,8 @@
 #   docker run -p 8080:8080 -e PARLEY_STORE_URL=redis://redis:6379/0 parley
 # Without PARLEY_STORE_URL it uses SQLite in /app/data (mount a volume there).
 
-# The base is a build argument so CI can build from a locally made Debian image (no registry there).
+# The base is a build argument so CI can build from a locally made Debian image (no registry
+# there, tests/container/): any Debian-like base whose python3 is 3.11+ with venv.
 ARG BASE=python:3.11-slim-bookworm
 FROM ${BASE} AS build
 WORKDIR /src
@@ -11,7 +12,7 @@ COPY requirements.lock ./
 # Runtime dependencies only, every one pinned (the test tools are in requirements-dev.lock).
 RUN python3 -m venv /opt/venv \
  && /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check -r requirements.lock
-# Parley itself, as a wheel would install it: only the ``parley`` namespace lands in site-packages.
+# Parley itself as a wheel: only the ``parley`` namespace lands in site-packages.
 COPY pyproject.toml README.md ./
 COPY parley ./parley
 COPY core ./core
@@ -19,7 +20,7 @@ COPY channels ./channels
 COPY personas ./personas
 COPY locales ./locales
 COPY knowledge ./knowledge
-RUN /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check --no-deps .
+RUN /opt/venv/bin/pip wheel --no-cache-dir --disable-pip-version-check --no-deps -w /wheels .
 
 FROM ${BASE}
 ENV PATH=/opt/venv/bin:$PATH \
@@ -31,7 +32,11 @@ ENV PATH=/opt/venv/bin:$PATH \
 RUN groupadd --system --gid 10001 parley \
  && useradd --system --uid 10001 --gid parley --home-dir /app --shell /usr/sbin/nologin parley
 WORKDIR /app
+# Dependencies and Parley in separate layers: a code change rebuilds (and ships) only the small
+# last one, the dependency layer stays as long as the lock does.
 COPY --from=build /opt/venv /opt/venv
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir --disable-pip-version-check --no-deps /wheels/*.whl && rm -r /wheels
 # The code (in /opt/venv) stays root-owned and read-only to the app; only the data folder is writable.
 RUN mkdir -p /app/data && chown parley:parley /app/data
 VOLUME ["/app/data"]
