@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import multiprocessing
 import sys
 import tempfile
@@ -161,7 +162,8 @@ async def pipeline_rate(kind: str, url: str, n: int) -> float:
         http={"host": "127.0.0.1", "port": 0},
         scheduler={"store_url": url if kind == "redis" else "", "followup_hours": 0},
     )
-    app = Bot(settings)
+    # Built with the bot: the outbox must never find the channel missing.
+    app = Bot(settings, channels=[functools.partial(RecordingChannel, name="noop")])
     sched = app.scheduler.sched
     await sched.open()
     if isinstance(sched, RedisScheduleStore):
@@ -172,9 +174,8 @@ async def pipeline_rate(kind: str, url: str, n: int) -> float:
     await sched.put_campaign(record)
     await plan_all(Planner(sched, app.locales, chunk=2000), "pipe")
     await sched.close()
-    channel = RecordingChannel("noop")
-    app.channels["noop"] = channel  # before start: the outbox must never find it missing
     async with app:
+        channel = app.channels["noop"]
         started = time.perf_counter()
         while len(channel.sent) < n:
             await asyncio.sleep(0.05)

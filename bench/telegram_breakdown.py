@@ -31,7 +31,6 @@ import aiohttp  # noqa: E402
 from parley.channels.telegram.translate import to_inbound  # noqa: E402
 from parley.core.config.settings import Settings  # noqa: E402
 from parley.core.kernel.messages import Reply  # noqa: E402
-from parley.core.kernel.outbox import limits_for  # noqa: E402
 from parley.core.storage.store import InboxItem, OutboxItem, Sent  # noqa: E402
 
 from bench.telegram import TOKEN, FastFake, free_port, update  # noqa: E402
@@ -106,7 +105,7 @@ async def main(n: int) -> None:
                 claimed[i] = (await store.claim(app.clock(), 1, 30.0))[0]
 
             async def limits(i):
-                app.outbox.limiter.acquire(limits_for(channel, claimed[i]), app.clock())
+                app.outbox.limiter.acquire(channel.limits(claimed[i].address), app.clock())
 
             async def settle(i):
                 item = claimed.pop(i)

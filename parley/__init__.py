@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from parley.app import Bot
     from parley.core.brains.brain import Answer, Brain
+    from parley.core.config.errors import StartupError
     from parley.core.config.settings import Settings
-    from parley.core.kernel.channel import Channel, Rejected, RetryAfter, Unreachable
-    from parley.core.kernel.messages import Address, Button, Reply
+    from parley.core.kernel.channel import Capabilities, Channel, ChannelContext, Rejected, RetryAfter, Unreachable
+    from parley.core.kernel.messages import Address, Button, Inbound, Reply
     from parley.core.kernel.pipeline import Middleware
     from parley.core.kernel.turn import Turn
     from parley.core.routing.router import Router
@@ -29,13 +30,17 @@ _WHERE = {
     "Bot": "parley.app",
     "Brain": "parley.core.brains.brain",
     "Button": "parley.core.kernel.messages",
+    "Capabilities": "parley.core.kernel.channel",
     "Channel": "parley.core.kernel.channel",
+    "ChannelContext": "parley.core.kernel.channel",
+    "Inbound": "parley.core.kernel.messages",
     "Middleware": "parley.core.kernel.pipeline",
     "Rejected": "parley.core.kernel.channel",
     "Reply": "parley.core.kernel.messages",
     "RetryAfter": "parley.core.kernel.channel",
     "Router": "parley.core.routing.router",
     "Settings": "parley.core.config.settings",
+    "StartupError": "parley.core.config.errors",
     "StoreUnavailable": "parley.core.storage.store",
     "Turn": "parley.core.kernel.turn",
     "Unreachable": "parley.core.kernel.channel",
@@ -47,13 +52,17 @@ __all__ = [
     "Bot",
     "Brain",
     "Button",
+    "Capabilities",
     "Channel",
+    "ChannelContext",
+    "Inbound",
     "Middleware",
     "Rejected",
     "Reply",
     "RetryAfter",
     "Router",
     "Settings",
+    "StartupError",
     "StoreUnavailable",
     "Turn",
     "Unreachable",

@@ -16,15 +16,19 @@ from pathlib import Path
 
 from aiohttp import web
 
-from parley.channels import ChannelContext, configured
+from parley.channels import configured
 from parley.core.brains.brain import Brain
 from parley.core.brains.knowledge import KnowledgeBase
 from parley.core.brains.knowledge_watch import KnowledgeWatcher
 from parley.core.brains.llm import build_llm
 from parley.core.brains.llm.feedback import feedback
+from parley.core.brains.llm.py_tools import PythonTool, python_tools
+from parley.core.brains.llm.tools import builtin
 from parley.core.brains.retrieval import RetrievalBrain
+from parley.core.config.errors import StartupError, cause_of
 from parley.core.config.reloader import Reloader
 from parley.core.config.settings import Settings
+from parley.core.config.unknown import unknown_tools
 from parley.core.handoff.desk import Desk
 from parley.core.handoff.hours import BusinessHours
 from parley.core.handoff.leads import Leads
@@ -33,7 +37,7 @@ from parley.core.http.metrics import Metrics
 from parley.core.http.server import build_app
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.i18n.personas import PersonaCatalog
-from parley.core.kernel.channel import Capabilities, Channel, Streaming
+from parley.core.kernel.channel import Capabilities, Channel, ChannelContext, Streaming
 from parley.core.kernel.clock import Clock, system_clock
 from parley.core.kernel.engine import Engine
 from parley.core.kernel.lease import lease_for, run_singleton
@@ -44,13 +48,14 @@ from parley.core.kernel.pipeline import Middleware, fold
 from parley.core.routing.router import Router
 from parley.core.schedule.service import Scheduler
 from parley.core.storage import open_store
-from parley.core.storage.store import Store
+from parley.core.storage.store import Store, StoreUnavailable
 
 log = logging.getLogger("parley")
 
 TYPING_AFTER = 0.3  # seconds a turn may take before the channel shows "typing..."
 
 Hook = Callable[[], Awaitable[None]]
+ChannelFactory = Callable[[ChannelContext], Channel]  # a Channel subclass, or a partial of one
 
 
 class Bot:
@@ -59,8 +64,11 @@ class Bot:
     Extension points (docs/api.md): ``routers`` (command, text and button handlers, tried in
     order), ``middleware`` (wrapped inside the standard stack, around the routers and the brain),
     ``brain`` (replaces the offline retrieval brain; an LLM, when configured, falls back to it),
-    ``locales`` (the bot's own locale folders, merged over the shipped packs), ``on_startup`` and
-    ``on_shutdown`` (async callables run once the store is open, and before it closes).
+    ``locales`` (the bot's own locale folders, merged over the shipped packs), ``tools`` (async
+    functions the LLM may call, their JSON schema from type hints), ``channels``
+    (channel classes, or factories taking the ChannelContext, built beside the configured ones,
+    their routes mounted), ``on_startup`` and ``on_shutdown`` (async callables run once the store
+    is open, and before it closes).
     """
 
     def __init__(
@@ -73,6 +81,8 @@ class Bot:
         middleware: Sequence[Middleware] = (),
         brain: Brain | None = None,
         locales: Path | str | Sequence[Path | str] = (),
+        channels: Sequence[ChannelFactory] = (),
+        tools: Sequence[PythonTool] = (),
         on_startup: Sequence[Hook] = (),
         on_shutdown: Sequence[Hook] = (),
     ) -> None:
@@ -80,6 +90,7 @@ class Bot:
         self.clock = clock
         self.on_startup = list(on_startup)
         self.on_shutdown = list(on_shutdown)
+        self._channel_factories = list(channels)
         overlays = [locales] if isinstance(locales, str | Path) else list(locales)
         # Load and validate data files first: a broken pack or persona stops start-up early.
         self.locales = LocaleCatalog.load(
@@ -93,7 +104,12 @@ class Bot:
         self.lease = lease_for(self.store)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"  # who holds a lease
         self.brain = brain if brain is not None else RetrievalBrain(self.knowledge)
-        self.llm = build_llm(settings, self.knowledge, self.brain, self.metrics.registry)  # None without a key
+        # Built (and so checked) with or without a model: a broken tool stops start-up either way.
+        try:
+            self.tools = python_tools(tools, settings.llm.tool_timeout, builtin(settings.llm.tool_timeout))
+        except TypeError as exc:
+            raise StartupError("tools", str(exc)) from None
+        self.llm = build_llm(settings, self.knowledge, self.brain, self.metrics.registry, self.tools)  # None: no key
         self.knowledge_watch = KnowledgeWatcher(Path(settings.knowledge_dir), self._reload, settings.knowledge_poll)
         self.channels: dict[str, Channel] = {}
         self.outbox = Outbox(self.store, self.channels, self.metrics, clock)
@@ -173,7 +189,7 @@ class Bot:
         channel = self.channels.get(address.channel)
         if self.llm is None or not self.settings.llm.stream or channel is None:
             return None
-        return channel if channel.capabilities.edits and hasattr(channel, "stream") else None  # type: ignore[return-value]
+        return channel if channel.capabilities.edits else None
 
     def reload(self) -> None:
         """Reload every data file now: packs, personas and knowledge (bot.py calls it on SIGHUP)."""
@@ -206,24 +222,43 @@ class Bot:
 
     async def _typing_now(self, channel: Channel, address) -> None:
         with contextlib.suppress(Exception):  # a typing hint is best effort
-            await channel.typing(address)  # type: ignore[attr-defined]
+            await channel.typing(address)
 
     async def __aenter__(self) -> Bot:
-        await self.store.open()
+        try:
+            await self._start()
+        except BaseException:
+            with contextlib.suppress(Exception):  # what started is stopped; the cause is what matters
+                await self.__aexit__(None, None, None)
+            raise
+        return self
+
+    async def _start(self) -> None:
+        """Start everything, or raise StartupError naming the variable (or hook) at fault."""
+        settings = self.settings
+        if self.llm is not None:  # tools are offered to a model only: without one, nothing to warn of
+            allowed = {persona.id: persona.allowed_tools for persona in self.personas.personas.values()}
+            for persona, _, message in unknown_tools(allowed, self.llm.toolbox.tools):
+                log.warning("persona %s: %s", persona, message)
+        await _named("PARLEY_STORE_URL", "cannot open the store", self.store.open())
         for hook in self.on_startup:  # before any channel receives: handlers may rely on them
-            await hook()
-        ctx = ChannelContext(self.engine.deliver, self.store, self.metrics, self.clock)
-        for channel in configured(self.settings, ctx):
+            await _named(f"on_startup hook {_name(hook)}", "failed", hook(), catch=(Exception,))
+        ctx = ChannelContext(self.engine.deliver, self.store, self.metrics, self.clock, self.outbox.wake)
+        for channel in [*configured(self.settings, ctx), *(build(ctx) for build in self._channel_factories)]:
+            if channel.name in self.channels or not channel.name:
+                raise ValueError(f"channel name {channel.name!r} of {type(channel).__name__} is empty or taken")
             self.channels[channel.name] = channel
-            if hasattr(channel, "outbox_wake"):
-                channel.outbox_wake = self.outbox.wake
         routes = [r for c in self.channels.values() for r in c.routes()] + self.scheduler.admin.routes()
-        await self.scheduler.start(self.engine, self.outbox, self.channels)
+        schedule = "PARLEY_SCHEDULER__STORE_URL" if settings.scheduler.store_url else "PARLEY_STORE_URL"
+        await _named(
+            schedule, "cannot open the schedule", self.scheduler.start(self.engine, self.outbox, self.channels)
+        )
         app = build_app(self.store, self.metrics, routes)
         self.runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5.0)
         await self.runner.setup()
-        site = web.TCPSite(self.runner, self.settings.http.host, self.settings.http.port)
-        await site.start()
+        site = web.TCPSite(self.runner, settings.http.host, settings.http.port)
+        where = f"cannot listen on {settings.http.host}:{settings.http.port}"
+        await _named("PARLEY_HTTP__HOST/PORT", where, site.start())
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self._tasks = [
             asyncio.create_task(self.outbox.run(), name="outbox"),
@@ -238,7 +273,6 @@ class Bot:
             "parley ready",
             extra={"port": self.port, "channels": ",".join(self.channels), "store": self.store.__class__.__name__},
         )
-        return self
 
     def singleton(self, name: str, work: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
         """Run ``work`` in one process of many at a time (the scheduler's planner uses this)."""
@@ -248,7 +282,7 @@ class Bot:
 
     async def _run_channel(self, channel: Channel) -> None:
         try:
-            if getattr(channel, "singleton", False):  # polling, Socket Mode, gateway: once per bot
+            if channel.singleton:  # polling, Socket Mode, gateway: once per bot
                 await run_singleton(
                     self.lease, f"channel:{channel.name}", self.owner, self.settings.singleton_lease, channel.run
                 )
@@ -280,7 +314,7 @@ class Bot:
             try:
                 await hook()
             except Exception:  # one failing hook must not keep the store open
-                log.exception("on_shutdown hook failed", extra={"hook": getattr(hook, "__qualname__", repr(hook))})
+                log.exception("on_shutdown hook failed", extra={"hook": _name(hook)})
         await self.store.close()
         if self.llm is not None:
             await self.llm.close()
@@ -288,6 +322,21 @@ class Bot:
 
     def address(self, channel: str, chat: str, user: str = "", thread: str = "") -> Address:
         return Address(channel=channel, chat=chat, user=user or chat, thread=thread)
+
+
+async def _named(
+    source: str, what: str, step: Awaitable[object], catch: tuple[type[Exception], ...] = (OSError, StoreUnavailable)
+) -> None:
+    """Await a start-up step; a failure it can cause becomes a StartupError naming ``source``
+    (anything else is a bug, and keeps its traceback)."""
+    try:
+        await step
+    except catch as exc:
+        raise StartupError(source, f"{what} ({type(exc).__name__}: {cause_of(exc)})") from exc
+
+
+def _name(hook: Callable[..., object]) -> str:
+    return getattr(hook, "__qualname__", repr(hook))
 
 
 # The name before the public API (docs/api.md); new code says Bot.

@@ -5,15 +5,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import gc
+import importlib
 import logging
+import os
 import signal
 import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 from pydantic import ValidationError
 
+from parley.core.config.errors import cause_of
 from parley.core.config.logs import setup_logging
 from parley.core.config.settings import Settings, describe_error
+
+if TYPE_CHECKING:
+    from parley.app import Bot
 
 log = logging.getLogger("parley")
 
@@ -23,22 +33,22 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as exc:
         fail(describe_error(exc))
-        raise  # unreachable
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     print(f"parley: configuration error: {message}", file=sys.stderr)
     sys.exit(2)
 
 
-async def serve(settings: Settings) -> None:
-    from parley.app import Bot
+Build = Callable[..., "Bot"]  # (settings, **Bot keyword arguments) -> Bot
 
+
+async def serve(settings: Settings, build: Build) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    async with Bot(settings) as app:
+    async with build(settings) as app:
         # SIGHUP reloads packs, personas and knowledge without a restart (the Unix convention).
         loop.add_signal_handler(signal.SIGHUP, app.reload)
         # Everything loaded at start-up (SDKs, packs, knowledge) lives as long as the process:
@@ -50,59 +60,48 @@ async def serve(settings: Settings) -> None:
         log.info("shutting down")
 
 
-async def chat(settings: Settings) -> None:
-    from parley.app import Bot
+async def chat(settings: Settings, build: Build) -> None:
     from parley.channels.terminal.channel import TerminalChannel
 
     settings = settings.model_copy(update={"http": settings.http.model_copy(update={"port": 0})})
-    async with Bot(settings) as app:
-        terminal = TerminalChannel(app.engine.deliver)
-        app.channels[terminal.name] = terminal
-        await terminal.run()
+    done = asyncio.Event()
+    async with build(settings, channels=[functools.partial(TerminalChannel, on_quit=done.set)]):
+        await done.wait()
 
 
-def check(settings: Settings) -> int:
-    """Validate configuration, personas, locales and knowledge; non-zero with a message on error.
-    Every locale and persona problem is listed (file:line), not just the first."""
-    import aiohttp
-
-    from parley.core.brains.knowledge import KnowledgeBase
-    from parley.core.brains.llm.http_tools import load_http_tools
-    from parley.core.config.checks import check_locales, check_personas
-    from parley.core.handoff.hours import BusinessHours
-    from parley.core.i18n.locales import LocaleCatalog
-    from parley.core.i18n.personas import PersonaCatalog
-    from parley.core.storage import open_store
-
-    problems, packs = check_locales(settings.locales_dir, settings.default_locale)
-    # Codes of every pack file, valid or not: a broken fr.toml is one problem, not one per persona.
-    codes = set(packs) | {path.stem for path in settings.locales_dir.glob("*.toml")}
-    problems += check_personas(settings.personas_dir, settings.persona, codes)
-    for problem in problems:
-        print(f"parley: {problem}", file=sys.stderr)
-    errors = [p for p in problems if not p.warning]
-    if errors:
-        if len(errors) > 1:  # one problem stays one line (configuration errors are one line)
-            print(f"parley: {len(errors)} problems in locale packs and personas", file=sys.stderr)
-        return 2
-    # What run refuses, check refuses too (business hours, the LLM's HTTP tools file).
-    BusinessHours.parse(settings.handoff.hours, settings.handoff.timezone)
-    if settings.llm_key is not None and settings.llm.tools_file is not None:
-        secrets = {k: v.get_secret_value() for k, v in settings.llm.secrets.items()}
-        load_http_tools(settings.llm.tools_file, secrets, aiohttp.ClientSession, settings.llm.tool_timeout)
-    locales = LocaleCatalog.load(settings.locales_dir, settings.default_locale)
-    personas = PersonaCatalog.load(settings.personas_dir, settings.persona)
-    kb = KnowledgeBase.load(settings.knowledge_dir)
-    open_store(settings.store_url)
-    print(
-        f"ok: {len(locales.codes)} locale packs ({', '.join(locales.codes)}), "
-        f"{len(personas.personas)} personas, {len(kb.passages)} knowledge passages"
-    )
-    return 0
+def load_app(spec: str) -> Build:
+    """``--app module:function``: a bot author's ``function(settings, **options) -> Bot``,
+    imported from the current directory as ``python -m`` would."""
+    module, _, attr = spec.partition(":")
+    if not module or not attr:
+        fail(f"--app {spec}: expected module:function, e.g. --app mybot:build")
+    sys.path.insert(0, os.getcwd())
+    try:
+        build = getattr(importlib.import_module(module), attr)
+    except Exception as exc:  # the bot's own module: whatever stops it importing, say so in one line
+        fail(f"--app {spec}: cannot import it ({type(exc).__name__}: {exc})")
+    if not callable(build):
+        fail(f"--app {spec}: not a function (settings, **options) -> Bot")
+    return build
 
 
-def main(argv: list[str] | None = None) -> int:
+def warn_unknown(settings: Settings, command: str) -> None:
+    """PARLEY_* variables no setting reads (a typo is otherwise silently ignored)."""
+    from parley.channels import plugins
+    from parley.core.config.unknown import unknown_variables
+
+    for warning in unknown_variables(os.environ, Settings, [p.name for p in plugins()], Path(".env")):
+        if command == "check":
+            print(f"parley: warning: {warning}", file=sys.stderr)
+        else:
+            log.warning(warning)
+
+
+def main(argv: list[str] | None = None, app: Build | None = None) -> int:
+    """The command line. A bot's own entry point passes ``app``, its ``build(settings, **options)``
+    (``sys.exit(main(app=build))``), as ``--app module:build`` does."""
     parser = argparse.ArgumentParser(prog="parley", description="Parley: customer conversations on every channel.")
+    parser.add_argument("--app", metavar="MODULE:FUNCTION", help="your bot: a function (settings) -> Bot")
     sub = parser.add_subparsers(dest="command", metavar="command")
     sub.add_parser("run", help="start Parley (the default)")
     sub.add_parser("chat", help="talk to the bot in this terminal")
@@ -116,18 +115,26 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings()
     setup_logging(settings.log_format, "WARNING" if args.command == "chat" else settings.log_level)
     try:
+        if args.command != "campaign":
+            warn_unknown(settings, args.command)
+        build = load_app(args.app) if args.app else app
+        if build is None:
+            from parley.app import Bot as build
         if args.command == "check":
-            return check(settings)
+            from parley.check import check
+
+            return check(settings, build)
         if args.command == "campaign":
             from parley.core.schedule.cli import campaign_cli
 
             return asyncio.run(campaign_cli(settings, args.action, args.target, args.people, args.watch))
-        asyncio.run(chat(settings) if args.command == "chat" else serve(settings))
+        asyncio.run(chat(settings, build) if args.command == "chat" else serve(settings, build))
     except (ValueError, FileNotFoundError) as exc:
-        # Broken packs, personas, knowledge folder or store URL: one line, no traceback.
+        # Broken packs, personas, knowledge folder, store, port, a bot's own tools or hooks
+        # (StartupError names the variable or hook): one line, no traceback.
         fail(str(exc))
-    except OSError as exc:
-        fail(f"PARLEY_HTTP__HOST/PORT: cannot listen ({exc.strerror})")
+    except OSError as exc:  # not one start-up names: say what it is, never guess the port
+        fail(f"start-up failed: {cause_of(exc)}")
     except KeyboardInterrupt:
         pass
     return 0

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 
 import aiohttp
-from parley.core.kernel.channel import Capabilities, Rejected, RetryAfter
+from parley.core.kernel.channel import Capabilities, Channel, ChannelContext, Rejected, RetryAfter
 from parley.core.kernel.messages import Address, Reply
 
 NAME = "webhook"
@@ -33,24 +32,19 @@ def verify(secret: str, timestamp: str, body: bytes, signature: str, now: float,
     return fresh and hmac.compare_digest(sign(secret, timestamp, body), signature)
 
 
-class WebhookChannel:
+class WebhookChannel(Channel):
     name = NAME
     capabilities = Capabilities(max_text=1_000_000, per_chat_rate=50, per_chat_burst=50, global_rate=50)
 
-    def __init__(self, url: str, secret: str, clock=time.time) -> None:
+    def __init__(self, ctx: ChannelContext, *, url: str, secret: str) -> None:
+        super().__init__(ctx)
         self.url = url
         self._secret = secret
-        self.clock = clock
+        self.clock = ctx.clock
         self._session: aiohttp.ClientSession | None = None
 
     def address(self, topic: str = "leads") -> Address:
         return Address(channel=NAME, chat=topic)
-
-    def routes(self) -> list:
-        return []
-
-    async def run(self) -> None:
-        return None
 
     async def close(self) -> None:
         if self._session is not None:
@@ -80,4 +74,4 @@ class WebhookChannel:
 
 def from_settings(settings, ctx) -> WebhookChannel:
     ho = settings.handoff
-    return WebhookChannel(ho.lead_webhook_url, ho.lead_webhook_secret.get_secret_value(), ctx.clock)
+    return WebhookChannel(ctx, url=ho.lead_webhook_url, secret=ho.lead_webhook_secret.get_secret_value())

@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import discord
-from aiohttp import web
 from discord.http import Route, handle_message_parameters
 from parley.channels.discord.endpoints import point_sdk_at
 from parley.channels.discord.translate import (
@@ -27,7 +26,7 @@ from parley.channels.discord.translate import (
     nonce,
     send_failure,
 )
-from parley.core.kernel.channel import Capabilities, RetryAfter
+from parley.core.kernel.channel import Capabilities, Channel, ChannelContext, RetryAfter
 from parley.core.kernel.clock import Clock
 from parley.core.kernel.messages import Address, Inbound, Reply
 from parley.core.kernel.render import as_text, split
@@ -54,7 +53,7 @@ class GatewayClient(discord.Client):
         await self.parley.on_interaction(interaction)
 
 
-class DiscordChannel:
+class DiscordChannel(Channel):
     name = "discord"
     singleton = True  # one gateway connection per bot token (DESIGN.md: held through a lease)
     # Discord: 5 messages per 5 s per channel; 50 requests/s per bot (the default global_rate 30
@@ -65,17 +64,17 @@ class DiscordChannel:
 
     def __init__(
         self,
-        token: str,
-        deliver,
-        clock: Clock,
+        ctx: ChannelContext,
         *,
+        token: str,
         api_base: str = "",
         gateway_url: str = "",
         edit_interval: float = 1.0,
     ) -> None:
+        super().__init__(ctx)
         self.token = token
-        self.deliver = deliver
-        self.clock = clock
+        self.deliver = ctx.deliver
+        self.clock: Clock = ctx.clock
         self.edit_interval = edit_interval
         self._restore = point_sdk_at(api_base, gateway_url)
         # max_ratelimit_timeout: discord.py sleeps through short 429s itself (it needs Discord's
@@ -97,9 +96,6 @@ class DiscordChannel:
         self.redeliver_delay = 1.0  # first pause before re-delivering while the store is down
 
     # -- lifecycle --------------------------------------------------------------------------
-    def routes(self) -> list[web.RouteDef]:
-        return []
-
     async def login(self) -> None:
         """Log in over REST once (GET users/@me); the gateway is opened by ``run`` only."""
         async with self._login:
@@ -286,9 +282,8 @@ class DiscordChannel:
 def from_settings(settings, ctx) -> DiscordChannel:
     discord_settings = settings.discord
     return DiscordChannel(
-        discord_settings.token.get_secret_value(),
-        ctx.deliver,
-        ctx.clock,
+        ctx,
+        token=discord_settings.token.get_secret_value(),
         api_base=discord_settings.api_base,
         gateway_url=discord_settings.gateway_url,
     )

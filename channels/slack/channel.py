@@ -33,7 +33,7 @@ from parley.channels.slack.translate import (
     thread_of,
     well_formed,
 )
-from parley.core.kernel.channel import Capabilities
+from parley.core.kernel.channel import Capabilities, Channel, ChannelContext
 from parley.core.kernel.clock import Clock
 from parley.core.kernel.messages import Address, Reply
 from parley.core.kernel.ratelimit import Limit
@@ -60,16 +60,15 @@ class _InjectedClock:
         return self._clock()
 
 
-class SlackChannel:
+class SlackChannel(Channel):
     name = CHANNEL
-    singleton = False
     capabilities = Capabilities(
         buttons=True, threads=True, edits=True, max_text=SECTION_MAX, per_chat_rate=1.0, per_chat_burst=3
     )
 
     def __init__(
         self,
-        ctx: Any,
+        ctx: ChannelContext,
         *,
         bot_token: str,
         signing_secret: str = "",
@@ -77,6 +76,7 @@ class SlackChannel:
         desk_channel: str = "",
         workspace_rate: float = 10.0,
     ) -> None:
+        super().__init__(ctx)
         self.deliver = ctx.deliver
         self.store = ctx.store
         self.metrics = ctx.metrics
@@ -114,9 +114,6 @@ class SlackChannel:
     # -- the Channel protocol ------------------------------------------------------------------
     def routes(self) -> list[web.RouteDef]:
         return [web.post("/webhooks/slack", self.webhook)] if self.signing_secret else []
-
-    async def run(self) -> None:
-        return None  # the Events API arrives through routes()
 
     async def send(self, address: Address, reply: Reply) -> str:
         return await self.sender.send(address, reply)
@@ -249,7 +246,7 @@ class SlackSocketChannel(SlackChannel):
 
     singleton = True
 
-    def __init__(self, ctx: Any, *, app_token: str, **kwargs: Any) -> None:
+    def __init__(self, ctx: ChannelContext, *, app_token: str, **kwargs: Any) -> None:
         super().__init__(ctx, **kwargs)
         self.app_token = app_token
 
@@ -265,7 +262,7 @@ class SlackSocketChannel(SlackChannel):
             await handler.close_async()
 
 
-def from_settings(settings: Any, ctx: Any) -> SlackChannel:
+def from_settings(settings: Any, ctx: ChannelContext) -> SlackChannel:
     slack = settings.slack
     values: dict[str, Any] = {
         "bot_token": slack.bot_token.get_secret_value(),

@@ -24,7 +24,7 @@ from aiogram.utils.token import TokenValidationError
 from aiohttp import web
 from parley.channels.telegram.send import TelegramSender
 from parley.channels.telegram.translate import CHANNEL, BotIdentity, MalformedUpdate, is_long_payload, to_inbound
-from parley.core.kernel.channel import Capabilities
+from parley.core.kernel.channel import Capabilities, Channel, ChannelContext
 from parley.core.kernel.messages import Inbound
 from parley.core.storage.store import StoreUnavailable
 
@@ -41,7 +41,7 @@ def _bot(token: str, api_base: str) -> Bot:
     return Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_base.rstrip("/"))))
 
 
-class TelegramChannel(TelegramSender):
+class TelegramChannel(TelegramSender, Channel):
     """Webhook mode: updates arrive at ``POST /webhooks/telegram`` with the secret header."""
 
     name = CHANNEL
@@ -49,15 +49,16 @@ class TelegramChannel(TelegramSender):
 
     def __init__(
         self,
-        bot: Bot,
-        ctx,
+        ctx: ChannelContext,
         *,
+        bot: Bot,
         public_url: str = "",
         secret: str = "",
         bot_rate: float = 30.0,
         edit_interval: float = 1.0,
     ) -> None:
-        super().__init__(bot, ctx.store, bot_rate=bot_rate, edit_interval=edit_interval)
+        Channel.__init__(self, ctx)
+        TelegramSender.__init__(self, bot, ctx.store, bot_rate=bot_rate, edit_interval=edit_interval)
         self.deliver = ctx.deliver
         self.metrics = ctx.metrics
         self.public_url = public_url
@@ -164,8 +165,8 @@ class TelegramPollingChannel(TelegramChannel):
 
     singleton = True
 
-    def __init__(self, bot: Bot, ctx, *, poll_timeout: int = 25, **kwargs) -> None:
-        super().__init__(bot, ctx, **kwargs)
+    def __init__(self, ctx: ChannelContext, *, poll_timeout: int = 25, **kwargs) -> None:
+        super().__init__(ctx, **kwargs)
         self.poll_timeout = poll_timeout
         self.offset = 0
 
@@ -231,10 +232,10 @@ def from_settings(settings, ctx) -> TelegramChannel:
         raise ValueError("PARLEY_TELEGRAM__TOKEN: not a bot token (expected 123456:ABC... from @BotFather)") from None
     options = {"bot_rate": conf.bot_rate}
     if mode == "polling":
-        return TelegramPollingChannel(bot, ctx, **options)
+        return TelegramPollingChannel(ctx, bot=bot, **options)
     if not settings.public_url:
         raise ValueError("PARLEY_PUBLIC_URL is required when PARLEY_TELEGRAM__MODE=webhook")
     secret = conf.webhook_secret.get_secret_value() if conf.webhook_secret else ""
     if secret and not _SECRET_FORMAT.match(secret):
         raise ValueError("PARLEY_TELEGRAM__WEBHOOK_SECRET: 1-256 characters of A-Z, a-z, 0-9, _ and - (Bot API rule)")
-    return TelegramChannel(bot, ctx, public_url=settings.public_url, secret=secret, **options)
+    return TelegramChannel(ctx, bot=bot, public_url=settings.public_url, secret=secret, **options)

@@ -6,33 +6,36 @@ import asyncio
 import itertools
 import sys
 import time
+from collections.abc import Callable
 
-from parley.core.kernel.channel import Capabilities
+from parley.core.kernel.channel import Capabilities, Channel, ChannelContext
 from parley.core.kernel.messages import Address, Inbound, Reply
 from parley.core.kernel.render import as_text
 
 
-class TerminalChannel:
+class TerminalChannel(Channel):
     name = "terminal"
     capabilities = Capabilities(
         buttons=False, max_text=100_000, per_chat_rate=1000, per_chat_burst=1000, global_rate=1000
     )
 
-    def __init__(self, deliver, out=sys.stdout) -> None:
-        self.deliver = deliver
+    def __init__(self, ctx: ChannelContext, *, out=sys.stdout, on_quit: Callable[[], None] = lambda: None) -> None:
+        super().__init__(ctx)
+        self.deliver = ctx.deliver
         self.out = out
+        self.on_quit = on_quit  # the person left (quit, Ctrl-D): `parley chat` ends then
         self.session = f"{int(time.time())}"
         self.address = Address(channel=self.name, chat=self.session, user="local")
         self.replied = asyncio.Event()
         self._ids = itertools.count(1)
 
-    def routes(self) -> list:
-        return []
-
-    async def close(self) -> None:
-        pass
-
     async def run(self) -> None:
+        try:
+            await self._converse()
+        finally:
+            self.on_quit()
+
+    async def _converse(self) -> None:
         loop = asyncio.get_running_loop()
         self.out.write("Talk to Parley. Type 'quit' or press Ctrl-D to leave.\n")
         while True:

@@ -18,7 +18,7 @@ from parley.channels.twilio.rest import outcome_of
 from parley.channels.twilio.segments import ELLIPSIS, fit
 from parley.channels.twilio.whatsapp import template_for, template_kind
 from parley.core.config.settings import Settings
-from parley.core.kernel.channel import Capabilities, Rejected, Unreachable
+from parley.core.kernel.channel import Capabilities, Channel, ChannelContext, Rejected, Unreachable
 from parley.core.kernel.clock import as_datetime
 from parley.core.kernel.messages import Address, Reply
 from parley.core.kernel.ratelimit import Limit
@@ -30,8 +30,11 @@ log = logging.getLogger("parley.twilio")
 WHATSAPP_MAX_BODY = 1600  # Twilio's Body limit for a WhatsApp message
 
 
-class TwilioChannel:
-    def __init__(self, name: str, sender: str, rate: float, account: TwilioAccount, *, owns_status: bool) -> None:
+class TwilioChannel(Channel):
+    def __init__(
+        self, ctx: ChannelContext, *, name: str, sender: str, rate: float, account: TwilioAccount, owns_status: bool
+    ) -> None:
+        super().__init__(ctx)
         self.name = name
         self.sender = sender
         self.rate = rate
@@ -45,16 +48,12 @@ class TwilioChannel:
             per_chat_burst=1,
             global_rate=rate,
         )
-        self.outbox_wake = lambda: None  # set by the app once the outbox exists
 
     def routes(self) -> list[web.RouteDef]:
         routes = [web.post(f"/webhooks/twilio/{self.name}", self.webhook)]
         if self.owns_status:
             routes.append(web.post(STATUS_PATH, self.account.status))
         return routes
-
-    async def run(self) -> None:
-        return None
 
     async def close(self) -> None:
         await self.account.close()
@@ -74,7 +73,7 @@ class TwilioChannel:
             raise web.HTTPBadRequest(text=str(exc)) from None
         kind = keyword(inbound.text) if self.name == "sms" and inbound.kind == "message" else None
         if kind is not None:
-            await self.account.keyword(inbound, kind, self.outbox_wake)
+            await self.account.keyword(inbound, kind, self.ctx.wake)
         else:
             if self.name == "whatsapp":
                 await self.account.window.opened(inbound.address.chat)
@@ -134,10 +133,16 @@ def from_settings(settings: Settings, ctx) -> list[TwilioChannel]:
     account = TwilioAccount(settings, ctx)
     channels: list[TwilioChannel] = []
     if cfg.sms_from:
-        channels.append(TwilioChannel("sms", cfg.sms_from, cfg.sms_rate, account, owns_status=True))
+        channels.append(
+            TwilioChannel(ctx, name="sms", sender=cfg.sms_from, rate=cfg.sms_rate, account=account, owns_status=True)
+        )
     if cfg.whatsapp_from:
         sender = cfg.whatsapp_from.removeprefix(WHATSAPP_PREFIX)
-        channels.append(TwilioChannel("whatsapp", sender, cfg.whatsapp_rate, account, owns_status=not channels))
+        channels.append(
+            TwilioChannel(
+                ctx, name="whatsapp", sender=sender, rate=cfg.whatsapp_rate, account=account, owns_status=not channels
+            )
+        )
     if not channels:
         log.warning("twilio: neither PARLEY_TWILIO__SMS_FROM nor PARLEY_TWILIO__WHATSAPP_FROM is set; no channel")
     return channels

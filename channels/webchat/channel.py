@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import WSMsgType, web
-from parley.core.kernel.channel import Capabilities, RetryAfter
+from parley.core.kernel.channel import Capabilities, Channel, ChannelContext, RetryAfter
 from parley.core.kernel.messages import Address, Inbound, Reply
 from parley.core.storage.store import StoreUnavailable
 
@@ -28,16 +28,16 @@ _ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_FRAME = 64 * 1024  # a frame larger than this closes with 1009 (message too big)
 
 
-class WebChatChannel:
+class WebChatChannel(Channel):
     name = "web"
     capabilities = Capabilities(
         buttons=True, edits=True, typing=True, max_text=20000, per_chat_rate=50, per_chat_burst=50, global_rate=5000
     )
 
-    def __init__(self, ctx) -> None:
+    def __init__(self, ctx: ChannelContext) -> None:
+        super().__init__(ctx)
         self.deliver = ctx.deliver
         self.metrics = ctx.metrics
-        self.outbox_wake = lambda: None  # set by the app once the outbox exists
         self._sockets: dict[str, set[web.WebSocketResponse]] = {}
         # Scale-out: the process whose outbox claims a reply may not hold the page's socket. With
         # a store that relays (Redis pub/sub), a process subscribes to a client while it holds one
@@ -47,9 +47,6 @@ class WebChatChannel:
 
     def routes(self) -> list[web.RouteDef]:
         return [web.get("/chat", self.page), web.get("/chat/ws", self.socket), web.get("/", self.root)]
-
-    async def run(self) -> None:
-        return None
 
     async def close(self) -> None:
         sockets = [ws for group in self._sockets.values() for ws in group]
@@ -100,7 +97,7 @@ class WebChatChannel:
                     if self.relay is not None and len(self._sockets[client]) == 1:
                         await self.relay.subscribe(f"web:{client}", self._relayed)
                     await ws.send_json({"type": "welcome"})
-                    self.outbox_wake()  # replies that waited for this page can go now
+                    self.ctx.wake()  # replies that waited for this page can go now
                 elif kind in ("message", "button") and client:
                     await self._inbound(ws, client, locale, frame)
                 else:

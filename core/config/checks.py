@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from parley.core.config.tomlpos import decode_error, line_of
+from parley.core.config.unknown import unknown_tools
 from parley.core.i18n.formatting import known_locale
 from parley.core.i18n.locales import REQUIRED_MESSAGES, PackFile
 from parley.core.i18n.personas import Persona
@@ -133,11 +134,15 @@ def check_locales(folder: Path, default: str = "en") -> tuple[list[Problem], dic
     return problems, {c: p for c, (p, _, _) in packs.items()}
 
 
-def check_personas(folder: Path, default: str, locale_codes: set[str]) -> list[Problem]:
+def check_personas(folder: Path, default: str, locale_codes: set[str], tools: set[str] | None = None) -> list[Problem]:
+    """``tools``: the names of every tool there is; a persona allowing another one is warned."""
     problems: list[Problem] = []
     ids: set[str] = set()
     for path, text, persona in _valid(folder, Persona, "id", problems):
         ids.add(persona.id)
+        if tools is not None:
+            for _, _, message in unknown_tools({persona.id: persona.allowed_tools}, tools):
+                problems.append(Problem(path, line_of(text, ["allowed_tools"]), message, warning=True))
         tables: list[tuple[list[str | int], dict[str, Any]]] = []
         if isinstance(persona.greeting, dict):
             tables.append((["greeting"], persona.greeting))

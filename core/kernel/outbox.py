@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from parley.core.http.metrics import Metrics
 from parley.core.kernel.channel import Channel, Rejected, RetryAfter, Unreachable
 from parley.core.kernel.clock import Clock, system_clock
-from parley.core.kernel.ratelimit import Limit, Limiter
+from parley.core.kernel.ratelimit import Limiter
 from parley.core.storage.store import Failed, OutboxItem, Outcome, Retry, Sent, Store, StoreUnavailable
 
 log = logging.getLogger("parley.outbox")
@@ -25,17 +25,6 @@ log = logging.getLogger("parley.outbox")
 def backoff(attempt: int, base: float = 1.0, cap: float = 300.0) -> float:
     """Exponential backoff with full jitter (AWS architecture blog), so retries don't stampede."""
     return random.uniform(base / 2, min(cap, base * 2**attempt))
-
-
-def limits_for(channel: Channel, item: OutboxItem) -> list[Limit]:
-    custom = getattr(channel, "limits", None)
-    if custom is not None:
-        return custom(item.address)
-    caps = channel.capabilities
-    return [
-        Limit(f"{channel.name}:bot", caps.global_rate, max(1, int(caps.global_rate))),
-        Limit(f"{channel.name}:chat:{item.address.chat}", caps.per_chat_rate, caps.per_chat_burst),
-    ]
 
 
 class Outbox:
@@ -153,7 +142,7 @@ class Outbox:
         if item.reply.kind == "proactive" and await self.store.get(f"unreachable:{item.address.person}"):
             self.metrics.failed.labels(name, "unreachable").inc()
             return Failed("unreachable")
-        wait = await _maybe(self.limiter.acquire(limits_for(channel, item), now))
+        wait = await _maybe(self.limiter.acquire(channel.limits(item.address), now))
         if wait > 0:
             return Retry(now + wait, "throttled", counts=False)
         # The outbox id rides along so channels can make a resend idempotent where the platform

@@ -11,6 +11,7 @@ from parley.core.kernel.messages import Address, Button, Reply
 from parley.app import Bot
 from tests.conftest import eventually
 from tests.fakes.discord import BOT_ID, TOKEN, FakeDiscord, button_press, message
+from tests.fakes.recording import context
 
 DM = 700  # a DM channel id
 GUILD, TEXT = 800, 801
@@ -99,7 +100,9 @@ async def channel(fake):
     async def deliver(inbound):
         return True
 
-    channel = DiscordChannel(TOKEN, deliver, ManualClock(), api_base=fake.api_base, gateway_url=fake.gateway_url)
+    channel = DiscordChannel(
+        context(deliver, ManualClock()), token=TOKEN, api_base=fake.api_base, gateway_url=fake.gateway_url
+    )
     yield channel
     await channel.close()
 
@@ -227,7 +230,7 @@ async def test_an_event_is_kept_while_the_store_is_down(fake):
         delivered.append(inbound)
         return True
 
-    channel = DiscordChannel(TOKEN, deliver, ManualClock(), api_base=fake.api_base)
+    channel = DiscordChannel(context(deliver, ManualClock()), token=TOKEN, api_base=fake.api_base)
     channel.redeliver_delay = 0.01
     author = NS(id=50, bot=False, global_name=None, name="u50")
     await channel.on_message(NS(id=9901, content="hi", channel=NS(id=DM), author=author, mentions=[], attachments=[]))

@@ -9,9 +9,9 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 from aiohttp import web
-from parley.channels import ChannelContext
 from parley.channels.slack.channel import SlackChannel
 from parley.core.http.metrics import Metrics
+from parley.core.kernel.channel import ChannelContext
 from parley.core.kernel.clock import ManualClock
 from parley.core.kernel.messages import Button, Inbound, Reply
 from parley.core.storage.memory import MemoryStore

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from parley.channels import ChannelContext
 from parley.channels.slack.channel import SlackChannel, SlackSocketChannel
 from parley.core.http.metrics import Metrics
-from parley.core.kernel.channel import Rejected, RetryAfter, Unreachable
+from parley.core.kernel.channel import ChannelContext, Rejected, RetryAfter, Unreachable
 from parley.core.kernel.clock import ManualClock
 from parley.core.kernel.messages import Address, Button, Inbound, Reply
 from parley.core.storage.memory import MemoryStore

@@ -7,24 +7,23 @@ import json
 import os
 from pathlib import Path
 
-from aiohttp import web
-from parley.core.kernel.channel import Capabilities
-from parley.core.kernel.messages import Address, Reply
+from parley.core.http.metrics import Metrics
+from parley.core.kernel.channel import Capabilities, Channel, ChannelContext
+from parley.core.kernel.clock import Clock, system_clock
+from parley.core.kernel.messages import Address, Inbound, Reply
+from parley.core.storage.memory import MemoryStore
 
 
-class RecordingChannel:
+class RecordingChannel(Channel):
+    """Pass it to a bot as ``channels=[functools.partial(RecordingChannel, name="rec")]``."""
+
     capabilities = Capabilities(per_chat_rate=1000, per_chat_burst=1000, global_rate=100_000)
 
-    def __init__(self, name: str = "rec", path: Path | None = None) -> None:
+    def __init__(self, ctx: ChannelContext, *, name: str = "rec", path: Path | None = None) -> None:
+        super().__init__(ctx)
         self.name = name
         self.sent: list[tuple[Address, Reply]] = []
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND) if path else None
-
-    def routes(self) -> list[web.RouteDef]:
-        return []
-
-    async def run(self) -> None:
-        return None
 
     async def send(self, address: Address, reply: Reply) -> str:
         self.sent.append((address, reply))
@@ -40,3 +39,12 @@ class RecordingChannel:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def context(deliver=None, clock: Clock = system_clock, store=None) -> ChannelContext:
+    """A ChannelContext for a channel tested on its own, without a bot."""
+
+    async def accept(inbound: Inbound) -> bool:
+        return True
+
+    return ChannelContext(deliver or accept, store or MemoryStore(clock=clock), Metrics(), clock)

@@ -8,6 +8,7 @@ Short leases so a killed process's work is picked up again within seconds.
 from __future__ import annotations
 
 import asyncio
+import functools
 import sys
 from pathlib import Path
 
@@ -24,8 +25,7 @@ async def main(db: str, out: str, schedule_url: str) -> None:
         http={"host": "127.0.0.1", "port": 0},
         scheduler={"lease": 2.0, "store_url": schedule_url},
     )
-    async with Bot(settings) as app:
-        app.channels["rec"] = RecordingChannel("rec", Path(out))
+    async with Bot(settings, channels=[functools.partial(RecordingChannel, path=Path(out))]) as app:
         app.engine.lease = 3.0  # a conversation lock held by a killed process frees in seconds
         app.outbox.lease = 3.0
         app.scheduler.dispatcher.idle_poll = 0.05

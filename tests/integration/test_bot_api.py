@@ -151,8 +151,8 @@ async def test_a_handler_books_a_reminder_and_captures_a_lead_like_the_builtins(
         turn.say("Booked.")
 
     store = SQLiteStore(tmp_path / "book.db", clock=clock)
-    async with Bot(make_settings(), clock=clock, store=store, routers=[router]) as bot:
-        bot.channels["rec"] = rec = RecordingChannel("rec")
+    async with Bot(make_settings(), clock=clock, store=store, routers=[router], channels=[RecordingChannel]) as bot:
+        rec = bot.channels["rec"]
         address = Address(channel="rec", chat="c1", user="u1")
         await bot.engine.deliver(Inbound(address=address, event_id="m1", text="/book 2 the fitting"))
         await eventually(lambda: rec.texts("c1") == ["Booked."])

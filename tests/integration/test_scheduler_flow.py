@@ -30,8 +30,8 @@ async def app(make_settings, tmp_path):
         admin_token=TOKEN,
         scheduler={"followup_hours": 1, "followup_leads_only": False, "cancel_on_reply": ["followup"]},
     )
-    async with Bot(settings, clock=clock, store=store) as parley:
-        parley.channels["rec"] = parley.rec = RecordingChannel("rec")
+    async with Bot(settings, clock=clock, store=store, channels=[RecordingChannel]) as parley:
+        parley.rec = parley.channels["rec"]
         parley.test_clock = clock
         parley.scheduler.dispatcher.idle_poll = 0.02
         yield parley

@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 from parley.core.http.metrics import Metrics
-from parley.core.kernel.channel import Capabilities, Rejected, RetryAfter, Unreachable
+from parley.core.kernel.channel import Capabilities, Channel, Rejected, RetryAfter, Unreachable
 from parley.core.kernel.clock import ManualClock
 from parley.core.kernel.messages import Address, Reply
 from parley.core.kernel.outbox import Outbox
 from parley.core.storage.sqlite import SQLiteStore
 from parley.core.storage.store import OutboxItem
 
+from tests.fakes.recording import context
+
 A = Address(channel="flaky", chat="c1", user="u1")
 
 
-class FlakyPlatform:
+class FlakyPlatform(Channel):
     """Plays a platform's answers in order: an exception to raise, or a message id."""
 
     name = "flaky"
     capabilities = Capabilities(per_chat_rate=100, per_chat_burst=100, global_rate=100)
 
     def __init__(self, *script) -> None:
+        super().__init__(context())
         self.script = list(script)
         self.sent: list[str] = []
 

@@ -12,8 +12,8 @@ import parley
 
 # One line on purpose: a change to the API shows as a change to this line in review.
 PUBLIC = sorted(
-    "Address Answer Bot Brain Button Channel Middleware Rejected Reply RetryAfter Router Settings"
-    " StoreUnavailable Turn Unreachable".split()
+    "Address Answer Bot Brain Button Capabilities Channel ChannelContext Inbound Middleware Rejected Reply"
+    " RetryAfter Router Settings StartupError StoreUnavailable Turn Unreachable".split()
 )
 
 

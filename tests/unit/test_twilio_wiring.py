@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from parley.channels import ChannelContext, configured
+from parley.channels import configured
 from parley.channels.twilio.channel import from_settings
 from parley.core.config.settings import Settings
 from parley.core.http.metrics import Metrics
+from parley.core.kernel.channel import ChannelContext
 from parley.core.kernel.clock import ManualClock
 from parley.core.storage.memory import MemoryStore
 

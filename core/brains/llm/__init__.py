@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry
 
 if TYPE_CHECKING:
     from parley.core.brains.llm.brain import LLMBrain
+    from parley.core.brains.llm.tools import Tool
 
 __all__ = ["build_llm", "secrets_of"]
 
@@ -48,8 +49,14 @@ class _Session:
 
 
 def build_llm(
-    settings: Settings, knowledge: KnowledgeBase, fallback: Brain, registry: CollectorRegistry | None = None
+    settings: Settings,
+    knowledge: KnowledgeBase,
+    fallback: Brain,
+    registry: CollectorRegistry | None = None,
+    python_tools: dict[str, Tool] | None = None,
 ) -> LLMBrain | None:
+    """The LLM brain, or None without a key. ``python_tools``: the bot's own (Bot(tools=...)),
+    offered beside the built-in ones and the HTTP tools file's."""
     key = settings.llm_key
     if key is None or not key.get_secret_value():
         return None
@@ -77,6 +84,10 @@ def build_llm(
     if config.tools_file is not None:
         plain = {k: v.get_secret_value() for k, v in config.secrets.items()}
         tools.update(load_http_tools(config.tools_file, plain, session, config.tool_timeout))
+    for name in python_tools or {}:
+        if name in tools:
+            raise ValueError(f"tools: a tool named {name!r} exists already (built in, or in PARLEY_LLM__TOOLS_FILE)")
+    tools.update(python_tools or {})
     check = OutputCheck(config.blocklist, client.flagged if config.moderation else None)
     metrics = LLMMetrics(registry)
     brain = LLMBrain(client, knowledge, fallback, Toolbox(tools), check, config, secrets_of(settings), metrics)

@@ -15,12 +15,14 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from parley.core.brains.llm.client import ToolCall
 from parley.core.kernel.turn import Turn
 from parley.core.privacy.pii import Redactor
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+if TYPE_CHECKING:  # the openai SDK loads only with a model configured (fast start-up)
+    from parley.core.brains.llm.client import ToolCall
 
 log = logging.getLogger("parley.llm.tools")
 

@@ -1,0 +1,52 @@
+"""``parley check``: validate configuration, personas, locale packs (the shipped ones and the
+bot's own), tools and knowledge; every problem at once as ``file:line``, warnings included."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+from parley.app import Bot
+from parley.core.config.settings import Settings
+
+
+def check(settings: Settings, build: Callable[[Settings], Bot]) -> int:
+    """0 when the bot would start, 2 otherwise. What run refuses, check refuses too: it builds
+    the bot (without opening the store or listening), then looks closer than start-up does."""
+    import aiohttp
+
+    from parley.core.brains.llm.http_tools import load_http_tools
+    from parley.core.brains.llm.tools import builtin
+    from parley.core.config.checks import check_locales, check_personas
+    from parley.core.config.overlay_checks import check_overlay
+
+    problems, packs = check_locales(settings.locales_dir, settings.default_locale)
+    # Codes of every pack file, valid or not: a broken fr.toml is one problem, not one per persona.
+    codes = set(packs) | {path.stem for path in settings.locales_dir.glob("*.toml")}
+    tools = set(builtin(settings.llm.tool_timeout))
+    if settings.llm.tools_file is not None:
+        secrets = {k: v.get_secret_value() for k, v in settings.llm.secrets.items()}
+        tools |= set(
+            load_http_tools(settings.llm.tools_file, secrets, aiohttp.ClientSession, settings.llm.tool_timeout)
+        )
+    bot = None
+    if not any(not p.warning for p in problems):
+        # Refuses what start-up refuses (the first problem in the bot's own files among them).
+        bot = build(settings)
+        tools |= set(bot.tools)
+        for folder in bot.locales.overlays:
+            codes |= {path.stem for path in folder.glob("*.toml")}
+            problems += check_overlay(folder, packs, settings.default_locale)
+    problems += check_personas(settings.personas_dir, settings.persona, codes, tools)
+    for problem in problems:
+        print(f"parley: {problem}", file=sys.stderr)
+    errors = [p for p in problems if not p.warning]
+    if errors or bot is None:
+        if len(errors) > 1:  # one problem stays one line (configuration errors are one line)
+            print(f"parley: {len(errors)} problems in locale packs and personas", file=sys.stderr)
+        return 2
+    print(
+        f"ok: {len(bot.locales.codes)} locale packs ({', '.join(bot.locales.codes)}), "
+        f"{len(bot.personas.personas)} personas, {len(bot.knowledge.passages)} knowledge passages"
+    )
+    return 0
