@@ -31,7 +31,6 @@ from tests.paths import ROOT
 
 pytestmark = pytest.mark.container
 
-IMAGE = "localhost/parley:ci"
 PODMAN = shutil.which("podman") or ""
 CA_IN_BUILD = "/host-ca.crt"
 _, NOFILE = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -97,23 +96,22 @@ def build_mounts(tmp: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def image(tmp_path_factory) -> str:
+def image(tmp_path_factory) -> Iterator[str]:
     require(
         bool(PODMAN) and bool(shutil.which("runc")) and bool(shutil.which("debootstrap")),
         "podman, runc and debootstrap",
     )
     base = base_image.ensure(PODMAN)
     tmp = tmp_path_factory.mktemp("image")
-    before = podman("images", "--quiet", "--no-trunc", IMAGE)
+    # A name of its own: runs on one machine at once must not run each other's builds.
+    name = f"localhost/parley:ci-{uuid.uuid4().hex[:12]}"
     podman(
         "build", "--pull=never", "--network=host", "--format=docker", f"--build-arg=BASE={base}",
-        *build_mounts(tmp), f"--tag={IMAGE}", str(ROOT),
+        *build_mounts(tmp), f"--tag={name}", str(ROOT),
     )  # fmt: skip
-    # The previous build lost its tag: drop it, or every change leaves a whole image behind. (The
-    # build stage's layers stay: they are the cache that makes the next build fast.)
-    if before and before != podman("images", "--quiet", "--no-trunc", IMAGE):
-        podman("rmi", before, check=False)
-    return IMAGE
+    yield name
+    # Only this image's own last layers go; the layers it shares stay as the next build's cache.
+    podman("rmi", name, check=False)
 
 
 @pytest.fixture
