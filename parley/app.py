@@ -154,7 +154,10 @@ class Bot:
             # After the desk: while a person owns the conversation, everything goes to them.
             middlewares.append(feedback(self._capabilities, settings.llm.feedback))
             self.desk.summarise = self.llm.summarise  # the handoff card gets a summary
-        middlewares += [*middleware, self.router.middleware(), qualify, disclosure, self.scheduler.gate()]
+        # No routers, no step (a frame less per turn); routers read their handlers live, so one
+        # decorated after the bot was built still answers.
+        routed = [self.router.middleware()] if routers else []
+        middlewares += [*middleware, *routed, qualify, disclosure, self.scheduler.gate()]
         # A tuple: the pipeline is folded once below, so a later change could only be ignored.
         self.middlewares = tuple(middlewares)
         self.engine = Engine(

@@ -169,3 +169,15 @@ async def _state(bot: Bot, address: Address) -> dict | None:
         return None
     await bot.store.release(address.conversation, batch.token)
     return batch.state if batch.state.get("lead") else None
+
+
+async def test_a_handler_added_after_the_bot_was_built_still_answers(make_settings, session):
+    router = Router()
+    async with Bot(make_settings(), routers=[router]) as bot:
+
+        @router.command("/late")
+        async def late(turn: Turn) -> None:
+            turn.say("still heard")
+
+        chat = await Chat.open(session, bot.port, "en-US")
+        assert (await chat.ask("/late"))["text"] == "still heard"
