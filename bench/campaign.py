@@ -153,7 +153,7 @@ async def pipeline_rate(kind: str, url: str, n: int) -> float:
     from parley.core.config.settings import Settings
 
     from parley.app import Bot
-    from tests.fakes.recording import RecordingChannel
+    from parley.testing.fakes.recording import RecordingChannel
 
     tmp = Path(tempfile.mkdtemp())
     settings = Settings(

@@ -3,7 +3,7 @@ API, for Parley and for a bare discord.py client answering the same events (the 
 
     .venv/bin/python bench/discord.py [N]
 
-One process, one run of each, in turn, against a fresh loopback fake (tests/fakes/discord.py):
+One process, one run of each, in turn, against a fresh loopback fake (parley.testing.fakes.discord):
 1. bare discord.py: ``on_message`` -> ``channel.send`` (no store, no dedupe, no outbox);
 2. Parley with its 30 messages/s per-bot limit lifted, to measure the pipeline itself
    (dedupe, SQLite inbox, per-conversation lock, brain, durable outbox);
@@ -36,7 +36,7 @@ from parley.channels.discord.endpoints import point_sdk_at  # noqa: E402
 from parley.core.config.settings import Settings  # noqa: E402
 
 from parley.app import Bot  # noqa: E402
-from tests.fakes.discord import TOKEN, FakeDiscord, message  # noqa: E402
+from parley.testing.fakes.discord import TOKEN, FakeDiscord, message  # noqa: E402
 
 ANSWER = "We're open Monday to Saturday, 9:00 to 18:00."
 

@@ -1,6 +1,6 @@
 """Benchmark: what Parley adds around a streamed LLM answer, against a direct ``openai`` call.
 
-Both sides talk to the same loopback OpenAI-compatible fake (tests/fakes/openai.py) in the same
+Both sides talk to the same loopback OpenAI-compatible fake (parley.testing.fakes.openai) in the same
 run, so the model costs nothing and only the overhead shows:
 
 Parley runs as a real ``bot.py run`` process; the fake, the baseline client and the web chat
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import free_port, pct  # noqa: E402
-from tests.fakes.openai import FakeOpenAI  # noqa: E402
+from parley.testing.fakes.openai import FakeOpenAI  # noqa: E402
 
 ANSWER = "Standard delivery takes three to five working days, and express delivery takes one to two [1]."
 

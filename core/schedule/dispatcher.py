@@ -52,6 +52,13 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._campaigns: dict[str, tuple[float, CampaignRecord | None]] = {}
         self.dispatched = 0
+        self._pumping = 0
+
+    @property
+    def busy(self) -> bool:
+        """True while a pump claims or runs sends: a claimed send is invisible in the stores
+        until its turn commits, so whoever waits for quiet (the test kit) asks here."""
+        return self._pumping > 0
 
     def wake(self) -> None:
         self._campaigns.clear()  # a status changed: read it again
@@ -73,13 +80,17 @@ class Dispatcher:
                 self._wake.clear()
 
     async def pump(self) -> int:
-        claimed = await self.sched.claim(self.batch, self.lease)
-        if claimed:
-            acks = await asyncio.gather(*(self.dispatch(c) for c in claimed))
-            done = [a for a in acks if a is not None]
-            await self.sched.ack_many(done)  # one round trip for the batch
-            self.dispatched += sum(outcome == "sent" for _, _, outcome in done)
-        return len(claimed)
+        self._pumping += 1
+        try:
+            claimed = await self.sched.claim(self.batch, self.lease)
+            if claimed:
+                acks = await asyncio.gather(*(self.dispatch(c) for c in claimed))
+                done = [a for a in acks if a is not None]
+                await self.sched.ack_many(done)  # one round trip for the batch
+                self.dispatched += sum(outcome == "sent" for _, _, outcome in done)
+            return len(claimed)
+        finally:
+            self._pumping -= 1
 
     async def dispatch(self, send: Claimed) -> Ack | None:
         """Run one send; the ack to record, or None when it was rescheduled (or is not ours)."""

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from parley.app import Bot
+from parley.testing.fakes.openai import FakeOpenAI
 from tests.contract.llm_support import llm_settings
-from tests.fakes.openai import FakeOpenAI
 
 ANSWER = "Standard delivery takes 3-5 working days, express 1-2 working days [1]."
 

@@ -9,9 +9,9 @@ from parley.core.kernel.clock import ManualClock
 from parley.core.kernel.messages import Address, Button, Reply
 
 from parley.app import Bot
+from parley.testing.fakes.discord import BOT_ID, TOKEN, FakeDiscord, button_press, message
+from parley.testing.fakes.recording import context
 from tests.conftest import eventually
-from tests.fakes.discord import BOT_ID, TOKEN, FakeDiscord, button_press, message
-from tests.fakes.recording import context
 
 DM = 700  # a DM channel id
 GUILD, TEXT = 800, 801

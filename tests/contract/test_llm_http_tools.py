@@ -9,9 +9,9 @@ import pytest
 from aiohttp import web
 from parley.core.brains.llm.http_tools import ToolsFileError, load_http_tools
 
+from parley.testing.fakes.loopback import start
+from parley.testing.fakes.openai import FakeOpenAI
 from tests.contract.llm_support import make_brain, make_turn
-from tests.fakes.loopback import start
-from tests.fakes.openai import FakeOpenAI
 
 SECRET = "crm-token-do-not-leak-42"
 

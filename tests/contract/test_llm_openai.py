@@ -7,8 +7,8 @@ import re
 
 import pytest
 
+from parley.testing.fakes.openai import FakeOpenAI
 from tests.contract.llm_support import KEY, make_brain, make_turn
-from tests.fakes.openai import FakeOpenAI
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from parley.core.brains.retrieval import RetrievalBrain
 from pydantic import Field
 
 from parley import Turn
+from parley.testing.fakes.openai import FakeOpenAI
 from tests.contract.llm_support import KB, llm_settings, make_turn
-from tests.fakes.openai import FakeOpenAI
 
 CALLS: list[tuple] = []
 

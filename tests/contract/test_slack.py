@@ -12,8 +12,8 @@ from parley.core.kernel.clock import ManualClock
 from parley.core.storage.sqlite import SQLiteStore
 
 from parley.app import Bot
+from parley.testing.fakes.slack import BOT_ID, BOT_USER, TEAM, event_body, fake_slack, signed
 from tests.conftest import eventually
-from tests.fakes.slack import BOT_ID, BOT_USER, TEAM, event_body, fake_slack, signed
 
 SECRET = "test-signing-secret"
 

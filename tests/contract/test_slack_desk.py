@@ -17,8 +17,8 @@ from parley.core.kernel.messages import Button, Inbound, Reply
 from parley.core.storage.memory import MemoryStore
 from parley.core.storage.store import StoreUnavailable
 
-from tests.fakes.loopback import start
-from tests.fakes.slack import TEAM, event_body, fake_slack, signed
+from parley.testing.fakes.loopback import start
+from parley.testing.fakes.slack import TEAM, event_body, fake_slack, signed
 
 SECRET = "desk-secret"
 DESK = "CDESK"

@@ -12,8 +12,8 @@ from parley.core.storage.memory import MemoryStore
 from parley.core.storage.sqlite import SQLiteStore
 
 from parley.app import Bot
+from parley.testing.fakes.slack import event_body, fake_slack
 from tests.conftest import eventually
-from tests.fakes.slack import event_body, fake_slack
 
 DM = Address(channel="slack", chat="D1", user="U1")
 THREAD = Address(channel="slack", chat="C1", user="U1", thread="100.000001")

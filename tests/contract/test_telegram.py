@@ -1,4 +1,4 @@
-"""The Telegram channel through real aiogram against the loopback fake Bot API (tests/fakes).
+"""The Telegram channel through real aiogram against the loopback fake Bot API (parley.testing.fakes.telegram).
 
 The tests act as Telegram: they post updates to the webhook with (or without) the secret header,
 queue updates for getUpdates, and answer 429/403 from the fake.
@@ -18,8 +18,8 @@ from parley.core.kernel.clock import ManualClock
 from parley.core.kernel.messages import Address, Button, Reply
 
 from parley.app import Bot
+from parley.testing.fakes.telegram import FakeTelegram
 from tests.conftest import eventually
-from tests.fakes.telegram import FakeTelegram
 
 PUBLIC = "https://bot.example.com"
 _ids = itertools.count(1000)

@@ -37,7 +37,7 @@ async def test_bad_or_missing_signature_is_refused_with_403(make_settings):
         assert (await h.post("/webhooks/twilio/sms", params, signature="bm90IGEgc2lnbmF0dXJl")).status == 403
         assert (await h.post("/webhooks/twilio/sms", params, signature="")).status == 403
         # Signed for another URL (the app's own, not the public one Twilio called).
-        from tests.fakes.twilio import AUTH_TOKEN, sign
+        from parley.testing.fakes.twilio import AUTH_TOKEN, sign
 
         wrong = sign(AUTH_TOKEN, f"http://127.0.0.1:{h.app.port}/webhooks/twilio/sms", params)
         assert (await h.post("/webhooks/twilio/sms", params, signature=wrong)).status == 403

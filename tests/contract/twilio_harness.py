@@ -15,8 +15,8 @@ from parley.core.storage.sqlite import SQLiteStore
 from redis.asyncio import Redis
 
 from parley.app import Bot
+from parley.testing.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, serve_fake_twilio, sign
 from tests.conftest import eventually
-from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, serve_fake_twilio, sign
 
 PUBLIC_URL = "https://bot.example.com"  # what Twilio calls: the app listens elsewhere (a proxy)
 SMS_FROM = "+15005550006"

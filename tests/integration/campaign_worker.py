@@ -15,7 +15,7 @@ from pathlib import Path
 from parley.core.config.settings import Settings
 
 from parley.app import Bot
-from tests.fakes.recording import RecordingChannel
+from parley.testing.fakes.recording import RecordingChannel
 
 
 async def main(db: str, out: str, schedule_url: str) -> None:

@@ -14,8 +14,8 @@ from parley.core.kernel.messages import Address, Inbound
 from parley.core.storage.sqlite import SQLiteStore
 
 from parley import Answer, Bot, Router, Turn
+from parley.testing.fakes.recording import RecordingChannel
 from tests.conftest import eventually
-from tests.fakes.recording import RecordingChannel
 from tests.integration.test_locale_conversations import Chat
 
 ORDERS = {12345: "shipped", 777: "packed"}

@@ -124,7 +124,7 @@ async def test_the_base_class_gives_every_optional_capability_a_default():
     async def deliver(inbound: Inbound) -> bool:
         return True
 
-    from tests.fakes.recording import context
+    from parley.testing.fakes.recording import context
 
     channel = Minimal(context(deliver))
     address = Address(channel="minimal", chat="c")

@@ -12,9 +12,9 @@ from parley.core.kernel.clock import ManualClock
 from parley.core.kernel.messages import Address, Inbound
 
 from parley.app import Bot
+from parley.testing.fakes.loopback import start
+from parley.testing.fakes.webchat import ChatClient
 from tests.conftest import eventually
-from tests.fakes.loopback import start
-from tests.integration.webchat_client import ChatClient
 
 DESK = Address(channel="slack", chat="CDESK")
 

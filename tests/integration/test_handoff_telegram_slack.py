@@ -14,9 +14,9 @@ import pytest
 from parley.channels.telegram.channel import SECRET_HEADER, SECRET_KEY
 
 from parley.app import Bot
+from parley.testing.fakes.slack import TEAM, event_body, fake_slack, signed
+from parley.testing.fakes.telegram import FakeTelegram
 from tests.conftest import eventually
-from tests.fakes.slack import TEAM, event_body, fake_slack, signed
-from tests.fakes.telegram import FakeTelegram
 
 SECRET = "desk-signing-secret"
 DESK = "CDESK"

@@ -9,8 +9,8 @@ from parley.core.storage.sqlite import SQLiteStore
 from parley.core.storage.store import InboxItem
 
 from parley.app import Bot
+from parley.testing.fakes.webchat import ChatClient
 from tests.conftest import eventually
-from tests.integration.webchat_client import ChatClient
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ import aiohttp
 import pytest
 
 from parley.app import Bot
+from parley.testing.fakes.openai import FakeOpenAI
+from parley.testing.fakes.webchat import ChatClient
 from tests.conftest import eventually, redis_up, require
 from tests.contract.llm_support import llm_settings
-from tests.fakes.openai import FakeOpenAI
-from tests.integration.webchat_client import ChatClient
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from parley.core.schedule.store import PersonEntry, campaign_send_id, followup_i
 from parley.core.storage.sqlite import SQLiteStore
 
 from parley.app import Bot
+from parley.testing.fakes.recording import RecordingChannel
 from tests.conftest import eventually
-from tests.fakes.recording import RecordingChannel
 
 TOKEN = "s3cret-admin-token"
 TUESDAY_1030 = datetime(2026, 1, 6, 10, 30, tzinfo=UTC).timestamp()

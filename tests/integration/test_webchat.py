@@ -10,8 +10,8 @@ import pytest
 from parley.core.kernel.messages import Address, Reply
 from parley.core.storage.store import OutboxItem
 
+from parley.testing.fakes.webchat import ChatClient
 from tests.conftest import eventually
-from tests.integration.webchat_client import ChatClient
 
 
 @pytest.fixture

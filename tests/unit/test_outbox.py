@@ -10,7 +10,7 @@ from parley.core.kernel.outbox import Outbox
 from parley.core.storage.sqlite import SQLiteStore
 from parley.core.storage.store import OutboxItem
 
-from tests.fakes.recording import context
+from parley.testing.fakes.recording import context
 
 A = Address(channel="flaky", chat="c1", user="u1")
 

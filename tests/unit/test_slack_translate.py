@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from tests.fakes.slack import signature
+from parley.testing.fakes.slack import signature
 
 # Slack docs, "Verifying requests from Slack" (PLATFORMS.md): pinned so a change in either our
 # signer or slack_sdk's verifier cannot go unnoticed.

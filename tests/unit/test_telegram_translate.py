@@ -12,7 +12,7 @@ from parley.channels.telegram.translate import (
     to_inbound,
 )
 
-from tests.fakes.telegram import parse_html
+from parley.testing.fakes.telegram import parse_html
 
 ME = BotIdentity(id=99, username="ShopBot")
 USER = {"id": 7, "is_bot": False, "first_name": "Ada", "last_name": "L", "language_code": "pt-BR"}

@@ -14,7 +14,7 @@ from parley.channels.twilio.whatsapp import template_for
 from parley.core.kernel.messages import Reply
 from twilio.request_validator import RequestValidator
 
-from tests.fakes.twilio import sign
+from parley.testing.fakes.twilio import sign
 
 # Twilio security docs' published vector (PLATFORMS.md).
 VECTOR_URL = "https://mycompany.com/myapp.php?foo=1&bar=2"

@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.loopback import start
+from parley.testing.fakes.loopback import start
 
 TAGS = "b|strong|i|em|u|ins|s|strike|del|code|pre|a|tg-spoiler|span|blockquote|tg-emoji"
 _TAG = re.compile(rf"</?({TAGS})(\s[^<>]*)?>")

@@ -5,7 +5,7 @@ nonce + enforce_nonce, PATCH), typing, threads from a message, interaction callb
 Gateway at ``/gateway``: HELLO, heartbeat ACKs, IDENTIFY -> READY (with a loopback
 ``resume_gateway_url``), RESUME -> replay -> RESUMED, and ``reconnect()`` sends op 7.
 
-Pitfalls from PLATFORMS.md: the Content-Type is exactly ``application/json`` (with a charset
+Pitfalls of the real API that the fake keeps: the Content-Type is exactly ``application/json`` (with a charset
 discord.py hands the body on as a str), and a 429 carries a ``Via`` header (without it
 discord.py takes it for a Cloudflare ban and does not retry).
 """
@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.fakes.loopback import start
+from parley.testing.fakes.loopback import start
 
 BOT_ID = 1000
 TOKEN = "fake-discord-token"

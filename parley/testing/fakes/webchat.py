@@ -1,4 +1,4 @@
-"""A web chat client speaking the page's websocket protocol (what chat.html does)."""
+"""A fake of the web chat page: a client speaking its websocket protocol (what chat.html does)."""
 
 from __future__ import annotations
 

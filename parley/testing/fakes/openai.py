@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.loopback import start
+from parley.testing.fakes.loopback import start
 
 Step = dict[str, Any]
 

@@ -13,15 +13,27 @@ from parley.core.kernel.clock import Clock, system_clock
 from parley.core.kernel.messages import Address, Inbound, Reply
 from parley.core.storage.memory import MemoryStore
 
+# Rate limits far above any test's pace: a test's clock may stand still, and a throttled reply
+# would wait for a time that never comes.
+UNLIMITED = Capabilities(per_chat_rate=1000, per_chat_burst=1000, global_rate=100_000)
+
 
 class RecordingChannel(Channel):
     """Pass it to a bot as ``channels=[functools.partial(RecordingChannel, name="rec")]``."""
 
-    capabilities = Capabilities(per_chat_rate=1000, per_chat_burst=1000, global_rate=100_000)
+    capabilities = UNLIMITED
 
-    def __init__(self, ctx: ChannelContext, *, name: str = "rec", path: Path | None = None) -> None:
+    def __init__(
+        self,
+        ctx: ChannelContext,
+        *,
+        name: str = "rec",
+        path: Path | None = None,
+        capabilities: Capabilities = UNLIMITED,
+    ) -> None:
         super().__init__(ctx)
         self.name = name
+        self.capabilities = capabilities
         self.sent: list[tuple[Address, Reply]] = []
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND) if path else None
 

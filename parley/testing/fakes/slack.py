@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.fakes.loopback import start
+from parley.testing.fakes.loopback import start
 
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
