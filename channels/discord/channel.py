@@ -55,7 +55,7 @@ class GatewayClient(discord.Client):
 
 class DiscordChannel(Channel):
     name = "discord"
-    singleton = True  # one gateway connection per bot token (DESIGN.md: held through a lease)
+    singleton = True  # one gateway connection per bot token (held through a lease: docs/scale-out.md)
     # Discord: 5 messages per 5 s per channel; 50 requests/s per bot (the default global_rate 30
     # leaves room for typing indicators, edits and thread creation in the same bucket).
     capabilities = Capabilities(

@@ -114,7 +114,7 @@ class SlackSender:
         return ts
 
     async def direct_channel(self, user: str) -> str:
-        """The DM channel with a person (PLATFORMS.md: DM a user through conversations.open)."""
+        """The DM channel with a person (Slack's way to DM a user: conversations.open)."""
         key = f"slack:dm:{user}"
         known = await self.kv.get(key)
         if known:

@@ -178,7 +178,7 @@ class Settings(BaseSettings):
     llm: LLM = LLM()
     handoff: Handoff = Handoff()
     scheduler: Scheduler = Scheduler()
-    # OpenAI's own variables are honoured too (SPEC.md); explicit PARLEY_LLM__* wins.
+    # OpenAI's own variables are honoured too (docs/spec.md); explicit PARLEY_LLM__* wins.
     openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY"))
     openai_base_url: str = Field("", validation_alias=AliasChoices("OPENAI_BASE_URL"))
 

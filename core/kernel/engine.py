@@ -1,4 +1,4 @@
-"""The promise for inbound messages (DESIGN.md): accept once, process in order, reply durably.
+"""The promise for inbound messages (docs/architecture.md): accept once, process in order, reply durably.
 
 ``deliver`` stores the event in the inbox under its platform id (dedupe) and returns: the
 webhook can ack at once. A drain task then takes the conversation's lock, loads state *after*

@@ -148,7 +148,7 @@ class Outbox:
         # The outbox id rides along so channels can make a resend idempotent where the platform
         # allows it (Discord nonce, the web chat's client-side dedupe).
         reply = item.reply.model_copy(update={"meta": {**item.reply.meta, "id": item.id}})
-        # At-most-once items (marketing, DESIGN.md): a second attempt after an attempt that may
+        # At-most-once items (marketing, docs/campaigns.md): a second attempt after an attempt that may
         # have reached the platform (a crash, a timeout) is dropped, never sent twice.
         once = item.reply.meta.get("delivery") == "at_most_once"
         if once and not await self.store.add(f"attempt:{item.id}", "1", 30 * 86400):

@@ -1,1 +1,1 @@
-"""Proactive engagement: follow-ups, reminders and campaigns (DESIGN.md, the scheduler)."""
+"""Proactive engagement: follow-ups, reminders and campaigns (docs/campaigns.md)."""

@@ -1,4 +1,4 @@
-"""A campaign is one record (DESIGN.md): audience, message per locale, local-time window, quiet
+"""A campaign is one record (docs/campaigns.md): audience, message per locale, local-time window, quiet
 hours and frequency policy, status. Not a million jobs: the planner materialises its sends.
 
 Everything a marketer can get wrong is refused at creation with a message that says what to fix:

@@ -1,4 +1,4 @@
-"""The send-time re-checks (DESIGN.md), as a middleware: it runs inside the proactive turn, so
+"""The send-time re-checks (docs/campaigns.md), as a middleware: it runs inside the proactive turn, so
 under the conversation's lock with the profile loaded after the lock.
 
 It tells the dispatcher what happened through ``turn.tags["schedule"]``: "sent", "skipped:why",

@@ -1,7 +1,7 @@
 """The ``Store`` seam: small protocols, one contract suite (tests/contract/test_store_contract.py).
 
 Memory (tests), SQLite (the embedded default) and Redis (scale-out) implement the same calls.
-The calls are shaped by the promise in DESIGN.md, and by Redis: each is one round trip (or one
+The calls are shaped by the promise (docs/architecture.md), and by Redis: each is one round trip (or one
 Lua script) on the hot path, so a turn costs accept + begin + commit + release.
 """
 

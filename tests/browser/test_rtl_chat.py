@@ -1,4 +1,4 @@
-"""Arabic renders right-to-left in the web chat, in a real headless Chromium (PLATFORMS.md)."""
+"""Arabic renders right-to-left in the web chat, in a real headless Chromium."""
 
 from __future__ import annotations
 

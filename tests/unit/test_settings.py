@@ -1,4 +1,4 @@
-"""Invalid settings are refused with one line naming the variable (SPEC.md: never a traceback,
+"""Invalid settings are refused with one line naming the variable (docs/spec.md: never a traceback,
 never a setting that only fails on first use)."""
 
 from __future__ import annotations

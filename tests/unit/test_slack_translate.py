@@ -22,7 +22,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from parley.testing.fakes.slack import signature
 
-# Slack docs, "Verifying requests from Slack" (PLATFORMS.md): pinned so a change in either our
+# The example in Slack's docs, "Verifying requests from Slack": pinned so a change in either our
 # signer or slack_sdk's verifier cannot go unnoticed.
 VECTOR_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 VECTOR_TS = "1531420618"

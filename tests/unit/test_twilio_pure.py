@@ -16,7 +16,7 @@ from twilio.request_validator import RequestValidator
 
 from parley.testing.fakes.twilio import sign
 
-# Twilio security docs' published vector (PLATFORMS.md).
+# The example published in Twilio's webhook security docs.
 VECTOR_URL = "https://mycompany.com/myapp.php?foo=1&bar=2"
 VECTOR_PARAMS = {
     "CallSid": "CA1234567890ABCDE",
