@@ -4,4 +4,7 @@ import sys
 
 from parley.cli import main
 
-sys.exit(main())
+# Guarded: tools that import every module of the package (the API reference's inspection) must
+# not start the CLI.
+if __name__ == "__main__":
+    sys.exit(main())

@@ -54,6 +54,7 @@ class Customer:
 
     @property
     def address(self) -> Address:
+        """Where this person talks to the bot (channel, chat, user)."""
         return self.line.address
 
     @property
@@ -62,6 +63,7 @@ class Customer:
         return self.line.received()
 
     async def say(self, text: str) -> list[Message]:
+        """Write ``text`` to the bot; the messages it answered with."""
         await self.line.say(text)
         return await self._new()
 

@@ -12,7 +12,7 @@ Fixtures, each overridable by a fixture of the same name in your conftest.py:
 - ``conversation``: a customer in the web chat, in English (`parley.testing.conversation.Customer`).
 - ``customer``: ``await customer("telegram", locale="es")`` for anyone else.
 
-::
+For example:
 
     async def test_order_status(conversation):
         [reply] = await conversation.say("/order 12345")

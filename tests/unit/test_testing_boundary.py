@@ -28,7 +28,9 @@ def test_nothing_outside_the_kit_imports_it():
         for path in (ROOT / folder).rglob("*.py"):
             if (ROOT / "parley" / "testing") in path.parents:
                 continue
-            if any(m == "parley.testing" or m.startswith("parley.testing.") for m in imported_modules(path.read_text())):
+            if any(
+                m == "parley.testing" or m.startswith("parley.testing.") for m in imported_modules(path.read_text())
+            ):
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
 

@@ -5,7 +5,7 @@ payload, and a webhook refuses a body it cannot verify or parse with a 4xx, neve
 
 Run it against your own channel by subclassing ``ChannelContract`` and providing two fixtures:
 ``channel``, built on the ``deliver`` fixture (it stands in for the engine), and ``platform``,
-an object that acts as the platform (a ``Platform``: usually a loopback fake of its API)::
+an object that acts as the platform (a ``Platform``: usually a loopback fake of its API):
 
     class TestMyChannel(ChannelContract):
         @pytest.fixture

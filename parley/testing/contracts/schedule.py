@@ -2,7 +2,7 @@
 fencing tokens, acks, reschedules, cancellation tombstones, campaign records and the people index.
 
 Run it against your own by subclassing ``ScheduleStoreContract`` and providing a
-``schedule_store`` fixture::
+``schedule_store`` fixture:
 
     class TestMyScheduleStore(ScheduleStoreContract):
         @pytest.fixture

@@ -3,7 +3,7 @@ commits, a leased outbox, keys with a time to live, export and erasure.
 
 Run it against your own store by subclassing ``StoreContract`` in a test module and providing a
 ``store`` fixture: an opened store built on the ``clock`` fixture (a ``ManualClock`` the suite
-moves to expire leases and keys), closed after the test::
+moves to expire leases and keys), closed after the test:
 
     class TestMyStore(StoreContract):
         @pytest.fixture
