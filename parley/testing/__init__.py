@@ -8,6 +8,10 @@
 - `parley.testing.contracts`: the suites every store and every channel must pass; subclass one
   and provide the fixture it asks for to run it against your own.
 
-This package imports pytest; nothing else in Parley imports this package, so a running bot
+Its modules import pytest; nothing else in Parley imports this package, so a running bot
 never needs pytest.
 """
+
+from parley.core.kernel.clock import ManualClock
+
+__all__ = ["ManualClock"]  # the clock the fixtures run a bot on, for a test that picks its start

@@ -18,7 +18,7 @@ import logging
 
 import aiohttp
 
-from parley.app import Parley
+from parley.app import Bot
 from parley.core.kernel.clock import ManualClock
 from parley.core.kernel.messages import Address, Button
 from parley.testing.fakes.recording import RecordingChannel
@@ -100,7 +100,7 @@ class Customer:
 class Harness:
     """A started bot, its clock, and the customers talking to it."""
 
-    def __init__(self, app: Parley, clock: ManualClock) -> None:
+    def __init__(self, app: Bot, clock: ManualClock) -> None:
         self.app = app
         self.clock = clock
         self._customers: list[Customer] = []

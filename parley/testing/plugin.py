@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from parley.app import Parley
+from parley.app import Bot
 from parley.core.config.settings import Settings
 from parley.core.kernel.clock import ManualClock
 from parley.testing.conversation import Customer, Harness
@@ -62,12 +62,12 @@ def parley_settings() -> Settings:
 
 
 @pytest.fixture
-def parley_bot(parley_settings: Settings, parley_clock: ManualClock) -> Parley:
-    return Parley(parley_settings, clock=parley_clock)
+def parley_bot(parley_settings: Settings, parley_clock: ManualClock) -> Bot:
+    return Bot(parley_settings, clock=parley_clock)
 
 
 @_async_fixture
-async def parley_harness(parley_bot: Parley, parley_clock: ManualClock) -> AsyncIterator[Harness]:
+async def parley_harness(parley_bot: Bot, parley_clock: ManualClock) -> AsyncIterator[Harness]:
     async with Harness(parley_bot, parley_clock) as harness:
         yield harness
 

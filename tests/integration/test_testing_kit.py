@@ -3,10 +3,14 @@ plugin, as they do for a bot author; the conversations run through the real pipe
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
 from parley.core.kernel.clock import ManualClock
+
+from parley import Bot, Router, Turn
+from parley.testing.conversation import TurnFailed
 
 TUESDAY_1030 = datetime(2026, 1, 6, 10, 30, tzinfo=UTC).timestamp()
 
@@ -67,3 +71,36 @@ async def test_a_reminder_arrives_when_the_clock_reaches_it(customer):
 async def test_the_clock_never_moves_back(parley_harness):
     with pytest.raises(ValueError):
         await parley_harness.advance(-1)
+
+
+slow = Router("kit")
+
+
+@slow.command("/slow")
+async def slow_answer(turn: Turn) -> None:
+    await asyncio.sleep(0.2)  # far longer than the kit's looks at the stores take
+    turn.say("done at last")
+
+
+@slow.command("/boom")
+async def boom(turn: Turn) -> None:
+    raise RuntimeError("a bug in a handler")
+
+
+class TestOnABotOfOnesOwn:
+    @pytest.fixture
+    def parley_bot(self, parley_settings, parley_clock) -> Bot:
+        return Bot(parley_settings, clock=parley_clock, routers=[slow])
+
+    async def test_a_slow_handler_is_waited_for(self, conversation):
+        assert [m.text for m in await conversation.say("/slow")] == ["done at last"]
+
+    async def test_a_handler_that_raises_fails_the_test_with_its_exception(self, conversation):
+        with pytest.raises(TurnFailed) as failed:
+            await conversation.say("/boom")
+        assert isinstance(failed.value.__cause__, RuntimeError)
+        assert "a bug in a handler" in str(failed.value)
+
+    async def test_the_shipped_bot_still_answers_around_the_handlers(self, conversation):
+        [reply] = await conversation.say("How long does delivery take?")
+        assert "3 to 5 business days" in reply.text
