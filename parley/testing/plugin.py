@@ -40,9 +40,12 @@ except ImportError:  # pragma: no cover - only without the "testing" extra
 
 def _async_fixture(fn: Callable[..., Any]) -> Any:
     """An async fixture under pytest-asyncio in strict and auto mode alike; without it, a
-    fixture that says what to install instead of a confusing "coroutine was never awaited"."""
+    fixture that says what to install instead of a confusing "coroutine was never awaited".
+
+    The loop is the test's own (function scope), whatever the project's default fixture loop
+    scope: the web chat customer's reader task must run while the test awaits its replies."""
     if pytest_asyncio is not None:
-        return pytest_asyncio.fixture(fn)
+        return pytest_asyncio.fixture(fn, loop_scope="function")
 
     @functools.wraps(fn)
     def missing(*args: Any, **kwargs: Any) -> None:
