@@ -19,6 +19,7 @@ import logging
 import aiohttp
 
 from parley.app import Bot
+from parley.core.kernel.channel import ChannelContext
 from parley.core.kernel.clock import ManualClock
 from parley.core.kernel.messages import Address, Button
 from parley.testing.fakes.recording import RecordingChannel
@@ -131,7 +132,8 @@ class Harness:
         else:
             stand_in = self.app.channels.get(channel)
             if not isinstance(stand_in, RecordingChannel):
-                stand_in = RecordingChannel(channel, capabilities=PROFILES.get(channel, DEFAULT_PROFILE))
+                ctx = ChannelContext(self.app.engine.deliver, self.app.store, self.app.metrics, self.clock)
+                stand_in = RecordingChannel(ctx, name=channel, capabilities=PROFILES.get(channel, DEFAULT_PROFILE))
                 self.app.channels[channel] = stand_in
             chat = f"customer-{next(self._numbers)}"
             address = Address(channel=channel, chat=chat, user=chat)
