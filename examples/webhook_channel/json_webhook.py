@@ -16,16 +16,13 @@ import hashlib
 import hmac
 import json
 import logging
-import time
 
 import aiohttp
 from aiohttp import web
-from parley.core.kernel.channel import Capabilities, Deliver
-from parley.core.kernel.messages import Inbound
 from parley.core.kernel.render import split
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from parley import Address, Rejected, Reply, RetryAfter, Unreachable
+from parley import Address, Capabilities, Channel, ChannelContext, Inbound, Rejected, Reply, RetryAfter, Unreachable
 
 log = logging.getLogger("parley.json_webhook")
 
@@ -53,23 +50,21 @@ class Event(BaseModel):
         return self
 
 
-class JsonWebhookChannel:
+class JsonWebhookChannel(Channel):
+    """``Bot(channels=[functools.partial(JsonWebhookChannel, secret=..., callback_url=...)])``."""
+
     capabilities = Capabilities(buttons=True, max_text=4000, per_chat_rate=5, per_chat_burst=10, global_rate=50)
 
-    def __init__(
-        self, deliver: Deliver, *, secret: str, callback_url: str, name: str = "json", clock=time.time
-    ) -> None:
+    def __init__(self, ctx: ChannelContext, *, secret: str, callback_url: str, name: str = "json") -> None:
+        super().__init__(ctx)
         if not secret:
             raise ValueError("the webhook channel needs a shared secret")
-        self.name, self.deliver, self.clock = name, deliver, clock
+        self.name, self.deliver, self.clock = name, ctx.deliver, ctx.clock
         self.secret, self.callback_url = secret, callback_url
         self._http: aiohttp.ClientSession | None = None
 
     def routes(self) -> list[web.RouteDef]:
         return [web.post(f"/webhooks/{self.name}", self.receive)]
-
-    async def run(self) -> None:
-        return None  # it receives through its route
 
     async def receive(self, request: web.Request) -> web.Response:
         body, stamp = await request.read(), request.headers.get(TIMESTAMP, "")

@@ -4,6 +4,8 @@ replies at a callback URL on loopback."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
 import hmac
 import json
@@ -15,9 +17,10 @@ import pytest
 from aiohttp import web
 from json_webhook import SIGNATURE, TIMESTAMP, JsonWebhookChannel
 
-from parley import Address, Rejected, Reply, RetryAfter, Unreachable
+from parley import Address, Bot, Rejected, Reply, RetryAfter, Unreachable
 from parley.testing.contracts.channel import ChannelContract, Shown
 from parley.testing.fakes.loopback import serve
+from parley.testing.fakes.recording import context
 
 SECRET = "shared-secret"
 
@@ -65,19 +68,36 @@ class OtherSystem:
         ]
 
 
+@pytest.fixture
+async def other_system() -> AsyncIterator[OtherSystem]:
+    system = OtherSystem()
+    app = web.Application()
+    app.router.add_post("/callback", system.callback)
+    async with serve(app) as url:
+        system.url = f"{url}/callback"
+        yield system
+
+
+async def test_a_bot_answers_through_the_channel(other_system, parley_settings):
+    channel = functools.partial(JsonWebhookChannel, secret=SECRET, callback_url=other_system.url)
+    async with Bot(parley_settings, channels=[channel]) as bot:  # the wall clock: signatures are timed
+        base = f"http://127.0.0.1:{bot.port}"
+        assert await other_system.post(base, {"id": "e1", "user": "u-7", "text": "How long does delivery take?"}) == 200
+        async with asyncio.timeout(30):
+            while not other_system.received:
+                await asyncio.sleep(0.02)
+    [reply] = other_system.received
+    assert reply["user"] == "u-7" and "3 to 5 business days" in reply["text"]
+
+
 class TestJsonWebhookChannel(ChannelContract):
     @pytest.fixture
-    async def platform(self) -> AsyncIterator[OtherSystem]:
-        system = OtherSystem()
-        app = web.Application()
-        app.router.add_post("/callback", system.callback)
-        async with serve(app) as url:
-            system.url = f"{url}/callback"
-            yield system
+    async def platform(self, other_system) -> OtherSystem:
+        return other_system
 
     @pytest.fixture
     async def channel(self, deliver, platform):
-        channel = JsonWebhookChannel(deliver, secret=SECRET, callback_url=platform.url)
+        channel = JsonWebhookChannel(context(deliver), secret=SECRET, callback_url=platform.url)
         yield channel
         await channel.close()
 
