@@ -4,7 +4,8 @@ the platform's own id (so a platform's retry is a duplicate), replies reach the 
 payload, and a webhook refuses a body it cannot verify or parse with a 4xx, never a 5xx.
 
 Run it against your own channel by subclassing ``ChannelContract`` and providing two fixtures:
-``channel``, built on the ``deliver`` fixture (it stands in for the engine), and ``platform``,
+``channel``, built on the ``deliver`` fixture (it stands in for the engine; ``context(deliver)``
+from `parley.testing.fakes.recording` wraps it in a ``ChannelContext``), and ``platform``,
 an object that acts as the platform (a ``Platform``: usually a loopback fake of its API):
 
     class TestMyChannel(ChannelContract):
@@ -15,7 +16,7 @@ an object that acts as the platform (a ``Platform``: usually a loopback fake of 
 
         @pytest.fixture
         async def channel(self, deliver, platform):
-            channel = MyChannel(deliver, api_base=platform.url)
+            channel = MyChannel(context(deliver), api_base=platform.url)
             yield channel
             await channel.close()
 
