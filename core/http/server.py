@@ -6,6 +6,7 @@ import logging
 
 from aiohttp import web
 from parley.core.http.metrics import Metrics
+from parley.core.kernel.outage import Outage
 from parley.core.storage.store import Store, StoreUnavailable
 
 log = logging.getLogger("parley.http")
@@ -13,28 +14,35 @@ log = logging.getLogger("parley.http")
 MAX_BODY = 1024 * 1024  # webhooks are small; a larger body is refused with 413 by aiohttp
 
 
-@web.middleware
-async def errors(request: web.Request, handler):
-    """No traceback ever reaches a caller: 4xx stay as they are, anything else is a 500 (or a
-    503 when the store is down, so platforms retry later)."""
-    try:
-        return await handler(request)
-    except web.HTTPRequestEntityTooLarge:
-        # Raised by request.read() past MAX_BODY: refused like any bad input, with one line.
-        log.info("request refused: body too large", extra={"path": request.path, "status": 413})
-        raise
-    except web.HTTPException:
-        raise
-    except StoreUnavailable:
-        log.warning("store unavailable", extra={"path": request.path})
-        return web.json_response({"error": "store unavailable, retry later"}, status=503)
-    except Exception:
-        log.exception("unhandled error", extra={"path": request.path})
-        return web.json_response({"error": "internal error"}, status=500)
+def errors(outage: Outage):
+    """No traceback ever reaches a caller: 4xx stay as they are, anything else is a 500, or a
+    503 when the store is down so platforms retry later (one log line per outage, not one per
+    request, however hard the platforms retry)."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler):
+        try:
+            response = await handler(request)
+        except web.HTTPRequestEntityTooLarge:
+            # Raised by request.read() past MAX_BODY: refused like any bad input, with one line.
+            log.info("request refused: body too large", extra={"path": request.path, "status": 413})
+            raise
+        except web.HTTPException:
+            raise
+        except StoreUnavailable as exc:
+            outage.failed(exc)
+            return web.json_response({"error": "store unavailable, retry later"}, status=503)
+        except Exception:
+            log.exception("unhandled error", extra={"path": request.path})
+            return web.json_response({"error": "internal error"}, status=500)
+        outage.ok()
+        return response
+
+    return middleware
 
 
 def build_app(store: Store, metrics: Metrics, routes: list[web.RouteDef]) -> web.Application:
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[errors])
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[errors(Outage(log, "webhooks"))])
 
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})

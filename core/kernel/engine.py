@@ -3,7 +3,9 @@
 ``deliver`` stores the event in the inbox under its platform id (dedupe) and returns: the
 webhook can ack at once. A drain task then takes the conversation's lock, loads state *after*
 the lock, runs the pipeline and commits state + replies + inbox removal in one write. A crash
-anywhere leaves the event in the inbox; the sweeper picks it up again.
+anywhere leaves the event in the inbox; the sweeper picks it up again. A store that fails
+during a turn (disk full, Redis away) defers the turn: nothing is committed, the event stays in
+the inbox, and the conversation is tried again after a short pause (``RETRY``).
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ from parley.core.i18n.locales import LocaleCatalog
 from parley.core.i18n.personas import PersonaCatalog
 from parley.core.kernel.clock import Clock, as_datetime, system_clock
 from parley.core.kernel.messages import Address, Inbound, Reply
+from parley.core.kernel.outage import Outage
 from parley.core.kernel.outbox import Outbox
 from parley.core.kernel.pipeline import Handler
 from parley.core.kernel.turn import Turn
 from parley.core.storage.store import InboxItem, LockLost, OutboxItem, Store, StoreUnavailable
 
 log = logging.getLogger("parley.turn")
+
+RETRY = (0.5, 1.0, 2.0, 4.0)  # seconds before a deferred conversation is tried again, then every last one
 
 
 class Engine:
@@ -55,6 +60,9 @@ class Engine:
         self._room = asyncio.Event()
         self._local: dict[str, asyncio.Lock] = {}
         self._accepting = True
+        self._deferred: dict[str, tuple[int, asyncio.TimerHandle]] = {}  # conversation -> (tries, timer)
+        self.outage = Outage(log, "turns")
+        self.sweeping = Outage(log, "crash recovery sweeper")
 
     # -- inbound -----------------------------------------------------------------------------
     async def deliver(self, inbound: Inbound) -> bool:
@@ -91,7 +99,10 @@ class Engine:
             async with lock:  # one turn at a time in this process; the store lock covers others
                 await self._drain_locked(conversation)
         except StoreUnavailable as exc:
-            log.warning("turn deferred: store unavailable (%s)", exc)
+            # Nothing was committed: the event stays in the inbox and is answered once the store
+            # is back, never with an error text (the customer would get both).
+            self.outage.failed(exc)
+            self._retry_later(conversation)
         except Exception:
             log.exception("drain failed", extra={"conversation": conversation})
         finally:
@@ -125,6 +136,7 @@ class Engine:
                 released = last
                 self._hand_over(replies, leased)
                 self._observe(item, turn)
+            self._recovered(conversation)
         except LockLost:
             log.warning("lock lost mid-batch; another process continues", extra={"conversation": conversation})
         finally:
@@ -135,6 +147,25 @@ class Engine:
                     pass  # the lease expires by itself
         if len(batch.items) == self.batch:
             self.kick(conversation)  # more may be waiting
+
+    def _retry_later(self, conversation: str) -> None:
+        """Try the conversation again after a pause that grows with each failed try (one timer
+        per conversation, however many drains failed)."""
+        tries, timer = self._deferred.get(conversation, (0, None))
+        if timer is not None and not timer.cancelled():
+            timer.cancel()
+        delay = RETRY[min(tries, len(RETRY) - 1)]
+        handle = asyncio.get_running_loop().call_later(delay, self._retry, conversation)
+        self._deferred[conversation] = (tries + 1, handle)
+
+    def _retry(self, conversation: str) -> None:
+        if self._accepting:
+            self.kick(conversation)
+
+    def _recovered(self, conversation: str) -> None:
+        self.outage.ok()
+        if self._deferred:
+            self._deferred.pop(conversation, None)
 
     async def _lock(self, conversation: str, limit: int):
         """Take the conversation's store lock, backing off while another process holds it (up
@@ -175,6 +206,8 @@ class Engine:
         turn.inbound = inbound
         try:
             await self.handler(turn)
+        except StoreUnavailable:
+            raise  # not the turn's fault: defer it (``drain``), commit nothing
         except Exception:
             # A bug in one middleware must not loop this event forever nor leave silence.
             log.exception("turn failed", extra={"channel": inbound.address.channel})
@@ -244,12 +277,16 @@ class Engine:
             try:
                 await self.sweep(older_than)
                 older_than = 10.0
-            except StoreUnavailable:
-                pass
+                self.sweeping.ok()
+            except StoreUnavailable as exc:
+                self.sweeping.failed(exc)
             await asyncio.sleep(every)
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop accepting; let in-flight turns finish."""
         self._accepting = False
+        for _, timer in self._deferred.values():
+            timer.cancel()
+        self._deferred.clear()
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=timeout)

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from parley.core.http.metrics import Metrics
 from parley.core.kernel.channel import Channel, Rejected, RetryAfter, Unreachable
 from parley.core.kernel.clock import Clock, system_clock
+from parley.core.kernel.outage import Outage
 from parley.core.kernel.ratelimit import Limiter
 from parley.core.storage.store import Failed, OutboxItem, Outcome, Retry, Sent, Store, StoreUnavailable
 
@@ -53,6 +54,7 @@ class Outbox:
         self._inflight: set[asyncio.Task[None]] = set()
         # Told of every final outcome (the scheduler counts delivered/failed campaign sends).
         self.on_settled: Callable[[OutboxItem, Outcome], Awaitable[None]] | None = None
+        self.outage = Outage(log, "outbox")
 
     def wake(self) -> None:
         self._wake.set()
@@ -64,8 +66,9 @@ class Outbox:
             self._wake.clear()
             try:
                 claimed = await self.pump()
+                self.outage.ok()
             except StoreUnavailable as exc:
-                log.warning("outbox paused: store unavailable (%s)", exc)
+                self.outage.failed(exc)
                 claimed = 0
                 await asyncio.sleep(1.0)  # the store is down: poll gently until it returns
             if not claimed:

@@ -1,7 +1,9 @@
 """Middlewares that keep the schedule in step with conversations:
 
 - ``people_index``: the audience index (channel, tags, locale, tz, last seen, consent), updated
-  after each inbound turn, and attribution of replies to the last campaign message;
+  after each inbound turn (best effort: a store that refuses the write costs an audience entry
+  until the next turn, never the customer's answer), and attribution of replies to the last
+  campaign message;
 - ``consent``: any channel's STOP opts out (START opts back in), stored as
   ``profile["consent"] = {"marketing": bool, "at": iso, "source": str}`` (the Twilio channel
   stores SMS keywords the same way);
@@ -16,12 +18,13 @@ import json
 import logging
 from datetime import datetime
 
+from parley.core.kernel.outage import Outage
 from parley.core.kernel.pipeline import Handler, Middleware
 from parley.core.kernel.turn import Turn
 from parley.core.schedule.reminders import parse_reminder
 from parley.core.schedule.store import PersonEntry, ScheduleStore, Send, followup_id
 from parley.core.schedule.timing import TimingError, zone
-from parley.core.storage.store import KeyValueStore
+from parley.core.storage.store import KeyValueStore, StoreUnavailable
 
 log = logging.getLogger("parley.scheduler")
 
@@ -33,6 +36,8 @@ FOLLOWUP_TEXT = "Just checking in: is there anything else I can help you with?"
 
 
 def people_index(sched: ScheduleStore, kv: KeyValueStore) -> Middleware:
+    outage = Outage(log, "people index")
+
     async def mw(turn: Turn, call_next: Handler) -> None:
         if turn.inbound is None:
             return await call_next(turn)
@@ -57,19 +62,23 @@ def people_index(sched: ScheduleStore, kv: KeyValueStore) -> Middleware:
         indexed = profile.get("indexed") or {}
         if indexed.get("as") == seen and now - indexed.get("at", 0) < INDEX_EVERY:
             return
-        profile["indexed"] = {"as": seen, "at": now}
-        await sched.put_person(
-            PersonEntry(
-                turn.address.person,
-                turn.address,
-                locale=turn.pack.code,
-                tz=profile.get("tz", ""),
-                tags=tuple(profile.get("tags", ())),
-                last_seen=now,
-                consent=consent,
-                name=profile.get("name", ""),
-            )
+        entry = PersonEntry(
+            turn.address.person,
+            turn.address,
+            locale=turn.pack.code,
+            tz=profile.get("tz", ""),
+            tags=tuple(profile.get("tags", ())),
+            last_seen=now,
+            consent=consent,
+            name=profile.get("name", ""),
         )
+        try:
+            await sched.put_person(entry)
+        except StoreUnavailable as exc:
+            outage.failed(exc)  # not marked indexed: the next turn writes it again
+            return
+        outage.ok()
+        profile["indexed"] = {"as": seen, "at": now}
 
     return mw
 

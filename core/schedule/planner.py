@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.kernel.clock import Clock, system_clock
+from parley.core.kernel.outage import Outage
 from parley.core.schedule.campaigns import (
     WHATSAPP,
     CampaignError,
@@ -118,13 +119,15 @@ class Planner:
         self.chunk = chunk
         self.lookahead = lookahead
         self.idle = idle
+        self.outage = Outage(log, "planner")
 
     async def run(self) -> None:
         while True:
             try:
                 planned = await self.step()
+                self.outage.ok()
             except StoreUnavailable as exc:
-                log.warning("planner paused: store unavailable (%s)", exc)
+                self.outage.failed(exc)  # one line per outage, not one per second
                 planned = 0
             except Exception:
                 log.exception("planner step failed")

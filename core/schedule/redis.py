@@ -13,9 +13,11 @@ import redis.asyncio as aioredis
 from parley.core.schedule.redis_lua import ACK, ACK_MANY, ADD, CANCEL, CLAIM, RESCHEDULE
 from parley.core.schedule.store import MAX_CLAIM, CampaignRecord, Claimed, PersonEntry, Send, campaign_of
 from parley.core.storage.redis import split_url
+from parley.core.storage.redis_shared import unavailable_on_errors
 from parley.core.storage.store import StoreUnavailable
 
 
+@unavailable_on_errors  # a Redis outage reaches the planner and the turns as StoreUnavailable
 class RedisScheduleStore:
     def __init__(self, url: str, namespace: str = "", keep: float = 90 * 86400) -> None:
         # The store's ``?prefix=`` names the namespace too, so several bots can share one Redis.

@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from parley.core.kernel.messages import Address, Inbound, Reply
 from parley.core.storage import redis_lua as lua
-from parley.core.storage.redis_shared import RedisLease, RedisLimiter, RedisRelay
+from parley.core.storage.redis_shared import RedisLease, RedisLimiter, RedisRelay, up
 from parley.core.storage.store import (
     Batch,
     Failed,
@@ -32,11 +31,9 @@ from parley.core.storage.store import (
 )
 from redis.asyncio import Redis
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
 from redis.retry import Retry as RedisRetry
 
 log = logging.getLogger("parley.redis")
-T = TypeVar("T")
 
 
 def split_url(url: str) -> tuple[str, str]:
@@ -77,13 +74,7 @@ class RedisStore:
         self.lease = RedisLease(self.r, self.p, self._up)
         self.relay = RedisRelay(self.r, self.p, self._up)
 
-    async def _up(self, call: Awaitable[T]) -> T:
-        try:
-            return await call
-        except RedisError as exc:
-            raise StoreUnavailable(f"redis: {exc}") from None
-        except OSError as exc:  # a refused or reset socket can surface below redis-py's mapping
-            raise StoreUnavailable(f"redis: {exc}") from None
+    _up = staticmethod(up)
 
     async def open(self) -> None:
         await self.relay.start()

@@ -6,18 +6,50 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import inspect
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from parley.core.kernel.ratelimit import Limit
+from parley.core.storage.store import StoreUnavailable
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 log = logging.getLogger("parley.redis")
 
+T = TypeVar("T")
+C = TypeVar("C", bound=type)
 Up = Callable[[Awaitable[Any]], Awaitable[Any]]
 Handler = Callable[[str, str], Awaitable[None]]
+
+
+async def up(call: Awaitable[T]) -> T:
+    """Await a Redis call; any Redis or socket error becomes StoreUnavailable, the one failure
+    the callers handle (webhooks 503, turns deferred, loops paused), never a raw Redis error."""
+    try:
+        return await call
+    except (RedisError, OSError) as exc:  # a refused or reset socket can surface below redis-py's mapping
+        raise StoreUnavailable(f"redis: {exc}") from None
+
+
+def unavailable_on_errors(cls: C) -> C:
+    """Every coroutine method of ``cls`` raises StoreUnavailable instead of Redis' own errors
+    (for classes whose every call is a Redis call: the schedule store)."""
+
+    def translated(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        @functools.wraps(method)
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            return await up(method(*args, **kwargs))
+
+        return call
+
+    for name, member in list(vars(cls).items()):
+        if inspect.iscoroutinefunction(member):
+            setattr(cls, name, translated(member))
+    return cls
+
 
 # The same GCRA as parley.core.kernel.ratelimit.Limiter, over every key in one atomic call: either the send
 # counts against all buckets (per bot and per chat) or against none. ARGV: now, (interval, burst)*
