@@ -101,6 +101,9 @@ class LLM(BaseModel):
     model: str = "gpt-4o-mini"
     timeout: float = 20.0  # one request
     deadline: float = 45.0  # all attempts of one answer, backoff included
+    fail_fast: float = Field(2.0, ge=0)  # after a failed call, retries only this long: then the offline answer
+    breaker_failures: int = Field(3, ge=1)  # failed answers in a row that open the model's circuit
+    breaker_cooldown: float = Field(30.0, gt=0)  # seconds the open circuit skips the model before a probe
     backoff: float = 0.5  # first retry delay (seconds), doubled each time, with jitter
     temperature: float = 0.3
     max_tokens: int = Field(600, ge=16)

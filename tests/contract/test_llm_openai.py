@@ -8,6 +8,7 @@ import re
 import pytest
 
 from parley.testing.fakes.openai import FakeOpenAI
+from tests.conftest import eventually
 from tests.contract.llm_support import KEY, make_brain, make_turn
 
 
@@ -297,4 +298,34 @@ async def test_handoff_summary_for_the_desk(fake, make_settings):
     assert text == "Wants a refund for order 1234567; reach them at ann@example.org."
     assert "ann@example.org" not in fake.sent_text() and "<transcript>" in fake.sent_text()
     assert fake.requests[0].get("tools") is None and fake.requests[0].get("stream") is not True
+    await brain.close()
+
+
+async def test_a_failing_model_is_retried_only_briefly_then_the_offline_answer(fake, make_settings):
+    # The deadline would allow 30 s of retries; fail_fast stops them shortly after the first 500.
+    brain = make_brain(make_settings, fake.base_url, deadline=30.0, fail_fast=0.3, backoff=0.05)
+    fake.responder = lambda body: {"status": 500}
+    answer = await brain.answer(make_turn("How long does shipping take?"))
+    assert answer.meta["brain"] == "retrieval" and answer.sources
+    assert 2 <= len(fake.requests) <= 4  # a retry or two, not the deadline's dozen
+    await brain.close()
+
+
+async def test_a_model_that_keeps_failing_is_skipped_until_a_probe_succeeds(fake, make_settings):
+    brain = make_brain(make_settings, fake.base_url, fail_fast=0.0, breaker_failures=2, breaker_cooldown=0.2)
+    fake.responder = lambda body: {"status": 503}
+    for _ in range(2):
+        await brain.answer(make_turn("How long does shipping take?"))
+    asked = len(fake.requests)
+    turn = make_turn("How long does shipping take?")
+    answer = await brain.answer(turn)
+    assert len(fake.requests) == asked  # open: not asked at all
+    assert turn.tags["llm_fallback"] == "circuit_open" and answer.meta["brain"] == "retrieval"
+    assert brain.metrics.circuit._value.get() == 2
+    fake.responder = lambda body: {"text": "Standard delivery takes 3-5 working days [1]."}
+    await eventually(lambda: brain.breaker.allow(), timeout=5)  # the cooldown ran out: a probe may go
+    brain.breaker.abandon()  # (the check above took the probe slot; give it back to the next answer)
+    answer = await brain.answer(make_turn("How long does shipping take?"))
+    assert answer.meta["brain"] == "llm" and len(fake.requests) == asked + 1
+    assert brain.metrics.circuit._value.get() == 0 and brain.metrics.circuit_opened._value.get() == 1
     await brain.close()

@@ -62,6 +62,7 @@ def build_llm(
         return None
     # Imported only with a key: without one, the openai SDK is never loaded (fast start-up).
     from parley.core.brains.llm.brain import LLMBrain
+    from parley.core.brains.llm.breaker import Breaker
     from parley.core.brains.llm.client import ModelClient
     from parley.core.brains.llm.guardrails import OutputCheck
     from parley.core.brains.llm.http_tools import load_http_tools
@@ -75,6 +76,7 @@ def build_llm(
         model=config.model,
         timeout=config.timeout,
         deadline=config.deadline,
+        fail_fast=config.fail_fast,
         backoff=config.backoff,
         temperature=config.temperature,
         max_tokens=config.max_tokens,
@@ -90,6 +92,7 @@ def build_llm(
     tools.update(python_tools or {})
     check = OutputCheck(config.blocklist, client.flagged if config.moderation else None)
     metrics = LLMMetrics(registry)
-    brain = LLMBrain(client, knowledge, fallback, Toolbox(tools), check, config, secrets_of(settings), metrics)
+    breaker = Breaker(failures=config.breaker_failures, cooldown=config.breaker_cooldown)
+    brain = LLMBrain(client, knowledge, fallback, Toolbox(tools), check, config, secrets_of(settings), metrics, breaker)
     brain.closers.extend([client.close, session.close])
     return brain

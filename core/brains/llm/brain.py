@@ -4,7 +4,8 @@ One answer: retrieve passages -> compose the prompt (PII redacted, secrets scrub
 model, run the tools it asks for (at most ``ROUNDS`` rounds) -> restore PII, check the output,
 map the "[n]" citations to source ids. ``stream`` yields the visible text as it comes; its final
 ``Answer`` is on the stream object once exhausted. Any model failure ends in the retrieval
-brain's answer or an apology with a human offered: never silence.
+brain's answer or an apology with a human offered: never silence. A model that keeps failing is
+skipped by a circuit breaker (breaker.py) until a probe finds it answering again.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import replace
 from parley.core.brains.brain import Answer, Brain
 from parley.core.brains.knowledge import KnowledgeBase, Passage
 from parley.core.brains.llm import explain
+from parley.core.brains.llm.breaker import Breaker, Circuit
 from parley.core.brains.llm.client import Completion, ModelClient, ModelUnavailable
 from parley.core.brains.llm.guardrails import DailyBudget, OutputCheck, scrub_secrets
 from parley.core.brains.llm.metrics import LLMMetrics
@@ -108,6 +110,7 @@ class LLMBrain:
         config: LLM,
         secrets: list[str],
         metrics: LLMMetrics | None = None,
+        breaker: Breaker | None = None,
     ) -> None:
         self.client = client
         self.kb = knowledge  # swapped in place when the knowledge folder changes
@@ -118,6 +121,8 @@ class LLMBrain:
         self.budget = DailyBudget(config.daily_tokens)
         self.secrets = secrets
         self.metrics = metrics or LLMMetrics()
+        self.breaker = breaker or Breaker()
+        self.breaker.on_change = self._circuit
         self.closers: list[Callable[[], Awaitable[None]]] = []  # the SDK client, the tools' session
 
     async def close(self) -> None:
@@ -160,6 +165,8 @@ class LLMBrain:
             reason = "asked_human"  # deterministic: a person asked for is never up to the model
         elif self.budget.exhausted(turn.profile, turn.now):
             reason = "budget"
+        elif not self.breaker.allow():
+            reason = "circuit_open"  # the model keeps failing: the offline answer, at once
         if reason:
             out.answer = await self._fallback(turn, reason)
             yield out.answer.text
@@ -221,12 +228,17 @@ class LLMBrain:
                         result = f"error: at most {CALLS} tool calls at a time"
                     messages.append({"role": "tool", "tool_call_id": call.id, "content": result})
         except ModelUnavailable as exc:
+            self.breaker.failure()
             log.warning("model unavailable, falling back", extra={"error": str(exc)[:200]})
             self._spend(turn, tokens)
             out.answer = await self._fallback(turn, "model_unavailable")
             if not visible.shown:
                 yield out.answer.text
             return
+        except BaseException:
+            self.breaker.abandon()  # cancelled or closed mid-answer: no verdict; free the probe
+            raise
+        self.breaker.success()
         self._spend(turn, tokens)
         if tail := visible.flush():
             yield tail
@@ -260,6 +272,14 @@ class LLMBrain:
         return Answer(
             text + suffix, sources=sources if not unknown else (), handoff=ctx.handoff, intent=intent, meta=meta
         )
+
+    def _circuit(self, state: Circuit) -> None:
+        self.metrics.circuit.set(int(state))
+        if state == Circuit.OPEN:
+            self.metrics.circuit_opened.inc()
+            log.warning("model circuit open: answering offline for %.0f s, then probing", self.breaker.cooldown)
+        else:
+            log.warning("model circuit %s", state.name.lower().replace("_", "-"))
 
     def _spend(self, turn: Turn, tokens: int) -> None:
         self.budget.spend(turn.profile, turn.now, tokens)

@@ -1,8 +1,10 @@
 """The model client: ``openai.AsyncOpenAI`` against any OpenAI-compatible base URL.
 
 The SDK's own retries are off (``max_retries=0``): Parley retries timeouts, 429 and 5xx itself,
-with exponential backoff and jitter, honouring ``Retry-After``, and never past one deadline per
-answer, so a slow provider costs the customer a bounded wait and then a fallback, never silence.
+with exponential backoff and jitter, honouring ``Retry-After``, never past one deadline per
+answer and never more than ``fail_fast`` seconds after a call failed, so a failing provider costs
+the customer about two seconds and then the offline answer (it used to be the whole 45-second
+deadline of retries behind "typing..."), never silence.
 A stream is retried only before its first token: once text is visible it cannot be taken back.
 """
 
@@ -70,11 +72,13 @@ class ModelClient:
         backoff: float,
         temperature: float,
         max_tokens: int,
+        fail_fast: float = 2.0,
     ) -> None:
         self.openai = openai.AsyncOpenAI(base_url=base_url or None, api_key=api_key, max_retries=0, timeout=timeout)
         self.model = model
         self.timeout = timeout
         self.deadline = deadline
+        self.fail_fast = fail_fast
         self.backoff = backoff
         self.temperature = temperature
         self.max_tokens = max_tokens
@@ -107,6 +111,8 @@ class ModelClient:
             except Exception as exc:
                 if not retryable(exc):
                     raise ModelUnavailable(f"{type(exc).__name__}: {str(exc)[:200]}") from exc
+                if not tries:  # from the first failure on, retries only for ``fail_fast`` seconds
+                    until = min(until, loop.time() + self.fail_fast)
                 wait = max(retry_after(exc), random.uniform(self.backoff / 2, self.backoff * 2**tries))
                 if loop.time() + wait >= until:
                     raise ModelUnavailable(f"gave up after {tries + 1} attempts: {type(exc).__name__}") from exc

@@ -6,7 +6,7 @@ retrieval brain answers), so only this counter tells an operator.
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry, Counter, Gauge
 
 
 class LLMMetrics:
@@ -18,3 +18,9 @@ class LLMMetrics:
         )
         self.tokens = Counter("parley_llm_tokens", "Tokens used (reported, else estimated)", registry=r)
         self.tools = Counter("parley_llm_tool_calls", "Tool calls by tool and outcome", ["tool", "outcome"], registry=r)
+        self.circuit = Gauge(
+            "parley_llm_circuit_state",
+            "The model's circuit breaker: 0 closed, 1 half-open (probing), 2 open",
+            registry=r,
+        )
+        self.circuit_opened = Counter("parley_llm_circuit_opened", "Times the model's circuit opened", registry=r)
