@@ -256,7 +256,8 @@ class Bot:
         await _named(
             schedule, "cannot open the schedule", self.scheduler.start(self.engine, self.outbox, self.channels)
         )
-        app = build_app(self.store, self.metrics, routes)
+        token = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
+        app = build_app(self.store, self.metrics, routes, metrics_token=token)
         self.runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5.0)
         await self.runner.setup()
         site = web.TCPSite(self.runner, settings.http.host, settings.http.port)

@@ -9,6 +9,7 @@ import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 from parley.core.config.settings import Settings
 
@@ -46,6 +47,12 @@ def make_settings(tmp_path: Path):
         return Settings(_env_file=None, **values)
 
     return make
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
 
 
 @pytest.fixture

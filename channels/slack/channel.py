@@ -20,6 +20,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from parley.channels.slack.door import checked_body
 from parley.channels.slack.people import PeopleCache
 from parley.channels.slack.send import THREAD_TTL, SlackSender, thread_key
 from parley.channels.slack.translate import (
@@ -35,6 +36,7 @@ from parley.channels.slack.translate import (
 )
 from parley.core.kernel.channel import Capabilities, Channel, ChannelContext
 from parley.core.kernel.clock import Clock
+from parley.core.kernel.door import BadInput
 from parley.core.kernel.messages import Address, Reply
 from parley.core.kernel.ratelimit import Limit
 from parley.core.storage.store import StoreUnavailable
@@ -154,7 +156,11 @@ class SlackChannel(Channel):
         if self.verifier is None or not self.verifier.is_valid(text, stamp, signature):  # hmac.compare_digest inside
             return self._refuse(401, "bad_signature")
         try:
-            bolt_request = AsyncBoltRequest(body=text, query=request.query_string, headers=dict(request.headers))
+            body = checked_body(text, request.content_type)
+        except BadInput as exc:
+            return self._refuse(400, exc.reason)
+        try:
+            bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
         except (ValueError, TypeError, AttributeError, KeyError):
             # Bad JSON (body or interactivity payload=), or JSON of a shape bolt's context
             # builder trips on (a list, a string where an object belongs): not a Slack request.

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 import re
 import secrets
@@ -25,6 +24,7 @@ from aiohttp import web
 from parley.channels.telegram.send import TelegramSender
 from parley.channels.telegram.translate import CHANNEL, BotIdentity, MalformedUpdate, is_long_payload, to_inbound
 from parley.core.kernel.channel import Capabilities, Channel, ChannelContext
+from parley.core.kernel.door import BadInput, parse_json
 from parley.core.kernel.messages import Inbound
 from parley.core.storage.store import StoreUnavailable
 
@@ -99,11 +99,13 @@ class TelegramChannel(TelegramSender, Channel):
         if not hmac.compare_digest(given, expected):
             return self._refuse("bad_secret", 401)
         try:
-            update = json.loads(await request.read())
+            update = parse_json(await request.read())
             inbound = to_inbound(update, self.me)
             if inbound is None and self.me is None and _from_group(update):
                 inbound = to_inbound(update, await self.identity())  # first group message: getMe
-        except (ValueError, MalformedUpdate) as exc:
+        except BadInput as exc:
+            return self._refuse(exc.reason, 400, exc.detail)
+        except MalformedUpdate as exc:
             return self._refuse("malformed", 400, str(exc)[:200])
         except TelegramAPIError as exc:  # getMe failed: let Telegram retry the update later
             log.warning("telegram getMe failed: %s", type(exc).__name__)

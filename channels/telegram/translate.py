@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from parley.core.kernel.door import strict_int
 from parley.core.kernel.messages import Address, Attachment, Inbound
 
 CHANNEL = "telegram"
@@ -144,9 +145,18 @@ def _message(update_id: str, msg: dict[str, Any], me: BotIdentity | None, edit: 
         attachments=() if edit else attachments,
         locale_hint=user.get("language_code", ""),
         user_name=_name(user),
-        received_at=datetime.fromtimestamp(msg.get("edit_date") or msg.get("date") or 0, UTC),
+        received_at=_when(msg.get("edit_date") or msg.get("date")),
         meta=meta,
     )
+
+
+MAX_DATE = 2**32 - 1  # Bot API dates are Unix times in 32 bits (until 2106)
+
+
+def _when(value: object) -> datetime | None:
+    """A Bot API date, or None when it is not one (a float, a bool, 1e20: never an overflow)."""
+    stamp = strict_int(value, 0, MAX_DATE)
+    return None if stamp is None else datetime.fromtimestamp(stamp, UTC)
 
 
 def _button_title(markup: dict[str, Any] | None, data: str) -> str:
@@ -186,7 +196,7 @@ class MalformedUpdate(ValueError):
 def to_inbound(update: Any, me: BotIdentity | None) -> Inbound | None:
     """One update -> one ``Inbound``, or None for updates Parley does not answer (channel posts,
     group chatter not meant for us, member changes, polls...). ``event_id`` is ``update_id``."""
-    if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+    if not isinstance(update, dict) or strict_int(update.get("update_id"), 0) is None:
         raise MalformedUpdate("an update is a JSON object with an integer update_id")
     update_id = str(update["update_id"])
     try:

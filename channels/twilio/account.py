@@ -90,7 +90,7 @@ class TwilioAccount:
             self.ctx.metrics.rejected.labels(channel, "content_type").inc()
             log.info("twilio webhook refused: content type %s", request.content_type[:60], extra={"channel": channel})
             raise web.HTTPUnsupportedMediaType(text="form-encoded body expected")
-        form = await request.post()
+        form = await self._form(request, channel)
         url = signed_url(self.public_url, request.path_qs, str(request.url))
         signature = request.headers.get("X-Twilio-Signature", "")
         if not verify(self.validator, url, form, signature):  # type: ignore[arg-type]
@@ -98,6 +98,24 @@ class TwilioAccount:
             log.info("twilio webhook refused: bad signature", extra={"channel": channel, "path": request.path})
             raise web.HTTPForbidden(text="bad signature")
         return form  # type: ignore[return-value]
+
+    async def _form(self, request: web.Request, channel: str) -> MultiDictProxy[str]:
+        """The form, or a 400 with one log line: a body that is not UTF-8, or a multipart body
+        with a file in it, is not something Twilio sends (it would raise inside the parser or
+        the signature check)."""
+        try:
+            form = await request.post()
+        except (UnicodeDecodeError, ValueError, AssertionError) as exc:  # aiohttp's multipart reader asserts
+            reason = "bad_encoding" if isinstance(exc, UnicodeDecodeError) else "malformed"
+            return self._bad(channel, reason, "form body cannot be parsed")
+        if any(not isinstance(value, str) for value in form.values()):
+            return self._bad(channel, "file_field", "file fields are not accepted")
+        return form  # type: ignore[return-value]
+
+    def _bad(self, channel: str, reason: str, message: str):
+        self.ctx.metrics.rejected.labels(channel, reason).inc()
+        log.info("twilio webhook refused: %s", message, extra={"channel": channel, "reason": reason})
+        raise web.HTTPBadRequest(text=message)
 
     # -- consent keywords (SMS) ---------------------------------------------------------------
     async def keyword(self, inbound: Inbound, kind: Keyword, outbox_wake) -> bool:

@@ -31,6 +31,22 @@ class HTTP(BaseModel):
     port: int = Field(8080, ge=0, le=65535)
 
 
+class WebChat(BaseModel):
+    # Pages on these origins (scheme://host[:port]) may open the chat's websocket, besides the
+    # chat's own origin and PARLEY_PUBLIC_URL's: an embedding site, a second domain.
+    allowed_origins: list[str] = []
+    rate: float = Field(2.0, gt=0)  # frames per second one socket may send, on average...
+    burst: int = Field(20, ge=1)  # ...with bursts of this many (a resend of a queue after a reconnect)
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if not origin.startswith(("https://", "http://")):
+                raise ValueError(f"{origin!r}: an origin is scheme://host[:port], e.g. https://shop.example.com")
+        return [origin.rstrip("/") for origin in value]
+
+
 class Telegram(BaseModel):
     token: SecretStr | None = None
     webhook_secret: SecretStr | None = None
@@ -162,6 +178,7 @@ class Settings(BaseSettings):
     http: HTTP = HTTP()
     public_url: str = ""
     admin_token: SecretStr | None = None
+    metrics_token: SecretStr | None = None  # set: GET /metrics needs "Authorization: Bearer <it>"
     persona: str = "demo"
     default_locale: str = "en"
     knowledge_dir: Path = Field(default_factory=lambda: shipped("knowledge") / "demo")
@@ -174,6 +191,7 @@ class Settings(BaseSettings):
     dedupe_ttl: float = 7 * 86400  # platforms retry for hours (Slack, Twilio); a week is safe
     knowledge_poll: float = 5.0  # seconds between checks of the knowledge folder (0: SIGHUP only)
     singleton_lease: float = Field(15.0, gt=0)  # seconds before another process takes over a singleton
+    webchat: WebChat = WebChat()
     telegram: Telegram = Telegram()
     slack: Slack = Slack()
     twilio: Twilio = Twilio()

@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from parley.core.kernel.door import clean
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Frozen(BaseModel):
@@ -23,6 +24,11 @@ class Address(Frozen):
     chat: str
     user: str = ""
     thread: str = ""
+
+    @field_validator("chat", "user", "thread")
+    @classmethod
+    def _valid_text(cls, value: str) -> str:
+        return clean(value)  # ids from outside are keys in the store: valid Unicode only
 
     @property
     def conversation(self) -> str:
@@ -59,6 +65,18 @@ class Inbound(Frozen):
     user_name: str = ""
     received_at: datetime | None = None
     meta: dict[str, str] = Field(default_factory=dict)
+
+    # Whatever a channel read from outside, the inbox holds valid Unicode: a lone surrogate
+    # would raise in the store's encoder, after the event was meant to be acknowledged.
+    @field_validator("event_id", "text", "payload", "locale_hint", "user_name")
+    @classmethod
+    def _valid_text(cls, value: str) -> str:
+        return clean(value)
+
+    @field_validator("meta")
+    @classmethod
+    def _valid_meta(cls, value: dict[str, str]) -> dict[str, str]:
+        return {clean(k): clean(v) for k, v in value.items()}
 
 
 class Reply(Frozen):

@@ -7,6 +7,7 @@ queue updates for getUpdates, and answer 429/403 from the fake.
 from __future__ import annotations
 
 import itertools
+import json
 import time
 import uuid
 
@@ -166,7 +167,8 @@ async def test_429_then_sent_when_the_retry_after_has_passed(telegram_settings, 
         await post(parley, update("returns?", chat=31), await secret_of(parley))
         await eventually(lambda: fake.called("sendMessage"))
         assert fake.texts(31) == []
-        stats = await eventually(parley.store.outbox_stats)
+        # Wait for the 429 to be settled (the send is "sending" until then), then look.
+        stats = await eventually(lambda: _settled(parley))
         assert stats.pending == 1
         clock.advance(8)
         parley.outbox.wake()
@@ -360,3 +362,33 @@ async def test_webhook_on_the_redis_store(telegram_settings, fake, redis_url):
             keys = [k async for k in store.r.scan_iter(match=store.p.replace("{", "[{]") + "*")]
             if keys:
                 await store.r.delete(*keys)
+
+
+async def _settled(parley: Parley):
+    stats = await parley.store.outbox_stats()
+    return stats if not stats.sending else None
+
+
+@pytest.mark.parametrize(
+    ("mutate", "status"),
+    [
+        (lambda u: u["message"].update(date=1e20), 200),  # answered; the bad date is ignored
+        (lambda u: u.update(update_id=True), 400),
+        (lambda u: u.update(update_id=2**80), 400),
+        (lambda u: u["message"].update(text="hi \ud800 there"), 200),
+    ],
+)
+async def test_hostile_updates_get_a_4xx_or_an_answer_never_a_500(app, fake, mutate, status, caplog):
+    body = update("how much is shipping", chat=61)
+    mutate(body)
+    raw = json.dumps(body).encode()  # json.dumps writes a lone surrogate as "\ud800"
+    resp = await post(app, None, await secret_of(app), raw=raw)
+    assert resp.status == status
+    if status == 200:
+        await eventually(lambda: fake.texts(61))
+    assert not [r for r in caplog.records if r.exc_info]
+
+
+async def test_deeply_nested_json_is_a_400(app):
+    resp = await post(app, None, await secret_of(app), raw=b'{"update_id": 1, "message": ' + b"[" * 20_000 + b"}")
+    assert resp.status == 400

@@ -122,3 +122,23 @@ async def test_store_down_answers_503_so_twilio_retries(make_settings):
             h.app.store._db = db
         assert (await h.sms("Do you ship abroad?", "SM0030")).status == 200  # the retry is accepted
         await eventually(lambda: h.sent_to(CUSTOMER))
+
+
+async def test_unsigned_junk_bodies_get_a_4xx_and_no_traceback(make_settings, caplog):
+    """Anyone can post to the webhook: an invalid UTF-8 form, or a multipart body with a file,
+    used to raise inside the form parser or the signature check (a 500 and a 20-line traceback)."""
+    import aiohttp
+
+    async with twilio_parley(make_settings) as h:
+        url = f"http://127.0.0.1:{h.app.port}/webhooks/twilio/sms"
+        form_type = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": "x"}
+        async with h.http.post(url, data=b"Body=\xff\xfe&From=%2B1555", headers=form_type) as resp:
+            assert resp.status == 400
+        files = aiohttp.FormData()
+        files.add_field("Body", "hi")
+        files.add_field("MediaUrl0", b"\x00binary", filename="evil.bin", content_type="application/octet-stream")
+        async with h.http.post(url, data=files, headers={"X-Twilio-Signature": "x"}) as resp:
+            assert resp.status == 400
+        async with h.http.post(url + "/../status", data=b"\xc3\x28", headers=form_type) as resp:
+            assert 400 <= resp.status < 500
+    assert not [r for r in caplog.records if r.exc_info]

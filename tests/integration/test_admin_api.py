@@ -14,7 +14,9 @@ from tests.conftest import eventually
 TOKEN = "admin-token-for-tests"
 
 
-async def call(app: Bot, method: str, path: str, body=None, token: str | None = TOKEN, raw: str | None = None):
+async def call(
+    app: Bot, method: str, path: str, body=None, token: str | None = TOKEN, raw: str | bytes | None = None
+):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with ClientSession() as http:
         url = f"http://127.0.0.1:{app.port}{path}"
@@ -101,3 +103,34 @@ async def test_people_export_and_erase(app):
     assert status == 200 and body["removed"] >= 2
     assert (await call(app, "GET", f"/api/people/{address.person}"))[0] == 404
     assert (await call(app, "GET", "/api/conversations/web:nope:"))[0] == 404
+
+
+async def test_the_bearer_scheme_is_case_insensitive(app):
+    async with ClientSession() as http:
+        url = f"http://127.0.0.1:{app.port}/api/campaigns"
+        for scheme in ("bearer", "BEARER", "Bearer"):
+            async with http.get(url, headers={"Authorization": f"{scheme} {TOKEN}"}) as resp:
+                assert resp.status == 200, scheme
+        async with http.get(url, headers={"Authorization": f"Basic {TOKEN}"}) as resp:
+            assert resp.status == 401
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ['{"id": "x\\ud800", "messages": {"en": "hi \\udfff"}}', "[" * 50_000, '{"starts_at": 1e400}', b"\xff\xfe{}"],
+)
+async def test_hostile_json_gets_a_400_never_a_500(app, raw, caplog):
+    status, body = await call(app, "POST", "/api/campaigns", raw=raw)
+    assert 400 <= status < 500 and body["error"]
+    assert not [r for r in caplog.records if r.exc_info]
+
+
+async def test_metrics_behind_a_token_when_one_is_set(make_settings):
+    async with Parley(make_settings(metrics_token="scrape-me")) as app, ClientSession() as http:
+        url = f"http://127.0.0.1:{app.port}/metrics"
+        async with http.get(url) as resp:
+            assert resp.status == 401
+        async with http.get(url, headers={"Authorization": "Bearer wrong"}) as resp:
+            assert resp.status == 401
+        async with http.get(url, headers={"Authorization": "bearer scrape-me"}) as resp:
+            assert resp.status == 200 and "parley_messages_in" in await resp.text()

@@ -1,0 +1,28 @@
+"""Slack's request bodies through the door (parley.core.kernel.door) before bolt parses them.
+
+Bolt parses the body again from text, the way ``slack_bolt.request.internals.parse_body`` does:
+JSON (Events API), or a form whose ``payload`` field is JSON (interactivity), or a plain form
+(slash commands). Each is bounded and made valid Unicode here and handed on as text in the same
+shape, so bolt never meets a lone surrogate, a 10,000-deep list or a ``1e400``.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qsl, urlencode
+
+from parley.core.kernel.door import BadInput, clean, parse_json
+
+
+def checked_body(text: str, content_type: str | None) -> str:
+    if not text:
+        raise BadInput("malformed", "empty body")
+    if content_type == "application/json" or text.startswith("{"):
+        return json.dumps(parse_json(text), ensure_ascii=False)
+    params = parse_qsl(text, keep_blank_values=True)
+    if "payload" in text:
+        payload = dict(params).get("payload")
+        if payload is None:
+            raise BadInput("malformed", "form without a payload")
+        return urlencode({"payload": json.dumps(parse_json(payload), ensure_ascii=False)})
+    return urlencode([(clean(k), clean(v)) for k, v in params])
