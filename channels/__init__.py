@@ -28,9 +28,9 @@ class PluginError(ValueError):
 def configured(settings: Settings, ctx: ChannelContext) -> list[Channel]:
     """The channels whose credentials are set, then the plugins'; one log line for each one
     skipped."""
-    from parley.channels.webchat.channel import WebChatChannel
+    from parley.channels.webchat.channel import from_settings as web_chat
 
-    channels: list[Channel] = [WebChatChannel(ctx)]
+    channels: list[Channel] = [web_chat(settings, ctx)]
     plans = [
         ("telegram", settings.telegram.token, "parley.channels.telegram.channel", "PARLEY_TELEGRAM__TOKEN"),
         ("slack", settings.slack.bot_token, "parley.channels.slack.channel", "PARLEY_SLACK__BOT_TOKEN"),

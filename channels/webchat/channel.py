@@ -14,11 +14,16 @@ import logging
 import re
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
+from parley.channels.webchat.identity import Identities, Identity, origin_allowed
 from parley.core.kernel.channel import Capabilities, Channel, ChannelContext, RetryAfter
+from parley.core.kernel.door import BadInput, clean, parse_json
 from parley.core.kernel.messages import Address, Inbound, Reply
+from parley.core.kernel.ratelimit import Limit, Limiter
 from parley.core.storage.store import StoreUnavailable
 
 log = logging.getLogger("parley.webchat")
@@ -26,6 +31,8 @@ log = logging.getLogger("parley.webchat")
 PAGE = Path(__file__).parent / "static" / "chat.html"
 _ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_FRAME = 64 * 1024  # a frame larger than this closes with 1009 (message too big)
+MAX_THROTTLED = 200  # frames refused for speed before the socket is closed (1008)
+_FRAME_ID = re.compile(r'"id"\s*:\s*"([A-Za-z0-9_-]{8,64})"')
 
 
 class WebChatChannel(Channel):
@@ -34,10 +41,22 @@ class WebChatChannel(Channel):
         buttons=True, edits=True, typing=True, max_text=20000, per_chat_rate=50, per_chat_burst=50, global_rate=5000
     )
 
-    def __init__(self, ctx: ChannelContext) -> None:
+    def __init__(
+        self,
+        ctx: ChannelContext,
+        *,
+        allowed_origins: tuple[str, ...] = (),
+        rate: float = 2.0,
+        burst: int = 20,
+    ) -> None:
         super().__init__(ctx)
         self.deliver = ctx.deliver
         self.metrics = ctx.metrics
+        self.clock = ctx.clock
+        self.identities = Identities(ctx.store)
+        self.allowed_origins = allowed_origins
+        self.frame_limit = Limit("frames", rate, burst)
+        # Keyed by ``chat`` (a digest of the client id): the id itself is never kept or logged.
         self._sockets: dict[str, set[web.WebSocketResponse]] = {}
         # Scale-out: the process whose outbox claims a reply may not hold the page's socket. With
         # a store that relays (Redis pub/sub), a process subscribes to a client while it holds one
@@ -61,96 +80,137 @@ class WebChatChannel(Channel):
             body=self._page, content_type="text/html", charset="utf-8", headers={"Cache-Control": "no-cache"}
         )
 
-    async def socket(self, request: web.Request) -> web.WebSocketResponse:
+    async def socket(self, request: web.Request) -> web.StreamResponse:
+        if not origin_allowed(request.headers.get("Origin", ""), request.host, self.allowed_origins):
+            self._refuse("origin")
+            return web.json_response({"error": "origin not allowed"}, status=403)
         # timeout: how long close() waits for the peer's close frame (a dead page must not stall shutdown).
         ws = web.WebSocketResponse(heartbeat=25, max_msg_size=MAX_FRAME, timeout=2.0)
         await ws.prepare(request)
-        client = ""
-        locale = ""
+        session = Session(ws, Limiter())
         try:
             async for msg in ws:
-                if msg.type != WSMsgType.TEXT:
-                    if msg.type == WSMsgType.BINARY:
-                        self._refuse("binary")
-                        await ws.send_json({"type": "error", "code": "text_only", "message": "Text frames only."})
-                    elif msg.type == WSMsgType.ERROR:  # aiohttp closes with 1009 (too big) or 1007 (bad UTF-8)
-                        self._refuse("too_big" if getattr(msg.data, "code", 0) == 1009 else "protocol_error")
-                    continue
-                try:
-                    frame = json.loads(msg.data)
-                    if not isinstance(frame, dict):
-                        raise ValueError("not an object")
-                except ValueError:
-                    self._refuse("malformed")
-                    await ws.send_json({"type": "error", "code": "malformed", "message": "Malformed frame."})
-                    continue
-                kind = frame.get("type")
-                if kind == "hello":
-                    cid = str(frame.get("cid", ""))
-                    if not _ID.match(cid):
-                        self._refuse("bad_client_id")
-                        await ws.send_json({"type": "error", "code": "bad_id", "message": "Bad client id."})
-                        continue
-                    await self._forget(client, ws)
-                    client, locale = cid, str(frame.get("locale", ""))[:35]
-                    self._sockets.setdefault(client, set()).add(ws)
-                    if self.relay is not None and len(self._sockets[client]) == 1:
-                        await self.relay.subscribe(f"web:{client}", self._relayed)
-                    await ws.send_json({"type": "welcome"})
-                    self.ctx.wake()  # replies that waited for this page can go now
-                elif kind in ("message", "button") and client:
-                    await self._inbound(ws, client, locale, frame)
-                else:
-                    self._refuse("unexpected")
-                    await ws.send_json({"type": "error", "code": "unexpected", "message": "Say hello first."})
+                await self._frame(session, msg)
+        except ConnectionError:
+            # The page went away while we answered it (a closed tab): nothing to tell anyone.
+            log.debug("web chat socket closed mid-frame")
         finally:
-            await self._forget(client, ws)
+            await self._forget(session)
         return ws
 
-    async def _inbound(self, ws: web.WebSocketResponse, client: str, locale: str, frame: dict) -> None:
-        event_id = str(frame.get("id", ""))
-        if not _ID.match(event_id):
-            self._refuse("bad_message_id")
-            await ws.send_json({"type": "error", "code": "bad_id", "message": "Bad message id."})
+    async def _frame(self, session: Session, msg) -> None:
+        ws = session.ws
+        if msg.type != WSMsgType.TEXT:
+            if msg.type == WSMsgType.BINARY:
+                await self._error(session, "text_only", "Text frames only.")
+            elif msg.type == WSMsgType.ERROR:  # aiohttp closes with 1009 (too big) or 1007 (bad UTF-8)
+                self._refuse("too_big" if getattr(msg.data, "code", 0) == 1009 else "protocol_error")
             return
+        if session.limiter.acquire([self.frame_limit], self.clock()) > 0:
+            session.throttled += 1
+            if session.throttled > MAX_THROTTLED:  # a script, not a person: stop reading it
+                self._refuse("rate_limited")
+                await ws.close(code=1008, message=b"too many frames")
+                return
+            return await self._error(session, "rate_limited", "Too fast, message dropped.", _frame_id(msg.data))
+        try:
+            frame = parse_json(msg.data, max_bytes=MAX_FRAME, max_depth=4)
+            if not isinstance(frame, dict):
+                raise BadInput("malformed", "not an object")
+        except BadInput as exc:
+            return await self._error(session, "malformed", "Malformed frame.", _frame_id(msg.data), exc.reason)
+        kind = frame.get("type")
+        if kind == "hello":
+            try:
+                await self._hello(session, frame)
+            except StoreUnavailable:  # the identity key lives in the store: the page says hello again later
+                await ws.send_json({"type": "error", "code": "unavailable", "message": "Busy, retrying."})
+        elif kind in ("message", "button") and session.identity is not None:
+            await self._inbound(session, frame)
+        else:
+            await self._error(session, "unexpected", "Say hello first.", _frame_id(frame))
+
+    async def _hello(self, session: Session, frame: dict) -> None:
+        cid, token = frame.get("cid"), frame.get("token")
+        identity = None
+        if isinstance(cid, str) and isinstance(token, str) and _ID.match(cid) and len(token) <= 128:
+            identity = await self.identities.verify(cid, token)
+        if identity is None:
+            if cid:  # a stale page, or someone presenting an id that is not theirs
+                self._refuse("bad_client_token")
+            identity = await self.identities.issue()
+        await self._forget(session)
+        session.identity = identity
+        session.locale = str(frame.get("locale", ""))[:35]
+        sockets = self._sockets.setdefault(identity.chat, set())
+        sockets.add(session.ws)
+        if self.relay is not None and len(sockets) == 1:
+            await self.relay.subscribe(f"web:{identity.chat}", self._relayed)
+        await session.ws.send_json({"type": "welcome", "cid": identity.cid, "token": identity.token})
+        self.ctx.wake()  # replies that waited for this page can go now
+
+    async def _inbound(self, session: Session, frame: dict) -> None:
+        assert session.identity is not None
+        event_id = frame.get("id")
+        if not isinstance(event_id, str) or not _ID.match(event_id):
+            # Echoed (to this socket only) so the page can drop the message it cannot fix.
+            echo = clean(event_id)[:128] if isinstance(event_id, str) else ""
+            return await self._error(session, "bad_id", "Bad message id.", echo)
         text = frame.get("text", "")
         if not isinstance(text, str):
-            text = ""
-        address = Address(channel=self.name, chat=client, user=client)
+            return await self._error(session, "malformed", "Text must be a string.", event_id)
+        chat = session.identity.chat
+        address = Address(channel=self.name, chat=chat, user=chat)
+        # Dedupe per client: another page's message id is another event.
+        key = f"{chat}:{event_id}"
         if frame["type"] == "button":
             inbound = Inbound(
                 address=address,
-                event_id=event_id,
+                event_id=key,
                 kind="button",
                 payload=str(frame.get("payload", ""))[:256],
                 meta={"title": str(frame.get("title", ""))[:256]},
-                locale_hint=locale,
+                locale_hint=session.locale,
             )
         else:
-            inbound = Inbound(address=address, event_id=event_id, text=text, locale_hint=locale)
+            inbound = Inbound(address=address, event_id=key, text=text, locale_hint=session.locale)
         try:
             await self.deliver(inbound)
         except StoreUnavailable:
             # Not acknowledged: the page keeps the message and resends it after a pause.
-            await ws.send_json({"type": "error", "code": "unavailable", "id": event_id, "message": "Busy, retrying."})
+            await session.ws.send_json(
+                {"type": "error", "code": "unavailable", "id": event_id, "message": "Busy, retrying."}
+            )
             return
-        await ws.send_json({"type": "ack", "id": event_id})
+        await session.ws.send_json({"type": "ack", "id": event_id})
+
+    async def _error(self, session: Session, code: str, message: str, frame_id: str = "", reason: str = "") -> None:
+        """Refuse one frame: one log line, and an error frame naming the message id when there
+        is one, so the page drops that message instead of sending it again."""
+        self._refuse(reason or code)
+        frame = {"type": "error", "code": code, "message": message}
+        if frame_id:
+            frame["id"] = frame_id
+        await session.ws.send_json(frame)
 
     def _refuse(self, reason: str) -> None:
         self.metrics.rejected.labels(self.name, reason).inc()
         log.info("web chat frame refused", extra={"reason": reason})
 
-    async def _forget(self, client: str, ws: web.WebSocketResponse) -> None:
-        sockets = self._sockets.get(client)
+    async def _forget(self, session: Session) -> None:
+        if session.identity is None:
+            return
+        chat = session.identity.chat
+        sockets = self._sockets.get(chat)
         if sockets is not None:
-            sockets.discard(ws)
+            sockets.discard(session.ws)
             if not sockets:
-                del self._sockets[client]
+                del self._sockets[chat]
                 if self.relay is not None:
-                    await self.relay.unsubscribe(f"web:{client}")
+                    await self.relay.unsubscribe(f"web:{chat}")
 
-    def online(self, client: str) -> bool:
-        return bool(self._sockets.get(client))
+    def online(self, chat: str) -> bool:
+        return bool(self._sockets.get(chat))
 
     async def typing(self, address: Address) -> None:
         for ws in list(self._sockets.get(address.chat, ())):
@@ -181,19 +241,54 @@ class WebChatChannel(Channel):
             raise RetryAfter(5.0, "offline")
         return frame["id"]
 
-    async def _emit(self, client: str, frame: dict) -> int:
+    async def _emit(self, chat: str, frame: dict) -> int:
         """Write a frame to the client's sockets, here or (through the relay) in any process;
         returns how many got it (0: the page is offline)."""
         if self.relay is not None:
             # PUBLISH answers how many processes hold a socket of this client: 0 = offline.
-            return await self.relay.publish(f"web:{client}", json.dumps(frame))
-        return await self._write(client, frame)
+            return await self.relay.publish(f"web:{chat}", json.dumps(frame))
+        return await self._write(chat, frame)
 
     async def _relayed(self, topic: str, data: str) -> None:
         await self._write(topic.removeprefix("web:"), json.loads(data))
 
-    async def _write(self, client: str, frame: dict) -> int:
-        sockets = [ws for ws in self._sockets.get(client, ()) if not ws.closed]
+    async def _write(self, chat: str, frame: dict) -> int:
+        sockets = [ws for ws in self._sockets.get(chat, ()) if not ws.closed]
+        sent = 0
         for ws in sockets:
-            await ws.send_json(frame)
-        return len(sockets)
+            try:
+                await ws.send_json(frame)
+                sent += 1
+            except ConnectionError:  # closed between the check and the write: the outbox retries
+                log.debug("web chat socket closed before a reply")
+        return sent
+
+
+@dataclass
+class Session:
+    """One open socket: who it is (after hello), its language and its frame budget."""
+
+    ws: web.WebSocketResponse
+    limiter: Limiter
+    identity: Identity | None = None
+    locale: str = ""
+    throttled: int = 0
+
+
+def _frame_id(data: object) -> str:
+    """The message id of a frame we refuse before (or without) parsing it, when it has a usable
+    one: the page then drops that message instead of resending it."""
+    if isinstance(data, dict):
+        value = data.get("id")
+        return value if isinstance(value, str) and _ID.match(value) else ""
+    found = _FRAME_ID.search(data) if isinstance(data, str) else None
+    return found.group(1) if found else ""
+
+
+def from_settings(settings, ctx) -> WebChatChannel:
+    web_settings = settings.webchat
+    allowed = list(web_settings.allowed_origins)
+    if settings.public_url:
+        parts = urlsplit(settings.public_url)
+        allowed.append(f"{parts.scheme}://{parts.netloc}")
+    return WebChatChannel(ctx, allowed_origins=tuple(allowed), rate=web_settings.rate, burst=web_settings.burst)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
+from parley.channels.webchat.identity import chat_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -108,7 +109,8 @@ class RedisServer:
 class ChatClient:
     """One web chat client id with a socket per process (two tabs behind a load balancer)."""
 
-    cid: str
+    cid: str = ""  # issued by the first process's welcome, with its token; both presented after
+    token: str = ""
     sockets: list[aiohttp.ClientWebSocketResponse] = field(default_factory=list)
     replies: list[list[str]] = field(default_factory=list)  # per socket: reply ids in arrival order
     acked: set[str] = field(default_factory=set)
@@ -119,8 +121,11 @@ class ChatClient:
     async def connect(self, session: aiohttp.ClientSession, bases: list[str]) -> None:
         for n, base in enumerate(bases):
             ws = await session.ws_connect(base.replace("http", "ws") + "/chat/ws", heartbeat=None)
-            await ws.send_json({"type": "hello", "cid": self.cid, "locale": "en"})
-            assert (await ws.receive_json())["type"] == "welcome"
+            await ws.send_json({"type": "hello", "cid": self.cid, "token": self.token, "locale": "en"})
+            welcome = await ws.receive_json()
+            assert welcome["type"] == "welcome"
+            assert not self.cid or welcome["cid"] == self.cid  # the token holds in every process
+            self.cid, self.token = welcome["cid"], welcome["token"]
             self.sockets.append(ws)
             self.replies.append([])
             self._tasks.append(asyncio.create_task(self._read(n, ws)))
@@ -154,6 +159,10 @@ class ChatClient:
                     return
             await asyncio.sleep(0.3)
         raise AssertionError(f"{event_id} never acknowledged")
+
+    @property
+    def chat(self) -> str:
+        return chat_of(self.cid)
 
     async def close(self) -> None:
         for ws in self.sockets:

@@ -58,7 +58,7 @@ async def test_full_handoff_round_trip(app, chat):
     started, wait = await chat.replies(2)
     assert "person from our team" in started["text"]
     assert "away right now" in wait["text"] and "Thursday 09:00" in wait["text"]
-    state = await app.store.state(f"web:{chat.cid}:")
+    state = await app.store.state(f"web:{chat.chat}:")
     case = state["handoff"]["case"]
     [card] = desk_items(app)
     assert card["meta"]["desk_ref"] == f"handoff:{case}"
@@ -97,7 +97,7 @@ async def test_full_handoff_round_trip(app, chat):
 async def test_a_number_typed_answers_csat_and_a_closed_case_refuses_relays(app, chat):
     await chat.say("/human")
     await chat.replies(2)
-    case = (await app.store.state(f"web:{chat.cid}:"))["handoff"]["case"]
+    case = (await app.store.state(f"web:{chat.chat}:"))["handoff"]["case"]
     await desk_event(app, case, text="Hello, how can I help?")  # replying claims the case
     assert (await chat.next("reply"))["text"].startswith("Ana: ")
     await desk_event(app, case, button="return")
@@ -194,7 +194,7 @@ async def test_the_admin_api_can_hand_a_conversation_to_the_desk(make_settings):
         chat = await ChatClient(http, app.port).connect()
         await chat.say("do you take paypal")
         await chat.next("reply")
-        url = f"http://127.0.0.1:{app.port}/api/conversations/web:{chat.cid}:/handoff"
+        url = f"http://127.0.0.1:{app.port}/api/conversations/web:{chat.chat}:/handoff"
         async with http.post(url) as r:
             assert r.status == 401
         async with http.post(url, headers={"Authorization": "Bearer admin-secret"}) as r:
@@ -202,5 +202,5 @@ async def test_the_admin_api_can_hand_a_conversation_to_the_desk(make_settings):
             assert (await r.json())["handoff"]["status"] == "queued"
         assert "person from our team" in (await chat.next("reply"))["text"]
         await eventually(lambda: any(d["meta"].get("desk_ref", "").startswith("handoff:") for d in desk_items(app)))
-        async with http.post(url.replace(chat.cid, "nobody"), headers={"Authorization": "Bearer admin-secret"}) as r:
+        async with http.post(url.replace(chat.chat, "nobody"), headers={"Authorization": "Bearer admin-secret"}) as r:
             assert r.status == 404

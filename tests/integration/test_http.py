@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
+from parley.channels.webchat.identity import Identities
 from parley.core.kernel.messages import Address, Inbound
 from parley.core.storage.sqlite import SQLiteStore
 from parley.core.storage.store import InboxItem
@@ -50,14 +51,14 @@ async def test_an_accepted_event_survives_a_crash_before_its_turn(make_settings,
     settings = make_settings()
     store = SQLiteStore(tmp_path / "parley.db")
     await store.open()
-    cid = "survivor-client-1"
-    address = Address(channel="web", chat=cid, user=cid)
+    page = await Identities(store).issue()  # the identity a page was given earlier
+    address = Address(channel="web", chat=page.chat, user=page.chat)
     inbound = Inbound(address=address, event_id="evt-1", text="how much is shipping")
     assert await store.accept(InboxItem("web:evt-1", address.conversation, inbound, 0.0), 3600)
     await store.close()
     # A new process starts: the sweeper finds the event, answers it; the page gets the answer.
     async with Bot(settings) as app:
-        chat = await ChatClient(http, app.port, cid).connect()
+        chat = await ChatClient(http, app.port, page.cid, page.token).connect()
         reply = await chat.next("reply")
         assert "4.95" in reply["text"]
         # and the same event delivered again by the platform is still a duplicate
@@ -66,19 +67,17 @@ async def test_an_accepted_event_survives_a_crash_before_its_turn(make_settings,
 
 async def test_queued_replies_survive_a_restart(make_settings, http):
     settings = make_settings()
-    cid = "restart-client-1"
     async with Bot(settings) as app:
-        chat = await ChatClient(http, app.port, cid).connect()
+        chat = await ChatClient(http, app.port).connect()
         await chat.close()
-        await eventually(lambda: not app.channels["web"].online(cid))
-        await app.engine.deliver(
-            Inbound(address=Address(channel="web", chat=cid, user=cid), event_id="e-9", text="do you take paypal")
-        )
+        await eventually(lambda: not app.channels["web"].online(chat.chat))
+        address = Address(channel="web", chat=chat.chat, user=chat.chat)
+        await app.engine.deliver(Inbound(address=address, event_id="e-9", text="do you take paypal"))
         await eventually(lambda: app.store.outbox_stats())
         stats = await app.store.outbox_stats()
         assert stats.sent == 0  # nobody is listening: the reply waits
     async with Bot(settings) as app:
-        chat = await ChatClient(http, app.port, cid).connect()
+        chat = await ChatClient(http, app.port, chat.cid, chat.token).connect()
         reply = await chat.next("reply")
         assert "PayPal" in reply["text"]
         await eventually(lambda: _sent(app))

@@ -25,7 +25,7 @@ async def fake():
 
 
 async def chat(app: Bot, session: aiohttp.ClientSession) -> ChatClient:
-    return await ChatClient(session, app.port, "client-0001").connect("en-GB")
+    return await ChatClient(session, app.port).connect("en-GB")
 
 
 async def test_streamed_answer_through_the_web_chat(fake, make_settings):
@@ -41,8 +41,9 @@ async def test_streamed_answer_through_the_web_chat(fake, make_settings):
         assert reply["text"].endswith(shown) and reply["text"].startswith("I'm Mia, an AI assistant")
         assert reply["sources"] and reply["sources"][0].startswith("shipping.md")
         payloads = [b["payload"] for b in reply["buttons"]]
-        assert payloads == ["/feedback up msg-00000001", "/feedback down msg-00000001"]
-        state = await app.store.state("web:client-0001:")
+        event = f"{client.chat}:msg-00000001"  # message ids are scoped per client
+        assert payloads == [f"/feedback up {event}", f"/feedback down {event}"]
+        state = await app.store.state(f"web:{client.chat}:")
         assert [h["role"] for h in state["history"]] == ["user", "bot"]  # recorded once
         assert state["history"][1]["text"] == reply["text"]
 
@@ -50,8 +51,8 @@ async def test_streamed_answer_through_the_web_chat(fake, make_settings):
         offer = await client.next("reply")
         assert offer["text"] == "Would you like me to bring in a person from our team?"
         assert offer["buttons"][0]["payload"] == "/human"
-        state = await app.store.state("web:client-0001:")
-        assert state["feedback"]["msg-00000001"]["vote"] == "down"
+        state = await app.store.state(f"web:{client.chat}:")
+        assert state["feedback"][event]["vote"] == "down"
         assert len(fake.requests) == 1  # the vote never reached the model
 
         with pytest.raises(TimeoutError):  # and nothing else was sent: no second copy
@@ -126,6 +127,6 @@ async def test_streamed_answer_on_the_redis_store(fake, make_settings, redis10):
         reply = await client.next("reply")
         drafts = [f for f in client.frames if f["type"] == "stream"]
         assert drafts and reply["replaces"] == drafts[0]["id"] and reply["sources"]
-        state = await app.store.state("web:client-0001:")
+        state = await app.store.state(f"web:{client.chat}:")
         assert [h["role"] for h in state["history"]] == ["user", "bot"]
         await client.close()

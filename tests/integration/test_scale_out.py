@@ -37,7 +37,7 @@ async def chat_on_two(shared, tmp_path):
     try:
         await asyncio.gather(*(b.ready() for b in bots))
         async with aiohttp.ClientSession() as session:
-            client = ChatClient(f"cid-{uuid.uuid4().hex[:10]}")
+            client = ChatClient()
             await client.connect(session, [b.base for b in bots])
             yield client
             await client.close()
@@ -49,14 +49,14 @@ async def chat_on_two(shared, tmp_path):
 async def state_of(url: str, client: ChatClient) -> dict:
     store = RedisStore(url)
     try:
-        return await store.state(f"web:{client.cid}:")
+        return await store.state(f"web:{client.chat}:")
     finally:
         await store.r.aclose()
 
 
 def in_order(received: list[str], sent: list[str]) -> list[str]:
-    """The events the replies answer ("web:{event}:r0" -> event), in arrival order."""
-    return [r.split(":")[1] for r in received if r.split(":")[1] in sent]
+    """The events the replies answer ("web:{chat}:{event}:r0" -> event), in arrival order."""
+    return [r.split(":")[2] for r in received if r.split(":")[2] in sent]
 
 
 async def test_one_conversation_through_two_processes_stays_ordered(shared, chat_on_two):
@@ -112,7 +112,7 @@ async def test_redis_stopped_and_restarted_mid_traffic(tmp_path):
     try:
         await asyncio.gather(*(b.ready() for b in bots))
         async with aiohttp.ClientSession() as session:
-            clients = [ChatClient(f"cid-{uuid.uuid4().hex[:10]}") for _ in range(3)]
+            clients = [ChatClient() for _ in range(3)]
             for c in clients:
                 await c.connect(session, [b.base for b in bots])
             sent = {c.cid: [f"m{n:03d}-{uuid.uuid4().hex[:6]}" for n in range(30)] for c in clients}
@@ -142,7 +142,7 @@ async def test_redis_stopped_and_restarted_mid_traffic(tmp_path):
                 print(f"{c.cid}: refused {c.refused}, repeats {[len(g) - len(set(g)) for g in c.replies]}")
                 assert c.refused > 0  # the outage was real for every client
                 for got in c.replies:
-                    answers = {r.split(":")[1]: r for r in got}
+                    answers = {r.split(":")[2]: r for r in got}
                     assert len(set(got)) == len(sent[c.cid])  # one answer per message, no second one
                     assert set(answers) == set(sent[c.cid])
                     # The same reply id may be written twice if Redis died between a send and its

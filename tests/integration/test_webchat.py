@@ -7,6 +7,7 @@ import uuid
 
 import aiohttp
 import pytest
+from parley.channels.webchat.identity import Identities
 from parley.core.kernel.messages import Address, Reply
 from parley.core.storage.store import OutboxItem
 
@@ -38,7 +39,7 @@ async def test_button_round_trip_to_a_human(parley, http):
     await chat.press("/human", "Talk to a person")
     handoff = await chat.next("reply")
     assert "no one from our team" in handoff["text"]  # no desk channel configured: said honestly
-    state = await parley.store.state(f"web:{chat.cid}:")
+    state = await parley.store.state(f"web:{chat.chat}:")
     assert state["handoff"]["status"] == "unstaffed"
 
 
@@ -68,7 +69,7 @@ async def test_turns_of_one_conversation_run_in_order(parley, http):
     replies = await chat.replies(len(questions))
     expected = ["payment-methods", "shipping-costs", "how-to-return-an-item", "refunds"]
     assert [r["sources"][0].split("#")[1] for r in replies] == expected
-    history = (await parley.store.state(f"web:{chat.cid}:"))["history"]
+    history = (await parley.store.state(f"web:{chat.chat}:"))["history"]
     assert [h["text"] for h in history if h["role"] == "user"] == questions
 
 
@@ -114,11 +115,11 @@ async def test_a_flood_is_told_to_slow_down_once_and_not_answered(make_settings,
 
 
 async def test_replies_wait_for_an_offline_page_and_arrive_on_reconnect(parley, http):
-    cid = uuid.uuid4().hex
-    address = Address(channel="web", chat=cid, user=cid)
+    page = await Identities(parley.store).issue()  # a page that was here before
+    address = Address(channel="web", chat=page.chat, user=page.chat)
     await parley.store.enqueue([OutboxItem("offline-1", address, Reply(text="while you were away"), 0.0)])
     parley.outbox.wake()
     await asyncio.sleep(0)  # let the outbox try (and find no page)
-    chat = await ChatClient(http, parley.port, cid).connect()
+    chat = await ChatClient(http, parley.port, page.cid, page.token).connect()
     reply = await chat.next("reply")
     assert reply["text"] == "while you were away" and reply["id"] == "offline-1"

@@ -6,20 +6,28 @@ import asyncio
 import uuid
 
 import aiohttp
+from parley.channels.webchat.identity import chat_of
 
 
 class ChatClient:
-    def __init__(self, session: aiohttp.ClientSession, port: int, cid: str | None = None) -> None:
+    def __init__(self, session: aiohttp.ClientSession, port: int, cid: str = "", token: str = "") -> None:
         self.session = session
         self.url = f"http://127.0.0.1:{port}/chat/ws"
-        self.cid = cid or uuid.uuid4().hex
+        # Issued by the server in the first welcome, presented again on every reconnect.
+        self.cid, self.token = cid, token
         self.ws: aiohttp.ClientWebSocketResponse | None = None
         self.frames: list[dict] = []
 
+    @property
+    def chat(self) -> str:
+        """The conversation's chat key inside Parley (a digest of the client id)."""
+        return chat_of(self.cid)
+
     async def connect(self, locale: str = "en-US") -> ChatClient:
         self.ws = await self.session.ws_connect(self.url)
-        await self.ws.send_json({"type": "hello", "cid": self.cid, "locale": locale})
-        await self.next("welcome")
+        await self.ws.send_json({"type": "hello", "cid": self.cid, "token": self.token, "locale": locale})
+        welcome = await self.next("welcome")
+        self.cid, self.token = welcome["cid"], welcome["token"]
         return self
 
     async def say(self, text: str, event_id: str | None = None) -> str:
