@@ -9,16 +9,17 @@ a WhatsApp template missing for a locale of the audience.
 from __future__ import annotations
 
 import json
-import string
 from typing import Any, Literal
 
 from parley.core.i18n.locales import LocaleCatalog, LocalePack
 from parley.core.kernel.messages import Reply
 from parley.core.schedule.store import PersonEntry
+from parley.core.schedule.template import TemplateError, fill, validate
 from parley.core.schedule.timing import DAYS, TimingError, Window, hhmm, next_opening, zone
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 WHATSAPP = "whatsapp"  # WhatsApp outside the 24 h window accepts only approved templates
+MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z: the last instant a datetime can hold
 
 
 class CampaignError(ValueError):
@@ -26,14 +27,15 @@ class CampaignError(ValueError):
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # No inf or NaN: every number here ends up in date arithmetic, where they raise or never end.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Audience(Strict):
     channels: list[str] = []  # empty: every channel
     tags: list[str] = []  # all of them must be on the person
     locales: list[str] = []
-    seen_within_days: float | None = Field(None, gt=0)
+    seen_within_days: float | None = Field(None, gt=0, le=36500)
     persons: list[str] = []  # an explicit list (a CSV import), on top of the filters
 
 
@@ -56,8 +58,8 @@ class WindowSpec(Strict):
 
 
 class Frequency(Strict):
-    max: int = Field(1, ge=1)  # at most this many marketing messages per person...
-    per_days: float = Field(7, gt=0)  # ...in this many days, across all campaigns
+    max: int = Field(1, ge=1, le=1000)  # at most this many marketing messages per person...
+    per_days: float = Field(7, gt=0, le=3650)  # ...in this many days, across all campaigns
 
 
 class CampaignSpec(Strict):
@@ -70,9 +72,9 @@ class CampaignSpec(Strict):
     window: WindowSpec = WindowSpec()
     timezone: str = "UTC"  # for people whose time zone is unknown
     frequency: Frequency = Frequency()
-    attribution_hours: float = Field(72, ge=0)
-    rate: float = Field(0, ge=0)  # sends per second to spread over; 0: the channel's own rate
-    starts_at: float = 0  # not before this instant (epoch seconds)
+    attribution_hours: float = Field(72, ge=0, le=24 * 3650)
+    rate: float = Field(0, ge=0, le=10_000)  # sends per second to spread over; 0: the channel's own rate
+    starts_at: float = Field(0, ge=0, le=MAX_EPOCH)  # not before this instant (epoch seconds)
 
 
 def parse_spec(body: Any) -> CampaignSpec:
@@ -125,13 +127,7 @@ def render(spec: CampaignSpec, entry: PersonEntry, catalog: LocaleCatalog) -> Re
         meta["template_vars"] = json.dumps({"1": entry.name or ""}, ensure_ascii=False)
     text = pick(spec.messages, pack) or ""
     values = {"name": entry.name or "", "first_name": (entry.name or "").split(" ")[0]}
-    text = string.Formatter().vformat(text, (), _Blank(values))
-    return Reply(text=text, kind="proactive", meta=meta)
-
-
-class _Blank(dict):
-    def __missing__(self, key: str) -> str:
-        return ""
+    return Reply(text=fill(text, values), kind="proactive", meta=meta)
 
 
 def check_spec(spec: CampaignSpec, catalog: LocaleCatalog, now: float) -> None:
@@ -145,6 +141,11 @@ def check_spec(spec: CampaignSpec, catalog: LocaleCatalog, now: float) -> None:
         raise CampaignError(f"audience.locales: unknown locale(s) {', '.join(unknown)}")
     if not spec.messages and not spec.templates:
         raise CampaignError("messages: give a text for at least one locale")
+    for code, text in spec.messages.items():
+        try:
+            validate(text)
+        except TemplateError as exc:
+            raise CampaignError(f"messages.{code}: {exc}") from None
     try:
         tz = zone(spec.timezone)
         window = spec.window.window()

@@ -76,11 +76,22 @@ def campaign(**overrides) -> dict:
         ({"templates": {}}, "WhatsApp template missing for locale(s) en"),
         ({"id": "bad id!"}, "id:"),
         ({"frequency": {"max": 0}}, "frequency.max"),
+        ({"messages": {"en": "{{ name.__class__.__mro__[1] }}"}}, "messages.en: item access ([]) is not allowed"),
+        ({"messages": {"en": "Hi {{ password }}"}}, "unknown field 'password'"),
+        ({"messages": {"en": "Hi {{ name"}}, "messages.en: line 1"),
+        ({"starts_at": 1e300}, "starts_at"),
+        ({"attribution_hours": 1e300}, "attribution_hours"),
     ],
 )
 async def test_bad_campaigns_are_refused_with_a_clear_message(app, overrides, says):
     status, body = await call(app, "POST", "/api/campaigns", campaign(**overrides))
     assert status == 422 and says in body["error"], body
+
+
+async def test_a_preview_is_the_rendered_text_never_more(app):
+    body = campaign(messages={"en": "{0} { {name:>50000000} {{ first_name }}"})
+    status, preview = await call(app, "POST", "/api/campaigns/preview", body)
+    assert status == 200 and len(str(preview)) < 10_000  # was a 50 MB answer
 
 
 async def test_marketing_reaches_only_opted_in_and_duplicates_are_refused(app):
