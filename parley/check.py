@@ -13,8 +13,6 @@ from parley.core.config.settings import Settings
 def check(settings: Settings, build: Callable[[Settings], Bot]) -> int:
     """0 when the bot would start, 2 otherwise. What run refuses, check refuses too: it builds
     the bot (without opening the store or listening), then looks closer than start-up does."""
-    import aiohttp
-
     from parley.core.brains.llm.http_tools import load_http_tools
     from parley.core.brains.llm.tools import builtin
     from parley.core.config.checks import check_locales, check_personas
@@ -26,9 +24,7 @@ def check(settings: Settings, build: Callable[[Settings], Bot]) -> int:
     tools = set(builtin(settings.llm.tool_timeout))
     if settings.llm.tools_file is not None:
         secrets = {k: v.get_secret_value() for k, v in settings.llm.secrets.items()}
-        tools |= set(
-            load_http_tools(settings.llm.tools_file, secrets, aiohttp.ClientSession, settings.llm.tool_timeout)
-        )
+        tools |= set(load_http_tools(settings.llm.tools_file, secrets, settings.llm.tool_timeout))
     bot = None
     if not any(not p.warning for p in problems):
         # Refuses what start-up refuses (the first problem in the bot's own files among them).

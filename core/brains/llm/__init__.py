@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import aiohttp
 from parley.core.brains.brain import Brain
 from parley.core.brains.knowledge import KnowledgeBase
 from parley.core.config.settings import Settings
@@ -32,22 +31,6 @@ def secrets_of(settings: Settings) -> list[str]:
     return [s.get_secret_value() for s in found if s is not None and s.get_secret_value()]
 
 
-class _Session:
-    """One aiohttp session for HTTP tools, opened on first use (inside the running loop)."""
-
-    def __init__(self) -> None:
-        self.session: aiohttp.ClientSession | None = None
-
-    def __call__(self) -> aiohttp.ClientSession:
-        if self.session is None or self.session.closed:
-            self.session = aiohttp.ClientSession()
-        return self.session
-
-    async def close(self) -> None:
-        if self.session is not None:
-            await self.session.close()
-
-
 def build_llm(
     settings: Settings,
     knowledge: KnowledgeBase,
@@ -65,7 +48,7 @@ def build_llm(
     from parley.core.brains.llm.breaker import Breaker
     from parley.core.brains.llm.client import ModelClient
     from parley.core.brains.llm.guardrails import OutputCheck
-    from parley.core.brains.llm.http_tools import load_http_tools
+    from parley.core.brains.llm.http_tools import HttpTools
     from parley.core.brains.llm.metrics import LLMMetrics
     from parley.core.brains.llm.tools import Toolbox, builtin
 
@@ -81,11 +64,12 @@ def build_llm(
         temperature=config.temperature,
         max_tokens=config.max_tokens,
     )
-    session = _Session()
     tools = builtin(config.tool_timeout)
+    http: HttpTools | None = None
     if config.tools_file is not None:
         plain = {k: v.get_secret_value() for k, v in config.secrets.items()}
-        tools.update(load_http_tools(config.tools_file, plain, session, config.tool_timeout))
+        http = HttpTools(config.tools_file, plain, config.tool_timeout)
+        tools.update(http.tools)
     for name in python_tools or {}:
         if name in tools:
             raise ValueError(f"tools: a tool named {name!r} exists already (built in, or in PARLEY_LLM__TOOLS_FILE)")
@@ -94,5 +78,7 @@ def build_llm(
     metrics = LLMMetrics(registry)
     breaker = Breaker(failures=config.breaker_failures, cooldown=config.breaker_cooldown)
     brain = LLMBrain(client, knowledge, fallback, Toolbox(tools), check, config, secrets_of(settings), metrics, breaker)
-    brain.closers.extend([client.close, session.close])
+    brain.closers.append(client.close)
+    if http is not None:
+        brain.closers.append(http.close)
     return brain

@@ -33,6 +33,7 @@ from urllib.parse import quote
 import aiohttp
 import yaml
 import yarl
+from parley.core.brains.llm.egress import Egress, Refused, literal_host
 from parley.core.brains.llm.tools import RESULT_CHARS, Tool, ToolContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
@@ -93,14 +94,35 @@ def model_from_schema(name: str, schema: dict[str, Any]) -> type[BaseModel]:
     return create_model(f"{name}_args", __config__=ConfigDict(extra="forbid"), **fields)
 
 
+REDIRECTS = (301, 302, 303, 307, 308)
+MAX_REDIRECTS = 3
+
+
+def path_value(value: object) -> str:
+    """A URL placeholder's value, percent-encoded as one path segment: ``/`` and every ``.``
+    encoded, and a value that is only dots refused, so an argument can never walk the path."""
+    text = str(value)
+    if text and not text.strip("."):
+        raise Refused("error: invalid arguments: a path value cannot be '.' or '..'")
+    return quote(text, safe="").replace(".", "%2E")
+
+
 def http_tool(
-    spec: HttpToolSpec, secret: Callable[[str], str], session: Callable[[], aiohttp.ClientSession], timeout: float
+    spec: HttpToolSpec,
+    secret: Callable[[str], str],
+    session: Callable[[], aiohttp.ClientSession],
+    timeout: float,
+    egress: Egress,
 ) -> Tool:
     placeholders = set(re.findall(r"{(\w+)}", spec.url))
 
     async def run(args: BaseModel, ctx: ToolContext) -> str:
         values = {k: v for k, v in args.model_dump().items() if v is not None}
-        url = spec.url.format_map({k: quote(str(values.get(k, "")), safe="") for k in placeholders})
+        try:
+            url = yarl.URL(spec.url.format_map({k: path_value(values.get(k, "")) for k in placeholders}), encoded=True)
+            egress.check_host(url.host or "")
+        except Refused as exc:
+            return str(exc)
         rest = {k: v for k, v in values.items() if k not in placeholders}
         headers = {}
         if spec.auth_header:
@@ -109,15 +131,11 @@ def http_tool(
         query = {k: v if isinstance(v, str) else json.dumps(v) for k, v in rest.items()}
         query = query if spec.method in ("GET", "DELETE") else None
         body = rest if spec.method not in ("GET", "DELETE") else None
-        async with session().request(
-            spec.method, yarl.URL(url, encoded=True), params=query, json=body, headers=headers
-        ) as resp:
-            # Read no more than the prompt can hold: a runaway response must not fill memory.
-            body_bytes = await resp.content.read(RESULT_CHARS * 4)
-            text = body_bytes.decode(resp.charset or "utf-8", errors="replace")
-        if resp.status >= 400:
-            return f"error: HTTP {resp.status}: {text[:500]}"
-        return text
+        try:
+            return await _fetch(session(), spec.method, url, query, body, headers)
+        except aiohttp.ClientConnectorError:
+            # Unreachable, or a name that resolves only to addresses the tools file does not allow.
+            return f"error: cannot connect to {url.host}"
 
     return Tool(
         spec.name,
@@ -129,32 +147,108 @@ def http_tool(
     )
 
 
-def load_specs(path: Path) -> list[HttpToolSpec]:
+async def _fetch(
+    session: aiohttp.ClientSession, method: str, url: yarl.URL, query: Any, body: Any, headers: dict[str, str]
+) -> str:
+    """One request, following redirects only within the same origin and without credentials."""
+    for _ in range(MAX_REDIRECTS + 1):
+        async with session.request(
+            method, url, params=query, json=body, headers=headers, allow_redirects=False
+        ) as resp:
+            if resp.status in REDIRECTS and "Location" in resp.headers:
+                target = url.join(yarl.URL(resp.headers["Location"]))
+                if target.origin() != url.origin():
+                    # The tool's credentials, and whatever the other origin answers, stay out.
+                    return f"error: HTTP {resp.status} redirect to another origin refused"
+                # Same origin: followed without credentials, as a GET unless 307/308 say otherwise.
+                url, query, headers = target, None, {}
+                if resp.status not in (307, 308):
+                    method, body = "GET", None
+                continue
+            # Read no more than the prompt can hold: a runaway response must not fill memory.
+            body_bytes = await resp.content.read(RESULT_CHARS * 4)
+            text = body_bytes.decode(resp.charset or "utf-8", errors="replace")
+            status = resp.status
+        break
+    else:
+        return "error: too many redirects"
+    if status >= 400:
+        return f"error: HTTP {status}: {text[:500]}"
+    return text
+
+
+class ToolsFile(BaseModel):
+    """The file's top level: the tools, and where they may connect."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tools: list[dict[str, Any]] = []
+    allowed_hosts: list[str] = []  # besides the tools' own hosts; "*.example.com" for subdomains
+    allow_private: bool = False  # true: loopback, private and link-local addresses too
+
+
+def load_file(path: Path) -> tuple[ToolsFile, list[HttpToolSpec]]:
     try:
         text = path.read_text(encoding="utf-8")
         data = yaml.safe_load(text) if path.suffix in (".yaml", ".yml") else tomllib.loads(text)
+        top = ToolsFile.model_validate(data or {})
     except (OSError, tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
         raise ToolsFileError(f"PARLEY_LLM__TOOLS_FILE: {path}: {exc}") from None
+    except ValidationError as exc:
+        raise ToolsFileError(f"PARLEY_LLM__TOOLS_FILE: {path}: {_where(exc)}") from None
     specs = []
-    for n, entry in enumerate((data or {}).get("tools", [])):
+    for n, entry in enumerate(top.tools):
         try:
             specs.append(HttpToolSpec.model_validate(entry))
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise ToolsFileError(f"PARLEY_LLM__TOOLS_FILE: {path}: tools[{n}].{where}: {first['msg']}") from None
-    return specs
+            raise ToolsFileError(f"PARLEY_LLM__TOOLS_FILE: {path}: tools[{n}].{_where(exc)}") from None
+    return top, specs
 
 
-def load_http_tools(
-    path: Path, secrets: dict[str, str], session: Callable[[], aiohttp.ClientSession], timeout: float
-) -> dict[str, Tool]:
-    tools: dict[str, Tool] = {}
-    secrets = {k.lower(): v for k, v in secrets.items()}  # env names arrive lower-cased
-    for spec in load_specs(path):
-        spec = spec.model_copy(update={"auth_secret": spec.auth_secret.lower()})
-        if spec.auth_header and spec.auth_secret not in secrets:
-            name = f"PARLEY_LLM__SECRETS__{spec.auth_secret.upper()}"
-            raise ToolsFileError(f"{path}: tool {spec.name!r} needs the secret {name}")
-        tools[spec.name] = http_tool(spec, secrets.__getitem__, session, timeout)
-    return tools
+def load_specs(path: Path) -> list[HttpToolSpec]:
+    return load_file(path)[1]
+
+
+def _where(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    return ".".join(str(p) for p in first["loc"]) + f": {first['msg']}"
+
+
+class HttpTools:
+    """The tools of one tools file, with the one session they share (guarded by its egress)."""
+
+    def __init__(self, path: Path, secrets: dict[str, str], timeout: float) -> None:
+        top, specs = load_file(path)
+        hosts = [*top.allowed_hosts]
+        for spec in specs:
+            host = literal_host(spec.url)
+            if host is None and not top.allowed_hosts:
+                raise ToolsFileError(
+                    f"PARLEY_LLM__TOOLS_FILE: {path}: tool {spec.name!r} has a placeholder in its host: "
+                    "list the hosts it may reach in allowed_hosts"
+                )
+            hosts.append(host or "")
+        self.egress = Egress(tuple(h.lower().rstrip(".") for h in hosts if h), top.allow_private)
+        self._session: aiohttp.ClientSession | None = None
+        self.tools: dict[str, Tool] = {}
+        secrets = {k.lower(): v for k, v in secrets.items()}  # env names arrive lower-cased
+        for spec in specs:
+            spec = spec.model_copy(update={"auth_secret": spec.auth_secret.lower()})
+            if spec.auth_header and spec.auth_secret not in secrets:
+                name = f"PARLEY_LLM__SECRETS__{spec.auth_secret.upper()}"
+                raise ToolsFileError(f"{path}: tool {spec.name!r} needs the secret {name}")
+            self.tools[spec.name] = http_tool(spec, secrets.__getitem__, self.session, timeout, self.egress)
+
+    def session(self) -> aiohttp.ClientSession:
+        """Opened on first use, inside the running loop."""
+        if self._session is None or self._session.closed:
+            self._session = self.egress.session()
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+
+def load_http_tools(path: Path, secrets: dict[str, str], timeout: float) -> dict[str, Tool]:
+    return HttpTools(path, secrets, timeout).tools
