@@ -1,4 +1,5 @@
-"""PII detection and redaction: emails, phone numbers, card numbers (Luhn), IBANs.
+"""PII detection and redaction: emails, phone numbers, card numbers (Luhn), IBANs, and API keys
+and tokens a person pastes.
 
 Used on every log line, and by the LLM brain before text leaves for a model (it keeps the
 mapping so a reply can restore what the customer said).
@@ -8,10 +9,27 @@ from __future__ import annotations
 
 import re
 
+# Credentials people paste into a chat ("here is my key: sk-live-..."): they must never reach a
+# model or a log. Shapes published by the issuers: OpenAI and Stripe ``sk-``/``sk_live_``/``rk_``,
+# AWS access key ids (AKIA/ASIA + 16), GitHub tokens (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_),
+# Slack (xoxb-, xoxp-, xapp-...), Google API keys (AIza + 35), JWTs and PEM private keys.
+_SECRET = re.compile(
+    r"(?<![A-Za-z0-9_-])(?:"
+    r"(?:sk|rk|pk)[-_](?:live|test|proj|ant)?[-_]?[A-Za-z0-9_-]{16,}"
+    r"|(?:AKIA|ASIA)[0-9A-Z]{16}"
+    r"|gh[pousr]_[A-Za-z0-9]{30,}"
+    r"|github_pat_[A-Za-z0-9_]{30,}"
+    r"|xox[abposr]-[A-Za-z0-9-]{10,}"
+    r"|xapp-[A-Za-z0-9-]{10,}"
+    r"|AIza[0-9A-Za-z_-]{35}"
+    r"|eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"
+    r")"
+    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)"
+)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b")
-_CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
-_PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d ().-]{6,}\d\b")
+_CARD = re.compile(r"(?<![\w-])(?:\d[ -]?){12,18}\d\b")
+_PHONE = re.compile(r"(?<![\w+-])\+?\(?\d[\d ().-]{6,}\d\b")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}")
 _PLACEHOLDER_HEAD = re.compile(r"\[[A-Z_0-9]*$")
 
@@ -47,6 +65,7 @@ class Redactor:
         return key
 
     def redact(self, text: str) -> str:
+        text = _SECRET.sub(lambda m: self._sub("SECRET", m.group()), text)
         text = _EMAIL.sub(lambda m: self._sub("EMAIL", m.group()), text)
         text = _IBAN.sub(lambda m: self._sub("IBAN", m.group()) if _iban_ok(m.group()) else m.group(), text)
 

@@ -64,3 +64,34 @@ def test_stream_restorer_waits_for_a_split_placeholder():
     parts.append(s.flush())
     assert parts[:2] == ["Sure, ", "I'll mail "]
     assert "".join(parts) == "Sure, I'll mail jo@example.com today [see 2"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "sk-live-4eC39HqLyjWDarjtT1zdp7dc",
+        "sk_live_51HxYzAbCdEfGhIjKlMnOpQr",
+        "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8t",
+        "AKIAIOSFODNN7EXAMPLE",
+        "ghp_1234567890abcdefghijABCDEFGHIJ123456",
+        "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz",
+        "xoxb-1234567890-0987654321-AbCdEfGhIjKl",
+        "AIzaSyA1234567890abcdefghijklmnopqrstuv",
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    ],
+)
+def test_pasted_api_keys_are_redacted_and_restored(key):
+    redactor = Redactor()
+    out = redactor.redact(f"my key is {key}, can you check it?")
+    assert key not in out and "[SECRET_1]" in out
+    assert redactor.restore(out) == f"my key is {key}, can you check it?"
+
+
+def test_a_private_key_block_is_redacted_whole():
+    pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nIBAAKC\n-----END RSA PRIVATE KEY-----"
+    assert redact(f"here: {pem} thanks") == "here: [SECRET_1] thanks"
+
+
+@pytest.mark.parametrize("text", ["chat=-1001234567890", "conversation=telegram:-1001987654321:", "sk-8 is a model"])
+def test_negative_telegram_chat_ids_and_short_words_are_not_redacted(text):
+    assert redact(text) == text
