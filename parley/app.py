@@ -13,6 +13,7 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from aiohttp import web
 
@@ -33,6 +34,7 @@ from parley.core.handoff.desk import Desk
 from parley.core.handoff.hours import BusinessHours
 from parley.core.handoff.leads import Leads
 from parley.core.handoff.qualify import qualify
+from parley.core.http.listener import RESERVE, Listener, raise_fd_limit
 from parley.core.http.metrics import Metrics
 from parley.core.http.server import build_app
 from parley.core.i18n.locales import LocaleCatalog
@@ -51,6 +53,7 @@ from parley.core.storage import open_store
 from parley.core.storage.store import Store, StoreUnavailable
 
 log = logging.getLogger("parley")
+T = TypeVar("T")
 
 TYPING_AFTER = 0.3  # seconds a turn may take before the channel shows "typing..."
 
@@ -174,6 +177,7 @@ class Bot:
         self.scheduler.admin.start_handoff = self._start_handoff
         self.handler = fold(self.middlewares, respond(self.llm or self.brain, self.metrics, self._streaming))
         self.runner: web.AppRunner | None = None
+        self.listener: Listener | None = None
         self.port: int = 0
         self._tasks: list[asyncio.Task[None]] = []
         self._hints: set[asyncio.Task[None]] = set()
@@ -257,13 +261,17 @@ class Bot:
             schedule, "cannot open the schedule", self.scheduler.start(self.engine, self.outbox, self.channels)
         )
         token = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
-        app = build_app(self.store, self.metrics, routes, metrics_token=token)
-        self.runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5.0)
+        http = settings.http
+        app = build_app(self.store, self.metrics, routes, metrics_token=token, request_timeout=http.request_timeout)
+        # keepalive_timeout closes a connection that sends no request, or idles between two.
+        self.runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=5.0, keepalive_timeout=http.idle_timeout
+        )
         await self.runner.setup()
-        site = web.TCPSite(self.runner, settings.http.host, settings.http.port)
-        where = f"cannot listen on {settings.http.host}:{settings.http.port}"
-        await _named("PARLEY_HTTP__HOST/PORT", where, site.start())
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        cap = min(http.max_connections, max(64, raise_fd_limit() - RESERVE))
+        self.listener = Listener(self.runner, http.host, http.port, cap)
+        where = f"cannot listen on {http.host}:{http.port}"
+        self.port = await _named("PARLEY_HTTP__HOST/PORT", where, self.listener.start())
         self._tasks = [
             asyncio.create_task(self.outbox.run(), name="outbox"),
             asyncio.create_task(self.engine.sweeper(), name="sweeper"),
@@ -299,9 +307,8 @@ class Bot:
 
     async def __aexit__(self, *exc) -> None:
         """Graceful: stop accepting, finish in-flight turns, flush the outbox, close the store."""
-        if self.runner is not None:
-            for site in list(self.runner.sites):
-                await site.stop()  # stop listening; open sockets stay until cleanup
+        if self.listener is not None:
+            await self.listener.stop()  # stop listening; open sockets stay until cleanup
         await self.engine.stop(timeout=10.0)
         for task in self._tasks:
             task.cancel()
@@ -329,12 +336,12 @@ class Bot:
 
 
 async def _named(
-    source: str, what: str, step: Awaitable[object], catch: tuple[type[Exception], ...] = (OSError, StoreUnavailable)
-) -> None:
-    """Await a start-up step; a failure it can cause becomes a StartupError naming ``source``
-    (anything else is a bug, and keeps its traceback)."""
+    source: str, what: str, step: Awaitable[T], catch: tuple[type[Exception], ...] = (OSError, StoreUnavailable)
+) -> T:
+    """Await a start-up step and return what it gives; a failure it can cause becomes a
+    StartupError naming ``source`` (anything else is a bug, and keeps its traceback)."""
     try:
-        await step
+        return await step
     except catch as exc:
         raise StartupError(source, f"{what} ({type(exc).__name__}: {cause_of(exc)})") from exc
 

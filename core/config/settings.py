@@ -29,6 +29,9 @@ def absolute_url(value: str) -> str:
 class HTTP(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
+    max_connections: int = Field(10_000, ge=1)  # past this (or the descriptor limit), new ones get 503
+    idle_timeout: float = Field(15.0, gt=0)  # a connection silent this long (no request yet, or between) closes
+    request_timeout: float = Field(30.0, gt=0)  # reading a request and answering it, websockets aside
 
 
 class WebChat(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiohttp import web
@@ -16,7 +17,7 @@ log = logging.getLogger("parley.http")
 MAX_BODY = 1024 * 1024  # webhooks are small; a larger body is refused with 413 by aiohttp
 
 
-def errors(outage: Outage, metrics: Metrics):
+def errors(outage: Outage, metrics: Metrics, request_timeout: float = 30.0):
     """No traceback ever reaches a caller: 4xx stay as they are, input refused at the door
     (``BadInput``) is a 400 with one log line, anything else is a 500, or a 503 when the store is
     down so platforms retry later (one log line per outage, not one per request, however hard
@@ -25,7 +26,18 @@ def errors(outage: Outage, metrics: Metrics):
     @web.middleware
     async def middleware(request: web.Request, handler):
         try:
-            response = await handler(request)
+            if request.headers.get("Upgrade", "").lower() == "websocket":
+                response = await handler(request)  # a socket lives long; its frames are bounded instead
+            else:
+                # A body trickled in a byte at a time, or a handler stuck on a platform: bounded.
+                async with asyncio.timeout(request_timeout):
+                    response = await handler(request)
+        except TimeoutError:
+            metrics.rejected.labels("http", "timeout").inc()
+            log.info("request timed out", extra={"path": request.path, "status": 408})
+            timed_out = web.json_response({"error": "request timeout"}, status=408)
+            timed_out.force_close()  # the rest of a trickled body must not be read as a next request
+            return timed_out
         except web.HTTPRequestEntityTooLarge:
             # Raised by request.read() past MAX_BODY: refused like any bad input, with one line.
             metrics.rejected.labels("http", "too_big").inc()
@@ -50,9 +62,10 @@ def errors(outage: Outage, metrics: Metrics):
 
 
 def build_app(
-    store: Store, metrics: Metrics, routes: list[web.RouteDef], metrics_token: str = ""
+    store: Store, metrics: Metrics, routes: list[web.RouteDef], metrics_token: str = "", request_timeout: float = 30.0
 ) -> web.Application:
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[errors(Outage(log, "webhooks"), metrics)])
+    outage = Outage(log, "webhooks")
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[errors(outage, metrics, request_timeout)])
 
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
