@@ -24,36 +24,58 @@ from parley.core.kernel.turn import Turn
 HISTORY = 40  # turns kept in state: enough for an LLM window and a handoff summary
 
 
-def guard(max_chars: int, per_minute: int, clock: Callable[[], float] = time.time) -> Middleware:
+class Guard:
     """Empty, oversized and flooding input gets a polite answer and never reaches the brain."""
-    recent: dict[str, deque[float]] = {}
 
-    async def mw(turn: Turn, call_next: Handler) -> None:
+    def __init__(self, max_chars: int, per_minute: int, clock: Callable[[], float] = time.time) -> None:
+        self.max_chars = max_chars
+        self.per_minute = per_minute
+        self.clock = clock
+        self._recent: dict[str, deque[float]] = {}
+        self._pruned = clock()
+
+    @property
+    def tracked(self) -> int:
+        """How many people the flood window holds now."""
+        return len(self._recent)
+
+    def _prune(self, now: float) -> None:
+        # Forget people quiet for a minute: the map holds only the last minute's talkers, not
+        # everyone who ever wrote (a week of traffic, or a flood of made-up ids).
+        if now - self._pruned > 60:
+            for person in [p for p, times in self._recent.items() if not times or times[-1] < now - 60]:
+                del self._recent[person]
+            self._pruned = now
+
+    async def __call__(self, turn: Turn, call_next: Handler) -> None:
         inbound = turn.inbound
         if inbound is None:
             return await call_next(turn)
-        now = clock()
-        window = recent.setdefault(inbound.address.person, deque())
+        now = self.clock()
+        self._prune(now)
+        window = self._recent.setdefault(inbound.address.person, deque())
         while window and window[0] < now - 60:
             window.popleft()
         window.append(now)
-        if len(window) > per_minute:
+        if len(window) > self.per_minute:
             turn.tags["refused"] = "flood"
-            if len(window) == per_minute + 1:  # say it once, then stay quiet
+            if len(window) == self.per_minute + 1:  # say it once, then stay quiet
                 turn.system("slow_down")
             return
         if inbound.kind != "button" and not inbound.text.strip() and not inbound.attachments:
             turn.tags["refused"] = "empty"
             turn.system("empty")
-        elif len(inbound.text) > max_chars:
+        elif len(inbound.text) > self.max_chars:
             turn.tags["refused"] = "too_long"
-            turn.system("too_long", limit=max_chars)
+            turn.system("too_long", limit=self.max_chars)
         elif inbound.attachments and not inbound.text.strip():
             turn.system("unsupported_media")
         else:
             await call_next(turn)
 
-    return mw
+
+def guard(max_chars: int, per_minute: int, clock: Callable[[], float] = time.time) -> Guard:
+    return Guard(max_chars, per_minute, clock)
 
 
 async def history(turn: Turn, call_next: Handler) -> None:

@@ -54,3 +54,22 @@ def test_manual_clock_moves_only_when_told():
     assert clock() == 100.0
     clock.advance(5)
     assert clock() == 105.0
+
+
+async def test_the_flood_guard_forgets_people_quiet_for_a_minute():
+    from parley.core.kernel.middleware import guard
+
+    clock = ManualClock(1000.0)
+    mw = guard(4000, 30, clock)
+
+    async def endpoint(t):
+        t.say("ok")
+
+    for n in range(500):  # 500 different people (or made-up ids), once each
+        t = turn()
+        t.inbound = t.inbound.model_copy(update={"address": Address(channel="web", chat=f"c{n}", user=f"u{n}")})
+        await mw(t, endpoint)
+    assert mw.tracked == 500
+    clock.advance(61)
+    await mw(turn(), endpoint)
+    assert mw.tracked == 1  # only the one who just wrote
