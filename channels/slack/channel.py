@@ -49,6 +49,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 log = logging.getLogger("parley.slack")
 
+# What bolt's payload helpers raise on a body of an unexpected shape (they index without checks).
+SHAPE_ERRORS = (KeyError, TypeError, AttributeError, ValueError, IndexError)
 WINDOW = 300  # Slack: reject requests whose timestamp is more than five minutes away (replays)
 
 
@@ -167,7 +169,12 @@ class SlackChannel(Channel):
             return self._refuse(400, "malformed")
         if not well_formed(bolt_request.body):
             return self._refuse(400, "malformed")
-        response = await self.app.async_dispatch(bolt_request)
+        try:
+            response = await self.app.async_dispatch(bolt_request)
+        except SHAPE_ERRORS:
+            # Signed, but of a shape bolt's own helpers index into blindly (a view without a
+            # type, an event that is a list...): bad input, not a crash.
+            return self._refuse(400, "malformed")
         body = response.body if isinstance(response.body, str) else ""
         return web.Response(status=response.status, text=body, headers=self._headers(response))
 
@@ -241,6 +248,10 @@ class SlackChannel(Channel):
             # Slack's Web API unreachable (auth.test, users.info): a platform retry will do.
             log.warning("slack event deferred: Slack API unreachable (%s)", type(error).__name__)
             return BoltResponse(status=503, body='{"error":"slack api unreachable"}')
+        if isinstance(error, SHAPE_ERRORS):
+            self.metrics.rejected.labels(CHANNEL, "malformed").inc()
+            log.info("slack request refused: %s in a listener", type(error).__name__)
+            return BoltResponse(status=400, body='{"error":"malformed"}')
         self.metrics.errors.labels(CHANNEL, type(error).__name__).inc()
         log.error("slack listener failed", exc_info=error)
         return BoltResponse(status=500, body='{"error":"internal error"}')
