@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 
-from parley.app import Parley
+from parley.app import Bot
 
 # A message the server will refuse for good (its text is not a string), waiting in the outbox
 # as a page left it: the page used to resend such a frame on every reconnect, forever.
 POISON = {"type": "message", "id": "poison-00000001", "text": {"not": "text"}}
 
 
-def _refused(app: Parley) -> float:
+def _refused(app: Bot) -> float:
     return sum(
         sample.value
         for metric in app.metrics.rejected.collect()
@@ -22,7 +22,7 @@ def _refused(app: Parley) -> float:
 
 
 async def test_a_refused_message_is_dropped_and_not_resent_after_reconnects(make_settings, browser):
-    async with Parley(make_settings()) as app:
+    async with Bot(make_settings()) as app:
         page = await browser.new_page()
         await page.goto(f"http://127.0.0.1:{app.port}/chat")
         await page.get_by_text("Online").wait_for()

@@ -364,7 +364,7 @@ async def test_webhook_on_the_redis_store(telegram_settings, fake, redis_url):
                 await store.r.delete(*keys)
 
 
-async def _settled(parley: Parley):
+async def _settled(parley: Bot):
     stats = await parley.store.outbox_stats()
     return stats if not stats.sending else None
 

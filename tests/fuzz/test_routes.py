@@ -18,7 +18,7 @@ import aiohttp
 import pytest
 from parley.channels.telegram.channel import SECRET_HEADER
 
-from parley.app import Parley
+from parley.app import Bot
 from tests.conftest import eventually
 from tests.fakes.slack import event_body, fake_slack, signed
 from tests.fakes.telegram import FakeTelegram
@@ -55,7 +55,7 @@ def bad_log() -> AsyncIterator[Bad]:
 
 
 @pytest.fixture
-async def app(make_settings, bad_log) -> AsyncIterator[Parley]:
+async def app(make_settings, bad_log) -> AsyncIterator[Bot]:
     async with FakeTelegram() as tg, fake_slack() as slack, serve_fake_twilio() as twilio:
         settings = make_settings(
             public_url=PUBLIC,
@@ -73,7 +73,7 @@ async def app(make_settings, bad_log) -> AsyncIterator[Parley]:
                 "sms_rate": 1000.0,
             },
         )
-        async with Parley(settings) as parley:
+        async with Bot(settings) as parley:
             await eventually(lambda: tg.webhook)
             yield parley
 
@@ -81,7 +81,7 @@ async def app(make_settings, bad_log) -> AsyncIterator[Parley]:
 Send = Callable[[aiohttp.ClientSession, int], Awaitable[int]]
 
 
-async def fuzz(app: Parley, send: Send, bad_log: Bad) -> None:
+async def fuzz(app: Bot, send: Send, bad_log: Bad) -> None:
     statuses: dict[int, int] = {}
     async with aiohttp.ClientSession() as http:
         for start in range(0, N, CONCURRENCY):
@@ -95,7 +95,7 @@ async def fuzz(app: Parley, send: Send, bad_log: Bad) -> None:
     assert not bad_log.records, [f"{r.name}: {r.getMessage()}" for r in bad_log.records[:5]]
 
 
-async def post(http: aiohttp.ClientSession, app: Parley, path: str, body: bytes, headers: dict[str, str]) -> int:
+async def post(http: aiohttp.ClientSession, app: Bot, path: str, body: bytes, headers: dict[str, str]) -> int:
     async with http.post(f"http://127.0.0.1:{app.port}{path}", data=body, headers=headers) as resp:
         await resp.read()
         return resp.status

@@ -14,9 +14,7 @@ from tests.conftest import eventually
 TOKEN = "admin-token-for-tests"
 
 
-async def call(
-    app: Bot, method: str, path: str, body=None, token: str | None = TOKEN, raw: str | bytes | None = None
-):
+async def call(app: Bot, method: str, path: str, body=None, token: str | None = TOKEN, raw: str | bytes | None = None):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with ClientSession() as http:
         url = f"http://127.0.0.1:{app.port}{path}"
@@ -137,7 +135,7 @@ async def test_hostile_json_gets_a_400_never_a_500(app, raw, caplog):
 
 
 async def test_metrics_behind_a_token_when_one_is_set(make_settings):
-    async with Parley(make_settings(metrics_token="scrape-me")) as app, ClientSession() as http:
+    async with Bot(make_settings(metrics_token="scrape-me")) as app, ClientSession() as http:
         url = f"http://127.0.0.1:{app.port}/metrics"
         async with http.get(url) as resp:
             assert resp.status == 401

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from parley.app import Parley
+from parley.app import Bot
 from tests.conftest import eventually
 
 
@@ -22,7 +22,7 @@ async def _get(port: int, path: str) -> bytes:
 
 
 async def test_a_connection_that_sends_nothing_is_closed(make_settings):
-    async with Parley(make_settings(http={"host": "127.0.0.1", "port": 0, "idle_timeout": 0.3})) as app:
+    async with Bot(make_settings(http={"host": "127.0.0.1", "port": 0, "idle_timeout": 0.3})) as app:
         reader, writer = await _open(app.port)
         assert await asyncio.wait_for(reader.read(), 10) == b""  # closed by the server, not by us
         writer.close()
@@ -31,7 +31,7 @@ async def test_a_connection_that_sends_nothing_is_closed(make_settings):
 async def test_a_body_that_never_finishes_gets_a_408(make_settings, caplog):
     caplog.set_level(logging.INFO)
     settings = make_settings(http={"host": "127.0.0.1", "port": 0, "request_timeout": 0.3}, admin_token="t")
-    async with Parley(settings) as app:
+    async with Bot(settings) as app:
         reader, writer = await _open(app.port)
         head = "POST /api/campaigns HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n"
         writer.write(f"{head}Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{".encode())
@@ -44,7 +44,7 @@ async def test_a_body_that_never_finishes_gets_a_408(make_settings, caplog):
 async def test_past_the_cap_new_connections_get_503_and_one_log_line(make_settings, caplog):
     caplog.set_level(logging.INFO)
     settings = make_settings(http={"host": "127.0.0.1", "port": 0, "max_connections": 64})
-    async with Parley(settings) as app:
+    async with Bot(settings) as app:
         idle = [await _open(app.port) for _ in range(64)]
         await eventually(lambda: len(app.runner.server.connections) == 64)
         refused = [await _get(app.port, "/healthz") for _ in range(30)]

@@ -39,10 +39,10 @@ async def test_a_socket_from_another_site_is_refused_before_the_upgrade(parley, 
 
 
 async def test_an_allowed_embedding_origin_may_connect(make_settings, http):
-    from parley.app import Parley
+    from parley.app import Bot
 
     settings = make_settings(webchat={"allowed_origins": ["https://shop.example.com/"]})
-    async with Parley(settings) as app:
+    async with Bot(settings) as app:
         async with http.ws_connect(f"http://127.0.0.1:{app.port}/chat/ws", origin="https://shop.example.com") as ws:
             await ws.send_json({"type": "hello"})
             assert (await ws.receive_json())["type"] == "welcome"
@@ -83,9 +83,9 @@ async def test_junk_frames_get_an_error_frame_and_the_socket_keeps_serving(parle
 
 
 async def test_a_flood_on_one_socket_is_refused_frame_by_frame(make_settings, http):
-    from parley.app import Parley
+    from parley.app import Bot
 
-    async with Parley(make_settings(webchat={"rate": 1, "burst": 3})) as app:
+    async with Bot(make_settings(webchat={"rate": 1, "burst": 3})) as app:
         chat = await ChatClient(http, app.port).connect()
         ids = [f"flood-{n:04d}" for n in range(10)]
         for event_id in ids:
