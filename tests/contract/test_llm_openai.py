@@ -154,7 +154,9 @@ async def test_pii_never_reaches_the_model_and_is_restored(fake, make_settings):
 async def test_secrets_are_scrubbed_from_the_prompt(fake, make_settings):
     brain = make_brain(make_settings, fake.base_url)
     await brain.answer(make_turn(f"is my key {KEY} valid?"))
-    assert KEY not in fake.sent_text() and "[SECRET]" in fake.sent_text()
+    # The key has an API key's shape, so the PII redactor replaces it ([SECRET_1]) before the
+    # scrub of Parley's own secrets ([SECRET]) would: either way it never reaches the model.
+    assert KEY not in fake.sent_text() and "[SECRET" in fake.sent_text()
     await brain.close()
 
 
