@@ -164,10 +164,14 @@ class Container:
         podman("rm", "--force", self.name, check=False)
 
 
-async def ask(session: aiohttp.ClientSession, port: int, cid: str, text: str) -> dict:
-    """One web chat message from client ``cid`` (browser in en-US); its reply frame."""
+async def ask(session: aiohttp.ClientSession, port: int, page: dict[str, str], text: str) -> dict:
+    """One web chat message from a page (browser in en-US); its reply frame. ``page`` keeps the
+    client id and token the server issues in its welcome, presented again the next time (the
+    key they are checked with is in the store, on the volume)."""
     async with session.ws_connect(f"http://127.0.0.1:{port}/chat/ws") as ws:
-        await ws.send_json({"type": "hello", "cid": cid, "locale": "en-US"})
+        await ws.send_json({"type": "hello", "locale": "en-US", **page})
+        welcome = await ws.receive_json()
+        page.update(cid=welcome["cid"], token=welcome["token"])
         await ws.send_json({"type": "message", "id": uuid.uuid4().hex, "text": text})
         async with asyncio.timeout(30):
             while (frame := await ws.receive_json())["type"] != "reply":
@@ -176,7 +180,7 @@ async def ask(session: aiohttp.ClientSession, port: int, cid: str, text: str) ->
 
 
 async def test_the_image_runs_as_non_root_stops_cleanly_and_keeps_its_data(image, volume):
-    cid = uuid.uuid4().hex
+    page: dict[str, str] = {}
     containers: list[Container] = []
     try:
         async with aiohttp.ClientSession() as session:
@@ -187,7 +191,7 @@ async def test_the_image_runs_as_non_root_stops_cleanly_and_keeps_its_data(image
             assert uid == "10001 10001"
             assert podman("top", first.name, "user", "args").splitlines()[1].split()[0] == "parley"
             # A choice the person made is stored in SQLite, in /app/data, on the volume.
-            assert (await ask(session, first.port, cid, "can we speak Spanish?"))["lang"] == "es"
+            assert (await ask(session, first.port, page, "can we speak Spanish?"))["lang"] == "es"
             assert first.stop() == 0, first.logs()
             assert "Traceback" not in first.logs()
             where = Path(podman("volume", "inspect", "--format={{.Mountpoint}}", volume))
@@ -196,7 +200,7 @@ async def test_the_image_runs_as_non_root_stops_cleanly_and_keeps_its_data(image
             second = Container(image, volume)  # a new container, the same volume
             containers.append(second)
             await second.ready(session)
-            reply = await ask(session, second.port, cid, "How long does shipping take?")
+            reply = await ask(session, second.port, page, "How long does shipping take?")
             assert reply["lang"] == "es", "the person's language did not survive the restart"
             assert second.stop() == 0, second.logs()
     finally:
