@@ -19,10 +19,10 @@ import pytest
 from parley.channels.telegram.channel import SECRET_HEADER
 
 from parley.app import Bot
+from parley.testing.fakes.slack import event_body, fake_slack, signed
+from parley.testing.fakes.telegram import FakeTelegram
+from parley.testing.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, serve_fake_twilio, sign
 from tests.conftest import eventually
-from tests.fakes.slack import event_body, fake_slack, signed
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, serve_fake_twilio, sign
 from tests.fuzz.mutate import Mutator
 from tests.fuzz.seeds import CAMPAIGNS, SLACK_FORMS, SLACK_JSON, TELEGRAM, TWILIO, WEB_FRAMES
 

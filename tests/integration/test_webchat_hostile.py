@@ -8,7 +8,7 @@ import logging
 import aiohttp
 import pytest
 
-from tests.integration.webchat_client import ChatClient
+from parley.testing.fakes.webchat import ChatClient
 
 
 async def test_a_client_id_without_its_token_gets_a_fresh_conversation_not_the_victims(parley, http):

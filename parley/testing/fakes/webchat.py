@@ -6,6 +6,7 @@ import asyncio
 import uuid
 
 import aiohttp
+
 from parley.channels.webchat.identity import chat_of
 
 
