@@ -11,12 +11,12 @@ being written, unreadable) keeps the old knowledge and logs one line.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
 
 from parley.core.brains.knowledge import KnowledgeBase
+from parley.core.kernel.wakeup import Wakeup
 
 log = logging.getLogger("parley.knowledge")
 
@@ -27,7 +27,7 @@ class KnowledgeWatcher:
         self.on_reload = on_reload
         self.every = every
         self.reloads = 0
-        self._poke = asyncio.Event()
+        self._poke = Wakeup()
         self._seen = self.fingerprint()
 
     def fingerprint(self) -> tuple[tuple[str, int, int], ...]:
@@ -58,8 +58,5 @@ class KnowledgeWatcher:
 
     async def run(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._poke.wait(), self.every if self.every > 0 else None)
-            forced = self._poke.is_set()
-            self._poke.clear()
+            forced = await self._poke.wait(self.every if self.every > 0 else None)
             await self.check(force=forced)

@@ -8,12 +8,12 @@ same message ``bot.py check`` prints, and the previous packs stay in service.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 
 from parley.core.i18n.locales import LocaleCatalog, PackError
 from parley.core.i18n.personas import PersonaCatalog, PersonaError
+from parley.core.kernel.wakeup import Wakeup
 
 log = logging.getLogger("parley.reload")
 
@@ -49,7 +49,7 @@ class Reloader:
         self.last_error = ""
         self.reloads = 0
         self._seen = fingerprint(locales_dir, personas_dir, *locales.overlays)
-        self._wake = asyncio.Event()
+        self._wake = Wakeup()
 
     def request(self) -> None:
         """Reload now (the SIGHUP handler calls this)."""
@@ -82,9 +82,5 @@ class Reloader:
 
     async def run(self) -> None:
         while True:
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.every)
-            except TimeoutError:
-                pass
-            self._wake.clear()
+            await self._wake.wait(self.every)
             self.poll()

@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+from parley.core.config.urls import url_field
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -17,13 +18,6 @@ def shipped(folder: str) -> Path:
     """A folder of package data shipped with Parley (``locales``, ``personas``, ``knowledge``),
     found through the import system so it works from a checkout and from an installed wheel."""
     return Path(str(resources.files(f"parley.{folder}")))
-
-
-def absolute_url(value: str) -> str:
-    """For base URLs of APIs: a typo ("slack.com/api") must stop start-up, not fail every call."""
-    if value and not value.startswith(("https://", "http://")):
-        raise ValueError("must be an absolute http(s) URL")
-    return value
 
 
 class HTTP(BaseModel):
@@ -57,6 +51,8 @@ class Telegram(BaseModel):
     api_base: str = "https://api.telegram.org"
     bot_rate: float = Field(30.0, gt=0)  # messages per second per bot (Bots FAQ: ~30/s for broadcasts)
 
+    _api_base = url_field("api_base")
+
 
 class Slack(BaseModel):
     bot_token: SecretStr | None = None
@@ -65,7 +61,7 @@ class Slack(BaseModel):
     api_base: str = "https://slack.com/api/"
     desk_channel: str = ""
 
-    _api_base = field_validator("api_base")(absolute_url)
+    _api_base = url_field("api_base")
 
     @model_validator(mode="after")
     def _needs_a_way_in(self) -> Slack:
@@ -87,6 +83,8 @@ class Twilio(BaseModel):
     # "kind:locale", "kind:language" or "kind" (docs/twilio.md), e.g. {"proactive:en": "HX..."}.
     whatsapp_templates: dict[str, str] = {}
 
+    _api_base = url_field("api_base")
+
     @model_validator(mode="after")
     def _complete(self) -> Twilio:
         if self.account_sid and not self.auth_token:
@@ -99,19 +97,8 @@ class Discord(BaseModel):
     api_base: str = ""  # the versioned API root, like https://discord.com/api/v10
     gateway_url: str = ""  # like wss://gateway.discord.gg/
 
-    @field_validator("api_base")
-    @classmethod
-    def _api_base(cls, value: str) -> str:
-        if value and not value.startswith(("https://", "http://")):
-            raise ValueError("must be an http(s) URL, e.g. https://discord.com/api/v10")
-        return value.rstrip("/")
-
-    @field_validator("gateway_url")
-    @classmethod
-    def _gateway_url(cls, value: str) -> str:
-        if value and not value.startswith(("wss://", "ws://")):
-            raise ValueError("must be a ws(s) URL, e.g. wss://gateway.discord.gg/")
-        return value
+    _api_base = url_field("api_base", example="https://discord.com/api/v10", strip_slash=True)
+    _gateway_url = url_field("gateway_url", "ws", example="wss://gateway.discord.gg/")
 
 
 class LLM(BaseModel):
@@ -138,7 +125,7 @@ class LLM(BaseModel):
     moderation: bool = False  # also check answers with the endpoint's /moderations
     feedback: bool = True  # thumbs up/down buttons on LLM answers where the channel has buttons
 
-    _base_url = field_validator("base_url")(absolute_url)
+    _base_url = url_field("base_url")
 
 
 class Handoff(BaseModel):
@@ -150,7 +137,7 @@ class Handoff(BaseModel):
     lead_webhook_url: str = ""  # a CRM endpoint receiving leads as signed JSON
     lead_webhook_secret: SecretStr | None = None
 
-    _lead_webhook_url = field_validator("lead_webhook_url")(absolute_url)
+    _lead_webhook_url = url_field("lead_webhook_url")
 
     @model_validator(mode="after")
     def _signed(self) -> Handoff:
@@ -213,7 +200,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite:///, redis:// or memory://")
         return value
 
-    _openai_base_url = field_validator("openai_base_url")(absolute_url)
+    _openai_base_url = url_field("openai_base_url")
 
     @field_validator("log_level")
     @classmethod
@@ -222,12 +209,7 @@ class Settings(BaseSettings):
             raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return value.upper()
 
-    @field_validator("public_url")
-    @classmethod
-    def _public_url(cls, value: str) -> str:
-        if value and not value.startswith(("https://", "http://")):
-            raise ValueError("must be an absolute http(s) URL, e.g. https://bot.example.com")
-        return value.rstrip("/")
+    _public_url = url_field("public_url", example="https://bot.example.com", strip_slash=True)
 
     @property
     def llm_key(self) -> SecretStr | None:

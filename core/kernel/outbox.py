@@ -18,6 +18,7 @@ from parley.core.kernel.channel import Channel, Rejected, RetryAfter, Unreachabl
 from parley.core.kernel.clock import Clock, system_clock
 from parley.core.kernel.outage import Outage
 from parley.core.kernel.ratelimit import Limiter
+from parley.core.kernel.wakeup import Wakeup
 from parley.core.storage.store import Failed, OutboxItem, Outcome, Retry, Sent, Store, StoreUnavailable
 
 log = logging.getLogger("parley.outbox")
@@ -50,7 +51,7 @@ class Outbox:
         self.lease = lease
         self.concurrency = concurrency
         self.idle_poll = idle_poll
-        self._wake = asyncio.Event()
+        self._wake = Wakeup()
         self._inflight: set[asyncio.Task[None]] = set()
         # Told of every final outcome (the scheduler counts delivered/failed campaign sends).
         self.on_settled: Callable[[OutboxItem, Outcome], Awaitable[None]] | None = None
@@ -61,9 +62,6 @@ class Outbox:
 
     async def run(self) -> None:
         while True:
-            # Clear before claiming: a wake that arrives while we claim must not be lost, or a
-            # fresh reply would wait for the idle poll.
-            self._wake.clear()
             try:
                 claimed = await self.pump()
                 self.outage.ok()
@@ -72,13 +70,8 @@ class Outbox:
                 claimed = 0
                 await asyncio.sleep(1.0)  # the store is down: poll gently until it returns
             if not claimed:
-                # asyncio.timeout, not wait_for: on 3.11 a cancellation racing wait_for's inner
-                # wait can be lost (fixed by 3.12's rewrite of wait_for); it hung shutdown here.
-                try:
-                    async with asyncio.timeout(self.idle_poll):
-                        await self._wake.wait()
-                except TimeoutError:
-                    pass
+                # A wake that arrived while we claimed is kept: a fresh reply never waits a poll.
+                await self._wake.wait(self.idle_poll)
 
     async def pump(self) -> int:
         """Claim what is due (up to free concurrency) and start sending it; returns the count."""

@@ -18,6 +18,7 @@ from parley.core.i18n.locales import LocaleCatalog
 from parley.core.kernel.clock import Clock, system_clock
 from parley.core.kernel.engine import Engine
 from parley.core.kernel.messages import Address, Reply
+from parley.core.kernel.wakeup import Wakeup
 from parley.core.schedule.campaigns import CampaignSpec, render
 from parley.core.schedule.store import CampaignRecord, Claimed, ScheduleStore, campaign_of, person_of_send
 from parley.core.storage.store import StoreUnavailable
@@ -49,7 +50,7 @@ class Dispatcher:
         self.lease = lease
         self.batch = batch
         self.idle_poll = idle_poll
-        self._wake = asyncio.Event()
+        self._wake = Wakeup()
         self._campaigns: dict[str, tuple[float, CampaignRecord | None]] = {}
         self.dispatched = 0
         self._pumping = 0
@@ -73,11 +74,7 @@ class Dispatcher:
                 await asyncio.sleep(1.0)
                 claimed = 0
             if not claimed:
-                try:
-                    await asyncio.wait_for(self._wake.wait(), self.idle_poll)
-                except TimeoutError:
-                    pass
-                self._wake.clear()
+                await self._wake.wait(self.idle_poll)
 
     async def pump(self) -> int:
         self._pumping += 1

@@ -35,7 +35,8 @@ import yaml
 import yarl
 from parley.core.brains.llm.egress import Egress, Refused, literal_host
 from parley.core.brains.llm.tools import RESULT_CHARS, Tool, ToolContext
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
+from parley.core.config.urls import url_field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 _TYPES: dict[str, Any] = {
     "string": str,
@@ -64,12 +65,7 @@ class HttpToolSpec(BaseModel):
     auth_format: str = "{secret}"
     timeout: float | None = None
 
-    @field_validator("url")
-    @classmethod
-    def _absolute(cls, value: str) -> str:
-        if not value.startswith(("https://", "http://")):
-            raise ValueError("must be an absolute http(s) URL")
-        return value
+    _url = url_field("url", optional=False)
 
 
 def model_from_schema(name: str, schema: dict[str, Any]) -> type[BaseModel]:
