@@ -130,7 +130,7 @@ def test_malformed_endpoints_stop_start_up_naming_the_variable():
 
     with pytest.raises(ValidationError) as caught:
         Settings(_env_file=None, discord={"token": "t", "gateway_url": "https://gateway.discord.gg"})
-    assert describe_error(caught.value).startswith("PARLEY_DISCORD__GATEWAY_URL: must be a ws(s) URL")
+    assert describe_error(caught.value).startswith("PARLEY_DISCORD__GATEWAY_URL: must be an absolute ws(s) URL")
 
 
 def test_refused_sends_map_to_outbox_outcomes():
