@@ -1,1 +1,1 @@
-"""Configuration: settings, TOML positions for error messages, ``check``, logging and hot reload."""
+"""Configuration: settings, the URL check, the data-file loader, ``check``, logging and hot reload."""

@@ -8,15 +8,14 @@ Missing messages fall back along ``fallback`` (pt-BR -> pt -> en), never to a Ke
 from __future__ import annotations
 
 import string
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from parley.core.config.tomlpos import decode_error, line_of
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from parley.core.config.datafile import DataFileError, load
+from pydantic import BaseModel, ConfigDict, field_validator
 
 # Every pack must be able to say these (directly or through its fallback chain).
 REQUIRED_MESSAGES = (
@@ -37,7 +36,7 @@ REQUIRED_MESSAGES = (
 )
 
 
-class PackError(ValueError):
+class PackError(DataFileError):
     """A pack that cannot be used; the message names the file."""
 
 
@@ -249,30 +248,7 @@ class LocaleCatalog:
 
 
 def load_pack_file(path: Path) -> PackFile:
-    text, data = read_pack_toml(path)
-    return validate_pack(path, text, data)
-
-
-def read_pack_toml(path: Path) -> tuple[str, dict[str, Any]]:
-    """The file's text and its TOML; PackError naming file:line when it cannot be read."""
-    try:
-        text = path.read_text(encoding="utf-8")
-        return text, tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line, message = decode_error(exc)
-        raise PackError(f"{path}:{line}: not valid TOML: {message}") from None
-    except OSError as exc:
-        raise PackError(f"{path}: cannot read ({exc.strerror})") from None
-
-
-def validate_pack(path: Path, text: str, data: dict[str, Any]) -> PackFile:
-    try:
-        return PackFile.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        line = line_of(text, first["loc"])
-        raise PackError(f"{path}:{line}: {where}: {first['msg'].removeprefix('Value error, ')}") from None
+    return load(path, PackFile, PackError).value
 
 
 # -- quiet hours and weekends (pure: the scheduler asks before a proactive send) ------------------

@@ -8,10 +8,12 @@ whole pack of its own (``code`` and ``name`` at least, like the shipped ones).
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from parley.core.i18n.locales import PackError, PackFile, read_pack_toml, validate_pack
+from parley.core.config.datafile import load
+from parley.core.i18n.locales import PackError, PackFile
 
 MERGED = ("messages", "intents")  # tables merged key by key; every other field is replaced
 
@@ -30,11 +32,9 @@ def merged_data(base: PackFile | None, code: str, data: dict[str, Any]) -> dict[
 
 
 def merge_file(path: Path, packs: dict[str, PackFile]) -> PackFile:
-    text, data = read_pack_toml(path)
     code = path.stem
-    if data.get("code", code) != code:
-        raise PackError(f"{path}: code {data['code']!r} must match the file name")
-    return validate_pack(path, text, merged_data(packs.get(code), code, data))
+    merged = partial(merged_data, packs.get(code), code)
+    return load(path, PackFile, PackError, stem="code", prepare=merged).value
 
 
 def merge_folder(folder: Path, packs: dict[str, PackFile]) -> dict[str, tuple[PackFile, Path | None]]:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 from typing import Literal
 
-from parley.core.config.tomlpos import decode_error, line_of
+from parley.core.config.datafile import DataFileError, load
 from parley.core.i18n.locales import LocalePack
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 
-class PersonaError(ValueError):
-    pass
+class PersonaError(DataFileError):
+    """A persona that cannot be used; the message names the file."""
 
 
 TOOL_NAME = r"^[a-z][a-z0-9_]*$"
@@ -120,8 +119,6 @@ class PersonaCatalog:
         personas: dict[str, Persona] = {}
         for path in sorted(folder.glob("*.toml")):
             persona = load_persona(path)
-            if persona.id != path.stem:
-                raise PersonaError(f"{path}: id {persona.id!r} must match the file name")
             personas[persona.id] = persona
         return cls(personas, default)
 
@@ -130,16 +127,4 @@ class PersonaCatalog:
 
 
 def load_persona(path: Path) -> Persona:
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line, message = decode_error(exc)
-        raise PersonaError(f"{path}:{line}: not valid TOML: {message}") from None
-    try:
-        return Persona.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        line = line_of(text, first["loc"])
-        raise PersonaError(f"{path}:{line}: {where}: {first['msg'].removeprefix('Value error, ')}") from None
+    return load(path, Persona, PersonaError, stem="id").value

@@ -24,19 +24,18 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
 import aiohttp
-import yaml
 import yarl
 from parley.core.brains.llm.egress import Egress, Refused, literal_host
 from parley.core.brains.llm.tools import RESULT_CHARS, Tool, ToolContext
+from parley.core.config.datafile import DataFileError, load
 from parley.core.config.urls import url_field
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 _TYPES: dict[str, Any] = {
     "string": str,
@@ -48,7 +47,7 @@ _TYPES: dict[str, Any] = {
 }
 
 
-class ToolsFileError(ValueError):
+class ToolsFileError(DataFileError):
     """A tools file that cannot be used; the message names the file and the tool."""
 
 
@@ -178,43 +177,25 @@ class ToolsFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    tools: list[dict[str, Any]] = []
+    tools: list[HttpToolSpec] = []
     allowed_hosts: list[str] = []  # besides the tools' own hosts; "*.example.com" for subdomains
     allow_private: bool = False  # true: loopback, private and link-local addresses too
 
 
-def load_file(path: Path) -> tuple[ToolsFile, list[HttpToolSpec]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text) if path.suffix in (".yaml", ".yml") else tomllib.loads(text)
-        top = ToolsFile.model_validate(data or {})
-    except (OSError, tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
-        raise ToolsFileError(f"PARLEY_LLM__TOOLS_FILE: {path}: {exc}") from None
-    except ValidationError as exc:
-        raise ToolsFileError(f"PARLEY_LLM__TOOLS_FILE: {path}: {_where(exc)}") from None
-    specs = []
-    for n, entry in enumerate(top.tools):
-        try:
-            specs.append(HttpToolSpec.model_validate(entry))
-        except ValidationError as exc:
-            raise ToolsFileError(f"PARLEY_LLM__TOOLS_FILE: {path}: tools[{n}].{_where(exc)}") from None
-    return top, specs
+def load_file(path: Path) -> ToolsFile:
+    return load(path, ToolsFile, ToolsFileError, variable="PARLEY_LLM__TOOLS_FILE").value
 
 
 def load_specs(path: Path) -> list[HttpToolSpec]:
-    return load_file(path)[1]
-
-
-def _where(exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    return ".".join(str(p) for p in first["loc"]) + f": {first['msg']}"
+    return load_file(path).tools
 
 
 class HttpTools:
     """The tools of one tools file, with the one session they share (guarded by its egress)."""
 
     def __init__(self, path: Path, secrets: dict[str, str], timeout: float) -> None:
-        top, specs = load_file(path)
+        top = load_file(path)
+        specs = top.tools
         hosts = [*top.allowed_hosts]
         for spec in specs:
             host = literal_host(spec.url)
