@@ -1,6 +1,11 @@
 """The ``Bot``: settings -> store -> brain -> pipeline -> channels -> one server, as one async
 context manager that tests and the ``parley`` command share. Everything is built from the
-``Settings`` and the extension points passed to the constructor (docs/api.md)."""
+``Settings`` and the extension points passed to the constructor (docs/api.md).
+
+Components are built in dependency order and get their collaborators through their
+constructors; nothing is assigned onto a component afterwards. The one cycle (the desk speaks
+through the engine, whose pipeline holds the desk) is broken by the engine's handler: a method
+of this class that calls the pipeline folded last."""
 
 from __future__ import annotations
 
@@ -10,7 +15,6 @@ import logging
 import os
 import secrets
 import socket
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -34,6 +38,7 @@ from parley.core.handoff.desk import Desk
 from parley.core.handoff.hours import BusinessHours
 from parley.core.handoff.leads import Leads
 from parley.core.handoff.qualify import qualify
+from parley.core.http.admin import Admin
 from parley.core.http.listener import RESERVE, Listener, raise_fd_limit
 from parley.core.http.metrics import Metrics
 from parley.core.http.server import build_app
@@ -43,7 +48,7 @@ from parley.core.kernel.channel import Capabilities, Channel, ChannelContext, St
 from parley.core.kernel.clock import Clock, system_clock
 from parley.core.kernel.engine import Engine
 from parley.core.kernel.lease import lease_for, run_singleton
-from parley.core.kernel.messages import Address, Reply
+from parley.core.kernel.messages import Address
 from parley.core.kernel.middleware import commands, disclosure, guard, history, locale, locale_meta, respond
 from parley.core.kernel.outbox import Outbox
 from parley.core.kernel.pipeline import Middleware, fold
@@ -113,9 +118,24 @@ class Bot:
         except TypeError as exc:
             raise StartupError("tools", str(exc)) from None
         self.llm = build_llm(settings, self.knowledge, self.brain, self.metrics.registry, self.tools)  # None: no key
-        self.knowledge_watch = KnowledgeWatcher(Path(settings.knowledge_dir), self._reload, settings.knowledge_poll)
-        self.channels: dict[str, Channel] = {}
-        self.outbox = Outbox(self.store, self.channels, self.metrics, clock)
+        # A reload swaps the knowledge in place: the brains holding it see the new one. (An
+        # author's own brain keeps its own data.)
+        self.knowledge_watch = KnowledgeWatcher(
+            Path(settings.knowledge_dir), self.knowledge.replace, settings.knowledge_poll
+        )
+        self.channels: dict[str, Channel] = {}  # filled at start, read by the outbox per send
+        self.scheduler = Scheduler(settings, self.store, self.locales, clock)
+        self.outbox = Outbox(self.store, self.channels, self.metrics, clock, on_settled=self.scheduler.settled)
+        self.engine = Engine(
+            self.store,
+            self._handle,  # calls the pipeline folded below: the desk needs the engine first
+            self.personas,
+            self.locales,
+            self.outbox,
+            self.metrics,
+            clock,
+            dedupe_ttl=settings.dedupe_ttl,
+        )
         ho = settings.handoff
         desk_address = None
         if settings.slack.bot_token and settings.slack.desk_channel:
@@ -125,16 +145,26 @@ class Bot:
             self.metrics,
             BusinessHours.parse(ho.hours, ho.timezone),
             desk_address,
+            self.engine,
+            later=self.scheduler.at if settings.scheduler.enabled else None,  # claim timeouts, follow-ups
+            summarise=self.llm.summarise if self.llm is not None else None,  # the handoff card's summary
+            claim_timeout=ho.claim_timeout_minutes * 60.0,
             typical_wait=ho.typical_wait_minutes,
             show_agent_name=ho.show_agent_name,
         )
         webhook = Address(channel="webhook", chat="leads") if ho.lead_webhook_url else None
-        self.leads = Leads(self.store, self.metrics, desk_address, webhook)
-        self.scheduler = Scheduler(settings, self.store, self.locales, clock)
-        self.leads.followup = self.scheduler.lead_followup  # the lead card's "follow up" button
-        if settings.scheduler.enabled:
-            self.desk.later = self.scheduler.at  # claim timeouts and booked follow-ups
-        self.desk.claim_timeout = ho.claim_timeout_minutes * 60.0
+        # The lead card's "follow up" button books through the scheduler.
+        self.leads = Leads(self.store, self.metrics, desk_address, webhook, followup=self.scheduler.lead_followup)
+        token = settings.admin_token.get_secret_value() if settings.admin_token else None
+        self.admin = Admin(
+            token,
+            self.store,
+            self.scheduler.sched,
+            self.locales,
+            clock,
+            wake=self.scheduler.wake,
+            start_handoff=self.desk.start,
+        )
         self.router = Router("bot")
         for router in routers:
             self.router.include(router)
@@ -156,25 +186,13 @@ class Bot:
         if self.llm is not None:
             # After the desk: while a person owns the conversation, everything goes to them.
             middlewares.append(feedback(self._capabilities, settings.llm.feedback))
-            self.desk.summarise = self.llm.summarise  # the handoff card gets a summary
         # No routers, no step (a frame less per turn); routers read their handlers live, so one
         # decorated after the bot was built still answers.
         routed = [self.router.middleware()] if routers else []
         middlewares += [*middleware, *routed, qualify, disclosure, self.scheduler.gate()]
         # A tuple: the pipeline is folded once below, so a later change could only be ignored.
         self.middlewares = tuple(middlewares)
-        self.engine = Engine(
-            self.store,
-            self._handle,
-            self.personas,
-            self.locales,
-            self.outbox,
-            self.metrics,
-            clock,
-            dedupe_ttl=settings.dedupe_ttl,
-        )
-        self.desk.proactive = self.engine.proactive
-        self.scheduler.admin.start_handoff = self._start_handoff
+        # Folded last: the engine's handler (self._handle) calls it.
         self.handler = fold(self.middlewares, respond(self.llm or self.brain, self.metrics, self._streaming))
         self.runner: web.AppRunner | None = None
         self.listener: Listener | None = None
@@ -186,12 +204,6 @@ class Bot:
         channel = self.channels.get(address.channel)
         return channel.capabilities if channel is not None else None
 
-    async def _start_handoff(self, conversation: str) -> bool:
-        channel, chat, thread = conversation.split(":")
-        address = Address(channel=channel, chat=chat, user=chat, thread=thread)
-        control = Reply(text="", kind="system", meta={"handoff": "start"})
-        return await self.engine.proactive(address, control, f"ho:admin:{uuid.uuid4().hex}") is not None
-
     def _streaming(self, address: Address) -> Streaming | None:
         channel = self.channels.get(address.channel)
         if self.llm is None or not self.settings.llm.stream or channel is None:
@@ -202,13 +214,6 @@ class Bot:
         """Reload every data file now: packs, personas and knowledge (bot.py calls it on SIGHUP)."""
         self.reloader.request()
         self.knowledge_watch.poke()
-
-    def _reload(self, knowledge: KnowledgeBase) -> None:
-        self.knowledge = knowledge
-        if isinstance(self.brain, RetrievalBrain):  # an author's own brain keeps its own data
-            self.brain.kb = knowledge
-        if self.llm is not None:
-            self.llm.kb = knowledge
 
     async def _handle(self, turn) -> None:
         channel = self.channels.get(turn.address.channel)
@@ -255,11 +260,10 @@ class Bot:
             if channel.name in self.channels or not channel.name:
                 raise ValueError(f"channel name {channel.name!r} of {type(channel).__name__} is empty or taken")
             self.channels[channel.name] = channel
-        routes = [r for c in self.channels.values() for r in c.routes()] + self.scheduler.admin.routes()
+        routes = [r for c in self.channels.values() for r in c.routes()] + self.admin.routes()
+        rates = {name: c.capabilities.global_rate for name, c in self.channels.items()}
         schedule = "PARLEY_SCHEDULER__STORE_URL" if settings.scheduler.store_url else "PARLEY_STORE_URL"
-        await _named(
-            schedule, "cannot open the schedule", self.scheduler.start(self.engine, self.outbox, self.channels)
-        )
+        await _named(schedule, "cannot open the schedule", self.scheduler.start(self.engine, rates))
         token = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
         http = settings.http
         app = build_app(self.store, self.metrics, routes, metrics_token=token, request_timeout=http.request_timeout)

@@ -73,6 +73,12 @@ class KnowledgeBase:
         n = len(passages)
         self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
 
+    def replace(self, other: KnowledgeBase) -> None:
+        """Swap in a freshly loaded knowledge base (hot reload): the brains holding this one see
+        it on their next search, like the locale and persona catalogs."""
+        self.passages, self.k1, self.b = other.passages, other.k1, other.b
+        self._docs, self._len, self._avg, self._idf = other._docs, other._len, other._avg, other._idf
+
     @classmethod
     def load(cls, folder: Path) -> KnowledgeBase:
         if not folder.is_dir():

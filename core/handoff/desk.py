@@ -6,7 +6,8 @@
 - While a case is open the bot is silent: the customer's messages go to the card's thread.
 - Desk events (a click, an agent's reply in the thread) arrive as Inbounds tagged with
   ``meta["desk_ref"]`` by the desk channel. They are applied to the customer's conversation as
-  proactive turns (Engine.proactive), under that conversation's lock, so ordering holds there too.
+  proactive turns carrying a typed event (parley.core.handoff.events), through the ``Proactive``
+  seam handed to the desk, under that conversation's lock, so ordering holds there too.
 - Resolve or Return hands back to the bot and asks for CSAT (1-5).
 Every message, to the customer or to the desk, goes through the durable outbox.
 """
@@ -15,23 +16,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from babel.dates import format_datetime, format_timedelta
 from parley.core.handoff import cases
 from parley.core.handoff.cases import Case
+from parley.core.handoff.events import KIND, AgentSaid, Claimed, Ended, HandoffEvent, Notice, Start, notice
 from parley.core.handoff.hours import BusinessHours
 from parley.core.http.metrics import Metrics
-from parley.core.kernel.messages import Address, Button, Reply
+from parley.core.kernel.control import Proactive
+from parley.core.kernel.messages import Address, Button
 from parley.core.kernel.pipeline import Handler
 from parley.core.kernel.turn import Turn
+from parley.core.schedule.sends import Scheduled
 from parley.core.storage.store import KeyValueStore
 
 log = logging.getLogger("parley.handoff")
 
-Proactive = Callable[[Address, Reply, str], Awaitable[object]]
+# The scheduler's one-off turns (Scheduler.at): the claim timeout and booked follow-ups.
 Later = Callable[[Address, float, str, dict[str, str], int], Awaitable[str]]
+# An LLM's summary of the conversation for the handoff card (LLMBrain.summarise).
+Summarise = Callable[[list[dict]], Awaitable[str]]
 FOLLOWUP = "/handoff-followup"
 OPEN = ("queued", "active")
 
@@ -47,7 +54,11 @@ class Desk:
         metrics: Metrics,
         hours: BusinessHours,
         desk: Address | None,
+        proactive: Proactive,
         *,
+        later: Later | None = None,
+        summarise: Summarise | None = None,
+        claim_timeout: float = 15 * 60.0,
         typical_wait: int = 5,
         show_agent_name: bool = True,
     ) -> None:
@@ -55,26 +66,36 @@ class Desk:
         self.metrics = metrics
         self.hours = hours
         self.desk = desk
+        self.proactive = proactive  # desk events reach the customer's conversation through it
+        self.later = later  # None without a scheduler: no timeout notices, no follow-ups
+        self.summarise = summarise  # None without an LLM: the card shows the last messages
+        self.claim_timeout = claim_timeout
         self.typical_wait = typical_wait
         self.show_agent_name = show_agent_name
-        self.proactive: Proactive | None = None  # Engine.proactive, set once the engine exists
-        # The scheduler's one-off turns (claim timeout, booked follow-ups), once it is wired.
-        self.later: Later | None = None
-        self.claim_timeout = 15 * 60.0
-        # An LLM's summary of the conversation for the card, when one is configured.
-        self.summarise: Callable[[list[dict]], Awaitable[str]] | None = None
+
+    async def start(self, conversation: str) -> bool:
+        """Hand a conversation to the desk as if the customer had asked (the admin API); False
+        when the conversation is busy."""
+        channel, chat, thread = conversation.split(":")
+        address = Address(channel=channel, chat=chat, user=chat, thread=thread)
+        return await self.proactive.proactive(address, None, f"ho:admin:{uuid.uuid4().hex}", Start()) is not None
 
     async def __call__(self, turn: Turn, call_next: Handler) -> None:
         inbound = turn.inbound
         if inbound is not None and inbound.meta.get("desk_ref", "").startswith("handoff:"):
             return await self._from_desk(turn, inbound.meta["desk_ref"])
-        if turn.proactive is not None and turn.proactive.meta.get("handoff") == "start":
-            if (turn.state.get("handoff") or {}).get("status") not in OPEN:  # the admin API
+        event = turn.control
+        if isinstance(event, Scheduled) and event.kind == KIND:
+            event = notice(event.booked)
+            if event is None:
+                return None  # a notice this version does not know: nothing to say
+        if isinstance(event, Start):
+            if (turn.state.get("handoff") or {}).get("status") not in OPEN:
                 turn.system("handoff_started")
                 await self.open(turn, "admin")
             return None
-        if turn.proactive is not None and "handoff" in turn.proactive.meta:
-            return self._apply(turn, turn.proactive)
+        if isinstance(event, HandoffEvent):
+            return self._apply(turn, event)
         handoff = turn.state.get("handoff") or {}
         if inbound is not None and inbound.kind == "button" and inbound.payload == FOLLOWUP:
             return await self._book_followup(turn, handoff)
@@ -107,9 +128,9 @@ class Desk:
         if self.hours.is_open(turn.now):
             turn.system("handoff_wait", wait=self._wait(turn))
             if self.later is not None:  # no claim within the timeout: tell them, offer a follow-up
-                meta = {"handoff": "timeout", "case": case.id}
+                timeout = Notice("timeout", case.id).booking()
                 await self.later(
-                    turn.address, turn.now.timestamp() + self.claim_timeout, "handoff", meta, int(case.opened)
+                    turn.address, turn.now.timestamp() + self.claim_timeout, KIND, timeout, int(case.opened)
                 )
         else:
             opens = self.hours.next_open(turn.now)
@@ -132,8 +153,8 @@ class Desk:
         if self.later is None or handoff.get("status") != "queued":
             return
         when = self.hours.next_day_open(turn.now) if self.hours.is_open(turn.now) else self.hours.next_open(turn.now)
-        meta = {"handoff": "followup", "case": handoff["case"]}
-        await self.later(turn.address, when.timestamp(), "handoff", meta, int(when.timestamp()))
+        followup = Notice("followup", handoff["case"]).booking()
+        await self.later(turn.address, when.timestamp(), KIND, followup, int(when.timestamp()))
         turn.system("followup_booked", when=self._when(when, turn))
 
     async def _summary(self, history: list[dict]) -> str:
@@ -170,40 +191,34 @@ class Desk:
         turn.tags["csat"] = str(score)
         return True
 
-    def _apply(self, turn: Turn, control: Reply) -> None:
+    def _apply(self, turn: Turn, event: HandoffEvent) -> None:
         """A desk event, applied to the customer's conversation under its lock."""
-        event = control.meta["handoff"]
         handoff = turn.state.setdefault("handoff", {})
-        agent = control.meta.get("agent", "")
-        if event == "claimed":
-            handoff.update(status="active", agent=agent)
-            turn.system("agent_joined", agent=agent or turn.pack.t("human_button"))
-        elif event == "agent":
-            handoff.update(status="active", agent=agent)
-            name = agent if self.show_agent_name and agent else turn.persona.name
-            turn.say(f"{name}: {control.text}", kind="agent")
-        elif event in ("timeout", "followup") and handoff.get("status") == "queued":
-            if handoff.get("case") != control.meta.get("case"):
+        if isinstance(event, Claimed):
+            handoff.update(status="active", agent=event.agent)
+            turn.system("agent_joined", agent=event.agent or turn.pack.t("human_button"))
+        elif isinstance(event, AgentSaid):
+            handoff.update(status="active", agent=event.agent)
+            name = event.agent if self.show_agent_name and event.agent else turn.persona.name
+            turn.say(f"{name}: {event.text}", kind="agent")
+        elif isinstance(event, Notice) and handoff.get("status") == "queued":
+            if handoff.get("case") != event.case:
                 return  # an older case's notice: this one is newer
-            if event == "timeout":
+            if event.event == "timeout":
                 when = self.hours.next_day_open(turn.now)
                 button = Button(title=turn.pack.t("followup_button"), payload=FOLLOWUP)
                 turn.system("handoff_timeout", when=self._when(when, turn), buttons=(button,))
             else:
                 turn.system("handoff_wait", wait=self._wait(turn))
                 if self.desk is not None:
-                    turn.forward(
-                        self.desk,
-                        cases.in_thread(
-                            f"handoff:{control.meta['case']}", "Reminder: the customer is still waiting (follow-up)."
-                        ),
-                    )
-        elif event == "ended":
+                    reminder = "Reminder: the customer is still waiting (follow-up)."
+                    turn.forward(self.desk, cases.in_thread(f"handoff:{event.case}", reminder))
+        elif isinstance(event, Ended):
             handoff["status"] = "ended"
             turn.system("handoff_ended", name=turn.persona.name)
             buttons = tuple(Button(title=str(n), payload=f"csat:{n}") for n in range(1, 6))
             turn.system("csat_question", buttons=buttons)
-            turn.state["csat"] = {"case": control.meta.get("case", ""), "asked": turn.now.isoformat()}
+            turn.state["csat"] = {"case": event.case, "asked": turn.now.isoformat()}
 
     # -- desk side ---------------------------------------------------------------------------
     async def _from_desk(self, turn: Turn, ref: str) -> None:
@@ -222,12 +237,12 @@ class Desk:
                     turn.say(f"Already claimed by {case.holder}.", kind="system")
                     return
                 turn.say(f"Claimed by {agent}. Reply in this thread to answer.", kind="system")
-                await self._tell(case, Reply(text="", meta={"handoff": "claimed", "agent": agent}), f"{ref}:claimed")
+                await self._tell(case, Claimed(agent), f"{ref}:claimed")
             elif action in ("resolve", "return"):
                 case.status = "ended"
                 await cases.save(self.kv, case)
                 turn.say(f"{'Resolved' if action == 'resolve' else 'Returned to the bot'} by {agent}.", kind="system")
-                await self._tell(case, Reply(text="", meta={"handoff": "ended", "case": case.id}), f"{ref}:ended")
+                await self._tell(case, Ended(case.id), f"{ref}:ended")
             return
         if not inbound.text.strip():
             return
@@ -237,8 +252,7 @@ class Desk:
             case.first_reply = now
             self.metrics.time_to_human.observe((now - case.opened) / 60)
             await cases.save(self.kv, case)
-        reply = Reply(text=inbound.text, kind="agent", meta={"handoff": "agent", "agent": agent})
-        await self._tell(case, reply, f"{ref}:m:{inbound.event_id}")
+        await self._tell(case, AgentSaid(agent, inbound.text), f"{ref}:m:{inbound.event_id}")
 
     async def _claim(self, case: Case, user: str, name: str, now: float) -> bool:
         if not case.claim(user, name, now):
@@ -247,7 +261,5 @@ class Desk:
         await cases.save(self.kv, case)
         return True
 
-    async def _tell(self, case: Case, control: Reply, send_id: str) -> None:
-        if self.proactive is None:
-            raise RuntimeError("Desk.proactive is not wired")
-        await self.proactive(case.customer, control, send_id)
+    async def _tell(self, case: Case, event: HandoffEvent, send_id: str) -> None:
+        await self.proactive.proactive(case.customer, None, send_id, event)

@@ -8,6 +8,7 @@ filled by the LLM's capture_lead tool or by the qualification flow (parley.core.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 
 from parley.core.handoff import cases
 from parley.core.handoff.cases import Case
@@ -17,6 +18,9 @@ from parley.core.kernel.pipeline import Handler
 from parley.core.kernel.turn import Turn
 from parley.core.storage.store import KeyValueStore
 
+# The lead card's "follow up" button (Scheduler.lead_followup): books a follow-up to the lead's
+# conversation and says when, for the card's thread.
+Followup = Callable[[Case, Turn], Awaitable[str]]
 QUALIFIED = ("need",)  # what a lead needs at least (plus a way to reach the person)
 
 
@@ -25,12 +29,19 @@ def qualified(lead: dict) -> bool:
 
 
 class Leads:
-    def __init__(self, kv: KeyValueStore, metrics: Metrics, desk: Address | None, webhook: Address | None) -> None:
+    def __init__(
+        self,
+        kv: KeyValueStore,
+        metrics: Metrics,
+        desk: Address | None,
+        webhook: Address | None,
+        followup: Followup | None = None,  # None without a scheduler
+    ) -> None:
         self.kv = kv
         self.metrics = metrics
         self.desk = desk
         self.webhook = webhook
-        self.followup = None  # a callable(case, turn) -> str set when the scheduler is wired
+        self.followup = followup
 
     async def __call__(self, turn: Turn, call_next: Handler) -> None:
         inbound = turn.inbound

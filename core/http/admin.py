@@ -42,8 +42,9 @@ class Admin:
     sched: ScheduleStore
     catalog: LocaleCatalog
     clock: Clock
-    wake: Callable[[], None] = lambda: None
-    start_handoff: Callable[[str], Awaitable[bool]] | None = None  # set by the app (parley.core.handoff)
+    wake: Callable[[], None] = lambda: None  # the dispatcher: a send or campaign changed
+    # Desk.start: hand a conversation to the desk (None: the route answers 409).
+    start_handoff: Callable[[str], Awaitable[bool]] | None = None
 
     def routes(self) -> list[web.RouteDef]:
         g = self.guarded

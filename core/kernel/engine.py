@@ -17,6 +17,7 @@ from parley.core.http.metrics import Metrics
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.i18n.personas import PersonaCatalog
 from parley.core.kernel.clock import Clock, as_datetime, system_clock
+from parley.core.kernel.control import Control
 from parley.core.kernel.messages import Address, Inbound, Reply
 from parley.core.kernel.outage import Outage
 from parley.core.kernel.outbox import Outbox
@@ -231,9 +232,14 @@ class Engine:
         )
 
     # -- proactive ---------------------------------------------------------------------------
-    async def proactive(self, address: Address, reply: Reply, send_id: str) -> Turn | None:
-        """Run a scheduled message through the pipeline under the conversation's lock (like a
-        reply: botbuilder's continue_conversation). Returns None if the lock is busy."""
+    async def proactive(
+        self, address: Address, reply: Reply | None, send_id: str, control: Control | None = None
+    ) -> Turn | None:
+        """Run a proactive turn through the pipeline under the conversation's lock (like a
+        reply: botbuilder's continue_conversation): ``reply`` is said, ``control`` is for the
+        middleware that owns it (parley.core.kernel.control). Returns None if the lock is busy.
+        An exception from the pipeline (the schedule gate's Defer or Skip) commits nothing and
+        reaches the caller."""
         conversation = address.conversation
         lock = self._local.setdefault(conversation, asyncio.Lock())
         async with lock:
@@ -243,7 +249,7 @@ class Engine:
             try:
                 profile = await self.store.profile(address.person)
                 turn = self._new_turn(address, batch.state, profile)
-                turn.proactive = reply
+                turn.proactive, turn.control = reply, control
                 await self.handler(turn)
                 items = self._outgoing(send_id, turn, first_plain=True)
                 leased = await self.store.commit(

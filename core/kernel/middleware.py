@@ -227,8 +227,9 @@ def respond(brain: Brain, metrics: Metrics, streaming: Callable[[Address], Strea
     to the channel when both can: parley.core.kernel.streaming)."""
 
     async def endpoint(turn: Turn) -> None:
-        if turn.proactive is not None:
-            turn.replies.append(turn.proactive)
+        if turn.inbound is None:  # proactive: nobody asked the brain anything
+            if turn.proactive is not None:
+                turn.replies.append(turn.proactive)
             return
         answer, streamed = await think(brain, turn, streaming(turn.address) if streaming else None)
         metrics.answers.labels(turn.address.channel, answer.intent).inc()

@@ -23,6 +23,9 @@ from parley.core.storage.store import Failed, OutboxItem, Outcome, Retry, Sent, 
 
 log = logging.getLogger("parley.outbox")
 
+# Told of every final outcome (the scheduler counts delivered and failed campaign sends).
+Settled = Callable[[OutboxItem, Outcome], Awaitable[None]]
+
 
 def backoff(attempt: int, base: float = 1.0, cap: float = 300.0) -> float:
     """Exponential backoff with full jitter (AWS architecture blog), so retries don't stampede."""
@@ -38,6 +41,7 @@ class Outbox:
         clock: Clock = system_clock,
         *,
         limiter: Limiter | None = None,
+        on_settled: Settled | None = None,
         lease: float = 30.0,
         concurrency: int = 64,
         idle_poll: float = 0.5,
@@ -53,8 +57,7 @@ class Outbox:
         self.idle_poll = idle_poll
         self._wake = Wakeup()
         self._inflight: set[asyncio.Task[None]] = set()
-        # Told of every final outcome (the scheduler counts delivered/failed campaign sends).
-        self.on_settled: Callable[[OutboxItem, Outcome], Awaitable[None]] | None = None
+        self.on_settled = on_settled
         self.outage = Outage(log, "outbox")
 
     def wake(self) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from parley.core.i18n.locales import LocalePack
 from parley.core.i18n.personas import Persona
+from parley.core.kernel.control import Control
 from parley.core.kernel.messages import Address, Button, Inbound, Reply
 
 LEAD_FIELDS = ("name", "company", "need", "budget", "timeline", "contact")
@@ -40,6 +41,7 @@ class Turn:
     pack: LocalePack
     inbound: Inbound | None = None  # None for a proactive turn
     proactive: Reply | None = None  # what a scheduled job wants to say
+    control: Control | None = None  # what a proactive turn is about (a desk event, a claimed send)
     state: dict[str, Any] = field(default_factory=dict)  # per conversation, saved after the turn
     profile: dict[str, Any] = field(default_factory=dict)  # per person, saved after the turn
     replies: list[Reply] = field(default_factory=list)

@@ -16,10 +16,11 @@ import logging
 
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.kernel.clock import Clock, system_clock
-from parley.core.kernel.engine import Engine
+from parley.core.kernel.control import Proactive
 from parley.core.kernel.messages import Address, Reply
 from parley.core.kernel.wakeup import Wakeup
 from parley.core.schedule.campaigns import CampaignSpec, render
+from parley.core.schedule.sends import Defer, Lost, Scheduled, Skip
 from parley.core.schedule.store import CampaignRecord, Claimed, ScheduleStore, campaign_of, person_of_send
 from parley.core.storage.store import StoreUnavailable
 
@@ -35,7 +36,7 @@ class Dispatcher:
     def __init__(
         self,
         sched: ScheduleStore,
-        engine: Engine,
+        engine: Proactive,
         catalog: LocaleCatalog,
         clock: Clock = system_clock,
         *,
@@ -107,31 +108,40 @@ class Dispatcher:
                 return send.id, send.token, planned
             await self.sched.reschedule(send.id, send.token, self.clock() + PAUSED_RETRY)
             return None
-        address, reply = planned
-        meta = {**reply.meta, "send_id": send.id, "token": str(send.token), "due": repr(send.due)}
-        turn = await self.engine.proactive(address, reply.model_copy(update={"meta": meta}), send.id)
+        address, reply, scheduled = planned
+        try:
+            turn = await self.engine.proactive(address, reply, send.id, scheduled)
+        except Defer as deferred:
+            await self.sched.reschedule(send.id, send.token, deferred.until)
+            return None
+        except Skip as skipped:
+            return send.id, send.token, f"skipped:{skipped.reason}"
+        except Lost:  # cancelled or re-leased meanwhile: not ours to ack
+            return None
         if turn is None:
             await self.sched.reschedule(send.id, send.token, self.clock() + BUSY_RETRY)
             return None
-        verdict = turn.tags.get("schedule", "sent")
-        if verdict.startswith("defer:"):
-            await self.sched.reschedule(send.id, send.token, float(verdict[6:]))
-            return None
-        if verdict == "lost":  # cancelled or re-leased meanwhile: not ours to ack
-            return None
-        return send.id, send.token, verdict
+        return send.id, send.token, "sent"
 
-    async def _plan(self, send: Claimed) -> tuple[Address, Reply] | str:
-        """The address and message of a send, or the outcome that ends it before any turn."""
+    async def _plan(self, send: Claimed) -> tuple[Address, Reply, Scheduled] | str:
+        """The address, message and typed send of a claim, or the outcome that ends it before
+        any turn."""
         campaign = campaign_of(send.id)
         if not campaign:
             data = json.loads(send.data)
             kind = data.get("kind", "followup")
-            meta = {"kind": kind, "tz": data.get("tz", ""), "anchor": repr(data.get("anchor", 0))}
+            scheduled = Scheduled(
+                send.id,
+                send.token,
+                send.due,
+                kind,
+                anchor=float(data.get("anchor", 0)),
+                tz=data.get("tz", ""),
+                booked=data.get("meta", {}),  # e.g. the handoff desk's notice and case
+            )
             # The WhatsApp template kind outside the 24-hour window (channels/twilio/whatsapp.py).
-            meta["template"] = "follow_up" if kind == "followup" else kind
-            meta.update(data.get("meta", {}))  # e.g. the handoff desk's {"handoff": "timeout"}
-            return Address(**data["address"]), Reply(text=data["text"], kind="proactive", meta=meta)
+            meta = {"template": "follow_up" if kind == "followup" else kind}
+            return Address(**data["address"]), Reply(text=data["text"], kind="proactive", meta=meta), scheduled
         record = await self._campaign(campaign)
         if record is None or record.status == "cancelled":
             return "skipped:cancelled"
@@ -141,14 +151,18 @@ class Dispatcher:
         if entry is None:
             return "skipped:unknown_person"  # erased since planning
         spec = CampaignSpec.model_validate(record.spec)
-        reply = render(spec, entry, self.catalog)
-        policy = {
-            "tz": entry.tz or spec.timezone,
-            "cap": str(spec.frequency.max),
-            "cap_days": repr(spec.frequency.per_days),
-            "attribution_hours": repr(spec.attribution_hours),
-        }
-        return entry.address, reply.model_copy(update={"meta": {**reply.meta, **policy}})
+        scheduled = Scheduled(
+            send.id,
+            send.token,
+            send.due,
+            spec.kind,
+            tz=entry.tz or spec.timezone,
+            cap=spec.frequency.max,
+            cap_days=spec.frequency.per_days,
+            attribution_hours=spec.attribution_hours,
+            campaign=campaign,
+        )
+        return entry.address, render(spec, entry, self.catalog), scheduled
 
     async def _campaign(self, campaign: str) -> CampaignRecord | None:
         # Cached for a second: a campaign's record is read once per batch, not once per send.

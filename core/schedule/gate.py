@@ -1,8 +1,10 @@
-"""The send-time re-checks (docs/campaigns.md), as a middleware: it runs inside the proactive turn, so
-under the conversation's lock with the profile loaded after the lock.
+"""The send-time re-checks (docs/campaigns.md), as a middleware: it runs inside the proactive
+turn, so under the conversation's lock with the profile loaded after the lock.
 
-It tells the dispatcher what happened through ``turn.tags["schedule"]``: "sent", "skipped:why",
-"defer:<epoch>" (quiet hours: reschedule to the next allowed moment, never drop) or "lost".
+A send that must not go now ends the turn with a typed exception (parley.core.schedule.sends):
+``Skip(reason)`` (opted out, replied since, capped...), ``Defer(until)`` (quiet hours:
+reschedule to the next allowed moment, never drop) or ``Lost`` (cancelled or re-leased since
+the claim). A turn that returns was sent (or had been, before a crash: the ledger says so).
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import json
 
 from parley.core.kernel.pipeline import Handler, Middleware
 from parley.core.kernel.turn import Turn
-from parley.core.schedule.store import ScheduleStore, campaign_of, kind_of
+from parley.core.schedule.sends import Defer, Lost, Scheduled, Skip
+from parley.core.schedule.store import ScheduleStore
 from parley.core.schedule.timing import TimingError, hhmm, next_allowed, zone
 from parley.core.storage.store import KeyValueStore
 
@@ -21,70 +24,60 @@ DAY = 86400.0
 
 def gate(sched: ScheduleStore, kv: KeyValueStore, default_tz: str = "UTC") -> Middleware:
     async def mw(turn: Turn, call_next: Handler) -> None:
-        reply = turn.proactive
-        if reply is None or "send_id" not in reply.meta:
+        send = turn.control
+        if not isinstance(send, Scheduled):
             return await call_next(turn)
-        send_id = reply.meta["send_id"]
         ledger = turn.state.setdefault("proactive_sent", [])
-        if send_id in ledger:
-            turn.tags["schedule"] = "sent"  # committed before a crash: ack, never send twice
-            return
-        if not await sched.holds(send_id, int(reply.meta["token"])):
-            turn.tags["schedule"] = "lost"  # cancelled (or re-leased) since the claim
-            return
-        verdict = await check(turn, kv, default_tz)
-        turn.tags["schedule"] = verdict
-        if verdict != "sent":
-            return
+        if send.send_id in ledger:
+            return  # committed before a crash: settle it as sent, never send twice
+        if not await sched.holds(send.send_id, send.token):
+            raise Lost(send.send_id)
+        await check(turn, send, kv, default_tz)
         await call_next(turn)
-        ledger.append(send_id)
+        ledger.append(send.send_id)
         del ledger[:-LEDGER]
         now = turn.now.timestamp()
-        if reply.meta.get("kind") == "marketing":
+        if send.kind == "marketing":
             turn.profile.setdefault("marketing_sent", []).append(now)
-        if campaign_of(send_id):
-            hours = float(reply.meta.get("attribution_hours", "0"))
-            turn.profile["last_campaign"] = {"id": campaign_of(send_id), "at": now, "until": now + hours * 3600}
+        if send.campaign:
+            until = now + send.attribution_hours * 3600
+            turn.profile["last_campaign"] = {"id": send.campaign, "at": now, "until": until}
 
     return mw
 
 
-async def check(turn: Turn, kv: KeyValueStore, default_tz: str) -> str:
-    reply = turn.proactive
-    assert reply is not None
-    meta, profile, now = reply.meta, turn.profile, turn.now.timestamp()
-    kind = meta.get("kind") or kind_of(meta["send_id"])
+async def check(turn: Turn, send: Scheduled, kv: KeyValueStore, default_tz: str) -> None:
+    """Raise Skip or Defer when ``send`` must not go now; return when it may."""
+    profile, now = turn.profile, turn.now.timestamp()
     consent = dict(profile.get("consent") or {})
     record = await kv.get(f"consent:{turn.address.person}")  # SMS keywords (channels/twilio/consent.py)
     if record:
         consent["marketing"] = json.loads(record).get("status") == "opted_in"
     if consent.get("marketing") is False:
-        return "skipped:opted_out"  # any channel's STOP: nothing proactive reaches them
-    if kind == "marketing" and consent.get("marketing") is not True:
-        return "skipped:no_consent"
+        raise Skip("opted_out")  # any channel's STOP: nothing proactive reaches them
+    if send.kind == "marketing" and consent.get("marketing") is not True:
+        raise Skip("no_consent")
     if await kv.get(f"unreachable:{turn.address.person}"):
-        return "skipped:unreachable"  # blocked the bot (a 403 recorded by the outbox)
+        raise Skip("unreachable")  # blocked the bot (a 403 recorded by the outbox)
     if turn.address.channel == "telegram" and not profile.get("last_inbound"):
-        return "skipped:never_wrote"  # a Telegram bot cannot start a chat
-    if kind == "followup" and profile.get("last_inbound", 0) > float(meta.get("anchor", "0")):
-        return "skipped:replied"  # the person wrote after the follow-up was planned
-    if kind == "marketing":
-        days = float(meta.get("cap_days", "7"))
-        recent = [t for t in profile.get("marketing_sent", []) if t > now - days * DAY]
+        raise Skip("never_wrote")  # a Telegram bot cannot start a chat
+    if send.kind == "followup" and profile.get("last_inbound", 0) > send.anchor:
+        raise Skip("replied")  # the person wrote after the follow-up was planned
+    if send.kind == "marketing":
+        recent = [t for t in profile.get("marketing_sent", []) if t > now - send.cap_days * DAY]
+        if len(recent) >= send.cap:
+            raise Skip("frequency_cap")
         profile["marketing_sent"] = recent
-        if len(recent) >= int(meta.get("cap", "1")):
-            return "skipped:frequency_cap"
     # A reminder the person asked for goes at the time they asked; a handoff notice answers a
     # person who is waiting right now.
-    if kind not in ("reminder", "handoff"):
+    if send.kind not in ("reminder", "handoff"):
         head = turn.pack.head
         try:
-            tz = zone(meta.get("tz") or profile.get("tz") or default_tz)
+            tz = zone(send.tz or profile.get("tz") or default_tz)
         except TimingError:
             tz = zone(default_tz)
         quiet = (hhmm(head.quiet_hours[0]), hhmm(head.quiet_hours[1]))
         # Weekends are the campaign window's business (its days, per locale), decided at planning.
         allowed = next_allowed(now, tz, quiet)
         if allowed > now + 1:
-            return f"defer:{allowed}"
-    return "sent"
+            raise Defer(allowed)

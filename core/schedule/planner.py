@@ -152,9 +152,10 @@ class Planner:
         finished = sum(n for k, n in counts.items() if k.split(":")[0] in FINAL and not k.startswith("failed:outbox"))
         return counts.get("planned", 0) - finished
 
-    async def plan_chunk(self, record: CampaignRecord) -> int | None:
-        """Plan the next chunk of people; the sends planned, or None when enough are waiting."""
-        if await self.waiting(record.id) >= self.lookahead:
+    async def plan_chunk(self, record: CampaignRecord, *, bounded: bool = True) -> int | None:
+        """Plan the next chunk of people; the sends planned, or None when enough are waiting
+        (``bounded``: the lookahead caps what waits; ``plan_all`` plans everything)."""
+        if bounded and await self.waiting(record.id) >= self.lookahead:
             return None  # enough waiting already: plan more as these go out
         spec = CampaignSpec.model_validate(record.spec)
         page = await self.sched.people(record.cursor, self.chunk)
@@ -181,11 +182,10 @@ class Planner:
 
 async def plan_all(planner: Planner, campaign: str) -> int:
     """Plan a whole campaign now (the CLI and the benchmark); returns the sends planned."""
-    planner.lookahead = 1 << 62
     total = 0
     started = wall.perf_counter()
     while (record := await planner.sched.campaign(campaign)) and not record.planned_all:
-        total += await planner.plan_chunk(record) or 0
+        total += await planner.plan_chunk(record, bounded=False) or 0
     log.info("planned", extra={"campaign": campaign, "seconds": round(wall.perf_counter() - started, 2)})
     return total
 

@@ -1,4 +1,4 @@
-"""Wiring of the scheduler into the app: its store, middlewares, admin routes and tasks."""
+"""The scheduler as the app sees it: its store, middlewares, booking calls and tasks."""
 
 from __future__ import annotations
 
@@ -10,13 +10,10 @@ from typing import Any
 from urllib.parse import urlparse
 
 from parley.core.config.settings import Settings
-from parley.core.http.admin import Admin
 from parley.core.i18n.locales import LocaleCatalog
-from parley.core.kernel.channel import Channel
 from parley.core.kernel.clock import Clock, as_datetime
-from parley.core.kernel.engine import Engine
+from parley.core.kernel.control import Proactive
 from parley.core.kernel.messages import Address
-from parley.core.kernel.outbox import Outbox
 from parley.core.kernel.pipeline import Middleware
 from parley.core.kernel.turn import Turn
 from parley.core.schedule.conversation import FOLLOWUP_TEXT, consent, followups, people_index
@@ -56,8 +53,6 @@ class Scheduler:
         self.sched: ScheduleStore = sched or open_schedule(
             settings.scheduler.store_url or settings.store_url, store, clock
         )
-        token = settings.admin_token.get_secret_value() if settings.admin_token else None
-        self.admin = Admin(token, store, self.sched, catalog, clock, wake=self._wake)
         self.dispatcher: Dispatcher | None = None
         self.planner: Planner | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -82,16 +77,17 @@ class Scheduler:
         """The send-time re-checks of a proactive turn, just before its message is said."""
         return gate(self.sched, self.store, self.settings.default_timezone)
 
-    def _wake(self) -> None:
+    def wake(self) -> None:
+        """A send or a campaign changed (the admin API): the dispatcher looks again now."""
         if self.dispatcher is not None:
             self.dispatcher.wake()
 
-    async def start(self, engine: Engine, outbox: Outbox, channels: dict[str, Channel]) -> None:
+    async def start(self, engine: Proactive, rates: dict[str, float]) -> None:
+        """Open the schedule and start dispatching through ``engine``; ``rates`` are the
+        running channels' messages per second, which pace a campaign's plan."""
         await self.sched.open()
         self.dispatcher = Dispatcher(self.sched, engine, self.catalog, self.clock, lease=self.settings.lease)
-        rates = {name: c.capabilities.global_rate for name, c in channels.items()}
         self.planner = Planner(self.sched, self.catalog, self.clock, rates)
-        outbox.on_settled = self.settled
         if self.settings.enabled:
             self._tasks = [asyncio.create_task(self.dispatcher.run(), name="dispatcher")]
 
@@ -109,12 +105,13 @@ class Scheduler:
         return as_datetime(now + hours * 3600).strftime("%Y-%m-%d %H:%M UTC")
 
     async def at(self, address: Address, when: float, kind: str, meta: dict[str, str], anchor: int) -> str:
-        """A one-off proactive turn at ``when`` carrying ``meta`` (the handoff desk's claim
-        timeout and booked follow-ups); the id is deterministic, so booking twice is a no-op."""
+        """A one-off proactive turn at ``when`` whose ``Scheduled.booked`` is ``meta`` (the
+        handoff desk's claim timeout and booked follow-ups, parley.core.handoff.events); the id
+        is deterministic, so booking twice is a no-op."""
         send_id = followup_id(address.conversation, kind, anchor)
         data = {"address": address.model_dump(), "text": "", "kind": kind, "anchor": anchor, "meta": meta}
         await self.sched.add([Send(send_id, when, json.dumps(data, separators=(",", ":")))])
-        self._wake()
+        self.wake()
         return send_id
 
     async def settled(self, item: OutboxItem, outcome: Outcome) -> None:

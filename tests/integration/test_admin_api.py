@@ -50,7 +50,7 @@ async def test_openapi_describes_every_route(app):
     status, doc = await call(app, "GET", "/api/openapi.json", token=None)
     assert status == 200 and doc["openapi"].startswith("3.")
     described = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
-    for route in app.scheduler.admin.routes():
+    for route in app.admin.routes():
         path = route.path.replace("{action:start|pause|resume|cancel}", "start")
         assert (route.method, path) in described, route
     assert "Campaign" in doc["components"]["schemas"]

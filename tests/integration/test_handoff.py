@@ -173,7 +173,7 @@ async def test_no_claim_in_time_offers_a_follow_up_at_the_next_business_morning(
         started, wait = await chat.replies(2)
         assert "usually within 5 minutes" in wait["text"]
         clock.advance(16 * 60)  # nobody claims it
-        app.scheduler._wake()
+        app.scheduler.wake()
         timeout = await chat.next("reply")
         assert "still busy" in timeout["text"] and "Friday 09:00" in timeout["text"]
         [button] = timeout["buttons"]
@@ -181,7 +181,7 @@ async def test_no_claim_in_time_offers_a_follow_up_at_the_next_business_morning(
         booked = await chat.next("reply")
         assert "get back to you Friday 09:00" in booked["text"]
         clock.advance(23 * 3600)  # Friday 09:00 UTC and a bit
-        app.scheduler._wake()
+        app.scheduler.wake()
         again = await chat.next("reply")
         assert "usually within 5 minutes" in again["text"]
         await eventually(lambda: any("still waiting" in d["text"] for d in desk_items(app)))

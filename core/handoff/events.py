@@ -1,0 +1,62 @@
+"""The desk's events, applied to the customer's conversation as proactive turns (under its
+lock): typed, so the desk matches them by class, not by a string in ``Reply.meta``.
+
+Notices the desk books for later (claim timeout, booked follow-up) go through the scheduler's
+store as a small dict (``booking``) and come back typed (``notice``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from parley.core.kernel.control import Control
+
+KIND = "handoff"  # the scheduler kind of the desk's notices
+
+
+@dataclass(frozen=True)
+class HandoffEvent(Control):
+    """Something at the desk (or the admin API) that changes the customer's conversation."""
+
+
+@dataclass(frozen=True)
+class Start(HandoffEvent):
+    """Hand the conversation to the desk as if the customer had asked (the admin API)."""
+
+
+@dataclass(frozen=True)
+class Claimed(HandoffEvent):
+    agent: str
+
+
+@dataclass(frozen=True)
+class AgentSaid(HandoffEvent):
+    agent: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Ended(HandoffEvent):
+    case: str
+
+
+@dataclass(frozen=True)
+class Notice(HandoffEvent):
+    """A notice the desk booked through the scheduler: nobody claimed the case in time, or the
+    follow-up the customer accepted is due."""
+
+    event: Literal["timeout", "followup"]
+    case: str
+
+    def booking(self) -> dict[str, str]:
+        return {"event": self.event, "case": self.case}
+
+
+def notice(booked: Mapping[str, str]) -> Notice | None:
+    """A booked notice back from the scheduler; None for one this version does not know."""
+    event, case = booked.get("event") or booked.get("handoff"), booked.get("case", "")
+    if event not in ("timeout", "followup"):
+        return None
+    return Notice(event, case)  # type: ignore[arg-type]
