@@ -18,7 +18,10 @@ class Answer:
     buttons: tuple[Button, ...] = ()
     handoff: bool = False  # the brain wants a human to take over
     intent: str = "answer"
-    meta: dict[str, str] = field(default_factory=dict)
+    # Which built-in brain said it: "llm", or "retrieval" when the LLM fell back to it; empty for
+    # any other. Thumbs up/down go on the LLM's own answers only.
+    brain: str = ""
+    meta: dict[str, str] = field(default_factory=dict)  # for people and logs; nothing reads it
 
 
 class Brain(Protocol):

@@ -233,8 +233,9 @@ def respond(brain: Brain, metrics: Metrics, streaming: Callable[[Address], Strea
             return
         answer, streamed = await think(brain, turn, streaming(turn.address) if streaming else None)
         metrics.answers.labels(turn.address.channel, answer.intent).inc()
+        turn.answer = answer
         turn.tags["intent"] = answer.intent
-        turn.tags["brain"] = answer.meta.get("brain", "")
+        turn.tags["brain"] = answer.brain
         buttons = answer.buttons
         if answer.handoff:
             # parley.core.handoff.Desk opens the case (and counts it) once the turn is answered.

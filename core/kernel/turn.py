@@ -12,12 +12,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from parley.core.i18n.locales import LocalePack
 from parley.core.i18n.personas import Persona
 from parley.core.kernel.control import Control
 from parley.core.kernel.messages import Address, Button, Inbound, Reply
+
+if TYPE_CHECKING:  # the Brain seam takes a Turn: a runtime import would be a cycle
+    from parley.core.brains.brain import Answer
 
 LEAD_FIELDS = ("name", "company", "need", "budget", "timeline", "contact")
 FOLLOWUP_HORIZON = timedelta(days=90)
@@ -48,7 +51,8 @@ class Turn:
     # Messages for other addresses (a desk thread, a rep's DM), sent through the same durable
     # outbox and committed with the turn.
     forwards: list[tuple[Address, Reply]] = field(default_factory=list)
-    tags: dict[str, str] = field(default_factory=dict)  # metrics labels, log fields
+    tags: dict[str, str] = field(default_factory=dict)  # metrics labels, log fields: nothing reads them
+    answer: Answer | None = None  # the brain's, once it answered (the feedback buttons read it)
     followups: list[Followup] = field(default_factory=list)  # booked after the turn (followups mw)
 
     @property

@@ -96,7 +96,7 @@ async def test_500_until_the_deadline_falls_back_to_retrieval(fake, make_setting
     turn = make_turn("How long does shipping take?")
     answer = await brain.answer(turn)
     assert len(fake.requests) >= 2  # retried...
-    assert answer.meta["brain"] == "retrieval" and answer.sources  # ...then the offline answer
+    assert answer.brain == "retrieval" and answer.sources  # ...then the offline answer
     assert turn.tags["llm_fallback"] == "model_unavailable"
     await brain.close()
 
@@ -113,7 +113,7 @@ async def test_timeout_is_retried_then_falls_back(fake, make_settings):
     brain = make_brain(make_settings, fake.base_url, timeout=0.1, deadline=0.35)
     fake.responder = lambda body: {"delay": 1.0, "text": "too late"}
     answer = await brain.answer(make_turn("How long does shipping take?"))
-    assert answer.meta["brain"] == "retrieval" and "too late" not in answer.text
+    assert answer.brain == "retrieval" and "too late" not in answer.text
     assert len(fake.requests) >= 2
     await brain.close()
 
@@ -122,7 +122,7 @@ async def test_a_refused_request_is_not_retried(fake, make_settings):
     brain = make_brain(make_settings, fake.base_url)
     fake.push({"status": 401})
     answer = await brain.answer(make_turn("How long does shipping take?"))
-    assert len(fake.requests) == 1 and answer.meta["brain"] == "retrieval"
+    assert len(fake.requests) == 1 and answer.brain == "retrieval"
     await brain.close()
 
 
@@ -229,10 +229,10 @@ async def test_daily_budget_hands_over_to_retrieval(fake, make_settings):
     brain = make_brain(make_settings, fake.base_url, daily_tokens=50)
     turn = make_turn("How long does shipping take?")
     fake.push({"text": "3-5 days [1].", "completion_tokens": 60})
-    assert (await brain.answer(turn)).meta["brain"] == "llm"
+    assert (await brain.answer(turn)).brain == "llm"
     assert turn.profile["llm_usage"]["tokens"] >= 60
     again = await brain.answer(turn)
-    assert again.meta["brain"] == "retrieval" and again.meta["reason"] == "budget"
+    assert again.brain == "retrieval" and again.meta["reason"] == "budget"
     assert len(fake.requests) == 1
     await brain.close()
 
@@ -243,7 +243,7 @@ async def test_a_stream_cut_mid_answer_ends_in_a_fallback_that_replaces_it(fake,
     stream = brain.stream(make_turn("How long does shipping take?"))
     shown = "".join([c async for c in stream])
     assert shown == "Standard"  # what was visible before the cut: the final answer replaces it
-    assert stream.answer.meta["brain"] == "retrieval" and stream.answer.sources
+    assert stream.answer.brain == "retrieval" and stream.answer.sources
     assert len(fake.requests) == 1  # text was visible: no silent retry that would repeat it
     await brain.close()
 
@@ -266,7 +266,7 @@ async def test_a_server_refusing_stream_options_still_streams(fake, make_setting
     fake.push({"text": "3-5 days [1]."})
     turn = make_turn("How long does shipping take?")
     answer = await brain.answer(turn)
-    assert answer.meta["brain"] == "llm" and "stream_options" not in fake.requests[-1]
+    assert answer.brain == "llm" and "stream_options" not in fake.requests[-1]
     assert turn.profile["llm_usage"]["tokens"] > 0  # estimated, as the stream carried no usage
     await brain.close()
 

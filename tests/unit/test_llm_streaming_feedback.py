@@ -69,7 +69,7 @@ async def test_nothing_visible_means_no_stream():
 
 
 async def answered(turn):
-    turn.tags.update(brain="llm", intent="answer")
+    turn.answer = Answer("An answer", brain="llm")
     turn.say("An answer")
 
 

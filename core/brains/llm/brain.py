@@ -242,21 +242,22 @@ class LLMBrain:
         self._spend(turn, tokens)
         if tail := visible.flush():
             yield tail
-        out.answer = await self._finish(turn, redactor, raw, visible, passages, ctx)
+        out.answer, suffix = await self._finish(turn, redactor, raw, visible, passages, ctx)
         self.metrics.answers.labels(out.answer.intent).inc()
-        if suffix := out.answer.meta.get("suffix"):
+        if suffix:  # the sources line, shown after the streamed text
             yield suffix
 
     async def _finish(
         self, turn: Turn, redactor: Redactor, raw: str, visible: Visible, passages: list[Passage], ctx: ToolContext
-    ) -> Answer:
+    ) -> tuple[Answer, str]:
+        """The final answer, and the sources line it ends with (still to be streamed)."""
         text = redactor.restore(raw).strip()
         unknown = visible.unknown or text.startswith(UNKNOWN)
         text = text.removeprefix(UNKNOWN).strip()
         if visible.stopped or not await self.check.allowed(text):
             log.warning("answer withheld by the output check")
             explain.record(turn, [], [], ctx.used, "withheld")
-            return Answer(turn.pack.t("fallback"), intent="fallback", meta={"brain": "llm", "withheld": "1"})
+            return Answer(turn.pack.t("fallback"), intent="fallback", brain="llm", meta={"withheld": "1"}), ""
         if not text:
             text = turn.pack.t("handoff_started") if ctx.handoff else turn.pack.t("fallback")
             unknown = unknown or not ctx.handoff
@@ -268,10 +269,10 @@ class LLMBrain:
             suffix = "\n\n" + "\n".join(f"{label} [{n}]: {passages[n - 1].title}" for n in cited)
         intent = "handoff" if ctx.handoff else "fallback" if unknown else "answer"
         explain.record(turn, passages, cited, ctx.used, intent)
-        meta = {"brain": "llm", "suffix": suffix} if suffix else {"brain": "llm"}
-        return Answer(
-            text + suffix, sources=sources if not unknown else (), handoff=ctx.handoff, intent=intent, meta=meta
+        answer = Answer(
+            text + suffix, sources=sources if not unknown else (), handoff=ctx.handoff, intent=intent, brain="llm"
         )
+        return answer, suffix
 
     def _circuit(self, state: Circuit) -> None:
         self.metrics.circuit.set(int(state))
@@ -295,7 +296,7 @@ class LLMBrain:
         # "Why did you say that?" must explain this answer, not an older one from the model.
         used = [p for p in self.kb.passages if p.source in answer.sources]
         explain.record(turn, used, list(range(1, len(used) + 1)), [], answer.intent)
-        return replace(answer, meta={**answer.meta, "brain": "retrieval", "reason": reason})
+        return replace(answer, brain="retrieval", meta={**answer.meta, "reason": reason})
 
 
 def _assistant(done: Completion) -> dict:

@@ -49,7 +49,8 @@ def feedback(capabilities: Callable[[Address], Capabilities | None], enabled: bo
         caps = capabilities(turn.address)
         if not (enabled and inbound and caps and caps.buttons and turn.replies):
             return
-        if turn.tags.get("brain") == "llm" and turn.tags.get("intent") == "answer":
+        answer = turn.answer
+        if answer is not None and answer.brain == "llm" and answer.intent == "answer":
             last = turn.replies[-1]
             turn.replies[-1] = last.model_copy(update={"buttons": (*last.buttons, *buttons(inbound.event_id))})
 
