@@ -171,7 +171,7 @@ class DiscordChannel(Channel):
             target, reference = await self._target(address)
             parts = split(as_text(reply, buttons=True), MAX_TEXT)
             rows = components(reply)
-            if streamed := reply.meta.get("streamed"):
+            if streamed := reply.replaces:
                 # Already on screen (parley.core.kernel.streaming): the final text and buttons are a last edit
                 # of the message ``stream`` grew, never a second message.
                 try:

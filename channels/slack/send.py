@@ -94,13 +94,13 @@ class SlackSender:
             address = address.model_copy(update={"thread": card})
         if address.chat[:1] in ("U", "W"):  # a person, not a conversation: a proactive DM
             address = address.model_copy(update={"chat": await self.direct_channel(address.chat)})
-        if reply.meta.get("streamed"):
+        if reply.replaces:
             # The answer is on screen already (stream): its final form edits the last streamed
             # message (text, sources, buttons) instead of posting it again (parley.core.kernel.channel.Streaming).
             last = post_arguments(address, reply)[-1]
             last.pop("thread_ts", None)
-            await self._call(self.client.chat_update, ts=reply.meta["streamed"], **last)
-            return reply.meta["streamed"]
+            await self._call(self.client.chat_update, ts=reply.replaces, **last)
+            return reply.replaces
         for n, post in enumerate(post_arguments(address, reply)):
             key = f"slack:sent:{item}:{n}"
             done = await self.kv.get(key) if item else None

@@ -86,7 +86,7 @@ class TelegramSender:
         self._stop_typing(address.chat)
         parts = split(reply.text or " ", MAX_TEXT)
         markup = await self._keyboard(reply.buttons) if reply.buttons else None
-        if streamed := reply.meta.get("streamed"):
+        if streamed := reply.replaces:
             # Already on screen (parley.core.kernel.streaming): the final text and buttons are a last edit of
             # the message ``stream`` grew, never a second message.
             try:

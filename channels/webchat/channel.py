@@ -235,7 +235,7 @@ class WebChatChannel(Channel):
             "sources": list(reply.sources),
             "dir": reply.meta.get("dir", ""),
             "lang": reply.meta.get("lang", ""),
-            "replaces": reply.meta.get("streamed", ""),  # the final form of a streamed bubble
+            "replaces": reply.replaces,  # the final form of a streamed bubble
         }
         if not await self._emit(address.chat, frame):
             raise RetryAfter(5.0, "offline")

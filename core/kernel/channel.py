@@ -123,7 +123,7 @@ class Channel(ABC):
         platform's edit rate, and return the platform id of the final message. The caller
         records the final text; if this raises, it falls back to a normal send through the
         outbox (durable), so a broken stream never loses the answer. After a stream, the final
-        reply reaches ``send`` with ``meta["streamed"]`` = the id returned here: edit that
+        reply reaches ``send`` with ``replaces`` = the id returned here: edit that
         message into its final form (text, buttons), never post a second one
         (parley.core.kernel.streaming)."""
         raise NotImplementedError(f"{type(self).__name__} declares edits but does not stream")

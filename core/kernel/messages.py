@@ -7,10 +7,10 @@ hand-written codec, and carry no platform types: one word per concept ("address"
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from parley.core.kernel.door import clean
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class Frozen(BaseModel):
@@ -86,4 +86,16 @@ class Reply(Frozen):
     buttons: tuple[Button, ...] = ()
     sources: tuple[str, ...] = ()
     kind: Literal["answer", "system", "proactive", "agent"] = "answer"
+    # The platform id of a message this reply is the final form of (an answer streamed by edits,
+    # parley.core.kernel.streaming): the channel edits that message instead of posting another.
+    replaces: str = ""
     meta: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _streamed_in_meta(cls, data: Any) -> Any:
+        """Outbox items stored before ``replaces`` carried it as ``meta["streamed"]``."""
+        if isinstance(data, dict) and "streamed" in (data.get("meta") or {}) and not data.get("replaces"):
+            meta = dict(data["meta"])
+            data = {**data, "replaces": meta.pop("streamed"), "meta": meta}
+        return data

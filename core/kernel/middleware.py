@@ -244,7 +244,7 @@ def respond(brain: Brain, metrics: Metrics, streaming: Callable[[Address], Strea
             buttons = (human_button(turn.pack),)
         reply = turn.say(answer.text, buttons=buttons, sources=answer.sources)
         if streamed:  # already on screen: the outbox send becomes the final edit, not a 2nd message
-            turn.replies[-1] = reply.model_copy(update={"meta": {**reply.meta, "streamed": streamed}})
+            turn.replies[-1] = reply.model_copy(update={"replaces": streamed})
         if answer.sources:
             turn.state["last_sources"] = list(answer.sources)
 

@@ -1,7 +1,7 @@
 """Streaming a brain's answer to a channel that can edit (parley.core.kernel.channel.Streaming).
 
 The channel shows chunks as they come and returns the platform id of the message it grew. The
-final Reply is still recorded and queued in the outbox with ``meta["streamed"]`` = that id: a
+final Reply is still recorded and queued in the outbox with ``replaces`` = that id: a
 streaming channel's ``send`` turns it into a last edit of the same message (final text, buttons,
 sources), never a second message. So history, the outbox ledger and a crash-retry all stay as
 for any reply. If the channel's stream fails, the reply goes out as a normal durable send.

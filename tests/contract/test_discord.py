@@ -192,7 +192,7 @@ async def test_a_streamed_answer_is_edited_in_place(channel, fake):
     assert len(fake.edits) < 4  # throttled: not one edit per chunk
     # the final reply (parley.core.kernel.streaming) becomes a last edit with its buttons, not a second post
     final = reply("Our shop opens at nine.", buttons=(Button(title="Hours", payload="hours"),))
-    final = final.model_copy(update={"meta": {**final.meta, "streamed": message_id}})
+    final = final.model_copy(update={"replaces": message_id})
     assert await channel.send(DM_ADDRESS, final) == message_id
     assert len(fake.posts) == 1 and fake.edits[-1]["components"][0]["components"][0]["custom_id"] == "hours"
 

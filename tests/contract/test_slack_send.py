@@ -133,7 +133,8 @@ async def test_the_final_reply_after_a_stream_edits_it_instead_of_posting_again(
     final = Reply(
         text="Shipping is 4.95.\n\nSource: Shipping",
         buttons=(Button(title="Thanks", payload="/t"),),
-        meta={"id": "o9", "streamed": ts},
+        replaces=ts,
+        meta={"id": "o9"},
     )
     assert await slack.send(THREAD, final) == ts
     assert len(fake.of("chat.postMessage")) == 1  # only the stream's own post

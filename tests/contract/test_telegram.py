@@ -262,7 +262,7 @@ async def test_the_final_reply_after_a_stream_edits_the_streamed_message(app, fa
     address = Address(channel="telegram", chat="72")
     streamed = await channel.stream(address, chunks())
     final = Reply(text="Parcels leave within two days [1].", buttons=(Button(title="More", payload="/more"),))
-    final = final.model_copy(update={"meta": {"streamed": streamed, "id": "out-72"}})
+    final = final.model_copy(update={"replaces": streamed, "meta": {"id": "out-72"}})
     assert await channel.send(address, final) == streamed
     assert fake.texts(72) == ["Parcels leave within two days [1]."]  # one message, in its final form
     assert fake.called("editMessageText")[-1]["reply_markup"]
