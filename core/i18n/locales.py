@@ -164,13 +164,15 @@ class _Blank(dict):
 
 
 class LocaleCatalog:
-    def __init__(self, files: dict[str, tuple[PackFile, Path | None]], default: str = "en"):
+    def __init__(
+        self, files: dict[str, tuple[PackFile, Path | None]], default: str = "en", overlays: Sequence[Path] = ()
+    ):
         if default not in files:
             raise PackError(f"default locale {default!r} has no pack (PARLEY_DEFAULT_LOCALE)")
         self.files = files
         self.default = default
         self.version = 0  # bumped by replace(): caches keyed on it (detection tables) rebuild
-        self.overlays: tuple[Path, ...] = ()  # a bot's own locale folders, merged over the packs
+        self.overlays = tuple(overlays)  # a bot's own locale folders, merged over the packs
         self._resolved: dict[str, LocalePack] = {}  # get() runs on every turn: resolve once
 
     def replace(self, other: LocaleCatalog) -> None:
@@ -191,8 +193,7 @@ class LocaleCatalog:
             files[pack.code] = (pack, path)
         for overlay in overlays:
             files.update(merge_folder(overlay, {code: pack for code, (pack, _) in files.items()}))
-        catalog = cls(files, default)
-        catalog.overlays = tuple(overlays)
+        catalog = cls(files, default, overlays)
         catalog.validate()
         return catalog
 
