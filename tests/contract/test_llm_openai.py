@@ -308,7 +308,7 @@ async def test_a_failing_model_is_retried_only_briefly_then_the_offline_answer(f
     brain = make_brain(make_settings, fake.base_url, deadline=30.0, fail_fast=0.3, backoff=0.05)
     fake.responder = lambda body: {"status": 500}
     answer = await brain.answer(make_turn("How long does shipping take?"))
-    assert answer.meta["brain"] == "retrieval" and answer.sources
+    assert answer.brain == "retrieval" and answer.sources
     assert 2 <= len(fake.requests) <= 4  # a retry or two, not the deadline's dozen
     await brain.close()
 
@@ -322,12 +322,12 @@ async def test_a_model_that_keeps_failing_is_skipped_until_a_probe_succeeds(fake
     turn = make_turn("How long does shipping take?")
     answer = await brain.answer(turn)
     assert len(fake.requests) == asked  # open: not asked at all
-    assert turn.tags["llm_fallback"] == "circuit_open" and answer.meta["brain"] == "retrieval"
+    assert turn.tags["llm_fallback"] == "circuit_open" and answer.brain == "retrieval"
     assert brain.metrics.circuit._value.get() == 2
     fake.responder = lambda body: {"text": "Standard delivery takes 3-5 working days [1]."}
     await eventually(lambda: brain.breaker.allow(), timeout=5)  # the cooldown ran out: a probe may go
     brain.breaker.abandon()  # (the check above took the probe slot; give it back to the next answer)
     answer = await brain.answer(make_turn("How long does shipping take?"))
-    assert answer.meta["brain"] == "llm" and len(fake.requests) == asked + 1
+    assert answer.brain == "llm" and len(fake.requests) == asked + 1
     assert brain.metrics.circuit._value.get() == 0 and brain.metrics.circuit_opened._value.get() == 1
     await brain.close()
