@@ -10,6 +10,15 @@ def breaker(clock: ManualClock, seen: list[Circuit]) -> Breaker:
     return Breaker(failures=3, cooldown=30.0, max_cooldown=100.0, clock=clock, on_change=seen.append)
 
 
+def tripped(clock: ManualClock, seen: list[Circuit]) -> Breaker:
+    """A breaker opened by three failures in a row, at the clock's present time."""
+    b = breaker(clock, seen)
+    for _ in range(3):
+        b.allow()
+        b.failure()
+    return b
+
+
 def test_opens_after_failures_in_a_row_and_skips_the_model_meanwhile():
     clock, seen = ManualClock(), []
     b = breaker(clock, seen)
@@ -28,10 +37,7 @@ def test_opens_after_failures_in_a_row_and_skips_the_model_meanwhile():
 
 def test_half_open_lets_one_probe_through_and_closes_on_success():
     clock, seen = ManualClock(), []
-    b = breaker(clock, seen)
-    for _ in range(3):
-        b.allow()
-        b.failure()
+    b = tripped(clock, seen)
     clock.advance(30)
     assert b.allow()  # the probe
     assert b.state == Circuit.HALF_OPEN
@@ -43,10 +49,7 @@ def test_half_open_lets_one_probe_through_and_closes_on_success():
 
 def test_a_failed_probe_opens_again_for_longer_up_to_the_cap():
     clock, seen = ManualClock(), []
-    b = breaker(clock, seen)
-    for _ in range(3):
-        b.allow()
-        b.failure()
+    b = tripped(clock, seen)
     waits = []
     for _ in range(4):
         opened = clock()
@@ -63,10 +66,7 @@ def test_a_failed_probe_opens_again_for_longer_up_to_the_cap():
 
 def test_an_abandoned_probe_frees_the_slot():
     clock, seen = ManualClock(), []
-    b = breaker(clock, seen)
-    for _ in range(3):
-        b.allow()
-        b.failure()
+    b = tripped(clock, seen)
     clock.advance(30)
     assert b.allow()
     b.abandon()  # the turn was cancelled mid-answer
