@@ -6,7 +6,17 @@ import time
 from collections import Counter
 from typing import Any
 
-from parley.core.schedule.store import CANCELLED, MAX_CLAIM, CampaignRecord, Claimed, PersonEntry, Send, campaign_of
+from parley.core.schedule.store import (
+    CANCELLED,
+    MAX_CLAIM,
+    CampaignRecord,
+    Claimed,
+    PersonEntry,
+    Send,
+    Waiting,
+    campaign_of,
+    campaign_range,
+)
 
 
 class MemoryScheduleStore:
@@ -88,6 +98,28 @@ class MemoryScheduleStore:
 
     async def holds(self, send_id: str, token: int) -> bool:
         return self._held(send_id, token) is not None
+
+    async def due_at(self, send_id: str) -> float | None:
+        row = self._sends.get(send_id)
+        return row["due"] if row and row["status"] == "due" else None
+
+    async def waiting(self, campaign: str, after: str, limit: int) -> list[Waiting]:
+        low, high = campaign_range(campaign)
+        ids = sorted(
+            sid
+            for sid, row in self._sends.items()
+            if low <= sid < high and sid > after and row["status"] in ("due", "inflight")
+        )[:limit]
+        rows = [(sid, self._sends[sid]) for sid in ids]
+        return [Waiting(sid, r["status"], r["due"] if r["status"] == "due" else None) for sid, r in rows]
+
+    async def cancel_campaign(self, campaign: str) -> int:
+        live = [w.id for w in await self.waiting(campaign, "", len(self._sends))]
+        for send_id in live:
+            await self.cancel(send_id)
+        if live:
+            await self.count(campaign, "skipped:cancelled", len(live))
+        return len(live)
 
     async def put_campaign(self, record: CampaignRecord) -> None:
         self._campaigns[record.id] = record.to_json()

@@ -10,8 +10,8 @@ status hash for ``keep`` seconds: long enough that a re-plan cannot send them tw
 from __future__ import annotations
 
 import redis.asyncio as aioredis
-from parley.core.schedule.redis_lua import ACK, ACK_MANY, ADD, CANCEL, CLAIM, RESCHEDULE
-from parley.core.schedule.store import MAX_CLAIM, CampaignRecord, Claimed, PersonEntry, Send, campaign_of
+from parley.core.schedule.redis_lua import ACK, ACK_MANY, ADD, CANCEL, CANCEL_MANY, CLAIM, RESCHEDULE
+from parley.core.schedule.store import MAX_CLAIM, CampaignRecord, Claimed, PersonEntry, Send, Waiting, campaign_of
 from parley.core.storage.redis import split_url
 from parley.core.storage.redis_shared import unavailable_on_errors
 from parley.core.storage.store import StoreUnavailable
@@ -43,6 +43,7 @@ class RedisScheduleStore:
         self._ack_many = self.r.register_script(ACK_MANY)
         self._resched = self.r.register_script(RESCHEDULE)
         self._cancel = self.r.register_script(CANCEL)
+        self._cancel_many = self.r.register_script(CANCEL_MANY)
         # No ping: the app starts (and says "not ready") while Redis is down; the dispatcher and
         # planner retry until it answers.
 
@@ -107,6 +108,29 @@ class RedisScheduleStore:
     async def holds(self, send_id: str, token: int) -> bool:
         state, held = await self.redis.hmget(self.sends + send_id, ["s", "t"])
         return state == "inflight" and held == str(token)
+
+    async def due_at(self, send_id: str) -> float | None:
+        return await self.redis.zscore(self.due, send_id)
+
+    async def _members(self, key: str, campaign: str) -> dict[str, float]:
+        # A waiting campaign send is only a ZSET member: ZSCAN with the campaign's prefix finds
+        # them (ids are [A-Za-z0-9_-] plus the person's id, so the pattern needs no escaping).
+        pattern = f"c:{campaign}:*"
+        return {m: s async for m, s in self.redis.zscan_iter(key, match=pattern, count=1000)}
+
+    async def waiting(self, campaign: str, after: str, limit: int) -> list[Waiting]:
+        due = await self._members(self.due, campaign)
+        held = await self._members(self.inflight, campaign)
+        rows = [Waiting(i, "due", s) for i, s in due.items()] + [Waiting(i, "inflight", None) for i in held]
+        return sorted((w for w in rows if w.id > after), key=lambda w: w.id)[:limit]
+
+    async def cancel_campaign(self, campaign: str) -> int:
+        ids = [*await self._members(self.due, campaign), *await self._members(self.inflight, campaign)]
+        live = 0
+        for start in range(0, len(ids), MAX_CLAIM):  # bounded scripts, as everywhere
+            args = [self.sends, self.keep, self.counts + campaign, *ids[start : start + MAX_CLAIM]]
+            live += await self._cancel_many(keys=[self.due, self.inflight], args=args)
+        return live
 
     async def put_campaign(self, record: CampaignRecord) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:

@@ -100,3 +100,21 @@ redis.call('HSET', ARGV[1], 's', 'cancelled')
 redis.call('EXPIRE', ARGV[1], ARGV[3])
 return live
 """
+
+# KEYS: due, inflight. ARGV: sends prefix, keep seconds, counters key, then ids (at most
+# MAX_CLAIM). Cancels a batch of a campaign's sends; counts those that were waiting as skipped.
+CANCEL_MANY = """
+local live = 0
+for i = 4, #ARGV do
+  local id = ARGV[i]
+  local was = redis.call('ZREM', KEYS[1], id) + redis.call('ZREM', KEYS[2], id)
+  if was > 0 then
+    live = live + 1
+    redis.call('DEL', ARGV[1] .. id)
+    redis.call('HSET', ARGV[1] .. id, 's', 'cancelled')
+    redis.call('EXPIRE', ARGV[1] .. id, ARGV[2])
+  end
+end
+if live > 0 then redis.call('HINCRBY', ARGV[3], 'skipped:cancelled', live) end
+return live
+"""

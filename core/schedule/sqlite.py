@@ -12,7 +12,17 @@ import sqlite3
 import time
 from pathlib import Path
 
-from parley.core.schedule.store import CANCELLED, MAX_CLAIM, CampaignRecord, Claimed, PersonEntry, Send, campaign_of
+from parley.core.schedule.store import (
+    CANCELLED,
+    MAX_CLAIM,
+    CampaignRecord,
+    Claimed,
+    PersonEntry,
+    Send,
+    Waiting,
+    campaign_of,
+    campaign_range,
+)
 from parley.core.storage.sqlite import SQLiteStore, connect
 from parley.core.storage.sqlite_batch import GroupCommit
 from parley.core.storage.sqlite_schema import upsert
@@ -156,6 +166,35 @@ class SQLiteScheduleStore:
             "SELECT 1 FROM sched_sends WHERE id = ? AND token = ? AND status = 'inflight'", (send_id, token)
         ).fetchone()
         return row is not None
+
+    async def due_at(self, send_id: str) -> float | None:
+        row = self.db.execute("SELECT due FROM sched_sends WHERE id = ? AND status = 'due'", (send_id,)).fetchone()
+        return row[0] if row else None
+
+    async def waiting(self, campaign: str, after: str, limit: int) -> list[Waiting]:
+        low, high = campaign_range(campaign)
+        rows = self.db.execute(
+            "SELECT id, status, due FROM sched_sends WHERE id >= ? AND id < ? AND id > ? "
+            "AND status IN ('due', 'inflight') ORDER BY id LIMIT ?",
+            (low, high, after, limit),
+        ).fetchall()
+        return [Waiting(i, st, due if st == "due" else None) for i, st, due in rows]
+
+    async def cancel_campaign(self, campaign: str) -> int:
+        return await self._write(lambda db: self._cancel_campaign(db, campaign))
+
+    @staticmethod
+    def _cancel_campaign(db: sqlite3.Connection, campaign: str) -> int:
+        # One statement over the id range (the primary key): a tombstone each, no re-plan revives them.
+        low, high = campaign_range(campaign)
+        cur = db.execute(
+            "UPDATE sched_sends SET status = ?, data = '', token = 0 "
+            "WHERE id >= ? AND id < ? AND status IN ('due', 'inflight')",
+            (CANCELLED, low, high),
+        )
+        if cur.rowcount:
+            db.execute(BUMP, (campaign, "skipped:cancelled", cur.rowcount))
+        return cur.rowcount
 
     async def put_campaign(self, record: CampaignRecord) -> None:
         body = record.to_json()

@@ -31,6 +31,15 @@ class Send:
 
 
 @dataclass(frozen=True)
+class Waiting:
+    """A send not finished yet, and when it is due (None while a dispatcher holds it)."""
+
+    id: str
+    status: str  # "due" or "inflight"
+    due: float | None
+
+
+@dataclass(frozen=True)
 class Claimed:
     id: str
     due: float
@@ -50,6 +59,7 @@ class PersonEntry:
     last_seen: float = 0.0  # 0: never wrote (Telegram cannot be reached first)
     consent: bool | None = None  # marketing consent: None = never asked
     name: str = ""
+    fields: dict[str, str] = field(default_factory=dict)  # custom profile fields (audience filters)
 
     def to_json(self) -> str:
         # Field by field, not dataclasses.asdict: that deep-copies every value, and this runs on
@@ -109,6 +119,11 @@ def followup_id(conversation: str, kind: str, anchor: int) -> str:
     return f"fu:{conversation}:{kind}:{anchor}"
 
 
+def campaign_range(campaign: str) -> tuple[str, str]:
+    """Every send id of a campaign sorts inside [low, high): "c:x:" up to "c:x;" (";" follows ":")."""
+    return f"c:{campaign}:", f"c:{campaign};"
+
+
 def kind_of(send_id: str) -> str:
     if send_id.startswith("c:"):
         return "campaign"
@@ -146,6 +161,16 @@ class ScheduleStore(Protocol):
 
     async def holds(self, send_id: str, token: int) -> bool:
         """True while ``token`` is the live lease on the send (checked under the conversation lock)."""
+
+    async def due_at(self, send_id: str) -> float | None:
+        """When a send waiting to be claimed is due; None while in flight, finished or unknown."""
+
+    async def waiting(self, campaign: str, after: str, limit: int) -> list[Waiting]:
+        """A campaign's sends not finished yet, in id order after ``after`` (a cursor)."""
+
+    async def cancel_campaign(self, campaign: str) -> int:
+        """Tombstone every waiting send of the campaign, counting each as "skipped:cancelled";
+        returns how many (a cancelled campaign shows no pending sends)."""
 
     # -- campaigns ---------------------------------------------------------------------------
     async def put_campaign(self, record: CampaignRecord) -> None: ...

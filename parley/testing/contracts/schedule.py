@@ -145,5 +145,46 @@ class ScheduleStoreContract:
         assert await schedule_store.person("web:p1") is None
         assert (await schedule_store.person("web:p2")).tz == "Europe/Paris"
 
+    async def test_due_at_says_when_a_waiting_send_goes(self, schedule_store):
+        await schedule_store.add([Send(c(1), T0 + 60), Send(c(2), T0)])
+        assert await schedule_store.due_at(c(1)) == pytest.approx(T0 + 60)
+        [x] = await schedule_store.claim(10, 30, now=T0)
+        assert await schedule_store.due_at(c(2)) is None  # in flight: a dispatcher has it now
+        await schedule_store.ack(c(2), x.token, "sent")
+        assert await schedule_store.due_at(c(2)) is None
+        assert await schedule_store.due_at("c:spring:web:nobody:0") is None
+
+    async def test_waiting_lists_one_campaigns_unfinished_sends_in_id_order(self, schedule_store):
+        await schedule_store.add([Send(c(n), T0 + n) for n in range(5)])
+        await schedule_store.add([Send(campaign_send_id("springtime", "web:p1"), T0 + 100)])  # a longer id
+        await schedule_store.add([Send(followup_id("web:c1:", "followup", 1), T0 + 100)])
+        [first] = await schedule_store.claim(1, 30, now=T0)
+        await schedule_store.ack(first.id, first.token, "sent")  # finished: no longer waiting
+        [held] = await schedule_store.claim(1, 30, now=T0 + 1)
+        rows = await schedule_store.waiting("spring", "", 10)
+        assert [w.id for w in rows] == sorted(c(n) for n in range(5) if c(n) != first.id)
+        assert {w.id: w.status for w in rows}[held.id] == "inflight"
+        assert {w.id: w.due for w in rows}[c(4)] == pytest.approx(T0 + 4)
+        page = await schedule_store.waiting("spring", rows[0].id, 2)
+        assert [w.id for w in page] == [w.id for w in rows[1:3]]
+
+    async def test_cancel_campaign_leaves_nothing_pending(self, schedule_store):
+        await schedule_store.add([Send(c(n), T0) for n in range(120)])
+        [x] = await schedule_store.claim(1, 30, now=T0)
+        await schedule_store.ack(x.id, x.token, "sent")
+        await schedule_store.add([Send(campaign_send_id("other", "web:p1"), T0)])
+        assert await schedule_store.cancel_campaign("spring") == 119
+        assert await schedule_store.waiting("spring", "", 500) == []
+        counts = await schedule_store.progress("spring")
+        assert counts["planned"] == 120 and counts["sent"] == 1 and counts["skipped:cancelled"] == 119
+        assert await schedule_store.add([Send(c(7), T0)]) == 0  # tombstones: no re-plan
+        assert [s.id for s in await schedule_store.claim(10, 30, now=T0)] == [campaign_send_id("other", "web:p1")]
+        assert await schedule_store.cancel_campaign("spring") == 0
+
+    async def test_people_keep_their_custom_fields(self, schedule_store):
+        address = Address(channel="web", chat="c1", user="p1")
+        await schedule_store.put_person(PersonEntry(address.person, address, fields={"plan": "Gold"}))
+        assert (await schedule_store.person("web:p1")).fields == {"plan": "Gold"}
+
     def test_send_ids_round_trip(self):
         assert person_of_send(campaign_send_id("k", "telegram:42", 3)) == "telegram:42"
