@@ -9,13 +9,16 @@ a WhatsApp template missing for a locale of the audience.
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 from typing import Any, Literal
 
 from parley.core.i18n.locales import LocaleCatalog, LocalePack
+from parley.core.kernel.clock import as_datetime
 from parley.core.kernel.messages import Reply
+from parley.core.schedule.audience import Audience, locale_of
 from parley.core.schedule.store import PersonEntry
 from parley.core.schedule.template import TemplateError, fill, validate
-from parley.core.schedule.timing import DAYS, TimingError, Window, hhmm, next_opening, zone
+from parley.core.schedule.timing import DAYS, TimingError, Window, hhmm, next_opening, resolve, zone
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 WHATSAPP = "whatsapp"  # WhatsApp outside the 24 h window accepts only approved templates
@@ -29,14 +32,6 @@ class CampaignError(ValueError):
 class Strict(BaseModel):
     # No inf or NaN: every number here ends up in date arithmetic, where they raise or never end.
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-
-class Audience(Strict):
-    channels: list[str] = []  # empty: every channel
-    tags: list[str] = []  # all of them must be on the person
-    locales: list[str] = []
-    seen_within_days: float | None = Field(None, gt=0, le=36500)
-    persons: list[str] = []  # an explicit list (a CSV import), on top of the filters
 
 
 class WindowSpec(Strict):
@@ -69,12 +64,49 @@ class CampaignSpec(Strict):
     audience: Audience = Audience()
     messages: dict[str, str] = {}  # locale -> text, may use {name}
     templates: dict[str, str] = {}  # locale -> WhatsApp Content SID
-    window: WindowSpec = WindowSpec()
+    # None: weekdays 10:00-18:00, or with ``starts_on`` any day from ``local_time`` (see ``effective_window``).
+    window: WindowSpec | None = None
     timezone: str = "UTC"  # for people whose time zone is unknown
     frequency: Frequency = Frequency()
     attribution_hours: float = Field(72, ge=0, le=24 * 3650)
     rate: float = Field(0, ge=0, le=10_000)  # sends per second to spread over; 0: the channel's own rate
-    starts_at: float = Field(0, ge=0, le=MAX_EPOCH)  # not before this instant (epoch seconds)
+    # Not before this instant: an ISO 8601 date-time with an offset ("2026-12-03T10:00:00+01:00")
+    # or epoch seconds; kept as epoch seconds.
+    starts_at: float = Field(0, ge=0, le=MAX_EPOCH)
+    # Or a local wall time in each recipient's own zone: "tomorrow 10:00 local" is
+    # ``starts_on: <tomorrow's date>, local_time: "10:00"``.
+    starts_on: date | None = None
+    local_time: str | None = Field(None, pattern=r"^\d{1,2}:\d{2}$")
+
+    @field_validator("starts_at", mode="before")
+    @classmethod
+    def _instant(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{value!r} is not an ISO date-time like 2026-12-03T10:00:00+01:00") from None
+        if moment.tzinfo is None:
+            raise ValueError("give an offset (+01:00 or Z), or starts_on + local_time for each recipient's own zone")
+        return moment.timestamp()
+
+    def effective_window(self) -> WindowSpec:
+        """The window as given; else, with ``starts_on``, any day from ``local_time`` for up to 8
+        hours (quiet hours still apply), so "tomorrow 10:00" is not pushed past a weekend."""
+        if self.window is not None:
+            return self.window
+        if self.starts_on is None:
+            return WindowSpec()
+        start = hhmm(self.local_time or "10:00")
+        end_minutes = min(start.hour * 60 + start.minute + 8 * 60, 23 * 60 + 59)
+        return WindowSpec(days=["any"], start=f"{start:%H:%M}", end=f"{end_minutes // 60:02d}:{end_minutes % 60:02d}")
+
+    def start_for(self, tz: Any) -> float:
+        """The first instant a recipient in zone ``tz`` may get it."""
+        if self.starts_on is None:
+            return self.starts_at
+        return max(self.starts_at, resolve(self.starts_on, hhmm(self.local_time or "00:00"), tz))
 
 
 def parse_spec(body: Any) -> CampaignSpec:
@@ -84,26 +116,6 @@ def parse_spec(body: Any) -> CampaignSpec:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "campaign"
         raise CampaignError(f"{where}: {first['msg'].removeprefix('Value error, ')}") from None
-
-
-def matches(spec: CampaignSpec, entry: PersonEntry, catalog: LocaleCatalog, now: float) -> bool:
-    aud = spec.audience
-    if aud.persons and entry.person not in aud.persons:
-        return False
-    if aud.channels and entry.address.channel not in aud.channels:
-        return False
-    if aud.tags and not set(aud.tags) <= set(entry.tags):
-        return False
-    if aud.locales and locale_of(entry, catalog) not in aud.locales:
-        return False
-    if aud.seen_within_days and entry.last_seen < now - aud.seen_within_days * 86400:
-        return False
-    # Marketing reaches only people who opted in; nothing reaches people who opted out.
-    return entry.consent is True if spec.kind == "marketing" else entry.consent is not False
-
-
-def locale_of(entry: PersonEntry, catalog: LocaleCatalog) -> str:
-    return catalog.match(entry.locale) or catalog.default
 
 
 def pick(table: dict[str, str], pack: LocalePack) -> str | None:
@@ -148,18 +160,31 @@ def check_spec(spec: CampaignSpec, catalog: LocaleCatalog, now: float) -> None:
             raise CampaignError(f"messages.{code}: {exc}") from None
     try:
         tz = zone(spec.timezone)
-        window = spec.window.window()
+        window = spec.effective_window().window()
     except TimingError as exc:
         raise CampaignError(f"timezone/window: {exc}") from None
+    shown = spec.effective_window()
     if window.start >= window.end:
-        raise CampaignError(f"window: end {spec.window.end} must be after start {spec.window.start}")
+        raise CampaignError(f"window: end {shown.end} must be after start {shown.start}")
+    if spec.starts_on is not None and spec.local_time is None:
+        raise CampaignError("local_time: give the local time of day to send on starts_on, e.g. 10:00")
+    # A day of slack: "today" in UTC is already tomorrow east of it.
+    if spec.starts_on is not None and (as_datetime(now).date() - spec.starts_on).days > 1:
+        raise CampaignError(f"starts_on: {spec.starts_on} is in the past")
+    if spec.local_time is not None:
+        try:
+            hhmm(spec.local_time)
+        except TimingError as exc:
+            raise CampaignError(f"local_time: {exc}") from None
+    if spec.audience.consent == "not_opted_out" and spec.kind == "marketing":
+        raise CampaignError("audience.consent: marketing reaches only people who opted in")
     codes = spec.audience.locales or list(spec.messages) or [catalog.default]
     for code in codes:
         head = catalog.get(code).head
         quiet = (hhmm(head.quiet_hours[0]), hhmm(head.quiet_hours[1]))
-        if next_opening(max(now, spec.starts_at), tz, window, quiet, head.weekend) is None:
+        if next_opening(max(now, spec.start_for(tz)), tz, window, quiet, head.weekend) is None:
             raise CampaignError(
-                f"window: {','.join(spec.window.days)} {spec.window.start}-{spec.window.end} never opens "
+                f"window: {','.join(shown.days)} {shown.start}-{shown.end} never opens "
                 f"for locale {code} (quiet hours {head.quiet_hours[0]}-{head.quiet_hours[1]}, weekend {list(head.weekend)})"
             )
 

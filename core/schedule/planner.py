@@ -20,8 +20,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from parley.core.i18n.locales import LocaleCatalog
-from parley.core.kernel.clock import Clock, system_clock
+from parley.core.kernel.clock import Clock, as_datetime, system_clock
 from parley.core.kernel.outage import Outage
+from parley.core.schedule.audience import TARGETING, Out, exclusion
 from parley.core.schedule.campaigns import (
     WHATSAPP,
     CampaignError,
@@ -29,7 +30,6 @@ from parley.core.schedule.campaigns import (
     check_audience,
     check_spec,
     locale_of,
-    matches,
     parse_spec,
     render,
 )
@@ -40,29 +40,78 @@ from parley.core.storage.store import StoreUnavailable
 log = logging.getLogger("parley.planner")
 
 
+SHOWN = 50  # recipients and exclusions listed by person in a preview (the rest are counted)
+
+
 @dataclass
 class Preview:
     count: int = 0
     by_locale: Counter[str] = field(default_factory=Counter)
     samples: dict[str, str] = field(default_factory=dict)
     whatsapp_locales: set[str] = field(default_factory=set)
+    excluded: Counter[str] = field(default_factory=Counter)  # targeted, then left out: by reason
+    untargeted: Counter[str] = field(default_factory=Counter)  # outside the filters: by filter
+    recipients: list[dict] = field(default_factory=list)  # the first SHOWN, with their first send
+    left_out: list[dict] = field(default_factory=list)  # the first SHOWN excluded, with the reason
+    first_send: float | None = None
+    last_first_send: float | None = None
 
     def as_json(self) -> dict:
-        return {"count": self.count, "by_locale": dict(self.by_locale), "samples": self.samples}
+        return {
+            "count": self.count,
+            "by_locale": dict(self.by_locale),
+            "samples": self.samples,
+            "excluded": dict(self.excluded),
+            "untargeted": dict(self.untargeted),
+            "recipients": self.recipients,
+            "left_out": self.left_out,
+            "first_send": iso(self.first_send),
+            "last_first_send": iso(self.last_first_send),
+        }
 
 
-async def preview(sched: ScheduleStore, spec: CampaignSpec, catalog: LocaleCatalog, now: float) -> Preview:
-    """Who would receive it, by locale, with one sample rendering per locale (a dry run)."""
+def iso(ts: float | None) -> str | None:
+    return None if ts is None else as_datetime(ts).isoformat(timespec="seconds")
+
+
+def _who(entry: PersonEntry, code: str) -> dict:
+    return {"person": entry.person, "name": entry.name, "channel": entry.address.channel, "locale": code}
+
+
+async def preview(
+    sched: ScheduleStore, spec: CampaignSpec, catalog: LocaleCatalog, now: float, rates: dict[str, float] | None = None
+) -> Preview:
+    """Who would receive it and when each first send goes, who is left out and why, by locale
+    with one sample rendering per locale (a dry run: it writes nothing)."""
     out = Preview()
+    position = 0
     cursor = ""
     while page := await sched.people(cursor, 1000):
         cursor = page[-1].person
         for entry in page:
-            if not matches(spec, entry, catalog, now):
-                continue
             code = locale_of(entry, catalog)
+            reason = exclusion(spec.audience, spec.kind, entry, catalog, now)
+            due = None
+            if reason is None:
+                rate = spec.rate or (rates or {}).get(entry.address.channel, 30.0)
+                due = due_for(spec, entry, catalog, now, position / rate)
+                reason = Out.NO_WINDOW if due is None else None
+            if reason in TARGETING:
+                out.untargeted[reason] += 1
+                continue
+            if reason is not None:
+                out.excluded[reason] += 1
+                if len(out.left_out) < SHOWN:
+                    out.left_out.append(_who(entry, code) | {"reason": str(reason)})
+                continue
+            assert due is not None
+            position += 1
             out.count += 1
             out.by_locale[code] += 1
+            out.first_send = due if out.first_send is None else min(out.first_send, due)
+            out.last_first_send = max(out.last_first_send or due, due)
+            if len(out.recipients) < SHOWN:
+                out.recipients.append(_who(entry, code) | {"first_send": iso(due)})
             if entry.address.channel == WHATSAPP:
                 out.whatsapp_locales.add(code)
             if code not in out.samples:
@@ -80,7 +129,7 @@ async def create(
         raise CampaignError(f"id: campaign {spec.id!r} already exists")
     seen = await preview(sched, spec, catalog, now)
     check_audience(spec, seen.by_locale, seen.whatsapp_locales, catalog)
-    record = CampaignRecord(spec.id, spec.model_dump(), "draft", created_at=now)
+    record = CampaignRecord(spec.id, spec.model_dump(mode="json"), "draft", created_at=now)
     await sched.put_campaign(record)
     return record, seen
 
@@ -93,7 +142,7 @@ def due_for(spec: CampaignSpec, entry: PersonEntry, catalog: LocaleCatalog, now:
     except TimingError:
         tz = zone(spec.timezone)  # a bad zone on one profile must not stop the campaign
     quiet = (hhmm(head.quiet_hours[0]), hhmm(head.quiet_hours[1]))
-    opening = next_opening(max(now, spec.starts_at), tz, spec.window.window(), quiet, head.weekend)
+    opening = next_opening(max(now, spec.start_for(tz)), tz, spec.effective_window().window(), quiet, head.weekend)
     if opening is None:
         return None
     opens, closes = opening
@@ -163,7 +212,7 @@ class Planner:
         sends: list[Send] = []
         position = int(record.extra.get("position", 0))
         for entry in page:
-            if not matches(spec, entry, self.catalog, now):
+            if exclusion(spec.audience, spec.kind, entry, self.catalog, now) is not None:
                 continue
             rate = spec.rate or self.rates.get(entry.address.channel, 30.0)
             due = due_for(spec, entry, self.catalog, now, position / rate)
