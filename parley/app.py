@@ -164,6 +164,7 @@ class Bot:
             clock,
             wake=self.scheduler.wake,
             start_handoff=self.desk.start,
+            proactive=self.engine,
         )
         self.router = Router("bot")
         for router in routers:

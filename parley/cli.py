@@ -106,16 +106,23 @@ def main(argv: list[str] | None = None, app: Build | None = None) -> int:
     sub.add_parser("run", help="start Parley (the default)")
     sub.add_parser("chat", help="talk to the bot in this terminal")
     sub.add_parser("check", help="validate configuration, personas, locales and knowledge, then exit")
-    camp = sub.add_parser("campaign", help="create, preview, start or follow a campaign (see docs/campaigns.md)")
-    camp.add_argument("action", choices=["create", "preview", "start", "status"])
-    camp.add_argument("target", help="a YAML/JSON campaign file (create, preview) or a campaign id")
+    camp = sub.add_parser(
+        "campaigns",
+        aliases=["campaign"],
+        help="list, create, preview, start, pause, resume, cancel or follow campaigns",
+    )
+    actions = ["list", "create", "preview", "start", "pause", "resume", "cancel", "sends", "status"]
+    camp.add_argument("action", choices=actions)
+    camp.add_argument(
+        "target", nargs="?", default="", help="a YAML/JSON campaign file (create, preview) or a campaign id"
+    )
     camp.add_argument("--people", help="a CSV file of recipients (create, preview)")
     camp.add_argument("--watch", action="store_true", help="status: follow the progress bar until done")
     args = parser.parse_args(argv)
     settings = load_settings()
     setup_logging(settings.log_format, "WARNING" if args.command == "chat" else settings.log_level)
     try:
-        if args.command != "campaign":
+        if args.command not in ("campaign", "campaigns"):
             warn_unknown(settings, args.command)
         build = load_app(args.app) if args.app else app
         if build is None:
@@ -124,7 +131,7 @@ def main(argv: list[str] | None = None, app: Build | None = None) -> int:
             from parley.check import check
 
             return check(settings, build)
-        if args.command == "campaign":
+        if args.command in ("campaign", "campaigns"):
             from parley.core.schedule.cli import campaign_cli
 
             return asyncio.run(campaign_cli(settings, args.action, args.target, args.people, args.watch))

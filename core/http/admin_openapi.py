@@ -9,15 +9,22 @@ from parley.core.schedule.campaigns import CampaignSpec
 JSON = "application/json"
 ROUTES: list[tuple[str, str, str, str | None]] = [
     # method, path, summary, request body schema
-    ("get", "/api/campaigns", "List campaigns with their status", None),
+    ("get", "/api/campaigns", "List campaigns with their status and results", None),
     ("post", "/api/campaigns", "Create a campaign (draft); refused with 422 and a reason on bad input", "Campaign"),
-    ("post", "/api/campaigns/preview", "Dry run: audience count and a sample rendering per locale", "Campaign"),
-    ("get", "/api/campaigns/{id}", "A campaign and its progress (planned, sent, delivered, skipped, failed)", None),
+    (
+        "post",
+        "/api/campaigns/preview",
+        "Dry run: who receives it and each first send time, who is excluded and why, a sample per locale",
+        "Campaign",
+    ),
+    ("get", "/api/campaigns/{id}", "A campaign and its results (planned, sent, delivered, skipped...)", None),
+    ("get", "/api/campaigns/{id}/sends", "The campaign's waiting sends and when each is due (?after= pages)", None),
+    ("post", "/api/campaigns/{id}/test", "Send it now to one person (yourself), marked as a test", "TestSend"),
     ("post", "/api/campaigns/{id}/start", "Start planning and sending (draft or paused -> running)", None),
     ("post", "/api/campaigns/{id}/pause", "Pause: waiting sends are held until resume", None),
     ("post", "/api/campaigns/{id}/resume", "Resume a paused campaign", None),
-    ("post", "/api/campaigns/{id}/cancel", "Cancel: every waiting send is skipped", None),
-    ("get", "/api/sends/{id}", "Status of one scheduled send (campaign send, follow-up or reminder)", None),
+    ("post", "/api/campaigns/{id}/cancel", "Cancel: every waiting send is cancelled at once", None),
+    ("get", "/api/sends/{id}", "Status of one scheduled send and when it is due", None),
     ("delete", "/api/sends/{id}", "Cancel one scheduled send (leaves a tombstone)", None),
     ("get", "/api/people/{person}", "Export everything held about a person", None),
     ("delete", "/api/people/{person}", "Erase everything held about a person", None),
@@ -61,6 +68,14 @@ def describe() -> dict[str, Any]:
     schemas = campaign.pop("$defs", {})
     schemas["Campaign"] = campaign
     schemas["Conversion"] = {"type": "object", "properties": {"value": {"type": "number"}}}
+    schemas["TestSend"] = {
+        "type": "object",
+        "properties": {
+            "person": {"type": "string"},
+            "address": {"type": "object", "properties": {"channel": {"type": "string"}, "chat": {"type": "string"}}},
+            "locale": {"type": "string"},
+        },
+    }
     return {
         "openapi": "3.1.0",
         "info": {"title": "Parley admin API", "version": "1"},

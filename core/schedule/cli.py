@@ -1,5 +1,6 @@
-"""``python bot.py campaign create|preview|start|status``: campaigns from a YAML (or JSON) file,
-recipients optionally from a CSV file, progress shown as a bar.
+"""``python bot.py campaigns create|preview|list|start|pause|resume|cancel|sends|status`` (``campaign``
+is the same command): campaigns from a YAML (or JSON) file, recipients optionally from a CSV
+file, progress shown as a bar.
 
 CSV columns: ``channel,chat[,user,locale,tz,tags,consent,name]``; ``tags`` separated by ``;``,
 ``consent`` yes/no. Imported rows join the people index, and the campaign's audience is limited
@@ -17,19 +18,20 @@ from typing import Any
 
 import yaml
 from parley.core.config.settings import Settings
-from parley.core.http.admin import progress
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.kernel.clock import system_clock
 from parley.core.kernel.messages import Address
 from parley.core.schedule.campaigns import CampaignError, parse_spec
+from parley.core.schedule.lifecycle import MOVES, MoveRefused, move, results
 from parley.core.schedule.memory import MemoryScheduleStore
-from parley.core.schedule.planner import create, preview
+from parley.core.schedule.planner import create, iso, preview
 from parley.core.schedule.service import open_schedule
 from parley.core.schedule.store import PersonEntry, ScheduleStore
 from parley.core.schedule.timing import TimingError, zone
 from parley.core.storage import open_store
 
 BAR = 30
+COLUMNS = ("channel", "chat", "user", "locale", "tz", "tags", "consent", "name")
 
 
 def load_spec(path: Path) -> dict[str, Any]:
@@ -65,6 +67,8 @@ def load_people(path: Path) -> list[PersonEntry]:
                         tags=tuple(t for t in (row.get("tags") or "").split(";") if t),
                         consent=consent.get((row.get("consent") or "").strip().lower()),
                         name=row.get("name", ""),
+                        # Any other column is a custom profile field the audience can filter on.
+                        fields={k: v for k, v in row.items() if k and k not in COLUMNS and v},
                     )
                 )
     except OSError as exc:
@@ -104,6 +108,8 @@ async def campaign_cli(settings: Settings, action: str, target: str, people: str
 
 async def _run(sched, catalog, action: str, target: str, people: str | None, watch: bool) -> int:
     now = system_clock()
+    if action != "list" and not target:
+        raise CampaignError(f"{action}: name the campaign (or its file)")
     if action in ("create", "preview"):
         body = load_spec(Path(target))
         rows = load_people(Path(people)) if people else []
@@ -121,25 +127,42 @@ async def _run(sched, catalog, action: str, target: str, people: str | None, wat
         record, seen = await create(sched, body, catalog, now)
         print(f"created campaign {record.id} (draft) for {seen.count} people: {dict(seen.by_locale)}")
         return 0
+    if action == "list":
+        for record in await sched.campaigns():
+            shown = results(await sched.progress(record.id), record.status)
+            name = record.spec.get("name", "")
+            print(
+                f"{record.id}\t{record.status}\tplanned {shown['planned']} sent {shown['sent']} "
+                f"pending {shown['pending']} replied {shown['replied']} converted {shown['converted']}\t{name}"
+            )
+        return 0
+    if action in MOVES:
+        try:
+            moved = await move(sched, target, action)
+        except MoveRefused as exc:
+            raise CampaignError(str(exc)) from None
+        extra = f" ({moved.cancelled_sends} waiting sends cancelled)" if action == "cancel" else ""
+        print(f"campaign {target} {moved.record.status}{extra}: a running Parley plans and sends it")
+        return 0
     record = await sched.campaign(target)
     if record is None:
         raise CampaignError(f"no campaign {target!r}")
-    if action == "start":
-        if record.status not in ("draft", "paused"):
-            raise CampaignError(f"cannot start a campaign that is {record.status}")
-        record.status = "running"
-        await sched.put_campaign(record)
-        print(f"campaign {record.id} running: a running Parley plans and sends it")
+    if action == "sends":
+        after = ""
+        while page := await sched.waiting(target, after, 500):
+            for w in page:
+                print(f"{w.id}\t{w.status}\t{iso(w.due) or 'now'}")
+            after = page[-1].id
         return 0
     while True:  # status
         record = await sched.campaign(target) or record
-        shown = progress(await sched.progress(target))
+        shown = results(await sched.progress(target), record.status)
         finished = shown["planned"] - shown["pending"]
         label = f"{record.status}: sent {shown['sent']} delivered {shown['delivered']} skipped {sum(shown['skipped'].values())} failed {sum(shown['failed'].values())}"
         print(bar(finished, shown["planned"], label), end="", flush=True)
         done = record.status in ("cancelled", "done") or (record.planned_all and not shown["pending"])
         if not watch or done:
             print()
-            print(json.dumps(shown, indent=2))
+            print(json.dumps(shown, indent=2, ensure_ascii=False))
             return 0
         await asyncio.sleep(1.0)

@@ -21,6 +21,7 @@ from datetime import datetime
 from parley.core.kernel.outage import Outage
 from parley.core.kernel.pipeline import Handler, Middleware
 from parley.core.kernel.turn import Turn
+from parley.core.schedule.lifecycle import bump
 from parley.core.schedule.reminders import parse_reminder
 from parley.core.schedule.store import PersonEntry, ScheduleStore, Send, followup_id
 from parley.core.schedule.timing import TimingError, zone
@@ -44,10 +45,14 @@ def people_index(sched: ScheduleStore, kv: KeyValueStore) -> Middleware:
         now = turn.now.timestamp()
         profile = turn.profile
         last = profile.get("last_campaign")
-        if last and now <= last.get("until", 0) and not last.get("replied"):
+        attributed = bool(last) and now <= last.get("until", 0)
+        if attributed and not last.get("replied"):
             last["replied"] = True  # attribution: the first reply inside the window counts
-            await sched.count(last["id"], "replied")
+            await bump(sched, last["id"], "replied", now)
         await call_next(turn)
+        if attributed and turn.tags.get("consent") == "opted_out" and not last.get("opted_out"):
+            last["opted_out"] = True  # a STOP answering the campaign: its cost, in its results
+            await bump(sched, last["id"], "opted_out", now)
         profile["last_inbound"] = now
         if turn.inbound.user_name:
             profile.setdefault("name", turn.inbound.user_name)
@@ -58,7 +63,14 @@ def people_index(sched: ScheduleStore, kv: KeyValueStore) -> Middleware:
                 consent = json.loads(record).get("status") == "opted_in"
         # The index is for audiences ("seen in the last 30 days"): re-write it when something in
         # it changed or every ten minutes, not on every message (a write transaction each).
-        seen = [turn.pack.code, profile.get("tz", ""), list(profile.get("tags", ())), consent, profile.get("name", "")]
+        seen = [
+            turn.pack.code,
+            profile.get("tz", ""),
+            list(profile.get("tags", ())),
+            consent,
+            profile.get("name", ""),
+            profile.get("fields") or {},
+        ]
         indexed = profile.get("indexed") or {}
         if indexed.get("as") == seen and now - indexed.get("at", 0) < INDEX_EVERY:
             return
@@ -71,6 +83,7 @@ def people_index(sched: ScheduleStore, kv: KeyValueStore) -> Middleware:
             last_seen=now,
             consent=consent,
             name=profile.get("name", ""),
+            fields={str(k): str(v) for k, v in (profile.get("fields") or {}).items()},
         )
         try:
             await sched.put_person(entry)

@@ -19,6 +19,7 @@ from parley.core.kernel.turn import Turn
 from parley.core.schedule.conversation import FOLLOWUP_TEXT, consent, followups, people_index
 from parley.core.schedule.dispatcher import Dispatcher
 from parley.core.schedule.gate import gate
+from parley.core.schedule.lifecycle import bump
 from parley.core.schedule.planner import Planner
 from parley.core.schedule.store import ScheduleStore, Send, campaign_of, followup_id
 from parley.core.storage.store import Failed, OutboxItem, Outcome, Sent, Store
@@ -120,9 +121,9 @@ class Scheduler:
         if not campaign:
             return
         if isinstance(outcome, Sent):
-            await self.sched.count(campaign, "delivered")
+            await bump(self.sched, campaign, "delivered", self.clock())
         elif isinstance(outcome, Failed):
-            await self.sched.count(campaign, f"failed:outbox:{outcome.error.split(':')[0]}")
+            await bump(self.sched, campaign, f"failed:outbox:{outcome.error.split(':')[0]}", self.clock())
 
     async def stop(self) -> None:
         for task in self._tasks:
