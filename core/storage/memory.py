@@ -7,10 +7,11 @@ import itertools
 import time
 from typing import Any
 
+from parley.core.storage.memory_accounts import MemoryAccounts
 from parley.core.storage.store import Batch, Failed, InboxItem, LockLost, OutboxItem, OutboxStats, Outcome, Retry, Sent
 
 
-class MemoryStore:
+class MemoryStore(MemoryAccounts):
     def __init__(self, clock=time.time) -> None:
         self.clock = clock
         self._seq = itertools.count(1)
@@ -24,6 +25,7 @@ class MemoryStore:
         self._outbox: dict[str, dict[str, Any]] = {}
         self._unfinished: dict[str, set[str]] = {}  # address -> ids pending or sending
         self._kv: dict[str, tuple[str, float | None]] = {}
+        self._init_accounts()
 
     async def open(self) -> None:
         pass

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from parley.core.kernel.messages import Address, Inbound, Reply
 from parley.core.storage import redis_lua as lua
+from parley.core.storage.redis_accounts import HITS, RedisAccounts
 from parley.core.storage.redis_shared import RedisLease, RedisLimiter, RedisRelay, up
 from parley.core.storage.store import (
     Batch,
@@ -58,7 +59,7 @@ def client_for(url: str) -> Redis:
     )
 
 
-class RedisStore:
+class RedisStore(RedisAccounts):
     def __init__(self, url: str, clock=time.time, prefix: str = "") -> None:
         self.url, named = split_url(url)
         self.clock = clock
@@ -68,6 +69,7 @@ class RedisStore:
         self._accept, self._begin, self._commit = s(lua.ACCEPT), s(lua.BEGIN), s(lua.COMMIT)
         self._release, self._enqueue, self._claim = s(lua.RELEASE), s(lua.ENQUEUE), s(lua.CLAIM)
         self._settle, self._kv_set, self._erase = s(lua.SETTLE), s(lua.KV_SET), s(lua.ERASE)
+        self._hits_script = s(HITS)
         self._unreleased: list[tuple[str, int]] = []  # calls that failed in an outage, replayed after
         self._unsettled: list[list[Any]] = []
         self.limiter = RedisLimiter(self.r, self.p, self._up)

@@ -6,7 +6,7 @@ commits durable across a process crash (an OS crash may lose the last few). Ever
 through ``GroupCommit``: it is atomic on its own and shares one ``BEGIN IMMEDIATE`` transaction
 with the other writes of the same loop iteration, or of the next millisecond while writes come
 several at a time (sqlite_batch.py says why). The outbox's SQL is in sqlite_outbox.py, the
-schema and its upgrades in sqlite_schema.py.
+schema and its upgrades in sqlite_schema.py, the console's accounts in sqlite_accounts.py.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from parley.core.kernel.messages import Inbound
+from parley.core.storage.sqlite_accounts import SQLiteAccounts
 from parley.core.storage.sqlite_batch import GroupCommit
 from parley.core.storage.sqlite_checkpoint import Checkpointer
 from parley.core.storage.sqlite_outbox import claim, fencing_token, insert, settle
@@ -52,7 +53,7 @@ def connect(path: Path, schema: str) -> sqlite3.Connection:
     return db
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteAccounts):
     def __init__(self, path: Path | str, clock=time.time) -> None:
         self.path = Path(path)
         self.clock = clock
@@ -136,6 +137,7 @@ class SQLiteStore:
     def _housekeeping(db: sqlite3.Connection, now: float) -> None:
         db.execute("DELETE FROM seen WHERE until <= ?", (now,))
         db.execute("DELETE FROM kv WHERE until IS NOT NULL AND until <= ?", (now,))
+        db.execute("DELETE FROM hits WHERE until <= ?", (now,))
         db.execute("DELETE FROM outbox WHERE status = 'sent' AND updated < ?", (now - 7 * 86400,))
 
     async def begin(self, conversation: str, lease: float, limit: int, now: float) -> Batch | None:

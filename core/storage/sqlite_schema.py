@@ -57,6 +57,13 @@ CREATE INDEX IF NOT EXISTS outbox_open ON outbox(akey, seq) WHERE status IN ('pe
 CREATE INDEX IF NOT EXISTS outbox_person ON outbox(person);
 DROP INDEX IF EXISTS inbox_person;  -- the inbox holds seconds of work: erase scans it
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, until REAL);
+-- The console's accounts, API tokens (by digest), audit log and login-attempt windows.
+CREATE TABLE IF NOT EXISTS accounts (name TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS api_tokens (
+    digest TEXT PRIMARY KEY, account TEXT NOT NULL, created REAL NOT NULL, body TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS api_tokens_account ON api_tokens(account, created);
+CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS hits (key TEXT PRIMARY KEY, n INTEGER NOT NULL, until REAL NOT NULL) WITHOUT ROWID;
 """
 )
 

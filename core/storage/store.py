@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from parley.core.kernel.messages import Address, Inbound, Reply
+from parley.core.storage.accounts import AccountStore
 
 
 class StoreUnavailable(RuntimeError):
@@ -151,7 +152,7 @@ class PeopleStore(Protocol):
         """Delete everything held about a person; returns the number of records removed."""
 
 
-class Store(InboxStore, OutboxStore, KeyValueStore, PeopleStore, Protocol):
+class Store(InboxStore, OutboxStore, KeyValueStore, PeopleStore, AccountStore, Protocol):
     async def open(self) -> None: ...
     async def close(self) -> None: ...
     async def ping(self) -> None:
