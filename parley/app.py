@@ -34,11 +34,13 @@ from parley.core.config.errors import StartupError, cause_of
 from parley.core.config.reloader import Reloader
 from parley.core.config.settings import Settings
 from parley.core.config.unknown import unknown_tools
+from parley.core.console.build import accounts_for, build_console
 from parley.core.handoff.desk import Desk
 from parley.core.handoff.hours import BusinessHours
 from parley.core.handoff.leads import Leads
 from parley.core.handoff.qualify import qualify
 from parley.core.http.admin import Admin
+from parley.core.http.admin_auth import ApiAuth
 from parley.core.http.listener import RESERVE, Listener, raise_fd_limit
 from parley.core.http.metrics import Metrics
 from parley.core.http.server import build_app
@@ -156,8 +158,20 @@ class Bot:
         # The lead card's "follow up" button books through the scheduler.
         self.leads = Leads(self.store, self.metrics, desk_address, webhook, followup=self.scheduler.lead_followup)
         token = settings.admin_token.get_secret_value() if settings.admin_token else None
+        # Console users (bot.py users add): their API tokens work in the admin API with their role.
+        self.accounts = accounts_for(self.store, clock)
+        self.console_routes: list[web.RouteDef] = []
+        if settings.console.enabled:
+            _, self.console_routes = build_console(
+                self.store,
+                self.locales,
+                clock,
+                self.accounts,
+                public_url=settings.public_url,
+                session_hours=settings.console.session_hours,
+            )
         self.admin = Admin(
-            token,
+            ApiAuth(token, self.accounts),
             self.store,
             self.scheduler.sched,
             self.locales,
@@ -261,7 +275,7 @@ class Bot:
             if channel.name in self.channels or not channel.name:
                 raise ValueError(f"channel name {channel.name!r} of {type(channel).__name__} is empty or taken")
             self.channels[channel.name] = channel
-        routes = [r for c in self.channels.values() for r in c.routes()] + self.admin.routes()
+        routes = [r for c in self.channels.values() for r in c.routes()] + self.admin.routes() + self.console_routes
         rates = {name: c.capabilities.global_rate for name, c in self.channels.items()}
         schedule = "PARLEY_SCHEDULER__STORE_URL" if settings.scheduler.store_url else "PARLEY_STORE_URL"
         await _named(schedule, "cannot open the schedule", self.scheduler.start(self.engine, rates))

@@ -97,6 +97,23 @@ def warn_unknown(settings: Settings, command: str) -> None:
             log.warning(warning)
 
 
+async def users_command(settings: Settings, args: argparse.Namespace) -> int:
+    from parley.core.console.cli import ask_password, users_cli
+    from parley.core.storage import open_store
+    from parley.core.storage.store import StoreUnavailable
+
+    store = open_store(settings.store_url)
+    try:
+        await store.open()
+    except StoreUnavailable as exc:
+        fail(f"PARLEY_STORE_URL: cannot open the store ({exc})")
+    try:
+        password = functools.partial(ask_password, args.password_stdin)
+        return await users_cli(store, args.action, args.name, args.role, args.label, password)
+    finally:
+        await store.close()
+
+
 def main(argv: list[str] | None = None, app: Build | None = None) -> int:
     """The command line. A bot's own entry point passes ``app``, its ``build(settings, **options)``
     (``sys.exit(main(app=build))``), as ``--app module:build`` does."""
@@ -118,10 +135,18 @@ def main(argv: list[str] | None = None, app: Build | None = None) -> int:
     )
     camp.add_argument("--people", help="a CSV file of recipients (create, preview)")
     camp.add_argument("--watch", action="store_true", help="status: follow the progress bar until done")
+    users = sub.add_parser("users", help="console users: add, list, remove, passwd, token (see docs/console.md)")
+    users.add_argument("action", choices=["add", "list", "remove", "passwd", "token"])
+    users.add_argument("name", nargs="?", default="", help="the user name (all but list)")
+    users.add_argument("--role", choices=["admin", "marketer", "agent_lead", "viewer"], default="viewer")
+    users.add_argument("--label", default="", help="token: what the API token is for")
+    users.add_argument("--password-stdin", action="store_true", help="read the password from stdin (scripts)")
     args = parser.parse_args(argv)
     settings = load_settings()
     setup_logging(settings.log_format, "WARNING" if args.command == "chat" else settings.log_level)
     try:
+        if args.command == "users":
+            return asyncio.run(users_command(settings, args))
         if args.command not in ("campaign", "campaigns"):
             warn_unknown(settings, args.command)
         build = load_app(args.app) if args.app else app

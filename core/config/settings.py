@@ -156,6 +156,11 @@ class Scheduler(BaseModel):
     store_url: str = ""  # empty: beside PARLEY_STORE_URL; or a redis:// URL for the schedule alone
 
 
+class Console(BaseModel):
+    enabled: bool = True  # /console; users are added with `bot.py users add`
+    session_hours: float = Field(12.0, gt=0)  # a console session lasts this long after sign-in
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PARLEY_",
@@ -189,6 +194,7 @@ class Settings(BaseSettings):
     llm: LLM = LLM()
     handoff: Handoff = Handoff()
     scheduler: Scheduler = Scheduler()
+    console: Console = Console()
     # OpenAI's own variables are honoured too (docs/spec.md); explicit PARLEY_LLM__* wins.
     openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY"))
     openai_base_url: str = Field("", validation_alias=AliasChoices("OPENAI_BASE_URL"))

@@ -1,7 +1,8 @@
 """The admin API under ``/api/``: campaigns, scheduled sends, people (export, erase), conversations.
 
-Every call needs ``Authorization: Bearer <PARLEY_ADMIN_TOKEN>`` (compared in constant time); with
-no token configured every call is refused (403), so a fresh install never exposes people's data.
+Every call needs ``Authorization: Bearer <token>``: ``PARLEY_ADMIN_TOKEN`` (an admin) or a console
+user's API token (their role); each route names the ``Permission`` it needs (admin_auth.py).
+With neither configured every call is refused (403), so a fresh install never exposes people's data.
 ``GET /api/openapi.json`` describes every route and needs no token (parley.core.http.admin_openapi).
 """
 
@@ -13,9 +14,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
+from parley.core.console.roles import Permission
+from parley.core.http.admin_auth import ApiAuth
 from parley.core.http.admin_campaigns import CampaignAPI
 from parley.core.http.admin_openapi import describe
-from parley.core.http.auth import bearer, same_token
 from parley.core.http.replies import error, json_body
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.kernel.clock import Clock
@@ -26,12 +28,10 @@ from parley.core.storage.store import Store
 
 log = logging.getLogger("parley.admin")
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
 
 @dataclass
 class Admin:
-    token: str | None
+    auth: ApiAuth
     store: Store
     sched: ScheduleStore
     catalog: LocaleCatalog
@@ -45,31 +45,16 @@ class Admin:
         self.campaigns = CampaignAPI(self.sched, self.catalog, self.clock, self.wake, self.proactive)
 
     def routes(self) -> list[web.RouteDef]:
-        g = self.guarded
+        g, P = self.auth.guard, Permission
         return [
             web.get("/api/openapi.json", self.openapi),
             *self.campaigns.routes(g),
-            web.get("/api/people/{person}", g(self.export_person)),
-            web.delete("/api/people/{person}", g(self.erase_person)),
-            web.post("/api/people/{person}/conversions", g(self.conversion)),
-            web.get("/api/conversations/{id}", g(self.conversation)),
-            web.post("/api/conversations/{id}/handoff", g(self.handoff)),
+            web.get("/api/people/{person}", g(self.export_person, P.EXPORT_PEOPLE)),
+            web.delete("/api/people/{person}", g(self.erase_person, P.ERASE_PEOPLE)),
+            web.post("/api/people/{person}/conversions", g(self.conversion, P.RECORD_CONVERSIONS)),
+            web.get("/api/conversations/{id}", g(self.conversation, P.READ_CONVERSATIONS)),
+            web.post("/api/conversations/{id}/handoff", g(self.handoff, P.HANDOFF)),
         ]
-
-    def guarded(self, handler: Handler) -> Handler:
-        async def check(request: web.Request) -> web.StreamResponse:
-            if not self.token:
-                return error(403, "admin API disabled: set PARLEY_ADMIN_TOKEN")
-            given = bearer(request.headers.get("Authorization", ""))
-            if given is None:
-                log.info("admin: missing bearer token", extra={"path": request.path})
-                return error(401, "bearer token required", {"WWW-Authenticate": 'Bearer realm="parley"'})
-            if not same_token(given, self.token):
-                log.info("admin: wrong token", extra={"path": request.path})
-                return error(403, "wrong token")
-            return await handler(request)
-
-        return check
 
     async def openapi(self, request: web.Request) -> web.Response:
         return web.json_response(describe())

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from parley.core.console.roles import Permission
 from parley.core.http.replies import error, json_body
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.kernel.clock import Clock
@@ -21,7 +22,7 @@ from parley.core.schedule.planner import create, iso, preview
 from parley.core.schedule.store import PersonEntry, ScheduleStore
 
 log = logging.getLogger("parley.admin")
-Guard = Callable[[Callable], Callable]
+Guard = Callable[[Callable, Permission], Callable]  # ApiAuth.guard: a handler and what it needs
 PAGE = 200  # waiting sends per page
 
 
@@ -34,16 +35,17 @@ class CampaignAPI:
     proactive: Proactive | None = None  # the engine: a test send goes through the pipeline
 
     def routes(self, g: Guard) -> list[web.RouteDef]:
+        see, run = Permission.VIEW_REPORTS, Permission.MANAGE_CAMPAIGNS
         return [
-            web.get("/api/campaigns", g(self.list_campaigns)),
-            web.post("/api/campaigns", g(self.create_campaign)),
-            web.post("/api/campaigns/preview", g(self.preview_campaign)),
-            web.get("/api/campaigns/{id}", g(self.show_campaign)),
-            web.get("/api/campaigns/{id}/sends", g(self.waiting_sends)),
-            web.post("/api/campaigns/{id}/test", g(self.test_send)),
-            web.post("/api/campaigns/{id}/{action:start|pause|resume|cancel}", g(self.move_campaign)),
-            web.get("/api/sends/{id}", g(self.show_send)),
-            web.delete("/api/sends/{id}", g(self.cancel_send)),
+            web.get("/api/campaigns", g(self.list_campaigns, see)),
+            web.post("/api/campaigns", g(self.create_campaign, run)),
+            web.post("/api/campaigns/preview", g(self.preview_campaign, run)),
+            web.get("/api/campaigns/{id}", g(self.show_campaign, see)),
+            web.get("/api/campaigns/{id}/sends", g(self.waiting_sends, see)),
+            web.post("/api/campaigns/{id}/test", g(self.test_send, run)),
+            web.post("/api/campaigns/{id}/{action:start|pause|resume|cancel}", g(self.move_campaign, run)),
+            web.get("/api/sends/{id}", g(self.show_send, see)),
+            web.delete("/api/sends/{id}", g(self.cancel_send, run)),
         ]
 
     async def list_campaigns(self, request: web.Request) -> web.Response:

@@ -68,6 +68,8 @@ class PackFile(BaseModel):
     quiet_hours: tuple[str, str] = ("21:00", "09:00")
     weekend: tuple[int, ...] = (5, 6)  # Monday = 0
     messages: dict[str, str] = {}
+    # The console's own strings (core/console/); a pack without one falls back to English.
+    console: dict[str, str] = {}
     intents: dict[str, list[str]] = {}
     # Culture notes for people and for the LLM's system prompt.
     greeting_style: str = ""

@@ -15,7 +15,7 @@ from typing import Any
 from parley.core.config.datafile import load
 from parley.core.i18n.locales import PackError, PackFile
 
-MERGED = ("messages", "intents")  # tables merged key by key; every other field is replaced
+MERGED = ("messages", "intents", "console")  # tables merged key by key; every other field is replaced
 
 
 def merged_data(base: PackFile | None, code: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,40 @@
+"""Wiring the console from the settings and the store: parley/app.py calls ``build_console``.
+A new section goes here: its nav entries in ``nav`` and the section in ``sections``."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from parley.core.console import home, users
+from parley.core.console.accounts import Accounts
+from parley.core.console.passwords import Passwords
+from parley.core.console.render import Renderer
+from parley.core.console.sessions import Sessions
+from parley.core.console.shell import Console
+from parley.core.i18n.locales import LocaleCatalog
+from parley.core.kernel.clock import Clock
+from parley.core.storage.store import Store
+
+
+def build_console(
+    store: Store,
+    catalog: LocaleCatalog,
+    clock: Clock,
+    accounts: Accounts,
+    *,
+    public_url: str,
+    session_hours: float,
+) -> tuple[Console, list[web.RouteDef]]:
+    console = Console(
+        accounts,
+        Sessions(store, store, clock, session_hours * 3600),
+        Renderer(catalog),
+        secure_cookies=public_url.startswith("https://"),
+        public_origin=public_url,
+        nav=(*home.NAV, *users.NAV, *home.AUDIT_NAV),
+    )
+    sections = [home.HomeSection(console), users.UsersSection(console), home.AuditSection(console)]
+    return console, [*console.routes(), *(r for s in sections for r in s.routes())]
+
+
+def accounts_for(store: Store, clock: Clock, passwords: Passwords | None = None) -> Accounts:
+    return Accounts(store, passwords or Passwords(), clock)

@@ -1,0 +1,80 @@
+"""Jinja2 for the console's pages: autoescaped HTML, strings from the locale packs' ``[console]``
+tables (English when a pack has none), and the headers every page carries."""
+
+from __future__ import annotations
+
+import string
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from parley.core.i18n.locales import LocaleCatalog, LocalePack
+
+TEMPLATES = Path(__file__).parent / "templates"
+FALLBACK = "en"
+
+# Everything a page loads comes from /console/static: no inline script, no other site.
+HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",  # pages hold people's data: never in a shared cache
+}
+
+
+def isotime(epoch: float) -> str:
+    """Seconds since the epoch as "2026-05-01 09:30:00Z" (readable, and valid in <time datetime>)."""
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+class Strings:
+    """``t("key", name=...)`` for one request's language."""
+
+    def __init__(self, catalog: LocaleCatalog, pack: LocalePack) -> None:
+        self.chain = (*pack.chain, *catalog.get(FALLBACK).chain)
+        self.code = pack.code
+        self.direction = pack.direction
+
+    def __call__(self, key: str, **values: Any) -> str:
+        for pack in self.chain:
+            if key in pack.console:
+                return string.Formatter().vformat(pack.console[key], (), _Blank(values))
+        return key
+
+
+class Renderer:
+    def __init__(self, catalog: LocaleCatalog, folders: tuple[Path, ...] = ()) -> None:
+        self.catalog = catalog
+        self.env = Environment(
+            loader=FileSystemLoader([*folders, TEMPLATES]),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            undefined=StrictUndefined,  # a misspelt variable fails the page's test, not silently
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters["isotime"] = isotime
+
+    def strings(self, request: web.Request) -> Strings:
+        """The first language of Accept-Language that has a pack; else the default pack."""
+        hints = [part.split(";")[0].strip() for part in request.headers.get("Accept-Language", "").split(",")[:8]]
+        for code in [*hints, self.catalog.default]:
+            pack = self.catalog.get(code) if self.catalog.match(code) else None
+            # A pack with no console strings would label English text as its language.
+            if pack is not None and any(p.console for p in pack.chain):
+                return Strings(self.catalog, pack)
+        return Strings(self.catalog, self.catalog.get(FALLBACK))
+
+    def page(self, request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
+        t = self.strings(request)
+        html = self.env.get_template(template).render(t=t, lang=t.code, dir=t.direction, **context)
+        return web.Response(text=html, status=status, content_type="text/html", charset="utf-8", headers=HEADERS)
