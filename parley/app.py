@@ -48,6 +48,7 @@ from parley.core.i18n.locales import LocaleCatalog
 from parley.core.i18n.personas import PersonaCatalog
 from parley.core.kernel.channel import Capabilities, Channel, ChannelContext, Streaming
 from parley.core.kernel.clock import Clock, system_clock
+from parley.core.kernel.edits import edits
 from parley.core.kernel.engine import Engine
 from parley.core.kernel.lease import lease_for, run_singleton
 from parley.core.kernel.messages import Address
@@ -190,6 +191,7 @@ class Bot:
         # the routers and everything inside them.
         middlewares: list[Middleware] = [
             locale_meta,
+            edits,  # an edit corrects the transcript and is never answered (docs/spec.md)
             guard(settings.max_message_chars, settings.flood_per_minute, clock),
             history,
             locale(self.locales),

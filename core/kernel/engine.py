@@ -16,6 +16,7 @@ import logging
 from parley.core.http.metrics import Metrics
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.i18n.personas import PersonaCatalog
+from parley.core.kernel import edits
 from parley.core.kernel.clock import Clock, as_datetime, system_clock
 from parley.core.kernel.control import Control
 from parley.core.kernel.messages import Address, Inbound, Reply
@@ -118,7 +119,8 @@ class Engine:
         released = False
         try:
             state = batch.state
-            for n, item in enumerate(batch.items, 1):
+            # An edit of a message in the same batch is applied to it before it is answered.
+            for n, item in enumerate(edits.fold(batch.items), 1):
                 last = n == len(batch.items)
                 profile = batch.profiles.get(item.inbound.address.person, {})
                 turn = await self._run(item.inbound, state, profile)

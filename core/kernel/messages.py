@@ -52,6 +52,55 @@ class Attachment(Frozen):
     caption: str = ""
 
 
+class Location(Frozen):
+    """A place the person shared (a WhatsApp pin, a Telegram location or venue)."""
+
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    name: str = ""  # a venue's or pin's label ("Blue Bottle Coffee")
+    address: str = ""
+
+    @field_validator("name", "address")
+    @classmethod
+    def _valid_text(cls, value: str) -> str:
+        return clean(value)
+
+
+class Contact(Frozen):
+    """A contact card the person shared (a vCard on WhatsApp, a Telegram contact)."""
+
+    name: str = ""
+    phones: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        return clean(value)
+
+    @field_validator("phones", "emails")
+    @classmethod
+    def _valid_items(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(clean(v) for v in value)
+
+
+class Referral(Frozen):
+    """Where the person came from when the platform says so: a Click-to-WhatsApp ad's
+    ``Referral*`` fields. Kept on the profile as the conversation's attribution."""
+
+    source_type: str = ""  # "ad" or "post"
+    source_id: str = ""
+    source_url: str = ""
+    headline: str = ""
+    body: str = ""
+    click_id: str = ""  # ReferralCtwaClid: what Meta's conversions API matches the ad click by
+
+    @field_validator("*")
+    @classmethod
+    def _valid_text(cls, value: str) -> str:
+        return clean(value)
+
+
 class Inbound(Frozen):
     """One thing a person did: a message, a button press, a command."""
 
@@ -64,11 +113,18 @@ class Inbound(Frozen):
     locale_hint: str = ""  # Telegram language_code, Slack locale, browser language
     user_name: str = ""
     received_at: datetime | None = None
+    # The platform's id of the message (for an edit: of the message edited), so an edit can find
+    # the copy it corrects (parley.core.kernel.edits), and of the message this one answers.
+    message_id: str = ""
+    reply_to: str = ""
+    location: Location | None = None
+    contacts: tuple[Contact, ...] = ()
+    referral: Referral | None = None
     meta: dict[str, str] = Field(default_factory=dict)
 
     # Whatever a channel read from outside, the inbox holds valid Unicode: a lone surrogate
     # would raise in the store's encoder, after the event was meant to be acknowledged.
-    @field_validator("event_id", "text", "payload", "locale_hint", "user_name")
+    @field_validator("event_id", "text", "payload", "locale_hint", "user_name", "message_id", "reply_to")
     @classmethod
     def _valid_text(cls, value: str) -> str:
         return clean(value)

@@ -1,6 +1,6 @@
 """The standard middlewares. Each is ``async def mw(turn, call_next)``; order is set in parley.app.
 
-locale_meta -> guard -> history -> locale -> desk (handoff) -> commands -> disclosure -> brain (the endpoint)
+locale_meta -> edits -> guard -> history -> locale -> desk (handoff) -> commands -> disclosure -> brain (the endpoint)
 """
 
 from __future__ import annotations
@@ -84,7 +84,10 @@ async def history(turn: Turn, call_next: Handler) -> None:
     at = turn.now.isoformat(timespec="seconds")
     if turn.inbound is not None:
         said = turn.inbound.text or turn.inbound.meta.get("title", turn.inbound.payload)
-        log.append({"role": "user", "text": said, "at": at})
+        entry = {"role": "user", "text": said, "at": at}
+        if turn.inbound.message_id:  # what a later edit of this message finds (parley.core.kernel.edits)
+            entry["id"] = turn.inbound.message_id
+        log.append(entry)
     await call_next(turn)
     for reply in turn.replies:
         log.append({"role": "bot" if reply.kind != "agent" else "agent", "text": reply.text, "at": at})
