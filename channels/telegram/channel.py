@@ -22,7 +22,15 @@ from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramUna
 from aiogram.utils.token import TokenValidationError
 from aiohttp import web
 from parley.channels.telegram.send import TelegramSender
-from parley.channels.telegram.translate import CHANNEL, BotIdentity, MalformedUpdate, is_long_payload, to_inbound
+from parley.channels.telegram.translate import (
+    CHANNEL,
+    BotIdentity,
+    MalformedUpdate,
+    Membership,
+    is_long_payload,
+    membership,
+    to_inbound,
+)
 from parley.core.kernel.channel import Capabilities, Channel, ChannelContext
 from parley.core.kernel.door import BadInput, parse_json
 from parley.core.kernel.messages import Inbound
@@ -34,7 +42,19 @@ PATH = "/webhooks/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SECRET_KEY = "telegram:webhook_secret"
 _SECRET_FORMAT = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-UPDATES = ["message", "edited_message", "callback_query"]  # what to_inbound answers
+# What Telegram sends us (allowed_updates): to_inbound reads the messages, edits and button
+# presses; ``membership`` the blocks and unblocks; join requests and reactions are acknowledged
+# and left alone (docs/telegram.md).
+UPDATES = [
+    "message",
+    "edited_message",
+    "callback_query",
+    "my_chat_member",
+    "business_message",
+    "edited_business_message",
+    "chat_join_request",
+    "message_reaction",
+]
 
 
 def _bot(token: str, api_base: str) -> Bot:
@@ -100,6 +120,9 @@ class TelegramChannel(TelegramSender, Channel):
             return self._refuse("bad_secret", 401)
         try:
             update = parse_json(await request.read())
+            if (change := membership(update)) is not None:
+                await self._member(change)  # StoreUnavailable -> 503 (server.py): Telegram retries
+                return web.Response()
             inbound = to_inbound(update, self.me)
             if inbound is None and self.me is None and _from_group(update):
                 inbound = to_inbound(update, await self.identity())  # first group message: getMe
@@ -130,6 +153,15 @@ class TelegramChannel(TelegramSender, Channel):
             # reached again, so proactive sends (stopped after a 403) may resume.
             await self.store.delete(f"unreachable:{inbound.address.person}")
         return await self.deliver(inbound)
+
+    async def _member(self, change: Membership) -> None:
+        """The person blocked the bot (so the outbox stops sending and campaigns skip them, no
+        403 needed to learn it) or unblocked it (they can be reached again)."""
+        if change.reachable:
+            await self.store.delete(f"unreachable:{change.person}")
+        else:
+            await self.store.put(f"unreachable:{change.person}", "blocked")
+        log.info("telegram membership", extra={"status": change.status})
 
     def _refuse(self, reason: str, status: int, detail: str = "") -> web.Response:
         self.metrics.rejected.labels(self.name, reason).inc()
@@ -205,6 +237,10 @@ class TelegramPollingChannel(TelegramChannel):
         )
         for update in updates:
             raw = update.model_dump(mode="json", by_alias=True, exclude_none=True)
+            if (change := membership(raw)) is not None:
+                await self._member(change)  # StoreUnavailable propagates: the offset stays
+                self.offset = update.update_id + 1
+                continue
             try:
                 inbound = to_inbound(raw, self.me)
             except MalformedUpdate as exc:

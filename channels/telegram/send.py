@@ -12,7 +12,7 @@ from typing import Any
 
 from aiogram import Bot
 from parley.channels.telegram.api import BotAPI, NotModified
-from parley.channels.telegram.translate import MAX_TEXT, callback_data, escape, is_long_payload
+from parley.channels.telegram.translate import MAX_TEXT, business_connection, callback_data, escape, is_long_payload
 from parley.core.kernel.channel import Rejected
 from parley.core.kernel.messages import Address, Button, Reply
 from parley.core.kernel.ratelimit import Limit
@@ -151,7 +151,7 @@ class TelegramSender:
         return result
 
     async def _edit(self, address: Address, message_id: str, text: str, markup: Markup | None) -> None:
-        params = {"chat_id": address.chat, "message_id": int(message_id), **_text(text, markup)}
+        params = {**_target(address, topic=False), "message_id": int(message_id), **_text(text, markup)}
         with contextlib.suppress(NotModified):  # an edit with the same text: nothing to do
             await self.api.call("editMessageText", params)
 
@@ -164,8 +164,12 @@ def _text(text: str, markup: Markup | None) -> dict[str, Any]:
     return params
 
 
-def _target(address: Address) -> dict[str, Any]:
+def _target(address: Address, topic: bool = True) -> dict[str, Any]:
+    """Where a call goes: the chat, the forum topic the person wrote in (editMessageText takes
+    no topic: ``topic=False``), or the Telegram Business connection a customer wrote through."""
     params: dict[str, Any] = {"chat_id": address.chat}
-    if address.thread:
-        params["message_thread_id"] = int(address.thread)  # a forum topic
+    if connection := business_connection(address.thread):
+        params["business_connection_id"] = connection
+    elif address.thread and topic:
+        params["message_thread_id"] = int(address.thread)
     return params

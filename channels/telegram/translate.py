@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from parley.core.kernel.door import strict_int
-from parley.core.kernel.messages import Address, Attachment, Inbound
+from parley.core.kernel.messages import Address, Attachment, Contact, Inbound, Location
 
 CHANNEL = "telegram"
 MAX_TEXT = 4096  # Bot API: sendMessage text is 1-4096 characters after entities parsing
@@ -50,6 +50,31 @@ def is_long_payload(data: str) -> bool:
     return data.startswith(LONG_PAYLOAD) and len(data) == len(LONG_PAYLOAD) + 32
 
 
+ANONYMOUS_ADMIN = 1087968824  # @GroupAnonymousBot: the ``from`` of a group admin writing as the group
+BUSINESS = "business:"  # Address.thread prefix of a chat answered through a Telegram Business connection
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A ``my_chat_member`` update for a private chat: the person blocked the bot (``kicked``)
+    or unblocked it (``member``). Not a message: the channel marks or clears the person's
+    ``unreachable`` flag, which the outbox and the campaign gate read."""
+
+    person: str
+    reachable: bool
+    status: str
+
+
+def business_thread(connection_id: str) -> str:
+    """The Address.thread of a business chat: a conversation of its own (the same customer may
+    also write to the bot directly), and what a reply needs to go out through the connection."""
+    return BUSINESS + connection_id
+
+
+def business_connection(thread: str) -> str:
+    return thread[len(BUSINESS) :] if thread.startswith(BUSINESS) else ""
+
+
 def _name(user: dict[str, Any]) -> str:
     return " ".join(p for p in (user.get("first_name", ""), user.get("last_name", "")) if p)
 
@@ -69,13 +94,34 @@ def _attachments(msg: dict[str, Any]) -> tuple[Attachment, ...]:
         found.append(Attachment(kind="file", url=f"tg-file:{doc['file_id']}", mime=doc.get("mime_type", "")))
     if sticker := msg.get("sticker"):
         found.append(Attachment(kind="sticker", url=f"tg-file:{sticker['file_id']}", caption=sticker.get("emoji", "")))
-    place = msg.get("venue", {}).get("location") or msg.get("location")
-    if place:
-        title = msg.get("venue", {}).get("title", "")
-        found.append(Attachment(kind="location", url=f"geo:{place['latitude']},{place['longitude']}", caption=title))
+    if place := _location(msg):
+        url = f"geo:{place.latitude},{place.longitude}"
+        found.append(Attachment(kind="location", url=url, caption=place.name))
     if contact := msg.get("contact"):
         found.append(Attachment(kind="other", mime="text/vcard", caption=contact.get("phone_number", "")))
     return tuple(found)
+
+
+def _location(msg: dict[str, Any]) -> Location | None:
+    venue = msg.get("venue") or {}
+    place = venue.get("location") or msg.get("location")
+    if not place:
+        return None
+    return Location(
+        latitude=place["latitude"],
+        longitude=place["longitude"],
+        name=str(venue.get("title", "")),
+        address=str(venue.get("address", "")),
+    )
+
+
+def _contacts(msg: dict[str, Any]) -> tuple[Contact, ...]:
+    contact = msg.get("contact")
+    if not contact:
+        return ()
+    name = " ".join(str(contact.get(k, "")) for k in ("first_name", "last_name") if contact.get(k))
+    phone = str(contact.get("phone_number", ""))
+    return (Contact(name=name, phones=(phone,) if phone else ()),)
 
 
 def _addressed(msg: dict[str, Any], text: str, me: BotIdentity | None) -> tuple[bool, str]:
@@ -85,8 +131,11 @@ def _addressed(msg: dict[str, Any], text: str, me: BotIdentity | None) -> tuple[
     Returns (addressed, text without our @mention)."""
     if me is None:
         return False, text
-    replied = msg.get("reply_to_message", {}).get("from", {}).get("id")
-    hit = replied == me.id
+    replied = msg.get("reply_to_message") or {}
+    # In a forum, every message of a topic that is not an explicit reply carries the topic's
+    # creation (a forum_topic_created service message) as its reply_to_message: when the bot
+    # created the topic, that is not someone replying to the bot.
+    hit = (replied.get("from") or {}).get("id") == me.id and "forum_topic_created" not in replied
     mention = f"@{me.username}".lower() if me.username else ""
     entities = msg.get("entities") or msg.get("caption_entities") or ()
     for entity in entities:
@@ -121,12 +170,32 @@ def _address(chat: dict[str, Any], user: dict[str, Any], msg: dict[str, Any]) ->
     return Address(channel=CHANNEL, chat=str(chat["id"]), user=str(user.get("id", chat["id"])), thread=thread)
 
 
+def _sender(msg: dict[str, Any], chat: dict[str, Any]) -> dict[str, Any] | None:
+    """Who wrote, as a Bot API ``User``; None when it is not a customer: another bot, a channel
+    post (no sender), or a channel's post forwarded automatically into its discussion group."""
+    user = msg.get("from") or {}
+    sender_chat = msg.get("sender_chat") or {}
+    if msg.get("is_automatic_forward"):
+        return None  # the linked channel's own post, copied into the group by Telegram
+    if sender_chat and sender_chat.get("id") == chat.get("id"):
+        # An anonymous group admin: ``from`` is @GroupAnonymousBot, the group is the sender.
+        return {"id": chat["id"], "first_name": str(sender_chat.get("title", ""))}
+    if user.get("is_bot"):
+        return None
+    return user
+
+
 def _message(update_id: str, msg: dict[str, Any], me: BotIdentity | None, edit: bool) -> Inbound | None:
     chat = msg.get("chat") or {}
-    user = msg.get("from") or {}
-    if "id" not in chat or user.get("is_bot"):
-        return None  # channel posts without a sender, or another bot talking: not a customer
+    if "id" not in chat:
+        return None
+    user = _sender(msg, chat)
+    if user is None:
+        return None
     text = msg.get("text") or msg.get("caption") or ""
+    business = str(msg.get("business_connection_id") or "")
+    if business and (msg.get("sender_business_bot") or user.get("id") != chat["id"]):
+        return None  # the business owner (or a bot for them) writing to the customer: not ours to answer
     if chat.get("type") != "private":
         addressed, text = _addressed(msg, text, me)
         if not addressed:
@@ -136,9 +205,13 @@ def _message(update_id: str, msg: dict[str, Any], me: BotIdentity | None, edit: 
     if edit and not text:
         # Live locations arrive as a stream of edited_message updates: not something to answer.
         return None
-    meta = {"message_id": str(msg.get("message_id", "")), "chat_type": str(chat.get("type", ""))}
+    message_id = str(msg.get("message_id", ""))
+    replied = msg.get("reply_to_message") or {}
+    address = _address(chat, user, msg)
+    if business:
+        address = address.model_copy(update={"thread": business_thread(business)})
     return Inbound(
-        address=_address(chat, user, msg),
+        address=address,
         event_id=update_id,
         text=text,
         kind="edit" if edit else "message",
@@ -146,7 +219,11 @@ def _message(update_id: str, msg: dict[str, Any], me: BotIdentity | None, edit: 
         locale_hint=user.get("language_code", ""),
         user_name=_name(user),
         received_at=_when(msg.get("edit_date") or msg.get("date")),
-        meta=meta,
+        message_id=message_id,
+        reply_to="" if "forum_topic_created" in replied else str(replied.get("message_id", "")),
+        location=None if edit else _location(msg),
+        contacts=() if edit else _contacts(msg),
+        meta={"message_id": message_id, "chat_type": str(chat.get("type", ""))},
     )
 
 
@@ -200,12 +277,33 @@ def to_inbound(update: Any, me: BotIdentity | None) -> Inbound | None:
         raise MalformedUpdate("an update is a JSON object with an integer update_id")
     update_id = str(update["update_id"])
     try:
-        if "message" in update:
-            return _message(update_id, update["message"], me, edit=False)
-        if "edited_message" in update:
-            return _message(update_id, update["edited_message"], me, edit=True)
+        for key, edit in MESSAGES.items():
+            if key in update:
+                return _message(update_id, update[key], me, edit=edit)
         if "callback_query" in update:
             return _callback(update_id, update["callback_query"])
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise MalformedUpdate(f"unexpected shape: {type(exc).__name__}") from None
+    # chat_join_request and message_reaction are received (allowed_updates) and deliberately
+    # left alone: admitting members is the group admins' call, and a reaction is not a question.
     return None
+
+
+# The update fields that carry a message, and whether it is an edit.
+MESSAGES = {"message": False, "edited_message": True, "business_message": False, "edited_business_message": True}
+
+
+def membership(update: Any) -> Membership | None:
+    """A private chat's ``my_chat_member`` update as a ``Membership`` (None for anything else,
+    and for groups: a removed bot learns it per send, from Telegram's 403)."""
+    change = update.get("my_chat_member") if isinstance(update, dict) else None
+    if not isinstance(change, dict):
+        return None
+    chat = change.get("chat") or {}
+    status = (change.get("new_chat_member") or {}).get("status")
+    if not isinstance(chat, dict) or chat.get("type") != "private" or strict_int(chat.get("id")) is None:
+        return None
+    if status not in ("kicked", "member"):
+        return None
+    person = Address(channel=CHANNEL, chat=str(chat["id"]), user=str(chat["id"])).person
+    return Membership(person=person, reachable=status == "member", status=status)

@@ -392,3 +392,83 @@ async def test_hostile_updates_get_a_4xx_or_an_answer_never_a_500(app, fake, mut
 async def test_deeply_nested_json_is_a_400(app):
     resp = await post(app, None, await secret_of(app), raw=b'{"update_id": 1, "message": ' + b"[" * 20_000 + b"}")
     assert resp.status == 400
+
+
+async def settled(app: Bot) -> None:
+    """Every accepted turn has run and every reply it queued went out (or failed)."""
+    await app.engine.stop()
+
+    async def idle():
+        stats = await app.store.outbox_stats()
+        return not stats.pending and not stats.sending
+
+    await eventually(idle)
+
+
+async def test_in_a_forum_topic_only_mentions_are_answered_and_the_answer_stays_in_the_topic(app, fake):
+    secret = await secret_of(app)
+    forum = {"id": -100555, "type": "supergroup", "title": "Support", "is_forum": True}
+    bot = {"id": fake.bot_id, "is_bot": True, "first_name": "Parley", "username": fake.username}
+    created = {"message_id": 77, "date": 1, "chat": forum, "from": bot, "message_thread_id": 77}
+    created |= {"forum_topic_created": {"name": "Orders", "icon_color": 7322096}, "is_topic_message": True}
+
+    def in_topic(text: str) -> dict:
+        body = update(text, chat=45)
+        body["message"] |= {"chat": forum, "message_thread_id": 77, "is_topic_message": True}
+        body["message"]["reply_to_message"] = created  # what Telegram sets on every topic message
+        return body
+
+    assert (await post(app, in_topic("anyone know the return window?"), secret)).status == 200
+    assert (await post(app, in_topic(f"@{fake.username} what is the return window?"), secret)).status == 200
+    await eventually(lambda: fake.texts(-100555))
+    await settled(app)
+    assert len(fake.texts(-100555)) == 1
+    assert int(fake.sent[-1]["message_thread_id"]) == 77
+
+
+async def test_my_chat_member_marks_a_blocked_person_and_an_unblock_clears_it(app, fake):
+    secret = await secret_of(app)
+    bot = {"id": fake.bot_id, "is_bot": True, "first_name": "Parley", "username": fake.username}
+    person = {"id": 46, "is_bot": False, "first_name": "Ada"}
+
+    def change(status: str) -> dict:
+        member = {"chat": {"id": 46, "type": "private", "first_name": "Ada"}, "from": person, "date": 1767225600}
+        member |= {
+            "old_chat_member": {"user": bot, "status": "member"},
+            "new_chat_member": {"user": bot, "status": status},
+        }
+        return {"update_id": next(_ids), "my_chat_member": member}
+
+    assert (await post(app, change("kicked"), secret)).status == 200
+    assert await app.store.get("unreachable:telegram:46") == "blocked"  # before any 403
+    assert (await post(app, change("member"), secret)).status == 200
+    assert await app.store.get("unreachable:telegram:46") is None
+
+
+async def test_allowed_updates_name_membership_business_joins_and_reactions(app, fake):
+    allowed = fake.webhook["allowed_updates"]
+    allowed = json.loads(allowed) if isinstance(allowed, str) else allowed
+    for kind in ("my_chat_member", "business_message", "chat_join_request", "message_reaction", "edited_message"):
+        assert kind in allowed
+
+
+async def test_a_business_customer_is_answered_through_the_business_connection(app, fake):
+    body = update("How long does shipping take?", chat=47)
+    body["business_message"] = body.pop("message") | {"business_connection_id": "bc-7"}
+    assert (await post(app, body, await secret_of(app))).status == 200
+    await eventually(lambda: fake.texts(47))
+    assert fake.sent[-1]["business_connection_id"] == "bc-7"
+
+
+async def test_an_edit_is_not_answered_again_and_corrects_the_transcript(app, fake):
+    secret = await secret_of(app)
+    first = update("how long does shiping take?", chat=48)
+    await post(app, first, secret)
+    await eventually(lambda: fake.texts(48))
+    edited = {**first["message"], "text": "how long does shipping take to Peru?", "edit_date": 1767225660}
+    assert (await post(app, {"update_id": next(_ids), "edited_message": edited}, secret)).status == 200
+    await settled(app)
+    assert len(fake.texts(48)) == 1
+    address = Address(channel="telegram", chat="48", user="48")
+    [said] = [e for e in (await app.store.state(address.conversation))["history"] if e["role"] == "user"]
+    assert said["text"] == "how long does shipping take to Peru?" and said["edited"]
