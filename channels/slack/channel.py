@@ -20,7 +20,8 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from parley.channels.slack.door import checked_body
+from parley.channels.slack import interactive
+from parley.channels.slack.door import InjectedClock, checked_body
 from parley.channels.slack.people import PeopleCache
 from parley.channels.slack.send import THREAD_TTL, SlackSender, thread_key
 from parley.channels.slack.translate import (
@@ -28,6 +29,8 @@ from parley.channels.slack.translate import (
     CHANNEL,
     SECTION_MAX,
     action_inbound,
+    edit_inbound,
+    edited,
     ignore_reason,
     message_inbound,
     route,
@@ -52,16 +55,6 @@ log = logging.getLogger("parley.slack")
 # What bolt's payload helpers raise on a body of an unexpected shape (they index without checks).
 SHAPE_ERRORS = (KeyError, TypeError, AttributeError, ValueError, IndexError)
 WINDOW = 300  # Slack: reject requests whose timestamp is more than five minutes away (replays)
-
-
-class _InjectedClock:
-    """slack_sdk's SignatureVerifier asks a clock object for ``now()``: ours, so tests move time."""
-
-    def __init__(self, clock: Clock) -> None:
-        self._clock = clock
-
-    def now(self) -> float:
-        return self._clock()
 
 
 class SlackChannel(Channel):
@@ -95,7 +88,7 @@ class SlackChannel(Channel):
         # 10 s, not the SDK's 30: bolt's first auth.test runs before the first ack (Slack: 3 s).
         self.client = AsyncWebClient(token=bot_token, base_url=base, session=self.session, timeout=10)
         self.verifier = (  # Socket Mode alone needs no signing secret (no HTTP route then)
-            SignatureVerifier(signing_secret, clock=_InjectedClock(self.clock))  # type: ignore[arg-type]
+            SignatureVerifier(signing_secret, clock=InjectedClock(self.clock))  # type: ignore[arg-type]
             if signing_secret
             else None
         )
@@ -113,6 +106,8 @@ class SlackChannel(Channel):
         self.app.event(re.compile(".*"))(self._on_other_event)  # ack what we subscribe to but don't use
         self.app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self._on_action)
         self.app.action(re.compile(".*"))(self._on_other_action)
+        # Shortcuts, modals and option requests: always acknowledged, never bolt's 404.
+        interactive.register(self.app, interactive.AskParley(self.deliver, self.store, self.people))
         self.app.error(self._on_error)
 
     # -- the Channel protocol ------------------------------------------------------------------
@@ -193,6 +188,8 @@ class SlackChannel(Channel):
     async def _on_message(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
         event = body.get("event") if isinstance(body.get("event"), dict) else {}
         bot = context.bot_user_id or ""
+        if event.get("subtype") == "message_changed":
+            return await self._on_edit(body, event, bot)
         reason = ignore_reason(event, bot)
         kind = route(event, bot) if reason is None else None
         if kind is None:
@@ -210,6 +207,18 @@ class SlackChannel(Channel):
             await self.store.add(thread_key(channel, thread_of(event, kind)), json.dumps({"desk_ref": ""}), THREAD_TTL)
         person = await self.people.get(event["user"])
         await self.deliver(message_inbound(body, kind, bot, person.locale, meta, person.name))
+
+    async def _on_edit(self, body: dict[str, Any], event: dict[str, Any], bot: str) -> None:
+        """An edit is passed on (never answered: parley.core.kernel.edits) when it is in a DM or a
+        thread Parley is part of; other channels' edits are none of our business."""
+        found = edited(event, bot)
+        if found is None:
+            return
+        inner, kind = found
+        inbound = edit_inbound(body, inner, kind, bot)
+        if kind != "dm" and await self.store.get(thread_key(inner["channel"], inbound.address.thread)) is None:
+            return
+        await self.deliver(inbound)
 
     async def _on_action(self, ack: Any, body: dict[str, Any]) -> None:
         inbound = action_inbound(body)

@@ -114,10 +114,39 @@ def route(event: dict[str, Any], bot_user_id: str) -> Route | None:
 
 
 def thread_of(event: dict[str, Any], kind: Route) -> str:
-    """DMs are one conversation; a mention opens (or continues) a thread in its channel."""
+    """A DM is one conversation, except its threads (an assistant thread, or a reply in a
+    thread), where the answer belongs too; a mention opens (or continues) a thread in its channel."""
     if kind == "dm":
-        return ""
+        return str(event.get("thread_ts") or "")
     return str(event.get("thread_ts") or event.get("ts") or "")
+
+
+def edited(event: dict[str, Any], bot_user_id: str) -> tuple[dict[str, Any], Route] | None:
+    """A ``message_changed`` event -> the edited message (as a message event of its channel)
+    and the conversation it belongs to: a DM, else the thread it is in (or opened, for a
+    mention). None for a bot's message, ours included, or a shape that is not a person's."""
+    message = event.get("message")
+    if event.get("subtype") != "message_changed" or not isinstance(message, dict):
+        return None
+    inner = {**message, "type": "message", "channel": event.get("channel"), "channel_type": event.get("channel_type")}
+    inner.pop("subtype", None)  # the edited message's own subtype is not the change's
+    if ignore_reason(inner, bot_user_id) is not None:
+        return None
+    return inner, "dm" if inner["channel_type"] == "im" else "mention"
+
+
+def edit_inbound(body: dict[str, Any], inner: dict[str, Any], kind: Route, bot_user_id: str) -> Inbound:
+    """The edit of ``inner`` (from ``edited``) as ``Inbound(kind="edit")``: never answered, it
+    corrects the copy Parley kept (parley.core.kernel.edits)."""
+    address = Address(channel=CHANNEL, chat=inner["channel"], user=inner["user"], thread=thread_of(inner, kind))
+    return Inbound(
+        address=address,
+        event_id=str(body.get("event_id") or f"{inner['channel']}:edit:{inner.get('ts', '')}"),
+        text=plain(str(inner.get("text") or ""), bot_user_id),
+        kind="edit",
+        message_id=str(inner.get("ts", "")),
+        meta={"team": str(body.get("team_id", "")), "route": kind},
+    )
 
 
 def _attachments(event: dict[str, Any]) -> tuple[Attachment, ...]:
@@ -153,6 +182,7 @@ def message_inbound(
         attachments=_attachments(event),
         locale_hint=locale,
         user_name=name,
+        message_id=str(event.get("ts", "")),
         meta={"team": str(body.get("team_id", "")), "ts": str(event.get("ts", "")), "route": kind, **(meta or {})},
     )
 
@@ -163,8 +193,8 @@ def action_thread(body: dict[str, Any]) -> str:
     channel = action_channel(body)
     message = body.get("message") if isinstance(body.get("message"), dict) else {}
     container = body.get("container") if isinstance(body.get("container"), dict) else {}
-    if channel.startswith("D"):
-        return ""
+    if channel.startswith("D"):  # a DM's buttons answer where they are: its thread, if any
+        return str(message.get("thread_ts") or container.get("thread_ts") or "")
     return str(message.get("thread_ts") or message.get("ts") or container.get("message_ts") or "")
 
 

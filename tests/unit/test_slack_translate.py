@@ -6,12 +6,15 @@ import pytest
 from parley.channels.slack.send import as_outbox_error
 from parley.channels.slack.translate import (
     action_inbound,
+    action_thread,
     chunks,
+    edited,
     escape,
     ignore_reason,
     message_inbound,
     post_arguments,
     route,
+    thread_of,
     well_formed,
 )
 from parley.core.kernel.channel import Rejected, RetryAfter, Unreachable
@@ -182,8 +185,31 @@ def test_manifests_ask_for_what_the_channel_uses(name):
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"chat:write", "im:history", "app_mentions:read", "users:read", "channels:history"} <= scopes
     assert settings["interactivity"]["is_enabled"] is True
+    # The Ask Parley message shortcut (parley.channels.slack.interactive) needs the commands scope.
+    shortcuts = {(s["type"], s["callback_id"]) for s in manifest["features"]["shortcuts"]}
+    assert ("message", "ask_parley") in shortcuts and "commands" in scopes
     if settings["socket_mode_enabled"]:
         assert "request_url" not in settings["event_subscriptions"]
     else:
         assert settings["event_subscriptions"]["request_url"].endswith("/webhooks/slack")
         assert settings["interactivity"]["request_url"].endswith("/webhooks/slack")
+
+
+def test_a_dm_thread_is_where_the_answer_goes():
+    top = {"type": "message", "channel_type": "im", "channel": "D1", "user": "U1", "ts": "2.0"}
+    assert thread_of(top, "dm") == ""
+    assert thread_of({**top, "thread_ts": "1.0"}, "dm") == "1.0"  # an assistant thread, or a reply in one
+    press = {"channel": {"id": "D1"}, "message": {"ts": "3.0", "thread_ts": "1.0"}, "container": {}}
+    assert action_thread(press) == "1.0"
+    assert action_thread({**press, "message": {"ts": "3.0"}}) == ""
+
+
+def test_message_changed_is_the_edited_message_unless_a_bot_wrote_it():
+    original = {"type": "message", "user": "U1", "text": "fixed", "ts": "5.0", "edited": {"user": "U1", "ts": "6.0"}}
+    change = {"type": "message", "subtype": "message_changed", "channel": "C1", "channel_type": "channel"}
+    inner, kind = edited({**change, "message": original}, "UBOT")
+    assert (inner["channel"], inner["ts"], kind) == ("C1", "5.0", "mention")
+    assert edited({**change, "channel_type": "im", "message": original}, "UBOT")[1] == "dm"
+    assert edited({**change, "message": {**original, "bot_id": "B1"}}, "UBOT") is None
+    assert edited({**change, "message": {**original, "user": "UBOT"}}, "UBOT") is None
+    assert edited({**change, "message": "nope"}, "UBOT") is None
