@@ -299,9 +299,11 @@ def membership(update: Any) -> Membership | None:
     change = update.get("my_chat_member") if isinstance(update, dict) else None
     if not isinstance(change, dict):
         return None
-    chat = change.get("chat") or {}
-    status = (change.get("new_chat_member") or {}).get("status")
-    if not isinstance(chat, dict) or chat.get("type") != "private" or strict_int(chat.get("id")) is None:
+    chat, member = change.get("chat"), change.get("new_chat_member")
+    if not isinstance(chat, dict) or not isinstance(member, dict):
+        return None  # not the Bot API's shape: to_inbound passes it over like any unknown update
+    status = member.get("status")
+    if chat.get("type") != "private" or strict_int(chat.get("id")) is None:
         return None
     if status not in ("kicked", "member"):
         return None

@@ -253,6 +253,8 @@ def test_my_chat_member_in_a_private_chat_says_blocked_or_unblocked():
     assert membership(_member("member")).reachable
     assert membership(_member("kicked", chat=GROUP)) is None  # a group learns it per send
     assert membership(message("hi")) is None
+    for broken in ({"chat": [], "new_chat_member": {}}, {"chat": PRIVATE, "new_chat_member": []}, []):
+        assert membership({"update_id": 9, "my_chat_member": broken}) is None  # never raises
     assert to_inbound(_member("kicked"), ME) is None
 
 
