@@ -18,9 +18,11 @@ from typing import Any
 import discord
 from discord.http import Route, handle_message_parameters
 from parley.channels.discord.endpoints import point_sdk_at
+from parley.channels.discord.gateway import GatewayClient
 from parley.channels.discord.translate import (
     MAX_TEXT,
     components,
+    edit_from_message,
     inbound_from_interaction,
     inbound_from_message,
     nonce,
@@ -37,20 +39,6 @@ log = logging.getLogger("parley.discord")
 THREAD_EXISTS = 160004  # "A thread has already been created for this message"
 # Neutralise every ping: a user who writes "@everyone" or "<@&role>" must not make the bot ping.
 NO_PINGS = discord.AllowedMentions(everyone=False, users=False, roles=False, replied_user=False)
-
-
-class GatewayClient(discord.Client):
-    """discord.py calls ``on_<event>`` methods; these hand the events to the channel."""
-
-    def __init__(self, channel: DiscordChannel, **options: Any) -> None:
-        super().__init__(**options)
-        self.parley = channel
-
-    async def on_message(self, message: discord.Message) -> None:
-        await self.parley.on_message(message)
-
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
-        await self.parley.on_interaction(interaction)
 
 
 class DiscordChannel(Channel):
@@ -126,6 +114,11 @@ class DiscordChannel(Channel):
         elif inbound.address.thread:
             self._remember(self._threads, inbound.address.thread, inbound.address.thread)
         await self._hand_over(inbound)
+
+    async def on_edit(self, message: discord.Message, edited_at: str) -> None:
+        inbound = edit_from_message(message, self._bot_id, edited_at)
+        if inbound is not None:
+            await self._hand_over(inbound)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         inbound = inbound_from_interaction(interaction)

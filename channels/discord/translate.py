@@ -28,6 +28,7 @@ COMPONENT = 3  # InteractionType.component
 CANNOT_DM = 50007  # "Cannot send messages to this user": DMs closed or the bot blocked
 
 _KINDS = {"image": "image", "audio": "audio", "video": "video"}
+SPOKEN_TYPES = {0, 19}  # MessageType.default and .reply; every other type is a system message
 
 
 def mention_pattern(bot_id: int) -> re.Pattern[str]:
@@ -62,11 +63,22 @@ def attachment_of(item: Any) -> Attachment:
     return Attachment(kind=kind, url=str(getattr(item, "url", "")), mime=mime)  # type: ignore[arg-type]
 
 
+def sticker_of(item: Any) -> Attachment:
+    return Attachment(kind="sticker", url=str(getattr(item, "url", "")), caption=str(getattr(item, "name", "")))
+
+
+def spoken(message: Any) -> bool:
+    """A person's message (a plain one or a reply), not a system message: a pin, a call, a
+    member joining, a thread created, a boost... Those arrive as MESSAGE_CREATE too."""
+    kind = getattr(message, "type", None)
+    return kind is None or int(getattr(kind, "value", kind)) in SPOKEN_TYPES
+
+
 def inbound_from_message(message: Any, bot_id: int) -> Inbound | None:
     """A DM, or a guild message that mentions the bot; None for anything else (other bots,
-    our own messages, guild chatter not addressed to us)."""
+    our own messages, system messages, guild chatter not addressed to us)."""
     author = message.author
-    if getattr(author, "bot", False) or author.id == bot_id:
+    if getattr(author, "bot", False) or author.id == bot_id or not spoken(message):
         return None
     text = message.content or ""
     if guild_id_of(message.channel) is not None:
@@ -78,9 +90,22 @@ def inbound_from_message(message: Any, bot_id: int) -> Inbound | None:
         address=address_of(message.channel, author.id, message.id),
         event_id=str(message.id),  # dedupe: a MESSAGE_CREATE replayed after RESUME has the same id
         text=text,
-        attachments=tuple(attachment_of(a) for a in message.attachments),
+        attachments=tuple(attachment_of(a) for a in message.attachments)
+        + tuple(sticker_of(s) for s in getattr(message, "stickers", None) or ()),
         user_name=getattr(author, "global_name", None) or getattr(author, "name", "") or "",
+        message_id=str(message.id),
+        reply_to=str(getattr(getattr(message, "reference", None), "message_id", None) or ""),
     )
+
+
+def edit_from_message(message: Any, bot_id: int, edited_at: str) -> Inbound | None:
+    """An edited message (MESSAGE_UPDATE) -> ``Inbound(kind="edit")`` of the conversation the
+    message belongs to; never answered (parley.core.kernel.edits). Each edit is its own event."""
+    inbound = inbound_from_message(message, bot_id)
+    if inbound is None:
+        return None
+    stamp = hashlib.sha256(edited_at.encode()).hexdigest()[:12]
+    return inbound.model_copy(update={"kind": "edit", "event_id": f"edit:{message.id}:{stamp}", "attachments": ()})
 
 
 def button_title(message: Any, custom_id: str) -> str:

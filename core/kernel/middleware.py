@@ -69,9 +69,23 @@ class Guard:
             turn.tags["refused"] = "too_long"
             turn.system("too_long", limit=self.max_chars)
         elif inbound.attachments and not inbound.text.strip():
-            turn.system("unsupported_media")
+            if all(a.kind == "sticker" for a in inbound.attachments):
+                sticker(turn)
+            else:
+                turn.system("unsupported_media")
         else:
             await call_next(turn)
+
+
+def sticker(turn: Turn) -> None:
+    """A sticker alone is small talk, like a wave or a thumbs-up: a greeting when the bot has not
+    spoken yet in this conversation, else "you're welcome, anything else?". Never "I can only
+    read text" (nothing to describe) nor "I didn't catch anything"."""
+    turn.tags["intent"] = "sticker"
+    if any(entry.get("role") == "bot" for entry in turn.state.get("history", ())):
+        turn.system("thanks_reply")
+    else:
+        turn.say(turn.persona.greet(turn.pack), kind="system")
 
 
 def guard(max_chars: int, per_minute: int, clock: Callable[[], float] = time.time) -> Guard:

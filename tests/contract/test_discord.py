@@ -237,3 +237,58 @@ async def test_an_event_is_kept_while_the_store_is_down(fake):
     await eventually(lambda: len(delivered) == 2)
     assert delivered[1].event_id == "9901"
     await channel.close()
+
+
+async def test_a_sticker_alone_in_a_dm_is_small_talk_not_an_empty_message(app, fake):
+    waved = message(9801, DM, 48, "")
+    waved["sticker_items"] = [{"id": "749054660769218631", "name": "Wave", "format_type": 1}]
+    await fake.dispatch("MESSAGE_CREATE", waved)
+    await eventually(lambda: fake.posts)
+    said = fake.posts[0]["content"]
+    assert "didn't catch" not in said and "only read text" not in said
+    assert "Ask me about" in said  # the persona's greeting: a sticker first is a wave
+
+
+@pytest.mark.parametrize("kind", [3, 6, 7, 18], ids=["call", "pins_add", "new_member", "thread_created"])
+async def test_system_messages_are_ignored(app, fake, kind):
+    system = message(9810 + kind, DM, 49, "")
+    system["type"] = kind
+    await fake.dispatch("MESSAGE_CREATE", system)
+    await fake.dispatch("MESSAGE_CREATE", message(9830 + kind, DM, 49, "what are your opening hours?"))
+    await eventually(lambda: fake.posts)
+    await app.outbox.flush(timeout=2)
+    assert len(fake.posts) == 1 and "didn't catch" not in fake.posts[0]["content"]
+
+
+async def test_an_unreadable_dispatch_is_dropped_and_the_session_goes_on(app, fake, caplog):
+    await fake.dispatch("MESSAGE_CREATE", message(9901, DM, 50, "what are your opening hours?"))
+    broken = message(9902, DM, 50, "lost")
+    del broken["channel_id"]  # discord.py's parser indexes it
+    await fake.dispatch("MESSAGE_CREATE", broken)
+    await fake.dispatch("MESSAGE_CREATE", message(9903, 701, 51, "do you ship abroad?"))
+    await eventually(lambda: {p["channel_id"] for p in fake.posts} == {str(DM), "701"})
+    assert fake.identifies == 1 and fake.resumes == 0  # no reconnect, no fresh IDENTIFY
+    dropped = [r for r in caplog.records if "gateway event dropped" in r.getMessage()]
+    assert len(dropped) == 1 and not dropped[0].exc_info
+
+
+async def test_an_edit_is_not_answered_again_and_corrects_the_transcript(app, fake):
+    first = message(9951, DM, 52, "how long does shiping take?")
+    await fake.dispatch("MESSAGE_CREATE", first)
+    await eventually(lambda: fake.posts)
+    edited = {
+        **first,
+        "content": "how long does shipping take to Peru?",
+        "edited_timestamp": "2026-01-01T00:01:00+00:00",
+    }
+    await fake.dispatch("MESSAGE_UPDATE", edited)
+    unfurled = {**edited, "edited_timestamp": None, "embeds": [{"type": "link", "url": "https://example.com"}]}
+    await fake.dispatch("MESSAGE_UPDATE", unfurled)  # Discord adding a link preview: not an edit
+
+    async def corrected():
+        history = (await app.store.state(f"discord:{DM}:")).get("history", [])
+        return [e["text"] for e in history if e["role"] == "user"] == ["how long does shipping take to Peru?"]
+
+    await eventually(corrected)
+    await app.outbox.flush(timeout=2)
+    assert len(fake.posts) == 1

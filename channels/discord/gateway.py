@@ -1,0 +1,65 @@
+"""discord.py's client, with the gateway's events handed to the channel and a bad dispatch
+dropped instead of ending the connection.
+
+discord.py parses each dispatch (``MESSAGE_CREATE`` ...) inside its websocket's read loop; a
+parser that raises (a payload missing a field it indexes) escapes ``Client.connect``, which
+only reconnects on network errors: the gateway task ended, the singleton restarted it about 5 s
+later with a fresh IDENTIFY, and the events in between were lost. Each parser is wrapped so the
+one event is dropped with one log line and the session goes on (no reconnect, no IDENTIFY).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import discord
+
+log = logging.getLogger("parley.discord")
+
+
+class Listener(Protocol):
+    async def on_message(self, message: discord.Message) -> None: ...
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None: ...
+
+    async def on_edit(self, message: discord.Message, edited_at: str) -> None: ...
+
+
+def tolerant(event: str, parse: Callable[[Any], None]) -> Callable[[Any], None]:
+    def parse_or_drop(data: Any) -> None:
+        try:
+            parse(data)
+        except Exception as exc:  # one unreadable event must not end the gateway session
+            log.warning("discord gateway event dropped: %s could not be read (%s)", event, type(exc).__name__)
+
+    return parse_or_drop
+
+
+class GatewayClient(discord.Client):
+    """discord.py calls ``on_<event>`` methods; these hand the events to the channel."""
+
+    def __init__(self, listener: Listener, **options: Any) -> None:
+        super().__init__(**options)
+        self.listener = listener
+
+    def _get_state(self, **options: Any) -> Any:
+        # The hook discord.py builds its parser table in (Client.__init__); the websocket reads
+        # the table from the state at each connect.
+        state = super()._get_state(**options)
+        state.parsers = {event: tolerant(event, parse) for event, parse in state.parsers.items()}
+        return state
+
+    async def on_message(self, message: discord.Message) -> None:
+        await self.listener.on_message(message)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await self.listener.on_interaction(interaction)
+
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        # Raw: fired whether or not the message is in discord.py's cache. An update without an
+        # edited_timestamp is Discord adding an embed (a link preview), not the person editing.
+        edited_at = payload.data.get("edited_timestamp")
+        if edited_at:
+            await self.listener.on_edit(payload.message, str(edited_at))
