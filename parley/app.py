@@ -29,6 +29,7 @@ from parley.core.brains.llm import build_llm
 from parley.core.brains.llm.feedback import feedback
 from parley.core.brains.llm.py_tools import PythonTool, python_tools
 from parley.core.brains.llm.tools import builtin
+from parley.core.brains.places import places
 from parley.core.brains.retrieval import RetrievalBrain
 from parley.core.config.errors import StartupError, cause_of
 from parley.core.config.reloader import Reloader
@@ -52,7 +53,16 @@ from parley.core.kernel.edits import edits
 from parley.core.kernel.engine import Engine
 from parley.core.kernel.lease import lease_for, run_singleton
 from parley.core.kernel.messages import Address
-from parley.core.kernel.middleware import commands, disclosure, guard, history, locale, locale_meta, respond
+from parley.core.kernel.middleware import (
+    attribution,
+    commands,
+    disclosure,
+    guard,
+    history,
+    locale,
+    locale_meta,
+    respond,
+)
 from parley.core.kernel.outbox import Outbox
 from parley.core.kernel.pipeline import Middleware, fold
 from parley.core.routing.router import Router
@@ -194,6 +204,7 @@ class Bot:
             edits,  # an edit corrects the transcript and is never answered (docs/spec.md)
             guard(settings.max_message_chars, settings.flood_per_minute, clock),
             history,
+            attribution,
             locale(self.locales),
             self.desk,
             self.leads,
@@ -206,7 +217,8 @@ class Bot:
         # No routers, no step (a frame less per turn); routers read their handlers live, so one
         # decorated after the bot was built still answers.
         routed = [self.router.middleware()] if routers else []
-        middlewares += [*middleware, *routed, qualify, disclosure, self.scheduler.gate()]
+        # A location sent alone is answered from the knowledge's places, just before the brain.
+        middlewares += [*middleware, *routed, qualify, disclosure, self.scheduler.gate(), places(self.knowledge)]
         # A tuple: the pipeline is folded once below, so a later change could only be ignored.
         self.middlewares = tuple(middlewares)
         # Folded last: the engine's handler (self._handle) calls it.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 
+import aiohttp
 from aiohttp import web
 from multidict import MultiDictProxy
 from parley.channels.twilio.consent import CONFIRMATION, STOP_CONFIRMATION, ConsentBook, Keyword
@@ -73,6 +74,12 @@ class TwilioAccount:
             token = self.cfg.auth_token.get_secret_value() if self.cfg.auth_token else ""
             self._messages = Client(self.cfg.account_sid, token, http_client=self._http).messages
         return self._messages
+
+    @property
+    def media_auth(self) -> aiohttp.BasicAuth:
+        """What Twilio's media URLs take (HTTP basic auth with the account's SID and token)."""
+        token = self.cfg.auth_token.get_secret_value() if self.cfg.auth_token else ""
+        return aiohttp.BasicAuth(self.cfg.account_sid, token)
 
     @property
     def status_callback(self) -> str | None:

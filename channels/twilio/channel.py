@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from aiohttp import web
+from parley.channels.twilio import contacts
 from parley.channels.twilio.account import STATUS_PATH, TwilioAccount
 from parley.channels.twilio.consent import STOP_CONFIRMATION, keyword
 from parley.channels.twilio.inbound import EMPTY_TWIML, WHATSAPP_PREFIX, MalformedWebhook, to_inbound
@@ -71,6 +72,9 @@ class TwilioChannel(Channel):
             self.account.ctx.metrics.rejected.labels(self.name, "malformed").inc()
             log.info("twilio webhook refused: %s", exc, extra={"channel": self.name})
             raise web.HTTPBadRequest(text=str(exc)) from None
+        if any(contacts.is_vcard(a) for a in inbound.attachments):
+            found = await contacts.fetch(inbound.attachments, self.account.cfg.api_base, self.account.media_auth)
+            inbound = inbound.model_copy(update={"contacts": found})
         kind = keyword(inbound.text) if self.name == "sms" and inbound.kind == "message" else None
         if kind is not None:
             await self.account.keyword(inbound, kind, self.ctx.wake)

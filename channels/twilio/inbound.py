@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from multidict import MultiDictProxy
-from parley.core.kernel.messages import Address, Attachment, Inbound
+from parley.core.kernel.messages import Address, Attachment, Inbound, Location, Referral
 from twilio.request_validator import RequestValidator
 
 WHATSAPP_PREFIX = "whatsapp:"
@@ -57,6 +57,31 @@ def attachments(form: Mapping[str, str]) -> tuple[Attachment, ...]:
     return tuple(found)
 
 
+def location(form: Mapping[str, str]) -> Location | None:
+    """A WhatsApp location pin (``MessageType=location``): ``Latitude``/``Longitude``, with the
+    place's ``Label`` and ``Address`` when the person picked a named place."""
+    lat, lon = form.get("Latitude", ""), form.get("Longitude", "")
+    if not lat or not lon:
+        return None
+    try:
+        return Location(latitude=lat, longitude=lon, name=form.get("Label", ""), address=form.get("Address", ""))
+    except ValueError:  # not numbers, or off the globe
+        raise MalformedWebhook("Latitude and Longitude must be coordinates") from None
+
+
+def referral(form: Mapping[str, str]) -> Referral | None:
+    """A Click-to-WhatsApp ad's ``Referral*`` fields (first message after the ad click)."""
+    fields = {
+        "source_type": form.get("ReferralSourceType", ""),
+        "source_id": form.get("ReferralSourceId", ""),
+        "source_url": form.get("ReferralSourceUrl", ""),
+        "headline": form.get("ReferralHeadline", ""),
+        "body": form.get("ReferralBody", ""),
+        "click_id": form.get("ReferralCtwaClid", ""),
+    }
+    return Referral(**{k: v[:1000] for k, v in fields.items()}) if any(fields.values()) else None
+
+
 def to_inbound(channel: str, form: Mapping[str, str], received_at: datetime | None = None) -> Inbound:
     """A Twilio messaging webhook (SMS or WhatsApp) as an ``Inbound``; the person's number is the
     chat, without the ``whatsapp:`` prefix (the channel name says which network it is)."""
@@ -80,12 +105,20 @@ def to_inbound(channel: str, form: Mapping[str, str], received_at: datetime | No
             user_name=form.get("ProfileName", ""),
             received_at=received_at,
         )
+    place = location(form)
+    media = attachments(form)
+    if place is not None:
+        media += (Attachment(kind="location", url=f"geo:{place.latitude},{place.longitude}", caption=place.name),)
     return Inbound(
         address=address,
         event_id=sid,
         text=form.get("Body", ""),
-        attachments=attachments(form),
+        attachments=media,
         user_name=form.get("ProfileName", ""),
         received_at=received_at,
+        message_id=sid,
+        reply_to=form.get("OriginalRepliedMessageSid", ""),
+        location=place,
+        referral=referral(form),
         meta=meta,
     )

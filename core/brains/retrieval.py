@@ -81,9 +81,14 @@ def human_button(pack: LocalePack) -> Button:
     return Button(title=pack.t("human_button"), payload="/human")
 
 
+# A line holding only a ``geo:LAT,LON`` URI marks a passage as a place (parley.core.brains.places):
+# data for the nearest-place answer, never shown in an answer's text.
+GEO_LINE = re.compile(r"^[ \t]*geo:(-?\d{1,2}(?:\.\d+)?),(-?\d{1,3}(?:\.\d+)?)[ \t]*$", re.M)
+
+
 def excerpt(text: str, limit: int = 600) -> str:
     out = ""
-    for sentence in _SENTENCES.split(text.strip()):
+    for sentence in _SENTENCES.split(GEO_LINE.sub("", text).strip()):
         if out and len(out) + len(sentence) > limit:
             break
         out = f"{out} {sentence}".strip()

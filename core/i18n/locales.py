@@ -31,6 +31,8 @@ REQUIRED_MESSAGES = (
     "empty",
     "slow_down",
     "unsupported_media",
+    "location_thanks",
+    "nearest_place",
     "human_button",
     "error",
 )

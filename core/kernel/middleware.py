@@ -68,7 +68,8 @@ class Guard:
         elif len(inbound.text) > self.max_chars:
             turn.tags["refused"] = "too_long"
             turn.system("too_long", limit=self.max_chars)
-        elif inbound.attachments and not inbound.text.strip():
+        elif inbound.attachments and not inbound.text.strip() and not (inbound.location or inbound.contacts):
+            # A pin or a contact card is typed (turn.inbound.location, .contacts): it goes on.
             if all(a.kind == "sticker" for a in inbound.attachments):
                 sticker(turn)
             else:
@@ -110,6 +111,18 @@ async def history(turn: Turn, call_next: Handler) -> None:
     elif turn.replies:
         turn.state.pop("last_buttons", None)
     del log[:-HISTORY]
+
+
+async def attribution(turn: Turn, call_next: Handler) -> None:
+    """Where the person came from when the platform says so (a Click-to-WhatsApp ad): kept on the
+    conversation (``state["referral"]``, the ad's fields) and, first touch wins, on the profile
+    as ``attribution`` (``ad:<source id>``), which leads and campaigns report."""
+    inbound = turn.inbound
+    if inbound is not None and inbound.referral is not None:
+        referral = inbound.referral
+        turn.state.setdefault("referral", referral.model_dump())
+        turn.profile.setdefault("attribution", f"{referral.source_type or 'ad'}:{referral.source_id}")
+    await call_next(turn)
 
 
 def locale(catalog: LocaleCatalog) -> Middleware:

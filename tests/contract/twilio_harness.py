@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import aiohttp
 from parley.core.kernel.clock import ManualClock
+from parley.core.kernel.messages import Inbound
+from parley.core.kernel.turn import Turn
 from parley.core.storage.redis import RedisStore
 from parley.core.storage.sqlite import SQLiteStore
 from redis.asyncio import Redis
@@ -30,6 +32,10 @@ class Harness:
     fake: FakeTwilio
     clock: ManualClock
     http: aiohttp.ClientSession
+    seen: list[Inbound]  # what reached the pipeline, in order
+
+    def inbound(self, sid: str) -> Inbound | None:
+        return next((i for i in self.seen if i.event_id == sid), None)
 
     async def post(self, path: str, params: dict[str, str], signature: str | None = None) -> aiohttp.ClientResponse:
         if signature is None:
@@ -65,10 +71,21 @@ class Harness:
 
 
 @asynccontextmanager
-async def twilio_parley(make_settings, redis_url: str = "", **twilio: object) -> AsyncIterator[Harness]:
+async def twilio_parley(
+    make_settings, redis_url: str = "", knowledge_dir: str = "", **twilio: object
+) -> AsyncIterator[Harness]:
     """On SQLite by default; with ``redis_url`` on a Redis store under a prefix of its own."""
+    seen: list[Inbound] = []
+
+    async def record(turn: Turn, call_next) -> None:
+        if turn.inbound is not None:
+            seen.append(turn.inbound)
+        await call_next(turn)
+
     async with serve_fake_twilio() as fake:
+        more = {"knowledge_dir": knowledge_dir} if knowledge_dir else {}
         settings = make_settings(
+            **more,
             public_url=PUBLIC_URL,
             twilio={
                 "account_sid": ACCOUNT_SID,
@@ -87,8 +104,9 @@ async def twilio_parley(make_settings, redis_url: str = "", **twilio: object) ->
         else:
             store = SQLiteStore(settings.store_url.removeprefix("sqlite:///"), clock=clock)  # one clock for all
         try:
-            async with Bot(settings, clock=clock, store=store) as app, aiohttp.ClientSession() as http:
-                yield Harness(app, fake, clock, http)
+            bot = Bot(settings, clock=clock, store=store, middleware=[record])
+            async with bot as app, aiohttp.ClientSession() as http:
+                yield Harness(app, fake, clock, http, seen)
         finally:
             if redis_url:
                 await forget(redis_url, prefix)

@@ -30,7 +30,14 @@ class FakeTwilio:
     messages: list[dict[str, str]] = field(default_factory=list)
     failures: list[tuple[int, int]] = field(default_factory=list)  # (http status, twilio code)
     url: str = ""
+    media: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # media sid -> (type, body)
+    storage_auth: list[str] = field(default_factory=list)  # Authorization headers storage was sent
     _ids: Any = field(default_factory=lambda: itertools.count(1))
+
+    def add_media(self, message_sid: str, media_sid: str, mime: str, body: bytes) -> str:
+        """Keep a media item (a vCard...) the way Twilio does; its MediaUrl for a webhook."""
+        self.media[media_sid] = (mime, body)
+        return f"{self.url}/2010-04-01/Accounts/{self.account_sid}/Messages/{message_sid}/Media/{media_sid}"
 
     def fail_next(self, status: int, code: int) -> None:
         self.failures.append((status, code))
@@ -38,11 +45,29 @@ class FakeTwilio:
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self.create_message)
+        app.router.add_get("/2010-04-01/Accounts/{sid}/Messages/{message}/Media/{media}", self.get_media)
+        app.router.add_get("/storage/{media}", self.storage)
         return app
 
-    async def create_message(self, request: web.Request) -> web.Response:
+    def _authorised(self, request: web.Request) -> bool:
         expected = "Basic " + base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
-        if request.headers.get("Authorization") != expected or request.match_info["sid"] != self.account_sid:
+        return request.headers.get("Authorization") == expected and request.match_info["sid"] == self.account_sid
+
+    async def get_media(self, request: web.Request) -> web.Response:
+        """Like Twilio: basic auth, then a redirect to where the file is stored."""
+        if not self._authorised(request):
+            return web.json_response({"code": 20003, "message": "Authenticate", "status": 401}, status=401)
+        if request.match_info["media"] not in self.media:
+            return web.json_response({"code": 20404, "message": "Not found", "status": 404}, status=404)
+        raise web.HTTPFound(f"/storage/{request.match_info['media']}")
+
+    async def storage(self, request: web.Request) -> web.Response:
+        self.storage_auth.append(request.headers.get("Authorization", ""))
+        mime, body = self.media[request.match_info["media"]]
+        return web.Response(body=body, content_type=mime.split(";")[0])
+
+    async def create_message(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
             return web.json_response({"code": 20003, "message": "Authenticate", "status": 401}, status=401)
         form = dict(await request.post())
         if self.failures:
