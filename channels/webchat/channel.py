@@ -125,7 +125,7 @@ class WebChatChannel(Channel):
                 await self._hello(session, frame)
             except StoreUnavailable:  # the identity key lives in the store: the page says hello again later
                 await ws.send_json({"type": "error", "code": "unavailable", "message": "Busy, retrying."})
-        elif kind in ("message", "button") and session.identity is not None:
+        elif kind in ("message", "button", "edit") and session.identity is not None:
             await self._inbound(session, frame)
         else:
             await self._error(session, "unexpected", "Say hello first.", _frame_id(frame))
@@ -172,8 +172,13 @@ class WebChatChannel(Channel):
                 meta={"title": str(frame.get("title", ""))[:256]},
                 locale_hint=session.locale,
             )
+        elif frame["type"] == "edit":  # never answered: it corrects a message (parley.core.kernel.edits)
+            edited = frame.get("of")
+            if not isinstance(edited, str) or not _ID.match(edited):
+                return await self._error(session, "bad_id", "Bad id of the edited message.", event_id)
+            inbound = Inbound(address=address, event_id=key, kind="edit", text=text, message_id=f"{chat}:{edited}")
         else:
-            inbound = Inbound(address=address, event_id=key, text=text, locale_hint=session.locale)
+            inbound = Inbound(address=address, event_id=key, text=text, locale_hint=session.locale, message_id=key)
         try:
             await self.deliver(inbound)
         except StoreUnavailable:

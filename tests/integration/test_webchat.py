@@ -123,3 +123,21 @@ async def test_replies_wait_for_an_offline_page_and_arrive_on_reconnect(parley, 
     chat = await ChatClient(http, parley.port, page.cid, page.token).connect()
     reply = await chat.next("reply")
     assert reply["text"] == "while you were away" and reply["id"] == "offline-1"
+
+
+async def test_an_edit_frame_is_acked_never_answered_and_corrects_the_transcript(parley, http):
+    chat = await ChatClient(http, parley.port).connect()
+    first = await chat.say("how long does delivry take?")
+    await chat.next("reply")
+    edit = await chat.edit(first, "how long does delivery take to Peru?")
+    assert (await chat.next("ack"))["id"] == edit
+
+    async def corrected():
+        history = (await parley.store.state(f"web:{chat.chat}:")).get("history", [])
+        return [e["text"] for e in history if e["role"] == "user"] == ["how long does delivery take to Peru?"]
+
+    await eventually(corrected)
+    await chat.say("thanks")
+    last = await chat.next("reply")
+    assert "welcome" in last["text"]  # the next reply is to "thanks": the edit was never answered
+    assert sum(1 for f in chat.frames if f["type"] == "reply") == 2

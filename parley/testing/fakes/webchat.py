@@ -36,6 +36,12 @@ class ChatClient:
         await self.ws.send_json({"type": "message", "id": event_id, "text": text})
         return event_id
 
+    async def edit(self, of: str, text: str) -> str:
+        """Correct the message ``of`` (the page has no edit box; a custom client may)."""
+        event_id = uuid.uuid4().hex
+        await self.ws.send_json({"type": "edit", "id": event_id, "of": of, "text": text})
+        return event_id
+
     async def press(self, payload: str, title: str = "") -> str:
         event_id = uuid.uuid4().hex
         await self.ws.send_json({"type": "button", "id": event_id, "payload": payload, "title": title})
