@@ -5,7 +5,7 @@
   until the next turn, never the customer's answer), and attribution of replies to the last
   campaign message;
 - ``consent``: any channel's STOP opts out (START opts back in), stored as
-  ``profile["consent"] = {"marketing": bool, "at": iso, "source": str}`` (the Twilio channel
+  ``profile["consent"] = {"marketing": bool, "at": iso, "source": str, "history": [...]}`` (the Twilio channel
   stores SMS keywords the same way);
 - ``followups``: "remind me tomorrow at 10", the follow-ups a handler or the LLM asked for
   (``Turn.followup``), a follow-up N hours after a lead goes quiet, and cancelling pending ones
@@ -32,6 +32,7 @@ log = logging.getLogger("parley.scheduler")
 STOP_WORDS = ("stop", "stopall", "unsubscribe")  # more come from each pack's "stop" intent
 START_WORDS = ("start", "unstop", "subscribe")
 REMIND_TRIGGERS = ("remind me", "please remind me")
+CONSENT_HISTORY = 20  # consent changes kept per person
 INDEX_EVERY = 600.0  # seconds between people-index writes for an unchanged person
 FOLLOWUP_TEXT = "Just checking in: is there anything else I can help you with?"
 
@@ -115,7 +116,10 @@ def consent(kv: KeyValueStore) -> Middleware:
         opted_in = not stop
         source = f"{turn.address.channel}:{said}"
         at = turn.now.isoformat(timespec="seconds")
-        turn.profile["consent"] = {"marketing": opted_in, "at": at, "source": source}
+        change = {"marketing": opted_in, "at": at, "source": source}
+        # The latest record, and the last changes before it (the console shows the history).
+        history = [*(turn.profile.get("consent") or {}).get("history", []), change][-CONSENT_HISTORY:]
+        turn.profile["consent"] = {**change, "history": history}
         # The same record the Twilio channel keeps (channels/twilio/consent.py), checked at send.
         status = "opted_in" if opted_in else "opted_out"
         await kv.put(f"consent:{turn.address.person}", json.dumps({"status": status, "at": at, "source": source}))

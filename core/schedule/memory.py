@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import Counter
 from typing import Any
 
+from parley.core.schedule.people_search import PeopleQuery, matches
 from parley.core.schedule.store import (
     CANCELLED,
     MAX_CLAIM,
@@ -150,3 +152,11 @@ class MemoryScheduleStore:
 
     async def forget_person(self, person: str) -> int:
         return 1 if self._people.pop(person, None) is not None else 0
+
+    async def recent_people(self, limit: int) -> list[PersonEntry]:
+        entries = [PersonEntry.from_json(raw) for raw in self._people.values()]
+        return sorted(entries, key=lambda e: e.last_seen, reverse=True)[:limit]
+
+    async def find_people(self, query: PeopleQuery, limit: int) -> list[PersonEntry]:
+        found = (PersonEntry.from_json(raw) for _, raw in sorted(self._people.items()))
+        return list(itertools.islice((e for e in found if matches(e, query)), limit))

@@ -10,6 +10,8 @@ status hash for ``keep`` seconds: long enough that a re-plan cannot send them tw
 from __future__ import annotations
 
 import redis.asyncio as aioredis
+from parley.core.schedule import redis_people as people_index
+from parley.core.schedule.people_search import PeopleQuery
 from parley.core.schedule.redis_lua import ACK, ACK_MANY, ADD, CANCEL, CANCEL_MANY, CLAIM, RESCHEDULE
 from parley.core.schedule.store import MAX_CLAIM, CampaignRecord, Claimed, PersonEntry, Send, Waiting, campaign_of
 from parley.core.storage.redis import split_url
@@ -30,6 +32,7 @@ class RedisScheduleStore:
         self.sends, self.counts = f"{tag}:s:", f"{tag}:n:"
         self.camps, self.camp_ids = f"{tag}:c:", f"{tag}:campaigns"
         self.people_key, self.person_key = f"{tag}:people", f"{tag}:p:"
+        self.search = people_index.Keys.under(tag)  # the people search's index (redis_people.py)
         self.r: aioredis.Redis | None = None
 
     async def open(self) -> None:
@@ -154,9 +157,13 @@ class RedisScheduleStore:
         return {k: int(v) for k, v in (await self.redis.hgetall(self.counts + campaign)).items()}
 
     async def put_person(self, entry: PersonEntry) -> None:
+        old = await self.redis.get(self.person_key + entry.person)
         async with self.redis.pipeline(transaction=True) as pipe:
+            if old:  # what it was found by before (a tag removed, a new name)
+                people_index.unindex(pipe, self.search, PersonEntry.from_json(old))
             pipe.set(self.person_key + entry.person, entry.to_json())
             pipe.zadd(self.people_key, {entry.person: 0})
+            people_index.index(pipe, self.search, entry)
             await pipe.execute()
 
     async def person(self, person: str) -> PersonEntry | None:
@@ -170,8 +177,19 @@ class RedisScheduleStore:
         return [PersonEntry.from_json(raw) for raw in raws if raw]
 
     async def forget_person(self, person: str) -> int:
+        old = await self.redis.get(self.person_key + person)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.delete(self.person_key + person)
             pipe.zrem(self.people_key, person)
-            removed, _ = await pipe.execute()
+            if old:
+                people_index.unindex(pipe, self.search, PersonEntry.from_json(old))
+            removed, *_ = await pipe.execute()
         return int(removed)
+
+    async def recent_people(self, limit: int) -> list[PersonEntry]:
+        return await people_index.recent(self.redis, self.search, self.person_key, limit)
+
+    async def find_people(self, query: PeopleQuery, limit: int) -> list[PersonEntry]:
+        if query.empty:
+            return await self.people("", limit)
+        return await people_index.find(self.redis, self.search, self.person_key, query, limit)

@@ -12,6 +12,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+from parley.core.schedule import sqlite_people as people
+from parley.core.schedule.people_search import PeopleQuery, matches
 from parley.core.schedule.store import (
     CANCELLED,
     MAX_CLAIM,
@@ -28,7 +30,8 @@ from parley.core.storage.sqlite_batch import GroupCommit
 from parley.core.storage.sqlite_schema import upsert
 from parley.core.storage.store import StoreUnavailable
 
-SCHEMA = """
+SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS sched_counter (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO sched_counter(name, value) VALUES ('token', 0);
 CREATE TABLE IF NOT EXISTS sched_sends (
@@ -40,6 +43,8 @@ CREATE TABLE IF NOT EXISTS sched_counts (campaign TEXT NOT NULL, what TEXT NOT N
 CREATE TABLE IF NOT EXISTS sched_campaigns (id TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sched_people (person TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID;
 """
+    + people.SCHEMA
+)
 
 BUMP = "INSERT INTO sched_counts(campaign, what, n) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n"
 PUT_CAMPAIGN = upsert("sched_campaigns", "id")
@@ -66,6 +71,10 @@ class SQLiteScheduleStore:
                 raise StoreUnavailable(f"sqlite {self.path}: {exc}") from None
         else:
             self._db = connect(self.path, SCHEMA)
+        try:
+            people.backfill(self.db)
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"sqlite {self.path}: indexing people failed: {exc}") from None
 
     async def close(self) -> None:
         if self._db is not None:
@@ -215,7 +224,12 @@ class SQLiteScheduleStore:
 
     async def put_person(self, entry: PersonEntry) -> None:
         body = entry.to_json()
-        await self._write(lambda db: db.execute(PUT_PERSON, (entry.person, body)))
+
+        def op(db: sqlite3.Connection) -> None:
+            db.execute(PUT_PERSON, (entry.person, body))
+            people.index_person(db, entry)
+
+        await self._write(op)
 
     async def person(self, person: str) -> PersonEntry | None:
         row = self.db.execute("SELECT body FROM sched_people WHERE person = ?", (person,)).fetchone()
@@ -228,5 +242,17 @@ class SQLiteScheduleStore:
         return [PersonEntry.from_json(r[0]) for r in rows]
 
     async def forget_person(self, person: str) -> int:
-        cur = await self._write(lambda db: db.execute("DELETE FROM sched_people WHERE person = ?", (person,)))
-        return cur.rowcount
+        def op(db: sqlite3.Connection) -> int:
+            people.unindex_person(db, person)
+            return db.execute("DELETE FROM sched_people WHERE person = ?", (person,)).rowcount
+
+        return await self._write(op)
+
+    async def recent_people(self, limit: int) -> list[PersonEntry]:
+        return [PersonEntry.from_json(body) for body in people.recent(self.db, limit)]
+
+    async def find_people(self, query: PeopleQuery, limit: int) -> list[PersonEntry]:
+        if query.empty:
+            return await self.people("", limit)
+        found = (PersonEntry.from_json(body) for body in people.find(self.db, query, limit))
+        return [entry for entry in found if matches(entry, query)]

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from parley.core.kernel.messages import Address
+
+if TYPE_CHECKING:  # people_search builds on PersonEntry, defined here
+    from parley.core.schedule.people_search import PeopleQuery
 
 # Outcomes a dispatcher acks with; reasons follow a colon ("skipped:quiet", "failed:rejected").
 SENT, CANCELLED = "sent", "cancelled"
@@ -189,3 +192,9 @@ class ScheduleStore(Protocol):
         """The index in person order, after ``after`` (a cursor for chunked planning)."""
 
     async def forget_person(self, person: str) -> int: ...
+    async def recent_people(self, limit: int) -> list[PersonEntry]:
+        """The ``limit`` people seen most recently, newest first (from an index)."""
+
+    async def find_people(self, query: PeopleQuery, limit: int) -> list[PersonEntry]:
+        """Up to ``limit`` entries matching ``query`` (people_search.matches says what matches),
+        answered from an index, never by reading every entry; an empty query lists people."""

@@ -28,6 +28,7 @@ from parley.core.schedule.store import (
     followup_id,
     person_of_send,
 )
+from parley.testing.contracts.people import PeopleSearchContract
 
 T0 = ManualClock().now
 
@@ -36,7 +37,7 @@ def c(n: int, step: int = 0) -> str:
     return campaign_send_id("spring", f"web:p{n}", step)
 
 
-class ScheduleStoreContract:
+class ScheduleStoreContract(PeopleSearchContract):
     """Subclass and provide ``schedule_store``: an opened store, closed after the test. The suite
     passes times explicitly (``now=``), so the store's own clock does not matter."""
 
