@@ -8,7 +8,6 @@ With neither configured every call is refused (403), so a fresh install never ex
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from parley.core.http.replies import error, json_body
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.kernel.clock import Clock
 from parley.core.kernel.control import Proactive
+from parley.core.privacy import subject
 from parley.core.schedule.lifecycle import bump
 from parley.core.schedule.store import ScheduleStore
 from parley.core.storage.store import Store
@@ -61,17 +61,14 @@ class Admin:
 
     # -- sends, people, conversations --------------------------------------------------------
     async def export_person(self, request: web.Request) -> web.Response:
-        person = request.match_info["person"]
-        body = await self.store.export_person(person)
-        entry = await self.sched.person(person)
-        body["index"] = json.loads(entry.to_json()) if entry else None
-        if not body.get("profile") and not body.get("conversations") and entry is None:
+        body = await subject.export(self.store, self.sched, request.match_info["person"])
+        if body is None:
             return error(404, "no data held about this person")
         return web.json_response(body)
 
     async def erase_person(self, request: web.Request) -> web.Response:
         person = request.match_info["person"]
-        removed = await self.store.erase_person(person) + await self.sched.forget_person(person)
+        removed = await subject.erase(self.store, self.sched, person)
         log.info("person erased", extra={"removed": removed})
         return web.json_response({"person": person, "removed": removed})
 

@@ -1,0 +1,116 @@
+"""People: search the index (name, handle, tag, locale, channel), a person's profile, tags and
+consent, their conversations; tag and untag (any case), export and erase. Every change and every
+export is in the audit log."""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+from parley.core.console.roles import Permission
+from parley.core.console.shell import Console, NavItem, Viewer
+from parley.core.privacy import subject
+from parley.core.schedule.people_search import PeopleQuery
+from parley.core.schedule.store import ScheduleStore
+from parley.core.storage.store import Store
+
+NAV = (NavItem("nav_people", "/console/people", Permission.READ_PEOPLE),)
+SHOWN = 50
+MAX_FIELD = 200  # a query field; longer is not a search
+
+
+class PeopleSection:
+    def __init__(self, console: Console, store: Store, sched: ScheduleStore) -> None:
+        self.console = console
+        self.store = store
+        self.sched = sched
+
+    def routes(self) -> list[web.RouteDef]:
+        p, P = self.console.page, Permission
+        return [
+            web.get("/console/people", p(P.READ_PEOPLE, self.search)),
+            web.get("/console/people/{person}", p(P.READ_PEOPLE, self.show)),
+            web.post("/console/people/{person}/tags", p(P.EDIT_PEOPLE, self.tag)),
+            web.post("/console/people/{person}/untag", p(P.EDIT_PEOPLE, self.untag)),
+            web.get("/console/people/{person}/export", p(P.EXPORT_PEOPLE, self.export)),
+            web.post("/console/people/{person}/erase", p(P.ERASE_PEOPLE, self.erase)),
+        ]
+
+    async def search(self, request: web.Request, viewer: Viewer, **shown) -> web.Response:
+        q = {k: request.query.get(k, "")[:MAX_FIELD] for k in ("q", "tag", "locale", "channel")}
+        query = PeopleQuery(q["q"], q["tag"], q["locale"], q["channel"])
+        found = await self.sched.find_people(query, SHOWN)
+        return self.console.render(
+            request, viewer, "people.html", people=found, query=q, searched=not query.empty, shown=SHOWN, **shown
+        )
+
+    async def show(self, request: web.Request, viewer: Viewer, status: int = 200, **shown) -> web.Response:
+        person = request.match_info["person"]
+        entry = await self.sched.person(person)
+        held = await self.store.export_person(person)
+        if entry is None and not held.get("profile") and not held.get("conversations"):
+            return self.console.render(request, viewer, "error.html", status=404, message="not_found")
+        conversations = [
+            {
+                "id": cid,
+                "turns": len(state.get("history", [])),
+                "last": (state.get("history") or [{}])[-1].get("at", ""),
+            }
+            for cid, state in held.get("conversations", {}).items()
+        ]
+        profile = held.get("profile", {})
+        return self.console.render(
+            request,
+            viewer,
+            "person.html",
+            status=status,
+            person=person,
+            entry=entry,
+            profile=profile,
+            consent=consent_of(entry, profile),
+            conversations=conversations,
+            **shown,
+        )
+
+    async def tag(self, request: web.Request, viewer: Viewer) -> web.Response:
+        return await self._retag(request, viewer, on=True)
+
+    async def untag(self, request: web.Request, viewer: Viewer) -> web.Response:
+        return await self._retag(request, viewer, on=False)
+
+    async def _retag(self, request: web.Request, viewer: Viewer, on: bool) -> web.Response:
+        person = request.match_info["person"]
+        tag = str((await self.console.form(request)).get("tag", "")).strip()[:64]
+        if not tag:
+            return await self.show(request, viewer, status=422, error="tag_empty")
+        await subject.retag(self.store, self.sched, person, tag, on)
+        await self.console.audit(viewer, "person.tag" if on else "person.untag", person, tag)
+        return await self.show(request, viewer, notice="tagged" if on else "untagged")
+
+    async def export(self, request: web.Request, viewer: Viewer) -> web.StreamResponse:
+        person = request.match_info["person"]
+        body = await subject.export(self.store, self.sched, person)
+        if body is None:
+            return self.console.render(request, viewer, "error.html", status=404, message="not_found")
+        await self.console.audit(viewer, "person.export", person)
+        name = "person-" + "".join(c if c.isalnum() else "-" for c in person)[:80] + ".json"
+        return web.Response(
+            body=json.dumps(body, ensure_ascii=False, indent=2),
+            content_type="application/json",
+            headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+        )
+
+    async def erase(self, request: web.Request, viewer: Viewer) -> web.Response:
+        person = request.match_info["person"]
+        removed = await subject.erase(self.store, self.sched, person)
+        await self.console.audit(viewer, "person.erase", person, f"{removed} records")
+        return await self.search(request, viewer, notice="erased")
+
+
+def consent_of(entry, profile: dict) -> dict[str, object]:
+    """Marketing consent on the person's channel (True, False: opted out, None: never asked),
+    its last change (when, how) and the changes before it, newest first."""
+    record = profile.get("consent") or {}
+    value = entry.consent if entry is not None else record.get("marketing")
+    history = [h for h in record.get("history", []) if isinstance(h, dict)]
+    return {"value": value, "at": record.get("at", ""), "source": record.get("source", ""), "history": history[::-1]}
