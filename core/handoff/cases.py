@@ -73,7 +73,7 @@ async def save(kv: KeyValueStore, case: Case) -> None:
     await kv.put(f"case:{case.ref}", json.dumps(asdict(case)), ttl=TTL)
 
 
-def handoff_card(case: Case, history: list[dict[str, str]], summary: str = "") -> Reply:
+def handoff_card(case: Case, history: list[dict[str, str]], summary: str = "", link: str = "") -> Reply:
     who = case.customer
     lines = [f"Handoff requested ({case.reason or 'asked'}): {who.channel} customer, locale {case.locale}"]
     recent = [h for h in history if h.get("role") in ("user", "bot")][-6:]
@@ -82,6 +82,8 @@ def handoff_card(case: Case, history: list[dict[str, str]], summary: str = "") -
     elif recent:
         lines.append("Last messages:")
         lines += [f"{'Customer' if h['role'] == 'user' else 'Bot'}: {h['text'][:300]}" for h in recent]
+    if link:
+        lines.append(f"Transcript in the console: {link}")
     lines.append("Reply in this thread to answer the customer.")
     buttons = (
         Button(title="Claim", payload=f"{case.ref}:claim"),

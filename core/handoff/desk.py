@@ -19,6 +19,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from urllib.parse import quote
 
 from babel.dates import format_datetime, format_timedelta
 from parley.core.handoff import cases
@@ -61,6 +62,7 @@ class Desk:
         claim_timeout: float = 15 * 60.0,
         typical_wait: int = 5,
         show_agent_name: bool = True,
+        transcripts: str = "",
     ) -> None:
         self.kv = kv
         self.metrics = metrics
@@ -72,6 +74,9 @@ class Desk:
         self.claim_timeout = claim_timeout
         self.typical_wait = typical_wait
         self.show_agent_name = show_agent_name
+        # The console's transcript pages ("https://bot.example.com/console/conversations/"): each
+        # card links to its conversation there. Empty: no console, or no public URL to link to.
+        self.transcripts = transcripts
 
     async def start(self, conversation: str) -> bool:
         """Hand a conversation to the desk as if the customer had asked (the admin API); False
@@ -124,7 +129,8 @@ class Desk:
         turn.tags["handoff"] = "opened"
         if self.desk is not None:
             history = turn.state.get("history", [])
-            turn.forward(self.desk, cases.handoff_card(case, history, await self._summary(history)))
+            link = self.transcripts + quote(turn.address.conversation, safe="") if self.transcripts else ""
+            turn.forward(self.desk, cases.handoff_card(case, history, await self._summary(history), link))
         if self.hours.is_open(turn.now):
             turn.system("handoff_wait", wait=self._wait(turn))
             if self.later is not None:  # no claim within the timeout: tell them, offer a follow-up

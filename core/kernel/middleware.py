@@ -105,7 +105,10 @@ async def history(turn: Turn, call_next: Handler) -> None:
         log.append(entry)
     await call_next(turn)
     for reply in turn.replies:
-        log.append({"role": "bot" if reply.kind != "agent" else "agent", "text": reply.text, "at": at})
+        said = {"role": "bot" if reply.kind != "agent" else "agent", "text": reply.text, "at": at}
+        if reply.sources:  # what the bot cited: the console's transcript shows it
+            said["sources"] = list(reply.sources)
+        log.append(said)
     if turn.replies and turn.replies[-1].buttons:
         turn.state["last_buttons"] = [[b.title, b.payload] for b in turn.replies[-1].buttons]
     elif turn.replies:
