@@ -164,6 +164,9 @@ class Bot:
             claim_timeout=ho.claim_timeout_minutes * 60.0,
             typical_wait=ho.typical_wait_minutes,
             show_agent_name=ho.show_agent_name,
+            transcripts=f"{settings.public_url}/console/conversations/"
+            if settings.console.enabled and settings.public_url
+            else "",
         )
         webhook = Address(channel="webhook", chat="leads") if ho.lead_webhook_url else None
         # The lead card's "follow up" button books through the scheduler.
@@ -175,11 +178,13 @@ class Bot:
         if settings.console.enabled:
             _, self.console_routes = build_console(
                 self.store,
+                self.scheduler.sched,
                 self.locales,
                 clock,
                 self.accounts,
                 public_url=settings.public_url,
                 session_hours=settings.console.session_hours,
+                persona=settings.persona,
             )
         self.admin = Admin(
             ApiAuth(token, self.accounts),

@@ -4,7 +4,7 @@ A new section goes here: its nav entries in ``nav`` and the section in ``section
 from __future__ import annotations
 
 from aiohttp import web
-from parley.core.console import home, users
+from parley.core.console import conversations, home, people, users
 from parley.core.console.accounts import Accounts
 from parley.core.console.passwords import Passwords
 from parley.core.console.render import Renderer
@@ -12,17 +12,20 @@ from parley.core.console.sessions import Sessions
 from parley.core.console.shell import Console
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.kernel.clock import Clock
+from parley.core.schedule.store import ScheduleStore
 from parley.core.storage.store import Store
 
 
 def build_console(
     store: Store,
+    sched: ScheduleStore,
     catalog: LocaleCatalog,
     clock: Clock,
     accounts: Accounts,
     *,
     public_url: str,
     session_hours: float,
+    persona: str,
 ) -> tuple[Console, list[web.RouteDef]]:
     console = Console(
         accounts,
@@ -30,9 +33,15 @@ def build_console(
         Renderer(catalog),
         secure_cookies=public_url.startswith("https://"),
         public_origin=public_url,
-        nav=(*home.NAV, *users.NAV, *home.AUDIT_NAV),
+        nav=(*home.NAV, *conversations.NAV, *people.NAV, *users.NAV, *home.AUDIT_NAV),
     )
-    sections = [home.HomeSection(console), users.UsersSection(console), home.AuditSection(console)]
+    sections = [
+        home.HomeSection(console),
+        conversations.ConversationsSection(console, store, sched, clock, persona),
+        people.PeopleSection(console, store, sched),
+        users.UsersSection(console),
+        home.AuditSection(console),
+    ]
     return console, [*console.routes(), *(r for s in sections for r in s.routes())]
 
 

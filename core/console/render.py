@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from parley.core.console.roles import Permission
 from parley.core.i18n.locales import LocaleCatalog, LocalePack
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -63,6 +64,7 @@ class Renderer:
             lstrip_blocks=True,
         )
         self.env.filters["isotime"] = isotime
+        self.env.globals["Permission"] = Permission  # templates ask viewer.can(Permission.X)
 
     def strings(self, request: web.Request) -> Strings:
         """The first language of Accept-Language that has a pack; else the default pack."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import require
+from tests.paths import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -29,3 +31,15 @@ async def browser():
         browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
         yield browser
         await browser.close()
+
+
+# Screenshots and other artefacts for people to look at: build/test-output/ (PARLEY_TEST_OUTPUT
+# elsewhere), one folder per test module, kept after the run.
+OUTPUT = Path(os.environ.get("PARLEY_TEST_OUTPUT") or ROOT / "build" / "test-output")
+
+
+@pytest.fixture
+def output_dir(request) -> Path:
+    folder = OUTPUT / request.module.__name__.rsplit(".", 1)[-1]
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
