@@ -10,7 +10,6 @@ to them.
 from __future__ import annotations
 
 import asyncio
-import csv
 import json
 import sys
 from pathlib import Path
@@ -20,18 +19,16 @@ import yaml
 from parley.core.config.settings import Settings
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.kernel.clock import system_clock
-from parley.core.kernel.messages import Address
+from parley.core.schedule import people_csv
 from parley.core.schedule.campaigns import CampaignError, parse_spec
 from parley.core.schedule.lifecycle import MOVES, MoveRefused, move, results
 from parley.core.schedule.memory import MemoryScheduleStore
 from parley.core.schedule.planner import create, iso, preview
 from parley.core.schedule.service import open_schedule
 from parley.core.schedule.store import PersonEntry, ScheduleStore
-from parley.core.schedule.timing import TimingError, zone
 from parley.core.storage import open_store
 
 BAR = 30
-COLUMNS = ("channel", "chat", "user", "locale", "tz", "tags", "consent", "name")
 
 
 def load_spec(path: Path) -> dict[str, Any]:
@@ -45,35 +42,14 @@ def load_spec(path: Path) -> dict[str, Any]:
 
 
 def load_people(path: Path) -> list[PersonEntry]:
-    out: list[PersonEntry] = []
     try:
         with path.open(newline="", encoding="utf-8") as handle:
-            for n, row in enumerate(csv.DictReader(handle), start=2):
-                if not row.get("channel") or not row.get("chat"):
-                    raise CampaignError(f"{path}:{n}: channel and chat are required")
-                address = Address(channel=row["channel"], chat=row["chat"], user=row.get("user") or row["chat"])
-                if row.get("tz"):
-                    try:
-                        zone(row["tz"])
-                    except TimingError as exc:
-                        raise CampaignError(f"{path}:{n}: {exc}") from None
-                consent = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
-                out.append(
-                    PersonEntry(
-                        address.person,
-                        address,
-                        locale=row.get("locale", ""),
-                        tz=row.get("tz", ""),
-                        tags=tuple(t for t in (row.get("tags") or "").split(";") if t),
-                        consent=consent.get((row.get("consent") or "").strip().lower()),
-                        name=row.get("name", ""),
-                        # Any other column is a custom profile field the audience can filter on.
-                        fields={k: v for k, v in row.items() if k and k not in COLUMNS and v},
-                    )
-                )
+            parsed = people_csv.parse(handle, str(path))
     except OSError as exc:
         raise CampaignError(f"{path}: {exc.strerror}") from None
-    return out
+    if parsed.problems:
+        raise CampaignError(parsed.problems[0])
+    return parsed.people
 
 
 def bar(done: int, total: int, label: str = "") -> str:
