@@ -4,7 +4,7 @@ A new section goes here: its nav entries in ``nav`` and the section in ``section
 from __future__ import annotations
 
 from aiohttp import web
-from parley.core.console import conversations, home, people, users
+from parley.core.console import conversations, home, people, people_import, users
 from parley.core.console.accounts import Accounts
 from parley.core.console.passwords import Passwords
 from parley.core.console.render import Renderer
@@ -38,6 +38,7 @@ def build_console(
     sections = [
         home.HomeSection(console),
         conversations.ConversationsSection(console, store, sched, clock, persona),
+        people_import.PeopleImportSection(console, sched),  # before PeopleSection: /people/import
         people.PeopleSection(console, store, sched),
         users.UsersSection(console),
         home.AuditSection(console),

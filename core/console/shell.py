@@ -30,7 +30,7 @@ from parley.core.storage.accounts import Account
 log = logging.getLogger("parley.console")
 
 STATIC = Path(__file__).parent / "static"
-MAX_FORM = 256 * 1024  # a page's form; CSV imports stream through their own route
+MAX_FORM = 1024 * 1024  # a page's form or a CSV upload (the server refuses bigger bodies too)
 
 
 @dataclass(frozen=True)

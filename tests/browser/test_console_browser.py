@@ -21,6 +21,7 @@ PAGES = {
     "home": "/console",
     "people": "/console/people",
     "person": f"/console/people/{ANA.person}",
+    "import": "/console/people/import",
     "conversations": "/console/conversations",
     "transcript": f"/console/conversations/{CHAT.conversation}",
     "users": "/console/users",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from parley.core.console.roles import Role
+from parley.core.kernel.clock import ManualClock
 
 from parley.app import Bot
 from tests.integration.console_support import PASSWORD, add_user, client, csrf_of, page_csrf, sign_in
@@ -153,3 +154,16 @@ async def test_the_last_admin_cannot_be_removed(app):
         async with http.post(f"{base(app)}/console/users/ann/remove", data={"csrf": token}) as resp:
             assert resp.status == 422 and "last admin" in await resp.text()
         assert await app.store.account("ann") is not None
+
+
+async def test_a_session_ends_when_its_hours_are_up(make_settings):
+    clock = ManualClock()
+    async with Bot(make_settings(store_url="memory://", console={"session_hours": 1}), clock=clock) as app:
+        await add_user(app, "ann", Role.ADMIN)
+        async with client() as http:
+            assert await sign_in(http, base(app), "ann") == 303
+            async with http.get(f"{base(app)}/console", allow_redirects=False) as resp:
+                assert resp.status == 200
+            clock.advance(3601)
+            async with http.get(f"{base(app)}/console", allow_redirects=False) as resp:
+                assert resp.status == 303  # the store forgot the session: signing in again is needed

@@ -98,3 +98,49 @@ async def test_who_may_export_and_erase(app):
     assert await app.scheduler.sched.person(ANN.person) is None and await app.store.profile(ANN.person) == {}
     actions = [(e.actor, e.action) for e in await app.store.audit_log(20)]
     assert ("mo", "person.export") in actions and ("ann", "person.erase") in actions
+
+
+CSV = (
+    "channel,chat,locale,tags,consent,name,plan\n"
+    "sms,+15550100,,VIP;gold,,,\n"  # Ana, known: tags added once whatever their case
+    "whatsapp,+34600100300,es,new,yes,Luz Díaz,pro\n"
+    ",missing-channel,,,,,\n"
+    "sms,+15550199,,,,Tim,\n"
+).encode()
+
+
+async def upload(http, app: Bot, dry: bool):
+    from aiohttp import FormData
+
+    csrf = await page_csrf(http, url(app, "/console/people/import"))
+    form = FormData()
+    form.add_field("csrf", csrf)
+    form.add_field("file", CSV, filename="people.csv", content_type="text/csv")
+    if dry:
+        form.add_field("dry_run", "on")
+    async with http.post(url(app, "/console/people/import"), data=form) as resp:
+        return resp.status, await resp.text()
+
+
+async def test_a_csv_import_is_checked_in_a_dry_run_then_merged(app):
+    sched = app.scheduler.sched
+    async with client() as http:
+        assert await sign_in(http, url(app, ""), "lee") == 303
+        async with http.get(url(app, "/console/people/import")) as resp:
+            assert resp.status == 403  # agent leads do not change people
+    async with client() as http:
+        assert await sign_in(http, url(app, ""), "mo") == 303
+        status, html = await upload(http, app, dry=True)
+        assert status == 200 and "Dry run: nothing was changed" in html
+        assert "3 people in the file: 2 new, 1 already known." in html
+        assert "people.csv:4: channel and chat are required" in html and "Luz Díaz" in html
+        assert await sched.person("whatsapp:+34600100300") is None
+        assert (await sched.person(ANN.person)).tags == ("vip",)
+        status, html = await upload(http, app, dry=False)
+        assert status == 200 and "Imported" in html
+    luz = await sched.person("whatsapp:+34600100300")
+    assert luz.name == "Luz Díaz" and luz.consent is True and luz.fields == {"plan": "pro"}
+    ana = await sched.person(ANN.person)
+    assert ana.tags == ("vip", "gold") and ana.name == "Ana Pérez" and ana.last_seen == 1.0e9  # merged, kept
+    [entry] = [e for e in await app.store.audit_log(10) if e.action == "people.import"]
+    assert (entry.actor, entry.target, entry.detail) == ("mo", "people.csv", "3 rows, 1 refused")
