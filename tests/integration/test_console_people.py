@@ -4,6 +4,7 @@ untag whatever the case, export for those who may, erase for admins; every chang
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 from parley.core.console.roles import Role
@@ -12,24 +13,40 @@ from parley.core.schedule.people_search import PeopleQuery
 from parley.core.schedule.store import PersonEntry
 
 from parley.app import Bot
+from tests.contract.twilio_harness import forget
 from tests.integration.console_support import add_user, client, page_csrf, sign_in
 
 ANN = Address(channel="sms", chat="+15550100", user="+15550100")
 BOB = Address(channel="telegram", chat="42", user="42")
 
 
-@pytest.fixture
-async def app(make_settings):
-    async with Bot(make_settings(store_url="memory://")) as parley:
-        for name, role in (("ann", Role.ADMIN), ("mo", Role.MARKETER), ("lee", Role.AGENT_LEAD), ("vic", Role.VIEWER)):
-            await add_user(parley, name, role)
-        sched = parley.scheduler.sched
-        await sched.put_person(PersonEntry(ANN.person, ANN, "es", "", ("vip",), 1.0e9, False, "Ana Pérez"))
-        await sched.put_person(PersonEntry(BOB.person, BOB, "en", "", (), 1.0e9, None, "Bob Stone"))
-        history = [{"marketing": True, "at": "2026-01-02T10:00:00", "source": "sms:start"}]
-        consent = {"marketing": False, "at": "2026-03-04T09:00:00", "source": "sms:stop", "history": history}
-        await parley.store.save_profile(ANN.person, {"name": "Ana Pérez", "tags": ["vip"], "consent": consent})
-        yield parley
+@pytest.fixture(params=["memory", "redis"])
+async def app(request, make_settings):
+    """The pages on the in-memory store and on Redis (its people search is an index of its own)."""
+    if request.param == "redis":
+        redis_url = request.getfixturevalue("redis_url")
+        prefix = f"console-{uuid.uuid4().hex[:8]}"
+        settings = make_settings(store_url=f"{redis_url}?prefix={prefix}")
+    else:
+        settings = make_settings(store_url="memory://")
+    try:
+        async with Bot(settings) as parley:
+            await seed(parley)
+            yield parley
+    finally:
+        if request.param == "redis":
+            await forget(redis_url, prefix)
+
+
+async def seed(parley: Bot) -> None:
+    for name, role in (("ann", Role.ADMIN), ("mo", Role.MARKETER), ("lee", Role.AGENT_LEAD), ("vic", Role.VIEWER)):
+        await add_user(parley, name, role)
+    sched = parley.scheduler.sched
+    await sched.put_person(PersonEntry(ANN.person, ANN, "es", "", ("vip",), 1.0e9, False, "Ana Pérez"))
+    await sched.put_person(PersonEntry(BOB.person, BOB, "en", "", (), 1.0e9, None, "Bob Stone"))
+    history = [{"marketing": True, "at": "2026-01-02T10:00:00", "source": "sms:start"}]
+    consent = {"marketing": False, "at": "2026-03-04T09:00:00", "source": "sms:stop", "history": history}
+    await parley.store.save_profile(ANN.person, {"name": "Ana Pérez", "tags": ["vip"], "consent": consent})
 
 
 def url(app: Bot, path: str) -> str:
