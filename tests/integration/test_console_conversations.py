@@ -88,3 +88,10 @@ def test_the_desk_card_links_to_the_transcript():
     link = "https://bot.example.com/console/conversations/web%3Ac1%3A"
     assert f"Transcript in the console: {link}" in handoff_card(case, [], link=link).text
     assert "console" not in handoff_card(case, []).text
+
+
+def test_the_desk_links_only_when_the_console_is_on_and_public(make_settings):
+    public = "https://bot.example.com"
+    assert Bot(make_settings(public_url=public)).desk.transcripts == f"{public}/console/conversations/"
+    assert Bot(make_settings()).desk.transcripts == ""  # no public URL: nothing a desk could open
+    assert Bot(make_settings(public_url=public, console={"enabled": False})).desk.transcripts == ""
