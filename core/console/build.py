@@ -9,7 +9,7 @@ from parley.core.console.accounts import Accounts
 from parley.core.console.passwords import Passwords
 from parley.core.console.render import Renderer
 from parley.core.console.sessions import Sessions
-from parley.core.console.shell import Console
+from parley.core.console.shell import Console, Section
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.kernel.clock import Clock
 from parley.core.schedule.store import ScheduleStore
@@ -35,7 +35,7 @@ def build_console(
         public_origin=public_url,
         nav=(*home.NAV, *conversations.NAV, *people.NAV, *users.NAV, *home.AUDIT_NAV),
     )
-    sections = [
+    sections: list[Section] = [
         home.HomeSection(console),
         conversations.ConversationsSection(console, store, sched, clock, persona),
         people_import.PeopleImportSection(console, sched),  # before PeopleSection: /people/import
