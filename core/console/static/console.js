@@ -16,3 +16,12 @@ document.addEventListener("click", async (event) => {
     window.getSelection().selectAllChildren(document.getElementById(button.getAttribute("data-copy")));
   }
 });
+// Live lists (data-refresh="seconds") reload themselves, unless the page is in the background or
+// someone is typing in it.
+const live = document.querySelector("[data-refresh]");
+if (live) {
+  setInterval(() => {
+    const typing = document.activeElement && ["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement.tagName);
+    if (!document.hidden && !typing) window.location.reload();
+  }, Number(live.getAttribute("data-refresh")) * 1000);
+}
