@@ -68,6 +68,7 @@ from parley.core.kernel.pipeline import Middleware, fold
 from parley.core.routing.router import Router
 from parley.core.schedule.service import Scheduler
 from parley.core.storage import open_store
+from parley.core.storage.startup import open_when_ready
 from parley.core.storage.store import Store, StoreUnavailable
 
 log = logging.getLogger("parley")
@@ -286,7 +287,9 @@ class Bot:
             allowed = {persona.id: persona.allowed_tools for persona in self.personas.personas.values()}
             for persona, _, message in unknown_tools(allowed, self.llm.toolbox.tools):
                 log.warning("persona %s: %s", persona, message)
-        await _named("PARLEY_STORE_URL", "cannot open the store", self.store.open())
+        # Opened and written once before anything says "running"; an unreachable Redis is waited
+        # for (PARLEY_STORE_WAIT), a read-only SQLite directory stops start-up at once.
+        await _named("PARLEY_STORE_URL", "cannot open the store", open_when_ready(self.store, settings.store_wait))
         for hook in self.on_startup:  # before any channel receives: handlers may rely on them
             await _named(f"on_startup hook {_name(hook)}", "failed", hook(), catch=(Exception,))
         ctx = ChannelContext(self.engine.deliver, self.store, self.metrics, self.clock, self.outbox.wake)

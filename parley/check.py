@@ -3,10 +3,12 @@ bot's own), tools and knowledge; every problem at once as ``file:line``, warning
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Callable
 
 from parley.app import Bot
+from parley.core.config.errors import cause_of
 from parley.core.config.settings import Settings
 
 
@@ -37,6 +39,8 @@ def check(settings: Settings, build: Callable[[Settings], Bot]) -> int:
     for problem in problems:
         print(f"parley: {problem}", file=sys.stderr)
     errors = [p for p in problems if not p.warning]
+    if bot is not None and not asyncio.run(_store_writes(bot)):
+        return 2
     if errors or bot is None:
         if len(errors) > 1:  # one problem stays one line (configuration errors are one line)
             print(f"parley: {len(errors)} problems in locale packs and personas", file=sys.stderr)
@@ -46,3 +50,18 @@ def check(settings: Settings, build: Callable[[Settings], Bot]) -> int:
         f"{len(bot.personas.personas)} personas, {len(bot.knowledge.passages)} knowledge passages"
     )
     return 0
+
+
+async def _store_writes(bot: Bot) -> bool:
+    """Open the store and write to it once, as start-up would (without waiting for it): a
+    read-only data directory or an unreachable Redis is reported here, not at the first run."""
+    from parley.core.storage.startup import open_when_ready
+    from parley.core.storage.store import StoreUnavailable
+
+    try:
+        await open_when_ready(bot.store, 0.0)
+    except (StoreUnavailable, OSError) as exc:
+        print(f"parley: PARLEY_STORE_URL: cannot open and write the store ({cause_of(exc)})", file=sys.stderr)
+        return False
+    await bot.store.close()
+    return True

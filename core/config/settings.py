@@ -170,6 +170,8 @@ class Settings(BaseSettings):
     )
 
     store_url: str = "sqlite:///data/parley.db"
+    # Seconds start-up waits for an unreachable store (Redis starting beside us) before it gives up.
+    store_wait: float = Field(30.0, ge=0)
     http: HTTP = HTTP()
     public_url: str = ""
     admin_token: SecretStr | None = None

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from parley.core.kernel.outage import Outage
 from parley.core.storage.store import KeyValueStore, StoreUnavailable
 
 log = logging.getLogger("parley.lease")
@@ -64,8 +65,9 @@ async def run_singleton(lease: Lease, name: str, owner: str, ttl: float, work: C
     """
     loop = asyncio.get_running_loop()
     every = ttl / 3
+    outage = Outage(log, f"lease {name}")
     while True:
-        if not await _hold(lease, name, owner, ttl):
+        if not await _hold(lease, name, owner, ttl, outage):
             await asyncio.sleep(every)
             continue
         log.info("lease taken", extra={"lease": name, "owner": owner})
@@ -76,7 +78,7 @@ async def run_singleton(lease: Lease, name: str, owner: str, ttl: float, work: C
                 await asyncio.wait({task}, timeout=every)
                 if task.done():
                     break
-                held = await _hold(lease, name, owner, ttl)
+                held = await _hold(lease, name, owner, ttl, outage)
                 if held:
                     held_at = loop.time()
                 elif held is False or loop.time() - held_at > 2 * every:
@@ -99,10 +101,13 @@ async def run_singleton(lease: Lease, name: str, owner: str, ttl: float, work: C
         return
 
 
-async def _hold(lease: Lease, name: str, owner: str, ttl: float) -> bool | None:
-    """True if held, False if another process holds it, None if the store did not answer."""
+async def _hold(lease: Lease, name: str, owner: str, ttl: float, outage: Outage) -> bool | None:
+    """True if held, False if another process holds it, None if the store did not answer
+    (logged once per outage)."""
     try:
-        return await lease.hold(name, owner, ttl)
+        held = await lease.hold(name, owner, ttl)
     except StoreUnavailable as exc:
-        log.warning("lease %s: store unavailable (%s)", name, exc)
+        outage.failed(exc)
         return None
+    outage.ok()
+    return held

@@ -18,6 +18,7 @@ from parley.core.i18n.locales import LocaleCatalog
 from parley.core.kernel.clock import Clock, system_clock
 from parley.core.kernel.control import Proactive
 from parley.core.kernel.messages import Address, Reply
+from parley.core.kernel.outage import Outage
 from parley.core.kernel.wakeup import Wakeup
 from parley.core.schedule.campaigns import CampaignSpec, render
 from parley.core.schedule.sends import Defer, Lost, Scheduled, Skip
@@ -55,6 +56,7 @@ class Dispatcher:
         self._campaigns: dict[str, tuple[float, CampaignRecord | None]] = {}
         self.dispatched = 0
         self._pumping = 0
+        self.outage = Outage(log, "dispatcher")
 
     @property
     def busy(self) -> bool:
@@ -70,8 +72,13 @@ class Dispatcher:
         while True:
             try:
                 claimed = await self.pump()
-            except Exception as exc:  # StoreUnavailable, or Redis down: never let the loop die
-                log.warning("dispatcher paused: %s", exc)
+                self.outage.ok()
+            except StoreUnavailable as exc:  # one line per outage, not one per second
+                self.outage.failed(exc)
+                await asyncio.sleep(1.0)
+                claimed = 0
+            except Exception:  # a bug: never let the loop die
+                log.exception("dispatcher step failed")
                 await asyncio.sleep(1.0)
                 claimed = 0
             if not claimed:

@@ -86,7 +86,9 @@ class RedisStore(RedisAccounts):
         await self.r.aclose()
 
     async def ping(self) -> None:
-        await self._up(self.r.ping())
+        # A write, not PING: a Redis out of memory (noeviction) or failing to persist (MISCONF)
+        # answers PING and refuses every write.
+        await self._up(self.r.set(f"{self.p}probe", str(self.clock()), px=60_000))
 
     # -- inbox -------------------------------------------------------------------------------
     async def accept(self, item: InboxItem, dedupe_ttl: float) -> bool:

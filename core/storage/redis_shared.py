@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from parley.core.kernel.outage import Outage
 from parley.core.kernel.ratelimit import Limit
 from parley.core.storage.store import StoreUnavailable
 from redis.asyncio import Redis
@@ -137,6 +138,7 @@ class RedisRelay:
         self._handlers: dict[str, Handler] = {}
         self._pubsub: Any = None
         self._task: asyncio.Task[None] | None = None
+        self.outage = Outage(log, "relay")  # one line when Redis goes away, one when it is back
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._listen(), name="redis-relay")
@@ -176,6 +178,7 @@ class RedisRelay:
                 if late:
                     await pubsub.subscribe(*(self.p + t for t in late))
                 pause = 0.1
+                self.outage.ok()
                 while True:
                     msg = await pubsub.get_message(timeout=1.0)
                     if msg is None or msg.get("type") != "message":
@@ -188,7 +191,7 @@ class RedisRelay:
                         except Exception:
                             log.exception("relay handler failed", extra={"topic": topic})
             except (RedisError, OSError) as exc:
-                log.warning("relay disconnected (%s); reconnecting", exc)
+                self.outage.failed(exc)
                 self._pubsub = None
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 2.0)

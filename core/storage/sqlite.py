@@ -31,9 +31,18 @@ from parley.core.storage.store import (
     OutboxStats,
     Outcome,
     StoreUnavailable,
+    StoreUnusable,
 )
 
 FRESH = 4096
+# After a write failed in the file (disk full), readiness stays 503 this long even if the probe's
+# one small row fits: the next real write (a reply, an event) is bigger and would fail.
+RECENT_FAILURE = 5.0
+PROBE = (
+    "INSERT INTO kv(key, value, until) VALUES ('parley:probe', ?, NULL) "
+    "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+)
+WAL_LIMIT = 4 * 1024 * 1024  # bytes the WAL is cut back to when a writer restarts it
 PUT_STATE = upsert("state", "conversation")
 PUT_PROFILE = upsert("profiles", "person")
 
@@ -47,14 +56,20 @@ def connect(path: Path, schema: str) -> sqlite3.Connection:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA busy_timeout=5000")  # several processes may share one file
+        # Without a limit the WAL keeps the size of the largest burst for ever (186 MB beside a
+        # 5 MB database was seen); with it, the writer cuts it back when it starts it over.
+        db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
         db.executescript(schema)
     except sqlite3.Error as exc:
-        raise StoreUnavailable(f"sqlite {path}: {exc}") from None
+        # A file that cannot be opened or written at start-up (read-only, not a database) will
+        # not fix itself: say so at once rather than wait for it.
+        kind = StoreUnavailable if "locked" in str(exc) else StoreUnusable
+        raise kind(f"sqlite {path}: {exc}") from None
     return db
 
 
 class SQLiteStore(SQLiteAccounts):
-    def __init__(self, path: Path | str, clock=time.time) -> None:
+    def __init__(self, path: Path | str, clock=time.time, *, checkpointer: Checkpointer | None = None) -> None:
         self.path = Path(path)
         self.clock = clock
         self._db: sqlite3.Connection | None = None
@@ -62,8 +77,10 @@ class SQLiteStore(SQLiteAccounts):
         # Inbound events this process accepted and has not begun yet: ``begin`` takes them from
         # here instead of parsing the stored JSON again (bounded: cleared past FRESH entries).
         self._fresh: dict[str, Inbound] = {}
-        self._checkpointer: Checkpointer | None = None
-        self._write = GroupCommit(lambda: self.db).run
+        # Checkpoints run on their own thread (sqlite_checkpoint.py); ":memory:" has no WAL.
+        self._checkpointer = checkpointer or (Checkpointer(self.path) if str(self.path) != ":memory:" else None)
+        self._group = GroupCommit(lambda: self.db)
+        self._write = self._group.run
 
     async def open(self) -> None:
         self._db = connect(self.path, SCHEMA)
@@ -72,25 +89,26 @@ class SQLiteStore(SQLiteAccounts):
         except sqlite3.Error as exc:
             self._db.close()
             self._db = None
-            raise StoreUnavailable(f"sqlite {self.path}: upgrade failed: {exc}") from None
-        if str(self.path) != ":memory:":
+            raise StoreUnusable(f"sqlite {self.path}: upgrade failed: {exc}") from None
+        if self._checkpointer is not None:
             self._db.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's thread does it
-            self._checkpointer = Checkpointer(self.path)
             self._checkpointer.start()
 
     async def close(self) -> None:
         if self._checkpointer is not None:
             self._checkpointer.stop()
-            self._checkpointer = None
         if self._db is not None:
             self._db.close()  # the last connection to close checkpoints what is left
             self._db = None
 
     async def ping(self) -> None:
-        try:
-            self.db.execute("SELECT 1").fetchone()
-        except (sqlite3.Error, StoreUnavailable) as exc:
-            raise StoreUnavailable(str(exc)) from None
+        """A real write (one row, through the group commit), and no write failure just before:
+        a store that can read but not write is not ready (webhooks would answer 503)."""
+        now = self.clock()
+        await self._write(lambda db: db.execute(PROBE, (str(now),)))
+        recent = self._group.failed_within(RECENT_FAILURE)
+        if recent is not None:
+            raise StoreUnavailable(f"sqlite {self.path}: writes failing ({recent})")
 
     @property
     def db(self) -> sqlite3.Connection:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -34,6 +35,10 @@ class GroupCommit:
         self._connection = connection  # raises StoreUnavailable when the store is closed
         self._pending: list[tuple[Op, asyncio.Future[Any]]] = []
         self._busy = False  # the last commit carried more than one write
+        # When a write last failed in the file itself (disk full, I/O), on the monotonic clock:
+        # readiness stays 503 a moment after, even if a small probe squeezes through.
+        self.failed_at: float | None = None
+        self.failure = ""
 
     async def run(self, op: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``op(db)`` inside the next group transaction; returns its result once committed."""
@@ -57,6 +62,7 @@ class GroupCommit:
             db = self._connection()
             db.execute("BEGIN IMMEDIATE")
         except (sqlite3.Error, StoreUnavailable) as exc:
+            self._failed(exc)
             return _fail(batch, exc)
         try:
             outcomes = _optimistic(db, batch) or _isolated(db, batch)
@@ -64,14 +70,28 @@ class GroupCommit:
         except sqlite3.Error as exc:  # the file itself failed (disk full, I/O): nothing was written
             if db.in_transaction:
                 db.execute("ROLLBACK")
+            self._failed(exc)
             return _fail(batch, exc)
         for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
             if future.cancelled():
                 continue  # its write is durable; nobody waits for the answer
             if ok:
                 future.set_result(value)
+            elif isinstance(value, sqlite3.Error):
+                self._failed(value)
+                future.set_exception(_unavailable(value))
             else:
-                future.set_exception(_unavailable(value) if isinstance(value, sqlite3.Error) else value)
+                future.set_exception(value)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.failed_at = time.monotonic()
+        self.failure = str(exc)
+
+    def failed_within(self, seconds: float) -> str | None:
+        """Why the last write failed, if it failed within the last ``seconds``."""
+        if self.failed_at is not None and time.monotonic() - self.failed_at < seconds:
+            return self.failure
+        return None
 
 
 def _optimistic(db: sqlite3.Connection, batch: list[tuple[Op, asyncio.Future[Any]]]) -> list[tuple[bool, Any]] | None:
@@ -95,6 +115,10 @@ def _isolated(db: sqlite3.Connection, batch: list[tuple[Op, asyncio.Future[Any]]
         try:
             outcomes.append((True, op(db)))
         except Exception as exc:  # noqa: BLE001 - handed to that op's caller
+            if not db.in_transaction:
+                # SQLITE_FULL (and some I/O errors) roll back the whole transaction, savepoints
+                # and all: every write of the batch is gone, so the batch fails with this cause.
+                raise
             db.execute("ROLLBACK TO op")
             outcomes.append((False, exc))
         db.execute("RELEASE op")

@@ -18,6 +18,11 @@ class StoreUnavailable(RuntimeError):
     """The store did not answer: webhooks say 503 so the platform retries later."""
 
 
+class StoreUnusable(StoreUnavailable):
+    """The store cannot be used as configured (a read-only directory, a path that is not one):
+    waiting will not help, so start-up stops at once instead of waiting ``PARLEY_STORE_WAIT``."""
+
+
 class LockLost(RuntimeError):
     """Our lease on a conversation expired and someone else holds it: drop this turn's writes."""
 
@@ -156,7 +161,8 @@ class Store(InboxStore, OutboxStore, KeyValueStore, PeopleStore, AccountStore, P
     async def open(self) -> None: ...
     async def close(self) -> None: ...
     async def ping(self) -> None:
-        """Raise StoreUnavailable when the store does not answer."""
+        """Raise StoreUnavailable when the store does not answer or cannot write (a disk that is
+        full, a Redis refusing writes): /readyz and start-up ask here."""
 
 
 def person_of(inbound: Inbound) -> str:

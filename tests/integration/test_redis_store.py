@@ -14,7 +14,7 @@ from parley.core.storage.store import InboxItem, OutboxItem, Sent, StoreUnavaila
 
 from parley.app import Bot
 from tests.conftest import eventually
-from tests.integration.processes import free_port
+from tests.integration.processes import RedisServer, free_port
 
 pytestmark = pytest.mark.redis
 A = Address(channel="web", chat="c1", user="u1")
@@ -70,10 +70,14 @@ def inbound_reply():
     return Reply(text="ok")
 
 
-async def test_app_on_a_down_redis_is_not_ready_and_refuses_politely(make_settings):
-    settings = make_settings(store_url=f"redis://127.0.0.1:{free_port()}/0")
+async def test_app_on_a_down_redis_is_not_ready_and_refuses_politely(make_settings, tmp_path):
+    # Start-up waits for Redis (tests/integration/test_store_startup.py): it goes away after.
+    server = RedisServer(tmp_path / "redis")
+    server.start()
+    settings = make_settings(store_url=server.url)
     async with Bot(settings) as app, aiohttp.ClientSession() as http:
         base = f"http://127.0.0.1:{app.port}"
+        server.stop()
         async with http.get(base + "/readyz") as r:
             assert r.status == 503
         async with http.ws_connect(base.replace("http", "ws") + "/chat/ws") as ws:
