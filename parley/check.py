@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 from parley.app import Bot
 from parley.core.config.errors import cause_of
@@ -54,14 +56,30 @@ def check(settings: Settings, build: Callable[[Settings], Bot]) -> int:
 
 async def _store_writes(bot: Bot) -> bool:
     """Open the store and write to it once, as start-up would (without waiting for it): a
-    read-only data directory or an unreachable Redis is reported here, not at the first run."""
+    read-only data directory or an unreachable Redis is reported here, not at the first run.
+    A SQLite file that does not exist yet is not created (check leaves no files behind): a
+    scratch file in the nearest existing folder of its path proves the folder writable."""
+    from parley.core.storage.sqlite import SQLiteStore
     from parley.core.storage.startup import open_when_ready
     from parley.core.storage.store import StoreUnavailable
 
     try:
-        await open_when_ready(bot.store, 0.0)
+        if isinstance(bot.store, SQLiteStore) and not bot.store.path.exists():
+            _writable_folder(bot.store.path.parent)
+        else:
+            await open_when_ready(bot.store, 0.0)
+            await bot.store.close()
     except (StoreUnavailable, OSError) as exc:
         print(f"parley: PARLEY_STORE_URL: cannot open and write the store ({cause_of(exc)})", file=sys.stderr)
         return False
-    await bot.store.close()
     return True
+
+
+def _writable_folder(folder: Path) -> None:
+    """Raise OSError unless a file can be made where the store (and its folders) would be."""
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise NotADirectoryError(20, "Not a directory", str(folder))
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=".parley-check-"):
+        pass

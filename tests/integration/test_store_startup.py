@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import eventually
 from tests.integration.processes import Bot, RedisServer, free_port
@@ -44,24 +47,25 @@ def the_line(result: subprocess.CompletedProcess) -> str:
     return lines[0]
 
 
-def read_only_data(tmp_path: Path) -> str:
+def read_only_data(tmp_path: Path, existing: bool) -> str:
     data = tmp_path / "data"
     data.mkdir()
-    url = f"sqlite:///{data / 'parley.db'}"
-    made = run("check", {"PARLEY_STORE_URL": url})  # a store made earlier, then the mount went read-only
-    assert made.returncode == 0, made.stderr
-    for path in data.iterdir():
+    path = data / "parley.db"
+    if existing:  # a store made earlier, then the volume went read-only
+        sqlite3.connect(path).close()
         path.chmod(0o444)
     data.chmod(0o555)
-    return url
+    return f"sqlite:///{path}"
 
 
-def test_a_read_only_data_directory_stops_run_and_check_with_one_line(tmp_path):
-    url = read_only_data(tmp_path)
+@pytest.mark.parametrize("existing", [True, False], ids=["existing-file", "no-file-yet"])
+def test_a_read_only_data_directory_stops_run_and_check_with_one_line(tmp_path, existing):
+    url = read_only_data(tmp_path, existing)
     try:
         for command in ("run", "check"):
             line = the_line(run(command, {"PARLEY_STORE_URL": url}))
-            assert "PARLEY_STORE_URL" in line and "readonly" in line, line
+            assert "PARLEY_STORE_URL" in line, line
+            assert "readonly" in line or "Permission denied" in line or "unable to open" in line, line
     finally:
         (tmp_path / "data").chmod(0o755)
 
