@@ -12,9 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import secrets
-import socket
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -52,6 +49,7 @@ from parley.core.kernel.clock import Clock, system_clock
 from parley.core.kernel.edits import edits
 from parley.core.kernel.engine import Engine
 from parley.core.kernel.lease import lease_for, run_singleton
+from parley.core.kernel.liveness import Liveness, Owner
 from parley.core.kernel.messages import Address
 from parley.core.kernel.middleware import (
     attribution,
@@ -121,10 +119,12 @@ class Bot:
         self.personas = PersonaCatalog.load(settings.personas_dir, settings.persona)
         self.reloader = Reloader(self.locales, self.personas, settings.locales_dir, settings.personas_dir)
         self.knowledge = KnowledgeBase.load(Path(settings.knowledge_dir))
-        self.store = store or open_store(settings.store_url, clock=clock)
+        # Who this process is, on every lock and lease it takes: a restart frees a dead one's.
+        self.me = Owner.current()
+        self.owner = str(self.me)
+        self.store = store or open_store(settings.store_url, clock=clock, owner=self.owner)
         self.metrics = Metrics()
         self.lease = lease_for(self.store)
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"  # who holds a lease
         self.brain = brain if brain is not None else RetrievalBrain(self.knowledge)
         # Built (and so checked) with or without a model: a broken tool stops start-up either way.
         try:
@@ -290,6 +290,7 @@ class Bot:
         # Opened and written once before anything says "running"; an unreachable Redis is waited
         # for (PARLEY_STORE_WAIT), a read-only SQLite directory stops start-up at once.
         await _named("PARLEY_STORE_URL", "cannot open the store", open_when_ready(self.store, settings.store_wait))
+        await self._release_dead()
         for hook in self.on_startup:  # before any channel receives: handlers may rely on them
             await _named(f"on_startup hook {_name(hook)}", "failed", hook(), catch=(Exception,))
         ctx = ChannelContext(self.engine.deliver, self.store, self.metrics, self.clock, self.outbox.wake)
@@ -326,6 +327,16 @@ class Bot:
             "parley ready",
             extra={"port": self.port, "channels": ",".join(self.channels), "store": self.store.__class__.__name__},
         )
+
+    async def _release_dead(self) -> None:
+        """Conversations a killed process was answering resume now, not after its lease (120 s)."""
+        try:
+            freed = await self.store.release_dead(Liveness(self.me).dead, self.clock())
+        except StoreUnavailable as exc:  # the leases expire by themselves: slower, not wrong
+            log.warning("could not free the locks of dead processes: %s", exc)
+            return
+        if freed:
+            log.info("freed the locks and leases of dead processes", extra={"freed": freed})
 
     def singleton(self, name: str, work: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
         """Run ``work`` in one process of many at a time (the scheduler's planner uses this)."""

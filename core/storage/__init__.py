@@ -12,9 +12,10 @@ class StoreURLError(ValueError):
     pass
 
 
-def open_store(url: str, base: Path | None = None, clock=None) -> Store:
+def open_store(url: str, base: Path | None = None, clock=None, owner: str = "") -> Store:
     """Build (not yet open) the store a URL names. Imports lazily: Redis only when asked for.
-    ``clock`` must be the app's clock: lock leases and TTLs are compared with it."""
+    ``clock`` must be the app's clock: lock leases and TTLs are compared with it. ``owner``
+    (core/kernel/liveness.py) is recorded on the locks and leases the store takes."""
     import time
 
     clock = clock or time.time
@@ -22,7 +23,7 @@ def open_store(url: str, base: Path | None = None, clock=None) -> Store:
     if parsed.scheme == "memory":
         from parley.core.storage.memory import MemoryStore
 
-        return MemoryStore(clock=clock)
+        return MemoryStore(clock=clock, owner=owner)
     if parsed.scheme == "sqlite":
         from parley.core.storage.sqlite import SQLiteStore
 
@@ -33,11 +34,11 @@ def open_store(url: str, base: Path | None = None, clock=None) -> Store:
         path = Path(raw)
         if not path.is_absolute() and base is not None:
             path = base / path
-        return SQLiteStore(path, clock=clock)
+        return SQLiteStore(path, clock=clock, owner=owner)
     if parsed.scheme in ("redis", "rediss", "valkey"):
         try:
             from parley.core.storage.redis import RedisStore
         except ImportError as exc:  # the Redis store lands with its own issue
             raise StoreURLError(f"PARLEY_STORE_URL: redis store unavailable ({exc})") from None
-        return RedisStore(url)
+        return RedisStore(url, owner=owner)
     raise StoreURLError(f"PARLEY_STORE_URL: unsupported scheme {parsed.scheme!r} (use sqlite:///, redis://, memory://)")

@@ -12,13 +12,14 @@ from parley.core.storage.store import Batch, Failed, InboxItem, LockLost, Outbox
 
 
 class MemoryStore(MemoryAccounts):
-    def __init__(self, clock=time.time) -> None:
+    def __init__(self, clock=time.time, owner: str = "") -> None:
         self.clock = clock
+        self.owner = owner  # recorded on every lock and lease this store takes (liveness.py)
         self._seq = itertools.count(1)
         self._tokens = itertools.count(1)
         self._seen: dict[str, float] = {}
         self._inbox: dict[str, InboxItem] = {}
-        self._locks: dict[str, tuple[int, float]] = {}
+        self._locks: dict[str, tuple[int, float, str]] = {}  # conversation -> (token, until, owner)
         self._state: dict[str, dict[str, Any]] = {}
         self._profiles: dict[str, dict[str, Any]] = {}
         self._links: dict[str, set[str]] = {}
@@ -50,7 +51,7 @@ class MemoryStore(MemoryAccounts):
         if held and held[1] > now:
             return None
         token = next(self._tokens)
-        self._locks[conversation] = (token, now + lease)
+        self._locks[conversation] = (token, now + lease, self.owner)
         items = sorted((i for i in self._inbox.values() if i.conversation == conversation), key=lambda i: i.seq)[:limit]
         persons = {i.inbound.address.person for i in items}
         return Batch(
@@ -109,6 +110,7 @@ class MemoryStore(MemoryAccounts):
                 "attempts": item.attempts,
                 "token": 0,
                 "lease": 0.0,
+                "owner": "",
                 "error": "",
                 "platform_id": "",
             }
@@ -136,7 +138,7 @@ class MemoryStore(MemoryAccounts):
 
     def _lease_row(self, row: dict[str, Any], now: float, lease: float) -> OutboxItem:
         token = next(self._tokens)
-        row.update(status="sending", token=token, lease=now + lease)
+        row.update(status="sending", token=token, lease=now + lease, owner=self.owner)
         item: OutboxItem = row["item"]
         return OutboxItem(
             item.id, item.address, item.reply, row["due"], row["attempts"], token, row["seq"], item.max_attempts
@@ -156,6 +158,16 @@ class MemoryStore(MemoryAccounts):
         elif isinstance(outcome, Failed):
             row.update(status="failed", error=outcome.error)
         return True
+
+    async def release_dead(self, dead, now: float) -> int:
+        freed = [c for c, (_, until, owner) in self._locks.items() if until > now and owner and dead(owner)]
+        for conversation in freed:
+            del self._locks[conversation]
+        rows = [r for r in self._outbox.values() if r["status"] == "sending" and r["lease"] > now]
+        leases = [r for r in rows if r["owner"] and dead(r["owner"])]
+        for row in leases:
+            row["lease"] = now  # claimable now; the next claim hands out a new token
+        return len(freed) + len(leases)
 
     async def outbox_stats(self) -> OutboxStats:
         stats = OutboxStats()

@@ -60,9 +60,10 @@ def client_for(url: str) -> Redis:
 
 
 class RedisStore(RedisAccounts):
-    def __init__(self, url: str, clock=time.time, prefix: str = "") -> None:
+    def __init__(self, url: str, clock=time.time, prefix: str = "", owner: str = "") -> None:
         self.url, named = split_url(url)
         self.clock = clock
+        self.owner = owner  # recorded on every lock and lease this store takes (liveness.py)
         self.p = "{" + (prefix or named) + "}:"  # one hash tag: every script stays in one Cluster slot
         self.r = client_for(self.url)
         s = self.r.register_script
@@ -70,6 +71,7 @@ class RedisStore(RedisAccounts):
         self._release, self._enqueue, self._claim = s(lua.RELEASE), s(lua.ENQUEUE), s(lua.CLAIM)
         self._settle, self._kv_set, self._erase = s(lua.SETTLE), s(lua.KV_SET), s(lua.ERASE)
         self._hits_script = s(HITS)
+        self._recover = s(lua.RECOVER)
         self._unreleased: list[tuple[str, int]] = []  # calls that failed in an outage, replayed after
         self._unsettled: list[list[Any]] = []
         self.limiter = RedisLimiter(self.r, self.p, self._up)
@@ -101,7 +103,7 @@ class RedisStore(RedisAccounts):
 
     async def begin(self, conversation: str, lease: float, limit: int, now: float) -> Batch | None:
         keys = [f"{self.p}lock:{conversation}"]
-        got = await self._up(self._begin(keys=keys, args=[self.p, conversation, now, lease, limit]))
+        got = await self._up(self._begin(keys=keys, args=[self.p, conversation, now, lease, limit, self.owner]))
         if not got:
             return None
         token, state, flat, profiles = got
@@ -128,16 +130,27 @@ class RedisStore(RedisAccounts):
 
     async def release(self, conversation: str, token: int) -> None:
         try:
-            await self._up(self._release(keys=[f"{self.p}lock:{conversation}"], args=[str(token)]))
+            await self._up(self._release(keys=self._lock_keys(conversation), args=[str(token), conversation]))
         except StoreUnavailable:
             # Release it when Redis is back rather than leaving the conversation locked for a lease.
             self._unreleased.append((conversation, token))
             raise
 
+    def _lock_keys(self, conversation: str) -> list[str]:
+        return [f"{self.p}lock:{conversation}", f"{self.p}lockowner"]
+
+    async def release_dead(self, dead, now: float) -> int:
+        held = await self._up(self.r.hvals(f"{self.p}lockowner"))
+        held += await self._up(self.r.hvals(f"{self.p}oleased"))
+        gone = sorted({owner for owner in held if dead(owner)})
+        if not gone:
+            return 0
+        return int(await self._up(self._recover(args=[self.p, str(now), *gone])))
+
     async def stale(self, accepted_before: float, limit: int) -> list[str]:
         while self._unreleased:
             conversation, token = self._unreleased[-1]
-            await self._up(self._release(keys=[f"{self.p}lock:{conversation}"], args=[str(token)]))
+            await self._up(self._release(keys=self._lock_keys(conversation), args=[str(token), conversation]))
             self._unreleased.pop()
         return await self._up(
             self.r.zrangebyscore(f"{self.p}pending", "-inf", f"({accepted_before}", start=0, num=limit)
@@ -161,7 +174,7 @@ class RedisStore(RedisAccounts):
         while self._unsettled:
             await self._up(self._settle(args=self._unsettled[0]))
             self._unsettled.pop(0)
-        rows = await self._up(self._claim(args=[self.p, now, limit, lease]))
+        rows = await self._up(self._claim(args=[self.p, now, limit, lease, self.owner]))
         out = []
         for item_id, body, due, attempts, token, seq, max_attempts in rows:
             parts = json.loads(body)

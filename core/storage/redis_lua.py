@@ -91,13 +91,16 @@ end
 return 1
 """
 
-# KEYS: lock. ARGV: P, conversation, now, lease, limit
+# KEYS: lock. ARGV: P, conversation, now, lease, limit, owner
+# The owner is kept in the lock and in one index (``lockowner``: conversation -> owner) so a
+# restart finds a dead process's locks without scanning the keyspace (RECOVER).
 BEGIN = """
 local P, conv, now, lease = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local held = redis.call('HMGET', KEYS[1], 't', 'u')
 if held[2] and tonumber(held[2]) > now then return false end
 local token = redis.call('INCR', P .. 'tokens')
-redis.call('HSET', KEYS[1], 't', token, 'u', tostring(now + lease))
+redis.call('HSET', KEYS[1], 't', token, 'u', tostring(now + lease), 'o', ARGV[6])
+if ARGV[6] ~= '' then redis.call('HSET', P .. 'lockowner', conv, ARGV[6]) end
 redis.call('PEXPIRE', KEYS[1], math.ceil(lease * 1000))
 local items, persons, profiles = {}, {}, {}
 local limit = tonumber(ARGV[5])
@@ -127,7 +130,10 @@ local P, conv, now = ARGV[1], ARGV[2], ARGV[3]
 local held = redis.call('HMGET', KEYS[1], 't', 'u')
 if not held[1] or held[1] ~= ARGV[4] or tonumber(held[2]) <= tonumber(now) then return -1 end
 redis.call('SET', P .. 'state:' .. conv, ARGV[6])
-if ARGV[7] == '1' then redis.call('DEL', KEYS[1]) end
+if ARGV[7] == '1' then
+  redis.call('DEL', KEYS[1])
+  redis.call('HDEL', P .. 'lockowner', conv)
+end
 local i = 9
 for _ = 1, tonumber(ARGV[8]) do
   redis.call('SET', P .. 'profile:' .. ARGV[i], ARGV[i+1])
@@ -140,16 +146,20 @@ return new
 """
 )
 
-# KEYS: lock. ARGV: token
+# KEYS: lock, lock owner index. ARGV: token, conversation
 RELEASE = """
-if redis.call('HGET', KEYS[1], 't') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+if redis.call('HGET', KEYS[1], 't') == ARGV[1] then
+  redis.call('HDEL', KEYS[2], ARGV[2])
+  return redis.call('DEL', KEYS[1])
+end
 return 0
 """
 
 # ARGV: P, now, outbox...
 ENQUEUE = _ENQUEUE + "return enqueue_all(ARGV[1], ARGV, 3, ARGV[2])"
 
-# ARGV: P, now, limit, lease. Bounded: at most ``limit`` addresses are looked at.
+# ARGV: P, now, limit, lease, owner. Bounded: at most ``limit`` addresses are looked at.
+# A leased item's owner goes in ``oleased`` (id -> owner) until it settles (RECOVER reads it).
 CLAIM = """
 local P, now, lease = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4])
 local akeys = redis.call('ZRANGEBYSCORE', P .. 'ready', '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
@@ -166,7 +176,9 @@ for _, akey in ipairs(akeys) do
       redis.call('HINCRBY', P .. 'ostat', 'sending', 1)
     end
     local token = redis.call('INCR', P .. 'tokens')
-    redis.call('HSET', k, 'status', 'sending', 'token', token, 'lease', tostring(now + lease), 'updated', ARGV[2])
+    redis.call('HSET', k, 'status', 'sending', 'token', token, 'lease', tostring(now + lease), 'updated', ARGV[2],
+      'owner', ARGV[5])
+    if ARGV[5] ~= '' then redis.call('HSET', P .. 'oleased', head[1], ARGV[5]) end
     redis.call('ZADD', P .. 'ready', tostring(now + lease), akey)
     table.insert(out, {head[1], f[2], f[3], f[4], tostring(token), f[6], f[5]})
   end
@@ -183,6 +195,7 @@ local k = P .. 'o:' .. id
 local f = redis.call('HMGET', k, 'token', 'status', 'akey')
 if not f[1] or f[1] ~= ARGV[3] or f[2] ~= 'sending' then return 0 end
 redis.call('HINCRBY', P .. 'ostat', 'sending', -1)
+redis.call('HDEL', P .. 'oleased', id)
 if ARGV[4] == 'retry' then
   redis.call('HSET', k, 'status', 'pending', 'due', ARGV[6], 'error', ARGV[7], 'updated', now)
   redis.call('HINCRBY', k, 'attempts', tonumber(ARGV[8]))
@@ -204,6 +217,36 @@ advance(P, f[3])
 return 1
 """
 )
+
+# ARGV: P, now, dead owner* . Frees their locks (if still theirs) and makes their outbox leases
+# claimable now (the next claim hands out a new token); drops their index entries.
+RECOVER = """
+local P, now = ARGV[1], ARGV[2]
+local dead, freed = {}, 0
+for i = 3, #ARGV do dead[ARGV[i]] = true end
+local locks = redis.call('HGETALL', P .. 'lockowner')
+for i = 1, #locks, 2 do
+  if dead[locks[i+1]] then
+    local k = P .. 'lock:' .. locks[i]
+    if redis.call('HGET', k, 'o') == locks[i+1] then freed = freed + redis.call('DEL', k) end
+    redis.call('HDEL', P .. 'lockowner', locks[i])
+  end
+end
+local leased = redis.call('HGETALL', P .. 'oleased')
+for i = 1, #leased, 2 do
+  if dead[leased[i+1]] then
+    local k = P .. 'o:' .. leased[i]
+    local f = redis.call('HMGET', k, 'status', 'owner', 'akey')
+    if f[1] == 'sending' and f[2] == leased[i+1] then
+      redis.call('HSET', k, 'lease', now)
+      redis.call('ZADD', P .. 'ready', now, f[3])
+      freed = freed + 1
+    end
+    redis.call('HDEL', P .. 'oleased', leased[i])
+  end
+end
+return freed
+"""
 
 # KV values are hashes {v, u}: u is the expiry on the caller's clock ('' = none).
 # KEYS: key. ARGV: value, until ('' for none), ttl_ms (0 for none), now, only_if_absent

@@ -21,7 +21,7 @@ from parley.core.kernel.messages import Inbound
 from parley.core.storage.sqlite_accounts import SQLiteAccounts
 from parley.core.storage.sqlite_batch import GroupCommit
 from parley.core.storage.sqlite_checkpoint import Checkpointer
-from parley.core.storage.sqlite_outbox import claim, fencing_token, insert, settle
+from parley.core.storage.sqlite_outbox import claim, fencing_token, insert, release_dead, settle
 from parley.core.storage.sqlite_schema import SCHEMA, upgrade, upsert
 from parley.core.storage.store import (
     Batch,
@@ -69,9 +69,12 @@ def connect(path: Path, schema: str) -> sqlite3.Connection:
 
 
 class SQLiteStore(SQLiteAccounts):
-    def __init__(self, path: Path | str, clock=time.time, *, checkpointer: Checkpointer | None = None) -> None:
+    def __init__(
+        self, path: Path | str, clock=time.time, *, owner: str = "", checkpointer: Checkpointer | None = None
+    ) -> None:
         self.path = Path(path)
         self.clock = clock
+        self.owner = owner  # recorded on every lock and lease this store takes (liveness.py)
         self._db: sqlite3.Connection | None = None
         self._accepts = 0
         # Inbound events this process accepted and has not begun yet: ``begin`` takes them from
@@ -164,9 +167,10 @@ class SQLiteStore(SQLiteAccounts):
     def _begin(self, db: sqlite3.Connection, conversation: str, lease: float, limit: int, now: float) -> Batch | None:
         token = fencing_token()
         taken = db.execute(
-            "INSERT INTO locks(conversation, token, until) VALUES (?, ?, ?) ON CONFLICT(conversation) "
-            "DO UPDATE SET token = excluded.token, until = excluded.until WHERE locks.until <= ?",
-            (conversation, token, now + lease, now),
+            "INSERT INTO locks(conversation, token, until, owner) VALUES (?, ?, ?, ?) ON CONFLICT(conversation) "
+            "DO UPDATE SET token = excluded.token, until = excluded.until, owner = excluded.owner "
+            "WHERE locks.until <= ?",
+            (conversation, token, now + lease, self.owner, now),
         ).rowcount
         if not taken:
             return None  # held by someone whose lease has not expired
@@ -211,7 +215,7 @@ class SQLiteStore(SQLiteAccounts):
         for person, profile in profiles.items():
             db.execute(PUT_PROFILE, (person, json.dumps(profile)))
             db.execute("INSERT OR IGNORE INTO links(person, conversation) VALUES (?, ?)", (person, conversation))
-        _, leased = insert(db, outbox, now, lease)
+        _, leased = insert(db, outbox, now, lease, self.owner)
         db.execute("DELETE FROM inbox WHERE conversation = ? AND id = ?", (conversation, done))
         return leased
 
@@ -232,10 +236,13 @@ class SQLiteStore(SQLiteAccounts):
         return await self._write(lambda db: insert(db, items, self.clock())[0])
 
     async def claim(self, now: float, limit: int, lease: float) -> list[OutboxItem]:
-        return await self._write(lambda db: claim(db, now, limit, lease))
+        return await self._write(lambda db: claim(db, now, limit, lease, self.owner))
 
     async def settle(self, item_id: str, token: int, outcome: Outcome, now: float) -> bool:
         return await self._write(lambda db: settle(db, item_id, token, outcome, now))
+
+    async def release_dead(self, dead, now: float) -> int:
+        return await self._write(lambda db: release_dead(db, dead, now))
 
     async def outbox_stats(self) -> OutboxStats:
         stats = OutboxStats()

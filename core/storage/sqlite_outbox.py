@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+from collections.abc import Callable
 from dataclasses import replace
 
 from parley.core.kernel.messages import Address, Reply
@@ -22,7 +23,7 @@ def fencing_token() -> int:
 
 
 def insert(
-    db: sqlite3.Connection, items: list[OutboxItem], now: float, lease: float = 0.0
+    db: sqlite3.Connection, items: list[OutboxItem], now: float, lease: float = 0.0, owner: str = ""
 ) -> tuple[int, list[OutboxItem]]:
     """Insert the items whose id is new (returns how many); with ``lease``, those that may
     go at once are stored leased (see ``commit``) and returned too."""
@@ -38,8 +39,8 @@ def insert(
             token = fencing_token()
         cur = db.execute(
             "INSERT OR IGNORE INTO outbox(id, akey, person, address, reply, due, status, attempts, "
-            "max_attempts, token, lease, error, platform_id, updated) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?)",
+            "max_attempts, token, lease, error, platform_id, updated, owner) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, ?)",
             (
                 item.id,
                 key,
@@ -53,6 +54,7 @@ def insert(
                 token if go else 0,
                 now + lease if go else 0,
                 now,
+                owner if go else "",
             ),
         )
         new += cur.rowcount
@@ -61,7 +63,7 @@ def insert(
     return new, leased
 
 
-def claim(db: sqlite3.Connection, now: float, limit: int, lease: float) -> list[OutboxItem]:
+def claim(db: sqlite3.Connection, now: float, limit: int, lease: float, owner: str = "") -> list[OutboxItem]:
     # Two index walks instead of one OR (which read and sorted every due row): pending
     # items in seq order (stop at the limit), and expired leases, few by nature.
     head = (
@@ -76,8 +78,8 @@ def claim(db: sqlite3.Connection, now: float, limit: int, lease: float) -> list[
     for seq, item_id, address, reply, due, attempts, max_attempts in rows:
         token = fencing_token()
         db.execute(
-            "UPDATE outbox SET status = 'sending', token = ?, lease = ?, updated = ? WHERE seq = ?",
-            (token, now + lease, now, seq),
+            "UPDATE outbox SET status = 'sending', token = ?, lease = ?, updated = ?, owner = ? WHERE seq = ?",
+            (token, now + lease, now, owner, seq),
         )
         out.append(
             OutboxItem(
@@ -92,6 +94,24 @@ def claim(db: sqlite3.Connection, now: float, limit: int, lease: float) -> list[
             )
         )
     return out
+
+
+def release_dead(db: sqlite3.Connection, dead: Callable[[str], bool], now: float) -> int:
+    """Free the locks and outbox leases of owners ``dead`` says are gone (Store.release_dead).
+    Runs at start-up: the held locks and leases are the work in flight, a few rows."""
+    held = db.execute(
+        "SELECT owner FROM locks WHERE until > ? AND owner != '' UNION "
+        "SELECT owner FROM outbox INDEXED BY outbox_leased WHERE status = 'sending' AND lease > ? AND owner != ''",
+        (now, now),
+    ).fetchall()
+    freed = 0
+    for (owner,) in held:
+        if dead(owner):
+            freed += db.execute("DELETE FROM locks WHERE owner = ? AND until > ?", (owner, now)).rowcount
+            freed += db.execute(
+                "UPDATE outbox SET lease = ? WHERE status = 'sending' AND owner = ? AND lease > ?", (now, owner, now)
+            ).rowcount
+    return freed
 
 
 def settle(db: sqlite3.Connection, item_id: str, token: int, outcome: Outcome, now: float) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 
-VERSION = 1
+VERSION = 2
 
 # Tables whose shape changed, as created today; ``upgrade`` rebuilds older files into them.
 TABLES = {
@@ -21,9 +21,10 @@ TABLES = {
         "CREATE TABLE IF NOT EXISTS inbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, "
         "conversation TEXT NOT NULL, person TEXT NOT NULL, body TEXT NOT NULL, accepted_at REAL NOT NULL)"
     ),
+    # owner: who took the lock (core/kernel/liveness.py), so a restart frees a dead process's.
     "locks": (
         "CREATE TABLE IF NOT EXISTS locks (conversation TEXT PRIMARY KEY, token INTEGER NOT NULL, "
-        "until REAL NOT NULL) WITHOUT ROWID"
+        "until REAL NOT NULL, owner TEXT NOT NULL DEFAULT '') WITHOUT ROWID"
     ),
     "links": (
         "CREATE TABLE IF NOT EXISTS links (person TEXT NOT NULL, conversation TEXT NOT NULL, "
@@ -43,7 +44,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     person TEXT NOT NULL, address TEXT NOT NULL, reply TEXT NOT NULL, due REAL NOT NULL,
     status TEXT NOT NULL, attempts INTEGER NOT NULL, max_attempts INTEGER NOT NULL,
     token INTEGER NOT NULL, lease REAL NOT NULL, error TEXT NOT NULL, platform_id TEXT NOT NULL,
-    updated REAL NOT NULL);
+    updated REAL NOT NULL, owner TEXT NOT NULL DEFAULT '');
 DROP INDEX IF EXISTS outbox_due;
 DROP INDEX IF EXISTS outbox_queue;
 DROP INDEX IF EXISTS outbox_lease;
@@ -82,15 +83,25 @@ def upgrade(db: sqlite3.Connection) -> None:
         return
     db.execute("BEGIN IMMEDIATE")
     try:
-        if db.execute("PRAGMA user_version").fetchone()[0] < VERSION:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version < 1:
             for name, create in TABLES.items():
                 _rebuild(db, name, create)
+        if version < 2:  # version 2 records who holds each lock and outbox lease
+            for table in ("locks", "outbox"):
+                _add_column(db, table, "owner", "TEXT NOT NULL DEFAULT ''")
+        if version < VERSION:
             db.execute(f"PRAGMA user_version = {VERSION}")
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
         raise
     db.executescript(SCHEMA)  # the indexes of the rebuilt tables
+
+
+def _add_column(db: sqlite3.Connection, table: str, column: str, declaration: str) -> None:
+    if column not in {row[1] for row in db.execute(f"PRAGMA table_info({table})")}:
+        db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
 
 def _rebuild(db: sqlite3.Connection, name: str, create: str) -> None:

@@ -7,6 +7,7 @@ Lua script) on the hot path, so a turn costs accept + begin + commit + release.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -157,7 +158,15 @@ class PeopleStore(Protocol):
         """Delete everything held about a person; returns the number of records removed."""
 
 
-class Store(InboxStore, OutboxStore, KeyValueStore, PeopleStore, AccountStore, Protocol):
+class Recovery(Protocol):
+    async def release_dead(self, dead: Callable[[str], bool], now: float) -> int:
+        """Free the conversation locks and outbox leases whose recorded owner ``dead`` says is
+        gone (core/kernel/liveness.py), so a restart resumes their work at once instead of after
+        a lease; returns how many were freed. Safe when wrong: a freed lock or lease gets a new
+        fencing token, so its old holder can no longer commit or settle."""
+
+
+class Store(InboxStore, OutboxStore, KeyValueStore, PeopleStore, AccountStore, Recovery, Protocol):
     async def open(self) -> None: ...
     async def close(self) -> None: ...
     async def ping(self) -> None:

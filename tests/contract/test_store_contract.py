@@ -17,8 +17,8 @@ class TestMemoryStore(StoreContract):
     leases_at_commit = True
 
     @pytest.fixture
-    async def store(self, clock):
-        store = MemoryStore(clock=clock)
+    async def store(self, clock, owner):
+        store = MemoryStore(clock=clock, owner=owner)
         await store.open()
         yield store
         await store.close()
@@ -28,8 +28,8 @@ class TestSQLiteStore(StoreContract):
     leases_at_commit = True
 
     @pytest.fixture
-    async def store(self, clock, tmp_path):
-        store = SQLiteStore(tmp_path / "contract.db", clock=clock)
+    async def store(self, clock, owner, tmp_path):
+        store = SQLiteStore(tmp_path / "contract.db", clock=clock, owner=owner)
         await store.open()
         yield store
         await store.close()
@@ -37,8 +37,8 @@ class TestSQLiteStore(StoreContract):
 
 class TestRedisStore(StoreContract):
     @pytest.fixture
-    async def store(self, clock, redis_url):
-        store = RedisStore(redis_url, clock=clock, prefix=f"contract-{uuid.uuid4().hex[:8]}")
+    async def store(self, clock, owner, redis_url):
+        store = RedisStore(redis_url, clock=clock, prefix=f"contract-{uuid.uuid4().hex[:8]}", owner=owner)
         await store.open()
         yield store
         keys = [k async for k in store.r.scan_iter(match=store.p.replace("{", "[{]") + "*")]

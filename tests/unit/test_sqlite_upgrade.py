@@ -83,3 +83,28 @@ async def test_upgrade_runs_once(tmp_path):
         await store.open()
         assert store.db.execute("SELECT COUNT(*) FROM seen").fetchone()[0] == 2
         await store.close()
+
+
+async def test_a_version_1_file_gets_lock_and_lease_owners(tmp_path):
+    """Version 2 records who holds each lock and outbox lease (core/kernel/liveness.py)."""
+    path = tmp_path / "v1.db"
+    store = SQLiteStore(path, clock=lambda: 1000.0)
+    await store.open()
+    await store.close()
+    db = sqlite3.connect(path)  # back to version 1's shape: no owner columns
+    for table in ("locks", "outbox"):
+        db.execute(f"ALTER TABLE {table} DROP COLUMN owner")
+    db.execute("INSERT INTO locks VALUES ('c', 5, 2000.0)")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    store = SQLiteStore(path, clock=lambda: 1000.0, owner="h:1:aa")
+    await store.open()
+    try:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == VERSION == 2
+        assert store.db.execute("SELECT token, owner FROM locks").fetchall() == [(5, "")]
+        assert await store.release_dead(lambda who: True, 1000.0) == 0  # no owner: left to its lease
+        assert await store.begin("d", 60, 10, 1000.0) is not None
+        assert store.db.execute("SELECT owner FROM locks WHERE conversation = 'd'").fetchone() == ("h:1:aa",)
+    finally:
+        await store.close()

@@ -4,12 +4,13 @@ accounts (``AccountStoreContract``, included).
 
 Run it against your own store by subclassing ``StoreContract`` in a test module and providing a
 ``store`` fixture: an opened store built on the ``clock`` fixture (a ``ManualClock`` the suite
-moves to expire leases and keys), closed after the test:
+moves to expire leases and keys) and the ``owner`` fixture (the name it records on the locks and
+leases it takes), closed after the test:
 
     class TestMyStore(StoreContract):
         @pytest.fixture
-        async def store(self, clock):
-            store = MyStore(clock=clock)
+        async def store(self, clock, owner):
+            store = MyStore(clock=clock, owner=owner)
             await store.open()
             yield store
             await store.close()
@@ -48,6 +49,10 @@ class StoreContract(AccountStoreContract):
     @pytest.fixture
     def clock(self) -> ManualClock:
         return ManualClock()
+
+    @pytest.fixture
+    def owner(self) -> str:
+        return "contract-host:4242:0a1b2c"  # host:pid:nonce, as core/kernel/liveness.py writes it
 
     async def test_accept_dedupes_on_event_id(self, store, clock):
         now = clock()
@@ -106,6 +111,31 @@ class StoreContract(AccountStoreContract):
         await store.commit(A.conversation, other.token, item, {"n": 2}, {}, [], release=True)
         assert await store.state(A.conversation) == {"n": 2}
         assert await store.begin(A.conversation, 30, 10, later) is not None
+
+    async def test_a_dead_owners_lock_is_released_at_once_and_fenced(self, store, clock, owner):
+        now = clock()
+        await store.accept(inbox(A, "e1", now), 60)
+        held = await store.begin(A.conversation, 120, 10, now)
+        assert await store.release_dead(lambda who: False, now) == 0  # its owner lives: kept
+        assert await store.begin(A.conversation, 120, 10, now) is None
+        assert await store.release_dead(lambda who: who == owner, now) == 1
+        again = await store.begin(A.conversation, 120, 10, now)  # no 120 s wait for the lease
+        assert again is not None and [i.id for i in again.items] == ["web:e1"]
+        with pytest.raises(LockLost):  # the dead holder, were it alive after all, cannot commit
+            await store.commit(A.conversation, held.token, "web:e1", {"n": 1}, {}, [], release=True)
+        assert await store.state(A.conversation) == {}
+
+    async def test_a_dead_owners_outbox_lease_is_claimable_at_once(self, store, clock, owner):
+        now = clock()
+        await store.enqueue([out("a1", A, now), out("b1", B, now)])
+        leased = {i.id: i for i in await store.claim(now, 10, 30)}
+        assert await store.settle("b1", leased["b1"].token, Sent("m"), now)
+        assert await store.claim(now, 10, 30) == []
+        assert await store.release_dead(lambda who: who == owner, now) == 1  # a1; b1 is settled
+        [again] = await store.claim(now, 10, 30)
+        assert again.id == "a1" and again.token != leased["a1"].token
+        assert not await store.settle("a1", leased["a1"].token, Sent("late"), now)
+        assert await store.settle("a1", again.token, Sent("m"), now)
 
     async def test_lease_expiry_frees_lock(self, store, clock):
         now = clock()
