@@ -34,6 +34,16 @@ class Metrics:
         )
         self.csat = Histogram("parley_csat", "CSAT answers (1-5)", buckets=(1, 2, 3, 4, 5), registry=r)
         self.leads = Counter("parley_leads", "Qualified leads", ["channel", "source"], registry=r)
+        # The window in which a crash re-sends a message on a platform without an idempotency
+        # key: from the platform accepting it to the store recording it as sent.
+        self.unrecorded = Histogram(
+            "parley_outbox_unrecorded_seconds",
+            "Time from a platform accepting a message to the store recording it as sent",
+            ["channel"],
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30),
+            registry=r,
+        )
+        self.unsettled = Gauge("parley_outbox_unsettled", "Send outcomes the store refused, kept to record", registry=r)
         self.ready = Gauge("parley_store_ready", "1 when the store answers", registry=r)
 
     def render(self) -> bytes:

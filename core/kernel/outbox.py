@@ -3,6 +3,13 @@
 Items are leased (claim), sent, then settled with the lease token: a process that dies mid-send
 leaves a lease that expires and another claim takes the item again. Platform rate limits are
 checked before sending; a throttled item is re-scheduled, never slept on while leased.
+
+A settle the store refuses (disk full, Redis away) is kept in memory and recorded when the store
+answers again, before this process claims anything: the message went out, and a failed record
+must not send it twice. Only a crash between the send and its record can re-send it (the item's
+lease expires and it is claimed again); that window is measured (``parley_outbox_unrecorded_seconds``)
+and closed by the platform where it offers an idempotency key (Discord's nonce, the web chat's
+reply id). docs/faults.md lists which do.
 """
 
 from __future__ import annotations
@@ -59,6 +66,8 @@ class Outbox:
         self._inflight: set[asyncio.Task[None]] = set()
         self.on_settled = on_settled
         self.outage = Outage(log, "outbox")
+        # Outcomes the store refused to record, by item id, with when the send returned.
+        self._unsettled: dict[str, tuple[OutboxItem, Outcome, float]] = {}
 
     def wake(self) -> None:
         self._wake.set()
@@ -66,6 +75,8 @@ class Outbox:
     async def run(self) -> None:
         while True:
             try:
+                if not await self.record_kept():
+                    raise StoreUnavailable("kept send outcomes not recorded yet")
                 claimed = await self.pump()
                 self.outage.ok()
             except StoreUnavailable as exc:
@@ -114,6 +125,8 @@ class Outbox:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while loop.time() < deadline:
+            if not await self.record_kept():
+                return  # the store is down: the leases expire and the next start sends the rest
             claimed = await self.pump()
             if self._inflight:
                 await asyncio.wait(self._inflight, timeout=max(0.0, deadline - loop.time()))
@@ -123,13 +136,45 @@ class Outbox:
     async def _send(self, item: OutboxItem) -> None:
         try:
             outcome = await self._attempt(item)
+        except StoreUnavailable as exc:  # nothing was sent: the lease expires and it goes again
+            self.outage.failed(exc)
+            return
+        except Exception:  # never let one item kill the worker
+            log.exception("outbox: unexpected error sending %s", item.id)
+            return
+        await self._record(item, outcome, asyncio.get_running_loop().time())
+
+    async def _record(self, item: OutboxItem, outcome: Outcome, sent_at: float) -> bool:
+        """Settle ``outcome``; if the store refuses, keep it to record later. True if recorded."""
+        try:
             settled = await self.store.settle(item.id, item.token, outcome, self.clock())
+        except StoreUnavailable as exc:
+            self.outage.failed(exc)
+            self._unsettled[item.id] = (item, outcome, sent_at)
+            self.metrics.unsettled.set(len(self._unsettled))
+            return False
+        if self._unsettled.pop(item.id, None) is not None:
+            self.metrics.unsettled.set(len(self._unsettled))
+        if isinstance(outcome, Sent):
+            waited = asyncio.get_running_loop().time() - sent_at
+            self.metrics.unrecorded.labels(item.address.channel).observe(waited)
+        try:
             if settled and self.on_settled is not None and not isinstance(outcome, Retry):
                 await self.on_settled(item, outcome)
-        except StoreUnavailable:
-            log.warning("outbox: store unavailable while settling; lease will expire and retry")
-        except Exception:  # never let one item kill the worker
-            log.exception("outbox: unexpected error settling %s", item.id)
+        except StoreUnavailable as exc:
+            self.outage.failed(exc)
+        except Exception:
+            log.exception("outbox: unexpected error after settling %s", item.id)
+        return True
+
+    async def record_kept(self) -> bool:
+        """Record the outcomes the store refused earlier, oldest first; True when none is left.
+        Runs before every claim: a kept item's lease may have run out, and a claim would take it
+        again and send it twice."""
+        for item, outcome, sent_at in list(self._unsettled.values()):
+            if not await self._record(item, outcome, sent_at):
+                return False
+        return True
 
     async def _attempt(self, item: OutboxItem):
         now = self.clock()

@@ -73,7 +73,6 @@ class RedisStore(RedisAccounts):
         self._hits_script = s(HITS)
         self._recover = s(lua.RECOVER)
         self._unreleased: list[tuple[str, int]] = []  # calls that failed in an outage, replayed after
-        self._unsettled: list[list[Any]] = []
         self.limiter = RedisLimiter(self.r, self.p, self._up)
         self.lease = RedisLease(self.r, self.p, self._up)
         self.relay = RedisRelay(self.r, self.p, self._up)
@@ -171,9 +170,6 @@ class RedisStore(RedisAccounts):
         return int(await self._up(self._enqueue(args=[self.p, self.clock(), *self._outbox_args(items)])))
 
     async def claim(self, now: float, limit: int, lease: float) -> list[OutboxItem]:
-        while self._unsettled:
-            await self._up(self._settle(args=self._unsettled[0]))
-            self._unsettled.pop(0)
         rows = await self._up(self._claim(args=[self.p, now, limit, lease, self.owner]))
         out = []
         for item_id, body, due, attempts, token, seq, max_attempts in rows:
@@ -192,14 +188,9 @@ class RedisStore(RedisAccounts):
             tail = ["retry", now, outcome.at, outcome.error, 1 if outcome.counts else 0]
         elif isinstance(outcome, Failed):
             tail = ["failed", now, "", outcome.error, 0]
+        # A refused settle is kept and retried by the outbox (core/kernel/outbox.py).
         args = [self.p, item_id, str(token), *tail]
-        try:
-            return bool(await self._up(self._settle(args=args)))
-        except StoreUnavailable:
-            # Record it when Redis is back (the token check still applies): a reply that went out
-            # must not be sent again when its lease runs out.
-            self._unsettled.append(args)
-            raise
+        return bool(await self._up(self._settle(args=args)))
 
     async def outbox_stats(self) -> OutboxStats:
         async with self.r.pipeline(transaction=False) as pipe:

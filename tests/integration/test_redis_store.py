@@ -131,26 +131,6 @@ async def _published_to_none(store: RedisStore) -> bool:
     return await store.relay.publish("web:x", "3") == 0
 
 
-async def test_a_settle_lost_in_an_outage_is_recorded_when_redis_returns(store):
-    now = store.clock()
-    await store.enqueue([OutboxItem("a1", A, inbound_reply(), now)])
-    [item] = await store.claim(now, 10, 30)
-    real = store._settle
-    store._settle = _refusing  # the connection drops just as the outcome is written
-    with pytest.raises(StoreUnavailable):
-        await store.settle("a1", item.token, Sent("m1"), now)
-    store._settle = real
-    store.clock.advance(31)  # the lease has run out: without the replay a1 would go out again
-    assert await store.claim(store.clock(), 10, 30) == []
-    assert (await store.outbox_stats()).sent == 1
-
-
-async def _refusing(**_):
-    from redis.exceptions import ConnectionError as RedisConnectionError
-
-    raise RedisConnectionError("connection reset")
-
-
 async def test_person_index_forgets_expired_sent_items(store):
     now = store.clock()
     for n in range(40):
