@@ -171,7 +171,14 @@ class Bot:
         )
         webhook = Address(channel="webhook", chat="leads") if ho.lead_webhook_url else None
         # The lead card's "follow up" button books through the scheduler.
-        self.leads = Leads(self.store, self.metrics, desk_address, webhook, followup=self.scheduler.lead_followup)
+        self.leads = Leads(
+            self.store,
+            self.metrics,
+            desk_address,
+            webhook,
+            followup=self.scheduler.lead_followup,
+            transcripts=self.desk.transcripts,
+        )
         token = settings.admin_token.get_secret_value() if settings.admin_token else None
         # Console users (bot.py users add): their API tokens work in the admin API with their role.
         self.accounts = accounts_for(self.store, clock)

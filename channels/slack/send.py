@@ -7,6 +7,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+from parley.channels.slack.cards import card_post
 from parley.channels.slack.translate import SECTION_MAX, chunks, escape, post_arguments, unescape
 from parley.core.kernel.channel import Rejected, RetryAfter, Unreachable
 from parley.core.kernel.clock import Clock
@@ -92,6 +93,8 @@ class SlackSender:
             if not card:
                 raise LookupError(f"desk card {reply.meta['desk_thread']} not posted (yet)")
             address = address.model_copy(update={"thread": card})
+        if reply.meta.get("desk_card"):
+            return await self._redraw(address, reply)
         if address.chat[:1] in ("U", "W"):  # a person, not a conversation: a proactive DM
             address = address.model_copy(update={"chat": await self.direct_channel(address.chat)})
         if reply.replaces:
@@ -101,7 +104,8 @@ class SlackSender:
             last.pop("thread_ts", None)
             await self._call(self.client.chat_update, ts=reply.replaces, **last)
             return reply.replaces
-        for n, post in enumerate(post_arguments(address, reply)):
+        posts = [card_post(address.chat, reply, address.thread)] if reply.card else post_arguments(address, reply)
+        for n, post in enumerate(posts):
             key = f"slack:sent:{item}:{n}"
             done = await self.kv.get(key) if item else None
             if done:
@@ -111,6 +115,16 @@ class SlackSender:
             if item:
                 await self.kv.put(key, ts, ttl=LEDGER_TTL)
         await self._remember_thread(address, reply, ts)
+        return ts
+
+    async def _redraw(self, address: Address, reply: Reply) -> str:
+        """A desk card redrawn in place (claimed, resolved, CSAT): chat.update of the card's
+        message, found by its ref; a card never posted has nothing to redraw."""
+        ts = await self.kv.get(f"slack:deskcard:{reply.meta['desk_card']}")
+        if not ts:
+            raise Rejected(f"desk card {reply.meta['desk_card']} was never posted")
+        post = card_post(address.chat, reply) if reply.card else post_arguments(address, reply)[-1]
+        await self._call(self.client.chat_update, ts=ts, **post)
         return ts
 
     async def direct_channel(self, user: str) -> str:

@@ -1,5 +1,5 @@
 """Handoff cases and lead records, kept in the store's key/value space (any process can act on a
-desk click), and the desk cards that show them."""
+desk click). The cards that show them are parley.core.handoff.card."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from parley.core.kernel.messages import Address, Button, Reply
+from parley.core.kernel.messages import Address, Reply
 from parley.core.kernel.turn import Turn
 from parley.core.storage.store import KeyValueStore
 
@@ -30,6 +30,18 @@ class Case:
     first_reply: float = 0.0
     csat: int = 0
     lead: dict[str, Any] = field(default_factory=dict)
+    # What the desk card shows, kept so the card can be redrawn in place as the case moves
+    # (parley.core.handoff.card). Older stored cases lack them: the defaults draw a plainer card.
+    name: str = ""
+    contact: str = ""  # email / phone the customer gave: shown on the desk card only
+    persona: str = ""
+    summary: str = ""
+    said: list[list[str]] = field(default_factory=list)  # [who, text], the last messages
+    urgent: bool = False
+    link: str = ""  # the conversation in the console
+    hours: str = ""  # the desk's hours as they stood when the case opened
+    closed_by: str = ""
+    outcome: str = ""  # "resolved" or "returned"
 
     @classmethod
     def opening(cls, kind: str, turn: Turn, reason: str, lead: dict[str, Any] | None = None) -> Case:
@@ -71,40 +83,6 @@ async def load(kv: KeyValueStore, ref: str) -> Case | None:
 
 async def save(kv: KeyValueStore, case: Case) -> None:
     await kv.put(f"case:{case.ref}", json.dumps(asdict(case)), ttl=TTL)
-
-
-def handoff_card(case: Case, history: list[dict[str, str]], summary: str = "", link: str = "") -> Reply:
-    who = case.customer
-    lines = [f"Handoff requested ({case.reason or 'asked'}): {who.channel} customer, locale {case.locale}"]
-    recent = [h for h in history if h.get("role") in ("user", "bot")][-6:]
-    if summary:
-        lines.append(f"Summary: {summary}")
-    elif recent:
-        lines.append("Last messages:")
-        lines += [f"{'Customer' if h['role'] == 'user' else 'Bot'}: {h['text'][:300]}" for h in recent]
-    if link:
-        lines.append(f"Transcript in the console: {link}")
-    lines.append("Reply in this thread to answer the customer.")
-    buttons = (
-        Button(title="Claim", payload=f"{case.ref}:claim"),
-        Button(title="Resolve", payload=f"{case.ref}:resolve"),
-        Button(title="Return to bot", payload=f"{case.ref}:return"),
-    )
-    return Reply(text="\n".join(lines), buttons=buttons, kind="system", meta={"desk_ref": case.ref})
-
-
-def lead_card(case: Case) -> Reply:
-    lead = case.lead
-    fields = ("name", "company", "need", "budget", "timeline", "contact")
-    lines = [f"New lead from {case.customer.channel} ({case.locale})"]
-    lines += [f"{f.capitalize()}: {lead[f]}" for f in fields if lead.get(f)]
-    if lead.get("source"):
-        lines.append(f"Source: {lead['source']}")
-    buttons = (
-        Button(title="Claim", payload=f"{case.ref}:claim"),
-        Button(title="Follow up tomorrow", payload=f"{case.ref}:followup"),
-    )
-    return Reply(text="\n".join(lines), buttons=buttons, kind="system", meta={"desk_ref": case.ref})
 
 
 def in_thread(ref: str, text: str) -> Reply:

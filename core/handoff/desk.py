@@ -18,11 +18,11 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from babel.dates import format_datetime, format_timedelta
-from parley.core.handoff import cases
+from parley.core.handoff import card, cases
 from parley.core.handoff.cases import Case
 from parley.core.handoff.events import KIND, AgentSaid, Claimed, Ended, HandoffEvent, Notice, Start, notice
 from parley.core.handoff.hours import BusinessHours
@@ -106,7 +106,7 @@ class Desk:
             return await self._book_followup(turn, handoff)
         if inbound is not None and handoff.get("status") in OPEN:
             return await self._relay_to_desk(turn, handoff)
-        if inbound is not None and turn.state.get("csat") and self._csat(turn):
+        if inbound is not None and turn.state.get("csat") and await self._csat(turn):
             return None
         await call_next(turn)
         if (turn.state.get("handoff") or {}).get("status") == "requested":
@@ -123,14 +123,14 @@ class Desk:
             turn.tags["handoff"] = "unstaffed"
             return None
         case = Case.opening("handoff", turn, reason)
+        link = self.transcripts + quote(turn.address.conversation, safe="") if self.transcripts else ""
+        summary = await self._summary(turn.state.get("history", []))
+        card.describe(case, turn, summary, link, self.hours_note(turn.now))
         await cases.save(self.kv, case)
         turn.state["handoff"] = {"status": "queued", "case": case.id, "at": turn.now.isoformat(), "reason": reason}
         self.metrics.handoffs.labels(turn.address.channel, reason).inc()
         turn.tags["handoff"] = "opened"
-        if self.desk is not None:
-            history = turn.state.get("history", [])
-            link = self.transcripts + quote(turn.address.conversation, safe="") if self.transcripts else ""
-            turn.forward(self.desk, cases.handoff_card(case, history, await self._summary(history), link))
+        turn.forward(self.desk, card.handoff_card(case))
         if self.hours.is_open(turn.now):
             turn.system("handoff_wait", wait=self._wait(turn))
             if self.later is not None:  # no claim within the timeout: tell them, offer a follow-up
@@ -143,6 +143,13 @@ class Desk:
             buttons = (Button(title=turn.pack.t("followup_button"), payload=FOLLOWUP),) if self.later else ()
             turn.system("handoff_closed", opens=self._when(opens, turn), buttons=buttons)
         return case
+
+    def hours_note(self, now: datetime) -> str:
+        """The desk's hours for the card (in English, like the rest of the desk)."""
+        if self.hours.is_open(now):
+            return "open now"
+        opens = self.hours.next_open(now)
+        return f"closed until {format_datetime(opens, 'EEE HH:mm', tzinfo=opens.tzinfo, locale='en')} ({opens.tzinfo})"
 
     def _wait(self, turn: Turn) -> str:
         return format_timedelta(timedelta(minutes=self.typical_wait), locale=babel_locale(turn.pack.code))
@@ -182,7 +189,7 @@ class Desk:
             text = turn.inbound.text or turn.inbound.meta.get("title", "") or "(attachment)"
             turn.forward(self.desk, cases.in_thread(case.ref, f"Customer: {text}"))
 
-    def _csat(self, turn: Turn) -> bool:
+    async def _csat(self, turn: Turn) -> bool:
         """A 1-5 answer to the CSAT question (a button, or the number typed)."""
         inbound = turn.inbound
         raw = inbound.payload.removeprefix("csat:") if inbound.kind == "button" else inbound.text.strip()
@@ -192,6 +199,11 @@ class Desk:
         score = int(raw)
         self.metrics.csat.observe(score)
         turn.state.setdefault("csat_scores", []).append({"case": turn.state["csat"]["case"], "score": score})
+        case = await cases.load(self.kv, f"handoff:{turn.state['csat']['case']}")
+        if case is not None:  # the card shows it too
+            case.csat = score
+            await cases.save(self.kv, case)
+            self._redraw(turn, case)
         turn.state.pop("csat")
         turn.system("csat_thanks")
         turn.tags["csat"] = str(score)
@@ -243,17 +255,20 @@ class Desk:
                     turn.say(f"Already claimed by {case.holder}.", kind="system")
                     return
                 turn.say(f"Claimed by {agent}. Reply in this thread to answer.", kind="system")
+                self._redraw(turn, case)
                 await self._tell(case, Claimed(agent), f"{ref}:claimed")
             elif action in ("resolve", "return"):
                 case.status = "ended"
+                case.outcome, case.closed_by = ("resolved" if action == "resolve" else "returned"), agent
                 await cases.save(self.kv, case)
+                self._redraw(turn, case)
                 turn.say(f"{'Resolved' if action == 'resolve' else 'Returned to the bot'} by {agent}.", kind="system")
                 await self._tell(case, Ended(case.id), f"{ref}:ended")
             return
         if not inbound.text.strip():
             return
-        if not case.agent:
-            await self._claim(case, inbound.address.user, agent, now)
+        if not case.agent and await self._claim(case, inbound.address.user, agent, now):
+            self._redraw(turn, case)
         if not case.first_reply:
             case.first_reply = now
             self.metrics.time_to_human.observe((now - case.opened) / 60)
@@ -266,6 +281,10 @@ class Desk:
         self.metrics.time_to_claim.observe((now - case.opened) / 60)
         await cases.save(self.kv, case)
         return True
+
+    def _redraw(self, turn: Turn, case: Case) -> None:
+        if self.desk is not None:
+            turn.forward(self.desk, card.redraw(case))
 
     async def _tell(self, case: Case, event: HandoffEvent, send_id: str) -> None:
         await self.proactive.proactive(case.customer, None, send_id, event)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from urllib.parse import quote
 
-from parley.core.handoff import cases
+from parley.core.handoff import card, cases
 from parley.core.handoff.cases import Case
 from parley.core.http.metrics import Metrics
 from parley.core.kernel.messages import Address, Reply
@@ -36,12 +37,14 @@ class Leads:
         desk: Address | None,
         webhook: Address | None,
         followup: Followup | None = None,  # None without a scheduler
+        transcripts: str = "",  # the console's transcript pages (Desk.transcripts)
     ) -> None:
         self.kv = kv
         self.metrics = metrics
         self.desk = desk
         self.webhook = webhook
         self.followup = followup
+        self.transcripts = transcripts
 
     async def __call__(self, turn: Turn, call_next: Handler) -> None:
         inbound = turn.inbound
@@ -54,20 +57,25 @@ class Leads:
 
     async def capture(self, turn: Turn, lead: dict) -> Case:
         source = turn.profile.get("attribution") or turn.profile.get("campaign") or turn.address.channel
-        fields = {
+        given = {
             k: str(v)[:500]
             for k, v in lead.items()
             if k in ("name", "company", "need", "budget", "timeline", "contact")
         }
-        fields.setdefault("name", turn.inbound.user_name if turn.inbound else "")
+        fields = card.lead_fields(given)  # "ana@..., Ana Ruiz from Hotel Sol" read into its parts
+        if not fields.get("name"):
+            fields["name"] = turn.inbound.user_name if turn.inbound else ""
         fields["source"] = str(source)
         case = Case.opening("lead", turn, "qualified", lead=fields)
+        case.persona = turn.persona.name
+        if self.transcripts:
+            case.link = self.transcripts + quote(turn.address.conversation, safe="")
         await cases.save(self.kv, case)
         lead["case"] = case.id
         self.metrics.leads.labels(turn.address.channel, str(source)[:40]).inc()
         turn.tags["lead"] = case.id
         if self.desk is not None:
-            turn.forward(self.desk, cases.lead_card(case))
+            turn.forward(self.desk, card.lead_card(case))
         if self.webhook is not None:
             payload = {
                 "event": "lead.created",
@@ -97,6 +105,8 @@ class Leads:
                 return
             await cases.save(self.kv, case)
             turn.say(f"Lead claimed by {rep}.", kind="system")
+            if self.desk is not None:
+                turn.forward(self.desk, card.redraw(case))
         elif action == "followup":
             if self.followup is None:
                 turn.say("Follow-ups are not available (no scheduler).", kind="system")

@@ -7,22 +7,18 @@ this flow is what the offline brain does, and what keeps working when the LLM is
 
 from __future__ import annotations
 
-import re
-
 from parley.core.kernel.pipeline import Handler
 from parley.core.kernel.turn import Turn
-
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"\+?\d[\d ().-]{6,}\d")
+from parley.core.privacy.pii import EMAIL, PHONE
 
 
 def valid(kind: str, text: str) -> bool:
     if kind == "email":
-        return bool(_EMAIL.search(text))
+        return bool(EMAIL.search(text))
     if kind == "phone":
-        return bool(_PHONE.search(text))
+        return bool(PHONE.search(text))
     if kind == "contact":
-        return bool(_EMAIL.search(text) or _PHONE.search(text))
+        return bool(EMAIL.search(text) or PHONE.search(text))
     return bool(text.strip())
 
 

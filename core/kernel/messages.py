@@ -135,6 +135,37 @@ class Inbound(Frozen):
         return {clean(k): clean(v) for k, v in value.items()}
 
 
+class Fact(Frozen):
+    """One labelled value on a card ("Name": "Jana Novak"). ``at`` (unix seconds) marks a moment:
+    a channel that can may show it in each reader's own time zone; ``value`` is the fallback."""
+
+    label: str
+    value: str
+    at: float = 0.0
+
+
+class Said(Frozen):
+    """One line of a conversation quoted on a card."""
+
+    who: str
+    text: str
+
+
+class Card(Frozen):
+    """A structured message for people who act on it (the desk's handoff, lead and complaint
+    cards): channels with rich layouts (Slack Block Kit) lay it out, the rest show ``Reply.text``.
+    Raw text throughout: each channel escapes it once, for its own markup."""
+
+    title: str
+    urgent: bool = False
+    facts: tuple[Fact, ...] = ()
+    summary: str = ""
+    said: tuple[Said, ...] = ()
+    status: tuple[str, ...] = ()  # how the case moved: "Claimed by Ana", "CSAT 4/5"
+    link: str = ""  # the whole conversation (the console's transcript), a link button
+    link_title: str = "Open conversation"
+
+
 class Reply(Frozen):
     """What Parley says. Channels without buttons get them rendered as text (parley.core.kernel.render)."""
 
@@ -145,6 +176,7 @@ class Reply(Frozen):
     # The platform id of a message this reply is the final form of (an answer streamed by edits,
     # parley.core.kernel.streaming): the channel edits that message instead of posting another.
     replaces: str = ""
+    card: Card | None = None  # laid out by channels that can; ``text`` is its plain fallback
     meta: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="before")

@@ -50,3 +50,16 @@ def split(text: str, limit: int) -> list[str]:
     if rest:
         chunks.append(rest)
     return [c for c in chunks if c]
+
+
+def clip(text: str, limit: int, ellipsis: str = "…") -> str:
+    """``text`` within ``limit`` characters: cut at the last word break (never mid-word, unless
+    one word is longer than the whole budget) and ended with ``ellipsis``."""
+    text = " ".join(text.split())  # a card line: newlines and runs of spaces say nothing here
+    if len(text) <= limit:
+        return text
+    room = max(0, limit - len(ellipsis))
+    head = text[: room + 1]
+    space = head.rfind(" ")
+    head = head[:space] if space > 0 else text[:room]
+    return head.rstrip(" ,;:.-–—") + ellipsis

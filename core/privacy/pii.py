@@ -26,10 +26,10 @@ _SECRET = re.compile(
     r")"
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)"
 )
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b")
 _CARD = re.compile(r"(?<![\w-])(?:\d[ -]?){12,18}\d\b")
-_PHONE = re.compile(r"(?<![\w+-])\+?\(?\d[\d ().-]{6,}\d\b")
+PHONE = re.compile(r"(?<![\w+-])\+?\(?\d[\d ().-]{6,}\d\b")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}")
 _PLACEHOLDER_HEAD = re.compile(r"\[[A-Z_0-9]*$")
 
@@ -66,7 +66,7 @@ class Redactor:
 
     def redact(self, text: str) -> str:
         text = _SECRET.sub(lambda m: self._sub("SECRET", m.group()), text)
-        text = _EMAIL.sub(lambda m: self._sub("EMAIL", m.group()), text)
+        text = EMAIL.sub(lambda m: self._sub("EMAIL", m.group()), text)
         text = _IBAN.sub(lambda m: self._sub("IBAN", m.group()) if _iban_ok(m.group()) else m.group(), text)
 
         def card(m: re.Match[str]) -> str:
@@ -87,7 +87,7 @@ class Redactor:
                 return value
             return self._sub("PHONE", value)
 
-        return _PHONE.sub(phone, text)
+        return PHONE.sub(phone, text)
 
     def restore(self, text: str) -> str:
         for key, value in self.found.items():

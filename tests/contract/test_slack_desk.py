@@ -10,8 +10,10 @@ import aiohttp
 import pytest
 from aiohttp import web
 from parley.channels.slack.channel import SlackChannel
+from parley.core.handoff import card
+from parley.core.handoff.cases import Case
 from parley.core.http.metrics import Metrics
-from parley.core.kernel.channel import ChannelContext
+from parley.core.kernel.channel import ChannelContext, Rejected
 from parley.core.kernel.clock import ManualClock
 from parley.core.kernel.messages import Button, Inbound, Reply
 from parley.core.storage.memory import MemoryStore
@@ -126,3 +128,49 @@ async def test_store_down_answers_503_so_slack_retries(served):
 async def test_odd_shapes_are_never_a_500(served, body):
     assert await served.post(body, form=body["type"] == "block_actions") < 500
     assert served.delivered == []
+
+
+async def test_a_card_is_posted_in_block_kit_and_redrawn_in_place():
+    async with fake_slack() as fake:
+        clock = ManualClock()
+
+        async def deliver(inbound: Inbound) -> bool:
+            return True
+
+        ctx = ChannelContext(deliver, MemoryStore(clock=clock), Metrics(), clock)
+        channel = SlackChannel(ctx, bot_token="xoxb", api_base=fake.url + "/api/", desk_channel=DESK)
+        try:
+            case = Case(id="c9", kind="handoff", address={"channel": "web", "chat": "w9"}, locale="ar", opened=1.0)
+            case.said = [["Customer", "Fish & chips <3 " * 40]]
+            ts = await channel.send(
+                channel.desk(), card.handoff_card(case).model_copy(update={"meta": {"id": "o9", "desk_ref": case.ref}})
+            )
+            [posted] = fake.of("chat.postMessage")
+            blocks = json.loads(posted["blocks"]) if isinstance(posted["blocks"], str) else posted["blocks"]
+            assert blocks[0]["type"] == "header" and "&amp;amp;" not in json.dumps(blocks)
+            case.agent, case.agent_name = "U1", "Ana"
+            assert await channel.send(channel.desk(), card.redraw(case)) == ts
+            [update] = fake.of("chat.update")
+            assert update["ts"] == ts and "Claimed by Ana" in json.dumps(update["blocks"])
+            with pytest.raises(Rejected):  # a card never posted cannot be redrawn: no retry loop
+                await channel.send(
+                    channel.desk(),
+                    card.redraw(
+                        Case(
+                            id="gone", kind="handoff", address={"channel": "web", "chat": "w"}, locale="en", opened=1.0
+                        )
+                    ),
+                )
+        finally:
+            await channel.close()
+
+
+async def test_the_fake_refuses_blocks_over_slacks_limits_as_slack_does():
+    async with fake_slack() as fake, aiohttp.ClientSession() as http:
+        blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}] + [{"type": "divider"}] * 50
+        async with http.post(
+            f"{fake.url}/api/chat.postMessage", json={"channel": DESK, "text": "t", "blocks": blocks}
+        ) as r:
+            answer = await r.json()
+        assert answer["error"] == "invalid_blocks"
+        assert answer["errors"] == ["blocks: 51 over 50", "blocks[0].text: 3001 characters over 3000"]

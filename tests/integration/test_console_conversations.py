@@ -8,7 +8,8 @@ from urllib.parse import quote
 
 import pytest
 from parley.core.console.roles import Role
-from parley.core.handoff.cases import Case, handoff_card
+from parley.core.handoff.card import handoff_card
+from parley.core.handoff.cases import Case
 from parley.core.kernel.messages import Address, Inbound
 
 from parley.app import Bot
@@ -85,9 +86,11 @@ async def test_a_transcript_shows_who_said_what_and_the_sources(app):
 
 def test_the_desk_card_links_to_the_transcript():
     case = Case("abc", "handoff", ASKS.model_dump(), "en", 0.0, "asked")
-    link = "https://bot.example.com/console/conversations/web%3Ac1%3A"
-    assert f"Transcript in the console: {link}" in handoff_card(case, [], link=link).text
-    assert "console" not in handoff_card(case, []).text
+    assert handoff_card(case).card.link == "" and "console" not in handoff_card(case).text
+    case.link = "https://bot.example.com/console/conversations/web%3Ac1%3A"
+    card = handoff_card(case)
+    assert card.card.link == case.link and card.card.link_title == "Open conversation"  # a link button
+    assert f"Conversation: {case.link}" in card.text  # and in the plain-text fallback
 
 
 def test_the_desk_links_only_when_the_console_is_on_and_public(make_settings):

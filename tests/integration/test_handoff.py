@@ -149,14 +149,18 @@ async def test_sales_persona_qualifies_a_lead_that_lands_on_the_desk_and_the_crm
             contact = await chat.next("reply")
             await chat.say("not telling")  # no email or phone: asked again
             assert (await chat.next("reply"))["text"] == contact["text"]
-            await chat.say("ana@hotel.example")
+            await chat.say("ana@hotel.example, Ana Ruiz from Hotel Sol")
             assert "sales team" in (await chat.next("reply"))["text"]
             await eventually(lambda: received)
             headers, lead = received[0]
             assert lead["need"] == "Uniforms for 40 hotel staff" and lead["contact"] == "ana@hotel.example"
+            assert lead["name"] == "Ana Ruiz" and lead["company"] == "Hotel Sol"  # read out of the answer
             assert lead["event"] == "lead.created" and headers["X-Parley-Event-Id"]
             [card] = [d for d in desk_items(app) if d["meta"].get("desk_ref", "").startswith("lead:")]
             assert "Budget: around 5000 euros" in card["text"]
+            facts = {f["label"]: f["value"] for f in card["card"]["facts"]}
+            assert (facts["Contact"], facts["Name"], facts["Company"]) == ("ana@hotel.example", "Ana Ruiz", "Hotel Sol")
+            assert card["card"]["title"] == "Lead"
             assert [b["title"] for b in card["buttons"]] == ["Claim", "Follow up tomorrow"]
             assert app.metrics.leads.labels("web", "web")._value.get() == 1
     finally:

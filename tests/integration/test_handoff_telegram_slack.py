@@ -37,6 +37,7 @@ async def world(make_settings):
                 "desk_channel": DESK,
             },
             handoff={"hours": "mon-sun 00:00-23:59", "timezone": "UTC"},
+            console={"enabled": True},
         )
         async with Bot(settings) as app, aiohttp.ClientSession() as http:
             await eventually(lambda: tg.webhook)
@@ -85,20 +86,38 @@ def click(card: dict, title: str, agent: str = "UAGENT") -> dict:
     }
 
 
+def blocks_of(call: dict) -> list[dict]:
+    """The blocks of a Web API call: a form sends them as a JSON string, a JSON body as a list."""
+    return json.loads(call["blocks"]) if isinstance(call["blocks"], str) else call["blocks"]
+
+
 async def test_telegram_customer_to_slack_desk_and_back(world):
     app, tg, slack, http = world
+    await customer_says(app, http, "Hi, my name is Jana Novak. Fish & chips <3 arrived cold, call +420 601 234 567")
+    await eventually(lambda: len(tg.texts(CUSTOMER)) >= 1)
     await customer_says(app, http, "I want to talk to a human")
-    await eventually(lambda: len(tg.texts(CUSTOMER)) >= 2)
-    assert "person from our team" in tg.texts(CUSTOMER)[0]
+    await eventually(lambda: len(tg.texts(CUSTOMER)) >= 3)
+    assert "person from our team" in tg.texts(CUSTOMER)[-2]
 
     cards = await eventually(lambda: [p for p in slack.of("chat.postMessage") if p["channel"] == DESK])
     card = {**cards[0], "ts": "1767225600.000001"}  # the fake numbers its messages from here
-    if isinstance(card.get("blocks"), str):
-        card["blocks"] = json.loads(card["blocks"])
-    assert "Handoff requested" in card["text"] and "telegram customer" in card["text"]
+    card["blocks"] = blocks_of(card)
+    header, facts, *_ = card["blocks"]
+    assert header["text"]["text"] == "Handoff · normal"
+    shown = {f["text"].split("\n")[0].strip("*"): f["text"].split("\n", 1)[1] for f in facts["fields"]}
+    assert shown["Name"] == "Jana Novak" and shown["Contact"] == "+420 601 234 567"
+    assert shown["Channel"] == "telegram" and shown["Language"] == "en" and shown["Business hours"] == "open now"
+    assert shown["Waiting since"].startswith("<!date^")
+    said = next(b["text"]["text"] for b in card["blocks"] if "Last messages" in b.get("text", {}).get("text", ""))
+    assert "Fish &amp; chips &lt;3 arrived cold" in said and "&amp;amp;" not in said  # escaped exactly once
+    link = next(e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"] if "url" in e)
+    assert link["url"] == "https://bot.example.com/console/conversations/telegram%3A4242%3A"
+    assert card["text"].startswith("Handoff")  # the plain-text fallback
 
     await slack_posts(app, http, click(card, "Claim"), form=True)
     await eventually(lambda: any("has joined" in t for t in tg.texts(CUSTOMER)))
+    claimed = await eventually(lambda: [u for u in slack.of("chat.update") if "Claimed by" in str(u["blocks"])])
+    assert claimed[0]["ts"] == card["ts"] and claimed[0]["channel"] == DESK  # the same card, redrawn
 
     before = len(tg.texts(CUSTOMER))
     await customer_says(app, http, "how much is shipping?")
@@ -128,10 +147,17 @@ async def test_telegram_customer_to_slack_desk_and_back(world):
 
     await slack_posts(app, http, click(card, "Resolve"), form=True)
     await eventually(lambda: any("How did we do" in t for t in tg.texts(CUSTOMER)))
+    resolved = blocks_of(slack.of("chat.update")[-1])
+    assert "Resolved by" in str(resolved)
+    assert [e["text"]["text"] for b in resolved if b["type"] == "actions" for e in b["elements"]] == [
+        "Open conversation"  # nothing left to claim
+    ]
     keyboard = tg.sent[-1]["reply_markup"]["inline_keyboard"]
     assert [b["callback_data"] for row in keyboard for b in row] == [f"csat:{n}" for n in range(1, 6)]
     await customer_says(app, http, data="csat:4")
     await eventually(lambda: any("feedback" in t for t in tg.texts(CUSTOMER)))
     assert app.metrics.csat._sum.get() == 4
+    await eventually(lambda: "CSAT 4/5" in str(slack.of("chat.update")[-1]["blocks"]))
+    assert all(not slack.invalid(m, a) for m, a in slack.calls)  # within Block Kit's limits throughout
     state = await app.store.state(f"telegram:{CUSTOMER}:")
     assert state["csat_scores"][-1]["score"] == 4 and state["handoff"]["status"] == "ended"

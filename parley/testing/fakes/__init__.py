@@ -7,7 +7,8 @@ what it was sent for assertions, and can be told to fail:
 - `parley.testing.fakes.telegram.FakeTelegram`: the Bot API (``getUpdates`` with real offset
   semantics, ``sendMessage`` parsing HTML as Telegram does).
 - `parley.testing.fakes.slack.fake_slack`: the Web API and a Socket Mode websocket; ``signed``
-  signs an Events API request as Slack does.
+  signs an Events API request as Slack does; blocks that break Slack's documented limits are
+  refused with ``invalid_blocks`` (`parley.testing.fakes.blockkit.problems`).
 - `parley.testing.fakes.twilio.serve_fake_twilio`: ``Messages.json``; ``sign`` computes
   ``X-Twilio-Signature`` for inbound webhooks.
 - `parley.testing.fakes.discord.FakeDiscord`: REST and the gateway (READY, RESUME, RECONNECT).

@@ -18,6 +18,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from parley.testing.fakes.blockkit import MESSAGE_BLOCKS, VIEW_BLOCKS, problems
 from parley.testing.fakes.loopback import start
 
 BOT_USER = "UBOT"
@@ -111,6 +112,9 @@ class FakeSlack:
         return web.json_response(self.answer(method, args, request))
 
     def answer(self, method: str, args: dict[str, Any], request: web.Request) -> dict[str, Any]:
+        invalid = self.invalid(method, args)
+        if invalid:
+            return {"ok": False, "error": "invalid_blocks", "errors": invalid}
         if method == "auth.test":
             return {"ok": True, "user_id": BOT_USER, "bot_id": BOT_ID, "team_id": TEAM, "user": "parley", "team": "T"}
         if method == "chat.postMessage":
@@ -126,6 +130,18 @@ class FakeSlack:
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://{request.host}/socket"}
         return {"ok": False, "error": "unknown_method"}
+
+    @staticmethod
+    def invalid(method: str, args: dict[str, Any]) -> list[str]:
+        """What Slack would refuse in the blocks of a message or a view (its documented limits)."""
+        if method in ("chat.postMessage", "chat.update") and "blocks" in args:
+            blocks = args["blocks"]
+            return problems(json.loads(blocks) if isinstance(blocks, str) else blocks, MESSAGE_BLOCKS)
+        if method == "views.publish":
+            view = args.get("view")
+            view = json.loads(view) if isinstance(view, str) else view
+            return problems((view or {}).get("blocks"), VIEW_BLOCKS)
+        return []
 
     # -- Socket Mode ---------------------------------------------------------------------------
     async def socket(self, request: web.Request) -> web.WebSocketResponse:

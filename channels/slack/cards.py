@@ -1,0 +1,104 @@
+"""A ``Card`` (parley.core.kernel.messages) laid out in Block Kit, within Slack's documented limits:
+50 blocks a message, 3,000 characters of section text, 10 fields of 2,000 each, a header's 150
+characters of plain text, a button's 75 and a context's 10 elements (Block Kit reference).
+
+Text is escaped here, once, where it becomes mrkdwn (& < > only: Slack's "Escaping text");
+plain_text (the header, buttons) is never escaped. Cuts fall at word breaks with an ellipsis,
+measured after escaping, so "&" near a limit cannot push a block over it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from parley.channels.slack.translate import ACTION_PREFIX, BUTTON_TITLE_MAX, BUTTON_VALUE_MAX, escape
+from parley.core.kernel.messages import Card, Fact, Reply
+from parley.core.kernel.render import clip
+
+BLOCKS_MAX = 50
+TEXT_MAX = 3000  # a section's text; also what we keep of the fallback ``text``
+FIELDS_MAX = 10
+FIELD_MAX = 2000
+HEADER_MAX = 150
+CONTEXT_MAX = 10
+URL_MAX = 3000
+SAID_MAX = 300  # one quoted message, before escaping
+
+
+def fitted(text: str, limit: int) -> str:
+    """``text`` escaped for mrkdwn and cut (at a word) so the escaped form fits ``limit``."""
+    room = limit
+    while True:
+        escaped = escape(clip(text, room))
+        grown = len(escaped) - limit
+        if grown <= 0:
+            return escaped
+        room = max(1, room - grown)  # escaping grew it: cut the raw text tighter
+
+
+def _fact(fact: Fact) -> dict[str, str]:
+    value = fitted(fact.value, FIELD_MAX - len(fact.label) - 8)
+    if fact.at:  # each reader's own time zone; the fallback is the UTC text
+        value = f"<!date^{int(fact.at)}^{{date_short_pretty}} {{time}}|{value}>"
+    return {"type": "mrkdwn", "text": f"*{escape(fact.label)}*\n{value}"}
+
+
+def _said(card: Card) -> str:
+    """The last messages, newest last, the oldest dropped first if they overflow the section."""
+    lines = [f"*{escape(s.who)}:* {fitted(s.text, SAID_MAX)}" for s in card.said]
+    head = "*Last messages*"
+    while lines and len(head) + sum(len(line) + 1 for line in lines) > TEXT_MAX:
+        lines.pop(0)
+    return "\n".join([head, *lines]) if lines else ""
+
+
+def blocks(card: Card, reply: Reply) -> list[dict[str, Any]]:
+    """The card's blocks, ``reply.buttons`` as its actions (values as the desk reads them)."""
+    title = f"{'🔴 ' if card.urgent else ''}{card.title} · {'urgent' if card.urgent else 'normal'}"
+    out: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": clip(title, HEADER_MAX), "emoji": True}}
+    ]
+    facts = [_fact(f) for f in card.facts]
+    for i in range(0, len(facts), FIELDS_MAX):  # more than ten facts: another section
+        out.append({"type": "section", "fields": facts[i : i + FIELDS_MAX]})
+    if card.summary:
+        summary = fitted(card.summary, TEXT_MAX - 20)
+        out.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Summary*\n{summary}"}})
+    said = _said(card)
+    if said:
+        out.append({"type": "section", "text": {"type": "mrkdwn", "text": said}})
+    if card.status:
+        elements = [{"type": "mrkdwn", "text": fitted(s, TEXT_MAX)} for s in card.status[-CONTEXT_MAX:]]
+        out.append({"type": "context", "elements": elements})
+    buttons: list[dict[str, Any]] = [
+        {
+            "type": "button",
+            "text": {"type": "plain_text", "text": clip(b.title, BUTTON_TITLE_MAX) or "?", "emoji": True},
+            "value": b.payload[:BUTTON_VALUE_MAX],
+            "action_id": f"{ACTION_PREFIX}{n}",
+            **({"style": "primary"} if n == 0 else {}),
+        }
+        for n, b in enumerate(reply.buttons)
+    ]
+    if card.link and len(card.link) <= URL_MAX:
+        # A link button still sends block_actions; its action_id is not ours, so it is only acked.
+        title = clip(card.link_title, BUTTON_TITLE_MAX)
+        link = {"type": "plain_text", "text": title}
+        buttons.append({"type": "button", "text": link, "url": card.link, "action_id": "open_conversation"})
+    if buttons:
+        out.append({"type": "actions", "elements": buttons[:25]})  # no block_id: Slack asks a new one per edit
+    return out[:BLOCKS_MAX]
+
+
+def card_post(channel: str, reply: Reply, thread: str = "") -> dict[str, Any]:
+    """chat.postMessage (or chat.update) arguments for a card: blocks, and ``text`` as the
+    notification and screen-reader fallback Slack asks for."""
+    assert reply.card is not None
+    post: dict[str, Any] = {
+        "channel": channel,
+        "text": fallback if len(fallback := escape(reply.text)) <= TEXT_MAX else fitted(reply.text, TEXT_MAX),
+        "blocks": blocks(reply.card, reply),
+    }
+    if thread:
+        post["thread_ts"] = thread
+    return post

@@ -1,0 +1,139 @@
+"""The desk's cards: what a rep needs to act on a handoff, a complaint or a lead, as a typed
+``Card`` on the reply (Slack lays it out in Block Kit; ``Reply.text`` is the plain fallback).
+
+A case keeps what its card shows (name, contact, summary, last messages...), so the card is
+redrawn in place from the case alone as the case moves: claimed, resolved, CSAT received.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from parley.core.handoff.cases import Case
+from parley.core.handoff.people import found_in, parse_contact
+from parley.core.kernel.messages import Button, Card, Fact, Reply, Said
+from parley.core.kernel.render import clip
+from parley.core.kernel.turn import Turn
+
+COMPLAINT = {"complaint", "negative_feedback", "frustrated"}  # reasons that open an urgent case
+SAID = 6  # last messages on the card
+SAID_CHARS = 300
+SUMMARY_CHARS = 400
+WHO = {"user": "Customer", "bot": "Bot", "agent": "Agent"}
+
+
+def describe(case: Case, turn: Turn, summary: str, link: str, hours: str) -> None:
+    """Fill ``case`` with what its card shows, from the conversation so far."""
+    history = [h for h in turn.state.get("history", []) if h.get("role") in WHO and h.get("text")]
+    theirs = [h["text"] for h in history if h["role"] == "user"]
+    found = found_in(theirs)
+    case.name = found.name or (turn.inbound.user_name if turn.inbound else "")
+    case.contact = found.reach
+    case.persona = turn.persona.name
+    case.summary = summary or extractive(theirs)
+    case.said = [[WHO[h["role"]], clip(h["text"], SAID_CHARS)] for h in history[-SAID:]]
+    case.urgent = case.reason in COMPLAINT
+    case.link = link
+    case.hours = hours
+
+
+def extractive(theirs: list[str]) -> str:
+    """Without an LLM: what the customer came with (their first substantial message) and where
+    they are now (their last), each clipped; greetings and one-word answers say nothing."""
+    useful = [t for t in theirs if len(t.split()) >= 3 or len(t) >= 12]
+    if not useful:
+        return ""
+    picked = [useful[0]] if len(useful) == 1 else [useful[0], useful[-1]]
+    return clip(" … ".join(clip(t, SUMMARY_CHARS // 2) for t in picked), SUMMARY_CHARS)
+
+
+def lead_fields(lead: dict[str, str]) -> dict[str, str]:
+    """A lead's free contact answer split into contact, name and company (what the rep sees)."""
+    contact = parse_contact(lead.get("contact", ""))
+    out = dict(lead)
+    out["contact"] = contact.reach or lead.get("contact", "")
+    out["name"] = lead.get("name") or contact.name
+    out["company"] = lead.get("company") or contact.company
+    return out
+
+
+def _when(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _status(case: Case) -> tuple[str, ...]:
+    lines = []
+    if case.agent:
+        lines.append(f"Claimed by {case.holder}")
+    if case.outcome:
+        lines.append(f"{'Resolved' if case.outcome == 'resolved' else 'Returned to the bot'} by {case.closed_by}")
+    if case.csat:
+        lines.append(f"CSAT {case.csat}/5")
+    return tuple(lines)
+
+
+def _title(case: Case) -> str:
+    if case.kind == "lead":
+        return "Lead"
+    return "Complaint" if case.urgent else "Handoff"
+
+
+def handoff_card(case: Case) -> Reply:
+    who = case.customer
+    facts = [
+        Fact(label="Name", value=case.name or "unknown"),
+        Fact(label="Contact", value=case.contact or "none given"),
+        Fact(label="Channel", value=who.channel),
+        Fact(label="Language", value=case.locale),
+        Fact(label="Persona", value=case.persona or "-"),
+        Fact(label="Waiting since", value=_when(case.opened), at=case.opened),
+        Fact(label="Business hours", value=case.hours or "-"),
+        Fact(label="Why", value=case.reason or "asked"),
+    ]
+    buttons = (
+        () if case.outcome else _buttons(case, ("Claim", "claim"), ("Resolve", "resolve"), ("Return to bot", "return"))
+    )
+    return _reply(case, facts, buttons)
+
+
+def lead_card(case: Case) -> Reply:
+    lead = case.lead
+    labels = ("name", "company", "contact", "need", "budget", "timeline", "source")
+    facts = [Fact(label=k.capitalize(), value=str(lead[k])) for k in labels if lead.get(k)]
+    facts += [
+        Fact(label="Channel", value=case.customer.channel),
+        Fact(label="Language", value=case.locale),
+        Fact(label="Waiting since", value=_when(case.opened), at=case.opened),
+    ]
+    buttons = () if case.outcome else _buttons(case, ("Claim", "claim"), ("Follow up tomorrow", "followup"))
+    return _reply(case, facts, buttons)
+
+
+def redraw(case: Case) -> Reply:
+    """The case's card as it stands now, to replace the one posted (the desk channel edits it)."""
+    reply = lead_card(case) if case.kind == "lead" else handoff_card(case)
+    return reply.model_copy(update={"meta": {"desk_card": case.ref}})
+
+
+def _buttons(case: Case, *pairs: tuple[str, str]) -> tuple[Button, ...]:
+    return tuple(Button(title=title, payload=f"{case.ref}:{action}") for title, action in pairs)
+
+
+def _reply(case: Case, facts: list[Fact], buttons: tuple[Button, ...]) -> Reply:
+    card = Card(
+        title=_title(case),
+        urgent=case.urgent,
+        facts=tuple(facts),
+        summary=case.summary,
+        said=tuple(Said(who=w, text=t) for w, t in case.said),
+        status=_status(case),
+        link=case.link,
+    )
+    # The fallback (notifications, screen readers, clients without Block Kit): the same facts.
+    lines = [f"{card.title}{' (urgent)' if card.urgent else ''}", *(f"{f.label}: {f.value}" for f in facts)]
+    lines += [*([f"Summary: {card.summary}"] if card.summary else []), *card.status]
+    if card.link:
+        lines.append(f"Conversation: {card.link}")
+    if not case.outcome:
+        lines.append("Reply in this thread to answer the customer.")
+    return Reply(text="\n".join(lines), buttons=buttons, card=card, kind="system", meta={"desk_ref": case.ref})

@@ -1,0 +1,95 @@
+"""Desk cards: what a rep sees, laid out in Block Kit within Slack's documented limits."""
+
+from __future__ import annotations
+
+from parley.channels.slack.cards import card_post, fitted
+from parley.core.handoff.card import extractive, handoff_card, lead_card, redraw
+from parley.core.handoff.cases import Case
+from parley.core.kernel.messages import Address
+from parley.core.kernel.render import clip
+
+from parley.testing.fakes.blockkit import problems
+
+WHO = Address(channel="web", chat="w1", user="w1").model_dump()
+
+
+def case(**fields) -> Case:
+    return Case(id="c1", kind="handoff", address=WHO, locale="en", opened=1_767_225_600.0, **fields)
+
+
+def test_clip_cuts_at_a_word_with_an_ellipsis():
+    assert clip("the parcel never arrived at my door", 20) == "the parcel never…"
+    assert clip("short", 20) == "short"
+    assert clip("x" * 30, 10) == "x" * 9 + "…"  # one word longer than the budget: a hard cut
+    assert len(clip("word " * 100, 50)) <= 50
+
+
+def test_text_is_escaped_once_and_still_fits_after_escaping():
+    assert fitted("Fish & chips <3", 100) == "Fish &amp; chips &lt;3"
+    dense = fitted("& " * 1000, 300)
+    assert len(dense) <= 300 and dense.endswith("…") and "&amp;amp;" not in dense
+
+
+def test_a_handoff_card_has_the_facts_a_rep_acts_on():
+    c = case(reason="asked", name="Jana Novak", contact="jana@novak.example", persona="Mia", hours="open now")
+    c.said = [["Customer", "where is my order?"], ["Bot", "Let me get a person."]]
+    reply = handoff_card(c)
+    post = card_post("CDESK", reply)
+    header, facts, said, actions = post["blocks"]
+    assert header["text"]["text"] == "Handoff · normal"
+    labels = [f["text"].split("\n")[0] for f in facts["fields"]]
+    assert labels == [
+        f"*{x}*"
+        for x in ("Name", "Contact", "Channel", "Language", "Persona", "Waiting since", "Business hours", "Why")
+    ]
+    assert "*Customer:* where is my order?" in said["text"]["text"]
+    assert [e["text"]["text"] for e in actions["elements"]] == ["Claim", "Resolve", "Return to bot"]
+    assert [e["value"] for e in actions["elements"]] == ["handoff:c1:claim", "handoff:c1:resolve", "handoff:c1:return"]
+    assert post["text"].startswith("Handoff\nName: Jana Novak\nContact: jana@novak.example")  # the fallback
+    assert problems(post["blocks"]) == []
+
+
+def test_a_complaint_is_urgent_and_says_why():
+    c = case(reason="complaint", urgent=True, link="https://bot.example/console/conversations/web%3Aw1%3A")
+    blocks = card_post("CDESK", handoff_card(c))["blocks"]
+    assert blocks[0]["text"]["text"] == "🔴 Complaint · urgent"
+    assert "*Why*\ncomplaint" in [f["text"] for f in blocks[1]["fields"]]
+    link = blocks[-1]["elements"][-1]
+    assert link["text"]["text"] == "Open conversation" and link["url"].endswith("web%3Aw1%3A")
+
+
+def test_an_enormous_conversation_still_fits_slacks_limits():
+    c = case(name="N" * 5000, contact="<&>" * 2000, summary="& " * 5000, link="https://x.example/" + "a" * 2900)
+    c.said = [["Customer", "<b>" * 3000] for _ in range(200)]
+    c.agent, c.agent_name, c.csat = "U1", "A" * 4000, 5
+    post = card_post("CDESK", handoff_card(c))
+    assert problems(post["blocks"]) == []
+    assert len(post["text"]) <= 3000
+
+
+def test_a_redrawn_card_says_how_the_case_moved_and_keeps_only_the_link_once_closed():
+    c = case(link="https://bot.example/c")
+    c.agent, c.agent_name, c.outcome, c.closed_by, c.csat = "U1", "Ana", "resolved", "Ana", 4
+    reply = redraw(c)
+    assert reply.meta == {"desk_card": "handoff:c1"} and reply.buttons == ()
+    blocks = card_post("CDESK", reply)["blocks"]
+    context = next(b for b in blocks if b["type"] == "context")
+    assert [e["text"] for e in context["elements"]] == ["Claimed by Ana", "Resolved by Ana", "CSAT 4/5"]
+    assert [e["text"]["text"] for e in blocks[-1]["elements"]] == ["Open conversation"]
+
+
+def test_a_lead_card_shows_the_parsed_contact():
+    lead = {"name": "Ana Ruiz", "company": "Hotel Sol", "contact": "ana@hotel.example", "need": "uniforms"}
+    c = Case(id="l1", kind="lead", address=WHO, locale="es", opened=1.0, lead=lead)
+    post = card_post("CDESK", lead_card(c))
+    assert post["blocks"][0]["text"]["text"] == "Lead · normal"
+    shown = [f["text"] for f in post["blocks"][1]["fields"]]
+    assert shown[:4] == ["*Name*\nAna Ruiz", "*Company*\nHotel Sol", "*Contact*\nana@hotel.example", "*Need*\nuniforms"]
+    assert [e["text"]["text"] for e in post["blocks"][-1]["elements"]] == ["Claim", "Follow up tomorrow"]
+
+
+def test_the_extractive_summary_skips_small_talk():
+    assert extractive(["hi", "My parcel 1234 never arrived", "ok", "I want to talk to a human"]) == (
+        "My parcel 1234 never arrived … I want to talk to a human"
+    )
+    assert extractive(["hi", "ok"]) == ""
