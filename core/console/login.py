@@ -61,7 +61,7 @@ def login_routes(console: Console, throttle: Throttle = Throttle()) -> list[web.
 
     async def submit(request: web.Request) -> web.StreamResponse:
         await console.check_post(request, request.cookies.get(LOGIN_COOKIE, ""))
-        data = await request.post()
+        data = await console.form(request)
         name, password = str(data.get("username", "")).strip().lower()[:64], str(data.get("password", ""))
         address = request.remote or "unknown"
         by_address = await console.accounts.store.hits(f"login:ip:{address}", throttle.window)

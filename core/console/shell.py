@@ -25,6 +25,7 @@ from parley.core.console.accounts import Accounts
 from parley.core.console.render import Renderer
 from parley.core.console.roles import Permission, Principal
 from parley.core.console.sessions import COOKIE, Session, Sessions
+from parley.core.kernel.door import BadInput
 from parley.core.storage.accounts import Account
 
 log = logging.getLogger("parley.console")
@@ -113,8 +114,12 @@ class Console:
         return self.renderer.page(request, "error.html", status, viewer=None, nav=[], csrf="", path="", message=message)
 
     async def form(self, request: web.Request) -> MultiDictProxy[Any]:
-        """The POST's fields (the CSRF check already read and passed them)."""
-        return await request.post()
+        """The POST's fields (read once; aiohttp keeps them). A body that is not a form (a broken
+        multipart, bytes that are not text) is refused at the door: 400 and one log line."""
+        try:
+            return await request.post()
+        except (ValueError, AssertionError, LookupError) as exc:  # what aiohttp's parsers raise
+            raise BadInput("malformed_form", f"malformed form: {type(exc).__name__}") from None
 
     async def audit(self, viewer: Viewer, action: str, target: str = "", detail: str = "") -> None:
         await self.accounts.record(viewer.principal.name, action, target, detail)
@@ -129,7 +134,7 @@ class Console:
         if origin is not None and origin not in self.origins(request):
             log.info("console: cross-origin post refused", extra={"path": request.path})
             raise web.HTTPForbidden(text="cross-origin request refused")
-        given = request.headers.get("X-CSRF-Token") or str((await request.post()).get("csrf", ""))
+        given = request.headers.get("X-CSRF-Token") or str((await self.form(request)).get("csrf", ""))
         if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
             log.info("console: CSRF token missing or wrong", extra={"path": request.path})
             raise web.HTTPForbidden(text="CSRF token missing or wrong: reload the page and try again")

@@ -68,6 +68,8 @@ async def candidates(r: Redis, keys: Keys, query: PeopleQuery) -> list[str]:
         )
         if value
     ]
+    if not sets:  # a tag or language of punctuation alone: no word of it can match
+        return []
     async with r.pipeline(transaction=False) as pipe:
         for key in sets:
             pipe.scard(key)

@@ -80,9 +80,12 @@ def backfill(db: sqlite3.Connection) -> None:
 
 def find(db: sqlite3.Connection, query: PeopleQuery, limit: int) -> list[str]:
     """The bodies of up to ``limit`` entries matching ``query`` (which must not be empty)."""
+    match = expression(query)
+    if not match:  # a tag or language of punctuation alone: no word of it can match
+        return []
     rows = db.execute(
         "SELECT p.body FROM sched_people_fts f JOIN sched_people p ON p.person = f.person "
         "WHERE sched_people_fts MATCH ? LIMIT ?",
-        (expression(query), limit),
+        (match, limit),
     )
     return [r[0] for r in rows]

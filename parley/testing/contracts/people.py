@@ -50,6 +50,8 @@ class PeopleSearchContract:
         assert names(await find(PeopleQuery(locale="pt-br"), 10)) == ["Annabel Ortiz"]
         assert names(await find(PeopleQuery(channel="sms", text="ann"), 1)) in (["Ann Lee"], ["Annabel Ortiz"])
         assert len(await find(PeopleQuery(), 3)) == 3  # no filter: people, bounded
+        assert await find(PeopleQuery(tag="!!!"), 10) == []  # no word in it: nobody, not an error
+        assert await find(PeopleQuery(text="ann", locale="--"), 10) == []
 
     async def test_the_index_follows_changes_and_forgetting(self, schedule_store):
         await self._seed(schedule_store)
