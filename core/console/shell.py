@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiDictProxy
 from parley.core.console.accounts import Accounts
 from parley.core.console.render import Renderer
@@ -118,7 +119,7 @@ class Console:
         multipart, bytes that are not text) is refused at the door: 400 and one log line."""
         try:
             return await request.post()
-        except (ValueError, AssertionError, LookupError) as exc:  # what aiohttp's parsers raise
+        except (ValueError, AssertionError, LookupError, HttpProcessingError) as exc:  # aiohttp's parsers
             raise BadInput("malformed_form", f"malformed form: {type(exc).__name__}") from None
 
     async def audit(self, viewer: Viewer, action: str, target: str = "", detail: str = "") -> None:
