@@ -441,6 +441,10 @@ async def test_my_chat_member_marks_a_blocked_person_and_an_unblock_clears_it(ap
 
     assert (await post(app, change("kicked"), secret)).status == 200
     assert await app.store.get("unreachable:telegram:46") == "blocked"  # before any 403
+    address = Address(channel="telegram", chat="46", user="46")
+    await app.engine.proactive(address, Reply(text="Your parcel left.", kind="proactive"), "fu:46a")
+    await settled(app)
+    assert fake.called("sendMessage") == []  # the outbox did not even try
     assert (await post(app, change("member"), secret)).status == 200
     assert await app.store.get("unreachable:telegram:46") is None
 
