@@ -287,6 +287,7 @@ def serve_parley(store_url: str, port: int, api: str) -> None:
 
     from parley.core.config.settings import Settings
 
+    from parley.app import Bot
     from parley.cli import serve
 
     logging.basicConfig(level=logging.WARNING)
@@ -303,9 +304,9 @@ def serve_parley(store_url: str, port: int, api: str) -> None:
     if profile:
         import cProfile
 
-        cProfile.runctx("asyncio.run(serve(settings))", globals(), locals(), profile)
+        cProfile.runctx("asyncio.run(serve(settings, Bot))", globals(), locals(), profile)
     else:
-        asyncio.run(serve(settings))
+        asyncio.run(serve(settings, Bot))
 
 
 if __name__ == "__main__":
