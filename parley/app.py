@@ -26,8 +26,8 @@ from parley.core.brains.llm import build_llm
 from parley.core.brains.llm.feedback import feedback
 from parley.core.brains.llm.py_tools import PythonTool, python_tools
 from parley.core.brains.llm.tools import builtin
-from parley.core.brains.places import places
 from parley.core.brains.retrieval import RetrievalBrain
+from parley.core.brains.shared import shared
 from parley.core.config.errors import StartupError, cause_of
 from parley.core.config.reloader import Reloader
 from parley.core.config.settings import Settings
@@ -230,8 +230,8 @@ class Bot:
         # No routers, no step (a frame less per turn); routers read their handlers live, so one
         # decorated after the bot was built still answers.
         routed = [self.router.middleware()] if routers else []
-        # A location sent alone is answered from the knowledge's places, just before the brain.
-        middlewares += [*middleware, *routed, qualify, disclosure, self.scheduler.gate(), places(self.knowledge)]
+        # A location (or a contact card) sent alone is answered just before the brain.
+        middlewares += [*middleware, *routed, qualify, disclosure, self.scheduler.gate(), shared(self.knowledge)]
         # A tuple: the pipeline is folded once below, so a later change could only be ignored.
         self.middlewares = tuple(middlewares)
         # Folded last: the engine's handler (self._handle) calls it.

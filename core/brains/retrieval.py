@@ -81,7 +81,7 @@ def human_button(pack: LocalePack) -> Button:
     return Button(title=pack.t("human_button"), payload="/human")
 
 
-# A line holding only a ``geo:LAT,LON`` URI marks a passage as a place (parley.core.brains.places):
+# A line holding only a ``geo:LAT,LON`` URI marks a passage as a place (parley.core.brains.shared):
 # data for the nearest-place answer, never shown in an answer's text.
 GEO_LINE = re.compile(r"^[ \t]*geo:(-?\d{1,2}(?:\.\d+)?),(-?\d{1,3}(?:\.\d+)?)[ \t]*$", re.M)
 

@@ -33,6 +33,7 @@ REQUIRED_MESSAGES = (
     "unsupported_media",
     "location_thanks",
     "nearest_place",
+    "contact_thanks",
     "human_button",
     "error",
 )

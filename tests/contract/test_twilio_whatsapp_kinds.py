@@ -63,6 +63,8 @@ async def test_a_contact_card_becomes_a_typed_contact_fetched_without_leaking_cr
             ("ada@example.com",),
         )
         assert h.fake.storage_auth == [""]  # the redirect to storage got no credentials
+        [reply] = await eventually(lambda: h.sent_to(WA))
+        assert "contact" in reply["Body"].lower() and "only read text" not in reply["Body"]
 
 
 async def test_a_card_on_another_host_is_never_fetched_with_the_credentials(make_settings):

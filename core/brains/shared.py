@@ -1,11 +1,13 @@
-"""A shared location (a WhatsApp pin, a Telegram location) answered from the knowledge base.
+"""What a person shares without words: a location answered from the knowledge base, a contact
+card acknowledged.
 
 A person who sends only a pin is asking "what is near me?". A knowledge passage with a line of
 its own holding a ``geo:LAT,LON`` URI (RFC 5870, the form Parley uses for places everywhere;
 answers never show that line) is a place: the
 nearest one is the answer, cited like any knowledge answer. With no places in the knowledge,
-the bot thanks the person and asks what it can do. A pin with words goes to the brain as usual;
-the routers (and any brain) see the typed ``turn.inbound.location`` either way.
+the bot thanks the person and asks what it can do. A contact card sent alone is acknowledged the
+same way (the brain has no question to answer). With words, either goes to the brain as usual;
+the routers (and any brain) see the typed ``turn.inbound.location`` and ``.contacts`` either way.
 """
 
 from __future__ import annotations
@@ -44,13 +46,18 @@ def nearest(kb: KnowledgeBase, here: Location) -> tuple[Place, float] | None:
     return (ranked[0][1], ranked[0][0]) if ranked else None
 
 
-def places(kb: KnowledgeBase) -> Middleware:
-    """Answer a location sent alone (innermost: routers and the author's middleware come first)."""
+def shared(kb: KnowledgeBase) -> Middleware:
+    """Answer a location or a contact card sent alone (innermost: routers and the author's
+    middleware come first)."""
 
     async def mw(turn: Turn, call_next: Handler) -> None:
         inbound = turn.inbound
-        if inbound is None or inbound.location is None or inbound.text.strip():
+        if inbound is None or inbound.text.strip() or not (inbound.location or inbound.contacts):
             return await call_next(turn)
+        if inbound.location is None:
+            turn.tags["intent"] = "contact"
+            turn.system("contact_thanks")
+            return
         turn.tags["intent"] = "location"
         found = nearest(kb, inbound.location)
         if found is None:
