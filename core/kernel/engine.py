@@ -176,7 +176,9 @@ class Engine:
         delay = 0.02
         deadline = self.clock() + self.lease
         while True:
-            batch = await self.store.begin(conversation, self.lease, limit, self.clock())
+            # reclaim: we hold this conversation's local lock, so a store lock under our own name
+            # is an orphan of an outage (a begin whose answer was lost), not a turn in progress.
+            batch = await self.store.begin(conversation, self.lease, limit, self.clock(), reclaim=True)
             if batch is not None or self.clock() > deadline:
                 return batch
             await asyncio.sleep(delay)

@@ -136,9 +136,12 @@ class Outbox:
     async def _send(self, item: OutboxItem) -> None:
         try:
             outcome = await self._attempt(item)
-        except StoreUnavailable as exc:  # nothing was sent: the lease expires and it goes again
+        except StoreUnavailable as exc:
+            # Before the platform was called (a rate-limit bucket, the at-most-once mark): not
+            # sent. Recorded as a retry in a second, or kept until the store takes it, rather
+            # than left leased for the whole lease.
             self.outage.failed(exc)
-            return
+            outcome = Retry(self.clock() + 1.0, "store_unavailable", counts=False)
         except Exception:  # never let one item kill the worker
             log.exception("outbox: unexpected error sending %s", item.id)
             return

@@ -46,9 +46,9 @@ class MemoryStore(MemoryAccounts):
         self._inbox[item.id] = InboxItem(item.id, item.conversation, item.inbound, item.accepted_at, next(self._seq))
         return True
 
-    async def begin(self, conversation: str, lease: float, limit: int, now: float) -> Batch | None:
+    async def begin(self, conversation, lease, limit, now, reclaim=False) -> Batch | None:
         held = self._locks.get(conversation)
-        if held and held[1] > now:
+        if held and held[1] > now and not (reclaim and self.owner and held[2] == self.owner):
             return None
         token = next(self._tokens)
         self._locks[conversation] = (token, now + lease, self.owner)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import time
+from collections import deque
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -30,11 +32,13 @@ from parley.core.storage.store import (
     Sent,
     StoreUnavailable,
 )
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry as RedisRetry
 
 log = logging.getLogger("parley.redis")
+
+MAX_CONNECTIONS = 200  # per process: webhooks in flight, outbox sends, the relay
 
 
 def split_url(url: str) -> tuple[str, str]:
@@ -49,14 +53,20 @@ def split_url(url: str) -> tuple[str, str]:
 
 
 def client_for(url: str) -> Redis:
-    return Redis.from_url(
+    # A blocking pool: past its connections a call waits (up to ``timeout``) for one to be free.
+    # redis-py's default pool raised "Too many connections" at the 101st concurrent call, and a
+    # burst of webhooks and sends after a restart turned that into a store outage.
+    pool = BlockingConnectionPool.from_url(
         url,
+        max_connections=MAX_CONNECTIONS,
+        timeout=5.0,
         decode_responses=True,
         socket_timeout=5.0,  # a hung server must not hang a webhook past the platform's timeout
         socket_connect_timeout=2.0,
         health_check_interval=10,
         retry=RedisRetry(NoBackoff(), 1),  # one immediate retry: a pooled socket from before a restart
     )
+    return Redis(connection_pool=pool)
 
 
 class RedisStore(RedisAccounts):
@@ -72,6 +82,8 @@ class RedisStore(RedisAccounts):
         self._settle, self._kv_set, self._erase = s(lua.SETTLE), s(lua.KV_SET), s(lua.ERASE)
         self._hits_script = s(HITS)
         self._recover = s(lua.RECOVER)
+        # Claims whose answer never came (CLAIM); older than a lease they hold nothing any more.
+        self._lost_claims: deque[str] = deque(maxlen=64)
         self._unreleased: list[tuple[str, int]] = []  # calls that failed in an outage, replayed after
         self.limiter = RedisLimiter(self.r, self.p, self._up)
         self.lease = RedisLease(self.r, self.p, self._up)
@@ -100,9 +112,10 @@ class RedisStore(RedisAccounts):
         args = [self.p, self.clock(), dedupe_ttl, item.id, item.conversation, person, item.accepted_at, body]
         return bool(await self._up(self._accept(keys=[f"{self.p}seen:{item.id}"], args=args)))
 
-    async def begin(self, conversation: str, lease: float, limit: int, now: float) -> Batch | None:
+    async def begin(self, conversation, lease, limit, now, reclaim=False) -> Batch | None:
         keys = [f"{self.p}lock:{conversation}"]
-        got = await self._up(self._begin(keys=keys, args=[self.p, conversation, now, lease, limit, self.owner]))
+        args = [self.p, conversation, now, lease, limit, self.owner, "1" if reclaim else "0"]
+        got = await self._up(self._begin(keys=keys, args=args))
         if not got:
             return None
         token, state, flat, profiles = got
@@ -170,7 +183,14 @@ class RedisStore(RedisAccounts):
         return int(await self._up(self._enqueue(args=[self.p, self.clock(), *self._outbox_args(items)])))
 
     async def claim(self, now: float, limit: int, lease: float) -> list[OutboxItem]:
-        rows = await self._up(self._claim(args=[self.p, now, limit, lease, self.owner]))
+        name = secrets.token_hex(6)
+        try:
+            rows = await self._up(self._claim(args=[self.p, now, limit, lease, self.owner, name, *self._lost_claims]))
+        except StoreUnavailable:
+            # Redis may have run it and the answer been lost: the next claim asks for its items.
+            self._lost_claims.append(name)
+            raise
+        self._lost_claims.clear()
         out = []
         for item_id, body, due, attempts, token, seq, max_attempts in rows:
             parts = json.loads(body)

@@ -91,13 +91,15 @@ end
 return 1
 """
 
-# KEYS: lock. ARGV: P, conversation, now, lease, limit, owner
+# KEYS: lock. ARGV: P, conversation, now, lease, limit, owner, reclaim ('1': a lock held under
+# this owner is an orphan the caller may take, Store.begin)
 # The owner is kept in the lock and in one index (``lockowner``: conversation -> owner) so a
 # restart finds a dead process's locks without scanning the keyspace (RECOVER).
 BEGIN = """
 local P, conv, now, lease = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-local held = redis.call('HMGET', KEYS[1], 't', 'u')
-if held[2] and tonumber(held[2]) > now then return false end
+local held = redis.call('HMGET', KEYS[1], 't', 'u', 'o')
+local orphan = ARGV[7] == '1' and ARGV[6] ~= '' and held[3] == ARGV[6]
+if held[2] and tonumber(held[2]) > now and not orphan then return false end
 local token = redis.call('INCR', P .. 'tokens')
 redis.call('HSET', KEYS[1], 't', token, 'u', tostring(now + lease), 'o', ARGV[6])
 if ARGV[6] ~= '' then redis.call('HSET', P .. 'lockowner', conv, ARGV[6]) end
@@ -160,10 +162,29 @@ ENQUEUE = _ENQUEUE + "return enqueue_all(ARGV[1], ARGV, 3, ARGV[2])"
 
 # ARGV: P, now, limit, lease, owner. Bounded: at most ``limit`` addresses are looked at.
 # A leased item's owner goes in ``oleased`` (id -> owner) until it settles (RECOVER reads it).
+# ARGV[6] names this claim: what it leased is noted under ``claim:<id>`` for one lease, so if
+# its answer is lost (a timeout while Redis was paused, after Redis ran it) the next claim
+# passes the id in ARGV[7..] and gets those items back, still leased to it, instead of leaving
+# them leased to nobody for the whole lease.
 CLAIM = """
 local P, now, lease = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4])
+local out, mine = {}, {}
+for i = 7, #ARGV do
+  local lost = redis.call('GET', P .. 'claim:' .. ARGV[i])
+  redis.call('DEL', P .. 'claim:' .. ARGV[i])
+  if lost then
+    for _, it in ipairs(cjson.decode(lost)) do
+      local k = P .. 'o:' .. it[1]
+      local f = redis.call('HMGET', k, 'status', 'body', 'due', 'attempts', 'max', 'seq', 'token', 'akey')
+      if f[1] == 'sending' and f[7] == it[2] then
+        redis.call('HSET', k, 'lease', tostring(now + lease))
+        redis.call('ZADD', P .. 'ready', tostring(now + lease), f[8])
+        table.insert(out, {it[1], f[2], f[3], f[4], it[2], f[6], f[5]})
+      end
+    end
+  end
+end
 local akeys = redis.call('ZRANGEBYSCORE', P .. 'ready', '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
-local out = {}
 for _, akey in ipairs(akeys) do
   local head = redis.call('ZRANGE', P .. 'oq:' .. akey, 0, 0)
   if #head == 0 then
@@ -181,7 +202,11 @@ for _, akey in ipairs(akeys) do
     if ARGV[5] ~= '' then redis.call('HSET', P .. 'oleased', head[1], ARGV[5]) end
     redis.call('ZADD', P .. 'ready', tostring(now + lease), akey)
     table.insert(out, {head[1], f[2], f[3], f[4], tostring(token), f[6], f[5]})
+    table.insert(mine, {head[1], tostring(token)})
   end
+end
+if #mine > 0 then
+  redis.call('SET', P .. 'claim:' .. ARGV[6], cjson.encode(mine), 'PX', math.ceil(lease * 1000))
 end
 return out
 """

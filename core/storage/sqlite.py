@@ -161,16 +161,17 @@ class SQLiteStore(SQLiteAccounts):
         db.execute("DELETE FROM hits WHERE until <= ?", (now,))
         db.execute("DELETE FROM outbox WHERE status = 'sent' AND updated < ?", (now - 7 * 86400,))
 
-    async def begin(self, conversation: str, lease: float, limit: int, now: float) -> Batch | None:
-        return await self._write(lambda db: self._begin(db, conversation, lease, limit, now))
+    async def begin(self, conversation, lease, limit, now, reclaim=False) -> Batch | None:
+        return await self._write(lambda db: self._begin(db, conversation, lease, limit, now, reclaim))
 
-    def _begin(self, db: sqlite3.Connection, conversation: str, lease: float, limit: int, now: float) -> Batch | None:
+    def _begin(self, db: sqlite3.Connection, conversation, lease, limit, now, reclaim) -> Batch | None:
         token = fencing_token()
+        mine = self.owner if reclaim else ""  # '' matches no holder: nothing to reclaim
         taken = db.execute(
             "INSERT INTO locks(conversation, token, until, owner) VALUES (?, ?, ?, ?) ON CONFLICT(conversation) "
             "DO UPDATE SET token = excluded.token, until = excluded.until, owner = excluded.owner "
-            "WHERE locks.until <= ?",
-            (conversation, token, now + lease, self.owner, now),
+            "WHERE locks.until <= ? OR (locks.owner = ? AND locks.owner != '')",
+            (conversation, token, now + lease, self.owner, now, mine),
         ).rowcount
         if not taken:
             return None  # held by someone whose lease has not expired

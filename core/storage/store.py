@@ -94,9 +94,16 @@ class InboxStore(Protocol):
     async def accept(self, item: InboxItem, dedupe_ttl: float) -> bool:
         """Store the item unless its id was seen within ``dedupe_ttl``; True if new."""
 
-    async def begin(self, conversation: str, lease: float, limit: int, now: float) -> Batch | None:
+    async def begin(
+        self, conversation: str, lease: float, limit: int, now: float, reclaim: bool = False
+    ) -> Batch | None:
         """Take the conversation's lock (None if held) and return its oldest pending items,
-        its state and the profiles of the people in those items, loaded after the lock."""
+        its state and the profiles of the people in those items, loaded after the lock.
+
+        With ``reclaim`` a lock held under this store's own owner is taken too: the caller
+        knows it holds no lock on the conversation, so that one is an orphan (a ``begin``
+        Redis ran after the caller had given up on its answer, a release lost in an outage),
+        and waiting out its lease would freeze the conversation for it."""
 
     async def commit(
         self,

@@ -18,6 +18,7 @@ from tests.integration.processes import RedisServer, free_port
 
 pytestmark = pytest.mark.redis
 A = Address(channel="web", chat="c1", user="u1")
+B = Address(channel="web", chat="c2", user="u2")
 
 
 @pytest.fixture
@@ -129,6 +130,19 @@ async def test_relay_reaches_subscribed_processes_only(store):
 
 async def _published_to_none(store: RedisStore) -> bool:
     return await store.relay.publish("web:x", "3") == 0
+
+
+async def test_a_claim_whose_answer_was_lost_is_handed_back_by_the_next(store):
+    now = store.clock()
+    await store.enqueue([OutboxItem("a1", A, inbound_reply(), now), OutboxItem("b1", B, inbound_reply(), now)])
+    # Redis runs a claim whose answer never reaches us (a timeout while Redis was paused).
+    await store._claim(args=[store.p, now, 1, 30, store.owner, "lost-1"])
+    assert [i.id for i in await store.claim(now, 10, 30)] == ["b1"]  # a1 is leased to nobody...
+    store._lost_claims.append("lost-1")  # ...unless the store remembers the claim it lost
+    await store.enqueue([OutboxItem("c1", A, inbound_reply(), now)])
+    claimed = await store.claim(now, 10, 30)
+    assert [i.id for i in claimed] == ["a1"]  # handed back, c1 still behind it
+    assert await store.settle("a1", claimed[0].token, Sent("m"), now)
 
 
 async def test_person_index_forgets_expired_sent_items(store):

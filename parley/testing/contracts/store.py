@@ -137,6 +137,16 @@ class StoreContract(AccountStoreContract):
         assert not await store.settle("a1", leased["a1"].token, Sent("late"), now)
         assert await store.settle("a1", again.token, Sent("m"), now)
 
+    async def test_reclaim_takes_a_lock_held_under_the_stores_own_owner(self, store, clock):
+        now = clock()
+        await store.accept(inbox(A, "e1", now), 60)
+        orphan = await store.begin(A.conversation, 120, 10, now)  # its answer lost in an outage
+        assert await store.begin(A.conversation, 120, 10, now) is None  # without reclaim: held
+        again = await store.begin(A.conversation, 120, 10, now, reclaim=True)
+        assert again is not None and [i.id for i in again.items] == ["web:e1"]
+        with pytest.raises(LockLost):  # the orphan's token is fenced off
+            await store.commit(A.conversation, orphan.token, "web:e1", {}, {}, [], release=True)
+
     async def test_lease_expiry_frees_lock(self, store, clock):
         now = clock()
         assert await store.begin(A.conversation, 5, 10, now)
