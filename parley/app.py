@@ -347,16 +347,16 @@ class Bot:
 
     def singleton(self, name: str, work: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
         """Run ``work`` in one process of many at a time (the scheduler's planner uses this)."""
-        task = asyncio.create_task(run_singleton(self.lease, name, self.owner, self.settings.singleton_lease, work))
+        lease = self.settings.singleton_lease
+        task = asyncio.create_task(run_singleton(self.lease, name, self.owner, lease, work, Liveness(self.me).dead))
         self._tasks.append(task)
         return task
 
     async def _run_channel(self, channel: Channel) -> None:
         try:
             if channel.singleton:  # polling, Socket Mode, gateway: once per bot
-                await run_singleton(
-                    self.lease, f"channel:{channel.name}", self.owner, self.settings.singleton_lease, channel.run
-                )
+                name, lease = f"channel:{channel.name}", self.settings.singleton_lease
+                await run_singleton(self.lease, name, self.owner, lease, channel.run, Liveness(self.me).dead)
             else:
                 await channel.run()
         except asyncio.CancelledError:

@@ -27,6 +27,9 @@ class Lease(Protocol):
 
     async def release(self, name: str, owner: str) -> None: ...
 
+    async def holder(self, name: str) -> str | None:
+        """Who holds the lease now, if anyone."""
+
 
 class KeyValueLease:
     """A lease on any store's key/value calls (memory, SQLite: one machine).
@@ -52,20 +55,38 @@ class KeyValueLease:
         if await self.store.get(key) == owner:
             await self.store.delete(key)
 
+    async def holder(self, name: str) -> str | None:
+        return await self.store.get(f"lease:{name}")
+
 
 def lease_for(store: KeyValueStore) -> Lease:
     """The store's own lease if it has one (Redis), else one built on its key/value calls."""
     return getattr(store, "lease", None) or KeyValueLease(store)
 
 
-async def run_singleton(lease: Lease, name: str, owner: str, ttl: float, work: Callable[[], Awaitable[None]]) -> None:
+async def run_singleton(
+    lease: Lease,
+    name: str,
+    owner: str,
+    ttl: float,
+    work: Callable[[], Awaitable[None]],
+    dead: Callable[[str], bool] | None = None,
+) -> None:
     """Run ``work`` only while holding lease ``name``; wait for it when someone else holds it.
 
+    ``dead`` (core/kernel/liveness.py) says which holders are certainly gone: a lease a killed
+    process left behind is released at once instead of waited out (polling resumes at restart).
     Returns when ``work`` returns by itself (a channel in webhook mode has nothing to run).
     """
     loop = asyncio.get_running_loop()
     every = ttl / 3
     outage = Outage(log, f"lease {name}")
+    if dead is not None:
+        with contextlib.suppress(StoreUnavailable):  # else the lease just expires
+            held_by = await lease.holder(name)
+            if held_by and dead(held_by):
+                await lease.release(name, held_by)
+                log.info("lease of a dead process released", extra={"lease": name})
     while True:
         if not await _hold(lease, name, owner, ttl, outage):
             await asyncio.sleep(every)

@@ -115,6 +115,7 @@ class RedisLease:
     def __init__(self, r: Redis, prefix: str, up: Up) -> None:
         self.p = prefix
         self._up = up
+        self._r = r
         self._hold = r.register_script(HOLD)
         self._let_go = r.register_script(LET_GO)
 
@@ -124,6 +125,9 @@ class RedisLease:
 
     async def release(self, name: str, owner: str) -> None:
         await self._up(self._let_go(keys=[f"{self.p}lease:{name}"], args=[owner]))
+
+    async def holder(self, name: str) -> str | None:
+        return await self._up(self._r.get(f"{self.p}lease:{name}"))
 
 
 class RedisRelay:

@@ -7,6 +7,7 @@ import asyncio
 from parley.core.kernel.clock import ManualClock
 from parley.core.kernel.lease import KeyValueLease, run_singleton
 from parley.core.storage.memory import MemoryStore
+from parley.core.storage.sqlite import SQLiteStore
 
 from tests.conftest import eventually
 
@@ -53,3 +54,23 @@ async def test_a_holder_that_finds_its_lease_taken_stops_its_work():
     assert await store.get("lease:poller") == "b"  # and a did not release b's lease
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_a_lease_left_by_a_dead_process_is_released_at_once(tmp_path):
+    store = SQLiteStore(tmp_path / "l.db")
+    await store.open()
+    lease = KeyValueLease(store)
+    assert await lease.hold("poller", "box:1:dead", 60)  # a process killed while polling
+    ran = asyncio.Event()
+
+    async def work() -> None:
+        ran.set()
+
+    alive = asyncio.create_task(run_singleton(lease, "poller", "a", 60, work, dead=lambda who: False))
+    await asyncio.sleep(0.2)
+    assert not ran.is_set()  # a live holder's lease is waited out
+    alive.cancel()
+    await asyncio.gather(alive, return_exceptions=True)
+    await run_singleton(lease, "poller", "a", 60, work, dead=lambda who: who == "box:1:dead")
+    assert ran.is_set()  # no 60 s wait
+    await store.close()
