@@ -66,7 +66,7 @@ def client_for(url: str) -> Redis:
         health_check_interval=10,
         retry=RedisRetry(NoBackoff(), 1),  # one immediate retry: a pooled socket from before a restart
     )
-    return Redis(connection_pool=pool)
+    return Redis.from_pool(pool)  # closing the client closes its pool
 
 
 class RedisStore(RedisAccounts):
