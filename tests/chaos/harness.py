@@ -79,6 +79,7 @@ class Cluster:
         self.bot: Bot | None = None
         self.restarts: list[float] = []  # monotonic times a restarted process was ready
         self.old: list[Bot] = []
+        self.windows: list[float] = []  # upper bounds of the unrecorded windows seen before kills
 
     async def start(self) -> None:
         self.bot = Bot(self.store_url, self.logs, **self.env)
@@ -86,6 +87,7 @@ class Cluster:
 
     async def restart(self) -> None:
         assert self.bot is not None
+        self.windows += await unrecorded(self.bot.base)
         self.bot.kill()  # SIGKILL: no shutdown, locks and leases left behind
         self.old.append(self.bot)
         await self.start()
@@ -103,6 +105,25 @@ class Cluster:
     def tracebacks(self) -> int:
         logs = [*self.old, *([self.bot] if self.bot else [])]
         return sum(b.log.read_text(errors="replace").count("Traceback") for b in logs)
+
+
+async def unrecorded(base: str) -> list[float]:
+    """The process's ``parley_outbox_unrecorded_seconds`` for Telegram, one upper bucket bound
+    per send: how long each sent message went unrecorded (what a SIGKILL can re-send)."""
+    with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+        async with aiohttp.ClientSession() as http, http.get(base + "/metrics") as r:
+            text = await r.text()
+        buckets = []
+        for line in text.splitlines():
+            if line.startswith('parley_outbox_unrecorded_seconds_bucket{channel="telegram"'):
+                bound = line.split('le="')[1].split('"')[0]
+                buckets.append((float(bound), int(float(line.rsplit(" ", 1)[1]))))
+        out, seen = [], 0
+        for bound, count in sorted(buckets):
+            out += [bound] * (count - seen)
+            seen = count
+        return out
+    return []
 
 
 def update(n: int) -> dict:
@@ -194,6 +215,10 @@ def figures(name: str, telegram: StampedTelegram, driver: Driver, cluster: Clust
     out.error_text = errors
     out.longest_stall = stall
     out.notes.append(f"{driver.refused} refusals retried, slowest answer {slowest:.1f} s after its ack")
+    if cluster.windows:
+        windows = sorted(cluster.windows)
+        p50, p99 = windows[len(windows) // 2], windows[min(len(windows) - 1, len(windows) * 99 // 100)]
+        out.notes.append(f"sent-to-recorded window p50 <= {p50 * 1000:g} ms, p99 <= {p99 * 1000:g} ms")
     return out
 
 

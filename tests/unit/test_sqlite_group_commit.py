@@ -86,3 +86,36 @@ async def test_closed_store_fails_every_caller(db):
     run = GroupCommit(closed).run
     results = await asyncio.gather(run(insert("a")), run(insert("b")), return_exceptions=True)
     assert all(isinstance(r, StoreUnavailable) for r in results)
+
+
+async def test_a_sent_record_commits_before_the_loop_runs_anything_else(tmp_path):
+    """The window in which a crash re-sends a message (docs/faults.md) is not a loop iteration."""
+    import asyncio
+    import sqlite3 as sql
+
+    from parley.core.kernel.messages import Address, Reply
+    from parley.core.storage.sqlite import SQLiteStore
+    from parley.core.storage.store import OutboxItem, Retry, Sent
+
+    store = SQLiteStore(tmp_path / "s.db")
+    await store.open()
+    address = Address(channel="web", chat="c", user="u")
+    await store.enqueue(
+        [OutboxItem("a", address, Reply(text="x"), 0.0), OutboxItem("b", address, Reply(text="y"), 0.0)]
+    )
+    seen: list[str] = []
+
+    def status(item: str) -> None:  # another connection: what a crash right now would leave
+        with sql.connect(tmp_path / "s.db") as other:
+            seen.append(other.execute("SELECT status FROM outbox WHERE id = ?", (item,)).fetchone()[0])
+
+    try:
+        [a] = await store.claim(1.0, 10, 30)
+        asyncio.get_running_loop().call_soon(status, "a")
+        await store.settle("a", a.token, Sent("m"), 1.0)
+        [b] = await store.claim(1.0, 10, 30)
+        asyncio.get_running_loop().call_soon(status, "b")
+        await store.settle("b", b.token, Retry(5.0, "later"), 1.0)  # not sent: grouped as before
+        assert seen == ["sent", "sending"]
+    finally:
+        await store.close()
