@@ -1,140 +1,141 @@
-"""The knowledge base: Markdown files split into passages at headings, ranked with BM25.
+"""The knowledge base: Markdown passages per language, searched per language.
 
-BM25 (Okapi, k1=1.5, b=0.75) over lowercase word tokens with light suffix folding is enough for
-a shop's FAQ and needs nothing but the standard library; passages carry a source id
-(``file.md#heading``) the brain cites.
+A knowledge folder holds Markdown files (the default language) or one folder per locale code
+(``knowledge/demo/en/``, ``knowledge/demo/es/``...), each translation keeping the file names and
+passage anchors of the default language. A customer is searched in their own language first; a
+passage that only exists in the default language is still found there, and the brain says so
+(``Found.translated_from``). Analysis, ranking and confidence live in ``parley.core.brains.search``.
 """
 
 from __future__ import annotations
 
-import math
 import re
-import unicodedata
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-_STOP = frozenset(
-    "a an and are as at be by can do does for from how i if in is it me my of on or our the this "
-    "to what when where which who why will with you your we us there their get have has much many "
-    "take please want need like would could should tell know about any some".split()
-)
+from parley.core.brains.search.analysis import analyzer
+from parley.core.brains.search.calibration import FITTED, Calibration
+from parley.core.brains.search.index import Hit, LocaleIndex, Weights
+from parley.core.brains.search.markdown import Passage, split_markdown
 
-
-def tokens(text: str) -> list[str]:
-    text = unicodedata.normalize("NFKC", text).lower()
-    out = []
-    for word in _WORD.findall(text):
-        if word in _STOP or (word.isdigit() and len(word) < 3):
-            continue  # "hello 1" must not match "1 to 2 business days"
-        # CJK text has no spaces: index characters so "送料" still matches.
-        if any("\u3040" <= ch <= "\u9fff" for ch in word):
-            out.extend(word)
-            continue
-        out.append(_stem(word))
-    return out
-
-
-def _stem(word: str) -> str:
-    """A light English suffix fold: shipping/ships/shipped -> ship, returns -> return."""
-    for suffix in ("ing", "es", "s", "ed"):
-        if len(word) > len(suffix) + 2 and word.endswith(suffix):
-            word = word[: -len(suffix)]
-            if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
-                word = word[:-1]  # shipp -> ship
-            break
-    return word
+__all__ = ["Found", "Hit", "KnowledgeBase", "Passage", "split_markdown"]
+TIE = 0.9
+_LOCALE_DIR = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
 @dataclass(frozen=True)
-class Passage:
-    source: str  # "shipping.md#delivery-times"
-    title: str
-    text: str
+class Found:
+    """The passage a question is answered from, how sure that is, and whether it came from the
+    default language because the customer's has no translation of it."""
 
+    hit: Hit
+    confidence: float
+    translated_from: str = ""  # the default locale when the passage is not in the customer's
 
-@dataclass(frozen=True)
-class Hit:
-    passage: Passage
-    score: float
+    @property
+    def passage(self) -> Passage:
+        return self.hit.passage
 
 
 class KnowledgeBase:
-    def __init__(self, passages: list[Passage], k1: float = 1.5, b: float = 0.75) -> None:
+    def __init__(
+        self,
+        passages: list[Passage],
+        default: str = "en",
+        calibration: Calibration = FITTED,
+        weights: Weights = Weights(),
+    ) -> None:
         self.passages = passages
-        self.k1, self.b = k1, b
-        self._docs = [Counter(tokens(p.title + " " + p.title + " " + p.text)) for p in passages]
-        self._len = [sum(d.values()) for d in self._docs]
-        self._avg = sum(self._len) / len(self._len) if self._len else 1.0
-        df: Counter[str] = Counter()
-        for doc in self._docs:
-            df.update(doc.keys())
-        n = len(passages)
-        self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        self.default = default
+        self.calibration = calibration
+        grouped: dict[str, list[Passage]] = {}
+        for p in passages:
+            grouped.setdefault(p.locale or default, []).append(p)
+        self.indexes = {code: LocaleIndex(group, analyzer(code), weights) for code, group in grouped.items()}
+        self._missing = self._untranslated()
 
     def replace(self, other: KnowledgeBase) -> None:
         """Swap in a freshly loaded knowledge base (hot reload): the brains holding this one see
         it on their next search, like the locale and persona catalogs."""
-        self.passages, self.k1, self.b = other.passages, other.k1, other.b
-        self._docs, self._len, self._avg, self._idf = other._docs, other._len, other._avg, other._idf
+        self.passages, self.default, self.calibration = other.passages, other.default, other.calibration
+        self.indexes, self._missing = other.indexes, other._missing
 
     @classmethod
-    def load(cls, folder: Path) -> KnowledgeBase:
+    def load(cls, folder: Path, default: str = "en") -> KnowledgeBase:
         if not folder.is_dir():
             raise FileNotFoundError(f"knowledge folder {folder} does not exist (PARLEY_KNOWLEDGE_DIR)")
         passages: list[Passage] = []
         for path in sorted(folder.rglob("*.md")):
-            passages.extend(split_markdown(path.relative_to(folder).as_posix(), path.read_text(encoding="utf-8")))
-        return cls(passages)
+            relative = path.relative_to(folder)
+            top = relative.parts[0] if len(relative.parts) > 1 else ""
+            locale = top if _LOCALE_DIR.match(top) else default
+            name = relative.relative_to(top).as_posix() if locale == top else relative.as_posix()
+            passages.extend(split_markdown(name, path.read_text(encoding="utf-8"), locale))
+        return cls(passages, default)
 
-    def search(self, query: str, limit: int = 3) -> list[Hit]:
-        terms = tokens(query)
-        scores = []
-        for i, doc in enumerate(self._docs):
-            score = 0.0
-            norm = self.k1 * (1 - self.b + self.b * self._len[i] / self._avg)
-            for term in terms:
-                f = doc.get(term)
-                if f:
-                    score += self._idf[term] * f * (self.k1 + 1) / (f + norm)
-            if score > 0:
-                scores.append(Hit(self.passages[i], score))
-        scores.sort(key=lambda h: h.score, reverse=True)
-        return scores[:limit]
+    @property
+    def locales(self) -> list[str]:
+        return sorted(self.indexes)
 
-    def confidence(self, query: str, hit: Hit) -> float:
-        """0..1: the share of the query's informative weight the best passage covers."""
-        terms = set(tokens(query))
-        if not terms:
-            return 0.0
-        doc = self._docs[self.passages.index(hit.passage)]
-        # A word the knowledge never uses counts as one unit: filler ("much") must not sink a
-        # good match, but a question made only of unknown words still scores zero.
-        total = sum(self._idf.get(t, 1.0) for t in terms)
-        covered = sum(self._idf.get(t, 0.0) for t in terms if t in doc)
-        return covered / total if total else 0.0
+    def locale_of(self, code: str) -> str:
+        """The knowledge language for a pack code: "pt-BR" -> "pt-BR" (or "pt"), else the default."""
+        if code in self.indexes:
+            return code
+        base = code.split("-")[0].lower()
+        for known in self.indexes:
+            if known.split("-")[0].lower() == base:
+                return known
+        return self.default
 
+    def search(self, query: str, limit: int = 3, locale: str = "") -> list[Hit]:
+        index = self.indexes.get(self.locale_of(locale or self.default))
+        return index.search(query, limit) if index else []
 
-def split_markdown(name: str, text: str) -> list[Passage]:
-    passages: list[Passage] = []
-    title, body, doc_title = "", [], ""
-    for line in text.splitlines():
-        heading = re.match(r"^(#{1,3})\s+(.*)", line)
-        if heading:
-            if body and "".join(body).strip():
-                passages.append(_passage(name, doc_title, title, body))
-            if heading.group(1) == "#":
-                doc_title = heading.group(2).strip()
-            title, body = heading.group(2).strip(), []
-        else:
-            body.append(line)
-    if body and "".join(body).strip():
-        passages.append(_passage(name, doc_title, title, body))
-    return passages
+    def confidence(self, hit: Hit) -> float:
+        return self.calibration.probability(hit)
 
+    def find(self, query: str, locale: str, threshold: float) -> Found | None:
+        """The best passage in the customer's language; failing a confident one there, the best in
+        the default language among the passages their language lacks."""
+        own = self.locale_of(locale)
+        hits = self.search(query, 3, own)
+        # Passages BM25 cannot tell apart (within 10%) are decided by the confidence model, which
+        # also weighs how much of the question each covers ("how many days do I have to return
+        # something": the return policy, not the how-to that shares "return something").
+        close = [Found(h, self.confidence(h)) for h in hits if h.score >= TIE * hits[0].score]
+        best = max(close, key=lambda f: f.confidence, default=None)
+        if (best is None or best.confidence < threshold) and own != self.default:
+            missing = self._missing.get(own, set())
+            if missing:
+                for hit in self.search(query, 3, self.default):
+                    if hit.passage.source in missing:
+                        found = Found(hit, self.confidence(hit), translated_from=self.default)
+                        if found.confidence >= threshold:
+                            return found
+                        break
+        return best
 
-def _passage(name: str, doc_title: str, title: str, body: list[str]) -> Passage:
-    slug = re.sub(r"[^\w]+", "-", title.lower()).strip("-")
-    full = f"{doc_title}: {title}" if doc_title and doc_title != title else title
-    return Passage(f"{name}#{slug}" if slug else name, full, "\n".join(body).strip())
+    def cited(self, sources: tuple[str, ...], locale: str) -> list[Passage]:
+        """The passages an answer cites, in the customer's language where it has them."""
+        own, found = self.locale_of(locale), {}
+        for p in self.passages:
+            if p.source in sources and (p.source not in found or p.locale == own):
+                found[p.source] = p
+        return [found[s] for s in sources if s in found]
+
+    def understands(self, query: str, locale: str) -> bool:
+        """Whether the question has a word the knowledge uses: a question to search, not just
+        words around small talk ("hi there", "thanks a lot")."""
+        index = self.indexes.get(self.locale_of(locale))
+        return bool(index) and any(index.knows(t) for t in index.query_terms(query))
+
+    def missing(self) -> dict[str, list[str]]:
+        """Per locale, the ids of the default language's passages it has no translation of
+        (``parley check`` reports them)."""
+        return {code: sorted(ids) for code, ids in self._missing.items()}
+
+    def _untranslated(self) -> dict[str, set[str]]:
+        """Per locale, the ids of the default language's passages it has no translation of."""
+        index = self.indexes.get(self.default)
+        ids = {p.source for p in index.passages} if index else set()
+        return {code: ids - {p.source for p in i.passages} for code, i in self.indexes.items() if code != self.default}

@@ -22,8 +22,11 @@ log = logging.getLogger("parley.knowledge")
 
 
 class KnowledgeWatcher:
-    def __init__(self, folder: Path, on_reload: Callable[[KnowledgeBase], None], every: float = 5.0) -> None:
+    def __init__(
+        self, folder: Path, on_reload: Callable[[KnowledgeBase], None], every: float = 5.0, default: str = "en"
+    ) -> None:
         self.folder = folder
+        self.default = default  # the language of files outside a locale folder
         self.on_reload = on_reload
         self.every = every
         self.reloads = 0
@@ -46,7 +49,7 @@ class KnowledgeWatcher:
         if seen == self._seen and not force:
             return False
         try:
-            kb = await asyncio.to_thread(KnowledgeBase.load, self.folder)
+            kb = await asyncio.to_thread(KnowledgeBase.load, self.folder, self.default)
         except (OSError, UnicodeDecodeError) as exc:
             log.warning("knowledge reload failed; keeping the previous one", extra={"error": str(exc)[:200]})
             return False

@@ -61,5 +61,15 @@ def setup_logging(fmt: str = "text", level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # Third-party chatter (aiohttp access lines carry query strings; SDKs log payloads at DEBUG).
-    for noisy in ("aiohttp.access", "aiogram", "slack_bolt", "slack_sdk", "discord", "twilio", "openai", "httpx"):
+    for noisy in (
+        "aiohttp.access",
+        "aiogram",
+        "slack_bolt",
+        "slack_sdk",
+        "discord",
+        "twilio",
+        "openai",
+        "httpx",
+        "bm25s",
+    ):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

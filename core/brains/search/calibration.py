@@ -1,0 +1,35 @@
+"""How sure the best passage is the answer: a logistic model over what the search measured.
+
+The features are the passage's coverage of the question, the share of the question's words the
+knowledge never uses, the best passage's lead over the next one, the (log) score, and how much
+of the passage's closest example question the customer's question says. The
+coefficients are fitted by ``python -m bench.answers --fit`` on the tuning part of the evaluation
+set (tests/data/answers) and pasted here; the held-out part is never fitted on. The output is a
+probability that the passage answers the question, compared with the persona's
+``min_confidence``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from parley.core.brains.search.index import Hit
+
+
+def features(hit: Hit) -> tuple[float, ...]:
+    return (hit.coverage, hit.unknown, hit.margin, math.log1p(hit.score), hit.match)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    weights: tuple[float, ...]
+    bias: float
+
+    def probability(self, hit: Hit) -> float:
+        z = self.bias + sum(w * x for w, x in zip(self.weights, features(hit), strict=True))
+        return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+# Fitted by bench/answers.py --fit on the tuning part (see the module docstring).
+FITTED = Calibration(weights=(5.624, -1.885, 2.538, 2.235, 0.347), bias=-6.065)

@@ -1,0 +1,157 @@
+"""One language's index: BM25 (bm25s) over three fields of every passage, and typo correction.
+
+Fields, because customers ask the way the example questions are written, not the way answers are:
+- each example question on its own, the passage scoring its best-matching question (a question
+  list grows without diluting any one phrasing);
+- title and aliases;
+- title and body.
+A passage's score is the weighted sum. Besides the score, a hit carries what the confidence
+model reads (``calibration``): how much of the question the passage covers, how many of the
+question's words the knowledge has never seen, and the lead over the next passage.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+import bm25s
+import numpy as np
+from parley.core.brains.search.analysis import Analyzer
+from parley.core.brains.search.markdown import Passage
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+# bm25s sets its own logger to DEBUG when imported and logs every index build: put it back
+# under the application's logging (one line per problem, not per reload).
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
+@dataclass(frozen=True)
+class Weights:
+    questions: float = 1.5
+    names: float = 0.6
+    body: float = 0.4
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage: Passage
+    score: float
+    coverage: float = 0.0  # share of the question's informative weight the passage covers
+    unknown: float = 0.0  # share of the question's words the whole knowledge never uses
+    margin: float = 0.0  # (best - next) / best, the same for every hit of one search
+    match: float = 0.0  # how much of its closest example question (or title) the question says
+    terms: tuple[str, ...] = field(default=(), compare=False)
+
+
+def _bm25(docs: list[list[str]]) -> bm25s.BM25 | None:
+    if not any(docs):  # nothing to index (a field no passage uses): bm25s cannot build it
+        return None
+    index = bm25s.BM25()
+    index.index(docs, show_progress=False)
+    return index
+
+
+class LocaleIndex:
+    def __init__(self, passages: list[Passage], analyzer: Analyzer, weights: Weights = Weights()) -> None:
+        self.passages = passages
+        self.analyzer = analyzer
+        self.weights = weights
+        a = analyzer.terms
+        names = [a(" ".join((p.title, *p.aliases))) for p in passages]
+        bodies = [a(p.title + "\n" + p.text) for p in passages]
+        questions: list[list[str]] = []
+        owners: list[int] = []
+        for n, p in enumerate(passages):
+            for q in p.questions:
+                questions.append(a(q))
+                owners.append(n)
+        self._names, self._bodies = _bm25(names), _bm25(bodies)
+        self._questions = _bm25(questions)
+        self._owners = np.array(owners, dtype=np.int64)
+        self._terms = [set(n) | set(b) for n, b in zip(names, bodies, strict=True)]
+        self._asks: list[list[frozenset[str]]] = [[frozenset(a(p.title))] for p in passages]
+        for n, q in zip(owners, questions, strict=True):
+            self._terms[n].update(q)
+            self._asks[n].append(frozenset(q))
+        df: Counter[str] = Counter()
+        for terms in self._terms:
+            df.update(terms)
+        count = len(passages)
+        self._idf = {t: math.log(1 + (count - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        # Typo correction compares a word with the knowledge's own words, by first letter (a
+        # slip is rarely in the first letter, and it keeps the comparison short at 2,000 passages).
+        surface: set[str] = set()
+        if not analyzer.cjk:
+            for p in passages:
+                surface.update(analyzer.words(" ".join((p.title, p.text, *p.questions, *p.aliases))))
+        self._by_initial: dict[str, list[str]] = {}
+        for word in sorted(surface):
+            self._by_initial.setdefault(word[0], []).append(word)
+
+    def correct(self, word: str) -> str:
+        """The knowledge's word one slip away (two for long words), or the word itself."""
+        if len(word) < 5 or self.analyzer.stem(word) in self._idf:
+            return word
+        found = process.extractOne(
+            word, self._by_initial.get(word[0], ()), scorer=OSA.distance, score_cutoff=1 if len(word) < 8 else 2
+        )
+        return found[0] if found else word
+
+    def knows(self, term: str) -> bool:
+        return term in self._idf
+
+    def query_terms(self, text: str) -> list[str]:
+        if self.analyzer.cjk:
+            return self.analyzer.terms(text)
+        return [self.analyzer.stem(self.correct(w)) for w in self.analyzer.words(text) if len(w) > 1]
+
+    def _scores(self, index: bm25s.BM25 | None, terms: list[str]) -> np.ndarray | None:
+        if index is None:
+            return None
+        known = [t for t in terms if t in index.vocab_dict]
+        return index.get_scores(known) if known else None
+
+    def search(self, text: str, limit: int = 3) -> list[Hit]:
+        terms = self.query_terms(text)
+        if not terms or not self.passages:
+            return []
+        total = np.zeros(len(self.passages), dtype=np.float32)
+        w = self.weights
+        for index, weight in ((self._names, w.names), (self._bodies, w.body)):
+            scores = self._scores(index, terms)
+            if scores is not None:
+                total += weight * scores
+        if self._questions is not None:
+            scores = self._scores(self._questions, terms)
+            if scores is not None:
+                best = np.zeros(len(self.passages), dtype=np.float32)
+                np.maximum.at(best, self._owners, scores)
+                total += w.questions * best
+        order = np.argsort(-total)[: max(limit, 2)]
+        top = float(total[order[0]])
+        if top <= 0:
+            return []
+        second = float(total[order[1]]) if len(order) > 1 else 0.0
+        margin = (top - second) / top
+        unique = set(terms)
+        unknown = sum(1 for t in unique if t not in self._idf) / len(unique)
+        rare = max(self._idf.values(), default=1.0)  # an unseen word weighs like the rarest seen one
+        weight = {t: self._idf.get(t, rare) for t in unique}
+        whole = sum(weight.values())
+        hits = []
+        for i in order[:limit]:
+            score = float(total[i])
+            if score <= 0:
+                break
+            covered = sum(v for t, v in weight.items() if t in self._terms[i]) / whole
+            match = max((self._said(ask, unique) for ask in self._asks[i]), default=0.0)
+            hits.append(Hit(self.passages[i], score, covered, unknown, margin, match, tuple(terms)))
+        return hits
+
+    def _said(self, ask: frozenset[str], terms: set[str]) -> float:
+        total = sum(self._idf[t] for t in ask)
+        return sum(self._idf[t] for t in ask & terms) / total if total else 0.0
