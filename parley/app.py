@@ -118,7 +118,7 @@ class Bot:
         )
         self.personas = PersonaCatalog.load(settings.personas_dir, settings.persona)
         self.reloader = Reloader(self.locales, self.personas, settings.locales_dir, settings.personas_dir)
-        self.knowledge = KnowledgeBase.load(Path(settings.knowledge_dir))
+        self.knowledge = KnowledgeBase.load(Path(settings.knowledge_dir), settings.default_locale)
         # Who this process is, on every lock and lease it takes: a restart frees a dead one's.
         self.me = Owner.current()
         self.owner = str(self.me)
@@ -135,7 +135,7 @@ class Bot:
         # A reload swaps the knowledge in place: the brains holding it see the new one. (An
         # author's own brain keeps its own data.)
         self.knowledge_watch = KnowledgeWatcher(
-            Path(settings.knowledge_dir), self.knowledge.replace, settings.knowledge_poll
+            Path(settings.knowledge_dir), self.knowledge.replace, settings.knowledge_poll, settings.default_locale
         )
         self.channels: dict[str, Channel] = {}  # filled at start, read by the outbox per send
         self.scheduler = Scheduler(settings, self.store, self.locales, clock)

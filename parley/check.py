@@ -51,6 +51,7 @@ def check(settings: Settings, build: Callable[[Settings], Bot]) -> int:
         f"ok: {len(bot.locales.codes)} locale packs ({', '.join(bot.locales.codes)}), "
         f"{len(bot.personas.personas)} personas, {len(bot.knowledge.passages)} knowledge passages"
     )
+    print(coverage(bot))
     return 0
 
 
@@ -83,3 +84,22 @@ def _writable_folder(folder: Path) -> None:
         raise NotADirectoryError(20, "Not a directory", str(folder))
     with tempfile.NamedTemporaryFile(dir=folder, prefix=".parley-check-"):
         pass
+
+
+def coverage(bot: Bot) -> str:
+    """Knowledge per language: passages, and the default language's passages it has no
+    translation of (their customers get the default language's, with a notice)."""
+    kb = bot.knowledge
+    count = {code: len(index.passages) for code, index in kb.indexes.items()}
+    lines = [f"knowledge: {kb.default} {count.get(kb.default, 0)} passages (default)"]
+    missing = kb.missing()
+    for code in kb.locales:
+        if code == kb.default:
+            continue
+        gaps = missing.get(code, [])
+        line = f"knowledge: {code} {count[code]} passages"
+        lines.append(line + (f", missing {len(gaps)}: {', '.join(gaps)}" if gaps else ", complete"))
+    packs = [c for c in bot.locales.codes if kb.locale_of(c) == kb.default and c != kb.default]
+    if packs:
+        lines.append(f"knowledge: no passages in {', '.join(packs)} (answered from {kb.default}, with a notice)")
+    return "\n".join(lines)

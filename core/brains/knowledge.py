@@ -87,6 +87,10 @@ class KnowledgeBase:
                 return known
         return self.default
 
+    def passages_in(self, locale: str) -> list[Passage]:
+        index = self.indexes.get(self.locale_of(locale or self.default))
+        return index.passages if index else []
+
     def search(self, query: str, limit: int = 3, locale: str = "") -> list[Hit]:
         index = self.indexes.get(self.locale_of(locale or self.default))
         return index.search(query, limit) if index else []

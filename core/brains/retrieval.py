@@ -1,98 +1,21 @@
 """The offline retrieval brain: answers from the knowledge base, honestly.
 
-It names the passage it answered from, and below a confidence threshold it says it does not
-know and offers a person instead of guessing. Small talk (greetings, thanks, "are you a bot?",
-"a human please") is recognised from the locale pack's phrases, so it works in every language.
+It names the passage it answered from, and below the persona's ``min_confidence`` (a calibrated
+probability: parley.core.brains.search.calibration) it says it does not know and offers a person
+instead of guessing. Small talk around a question is set aside and the question answered
+(parley.core.brains.smalltalk); complaints and frustration go to a person
+(parley.core.brains.escalation). The customer is answered from their language's knowledge, or
+from the default language's with a one-line notice when theirs lacks the passage.
 """
 
 from __future__ import annotations
 
-import functools
-import re
-import unicodedata
-from collections.abc import Iterable
-
 from parley.core.brains.brain import Answer
+from parley.core.brains.escalation import escalation
 from parley.core.brains.knowledge import KnowledgeBase
-from parley.core.i18n.language import without_marks
-from parley.core.i18n.locales import LocalePack
-from parley.core.kernel.messages import Button
+from parley.core.brains.phrases import excerpt, human_button, intent_of, searchable
+from parley.core.brains.smalltalk import set_aside
 from parley.core.kernel.turn import Turn
-from parley.core.privacy.pii import redact
-
-_SENTENCES = re.compile(r"(?<=[.!?。！？])\s+")
-_PLACEHOLDER = re.compile(r"\[[A-Z]+_\d+\]")
-
-
-def searchable(text: str) -> str:
-    """The question without the customer's email, phone, card or IBAN: the knowledge never
-    contains them, so they only diluted the match ("my email is ..., how do I return this?"
-    fell below the confidence threshold)."""
-    return _PLACEHOLDER.sub(" ", redact(text))
-
-
-def _bare(text: str) -> str:
-    return without_marks(unicodedata.normalize("NFC", text))
-
-
-@functools.lru_cache(maxsize=4096)
-def _pattern(phrase: str) -> tuple[str, bool]:
-    """A phrase normalised once (the packs' phrases are few and fixed; every turn checks them)."""
-    p = _bare(phrase).lower().strip()
-    return p, any("\u3040" <= ch <= "\u9fff" for ch in p)
-
-
-@functools.lru_cache(maxsize=256)
-def _prepared(text: str) -> tuple[str, str]:
-    """The text as phrases are matched against: bare, and lower-cased with words padded. Cached:
-    one message is checked against several intents."""
-    bare = _bare(text)
-    return bare, " " + re.sub(r"[^\w\s']", " ", bare.lower()) + " "
-
-
-def has_phrase(text: str, phrases: Iterable[str]) -> bool:
-    text, low = _prepared(text)
-    for phrase in phrases:
-        p, cjk = _pattern(phrase)
-        if not p:
-            continue
-        # Scripts without spaces (ja, zh) match as substrings; others as whole words.
-        if cjk:
-            if p in text:
-                return True
-        elif f" {p} " in low:
-            return True
-    return False
-
-
-def intent_of(text: str, pack: LocalePack) -> str | None:
-    # "are you human?" asks about the bot: check it before "human" (a request for a person).
-    if has_phrase(text, pack.phrases("bot")):
-        return "bot"
-    if has_phrase(text, pack.phrases("human")):
-        return "human"
-    for intent in ("thanks", "greeting", "goodbye"):
-        if has_phrase(text, pack.phrases(intent)):
-            return intent
-    return None
-
-
-def human_button(pack: LocalePack) -> Button:
-    return Button(title=pack.t("human_button"), payload="/human")
-
-
-# A line holding only a ``geo:LAT,LON`` URI marks a passage as a place (parley.core.brains.shared):
-# data for the nearest-place answer, never shown in an answer's text.
-GEO_LINE = re.compile(r"^[ \t]*geo:(-?\d{1,2}(?:\.\d+)?),(-?\d{1,3}(?:\.\d+)?)[ \t]*$", re.M)
-
-
-def excerpt(text: str, limit: int = 600) -> str:
-    out = ""
-    for sentence in _SENTENCES.split(GEO_LINE.sub("", text).strip()):
-        if out and len(out) + len(sentence) > limit:
-            break
-        out = f"{out} {sentence}".strip()
-    return out[:limit]
 
 
 class RetrievalBrain:
@@ -109,19 +32,22 @@ class RetrievalBrain:
             return Answer(
                 pack.t("are_you_a_bot", name=persona.name), buttons=(human_button(pack),), intent="disclosure"
             )
-        question = searchable(text)
-        hits = self.kb.search(question)
-        confidence = self.kb.confidence(question, hits[0]) if hits else 0.0
-        confident = bool(hits) and confidence >= persona.min_confidence
-        # "Hi! How long does delivery take?" is a question first: small talk only answers
-        # when the knowledge has nothing to say.
-        if intent == "greeting" and not confident:
-            return Answer(persona.greet(pack), intent="greeting")
-        if intent in ("thanks", "goodbye") and not confident:
-            return Answer(pack.t("thanks_reply"), intent=intent)
-        if not confident:
+        upset = escalation(turn)
+        if upset is not None:
+            return upset
+        parts = set_aside(text, pack)
+        question = searchable(parts.rest)
+        if parts.small_talk and not self.kb.understands(question, pack.code):
+            if parts.small_talk == "greeting":
+                return Answer(persona.greet(pack), intent="greeting")
+            return Answer(pack.t("thanks_reply"), intent=parts.small_talk)
+        found = self.kb.find(question, pack.code, persona.min_confidence) if question.strip() else None
+        if found is None or found.confidence < persona.min_confidence:
+            confidence = found.confidence if found else 0.0
             return Answer(pack.t("fallback"), confidence=confidence, buttons=(human_button(pack),), intent="fallback")
-        best = hits[0].passage
+        best = found.passage
         body = excerpt(best.text)
+        if found.translated_from:
+            body = f"{pack.t('knowledge_fallback')}\n\n{body}"
         cited = f"{body}\n\n{pack.t('source_label')}: {best.title}"
-        return Answer(cited, sources=(best.source,), confidence=confidence, intent="answer")
+        return Answer(cited, sources=(best.source,), confidence=found.confidence, intent="answer")

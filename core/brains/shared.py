@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from haversine import haversine
 from parley.core.brains.knowledge import KnowledgeBase, Passage
-from parley.core.brains.retrieval import GEO_LINE, excerpt
+from parley.core.brains.phrases import GEO_LINE, excerpt
 from parley.core.kernel.messages import Location
 from parley.core.kernel.pipeline import Handler, Middleware
 from parley.core.kernel.turn import Turn
@@ -29,9 +29,10 @@ class Place:
     longitude: float
 
 
-def places_in(kb: KnowledgeBase) -> list[Place]:
+def places_in(kb: KnowledgeBase, locale: str = "") -> list[Place]:
+    """The places in ``locale``'s knowledge (the default language's when it has none)."""
     found = []
-    for passage in kb.passages:
+    for passage in kb.passages_in(locale):
         if match := GEO_LINE.search(passage.text):
             lat, lon = float(match.group(1)), float(match.group(2))
             if -90 <= lat <= 90 and -180 <= lon <= 180:
@@ -39,10 +40,12 @@ def places_in(kb: KnowledgeBase) -> list[Place]:
     return found
 
 
-def nearest(kb: KnowledgeBase, here: Location) -> tuple[Place, float] | None:
+def nearest(kb: KnowledgeBase, here: Location, locale: str = "") -> tuple[Place, float] | None:
     """The place nearest to ``here`` and its great-circle distance in km, or None."""
     spot = (here.latitude, here.longitude)
-    ranked = sorted(((haversine(spot, (p.latitude, p.longitude)), p) for p in places_in(kb)), key=lambda x: x[0])
+    ranked = sorted(
+        ((haversine(spot, (p.latitude, p.longitude)), p) for p in places_in(kb, locale)), key=lambda x: x[0]
+    )
     return (ranked[0][1], ranked[0][0]) if ranked else None
 
 
@@ -59,7 +62,7 @@ def shared(kb: KnowledgeBase) -> Middleware:
             turn.system("contact_thanks")
             return
         turn.tags["intent"] = "location"
-        found = nearest(kb, inbound.location)
+        found = nearest(kb, inbound.location, turn.pack.code)
         if found is None:
             turn.system("location_thanks")
             return

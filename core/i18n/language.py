@@ -9,7 +9,8 @@ Detection is offline and cheap. Short messages are where statistical models fail
 as Zulu, "merci" as Polish), so three steps, cheapest first:
 1. script: kana is Japanese, Han without kana is Chinese, Arabic letters are Arabic;
 2. a whole message that is a greeting/thanks/goodbye phrase of exactly one pack ("merci");
-3. py3langid over the shipped languages plus a few look-alikes (so Italian is not taken for
+3. up to five words, the packs' own words vote (parley.core.i18n.shortwords);
+4. py3langid over the shipped languages plus a few look-alikes (so Italian is not taken for
    Spanish), trusted only on a few words and a high probability.
 """
 
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from parley.core.i18n.locales import LocaleCatalog
+from parley.core.i18n.shortwords import WordVote
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 # Latin-script languages we do not ship but that look like ones we do: detecting them keeps
@@ -29,6 +31,7 @@ LOOKALIKES = ("it", "nl", "ca", "gl", "ro", "pl", "sv", "da", "no", "tr", "id", 
 SHORT_INTENTS = ("greeting", "thanks", "goodbye")
 MIN_WORDS = 3  # below this, langid is a coin toss; see the module docstring
 MIN_PROBABILITY = 0.85
+SHORT_WORDS = 5  # up to this many words, the packs' own words vote before the model
 # A request is mostly the phrase: "Hi, can we speak Spanish please?" is one; "do you have the
 # manual in English?" is a question about a manual. Words around it (chars for ja/zh) allowed:
 EXTRA_WORDS, EXTRA_CJK_CHARS = 4, 8
@@ -85,7 +88,10 @@ def script_language(text: str) -> str | None:
 @dataclass(frozen=True)
 class Detection:
     code: str  # a shipped pack code
-    how: str  # "script", "phrase" or "model"
+    how: str  # "script", "phrase", "words" or "model"
+    # Strong enough to move a conversation already settled in another language: "ok merci" in
+    # an English conversation is not (one word of French), "Hola, buenas tardes" is.
+    strong: bool = True
 
 
 class LanguageDetector:
@@ -100,6 +106,7 @@ class LanguageDetector:
         self._scan: list[tuple[str, str, bool, int]] = []
         self._switch_exact: dict[str, str] = {}
         self._bases: dict[str, str] = {}
+        self._votes: WordVote | None = None
 
     def _refresh(self) -> None:
         if self._version == self.catalog.version:
@@ -125,6 +132,7 @@ class LanguageDetector:
         for code in sorted(self.catalog.files, key=len):  # "pt" before "pt-BR" if both ship
             self._bases.setdefault(code.split("-")[0].lower(), code)
         self._identifier = identifier_for(frozenset({*self._bases, *LOOKALIKES}))
+        self._votes = WordVote(self.catalog)
         self._version = self.catalog.version
 
     def requested(self, text: str) -> str | None:
@@ -164,18 +172,26 @@ class LanguageDetector:
         if by_script:
             code = self._bases.get(by_script)
             return Detection(code, "script") if code else None
-        if norm in self._short:
-            return Detection(self._short[norm], "phrase")
         words = word_count(norm)
+        if norm in self._short:
+            return Detection(self._short[norm], "phrase", strong=False)
+        assert self._votes is not None and self._identifier is not None  # set by _refresh
+        vote = self._votes.vote(norm)
+        voted = (
+            Detection(vote.code, "words", strong=vote.hits >= 2)
+            if vote is not None and (vote.hits >= 2 or 2 * vote.hits >= words)
+            else None
+        )
+        if voted is not None and words <= SHORT_WORDS:
+            return voted
         if words < MIN_WORDS - 1:
             return None
-        assert self._identifier is not None  # set by _refresh
         lang, probability = self._identifier.classify(norm)
         # Two words need near certainty ("buenos días"); three or more a clear majority.
-        if probability < (MIN_PROBABILITY if words >= MIN_WORDS else 0.97):
-            return None
         code = self._bases.get(lang)
-        return Detection(code, "model") if code else None
+        if code and probability >= (MIN_PROBABILITY if words >= MIN_WORDS else 0.97):
+            return Detection(code, "model")
+        return voted  # a longer message the model is unsure of: its words still tell
 
     def from_phone(self, number: str) -> str | None:
         """+34... -> es, +81... -> ja, +55... -> pt-BR (longest prefix wins: +1 vs +1868)."""

@@ -10,7 +10,7 @@ from collections import deque
 from collections.abc import Callable
 
 from parley.core.brains.brain import Brain
-from parley.core.brains.retrieval import human_button
+from parley.core.brains.phrases import human_button
 from parley.core.http.metrics import Metrics
 from parley.core.i18n.language import LanguageDetector
 from parley.core.i18n.locales import LocaleCatalog
@@ -149,6 +149,8 @@ def locale(catalog: LocaleCatalog) -> Middleware:
         code, source = profile.get("locale"), profile.get("locale_source", "hint" if profile.get("locale") else "")
         if source != "explicit":
             found = detector.detect(inbound.text) if inbound.kind == "message" else None
+            if found is not None and source == "detected" and found.code != code and not found.strong:
+                found = None  # "ok merci" does not move a conversation settled in English
             # A detected language sticks until the person writes confidently in another one;
             # hints may change (the person's app language) and are re-read each turn.
             hinted = _hinted(detector, inbound) if found is None and source != "detected" else None

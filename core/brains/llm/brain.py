@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 
 from parley.core.brains.brain import Answer, Brain
+from parley.core.brains.escalation import escalation
 from parley.core.brains.knowledge import KnowledgeBase, Passage
 from parley.core.brains.llm import explain
 from parley.core.brains.llm.breaker import Breaker, Circuit
@@ -26,7 +27,7 @@ from parley.core.brains.llm.guardrails import DailyBudget, OutputCheck, scrub_se
 from parley.core.brains.llm.metrics import LLMMetrics
 from parley.core.brains.llm.prompt import UNKNOWN, compose, estimate_tokens, summary_request
 from parley.core.brains.llm.tools import Toolbox, ToolContext
-from parley.core.brains.retrieval import intent_of
+from parley.core.brains.phrases import intent_of
 from parley.core.config.settings import LLM
 from parley.core.kernel.turn import Turn
 from parley.core.privacy.pii import Redactor, StreamRestorer
@@ -147,10 +148,19 @@ class LLMBrain:
         self.metrics.tokens.inc(done.tokens)
         return redactor.restore(done.text).strip()
 
-    def passages(self, question: str) -> list[Passage]:
-        hits = self.kb.search(question, limit=self.config.passages) if self.config.passages else []
-        # Weak tail hits only add noise the model may "ground" an answer in.
-        return [h.passage for h in hits if h.score >= hits[0].score * 0.3]
+    def passages(self, question: str, locale: str = "") -> list[Passage]:
+        """The customer's language's best passages, then the default language's for what theirs
+        lacks: the model answers in the customer's language from whatever matched."""
+        if not self.config.passages:
+            return []
+        chosen: list[Passage] = []
+        own = self.kb.locale_of(locale or self.kb.default)
+        for code in dict.fromkeys((own, self.kb.default)):
+            hits = self.kb.search(question, limit=self.config.passages, locale=code)
+            # Weak tail hits only add noise the model may "ground" an answer in.
+            known = {p.source for p in chosen}
+            chosen += [h.passage for h in hits if h.score >= hits[0].score * 0.3 and h.passage.source not in known]
+        return chosen[: self.config.passages]
 
     async def _generate(self, turn: Turn, out: AnswerStream) -> AsyncIterator[str]:
         inbound = turn.inbound
@@ -158,6 +168,11 @@ class LLMBrain:
         question = turn.text or (inbound.meta.get("title") or inbound.payload if inbound else "")
         if explain.asks_why(question, turn.pack):
             out.answer = explain.explain(turn)
+            yield out.answer.text
+            return
+        upset = escalation(turn)
+        if upset is not None:  # a complaint goes to a person the same way whichever brain answers
+            out.answer = replace(upset, brain="llm")
             yield out.answer.text
             return
         reason = ""
@@ -172,7 +187,7 @@ class LLMBrain:
             yield out.answer.text
             return
         redactor = Redactor()
-        passages = self.passages(question)
+        passages = self.passages(question, turn.pack.code)
         history = list(turn.state.get("history", []))
         if history and history[-1].get("role") == "user":
             history.pop()  # the history middleware already logged this very message
@@ -294,7 +309,7 @@ class LLMBrain:
             # The retrieval brain does not know either: apologise and offer a person.
             answer = Answer(turn.pack.t("error"), intent="fallback")
         # "Why did you say that?" must explain this answer, not an older one from the model.
-        used = [p for p in self.kb.passages if p.source in answer.sources]
+        used = self.kb.cited(answer.sources, turn.pack.code)
         explain.record(turn, used, list(range(1, len(used) + 1)), [], answer.intent)
         return replace(answer, brain="retrieval", meta={**answer.meta, "reason": reason})
 

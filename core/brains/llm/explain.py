@@ -8,7 +8,7 @@ from typing import Any
 
 from parley.core.brains.brain import Answer
 from parley.core.brains.knowledge import Passage
-from parley.core.brains.retrieval import has_phrase
+from parley.core.brains.phrases import has_phrase
 from parley.core.i18n.locales import LocalePack
 from parley.core.kernel.turn import Turn
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from parley.core.brains.retrieval import human_button
+from parley.core.brains.phrases import human_button
 from parley.core.kernel.channel import Capabilities
 from parley.core.kernel.messages import Address, Button
 from parley.core.kernel.pipeline import Handler, Middleware

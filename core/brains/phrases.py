@@ -1,0 +1,88 @@
+"""Phrase matching against the locale packs' intents, and the small pieces every brain shares:
+the person button, the question without personal data, a passage's excerpt."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from parley.core.i18n.language import without_marks
+from parley.core.i18n.locales import LocalePack
+from parley.core.kernel.messages import Button
+from parley.core.privacy.pii import redact
+
+_SENTENCES = re.compile(r"(?<=[.!?。！？])\s+")
+_PLACEHOLDER = re.compile(r"\[[A-Z]+_\d+\]")
+
+
+def searchable(text: str) -> str:
+    """The question without the customer's email, phone, card or IBAN: the knowledge never
+    contains them, so they only diluted the match ("my email is ..., how do I return this?"
+    fell below the confidence threshold)."""
+    return _PLACEHOLDER.sub(" ", redact(text))
+
+
+def _bare(text: str) -> str:
+    return without_marks(unicodedata.normalize("NFC", text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _pattern(phrase: str) -> tuple[str, bool]:
+    """A phrase normalised once (the packs' phrases are few and fixed; every turn checks them)."""
+    p = _bare(phrase).lower().strip()
+    return p, any("\u3040" <= ch <= "\u9fff" for ch in p)
+
+
+@functools.lru_cache(maxsize=256)
+def _prepared(text: str) -> tuple[str, str]:
+    """The text as phrases are matched against: bare, and lower-cased with words padded. Cached:
+    one message is checked against several intents."""
+    bare = _bare(text)
+    return bare, " " + re.sub(r"[^\w\s']", " ", bare.lower()) + " "
+
+
+def has_phrase(text: str, phrases: Iterable[str]) -> bool:
+    text, low = _prepared(text)
+    for phrase in phrases:
+        p, cjk = _pattern(phrase)
+        if not p:
+            continue
+        # Scripts without spaces (ja, zh) match as substrings; others as whole words.
+        if cjk:
+            if p in text:
+                return True
+        elif f" {p} " in low:
+            return True
+    return False
+
+
+def intent_of(text: str, pack: LocalePack) -> str | None:
+    # "are you human?" asks about the bot: check it before "human" (a request for a person).
+    if has_phrase(text, pack.phrases("bot")):
+        return "bot"
+    if has_phrase(text, pack.phrases("human")):
+        return "human"
+    for intent in ("thanks", "greeting", "goodbye"):
+        if has_phrase(text, pack.phrases(intent)):
+            return intent
+    return None
+
+
+def human_button(pack: LocalePack) -> Button:
+    return Button(title=pack.t("human_button"), payload="/human")
+
+
+# A line holding only a ``geo:LAT,LON`` URI marks a passage as a place (parley.core.brains.shared):
+# data for the nearest-place answer, never shown in an answer's text.
+GEO_LINE = re.compile(r"^[ \t]*geo:(-?\d{1,2}(?:\.\d+)?),(-?\d{1,3}(?:\.\d+)?)[ \t]*$", re.M)
+
+
+def excerpt(text: str, limit: int = 600) -> str:
+    out = ""
+    for sentence in _SENTENCES.split(GEO_LINE.sub("", text).strip()):
+        if out and len(out) + len(sentence) > limit:
+            break
+        out = f"{out} {sentence}".strip()
+    return out[:limit]
