@@ -33,11 +33,16 @@ def make_brain(make_settings, base_url: str, **llm: Any) -> LLMBrain:
 
 
 def make_turn(
-    text: str, *, tools: list[str] | None = None, state: dict | None = None, profile: dict | None = None
+    text: str,
+    *,
+    tools: list[str] | None = None,
+    state: dict | None = None,
+    profile: dict | None = None,
+    locale: str = "en",
 ) -> Turn:
     persona = PersonaCatalog.load(shipped("personas"), "demo").get()
     if tools is not None:
         persona = persona.model_copy(update={"allowed_tools": tools})
-    pack = LocaleCatalog.load(shipped("locales")).get("en")
+    pack = LocaleCatalog.load(shipped("locales")).get(locale)
     inbound = Inbound(address=ADDRESS, event_id="e1", text=text)
     return Turn(ADDRESS, NOW, persona, pack, inbound=inbound, state=state or {}, profile=profile or {})

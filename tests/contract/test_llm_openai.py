@@ -331,3 +331,26 @@ async def test_a_model_that_keeps_failing_is_skipped_until_a_probe_succeeds(fake
     assert answer.brain == "llm" and len(fake.requests) == asked + 1
     assert brain.metrics.circuit._value.get() == 0 and brain.metrics.circuit_opened._value.get() == 1
     await brain.close()
+
+
+# The same retrieval grounds the model, in the customer's language (issue 17).
+async def test_a_spanish_question_is_grounded_by_the_spanish_passages(fake, make_settings):
+    brain = make_brain(make_settings, fake.base_url)
+    fake.push({"text": "Sí, enviamos a Canadá [1]."})
+    answer = await brain.answer(make_turn("¿Hacen envíos a Canadá?", locale="es"))
+    prompt = json.dumps(fake.requests[0]["messages"], ensure_ascii=False)
+    knowledge = prompt[prompt.index("<knowledge>") : prompt.index("</knowledge>")]
+    assert 'source=\\"shipping.md#countries-we-ship-to\\"' in knowledge
+    assert "Enviamos a toda la Unión Europea" in knowledge  # the Spanish passage...
+    assert "We ship to the whole European Union" not in knowledge  # ...not the English one
+    assert "Answer in Español (locale es)" in prompt  # the model still answers in Spanish
+    assert answer.sources == ("shipping.md#countries-we-ship-to",)
+
+
+async def test_an_english_question_is_grounded_by_the_english_passages(fake, make_settings):
+    brain = make_brain(make_settings, fake.base_url)
+    fake.push({"text": "Yes [1]."})
+    await brain.answer(make_turn("Do you ship to Canada?"))
+    prompt = json.dumps(fake.requests[0]["messages"], ensure_ascii=False)
+    assert "We ship to the whole European Union" in prompt
+    assert "Enviamos a toda la Unión Europea" not in prompt

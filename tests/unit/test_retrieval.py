@@ -1,8 +1,9 @@
 from datetime import UTC, datetime
 
 import pytest
-from parley.core.brains.knowledge import KnowledgeBase, split_markdown, tokens
+from parley.core.brains.knowledge import KnowledgeBase, split_markdown
 from parley.core.brains.retrieval import RetrievalBrain
+from parley.core.brains.search.analysis import analyzer
 from parley.core.config.settings import shipped
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.i18n.personas import PersonaCatalog
@@ -79,10 +80,12 @@ def test_markdown_is_split_at_headings_with_stable_source_ids():
     assert passages[0].title == "FAQ: Où est ma commande ?"
 
 
-def test_tokens_fold_plurals_and_index_cjk_characters():
-    assert tokens("Returns and refunds") == ["return", "refund"]
-    assert tokens("shipping ships shipped") == ["ship", "ship", "ship"]
-    assert tokens("送料") == ["送", "料"]
+def test_analysis_stems_per_language_and_indexes_cjk_bigrams():
+    assert analyzer("en").terms("Returns and refunds") == ["return", "refund"]
+    assert analyzer("en").terms("shipping ships shipped") == ["ship", "ship", "ship"]
+    assert analyzer("es").terms("envío") == analyzer("es").terms("envios")
+    assert analyzer("ja").terms("送料") == ["送料", "送", "料"]
+    assert analyzer("ar").terms("إرجاع") == analyzer("ar").terms("ارجاع")
 
 
 @pytest.mark.parametrize(
