@@ -177,11 +177,7 @@ class LanguageDetector:
             return Detection(self._short[norm], "phrase", strong=False)
         assert self._votes is not None and self._identifier is not None  # set by _refresh
         vote = self._votes.vote(norm)
-        voted = (
-            Detection(vote.code, "words", strong=vote.hits >= 2)
-            if vote is not None and (vote.hits >= 2 or 2 * vote.hits >= words)
-            else None
-        )
+        voted = Detection(vote.code, "words", strong=vote.hits >= 2 * max(1, vote.others)) if vote else None
         if voted is not None and words <= SHORT_WORDS:
             return voted
         if words < MIN_WORDS - 1:
@@ -189,9 +185,11 @@ class LanguageDetector:
         lang, probability = self._identifier.classify(norm)
         # Two words need near certainty ("buenos días"); three or more a clear majority.
         code = self._bases.get(lang)
-        if code and probability >= (MIN_PROBABILITY if words >= MIN_WORDS else 0.97):
-            return Detection(code, "model")
-        return voted  # a longer message the model is unsure of: its words still tell
+        sure = probability >= (MIN_PROBABILITY if words >= MIN_WORDS else 0.97)
+        if sure:  # a language we do not ship (Italian) stays undetected, not forced into ours
+            return Detection(code, "model") if code else None
+        # A longer message the model is unsure of: two words or more of one pack still tell.
+        return voted if voted is not None and voted.strong else None
 
     def from_phone(self, number: str) -> str | None:
         """+34... -> es, +81... -> ja, +55... -> pt-BR (longest prefix wins: +1 vs +1868)."""

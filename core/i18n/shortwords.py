@@ -1,10 +1,12 @@
 """Short messages by their words: "Hola, buenas tardes", "Hallo, guten Tag", "Olá, boa tarde".
 
-Statistical detection needs more text than a first message often has, so each pack's own words
-vote: the words of its greetings, thanks and goodbyes and its ``intents.words`` (a few dozen
-everyday words: "necesito", "pedido", "bitte"), three letters or more. A word two languages share ("ok", "hallo" in
-German and Dutch-speaking packs, "no") votes for nobody. Diacritics are ignored: people type
-"ola" and "cuanto" on phone keyboards.
+Statistical detection needs more text than a first message often has, so words vote: each
+pack's greetings, thanks and goodbyes and its ``intents.words`` (a few dozen everyday words:
+"necesito", "pedido", "bitte"), and the language's most frequent words, which are exactly what
+short messages are made of (the stop-word lists bm25s ships for English, Spanish, French,
+German and Portuguese). Words of three letters or more; a word two languages share ("pedido",
+"mais", "come") votes for nobody. Diacritics are ignored: people type "ola" and "cuanto" on
+phone keyboards.
 """
 
 from __future__ import annotations
@@ -13,9 +15,17 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
+from bm25s import stopwords
 from parley.core.i18n.locales import LocaleCatalog
 
-SOURCES = ("greeting", "thanks", "goodbye", "words")
+SOURCES = ("greeting", "thanks", "goodbye", "words", "human", "bot", "complaint", "frustration")
+FREQUENT = {
+    "en": stopwords.STOPWORDS_EN_PLUS,
+    "es": stopwords.STOPWORDS_SPANISH,
+    "fr": stopwords.STOPWORDS_FRENCH,
+    "de": stopwords.STOPWORDS_GERMAN,
+    "pt": stopwords.STOPWORDS_PORTUGUESE,
+}
 
 
 def plain(text: str) -> str:
@@ -32,22 +42,37 @@ class Vote:
 
 class WordVote:
     def __init__(self, catalog: LocaleCatalog) -> None:
-        owners: dict[str, set[str]] = {}
+        exact: dict[str, set[str]] = {}
         for code, (pack, _) in catalog.files.items():
-            for intent in SOURCES:
-                for phrase in pack.intents.get(intent, []):
-                    for word in plain(phrase).replace("'", " ").split():
-                        if len(word) < 3:
-                            continue  # "a", "o", "la", "de": articles several languages share
-                        owners.setdefault(word, set()).add(code.split("-")[0])
+            base = code.split("-")[0]
+            phrases = [p for intent in SOURCES for p in pack.intents.get(intent, [])]
+            for phrase in [*phrases, *FREQUENT.get(base, ())]:
+                for word in phrase.lower().replace("'", " ").split():
+                    if len(word) >= 3:  # "a", "o", "la", "de": several languages share them
+                        exact.setdefault(word, set()).add(base)
+        folded: dict[str, set[str]] = {}
+        for word, owners in exact.items():
+            folded.setdefault(plain(word), set()).update(owners)
         bases = {code.split("-")[0]: code for code in sorted(catalog.files, key=len)}
-        self._word = {w: bases[next(iter(c))] for w, c in owners.items() if len(c) == 1}
+        # Exact spelling first ("está" and "esta", "cómo" and "como" tell Spanish from
+        # Portuguese), then without diacritics for those who type without them.
+        self._exact = {w: bases[next(iter(c))] for w, c in exact.items() if len(c) == 1}
+        self._shared = {w for w, c in exact.items() if len(c) > 1}
+        self._folded = {w: bases[next(iter(c))] for w, c in folded.items() if len(c) == 1}
+
+    def _owner(self, word: str) -> str | None:
+        if word in self._exact:
+            return self._exact[word]
+        if word in self._shared:
+            return None
+        return self._folded.get(plain(word))
 
     def vote(self, norm: str) -> Vote | None:
         """``norm`` is the normalised message (parley.core.i18n.language.normalize)."""
-        counts = Counter(self._word[w] for w in plain(norm).replace("'", " ").split() if w in self._word)
+        owners = (self._owner(w) for w in norm.replace("'", " ").split())
+        counts = Counter(o for o in owners if o)
         if not counts:
             return None
         (code, hits), *rest = counts.most_common()
         others = sum(n for _, n in rest)
-        return Vote(code, hits, others) if hits > others else None
+        return Vote(code, hits, others) if hits > others and (hits >= 2 or not others) else None
