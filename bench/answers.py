@@ -28,6 +28,7 @@ from parley.core.brains.phrases import searchable
 from parley.core.brains.search.calibration import features
 from parley.core.brains.search.markdown import Passage
 from parley.core.brains.smalltalk import set_aside
+from parley.core.i18n.language import LanguageDetector
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.i18n.personas import PersonaCatalog
 
@@ -51,7 +52,7 @@ class Question:
 def questions(folder: Path = DATA) -> list[Question]:
     out = []
     for path in sorted(folder.glob("*.tsv")):
-        locale = "en" if path.stem == "clinc_oos" else path.stem
+        locale = "en" if path.stem.startswith("clinc") else path.stem
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip() and not line.startswith("#"):
                 split, expected, text, *mark = line.split("\t")
@@ -128,6 +129,19 @@ def latency(name: str, search, texts: list[str]) -> None:
     print(f"  {name:<34} p50 {1000 * p50:6.3f} ms   p99 {1000 * p99:6.3f} ms   ({len(times)} searches)")
 
 
+def short_messages(packs: LocaleCatalog) -> None:
+    """Language detection on the short first messages of tests/data/short_messages."""
+    detector = LanguageDetector(packs)
+    folder = ROOT / "tests" / "data" / "short_messages"
+    for name, where in (("worked on", folder), ("held out", folder / "held")):
+        line = []
+        for path in sorted(where.glob("*.txt")):
+            said = [m for m in path.read_text(encoding="utf-8").splitlines() if m.strip()]
+            right = sum((found := detector.detect(m)) is not None and found.code == path.stem for m in said)
+            line.append(f"{path.stem} {right}/{len(said)}")
+        print(f"\nshort messages detected as their language ({name}): " + "  ".join(line))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--fit", action="store_true", help="refit the confidence model on the tuning part")
@@ -163,6 +177,7 @@ def main() -> None:
         for q in misses:
             print(f"  miss {q.locale}: {q.text!r} -> {ours[q]} (expected {q.expected})")
         return
+    short_messages(packs)
     print("\nlatency (one search and its confidence)")
     texts = [q.text for q in qs if q.locale == "en"]
     latency("demo knowledge", lambda t: brain.found(Question("", "", t, "en")), texts)
