@@ -91,9 +91,9 @@ class KnowledgeBase:
         index = self.indexes.get(self.locale_of(locale or self.default))
         return index.passages if index else []
 
-    def search(self, query: str, limit: int = 3, locale: str = "") -> list[Hit]:
+    def search(self, query: str, limit: int = 3, locale: str = "", foreign: bool = False) -> list[Hit]:
         index = self.indexes.get(self.locale_of(locale or self.default))
-        return index.search(query, limit) if index else []
+        return index.search(query, limit, foreign) if index else []
 
     def confidence(self, hit: Hit) -> float:
         return self.calibration.probability(hit)
@@ -111,7 +111,7 @@ class KnowledgeBase:
         if (best is None or best.confidence < threshold) and own != self.default:
             missing = self._missing.get(own, set())
             if missing:
-                for hit in self.search(query, 3, self.default):
+                for hit in self.search(query, 3, self.default, foreign=True):
                     if hit.passage.source in missing:
                         found = Found(hit, self.confidence(hit), translated_from=self.default)
                         if found.confidence >= threshold:

@@ -156,7 +156,7 @@ class LLMBrain:
         chosen: list[Passage] = []
         own = self.kb.locale_of(locale or self.kb.default)
         for code in dict.fromkeys((own, self.kb.default)):
-            hits = self.kb.search(question, limit=self.config.passages, locale=code)
+            hits = self.kb.search(question, limit=self.config.passages, locale=code, foreign=code != own)
             # Weak tail hits only add noise the model may "ground" an answer in.
             known = {p.source for p in chosen}
             chosen += [h.passage for h in hits if h.score >= hits[0].score * 0.3 and h.passage.source not in known]

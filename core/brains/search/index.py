@@ -115,8 +115,12 @@ class LocaleIndex:
         known = [t for t in terms if t in index.vocab_dict]
         return index.get_scores(known) if known else None
 
-    def search(self, text: str, limit: int = 3) -> list[Hit]:
+    def search(self, text: str, limit: int = 3, foreign: bool = False) -> list[Hit]:
+        """``foreign``: the question is in another language (a customer's passage missing in
+        theirs): words this language never uses are expected then, so only known ones count."""
         terms = self.query_terms(text)
+        if foreign:
+            terms = [t for t in terms if t in self._idf]
         if not terms or not self.passages:
             return []
         total = np.zeros(len(self.passages), dtype=np.float32)
