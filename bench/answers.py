@@ -9,7 +9,9 @@ from). Each question goes through what the retrieval brain does with it: small t
 confidence against the demo persona's ``min_confidence``. A question is right when the brain
 answers from the expected passage, or, for an out-of-scope one, says "not sure". The tuning part
 and the held-out part are reported apart; only the tuning part is ever fitted on. Beside it, in
-the same run, today's brain before this work (bench/baselines/stdlib_bm25.py). Latency is one
+the same run, the same analysis on tantivy instead of bm25s (bench/baselines/tantivy_index.py, its
+confidence fitted on the same tuning part), and today's brain before this work
+(bench/baselines/stdlib_bm25.py). Latency is one
 search plus its confidence, on the demo knowledge and on a generated 2,000-passage one.
 """
 
@@ -25,7 +27,7 @@ from pathlib import Path
 
 from parley.core.brains.knowledge import KnowledgeBase
 from parley.core.brains.phrases import searchable
-from parley.core.brains.search.calibration import features
+from parley.core.brains.search.calibration import Calibration, features
 from parley.core.brains.search.markdown import Passage
 from parley.core.brains.smalltalk import set_aside
 from parley.core.i18n.language import LanguageDetector
@@ -33,6 +35,7 @@ from parley.core.i18n.locales import LocaleCatalog
 from parley.core.i18n.personas import PersonaCatalog
 
 from bench.baselines.stdlib_bm25 import OldKnowledgeBase
+from bench.baselines.tantivy_index import TantivyIndex
 from bench.calibrate import fit
 from bench.common import ROOT
 
@@ -142,6 +145,13 @@ def short_messages(packs: LocaleCatalog) -> None:
         print(f"\nshort messages detected as their language ({name}): " + "  ".join(line))
 
 
+def fitted(brain: Brain, qs: list[Question]) -> Calibration:
+    rows = [
+        (features(f.hit), f.passage.source == q.expected) for q in qs if q.split == "tune" and (f := brain.found(q))
+    ]
+    return fit(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--fit", action="store_true", help="refit the confidence model on the tuning part")
@@ -158,16 +168,20 @@ def main() -> None:
     )
     brain = Brain(kb, packs, persona.min_confidence)
     if args.fit:
-        tune = [q for q in qs if q.split == "tune"]
-        rows = [(features(f.hit), f.passage.source == q.expected) for q in tune if (f := brain.found(q))]
-        print("fitted on the tuning part:", fit(rows))
+        print("fitted on the tuning part:", fitted(brain, qs))
         return
     old = OldKnowledgeBase.load(args.knowledge / "en" if (args.knowledge / "en").is_dir() else args.knowledge)
     ours = {q: brain.predict(q) for q in qs}
     before = {q: old.answer(q.text)[0] or "oos" for q in qs}
+    # The alternative engine, same analysis and fields, its confidence fitted on the same tuning part.
+    draft = KnowledgeBase.load(args.knowledge, kb.default, engine=TantivyIndex)
+    calibration = fitted(Brain(draft, packs, persona.min_confidence), qs)
+    engine = Brain(KnowledgeBase(draft.passages, kb.default, calibration, engine=TantivyIndex), packs, brain.threshold)
+    other = {q: engine.predict(q) for q in qs}
     for split in ("tune",) if args.tuning else ("tune", "held"):
         print(f"\n{split} part")
         score("parley", ours, split)
+        score("tantivy", other, split)
         score("before", before, split)
         if split == "held":
             print("  without the issue's own examples (26 held-out lines a knowledge owner was told about):")
@@ -181,9 +195,12 @@ def main() -> None:
     print("\nlatency (one search and its confidence)")
     texts = [q.text for q in qs if q.locale == "en"]
     latency("demo knowledge", lambda t: brain.found(Question("", "", t, "en")), texts)
+    latency("demo knowledge, tantivy", lambda t: engine.found(Question("", "", t, "en")), texts)
     latency("demo knowledge, before", old.answer, texts)
     big = KnowledgeBase(generated(2000))
     latency("generated, 2,000 passages", lambda t: big.find(t, "en", persona.min_confidence), texts)
+    big_t = KnowledgeBase(generated(2000), calibration=calibration, engine=TantivyIndex)
+    latency("generated, 2,000 passages, tantivy", lambda t: big_t.find(t, "en", persona.min_confidence), texts)
     old_big = OldKnowledgeBase(generated(2000))
     latency("generated, 2,000 passages, before", old_big.answer, texts)
 

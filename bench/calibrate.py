@@ -1,13 +1,14 @@
 """Fit the confidence model: an L2-regularised logistic regression by Newton's method (IRLS) in
-numpy, four features and a few hundred rows; printed as a ``Calibration`` to paste into
+numpy, five features and a few hundred rows; printed as a ``Calibration`` to paste into
 parley/core/brains/search/calibration.py."""
 
 from __future__ import annotations
 
 import numpy as np
+from parley.core.brains.search.calibration import Calibration
 
 
-def fit(rows: list[tuple[tuple[float, ...], bool]], l2: float = 0.1, rounds: int = 50) -> str:
+def fit(rows: list[tuple[tuple[float, ...], bool]], l2: float = 0.1, rounds: int = 50) -> Calibration:
     x = np.array([[1.0, *f] for f, _ in rows])
     y = np.array([1.0 if ok else 0.0 for _, ok in rows])
     w = np.zeros(x.shape[1])
@@ -21,5 +22,4 @@ def fit(rows: list[tuple[tuple[float, ...], bool]], l2: float = 0.1, rounds: int
         w -= step
         if np.abs(step).max() < 1e-8:
             break
-    weights = ", ".join(f"{v:.3f}" for v in w[1:])
-    return f"Calibration(weights=({weights}), bias={w[0]:.3f})"
+    return Calibration(weights=tuple(round(float(v), 3) for v in w[1:]), bias=round(float(w[0]), 3))

@@ -44,6 +44,7 @@ class KnowledgeBase:
         default: str = "en",
         calibration: Calibration = FITTED,
         weights: Weights = Weights(),
+        engine: type[LocaleIndex] = LocaleIndex,  # the benchmark compares tantivy through this
     ) -> None:
         self.passages = passages
         self.default = default
@@ -51,7 +52,7 @@ class KnowledgeBase:
         grouped: dict[str, list[Passage]] = {}
         for p in passages:
             grouped.setdefault(p.locale or default, []).append(p)
-        self.indexes = {code: LocaleIndex(group, analyzer(code), weights) for code, group in grouped.items()}
+        self.indexes = {code: engine(group, analyzer(code), weights) for code, group in grouped.items()}
         self._missing = self._untranslated()
 
     def replace(self, other: KnowledgeBase) -> None:
@@ -61,7 +62,7 @@ class KnowledgeBase:
         self.indexes, self._missing = other.indexes, other._missing
 
     @classmethod
-    def load(cls, folder: Path, default: str = "en") -> KnowledgeBase:
+    def load(cls, folder: Path, default: str = "en", engine: type[LocaleIndex] = LocaleIndex) -> KnowledgeBase:
         if not folder.is_dir():
             raise FileNotFoundError(f"knowledge folder {folder} does not exist (PARLEY_KNOWLEDGE_DIR)")
         passages: list[Passage] = []
@@ -71,7 +72,7 @@ class KnowledgeBase:
             locale = top if _LOCALE_DIR.match(top) else default
             name = relative.relative_to(top).as_posix() if locale == top else relative.as_posix()
             passages.extend(split_markdown(name, path.read_text(encoding="utf-8"), locale))
-        return cls(passages, default)
+        return cls(passages, default, engine=engine)
 
     @property
     def locales(self) -> list[str]:

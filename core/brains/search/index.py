@@ -115,14 +115,8 @@ class LocaleIndex:
         known = [t for t in terms if t in index.vocab_dict]
         return index.get_scores(known) if known else None
 
-    def search(self, text: str, limit: int = 3, foreign: bool = False) -> list[Hit]:
-        """``foreign``: the question is in another language (a customer's passage missing in
-        theirs): words this language never uses are expected then, so only known ones count."""
-        terms = self.query_terms(text)
-        if foreign:
-            terms = [t for t in terms if t in self._idf]
-        if not terms or not self.passages:
-            return []
+    def scores(self, terms: list[str]) -> np.ndarray:
+        """Every passage's weighted score for the question's terms."""
         total = np.zeros(len(self.passages), dtype=np.float32)
         w = self.weights
         for index, weight in ((self._names, w.names), (self._bodies, w.body)):
@@ -135,6 +129,17 @@ class LocaleIndex:
                 best = np.zeros(len(self.passages), dtype=np.float32)
                 np.maximum.at(best, self._owners, scores)
                 total += w.questions * best
+        return total
+
+    def search(self, text: str, limit: int = 3, foreign: bool = False) -> list[Hit]:
+        """``foreign``: the question is in another language (a customer's passage missing in
+        theirs): words this language never uses are expected then, so only known ones count."""
+        terms = self.query_terms(text)
+        if foreign:
+            terms = [t for t in terms if t in self._idf]
+        if not terms or not self.passages:
+            return []
+        total = self.scores(terms)
         order = np.argsort(-total)[: max(limit, 2)]
         top = float(total[order[0]])
         if top <= 0:
