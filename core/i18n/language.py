@@ -165,6 +165,8 @@ class LanguageDetector:
 
     def detect(self, text: str) -> Detection | None:
         self._refresh()
+        if text.lstrip().startswith("/"):
+            return None  # a command ("/order 12345") is in no language
         norm = normalize(text)
         if not norm:
             return None
