@@ -51,7 +51,7 @@ class TantivyIndex(LocaleIndex):
         self._t_bodies = _Field([(n, a(p.title + "\n" + p.text)) for n, p in enumerate(passages)])
         self._t_questions = _Field([(n, a(q)) for n, p in enumerate(passages) for q in p.questions])
 
-    def scores(self, terms: list[str]) -> np.ndarray:
+    def scores(self, terms: list[str], grams: list[str] = ()) -> np.ndarray:
         w, n = self.weights, len(self.passages)
         return (
             w.names * self._t_names.best(terms, n)

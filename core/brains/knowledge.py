@@ -19,7 +19,7 @@ from parley.core.brains.search.index import Hit, LocaleIndex, Weights
 from parley.core.brains.search.markdown import Passage, split_markdown
 
 __all__ = ["Found", "Hit", "KnowledgeBase", "Passage", "split_markdown"]
-TIE = 0.9
+TIE = 0.95
 _LOCALE_DIR = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
@@ -104,7 +104,7 @@ class KnowledgeBase:
         the default language among the passages their language lacks."""
         own = self.locale_of(locale)
         hits = self.search(query, 3, own)
-        # Passages BM25 cannot tell apart (within 10%) are decided by the confidence model, which
+        # Passages BM25 cannot tell apart (within 5%) are decided by the confidence model, which
         # also weighs how much of the question each covers ("how many days do I have to return
         # something": the return policy, not the how-to that shares "return something").
         close = [Found(h, self.confidence(h)) for h in hits if h.score >= TIE * hits[0].score]

@@ -88,11 +88,12 @@ class Analyzer:
 
     def words(self, text: str) -> list[str]:
         """Surface words (lower-cased, Arabic normalised), stop words and digits dropped: what
-        typo correction compares."""
-        text = self._prepare(text)
+        typo correction compares. A lone capital letter is a label ("between S and M") and
+        stays; other single letters go."""
         out = []
-        for word in _WORD.findall(text):
-            if word.isdigit() or word in self.stop or is_cjk(word):
+        for raw in _WORD.findall(unicodedata.normalize("NFKC", text)):
+            word = self._prepare(raw)
+            if word.isdigit() or word in self.stop or is_cjk(word) or (len(word) < 2 and not raw.isupper()):
                 continue
             out.append(word)
         return out
@@ -103,14 +104,22 @@ class Analyzer:
         return fold(stemmed) if self.code != "ar" else stemmed
 
     def terms(self, text: str) -> list[str]:
-        text = self._prepare(text)
         out: list[str] = []
-        for run in _CJK.findall(text):
+        for run in _CJK.findall(self._prepare(text)):
             out.extend(self._ngrams(run))
-        for word in _WORD.findall(_CJK.sub(" ", text)):
-            if word.isdigit() or word in self.stop or len(word) < 2 and not self.cjk:
-                continue
-            out.append(self.stem(word))
+        out += [self.stem(word) for word in self.words(_CJK.sub(" ", text))]
+        return out
+
+    def grams(self, text: str, n: int = 4) -> list[str]:
+        """Character n-grams of the content words ("_rück", "rücks", ...): they meet where stems
+        do not, in compounds (Kreditkartendaten / Kreditkarte) and inflections Snowball leaves
+        apart (zurückgeschickt / zurückschicken). Not for CJK, whose terms are already pairs."""
+        if self.cjk:
+            return []
+        out: list[str] = []
+        for word in self.words(text):
+            padded = f"_{fold(word)}_"
+            out += [padded[i : i + n] for i in range(len(padded) - n + 1)]
         return out
 
     def _ngrams(self, run: str) -> list[str]:

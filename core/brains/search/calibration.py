@@ -2,7 +2,8 @@
 
 The features are the passage's coverage of the question, the share of the question's words the
 knowledge never uses, the best passage's lead over the next one, the (log) score, and how much
-of the passage's closest example question the customer's question says. The
+of the passage's closest example question the customer's question says, and how much the two
+share of everything either says. The
 coefficients are fitted by ``python -m bench.answers --fit`` on the tuning part of the evaluation
 set (tests/data/answers) and pasted here; the held-out part is never fitted on. The output is a
 probability that the passage answers the question, compared with the persona's
@@ -18,7 +19,7 @@ from parley.core.brains.search.index import Hit
 
 
 def features(hit: Hit) -> tuple[float, ...]:
-    return (hit.coverage, hit.unknown, hit.margin, math.log1p(hit.score), hit.match)
+    return (hit.coverage, hit.unknown, hit.margin, math.log1p(hit.score), hit.match, hit.overlap)
 
 
 @dataclass(frozen=True)
@@ -32,4 +33,4 @@ class Calibration:
 
 
 # Fitted by bench/answers.py --fit on the tuning part (see the module docstring).
-FITTED = Calibration(weights=(4.641, -0.98, 1.211, 0.59, 2.171), bias=-4.375)
+FITTED = Calibration(weights=(5.771, -2.475, -0.233, 2.003, 1.594, -1.913), bias=-6.121)

@@ -34,6 +34,7 @@ class Weights:
     questions: float = 1.5
     names: float = 0.6
     body: float = 0.4
+    grams: float = 0.4  # character n-grams of every field (analysis.Analyzer.grams)
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Hit:
     unknown: float = 0.0  # share of the question's words the whole knowledge never uses
     margin: float = 0.0  # (best - next) / best, the same for every hit of one search
     match: float = 0.0  # how much of its closest example question (or title) the question says
+    overlap: float = 0.0  # the closest example question's shared weight over both's (IDF Jaccard)
     terms: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -70,6 +72,11 @@ class LocaleIndex:
                 questions.append(a(q))
                 owners.append(n)
         self._names, self._bodies = _bm25(names), _bm25(bodies)
+        self._grams = _bm25(
+            [analyzer.grams(" ".join((p.title, p.text, *p.aliases, *p.questions))) for p in passages]
+            if weights.grams
+            else []
+        )
         self._questions = _bm25(questions)
         self._owners = np.array(owners, dtype=np.int64)
         self._terms = [set(n) | set(b) for n, b in zip(names, bodies, strict=True)]
@@ -107,7 +114,7 @@ class LocaleIndex:
     def query_terms(self, text: str) -> list[str]:
         if self.analyzer.cjk:
             return self.analyzer.terms(text)
-        return [self.analyzer.stem(self.correct(w)) for w in self.analyzer.words(text) if len(w) > 1]
+        return [self.analyzer.stem(self.correct(w)) for w in self.analyzer.words(text)]
 
     def _scores(self, index: bm25s.BM25 | None, terms: list[str]) -> np.ndarray | None:
         if index is None:
@@ -115,9 +122,13 @@ class LocaleIndex:
         known = [t for t in terms if t in index.vocab_dict]
         return index.get_scores(known) if known else None
 
-    def scores(self, terms: list[str]) -> np.ndarray:
-        """Every passage's weighted score for the question's terms."""
+    def scores(self, terms: list[str], grams: list[str] = ()) -> np.ndarray:
+        """Every passage's weighted score for the question's terms (and character n-grams)."""
         total = np.zeros(len(self.passages), dtype=np.float32)
+        if grams:
+            found = self._scores(self._grams, list(grams))
+            if found is not None:
+                total += self.weights.grams * found
         w = self.weights
         for index, weight in ((self._names, w.names), (self._bodies, w.body)):
             scores = self._scores(index, terms)
@@ -139,7 +150,7 @@ class LocaleIndex:
             terms = [t for t in terms if t in self._idf]
         if not terms or not self.passages:
             return []
-        total = self.scores(terms)
+        total = self.scores(terms, self.analyzer.grams(text) if self.weights.grams else [])
         order = np.argsort(-total)[: max(limit, 2)]
         top = float(total[order[0]])
         if top <= 0:
@@ -158,8 +169,14 @@ class LocaleIndex:
                 break
             covered = sum(v for t, v in weight.items() if t in self._terms[i]) / whole
             match = max((self._said(ask, unique) for ask in self._asks[i]), default=0.0)
-            hits.append(Hit(self.passages[i], score, covered, unknown, margin, match, tuple(terms)))
+            overlap = max((self._overlap(ask, weight) for ask in self._asks[i]), default=0.0)
+            hits.append(Hit(self.passages[i], score, covered, unknown, margin, match, overlap, tuple(terms)))
         return hits
+
+    def _overlap(self, ask: frozenset[str], weight: dict[str, float]) -> float:
+        both = sum(v for t, v in weight.items() if t in ask)
+        either = sum(weight.values()) + sum(self._idf[t] for t in ask if t not in weight)
+        return both / either if either else 0.0
 
     def _said(self, ask: frozenset[str], terms: set[str]) -> float:
         total = sum(self._idf[t] for t in ask)
