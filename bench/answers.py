@@ -136,6 +136,19 @@ def latency(name: str, search, texts: list[str]) -> None:
     print(f"  {name:<36} p50 {1000 * p50:6.3f} ms   p99 {1000 * p99:6.3f} ms   ({len(times)} questions)")
 
 
+def short_messages(packs: LocaleCatalog) -> None:
+    """Language detection on the short first messages of tests/data/short_messages."""
+    detector = LanguageDetector(packs)
+    folder = ROOT / "tests" / "data" / "short_messages"
+    for name, where in (("worked on", folder), ("held out", folder / "held")):
+        line = []
+        for path in sorted(where.glob("*.txt")):
+            said = [m for m in path.read_text(encoding="utf-8").splitlines() if m.strip()]
+            right = sum((found := detector.detect(m)) is not None and found.code == path.stem for m in said)
+            line.append(f"{path.stem} {right}/{len(said)}")
+        print(f"\nshort messages detected as their language ({name}): " + "  ".join(line))
+
+
 def fitted(brain: Brain, qs: list[Question]) -> Calibration:
     rows = [
         (features(f.hit), f.passage.source == q.expected) for q in qs if q.split == "tune" and (f := brain.found(q))
