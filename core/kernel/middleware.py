@@ -149,8 +149,12 @@ def locale(catalog: LocaleCatalog) -> Middleware:
         code, source = profile.get("locale"), profile.get("locale_source", "hint" if profile.get("locale") else "")
         if source != "explicit":
             found = detector.detect(inbound.text) if inbound.kind == "message" else None
-            if found is not None and source == "detected" and found.code != code and not found.strong:
-                found = None  # "ok merci" does not move a conversation settled in English
+            if found is not None and not found.strong and found.code != code:
+                # One word of another language ("ok merci", "bonjour <3 & co") moves neither a
+                # conversation settled in a language nor the platform's hint; a whole greeting
+                # ("merci", "hola") still beats a hint.
+                if source == "detected" or (found.how == "words" and _hinted(detector, inbound)):
+                    found = None
             # A detected language sticks until the person writes confidently in another one;
             # hints may change (the person's app language) and are re-read each turn.
             hinted = _hinted(detector, inbound) if found is None and source != "detected" else None
