@@ -33,10 +33,13 @@ from parley.core.config.reloader import Reloader
 from parley.core.config.settings import Settings
 from parley.core.config.unknown import unknown_tools
 from parley.core.console.build import accounts_for, build_console
+from parley.core.handoff.commands import DeskCommands
 from parley.core.handoff.desk import Desk
 from parley.core.handoff.hours import BusinessHours
 from parley.core.handoff.leads import Leads
 from parley.core.handoff.qualify import qualify
+from parley.core.handoff.queue import Queue
+from parley.core.handoff.sla import Reminders
 from parley.core.http.admin import Admin
 from parley.core.http.admin_auth import ApiAuth
 from parley.core.http.listener import RESERVE, Listener, raise_fd_limit
@@ -151,13 +154,21 @@ class Bot:
             dedupe_ttl=settings.dedupe_ttl,
         )
         ho = settings.handoff
-        desk_address = None
+        desk_address = escalation = None
         if settings.slack.bot_token and settings.slack.desk_channel:
             desk_address = Address(channel="slack", chat=settings.slack.desk_channel)
+        if settings.slack.bot_token and ho.escalation_channel:
+            escalation = Address(channel="slack", chat=ho.escalation_channel)
+        hours = BusinessHours.parse(ho.hours, ho.timezone)
+        reminders = None  # SLA reminders need a desk to remind and the scheduler to book them
+        if desk_address is not None and settings.scheduler.enabled:
+            reminders = Reminders(
+                self.store, self.scheduler.at, hours, desk_address, tuple(ho.remind_minutes), escalation
+            )
         self.desk = Desk(
             self.store,
             self.metrics,
-            BusinessHours.parse(ho.hours, ho.timezone),
+            hours,
             desk_address,
             self.engine,
             later=self.scheduler.at if settings.scheduler.enabled else None,  # claim timeouts, follow-ups
@@ -168,6 +179,11 @@ class Bot:
             transcripts=f"{settings.public_url}/console/conversations/"
             if settings.console.enabled and settings.public_url
             else "",
+            reminders=reminders,
+        )
+        # /parley queue, mine, assign and the App Home tab (the Slack channel tags them).
+        self.desk_commands = DeskCommands(
+            Queue(self.store, self.scheduler.sched), self.store, self.engine, desk_address
         )
         webhook = Address(channel="webhook", chat="leads") if ho.lead_webhook_url else None
         # The lead card's "follow up" button books through the scheduler.
@@ -219,6 +235,7 @@ class Bot:
             history,
             attribution,
             locale(self.locales),
+            self.desk_commands,
             self.desk,
             self.leads,
             *self.scheduler.conversation_middlewares(),

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from parley.channels.slack.translate import ACTION_PREFIX, BUTTON_TITLE_MAX, BUTTON_VALUE_MAX, escape
+from parley.channels.slack.translate import ACTION_PREFIX, BUTTON_TITLE_MAX, BUTTON_VALUE_MAX, chunks, escape
 from parley.core.kernel.messages import Card, Fact, Reply
 from parley.core.kernel.render import clip
 
 BLOCKS_MAX = 50
+VIEW_BLOCKS = 100  # a Home tab or a modal
 TEXT_MAX = 3000  # a section's text; also what we keep of the fallback ``text``
 FIELDS_MAX = 10
 FIELD_MAX = 2000
@@ -102,3 +103,12 @@ def card_post(channel: str, reply: Reply, thread: str = "") -> dict[str, Any]:
     if thread:
         post["thread_ts"] = thread
     return post
+
+
+def home_blocks(text: str) -> list[dict[str, Any]]:
+    """An App Home view of the desk's text: a header, then one section per paragraph (split to
+    fit a section), within a view's 100 blocks."""
+    out: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": "Parley desk"}}]
+    for paragraph in filter(None, (p.strip() for p in text.split("\n\n"))):
+        out += [{"type": "section", "text": {"type": "mrkdwn", "text": c}} for c in chunks(paragraph, TEXT_MAX)]
+    return out[:VIEW_BLOCKS]

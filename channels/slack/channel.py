@@ -29,8 +29,10 @@ from parley.channels.slack.translate import (
     CHANNEL,
     SECTION_MAX,
     action_inbound,
+    command_inbound,
     edit_inbound,
     edited,
+    home_inbound,
     ignore_reason,
     message_inbound,
     route,
@@ -103,6 +105,8 @@ class SlackChannel(Channel):
         )
         self.app.event("app_mention")(self._on_message)
         self.app.event("message")(self._on_message)
+        self.app.event("app_home_opened")(self._on_home)  # before the catch-all below
+        self.app.command("/parley")(self._on_command)
         self.app.event(re.compile(".*"))(self._on_other_event)  # ack what we subscribe to but don't use
         self.app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self._on_action)
         self.app.action(re.compile(".*"))(self._on_other_action)
@@ -234,6 +238,20 @@ class SlackChannel(Channel):
             inbound = inbound.model_copy(update={**update, "user_name": inbound.user_name or person.name})
             await self.deliver(inbound)
         await ack()
+
+    async def _on_command(self, ack: Any, body: dict[str, Any]) -> None:
+        """``/parley queue|mine|assign``: acknowledged at once (Slack allows 3 s), answered
+        through the pipeline and the outbox, to the asker only (parley.core.handoff.commands)."""
+        inbound = command_inbound(body)
+        if inbound is not None:
+            await self.deliver(inbound)
+        await ack()
+
+    async def _on_home(self, body: dict[str, Any]) -> None:
+        """The App Home tab opened: the desk publishes its queue there."""
+        inbound = home_inbound(body)
+        if inbound is not None:
+            await self.deliver(inbound)
 
     def _desk_meta(self, channel: str, known: str | None) -> dict[str, str]:
         try:

@@ -7,7 +7,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from parley.channels.slack.cards import card_post
+from parley.channels.slack.cards import card_post, home_blocks
 from parley.channels.slack.translate import SECTION_MAX, chunks, escape, post_arguments, unescape
 from parley.core.kernel.channel import Rejected, RetryAfter, Unreachable
 from parley.core.kernel.clock import Clock
@@ -95,6 +95,14 @@ class SlackSender:
             address = address.model_copy(update={"thread": card})
         if reply.meta.get("desk_card"):
             return await self._redraw(address, reply)
+        if reply.meta.get("desk_home"):  # the rep's App Home tab: replaced whole each time
+            view = {"type": "home", "blocks": home_blocks(reply.text)}
+            await self._call(self.client.views_publish, user_id=reply.meta["desk_home"], view=view)
+            return ""
+        if reply.meta.get("desk_private"):  # the desk's answer to one rep: only they see it
+            post = post_arguments(address.model_copy(update={"thread": ""}), reply)[0]
+            answer = await self._call(self.client.chat_postEphemeral, user=reply.meta["desk_private"], **post)
+            return str(answer.get("message_ts", ""))
         if address.chat[:1] in ("U", "W"):  # a person, not a conversation: a proactive DM
             address = address.model_copy(update={"chat": await self.direct_channel(address.chat)})
         if reply.replaces:

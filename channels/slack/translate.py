@@ -227,6 +227,41 @@ def action_inbound(body: dict[str, Any], locale: str = "", meta: dict[str, str] 
     )
 
 
+DESK_COMMANDS = ("queue", "mine", "assign")
+
+
+def command_inbound(body: dict[str, Any]) -> Inbound | None:
+    """A ``/parley`` slash command -> an Inbound for the desk: its first word names the command
+    (``meta["desk_command"]``; anything else asks for help), the rest is its text. Commands have
+    no event id; trigger_id is unique per invocation."""
+    user, channel, trigger = (str(body.get(k) or "") for k in ("user_id", "channel_id", "trigger_id"))
+    if not (user and channel and trigger):
+        return None
+    words = str(body.get("text") or "").split()
+    command = words[0].lower() if words else ""
+    return Inbound(
+        address=Address(channel=CHANNEL, chat=channel, user=user),
+        event_id=f"command:{trigger}"[:200],
+        text=" ".join(words)[:1000] or "help",  # the whole command: an empty text is no message
+        user_name=str(body.get("user_name") or ""),
+        meta={"desk": "1", "desk_command": command if command in DESK_COMMANDS else "help"},
+    )
+
+
+def home_inbound(body: dict[str, Any]) -> Inbound | None:
+    """app_home_opened on the Home tab -> an Inbound asking the desk for the rep's home view."""
+    event = body.get("event") if isinstance(body.get("event"), dict) else {}
+    user = event.get("user")
+    if event.get("tab") != "home" or not isinstance(user, str) or not user:
+        return None
+    return Inbound(
+        address=Address(channel=CHANNEL, chat=str(event.get("channel") or user), user=user),
+        event_id=str(body.get("event_id") or f"home:{user}:{event.get('event_ts', '')}"),
+        text="home",  # an empty text is no message (the guard would answer it)
+        meta={"desk": "1", "desk_command": "home"},
+    )
+
+
 def chunks(text: str, limit: int = SECTION_MAX, cut: int = 0) -> list[str]:
     """Split ``text`` so every piece still fits ``limit`` once escaped (& becomes 5 characters):
     split at ``cut`` raw characters (``limit`` at first), and again, tighter, where escaping grew a piece."""

@@ -134,6 +134,10 @@ class Handoff(BaseModel):
     claim_timeout_minutes: int = Field(15, ge=1)
     typical_wait_minutes: int = Field(5, ge=1)
     show_agent_name: bool = True  # False: agents' replies appear under the persona's name
+    # SLA reminders while a case is unclaimed: minutes after it opened (then every last step);
+    # from the last step on, the escalation channel (a Slack channel id) hears of it too.
+    remind_minutes: list[int] = [5, 15, 60]
+    escalation_channel: str = ""
     lead_webhook_url: str = ""  # a CRM endpoint receiving leads as signed JSON
     lead_webhook_secret: SecretStr | None = None
 

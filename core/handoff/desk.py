@@ -26,6 +26,7 @@ from parley.core.handoff import card, cases
 from parley.core.handoff.cases import Case
 from parley.core.handoff.events import KIND, AgentSaid, Claimed, Ended, HandoffEvent, Notice, Start, notice
 from parley.core.handoff.hours import BusinessHours
+from parley.core.handoff.sla import Later, Reminders
 from parley.core.http.metrics import Metrics
 from parley.core.kernel.control import Proactive
 from parley.core.kernel.messages import Address, Button
@@ -36,8 +37,6 @@ from parley.core.storage.store import KeyValueStore
 
 log = logging.getLogger("parley.handoff")
 
-# The scheduler's one-off turns (Scheduler.at): the claim timeout and booked follow-ups.
-Later = Callable[[Address, float, str, dict[str, str], int], Awaitable[str]]
 # An LLM's summary of the conversation for the handoff card (LLMBrain.summarise).
 Summarise = Callable[[list[dict]], Awaitable[str]]
 FOLLOWUP = "/handoff-followup"
@@ -63,6 +62,7 @@ class Desk:
         typical_wait: int = 5,
         show_agent_name: bool = True,
         transcripts: str = "",
+        reminders: Reminders | None = None,
     ) -> None:
         self.kv = kv
         self.metrics = metrics
@@ -77,6 +77,7 @@ class Desk:
         # The console's transcript pages ("https://bot.example.com/console/conversations/"): each
         # card links to its conversation there. Empty: no console, or no public URL to link to.
         self.transcripts = transcripts
+        self.reminders = reminders  # SLA reminders while a case waits (None: the timeout alone)
 
     async def start(self, conversation: str) -> bool:
         """Hand a conversation to the desk as if the customer had asked (the admin API); False
@@ -99,6 +100,8 @@ class Desk:
                 turn.system("handoff_started")
                 await self.open(turn, "admin")
             return None
+        if isinstance(event, Notice) and event.event == "remind":
+            return await self.reminders.remind(turn, event) if self.reminders else None
         if isinstance(event, HandoffEvent):
             return self._apply(turn, event)
         handoff = turn.state.get("handoff") or {}
@@ -131,6 +134,8 @@ class Desk:
         self.metrics.handoffs.labels(turn.address.channel, reason).inc()
         turn.tags["handoff"] = "opened"
         turn.forward(self.desk, card.handoff_card(case))
+        if self.reminders is not None:
+            await self.reminders.first(turn, case)
         if self.hours.is_open(turn.now):
             turn.system("handoff_wait", wait=self._wait(turn))
             if self.later is not None:  # no claim within the timeout: tell them, offer a follow-up

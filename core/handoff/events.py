@@ -44,19 +44,22 @@ class Ended(HandoffEvent):
 
 @dataclass(frozen=True)
 class Notice(HandoffEvent):
-    """A notice the desk booked through the scheduler: nobody claimed the case in time, or the
-    follow-up the customer accepted is due."""
+    """A notice the desk booked through the scheduler: nobody claimed the case in time, the
+    follow-up the customer accepted is due, or the case has waited past an SLA step (``step``
+    counts the reminders so far)."""
 
-    event: Literal["timeout", "followup"]
+    event: Literal["timeout", "followup", "remind"]
     case: str
+    step: int = 0
 
     def booking(self) -> dict[str, str]:
-        return {"event": self.event, "case": self.case}
+        return {"event": self.event, "case": self.case, "step": str(self.step)}
 
 
 def notice(booked: Mapping[str, str]) -> Notice | None:
     """A booked notice back from the scheduler; None for one this version does not know."""
     event, case = booked.get("event") or booked.get("handoff"), booked.get("case", "")
-    if event not in ("timeout", "followup"):
+    if event not in ("timeout", "followup", "remind"):
         return None
-    return Notice(event, case)  # type: ignore[arg-type]
+    step = booked.get("step", "0")
+    return Notice(event, case, int(step) if step.isdigit() else 0)  # type: ignore[arg-type]

@@ -93,3 +93,15 @@ def test_the_extractive_summary_skips_small_talk():
         "My parcel 1234 never arrived … I want to talk to a human"
     )
     assert extractive(["hi", "ok"]) == ""
+
+
+def test_sla_steps_then_every_last_step():
+    from parley.core.handoff.hours import BusinessHours
+    from parley.core.handoff.sla import Reminders
+
+    async def later(*args):
+        return ""
+
+    hours = BusinessHours.parse("mon-sun 00:00-23:59", "UTC")
+    reminders = Reminders(None, later, hours, Address(channel="slack", chat="CDESK"), (15, 5, 60))  # type: ignore[arg-type]
+    assert [reminders.gap(n) / 60 for n in range(5)] == [5, 10, 45, 60, 60]

@@ -109,3 +109,8 @@ def test_bookings_stored_by_an_older_version_still_read():
     assert notice({"handoff": "followup", "case": "abc"}) == Notice("followup", "abc")
     assert notice({"event": "timeout", "case": "abc"}) == Notice("timeout", "abc")
     assert notice({"event": "something-new"}) is None
+
+
+def test_a_reminder_booking_keeps_its_step():
+    assert notice(Notice("remind", "abc", 3).booking()) == Notice("remind", "abc", 3)
+    assert notice({"event": "remind", "case": "abc", "step": "x"}) == Notice("remind", "abc", 0)

@@ -8,8 +8,10 @@ from parley.channels.slack.translate import (
     action_inbound,
     action_thread,
     chunks,
+    command_inbound,
     edited,
     escape,
+    home_inbound,
     ignore_reason,
     message_inbound,
     post_arguments,
@@ -188,6 +190,11 @@ def test_manifests_ask_for_what_the_channel_uses(name):
     # The Ask Parley message shortcut (parley.channels.slack.interactive) needs the commands scope.
     shortcuts = {(s["type"], s["callback_id"]) for s in manifest["features"]["shortcuts"]}
     assert ("message", "ask_parley") in shortcuts and "commands" in scopes
+    # The desk: /parley (mentions escaped as <@U..|name>), the Home tab and its event.
+    [parley] = [c for c in manifest["features"]["slash_commands"] if c["command"] == "/parley"]
+    assert parley["should_escape"] is True
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert "app_home_opened" in settings["event_subscriptions"]["bot_events"]
     if settings["socket_mode_enabled"]:
         assert "request_url" not in settings["event_subscriptions"]
     else:
@@ -213,3 +220,26 @@ def test_message_changed_is_the_edited_message_unless_a_bot_wrote_it():
     assert edited({**change, "message": {**original, "bot_id": "B1"}}, "UBOT") is None
     assert edited({**change, "message": {**original, "user": "UBOT"}}, "UBOT") is None
     assert edited({**change, "message": "nope"}, "UBOT") is None
+
+
+def test_a_slash_command_is_a_desk_command_for_the_pipeline():
+    body = {
+        "command": "/parley",
+        "text": "assign abc <@U2|bob>",
+        "user_id": "U1",
+        "channel_id": "C1",
+        "trigger_id": "t1",
+    }
+    inbound = command_inbound(body)
+    assert inbound.meta["desk_command"] == "assign" and inbound.text == "assign abc <@U2|bob>"
+    assert inbound.address.chat == "C1" and inbound.address.user == "U1" and inbound.event_id == "command:t1"
+    assert command_inbound({**body, "text": "   "}).meta["desk_command"] == "help"
+    assert command_inbound({**body, "text": "rm -rf"}).meta["desk_command"] == "help"
+    assert command_inbound({**body, "trigger_id": ""}) is None
+
+
+def test_only_the_home_tab_opening_asks_for_the_home_view():
+    event = {"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"}
+    assert home_inbound({"event": event, "event_id": "Ev1"}).meta["desk_command"] == "home"
+    assert home_inbound({"event": {**event, "tab": "messages"}, "event_id": "Ev2"}) is None
+    assert home_inbound({"event": {**event, "user": 5}}) is None

@@ -119,6 +119,10 @@ class FakeSlack:
             return {"ok": True, "user_id": BOT_USER, "bot_id": BOT_ID, "team_id": TEAM, "user": "parley", "team": "T"}
         if method == "chat.postMessage":
             return {"ok": True, "channel": args.get("channel"), "ts": f"1767225600.{next(self._ts):06d}"}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"1767225600.{next(self._ts):06d}"}
+        if method == "views.publish":
+            return {"ok": True, "view": {"id": "V1", "type": "home"}}
         if method == "chat.update":
             return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
         if method == "users.info":
