@@ -15,12 +15,13 @@ from parley.core.schedule.people_search import PeopleQuery
 from parley.core.schedule.redis_lua import ACK, ACK_MANY, ADD, CANCEL, CANCEL_MANY, CLAIM, RESCHEDULE
 from parley.core.schedule.store import MAX_CLAIM, CampaignRecord, Claimed, PersonEntry, Send, Waiting, campaign_of
 from parley.core.storage.redis import split_url
-from parley.core.storage.redis_shared import unavailable_on_errors
-from parley.core.storage.store import StoreUnavailable
+from parley.core.storage.redis_shared import Client, unavailable_on_errors
 
 
 @unavailable_on_errors  # a Redis outage reaches the planner and the turns as StoreUnavailable
-class RedisScheduleStore:
+class RedisScheduleStore(Client):
+    WHAT = "schedule store"
+
     def __init__(self, url: str, namespace: str = "", keep: float = 90 * 86400) -> None:
         # The store's ``?prefix=`` names the namespace too, so several bots can share one Redis.
         self.url, named = split_url(url)
@@ -49,17 +50,6 @@ class RedisScheduleStore:
         self._cancel_many = self.r.register_script(CANCEL_MANY)
         # No ping: the app starts (and says "not ready") while Redis is down; the dispatcher and
         # planner retry until it answers.
-
-    async def close(self) -> None:
-        if self.r is not None:
-            await self.r.aclose()
-            self.r = None
-
-    @property
-    def redis(self) -> aioredis.Redis:
-        if self.r is None:
-            raise StoreUnavailable("schedule store is closed")
-        return self.r
 
     async def add(self, sends: list[Send]) -> int:
         new = 0

@@ -25,8 +25,8 @@ from parley.core.schedule.store import (
     campaign_of,
     campaign_range,
 )
-from parley.core.storage.sqlite import SQLiteStore, connect
-from parley.core.storage.sqlite_batch import GroupCommit
+from parley.core.storage.sqlite import SQLiteStore
+from parley.core.storage.sqlite_beside import Beside
 from parley.core.storage.sqlite_schema import upsert
 from parley.core.storage.store import StoreUnavailable
 
@@ -51,43 +51,20 @@ PUT_CAMPAIGN = upsert("sched_campaigns", "id")
 PUT_PERSON = upsert("sched_people", "person")
 
 
-class SQLiteScheduleStore:
+class SQLiteScheduleStore(Beside):
+    SCHEMA = SCHEMA
+    WHAT = "schedule store"
+
     def __init__(self, path: Path | str, clock=time.time, share: SQLiteStore | None = None) -> None:
-        """With ``share`` (the conversation store on the same file) the schedule uses its
-        connection and its group commits, so one transaction carries both. Two connections
-        writing one file in turn each find the other's commit on their next transaction and drop
-        their page cache, and each pays its own commit."""
-        self.path = Path(path)
+        super().__init__(path, share)
         self.clock = clock
-        self.share = share
-        self._db: sqlite3.Connection | None = None
-        self._write = share._write if share is not None else GroupCommit(lambda: self.db).run
 
     async def open(self) -> None:
-        if self.share is not None:
-            try:
-                self.share.db.executescript(SCHEMA)
-            except sqlite3.Error as exc:
-                raise StoreUnavailable(f"sqlite {self.path}: {exc}") from None
-        else:
-            self._db = connect(self.path, SCHEMA)
+        await super().open()
         try:
             people.backfill(self.db)
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"sqlite {self.path}: indexing people failed: {exc}") from None
-
-    async def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-
-    @property
-    def db(self) -> sqlite3.Connection:
-        if self.share is not None:
-            return self.share.db
-        if self._db is None:
-            raise StoreUnavailable("schedule store is closed")
-        return self._db
 
     async def add(self, sends: list[Send]) -> int:
         return await self._write(lambda db: self._add(db, sends))

@@ -89,6 +89,25 @@ return 0
 LET_GO = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
 
 
+class Client:
+    """The client of a store kept beside the main one (the schedule, the analytics): ``redis``
+    raises StoreUnavailable once closed, ``close`` is idempotent."""
+
+    WHAT = "store"
+    r: Redis | None = None
+
+    async def close(self) -> None:
+        if self.r is not None:
+            await self.r.aclose()
+            self.r = None
+
+    @property
+    def redis(self) -> Redis:
+        if self.r is None:
+            raise StoreUnavailable(f"{self.WHAT} is closed")
+        return self.r
+
+
 class RedisLimiter:
     """Rate-limit buckets shared by every process (the outbox uses it when the store offers one)."""
 
