@@ -19,6 +19,10 @@ from typing import TypeVar
 from aiohttp import web
 
 from parley.channels import configured
+from parley.core.analytics.middleware import analytics
+from parley.core.analytics.recorder import Recorder
+from parley.core.analytics.report import Costs
+from parley.core.analytics.service import open_analytics
 from parley.core.brains.brain import Brain
 from parley.core.brains.knowledge import KnowledgeBase
 from parley.core.brains.knowledge_watch import KnowledgeWatcher
@@ -41,6 +45,7 @@ from parley.core.handoff.qualify import qualify
 from parley.core.handoff.queue import Queue
 from parley.core.handoff.sla import Reminders
 from parley.core.http.admin import Admin
+from parley.core.http.admin_analytics import AnalyticsAPI
 from parley.core.http.admin_auth import ApiAuth
 from parley.core.http.listener import RESERVE, Listener, raise_fd_limit
 from parley.core.http.metrics import Metrics
@@ -142,6 +147,9 @@ class Bot:
         )
         self.channels: dict[str, Channel] = {}  # filled at start, read by the outbox per send
         self.scheduler = Scheduler(settings, self.store, self.locales, clock)
+        # Aggregates kept as turns commit (the engine's on_commit), read by the console and API.
+        self.analytics_store = open_analytics(settings.store_url, self.store)
+        self.analytics = Recorder(self.analytics_store, clock)
         self.outbox = Outbox(self.store, self.channels, self.metrics, clock, on_settled=self.scheduler.settled)
         self.engine = Engine(
             self.store,
@@ -152,6 +160,7 @@ class Bot:
             self.metrics,
             clock,
             dedupe_ttl=settings.dedupe_ttl,
+            on_commit=self.analytics.observe,
         )
         ho = settings.handoff
         desk_address = escalation = None
@@ -219,6 +228,8 @@ class Bot:
             wake=self.scheduler.wake,
             start_handoff=self.desk.start,
             proactive=self.engine,
+            analytics=AnalyticsAPI(self.analytics_store, clock, Costs(**settings.analytics.model_dump())),
+            record=self.analytics.record,
         )
         self.router = Router("bot")
         for router in routers:
@@ -236,6 +247,7 @@ class Bot:
             attribution,
             locale(self.locales),
             self.desk_commands,
+            analytics,  # around the desk: it sees the handoffs the desk opens
             self.desk,
             self.leads,
             *self.scheduler.conversation_middlewares(),
@@ -315,6 +327,7 @@ class Bot:
         # for (PARLEY_STORE_WAIT), a read-only SQLite directory stops start-up at once.
         await _named("PARLEY_STORE_URL", "cannot open the store", open_when_ready(self.store, settings.store_wait))
         await self._release_dead()
+        await _named("PARLEY_STORE_URL", "cannot open the analytics", self.analytics_store.open())
         for hook in self.on_startup:  # before any channel receives: handlers may rely on them
             await _named(f"on_startup hook {_name(hook)}", "failed", hook(), catch=(Exception,))
         ctx = ChannelContext(self.engine.deliver, self.store, self.metrics, self.clock, self.outbox.wake)
@@ -343,6 +356,7 @@ class Bot:
             asyncio.create_task(self.engine.sweeper(), name="sweeper"),
             asyncio.create_task(self.knowledge_watch.run(), name="knowledge"),
             asyncio.create_task(self.reloader.run(), name="reloader"),
+            asyncio.create_task(self.analytics.run(), name="analytics"),
             *(asyncio.create_task(self._run_channel(c), name=c.name) for c in self.channels.values()),
         ]
         if self.settings.scheduler.enabled and self.scheduler.planner is not None:
@@ -392,6 +406,9 @@ class Bot:
         await self.scheduler.stop()
         with contextlib.suppress(Exception):
             await self.outbox.flush(timeout=5.0)
+        with contextlib.suppress(Exception):
+            await self.analytics.flush()  # the last second's counts
+            await self.analytics_store.close()
         for channel in self.channels.values():
             with contextlib.suppress(Exception):
                 await channel.close()

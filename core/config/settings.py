@@ -165,6 +165,14 @@ class Console(BaseModel):
     session_hours: float = Field(12.0, gt=0)  # a console session lasts this long after sign-in
 
 
+class Analytics(BaseModel):
+    """The ROI panel's prices (docs/console.md)."""
+
+    human_cost: float = Field(4.0, ge=0)  # what one conversation handled by a person costs
+    per_1k_tokens: float = Field(0.002, ge=0)  # the model's price per thousand tokens
+    currency: str = Field("USD", max_length=8)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PARLEY_",
@@ -179,6 +187,7 @@ class Settings(BaseSettings):
     http: HTTP = HTTP()
     public_url: str = ""
     admin_token: SecretStr | None = None
+    analytics: Analytics = Analytics()
     metrics_token: SecretStr | None = None  # set: GET /metrics needs "Authorization: Bearer <it>"
     persona: str = "demo"
     default_locale: str = "en"

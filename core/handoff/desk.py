@@ -29,6 +29,7 @@ from parley.core.handoff.hours import BusinessHours
 from parley.core.handoff.sla import Later, Reminders
 from parley.core.http.metrics import Metrics
 from parley.core.kernel.control import Proactive
+from parley.core.kernel.facts import Fact, Metric
 from parley.core.kernel.messages import Address, Button
 from parley.core.kernel.pipeline import Handler
 from parley.core.kernel.turn import Turn
@@ -132,6 +133,7 @@ class Desk:
         await cases.save(self.kv, case)
         turn.state["handoff"] = {"status": "queued", "case": case.id, "at": turn.now.isoformat(), "reason": reason}
         self.metrics.handoffs.labels(turn.address.channel, reason).inc()
+        turn.facts.append(Fact(Metric.HANDOFFS))
         turn.tags["handoff"] = "opened"
         turn.forward(self.desk, card.handoff_card(case))
         if self.reminders is not None:
@@ -203,6 +205,7 @@ class Desk:
             return False
         score = int(raw)
         self.metrics.csat.observe(score)
+        turn.facts.append(Fact(Metric.CSAT, score))
         turn.state.setdefault("csat_scores", []).append({"case": turn.state["csat"]["case"], "score": score})
         case = await cases.load(self.kv, f"handoff:{turn.state['csat']['case']}")
         if case is not None:  # the card shows it too
@@ -217,6 +220,14 @@ class Desk:
     def _apply(self, turn: Turn, event: HandoffEvent) -> None:
         """A desk event, applied to the customer's conversation under its lock."""
         handoff = turn.state.setdefault("handoff", {})
+        # Waits are counted in the customer's conversation (its channel, locale, persona), not the desk's.
+        if isinstance(event, Claimed) and event.waited is not None:
+            turn.facts.append(Fact(Metric.CLAIM_SECONDS, event.waited))
+        if isinstance(event, AgentSaid):
+            if event.claim_waited is not None:
+                turn.facts.append(Fact(Metric.CLAIM_SECONDS, event.claim_waited))
+            if event.waited is not None:
+                turn.facts.append(Fact(Metric.FIRST_REPLY_SECONDS, event.waited))
         if isinstance(event, Claimed):
             handoff.update(status="active", agent=event.agent)
             turn.system("agent_joined", agent=event.agent or turn.pack.t("human_button"))
@@ -261,7 +272,7 @@ class Desk:
                     return
                 turn.say(f"Claimed by {agent}. Reply in this thread to answer.", kind="system")
                 self._redraw(turn, case)
-                await self._tell(case, Claimed(agent), f"{ref}:claimed")
+                await self._tell(case, Claimed(agent, now - case.opened), f"{ref}:claimed")
             elif action in ("resolve", "return"):
                 case.status = "ended"
                 case.outcome, case.closed_by = ("resolved" if action == "resolve" else "returned"), agent
@@ -272,13 +283,17 @@ class Desk:
             return
         if not inbound.text.strip():
             return
+        claim_waited = None
         if not case.agent and await self._claim(case, inbound.address.user, agent, now):
+            claim_waited = now - case.opened  # claimed by answering
             self._redraw(turn, case)
+        waited = None
         if not case.first_reply:
             case.first_reply = now
-            self.metrics.time_to_human.observe((now - case.opened) / 60)
+            waited = now - case.opened
+            self.metrics.time_to_human.observe(waited / 60)
             await cases.save(self.kv, case)
-        await self._tell(case, AgentSaid(agent, inbound.text), f"{ref}:m:{inbound.event_id}")
+        await self._tell(case, AgentSaid(agent, inbound.text, waited, claim_waited), f"{ref}:m:{inbound.event_id}")
 
     async def _claim(self, case: Case, user: str, name: str, now: float) -> bool:
         if not case.claim(user, name, now):

@@ -29,12 +29,15 @@ class Start(HandoffEvent):
 @dataclass(frozen=True)
 class Claimed(HandoffEvent):
     agent: str
+    waited: float | None = None  # seconds from the handoff opening to this claim
 
 
 @dataclass(frozen=True)
 class AgentSaid(HandoffEvent):
     agent: str
     text: str
+    waited: float | None = None  # the first human reply: seconds since the handoff opened
+    claim_waited: float | None = None  # the reply also claimed the case: seconds since it opened
 
 
 @dataclass(frozen=True)

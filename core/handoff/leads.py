@@ -14,6 +14,7 @@ from urllib.parse import quote
 from parley.core.handoff import card, cases
 from parley.core.handoff.cases import Case
 from parley.core.http.metrics import Metrics
+from parley.core.kernel.facts import Fact, Metric
 from parley.core.kernel.messages import Address, Reply
 from parley.core.kernel.pipeline import Handler
 from parley.core.kernel.turn import Turn
@@ -73,6 +74,7 @@ class Leads:
         await cases.save(self.kv, case)
         lead["case"] = case.id
         self.metrics.leads.labels(turn.address.channel, str(source)[:40]).inc()
+        turn.facts.append(Fact(Metric.LEADS, detail=str(source)))
         turn.tags["lead"] = case.id
         if self.desk is not None:
             turn.forward(self.desk, card.lead_card(case))

@@ -13,7 +13,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
+from parley.core.analytics.store import ALL
 from parley.core.console.roles import Permission
+from parley.core.http.admin_analytics import AnalyticsAPI
 from parley.core.http.admin_auth import ApiAuth
 from parley.core.http.admin_campaigns import CampaignAPI
 from parley.core.http.admin_openapi import describe
@@ -21,6 +23,7 @@ from parley.core.http.replies import error, json_body
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.kernel.clock import Clock
 from parley.core.kernel.control import Proactive
+from parley.core.kernel.facts import Fact, Metric
 from parley.core.privacy import subject
 from parley.core.schedule.lifecycle import bump
 from parley.core.schedule.store import ScheduleStore
@@ -40,6 +43,9 @@ class Admin:
     # Desk.start: hand a conversation to the desk (None: the route answers 409).
     start_handoff: Callable[[str], Awaitable[bool]] | None = None
     proactive: Proactive | None = None  # the engine: campaign test sends
+    analytics: AnalyticsAPI | None = None  # the analytics report and knowledge gaps
+    # The analytics recorder: a conversion posted here is counted beside the turns' facts.
+    record: Callable[[tuple[str, str, str], list[Fact], float], None] | None = None
 
     def __post_init__(self) -> None:
         self.campaigns = CampaignAPI(self.sched, self.catalog, self.clock, self.wake, self.proactive)
@@ -49,6 +55,7 @@ class Admin:
         return [
             web.get("/api/openapi.json", self.openapi),
             *self.campaigns.routes(g),
+            *(self.analytics.routes(g) if self.analytics is not None else []),
             web.get("/api/people/{person}", g(self.export_person, P.EXPORT_PEOPLE)),
             web.delete("/api/people/{person}", g(self.erase_person, P.ERASE_PEOPLE)),
             web.post("/api/people/{person}/conversions", g(self.conversion, P.RECORD_CONVERSIONS)),
@@ -81,8 +88,13 @@ class Admin:
         last = (await self.store.profile(person)).get("last_campaign")
         if not last or self.clock() > last.get("until", 0) or not isinstance(value, int | float):
             return web.json_response({"attributed": None})
+        cents = int(round(value * 100))
         await bump(self.sched, last["id"], "converted", self.clock())
-        await self.sched.count(last["id"], "value_cents", int(round(value * 100)))
+        await self.sched.count(last["id"], "value_cents", cents)
+        if self.record is not None:
+            entry = await self.sched.person(person)
+            where = (entry.address.channel, entry.locale or ALL, ALL) if entry else (person.split(":")[0], ALL, ALL)
+            self.record(where, [Fact(Metric.CONVERSIONS, cents, last["id"])], self.clock())
         return web.json_response({"attributed": last["id"]})
 
     async def conversation(self, request: web.Request) -> web.Response:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from parley.core.http.metrics import Metrics
 from parley.core.i18n.locales import LocaleCatalog
@@ -46,6 +47,7 @@ class Engine:
         lease: float = 120.0,
         batch: int = 20,
         max_inflight: int = 128,
+        on_commit: Callable[[Turn], None] | None = None,
     ) -> None:
         self.store = store
         self.handler = handler
@@ -57,6 +59,9 @@ class Engine:
         self.dedupe_ttl = dedupe_ttl
         self.lease = lease
         self.batch = batch
+        # Told of each turn once its commit succeeded (the analytics recorder): a turn that
+        # never committed, or ran again after a lost lock, is not counted twice.
+        self.on_commit = on_commit
         self.max_inflight = max_inflight
         self._tasks: set[asyncio.Task[None]] = set()
         self._room = asyncio.Event()
@@ -139,6 +144,8 @@ class Engine:
                 released = last
                 self._hand_over(replies, leased)
                 self._observe(item, turn)
+                if self.on_commit is not None:
+                    self.on_commit(turn)
             self._recovered(conversation)
         except LockLost:
             log.warning("lock lost mid-batch; another process continues", extra={"conversation": conversation})
@@ -266,6 +273,8 @@ class Engine:
                     lease=self.outbox.lease_for_commit(),
                 )
                 self._hand_over(items, leased)
+                if self.on_commit is not None:
+                    self.on_commit(turn)
                 return turn
             finally:
                 await self.store.release(conversation, batch.token)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from parley.core.i18n.locales import LocalePack
 from parley.core.i18n.personas import Persona
 from parley.core.kernel.control import Control
+from parley.core.kernel.facts import Fact
 from parley.core.kernel.messages import Address, Button, Inbound, Reply
 
 if TYPE_CHECKING:  # the Brain seam takes a Turn: a runtime import would be a cycle
@@ -54,6 +55,7 @@ class Turn:
     tags: dict[str, str] = field(default_factory=dict)  # metrics labels, log fields: nothing reads them
     answer: Answer | None = None  # the brain's, once it answered (the feedback buttons read it)
     followups: list[Followup] = field(default_factory=list)  # booked after the turn (followups mw)
+    facts: list[Fact] = field(default_factory=list)  # what it measured: counted once it commits
 
     @property
     def text(self) -> str:

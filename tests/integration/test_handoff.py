@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import date
 
 import aiohttp
 import pytest
+from parley.core.analytics.report import Costs, Query, report
 from parley.core.kernel.clock import ManualClock
 from parley.core.kernel.messages import Address, Inbound
 
@@ -68,6 +70,8 @@ async def test_full_handoff_round_trip(app, chat):
     # The bot stays silent while the case is open; the customer's words go to the card's thread.
     await chat.say("how much is shipping?")
     await chat.next("ack")
+    await eventually(lambda: any(d["meta"].get("desk_thread") == f"handoff:{case}" for d in desk_items(app)))
+    app.clock.advance(30)  # within the conversation's lock lease: a waiting desk, not a crash
     await desk_event(app, case, button="claim")
     joined = await chat.next("reply")
     assert "Ana from our team has joined" in joined["text"]
@@ -75,6 +79,7 @@ async def test_full_handoff_round_trip(app, chat):
     assert relays[0]["text"] == "Customer: how much is shipping?"
     await eventually(lambda: any("Claimed by Ana" in d["text"] for d in desk_items(app)))
 
+    app.clock.advance(30)
     await desk_event(app, case, text="Shipping is 4.95, free over 50.")
     relayed = await chat.next("reply")
     assert relayed["text"] == "Ana: Shipping is 4.95, free over 50."
@@ -92,6 +97,13 @@ async def test_full_handoff_round_trip(app, chat):
     assert "PayPal" in (await chat.next("reply"))["text"]  # the bot answers again
     frames = [f for f in chat.frames if f["type"] == "reply"]
     assert not any("4.95" in f["text"] and f["kind"] != "agent" for f in frames)  # never two answers
+
+    # The aggregates, in the customer's conversation: handed over, 30 s to claim, 60 to reply, CSAT 5.
+    await app.analytics.flush()
+    totals = (await report(app.analytics_store, Query(date(2026, 1, 1), date(2026, 1, 1)), Costs()))["totals"]
+    assert totals["conversations"] == 1 and totals["handoffs"] == 1 and totals["contained"] == 0
+    assert totals["claim_minutes"] == 0.5 and totals["first_reply_minutes"] == 1.0
+    assert totals["csat"] == 5.0 and totals["csat_answers"] == 1
 
 
 async def test_a_number_typed_answers_csat_and_a_closed_case_refuses_relays(app, chat):

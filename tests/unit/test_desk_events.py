@@ -71,7 +71,7 @@ async def test_a_claim_at_the_desk_becomes_a_typed_event_for_the_customer(desk):
         meta={"desk_ref": case.ref},
     )
     await desk(turn(click.address, inbound=click), nothing)
-    assert desk.proactive.calls == [(CUSTOMER, None, f"{case.ref}:claimed", Claimed("Ana"))]
+    assert desk.proactive.calls == [(CUSTOMER, None, f"{case.ref}:claimed", Claimed("Ana", waited=0.0))]
 
 
 async def test_the_admin_api_starts_a_handoff_through_the_seam(desk):

@@ -29,6 +29,7 @@ from parley.core.brains.llm.prompt import UNKNOWN, compose, estimate_tokens, sum
 from parley.core.brains.llm.tools import Toolbox, ToolContext
 from parley.core.brains.phrases import intent_of
 from parley.core.config.settings import LLM
+from parley.core.kernel.facts import Fact, Metric
 from parley.core.kernel.turn import Turn
 from parley.core.privacy.pii import Redactor, StreamRestorer
 
@@ -300,6 +301,7 @@ class LLMBrain:
     def _spend(self, turn: Turn, tokens: int) -> None:
         self.budget.spend(turn.profile, turn.now, tokens)
         self.metrics.tokens.inc(tokens)
+        turn.facts.append(Fact(Metric.LLM_TOKENS, tokens))
 
     async def _fallback(self, turn: Turn, reason: str) -> Answer:
         answer = await self.fallback.answer(turn)

@@ -1,0 +1,92 @@
+"""The admin API's analytics routes: the report (JSON or CSV) and the knowledge-gap report.
+
+Query: ``from`` and ``to`` (YYYY-MM-DD, UTC days, inclusive; default the last 7 days),
+``channel``, ``locale``, ``persona`` (default: all), ``by`` (``day`` or ``week``). Bad values get
+400 with what to fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from aiohttp import web
+from parley.core.analytics.gaps import group
+from parley.core.analytics.report import MAX_DAYS, Costs, Query, as_csv, report
+from parley.core.analytics.store import ALL, AnalyticsStore
+from parley.core.console.roles import Permission
+from parley.core.http.replies import error
+from parley.core.kernel.clock import Clock, as_datetime
+
+Guard = Callable[[Callable, Permission], Callable]  # ApiAuth.guard: a handler and what it needs
+GAP_QUESTIONS = 2000  # the most asked unanswered questions the grouping looks at
+
+
+class BadQuery(ValueError):
+    pass
+
+
+def parse_query(params, today: date) -> Query:
+    try:
+        last = date.fromisoformat(params.get("to") or today.isoformat())
+        first = date.fromisoformat(params.get("from") or (last - timedelta(days=6)).isoformat())
+    except ValueError:
+        raise BadQuery("from/to: use dates like 2026-03-01") from None
+    if first > last or (last - first).days >= MAX_DAYS:
+        raise BadQuery(f"from/to: from must not be after to, and the span at most {MAX_DAYS} days")
+    by = params.get("by") or "day"
+    if by not in ("day", "week"):
+        raise BadQuery("by: day or week")
+    dims = {}
+    for name in ("channel", "locale", "persona"):
+        value = params.get(name) or ALL
+        if len(value) > 40 or any(c in value for c in "|:"):
+            raise BadQuery(f"{name}: not a {name} name")
+        dims[name] = value
+    return Query(first, last, by=by, **dims)
+
+
+@dataclass
+class AnalyticsAPI:
+    store: AnalyticsStore
+    clock: Clock
+    costs: Costs
+
+    def routes(self, g: Guard) -> list[web.RouteDef]:
+        return [
+            web.get("/api/analytics", g(self.show, Permission.VIEW_REPORTS)),
+            web.get("/api/analytics.csv", g(self.csv, Permission.VIEW_REPORTS)),
+            web.get("/api/analytics/gaps", g(self.gaps, Permission.VIEW_REPORTS)),
+        ]
+
+    def _query(self, request: web.Request) -> Query:
+        return parse_query(request.query, as_datetime(self.clock()).date())
+
+    async def show(self, request: web.Request) -> web.Response:
+        try:
+            q = self._query(request)
+        except BadQuery as exc:
+            return error(400, str(exc))
+        return web.json_response(await report(self.store, q, self.costs))
+
+    async def csv(self, request: web.Request) -> web.Response:
+        try:
+            q = self._query(request)
+        except BadQuery as exc:
+            return error(400, str(exc))
+        body = as_csv(await report(self.store, q, self.costs))
+        name = f"parley-analytics-{q.first}-{q.last}.csv"
+        return web.Response(
+            text=body, content_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        )
+
+    async def gaps(self, request: web.Request) -> web.Response:
+        try:
+            q = self._query(request)
+        except BadQuery as exc:
+            return error(400, str(exc))
+        asked = await self.store.questions(q.first.isoformat(), q.last.isoformat(), GAP_QUESTIONS)
+        if q.locale != ALL:
+            asked = [a for a in asked if a.locale == q.locale]
+        return web.json_response({"gaps": [g.as_json() for g in group(asked)]})
