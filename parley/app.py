@@ -49,6 +49,7 @@ from parley.core.http.admin_analytics import AnalyticsAPI
 from parley.core.http.admin_auth import ApiAuth
 from parley.core.http.listener import RESERVE, Listener, raise_fd_limit
 from parley.core.http.metrics import Metrics
+from parley.core.http.ops import OpsSampler
 from parley.core.http.server import build_app
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.i18n.personas import PersonaCatalog
@@ -146,10 +147,11 @@ class Bot:
             Path(settings.knowledge_dir), self.knowledge.replace, settings.knowledge_poll, settings.default_locale
         )
         self.channels: dict[str, Channel] = {}  # filled at start, read by the outbox per send
-        self.scheduler = Scheduler(settings, self.store, self.locales, clock)
+        self.scheduler = Scheduler(settings, self.store, self.locales, clock, metrics=self.metrics)
         # Aggregates kept as turns commit (the engine's on_commit), read by the console and API.
         self.analytics_store = open_analytics(settings.store_url, self.store)
         self.analytics = Recorder(self.analytics_store, clock)
+        self.ops = OpsSampler(self.metrics, self.store, self.scheduler.sched, clock)  # /metrics depth and lag
         self.outbox = Outbox(self.store, self.channels, self.metrics, clock, on_settled=self.scheduler.settled)
         self.engine = Engine(
             self.store,
@@ -357,6 +359,7 @@ class Bot:
             asyncio.create_task(self.knowledge_watch.run(), name="knowledge"),
             asyncio.create_task(self.reloader.run(), name="reloader"),
             asyncio.create_task(self.analytics.run(), name="analytics"),
+            asyncio.create_task(self.ops.run(), name="ops-metrics"),
             *(asyncio.create_task(self._run_channel(c), name=c.name) for c in self.channels.values()),
         ]
         if self.settings.scheduler.enabled and self.scheduler.planner is not None:

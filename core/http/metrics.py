@@ -45,6 +45,28 @@ class Metrics:
         )
         self.unsettled = Gauge("parley_outbox_unsettled", "Send outcomes the store refused, kept to record", registry=r)
         self.ready = Gauge("parley_store_ready", "1 when the store answers", registry=r)
+        # Operations (core/http/ops.py samples the gauges; the dispatcher counts sends). Label
+        # values are bounded: statuses, kinds and result heads, never ids.
+        self.outbox_items = Gauge("parley_outbox_items", "Outbox items waiting, by status", ["status"], registry=r)
+        self.outbox_oldest = Gauge(
+            "parley_outbox_oldest_due_seconds", "How late the oldest pending outbox item is (0: none)", registry=r
+        )
+        self.schedule_sends = Gauge(
+            "parley_schedule_sends", "Scheduled sends waiting (due_now, scheduled) or in flight", ["state"], registry=r
+        )
+        self.schedule_oldest = Gauge(
+            "parley_schedule_oldest_due_seconds", "How late the oldest due scheduled send is (0: none)", registry=r
+        )
+        self.schedule_dispatched = Counter(
+            "parley_schedule_dispatched", "Scheduled sends finished, by kind and result", ["kind", "result"], registry=r
+        )
+        self.schedule_lag = Histogram(
+            "parley_schedule_lag_seconds",
+            "Due time -> claimed by a dispatcher",
+            buckets=(0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600),
+            registry=r,
+        )
+        self.campaigns = Gauge("parley_campaigns", "Campaigns by status", ["status"], registry=r)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

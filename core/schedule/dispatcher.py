@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 
+from parley.core.http.metrics import Metrics
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.kernel.clock import Clock, system_clock
 from parley.core.kernel.control import Proactive
@@ -22,7 +23,7 @@ from parley.core.kernel.outage import Outage
 from parley.core.kernel.wakeup import Wakeup
 from parley.core.schedule.campaigns import CampaignSpec, render
 from parley.core.schedule.sends import Defer, Lost, Scheduled, Skip
-from parley.core.schedule.store import CampaignRecord, Claimed, ScheduleStore, campaign_of, person_of_send
+from parley.core.schedule.store import CampaignRecord, Claimed, ScheduleStore, campaign_of, kind_of, person_of_send
 from parley.core.storage.store import StoreUnavailable
 
 log = logging.getLogger("parley.scheduler")
@@ -31,6 +32,7 @@ BUSY_RETRY = 2.0  # the conversation is mid-turn: try again shortly
 PAUSED_RETRY = 30.0  # a paused campaign's sends wait; resume wakes the dispatcher
 ERROR_RETRY = 30.0
 Ack = tuple[str, int, str]
+KINDS = ("campaign", "followup", "reminder", "handoff")
 
 
 class Dispatcher:
@@ -44,6 +46,7 @@ class Dispatcher:
         lease: float = 60.0,
         batch: int = 100,
         idle_poll: float = 0.5,
+        metrics: Metrics | None = None,
     ) -> None:
         self.sched = sched
         self.engine = engine
@@ -52,6 +55,7 @@ class Dispatcher:
         self.lease = lease
         self.batch = batch
         self.idle_poll = idle_poll
+        self.metrics = metrics
         self._wake = Wakeup()
         self._campaigns: dict[str, tuple[float, CampaignRecord | None]] = {}
         self.dispatched = 0
@@ -89,13 +93,25 @@ class Dispatcher:
         try:
             claimed = await self.sched.claim(self.batch, self.lease)
             if claimed:
+                now = self.clock()
                 acks = await asyncio.gather(*(self.dispatch(c) for c in claimed))
                 done = [a for a in acks if a is not None]
                 await self.sched.ack_many(done)  # one round trip for the batch
                 self.dispatched += sum(outcome == "sent" for _, _, outcome in done)
+                if self.metrics is not None:
+                    self._count(claimed, done, now)
             return len(claimed)
         finally:
             self._pumping -= 1
+
+    def _count(self, claimed: list[Claimed], done: list[Ack], now: float) -> None:
+        assert self.metrics is not None
+        for send in claimed:
+            self.metrics.schedule_lag.observe(max(0.0, now - send.due))
+        for send_id, _, outcome in done:
+            kind = kind_of(send_id)
+            kind = kind if kind in KINDS else "other"  # bounded label values
+            self.metrics.schedule_dispatched.labels(kind, outcome.split(":", 1)[0]).inc()
 
     async def dispatch(self, send: Claimed) -> Ack | None:
         """Run one send; the ack to record, or None when it was rescheduled (or is not ours)."""

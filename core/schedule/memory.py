@@ -14,6 +14,7 @@ from parley.core.schedule.store import (
     CampaignRecord,
     Claimed,
     PersonEntry,
+    ScheduleStats,
     Send,
     Waiting,
     campaign_of,
@@ -100,6 +101,12 @@ class MemoryScheduleStore:
 
     async def holds(self, send_id: str, token: int) -> bool:
         return self._held(send_id, token) is not None
+
+    async def stats(self, now: float) -> ScheduleStats:
+        due = [r["due"] for r in self._sends.values() if r["status"] == "due"]
+        inflight = sum(r["status"] == "inflight" for r in self._sends.values())
+        now_due = sum(d <= now for d in due)
+        return ScheduleStats(now_due, len(due) - now_due, inflight, min(due) if due else None)
 
     async def due_at(self, send_id: str) -> float | None:
         row = self._sends.get(send_id)

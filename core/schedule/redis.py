@@ -13,7 +13,16 @@ import redis.asyncio as aioredis
 from parley.core.schedule import redis_people as people_index
 from parley.core.schedule.people_search import PeopleQuery
 from parley.core.schedule.redis_lua import ACK, ACK_MANY, ADD, CANCEL, CANCEL_MANY, CLAIM, RESCHEDULE
-from parley.core.schedule.store import MAX_CLAIM, CampaignRecord, Claimed, PersonEntry, Send, Waiting, campaign_of
+from parley.core.schedule.store import (
+    MAX_CLAIM,
+    CampaignRecord,
+    Claimed,
+    PersonEntry,
+    ScheduleStats,
+    Send,
+    Waiting,
+    campaign_of,
+)
 from parley.core.storage.redis import split_url
 from parley.core.storage.redis_shared import Client, unavailable_on_errors
 
@@ -101,6 +110,13 @@ class RedisScheduleStore(Client):
     async def holds(self, send_id: str, token: int) -> bool:
         state, held = await self.redis.hmget(self.sends + send_id, ["s", "t"])
         return state == "inflight" and held == str(token)
+
+    async def stats(self, now: float) -> ScheduleStats:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zcount(self.due, "-inf", now).zcard(self.due).zcard(self.inflight)
+            pipe.zrange(self.due, 0, 0, withscores=True)
+            due_now, due, inflight, first = await pipe.execute()
+        return ScheduleStats(due_now, due - due_now, inflight, float(first[0][1]) if first else None)
 
     async def due_at(self, send_id: str) -> float | None:
         return await self.redis.zscore(self.due, send_id)

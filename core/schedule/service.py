@@ -46,11 +46,14 @@ def open_schedule(url: str, store: Store, clock: Clock) -> ScheduleStore:
 
 
 class Scheduler:
-    def __init__(self, settings: Settings, store: Store, catalog: LocaleCatalog, clock: Clock, sched=None) -> None:
+    def __init__(
+        self, settings: Settings, store: Store, catalog: LocaleCatalog, clock: Clock, sched=None, metrics=None
+    ) -> None:
         self.settings = settings.scheduler
         self.store = store
         self.catalog = catalog
         self.clock = clock
+        self.metrics = metrics
         self.sched: ScheduleStore = sched or open_schedule(
             settings.scheduler.store_url or settings.store_url, store, clock
         )
@@ -87,7 +90,9 @@ class Scheduler:
         """Open the schedule and start dispatching through ``engine``; ``rates`` are the
         running channels' messages per second, which pace a campaign's plan."""
         await self.sched.open()
-        self.dispatcher = Dispatcher(self.sched, engine, self.catalog, self.clock, lease=self.settings.lease)
+        self.dispatcher = Dispatcher(
+            self.sched, engine, self.catalog, self.clock, lease=self.settings.lease, metrics=self.metrics
+        )
         self.planner = Planner(self.sched, self.catalog, self.clock, rates)
         if self.settings.enabled:
             self._tasks = [asyncio.create_task(self.dispatcher.run(), name="dispatcher")]

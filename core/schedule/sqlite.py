@@ -20,6 +20,7 @@ from parley.core.schedule.store import (
     CampaignRecord,
     Claimed,
     PersonEntry,
+    ScheduleStats,
     Send,
     Waiting,
     campaign_of,
@@ -152,6 +153,19 @@ class SQLiteScheduleStore(Beside):
             "SELECT 1 FROM sched_sends WHERE id = ? AND token = ? AND status = 'inflight'", (send_id, token)
         ).fetchone()
         return row is not None
+
+    async def stats(self, now: float) -> ScheduleStats:
+        # Each a range of the (status, due) index: no scan of finished sends.
+        due_now, oldest = self.db.execute(
+            "SELECT COUNT(*), MIN(due) FROM sched_sends WHERE status = 'due' AND due <= ?", (now,)
+        ).fetchone()
+        (later,) = self.db.execute(
+            "SELECT COUNT(*) FROM sched_sends WHERE status = 'due' AND due > ?", (now,)
+        ).fetchone()
+        (inflight,) = self.db.execute("SELECT COUNT(*) FROM sched_sends WHERE status = 'inflight'").fetchone()
+        if oldest is None:
+            (oldest,) = self.db.execute("SELECT MIN(due) FROM sched_sends WHERE status = 'due'").fetchone()
+        return ScheduleStats(due_now, later, inflight, oldest)
 
     async def due_at(self, send_id: str) -> float | None:
         row = self.db.execute("SELECT due FROM sched_sends WHERE id = ? AND status = 'due'", (send_id,)).fetchone()

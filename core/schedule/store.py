@@ -43,6 +43,14 @@ class Waiting:
 
 
 @dataclass(frozen=True)
+class ScheduleStats:
+    due_now: int  # waiting and due: a dispatcher should be on them
+    scheduled: int  # waiting for a later time
+    inflight: int  # claimed, not finished
+    oldest_due: float | None  # the earliest due time of a waiting send (the schedule's lag)
+
+
+@dataclass(frozen=True)
 class Claimed:
     id: str
     due: float
@@ -164,6 +172,9 @@ class ScheduleStore(Protocol):
 
     async def holds(self, send_id: str, token: int) -> bool:
         """True while ``token`` is the live lease on the send (checked under the conversation lock)."""
+
+    async def stats(self, now: float) -> ScheduleStats:
+        """How many sends wait (due now, later), are in flight, and the oldest due time."""
 
     async def due_at(self, send_id: str) -> float | None:
         """When a send waiting to be claimed is due; None while in flight, finished or unknown."""

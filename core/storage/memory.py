@@ -175,6 +175,8 @@ class MemoryStore(MemoryAccounts):
             setattr(stats, row["status"], getattr(stats, row["status"]) + 1)
             if row["status"] == "failed":
                 stats.errors[row["error"]] = stats.errors.get(row["error"], 0) + 1
+            if row["status"] == "pending":
+                stats.oldest_due = min(stats.oldest_due or row["due"], row["due"])
         return stats
 
     # -- key/value ---------------------------------------------------------------------------

@@ -215,9 +215,12 @@ class RedisStore(RedisAccounts):
     async def outbox_stats(self) -> OutboxStats:
         async with self.r.pipeline(transaction=False) as pipe:
             pipe.hgetall(f"{self.p}ostat").hgetall(f"{self.p}oerr")
-            counts, errors = await self._up(pipe.execute())
+            # Each address waits in "ready" scored by its head's due time: the first is the oldest.
+            pipe.zrange(f"{self.p}ready", 0, 0, withscores=True)
+            counts, errors, first = await self._up(pipe.execute())
         stats = OutboxStats(**{k: int(v) for k, v in counts.items() if k in ("pending", "sending", "sent", "failed")})
         stats.errors = {k: int(v) for k, v in errors.items() if int(v) > 0}
+        stats.oldest_due = float(first[0][1]) if first and stats.pending else None
         return stats
 
     # -- key/value ---------------------------------------------------------------------------

@@ -257,6 +257,7 @@ class SQLiteStore(SQLiteAccounts):
             "SELECT error, COUNT(*) FROM outbox WHERE status = 'failed' GROUP BY error"
         ):
             stats.errors[error] = count
+        (stats.oldest_due,) = self.db.execute("SELECT MIN(due) FROM outbox WHERE status = 'pending'").fetchone()
         return stats
 
     # -- key/value ---------------------------------------------------------------------------

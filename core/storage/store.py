@@ -88,6 +88,7 @@ class OutboxStats:
     sent: int = 0
     failed: int = 0
     errors: dict[str, int] = field(default_factory=dict)
+    oldest_due: float | None = None  # the earliest due time of a pending item (the outbox's lag)
 
 
 class InboxStore(Protocol):

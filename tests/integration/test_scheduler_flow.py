@@ -97,6 +97,17 @@ async def test_campaign_reaches_opted_in_people_once_and_reports_progress(app):
     assert (await eventually(lambda: _replied(app)))["replied"] == 1
     status, conv = await api(app, "POST", f"/api/people/{a.person}/conversions", {"value": 12.5})
     assert conv["attributed"] == "spring"
+    results = (await api(app, "GET", "/api/campaigns/spring"))[1]["results"]
+    assert results["converted"] == 1 and results["value_cents"] == 1250
+    assert sum(hour["delivered"] for hour in results["timeline"]) == 1
+    # /metrics: each finished campaign send by result (bounded labels: kind and result head).
+    sample = app.metrics.registry.get_sample_value
+    assert sample("parley_schedule_dispatched_total", {"kind": "campaign", "result": "sent"}) == 1
+    assert sample("parley_schedule_dispatched_total", {"kind": "campaign", "result": "skipped"}) == 1
+    # The conversion is in the analytics too, under its campaign.
+    await app.analytics.flush()
+    status, report = await api(app, "GET", "/api/analytics?from=2026-01-01&to=2026-01-07")
+    assert report["conversions_by_campaign"] == {"spring": 1} and report["totals"]["conversion_value"] == 12.5
 
 
 async def _replied(app):

@@ -182,6 +182,15 @@ class ScheduleStoreContract(PeopleSearchContract):
         assert [s.id for s in await schedule_store.claim(10, 30, now=T0)] == [campaign_send_id("other", "web:p1")]
         assert await schedule_store.cancel_campaign("spring") == 0
 
+    async def test_stats_count_waiting_and_in_flight_sends_and_the_oldest_due(self, schedule_store):
+        empty = await schedule_store.stats(T0)
+        assert (empty.due_now, empty.scheduled, empty.inflight, empty.oldest_due) == (0, 0, 0, None)
+        await schedule_store.add([Send(c(1), T0 - 60), Send(c(2), T0 - 10), Send(c(3), T0 + 60), Send(c(4), T0 - 5)])
+        await schedule_store.claim(1, 30, now=T0)  # the oldest (c1) is now in flight
+        stats = await schedule_store.stats(T0)
+        assert (stats.due_now, stats.scheduled, stats.inflight) == (2, 1, 1)
+        assert stats.oldest_due == pytest.approx(T0 - 10)
+
     async def test_people_keep_their_custom_fields(self, schedule_store):
         address = Address(channel="web", chat="c1", user="p1")
         await schedule_store.put_person(PersonEntry(address.person, address, fields={"plan": "Gold"}))

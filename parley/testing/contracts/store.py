@@ -197,7 +197,14 @@ class StoreContract(AccountStoreContract):
         assert third.attempts == 1
         await store.settle("a1", third.token, Failed("gone"), now)
         stats = await store.outbox_stats()
-        assert stats.failed == 1 and stats.errors == {"gone": 1}
+        assert stats.failed == 1 and stats.errors == {"gone": 1} and stats.oldest_due is None
+
+    async def test_outbox_stats_say_how_late_the_oldest_pending_item_is(self, store, clock):
+        now = clock()
+        assert (await store.outbox_stats()).oldest_due is None
+        await store.enqueue([out("b1", B, now - 30), out("a1", A, now - 90), out("a2", A, now)])
+        stats = await store.outbox_stats()
+        assert stats.pending == 3 and stats.oldest_due == pytest.approx(now - 90)
 
     async def test_key_value(self, store, clock):
         assert await store.get("k") is None
