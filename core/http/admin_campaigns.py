@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from aiohttp import web
 from parley.core.console.roles import Permission
@@ -16,10 +15,11 @@ from parley.core.i18n.locales import LocaleCatalog
 from parley.core.kernel.clock import Clock
 from parley.core.kernel.control import Proactive
 from parley.core.kernel.messages import Address
-from parley.core.schedule.campaigns import CampaignError, CampaignSpec, parse_spec, render
+from parley.core.schedule.campaigns import CampaignError, parse_spec
 from parley.core.schedule.lifecycle import MoveRefused, move, results
 from parley.core.schedule.planner import create, iso, preview
-from parley.core.schedule.store import PersonEntry, ScheduleStore
+from parley.core.schedule.store import ScheduleStore
+from parley.core.schedule.trial import Busy, recipient, send_test
 
 log = logging.getLogger("parley.admin")
 Guard = Callable[[Callable, Permission], Callable]  # ApiAuth.guard: a handler and what it needs
@@ -104,36 +104,28 @@ class CampaignAPI:
         return web.json_response({"sends": sends, "next": rows[-1].id if len(rows) == PAGE else None})
 
     async def test_send(self, request: web.Request) -> web.Response:
-        """Render the campaign for one person (yourself: a person id the bot knows, or an
-        address) and send it now, marked as a test: no gate, no counters, no campaign state."""
+        """Send it now to one person (yourself): a person id the bot knows, or an address."""
         record = await self.sched.campaign(request.match_info["id"])
         if record is None:
             return error(404, "no such campaign")
         if self.proactive is None:
             return error(409, "test sends need a running bot")
         body = await json_body(request)
-        entry = await self._recipient(body if isinstance(body, dict) else {})
+        body = body if isinstance(body, dict) else {}
+        raw = body.get("address")
+        address = None
+        if isinstance(raw, dict) and isinstance(raw.get("channel"), str) and isinstance(raw.get("chat"), str):
+            address = Address(channel=raw["channel"], chat=raw["chat"], user=str(raw.get("user") or raw["chat"]))
+        person = body.get("person") if isinstance(body.get("person"), str) else ""
+        locale = body.get("locale") if isinstance(body.get("locale"), str) else ""
+        entry = await recipient(self.sched, person, address, locale, str(body.get("name") or ""))
         if entry is None:
             return error(422, "give person (a person id the bot knows) or address {channel, chat}")
-        reply = render(CampaignSpec.model_validate(record.spec), entry, self.catalog)
-        reply = reply.model_copy(update={"text": f"[test] {reply.text}", "meta": {**reply.meta, "test": "1"}})
-        now = self.clock()
-        send_id = f"test:{record.id}:{entry.person}:{int(now * 1000)}"
-        turn = await self.proactive.proactive(entry.address, reply, send_id)
-        if turn is None:
+        try:
+            sent = await send_test(self.proactive, self.catalog, record, entry, self.clock())
+        except Busy:
             return error(409, "conversation busy, try again")
-        return web.json_response({"sent": send_id, "text": reply.text, "locale": reply.meta.get("lang", "")})
-
-    async def _recipient(self, body: dict[str, Any]) -> PersonEntry | None:
-        if isinstance(body.get("person"), str):
-            return await self.sched.person(body["person"])
-        raw = body.get("address")
-        if not isinstance(raw, dict) or not isinstance(raw.get("channel"), str) or not isinstance(raw.get("chat"), str):
-            return None
-        address = Address(channel=raw["channel"], chat=raw["chat"], user=str(raw.get("user") or raw["chat"]))
-        known = await self.sched.person(address.person)
-        locale = body.get("locale") if isinstance(body.get("locale"), str) else ""
-        return known or PersonEntry(address.person, address, locale=locale, name=str(body.get("name") or ""))
+        return web.json_response({"sent": sent.send_id, "text": sent.text, "locale": sent.locale})
 
     async def show_send(self, request: web.Request) -> web.Response:
         send_id = request.match_info["id"]
