@@ -36,7 +36,10 @@ from parley.core.config.errors import StartupError, cause_of
 from parley.core.config.reloader import Reloader
 from parley.core.config.settings import Settings
 from parley.core.config.unknown import unknown_tools
+from parley.core.console import analytics as analytics_pages
+from parley.core.console import campaigns as campaign_pages
 from parley.core.console.build import accounts_for, build_console
+from parley.core.console.shell import Console, NavItem, Section
 from parley.core.handoff.commands import DeskCommands
 from parley.core.handoff.desk import Desk
 from parley.core.handoff.hours import BusinessHours
@@ -220,6 +223,7 @@ class Bot:
                 public_url=settings.public_url,
                 session_hours=settings.console.session_hours,
                 persona=settings.persona,
+                reports=self._reports(),
             )
         self.admin = Admin(
             ApiAuth(token, self.accounts),
@@ -272,6 +276,25 @@ class Bot:
         self.port: int = 0
         self._tasks: list[asyncio.Task[None]] = []
         self._hints: set[asyncio.Task[None]] = set()
+
+    def _reports(self) -> list[tuple[tuple[NavItem, ...], Callable[[Console], Section]]]:
+        """The console's campaign and analytics pages, with what they read and do."""
+        sched, costs = self.scheduler.sched, Costs(**self.settings.analytics.model_dump())
+        personas = sorted(self.personas.personas)
+        return [
+            (
+                campaign_pages.NAV,
+                lambda c: campaign_pages.CampaignsSection(
+                    c, sched, self.locales, self.clock, self.scheduler.wake, self.engine
+                ),
+            ),
+            (
+                analytics_pages.NAV,
+                lambda c: analytics_pages.AnalyticsSection(
+                    c, self.analytics_store, self.locales, personas, self.clock, costs
+                ),
+            ),
+        ]
 
     def _capabilities(self, address: Address) -> Capabilities | None:
         channel = self.channels.get(address.channel)

@@ -3,13 +3,15 @@ A new section goes here: its nav entries in ``nav`` and the section in ``section
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from aiohttp import web
-from parley.core.console import conversations, home, people, people_import, users
+from parley.core.console import home, users
 from parley.core.console.accounts import Accounts
 from parley.core.console.passwords import Passwords
 from parley.core.console.render import Renderer
 from parley.core.console.sessions import Sessions
-from parley.core.console.shell import Console, Section
+from parley.core.console.shell import Console, NavItem, Section
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.kernel.clock import Clock
 from parley.core.schedule.store import ScheduleStore
@@ -26,23 +28,20 @@ def build_console(
     public_url: str,
     session_hours: float,
     persona: str,
+    reports: Sequence[tuple[tuple[NavItem, ...], Callable[[Console], Section]]] = (),
 ) -> tuple[Console, list[web.RouteDef]]:
+    """``reports``: sections that need more than the store (campaigns, analytics), each as its nav
+    entries and a factory taking the Console; app.py builds them with their collaborators."""
     console = Console(
         accounts,
         Sessions(store, store, clock, session_hours * 3600),
         Renderer(catalog),
         secure_cookies=public_url.startswith("https://"),
         public_origin=public_url,
-        nav=(*home.NAV, *conversations.NAV, *people.NAV, *users.NAV, *home.AUDIT_NAV),
+        nav=(*home.NAV, *(item for nav, _ in reports for item in nav), *users.NAV, *home.AUDIT_NAV),
     )
-    sections: list[Section] = [
-        home.HomeSection(console),
-        conversations.ConversationsSection(console, store, sched, clock, persona),
-        people_import.PeopleImportSection(console, sched),  # before PeopleSection: /people/import
-        people.PeopleSection(console, store, sched),
-        users.UsersSection(console),
-        home.AuditSection(console),
-    ]
+    sections = [home.HomeSection(console), *(build(console) for _, build in reports)]
+    sections += [users.UsersSection(console), home.AuditSection(console)]
     return console, [*console.routes(), *(r for s in sections for r in s.routes())]
 
 

@@ -47,6 +47,16 @@ def parse_query(params, today: date) -> Query:
     return Query(first, last, by=by, **dims)
 
 
+async def csv_download(store: AnalyticsStore, q: Query, costs: Costs) -> web.Response:
+    """The report's series as a CSV file download (the admin API and the console page)."""
+    name = f"parley-analytics-{q.first}-{q.last}.csv"
+    return web.Response(
+        text=as_csv(await report(store, q, costs)),
+        content_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 @dataclass
 class AnalyticsAPI:
     store: AnalyticsStore
@@ -75,11 +85,7 @@ class AnalyticsAPI:
             q = self._query(request)
         except BadQuery as exc:
             return error(400, str(exc))
-        body = as_csv(await report(self.store, q, self.costs))
-        name = f"parley-analytics-{q.first}-{q.last}.csv"
-        return web.Response(
-            text=body, content_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
-        )
+        return await csv_download(self.store, q, self.costs)
 
     async def gaps(self, request: web.Request) -> web.Response:
         try:

@@ -1,0 +1,29 @@
+// The analytics page's chart (Chart.js, vendored): conversations, contained and handoffs per
+// period as bars, CSAT as a line on its own 1-5 axis. The same figures are in the table below it.
+"use strict";
+(() => {
+  const canvas = document.getElementById("volume");
+  if (!canvas || typeof Chart === "undefined") return;
+  const series = JSON.parse(canvas.getAttribute("data-series"));
+  const labels = JSON.parse(canvas.getAttribute("data-labels"));
+  const bar = (key, colour) => ({ type: "bar", label: labels[key], data: series.map((p) => p[key]), backgroundColor: colour, yAxisID: "y" });
+  new Chart(canvas, {
+    data: {
+      labels: series.map((p) => p.start),
+      datasets: [
+        bar("conversations", "#0b5cad"),
+        bar("contained", "#1d6b38"),
+        bar("handoffs", "#a4161a"),
+        { type: "line", label: labels.csat, data: series.map((p) => p.csat), borderColor: "#8a4b00", backgroundColor: "#8a4b00", yAxisID: "csat", spanGaps: true },
+      ],
+    },
+    options: {
+      maintainAspectRatio: false,
+      animation: false,
+      scales: {
+        y: { beginAtZero: true, ticks: { precision: 0 } },
+        csat: { position: "right", min: 1, max: 5, grid: { drawOnChartArea: false } },
+      },
+    },
+  });
+})();
