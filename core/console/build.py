@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from aiohttp import web
-from parley.core.console import home, users
+from parley.core.console import conversations, home, people, people_import, users
 from parley.core.console.accounts import Accounts
 from parley.core.console.passwords import Passwords
 from parley.core.console.render import Renderer
@@ -38,10 +38,24 @@ def build_console(
         Renderer(catalog),
         secure_cookies=public_url.startswith("https://"),
         public_origin=public_url,
-        nav=(*home.NAV, *(item for nav, _ in reports for item in nav), *users.NAV, *home.AUDIT_NAV),
+        nav=(
+            *home.NAV,
+            *(item for nav, _ in reports for item in nav),
+            *conversations.NAV,
+            *people.NAV,
+            *users.NAV,
+            *home.AUDIT_NAV,
+        ),
     )
-    sections = [home.HomeSection(console), *(build(console) for _, build in reports)]
-    sections += [users.UsersSection(console), home.AuditSection(console)]
+    sections: list[Section] = [
+        home.HomeSection(console),
+        *(build(console) for _, build in reports),
+        conversations.ConversationsSection(console, store, sched, clock, persona),
+        people_import.PeopleImportSection(console, sched),  # before PeopleSection: /people/import
+        people.PeopleSection(console, store, sched),
+        users.UsersSection(console),
+        home.AuditSection(console),
+    ]
     return console, [*console.routes(), *(r for s in sections for r in s.routes())]
 
 
