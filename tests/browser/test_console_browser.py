@@ -96,7 +96,8 @@ async def test_the_keyboard_reaches_the_skip_link_first_and_focus_is_visible(bro
 async def test_what_each_role_sees(browser, app):
     context, page = await sign_in(browser, app, "vic")
     nav = await page.locator("header nav a").all_inner_texts()
-    assert nav == ["Home", "My account"]  # no People, Users or Audit log for a viewer
+    # Reports (campaign results, analytics) but no People, Users or Audit log for a viewer.
+    assert nav == ["Home", "Campaigns", "Analytics", "My account"]
     response = await page.goto(f"http://127.0.0.1:{app.port}/console/users")
     assert response.status == 403
     assert await page.locator("h1").inner_text() == "Not allowed"
