@@ -1,7 +1,7 @@
 """The knowledge-gap report: the questions the bot could not answer, grouped by similarity.
 
-Similarity is the overlap of the retrieval brain's own terms (parley.core.brains.knowledge.tokens:
-stop words dropped, light stemming, CJK by character), so "how much is shipping to Canada?" and
+Similarity is the overlap of the retrieval brain's own terms in the question's language
+(parley.core.brains.search.analysis: stop words dropped, Snowball stems, CJK by character pairs), so "how much is shipping to Canada?" and
 "shipping cost canada" fall together exactly when the knowledge base would need one passage for
 both. Greedy: the most asked question opens a group, and each next one joins the first group
 whose terms it shares enough of (Jaccard), else opens its own.
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from parley.core.analytics.store import Question
-from parley.core.brains.knowledge import tokens
+from parley.core.brains.search.analysis import analyzer
 
 SIMILAR = 0.5  # Jaccard overlap of terms to join a group
 EXAMPLES = 5
@@ -37,7 +37,7 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 def group(questions: list[Question], limit: int = 50) -> list[Gap]:
     gaps: list[Gap] = []
     for q in sorted(questions, key=lambda q: (-q.n, q.text)):
-        terms = frozenset(tokens(q.text)) or frozenset({q.text.casefold()})
+        terms = frozenset(analyzer(q.locale).terms(q.text)) or frozenset({q.text.casefold()})
         home = next((g for g in gaps if jaccard(terms, g.terms) >= SIMILAR), None)
         if home is None:
             home = Gap(q.text, terms=terms)
