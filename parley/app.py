@@ -46,6 +46,7 @@ from parley.core.handoff.hours import BusinessHours
 from parley.core.handoff.leads import Leads
 from parley.core.handoff.qualify import qualify
 from parley.core.handoff.queue import Queue
+from parley.core.handoff.routing import LeadRouting
 from parley.core.handoff.sla import Reminders
 from parley.core.http.admin import Admin
 from parley.core.http.admin_analytics import AnalyticsAPI
@@ -208,6 +209,7 @@ class Bot:
             webhook,
             followup=self.scheduler.lead_followup,
             transcripts=self.desk.transcripts,
+            routing=LeadRouting(ho.lead_routes, self.store, self._group_members) if ho.lead_routes else None,
         )
         token = settings.admin_token.get_secret_value() if settings.admin_token else None
         # Console users (bot.py users add): their API tokens work in the admin API with their role.
@@ -327,6 +329,13 @@ class Bot:
         task = asyncio.create_task(self._typing_now(channel, address))
         self._hints.add(task)
         task.add_done_callback(self._hints.discard)
+
+    async def _group_members(self, group: str) -> list[str]:
+        """Lead routing's roster: a Slack user group's members, through the running Slack
+        channel (channels start after the pipeline is built, so it is looked up per call)."""
+        slack = self.channels.get("slack")
+        groups = getattr(slack, "groups", None)
+        return await groups.members(group) if groups is not None else []
 
     async def _typing_now(self, channel: Channel, address) -> None:
         with contextlib.suppress(Exception):  # a typing hint is best effort

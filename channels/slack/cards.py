@@ -9,12 +9,14 @@ measured after escaping, so "&" near a limit cannot push a block over it.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from parley.channels.slack.translate import ACTION_PREFIX, BUTTON_TITLE_MAX, BUTTON_VALUE_MAX, chunks, escape
 from parley.core.kernel.messages import Card, Fact, Reply
 from parley.core.kernel.render import clip
 
+_USER = re.compile(r"[UW][A-Z0-9]{2,20}")  # a Slack user id: the only thing written as a mention
 BLOCKS_MAX = 50
 VIEW_BLOCKS = 100  # a Home tab or a modal
 TEXT_MAX = 3000  # a section's text; also what we keep of the fallback ``text``
@@ -55,10 +57,19 @@ def _said(card: Card) -> str:
 
 def blocks(card: Card, reply: Reply) -> list[dict[str, Any]]:
     """The card's blocks, ``reply.buttons`` as its actions (values as the desk reads them)."""
-    title = f"{'🔴 ' if card.urgent else ''}{card.title} · {'urgent' if card.urgent else 'normal'}"
+    level = card.level or ("urgent" if card.urgent else "normal")
+    title = f"{'🔴 ' if card.urgent else '🔥 ' if level.startswith('hot') else ''}{card.title} · {level}"
     out: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": clip(title, HEADER_MAX), "emoji": True}}
     ]
+    if card.mention and _USER.fullmatch(
+        card.mention
+    ):  # the routed rep, notified (a mention is the one mrkdwn we write unescaped)
+        why = f" ({fitted(card.mention_why, 200)})" if card.mention_why else ""
+        out.append({"type": "section", "text": {"type": "mrkdwn", "text": f"For <@{card.mention}>{why}"}})
+    if card.trigger:
+        trigger = fitted(card.trigger, TEXT_MAX - 40)
+        out.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Why it is urgent*\n> {trigger}"}})
     facts = [_fact(f) for f in card.facts]
     for i in range(0, len(facts), FIELDS_MAX):  # more than ten facts: another section
         out.append({"type": "section", "fields": facts[i : i + FIELDS_MAX]})
@@ -95,11 +106,10 @@ def card_post(channel: str, reply: Reply, thread: str = "") -> dict[str, Any]:
     """chat.postMessage (or chat.update) arguments for a card: blocks, and ``text`` as the
     notification and screen-reader fallback Slack asks for."""
     assert reply.card is not None
-    post: dict[str, Any] = {
-        "channel": channel,
-        "text": fallback if len(fallback := escape(reply.text)) <= TEXT_MAX else fitted(reply.text, TEXT_MAX),
-        "blocks": blocks(reply.card, reply),
-    }
+    fallback = escape(reply.text) if len(escape(reply.text)) <= TEXT_MAX - 20 else fitted(reply.text, TEXT_MAX - 20)
+    if reply.card.mention and _USER.fullmatch(reply.card.mention):  # in the notification text too, so the rep is pinged
+        fallback = f"<@{reply.card.mention}> {fallback}"
+    post: dict[str, Any] = {"channel": channel, "text": fallback, "blocks": blocks(reply.card, reply)}
     if thread:
         post["thread_ts"] = thread
     return post

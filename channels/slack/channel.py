@@ -22,6 +22,7 @@ import aiohttp
 from aiohttp import web
 from parley.channels.slack import interactive
 from parley.channels.slack.door import InjectedClock, checked_body
+from parley.channels.slack.groups import UserGroups
 from parley.channels.slack.people import PeopleCache
 from parley.channels.slack.send import THREAD_TTL, SlackSender, thread_key
 from parley.channels.slack.translate import (
@@ -96,6 +97,7 @@ class SlackChannel(Channel):
         )
         self.sender = SlackSender(self.client, self.store, self.clock)
         self.people = PeopleCache(self.client, self.clock)
+        self.groups = UserGroups(self.client, self.clock)  # lead routing's round robin
         # Bolt's own verification uses the wall clock; ours runs first with the injected one.
         self.app = AsyncApp(
             client=self.client,

@@ -5,12 +5,13 @@ Nothing below bot.py reads the environment: modules receive these values as argu
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Literal
 
 from parley.core.config.urls import url_field
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -128,6 +129,48 @@ class LLM(BaseModel):
     _base_url = url_field("base_url")
 
 
+def _each(values: list[str], pattern: str, rule: str) -> list[str]:
+    for value in values:
+        if not re.fullmatch(pattern, value):
+            raise ValueError(f"{value!r}: {rule}")
+    return values
+
+
+class LeadRoute(BaseModel):
+    """Where a lead goes (PARLEY_HANDOFF__LEAD_ROUTES, a JSON list; the first match wins): leads
+    in one of ``locales`` (pack codes) or from one of ``countries`` (ISO 3166), or any lead when
+    both are empty, go round robin to the members of a Slack user ``group`` or to ``users``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    locales: list[str] = []
+    countries: list[str] = []
+    group: str = ""  # a Slack user group id (S0123ABC): its members are asked for each lead
+    users: list[str] = []  # Slack user ids (U0123ABC), when there is no group
+
+    @field_validator("locales")
+    @classmethod
+    def _locales(cls, value: list[str]) -> list[str]:
+        return _each(value, r"[a-z]{2,3}(-[A-Za-z]{2,4})?", "a locale is a pack code such as en, es or pt-BR")
+
+    @field_validator("countries")
+    @classmethod
+    def _countries(cls, value: list[str]) -> list[str]:
+        codes = _each(value, r"[A-Za-z]{2}", "a country is a two-letter ISO 3166 code such as DE or BR")
+        return [code.upper() for code in codes]
+
+    @model_validator(mode="after")
+    def _reps(self) -> LeadRoute:
+        if bool(self.group) == bool(self.users):
+            raise ValueError("a lead route names either a Slack user group (group) or Slack users (users)")
+        if self.group and not re.fullmatch(r"S[A-Z0-9]{2,}", self.group):
+            raise ValueError(f"{self.group!r}: a Slack user group id starts with S (S0123ABC)")
+        for user in self.users:
+            if not re.fullmatch(r"[UW][A-Z0-9]{2,}", user):
+                raise ValueError(f"{user!r}: a Slack user id starts with U or W (U0123ABC)")
+        return self
+
+
 class Handoff(BaseModel):
     hours: str = "mon-fri 09:00-18:00"  # when people are at the desk, in ``timezone``
     timezone: str = "UTC"
@@ -138,6 +181,7 @@ class Handoff(BaseModel):
     # from the last step on, the escalation channel (a Slack channel id) hears of it too.
     remind_minutes: list[int] = [5, 15, 60]
     escalation_channel: str = ""
+    lead_routes: list[LeadRoute] = []  # who gets a lead (parley.core.handoff.routing)
     lead_webhook_url: str = ""  # a CRM endpoint receiving leads as signed JSON
     lead_webhook_secret: SecretStr | None = None
 

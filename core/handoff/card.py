@@ -15,7 +15,18 @@ from parley.core.kernel.messages import Button, Card, Fact, Reply, Said
 from parley.core.kernel.render import clip
 from parley.core.kernel.turn import Turn
 
-COMPLAINT = {"complaint", "negative_feedback", "frustrated"}  # reasons that open an urgent case
+# Reasons that open an urgent case: the brains' complaint and frustration intents
+# (parley.core.brains.escalation) and the negative feedback a thumbs-down escalates.
+COMPLAINT = {"complaint", "frustration", "negative_feedback"}
+WHY = {
+    "complaint": "Complaint detected",
+    "frustration": "Frustrated customer",
+    "negative_feedback": "Negative feedback",
+    "asked": "Asked for a person",
+    "asked_human": "Asked for a person",
+    "admin": "Handed over by the team",
+    "low_confidence": "The bot was not sure",
+}
 SAID = 6  # last messages on the card
 SAID_CHARS = 300
 SUMMARY_CHARS = 400
@@ -33,6 +44,8 @@ def describe(case: Case, turn: Turn, summary: str, link: str, hours: str) -> Non
     case.summary = summary or extractive(theirs)
     case.said = [[WHO[h["role"]], clip(h["text"], SAID_CHARS)] for h in history[-SAID:]]
     case.urgent = case.reason in COMPLAINT
+    if case.urgent and theirs:  # the message that made it a complaint, for the card's "why"
+        case.trigger = clip(theirs[-1], SAID_CHARS)
     case.link = link
     case.hours = hours
 
@@ -88,7 +101,7 @@ def handoff_card(case: Case) -> Reply:
         Fact(label="Persona", value=case.persona or "-"),
         Fact(label="Waiting since", value=_when(case.opened), at=case.opened),
         Fact(label="Business hours", value=case.hours or "-"),
-        Fact(label="Why", value=case.reason or "asked"),
+        Fact(label="Why", value=WHY.get(case.reason, case.reason or "asked")),
     ]
     buttons = (
         () if case.outcome else _buttons(case, ("Claim", "claim"), ("Resolve", "resolve"), ("Return to bot", "return"))
@@ -98,8 +111,8 @@ def handoff_card(case: Case) -> Reply:
 
 def lead_card(case: Case) -> Reply:
     lead = case.lead
-    labels = ("name", "company", "contact", "need", "budget", "timeline", "source")
-    facts = [Fact(label=k.capitalize(), value=str(lead[k])) for k in labels if lead.get(k)]
+    labels = ("score", "name", "company", "contact", "need", "budget", "timeline", "source")
+    facts = [Fact(label=k.capitalize(), value=_read(lead, k)) for k in labels if lead.get(k)]
     facts += [
         Fact(label="Channel", value=case.customer.channel),
         Fact(label="Language", value=case.locale),
@@ -107,6 +120,20 @@ def lead_card(case: Case) -> Reply:
     ]
     buttons = () if case.outcome else _buttons(case, ("Claim", "claim"), ("Follow up tomorrow", "followup"))
     return _reply(case, facts, buttons)
+
+
+def _read(lead: dict, key: str) -> str:
+    """A lead's answer, with what Parley read in it first: "5,000 EUR · “around 5k”"."""
+    said, read = str(lead[key]), str(lead.get(f"{key}_read", ""))
+    return f"{read} · “{said}”" if read and read != said else said
+
+
+def _level(case: Case) -> str:
+    score = str(case.lead.get("score", ""))
+    if case.kind != "lead" or not score:
+        return ""
+    points = score.split("/", 1)[0]
+    return f"{'hot' if '· hot' in score else 'score'} {points}/100"
 
 
 def redraw(case: Case) -> Reply:
@@ -128,9 +155,18 @@ def _reply(case: Case, facts: list[Fact], buttons: tuple[Button, ...]) -> Reply:
         said=tuple(Said(who=w, text=t) for w, t in case.said),
         status=_status(case),
         link=case.link,
+        level=_level(case),
+        mention=case.routed if not case.agent else "",
+        mention_why=case.routed_why,
+        trigger=case.trigger,
     )
     # The fallback (notifications, screen readers, clients without Block Kit): the same facts.
-    lines = [f"{card.title}{' (urgent)' if card.urgent else ''}", *(f"{f.label}: {f.value}" for f in facts)]
+    level = f" ({card.level})" if card.level else " (urgent)" if card.urgent else ""
+    lines = [f"{card.title}{level}", *(f"{f.label}: {f.value}" for f in facts)]
+    if card.trigger:
+        lines.append(f"Triggered by: “{card.trigger}”")
+    if case.routed:
+        lines.append(f"Routed to {case.routed} ({case.routed_why})")
     lines += [*([f"Summary: {card.summary}"] if card.summary else []), *card.status]
     if card.link:
         lines.append(f"Conversation: {card.link}")

@@ -40,6 +40,9 @@ class Case:
     urgent: bool = False
     link: str = ""  # the conversation in the console
     hours: str = ""  # the desk's hours as they stood when the case opened
+    trigger: str = ""  # the customer's message that opened a complaint case
+    routed: str = ""  # the rep a lead was routed to (a Slack user id), mentioned on the card
+    routed_why: str = ""  # the route that chose them: "locale es, group S0SALES"
     closed_by: str = ""
     outcome: str = ""  # "resolved" or "returned"
 

@@ -12,7 +12,11 @@ from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
 from parley.core.handoff import card, cases
+from parley.core.handoff.budget import read_budget
 from parley.core.handoff.cases import Case
+from parley.core.handoff.routing import LeadRouting
+from parley.core.handoff.score import score
+from parley.core.handoff.timeline import read_timeline
 from parley.core.http.metrics import Metrics
 from parley.core.kernel.facts import Fact, Metric
 from parley.core.kernel.messages import Address, Reply
@@ -39,6 +43,7 @@ class Leads:
         webhook: Address | None,
         followup: Followup | None = None,  # None without a scheduler
         transcripts: str = "",  # the console's transcript pages (Desk.transcripts)
+        routing: LeadRouting | None = None,  # None: leads are not routed to a rep
     ) -> None:
         self.kv = kv
         self.metrics = metrics
@@ -46,6 +51,7 @@ class Leads:
         self.webhook = webhook
         self.followup = followup
         self.transcripts = transcripts
+        self.routing = routing
 
     async def __call__(self, turn: Turn, call_next: Handler) -> None:
         inbound = turn.inbound
@@ -67,10 +73,15 @@ class Leads:
         if not fields.get("name"):
             fields["name"] = turn.inbound.user_name if turn.inbound else ""
         fields["source"] = str(source)
+        extra = self._read(turn, fields)
         case = Case.opening("lead", turn, "qualified", lead=fields)
         case.persona = turn.persona.name
         if self.transcripts:
             case.link = self.transcripts + quote(turn.address.conversation, safe="")
+        if self.routing is not None:
+            routed = await self.routing.route(case.id, case.locale, _country(turn))
+            if routed is not None:
+                case.routed, case.routed_why = routed.user, routed.why
         await cases.save(self.kv, case)
         lead["case"] = case.id
         self.metrics.leads.labels(turn.address.channel, str(source)[:40]).inc()
@@ -86,12 +97,34 @@ class Leads:
                 "locale": case.locale,
                 "created_at": turn.now.isoformat(),
                 **fields,
+                **extra,
+                "rep": case.routed,
             }
             turn.forward(
                 self.webhook,
                 Reply(text=json.dumps(payload, ensure_ascii=False), kind="system", meta={"event": "lead.created"}),
             )
         return case
+
+    def _read(self, turn: Turn, fields: dict[str, str]) -> dict[str, object]:
+        """Budget and timeline read from the free answers, and the persona's score: shown on the
+        card beside the answers (``fields``, in place) and sent to the CRM as numbers (returned)."""
+        today = turn.now.date()
+        budget = read_budget(fields.get("budget", ""), turn.pack) if fields.get("budget") else None
+        timeline = read_timeline(fields.get("timeline", ""), turn.pack, today) if fields.get("timeline") else None
+        extra: dict[str, object] = {}
+        if budget is not None:
+            fields["budget_read"] = budget.text()
+            extra |= {"budget_min": float(budget.low), "budget_max": float(budget.high), "currency": budget.currency}
+        if timeline is not None:
+            fields["timeline_read"] = timeline.text()
+            extra["wanted_by"] = timeline.by.isoformat()
+        rules = turn.persona.scoring
+        if rules is not None:
+            scored = score(fields, budget, timeline, rules, today)
+            fields["score"] = scored.text()
+            extra |= {"score": scored.points, "hot": scored.hot}
+        return extra
 
     async def _from_desk(self, turn: Turn, ref: str) -> None:
         inbound = turn.inbound
@@ -115,3 +148,13 @@ class Leads:
                 return
             when = await self.followup(case, turn)
             turn.say(f"Follow-up scheduled for {when} by {rep}.", kind="system")
+
+
+def _country(turn: Turn) -> str:
+    """Where the lead is (ISO 3166): what the profile or the platform says (Twilio's FromCountry),
+    else the region of their language's pack (pt-BR: BR); '' when nothing tells."""
+    said = turn.profile.get("country") or (turn.inbound.meta.get("country", "") if turn.inbound else "")
+    if said:
+        return str(said).upper()
+    _, _, region = turn.pack.code.partition("-")
+    return region.upper() if len(region) == 2 else ""

@@ -7,6 +7,7 @@ this flow is what the offline brain does, and what keeps working when the LLM is
 
 from __future__ import annotations
 
+from parley.core.brains.escalation import upset
 from parley.core.kernel.pipeline import Handler
 from parley.core.kernel.turn import Turn
 from parley.core.privacy.pii import EMAIL, PHONE
@@ -31,7 +32,9 @@ async def qualify(turn: Turn, call_next: Handler) -> None:
     flow = turn.state.setdefault("qualify", {})
     asked = flow.get("asked")
     text = inbound.text.strip()
-    if asked and not text.endswith("?"):
+    # A question of their own, or a complaint ("it arrived damaged" is no answer to "what are you
+    # looking for?"), goes to the brain: a complaint opens an urgent case there.
+    if asked and not text.endswith("?") and upset(text, turn) is None:
         question = next((q for q in questions if q.key == asked), None)
         if question is not None and valid(question.kind, text):
             lead[asked] = text[:500]

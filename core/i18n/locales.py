@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from parley.core.config.datafile import DataFileError, load
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -58,6 +58,31 @@ class Region(BaseModel):
     weekend: tuple[int, ...] | None = None
 
 
+Horizon = Literal[
+    "this_week", "next_week", "this_month", "next_month", "this_quarter", "next_quarter", "this_year", "next_year"
+]
+
+
+class LeadWords(BaseModel):
+    """Words that read a lead's free answers (parley.core.handoff.budget and .timeline). Each
+    pack's words add to those along its fallback chain: "5k" and "asap" are read everywhere."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    thousand: list[str] = []  # after a number: "5 thousand", "5 mil", "5千"
+    ten_thousand: list[str] = []  # 万 (ja, zh-CN)
+    million: list[str] = []
+    asap: list[str] = []  # "as soon as possible", "urgente", "至急"
+    # Unit words after a number: "in 2 weeks", "en 3 meses", "2週間以内".
+    day: list[str] = []
+    week: list[str] = []
+    month: list[str] = []
+    year: list[str] = []
+    # Phrases that name a horizon: a calendar one ("next month" = "next_month": by the end of
+    # next month) or a number of days ("أسبوعين", two weeks, = 14).
+    within: dict[str, int | Horizon] = {}
+
+
 class PackFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -74,6 +99,7 @@ class PackFile(BaseModel):
     # The console's own strings (core/console/); a pack without one falls back to English.
     console: dict[str, str] = {}
     intents: dict[str, list[str]] = {}
+    leads: LeadWords = LeadWords()
     # Culture notes for people and for the LLM's system prompt.
     greeting_style: str = ""
     emoji_note: str = ""

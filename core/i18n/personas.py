@@ -8,7 +8,7 @@ from typing import Literal
 
 from parley.core.config.datafile import DataFileError, load
 from parley.core.i18n.locales import LocalePack
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class PersonaError(DataFileError):
@@ -28,6 +28,57 @@ class Question(BaseModel):
     kind: Literal["text", "choice", "contact", "email", "phone", "date", "money"] = "text"
     choices: dict[str, list[str]] = {}  # locale code -> options, for kind = "choice"
     required: bool = True
+
+
+class Band(BaseModel):
+    """A budget band: a budget of at least ``at_least`` (in the band's currency) earns ``points``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    at_least: float = Field(ge=0)
+    points: int = Field(ge=0, le=100)
+
+
+class Soon(BaseModel):
+    """A timeline band: wanted within ``within_days`` earns ``points``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    within_days: int = Field(ge=0)
+    points: int = Field(ge=0, le=100)
+
+
+class LeadScoring(BaseModel):
+    """How a sales persona scores a lead, 0-100 (parley.core.handoff.score): points for what the
+    lead told (a contact, a company, a name), the highest budget band reached in the budget's
+    currency ("*": any other), the first timeline band the wanted-by date falls in. A lead at
+    ``hot`` or more is marked hot on the desk card."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    contact: int = Field(0, ge=0, le=100)
+    company: int = Field(0, ge=0, le=100)
+    name: int = Field(0, ge=0, le=100)
+    budget: dict[str, list[Band]] = {}
+    timeline: list[Soon] = []
+    hot: int = Field(60, ge=0, le=100)
+
+    @field_validator("budget")
+    @classmethod
+    def _currencies(cls, value: dict[str, list[Band]]) -> dict[str, list[Band]]:
+        for code, bands in value.items():
+            if code != "*" and not re.fullmatch(r"[A-Z]{3}", code):
+                raise ValueError(f"budget.{code}: a currency is an ISO 4217 code (USD, EUR...) or '*' for any other")
+            if [b.at_least for b in bands] != sorted(b.at_least for b in bands):
+                raise ValueError(f"budget.{code}: list the bands from the lowest at_least to the highest")
+        return value
+
+    @field_validator("timeline")
+    @classmethod
+    def _soonest_first(cls, value: list[Soon]) -> list[Soon]:
+        if [s.within_days for s in value] != sorted(s.within_days for s in value):
+            raise ValueError("timeline: list the bands from the fewest within_days to the most")
+        return value
 
 
 class Persona(BaseModel):
@@ -51,6 +102,7 @@ class Persona(BaseModel):
     min_confidence: float = 0.35
     max_fallbacks: int = 2  # "I don't know" this many times in a row -> offer a person
     qualification: list[Question] = []
+    scoring: LeadScoring | None = None  # a sales persona's lead score; None: leads are not scored
 
     @field_validator("allowed_tools")
     @classmethod

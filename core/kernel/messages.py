@@ -164,6 +164,10 @@ class Card(Frozen):
     status: tuple[str, ...] = ()  # how the case moved: "Claimed by Ana", "CSAT 4/5"
     link: str = ""  # the whole conversation (the console's transcript), a link button
     link_title: str = "Open conversation"
+    level: str = ""  # the header's second word when not urgent/normal: "hot 80/100" for a lead
+    mention: str = ""  # a rep to notify (a platform user id: Slack mentions them on the card)
+    mention_why: str = ""  # why them: "locale es, group S0SALES"
+    trigger: str = ""  # the customer's message that opened the case (a complaint), quoted
 
 
 class Reply(Frozen):

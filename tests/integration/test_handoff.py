@@ -169,7 +169,8 @@ async def test_sales_persona_qualifies_a_lead_that_lands_on_the_desk_and_the_crm
             assert lead["name"] == "Ana Ruiz" and lead["company"] == "Hotel Sol"  # read out of the answer
             assert lead["event"] == "lead.created" and headers["X-Parley-Event-Id"]
             [card] = [d for d in desk_items(app) if d["meta"].get("desk_ref", "").startswith("lead:")]
-            assert "Budget: around 5000 euros" in card["text"]
+            assert "Budget: 5,000 EUR · “around 5000 euros”" in card["text"]  # read, beside what they said
+            assert "Timeline: next month (by " in card["text"] and "Score: " in card["text"]
             facts = {f["label"]: f["value"] for f in card["card"]["facts"]}
             assert (facts["Contact"], facts["Name"], facts["Company"]) == ("ana@hotel.example", "Ana Ruiz", "Hotel Sol")
             assert card["card"]["title"] == "Lead"

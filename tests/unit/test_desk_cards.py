@@ -51,9 +51,13 @@ def test_a_handoff_card_has_the_facts_a_rep_acts_on():
 
 def test_a_complaint_is_urgent_and_says_why():
     c = case(reason="complaint", urgent=True, link="https://bot.example/console/conversations/web%3Aw1%3A")
-    blocks = card_post("CDESK", handoff_card(c))["blocks"]
+    c.trigger = "My order arrived damaged & late <again>"
+    post = card_post("CDESK", handoff_card(c))
+    blocks = post["blocks"]
     assert blocks[0]["text"]["text"] == "🔴 Complaint · urgent"
-    assert "*Why*\ncomplaint" in [f["text"] for f in blocks[1]["fields"]]
+    assert blocks[1]["text"]["text"] == "*Why it is urgent*\n> My order arrived damaged &amp; late &lt;again&gt;"
+    assert "*Why*\nComplaint detected" in [f["text"] for f in blocks[2]["fields"]]
+    assert "Triggered by: “My order arrived damaged &amp; late &lt;again&gt;”" in post["text"]
     link = blocks[-1]["elements"][-1]
     assert link["text"]["text"] == "Open conversation" and link["url"].endswith("web%3Aw1%3A")
 
@@ -105,3 +109,25 @@ def test_sla_steps_then_every_last_step():
     hours = BusinessHours.parse("mon-sun 00:00-23:59", "UTC")
     reminders = Reminders(None, later, hours, Address(channel="slack", chat="CDESK"), (15, 5, 60))  # type: ignore[arg-type]
     assert [reminders.gap(n) / 60 for n in range(5)] == [5, 10, 45, 60, 60]
+
+
+def test_a_routed_hot_lead_mentions_its_rep_and_shows_what_was_read():
+    c = Case(id="l1", kind="lead", address=WHO, locale="es", opened=1_767_225_600.0, routed="U0ANA")
+    c.routed_why = "locale es, group S0SALES"
+    c.lead = {
+        "name": "Ana",
+        "budget": "entre 5 y 10 mil euros",
+        "budget_read": "5,000–10,000 EUR",
+        "score": "80/100 · hot (contact +20)",
+    }
+    post = card_post("CDESK", lead_card(c))
+    header, mention, facts, _ = post["blocks"]
+    assert header["text"]["text"] == "🔥 Lead · hot 80/100"
+    assert mention["text"]["text"] == "For <@U0ANA> (locale es, group S0SALES)"
+    assert "*Budget*\n5,000–10,000 EUR · “entre 5 y 10 mil euros”" in [f["text"] for f in facts["fields"]]
+    assert post["text"].startswith("<@U0ANA> Lead (hot 80/100)")  # the notification pings the rep
+    assert problems(post["blocks"]) == []
+    c.agent = "U0ANA"  # claimed: no more pinging on each redraw
+    assert "For <@" not in str(card_post("CDESK", redraw(c))["blocks"])
+    c.routed = "<!channel>"  # only a user id is ever written as a mention
+    assert "<!channel>" not in str(card_post("CDESK", lead_card(c)))

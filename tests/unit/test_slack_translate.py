@@ -185,7 +185,14 @@ def test_manifests_ask_for_what_the_channel_uses(name):
     settings = manifest["settings"]
     assert {"app_mention", "message.im", "message.channels"} <= set(settings["event_subscriptions"]["bot_events"])
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert {"chat:write", "im:history", "app_mentions:read", "users:read", "channels:history"} <= scopes
+    assert {
+        "chat:write",
+        "im:history",
+        "app_mentions:read",
+        "users:read",
+        "channels:history",
+        "usergroups:read",
+    } <= scopes
     assert settings["interactivity"]["is_enabled"] is True
     # The Ask Parley message shortcut (parley.channels.slack.interactive) needs the commands scope.
     shortcuts = {(s["type"], s["callback_id"]) for s in manifest["features"]["shortcuts"]}

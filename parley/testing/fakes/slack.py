@@ -65,6 +65,7 @@ class FakeSlack:
     url: str = ""
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     locales: dict[str, str] = field(default_factory=dict)
+    groups: dict[str, list[str]] = field(default_factory=dict)  # user group id -> member ids
     acks: list[dict[str, Any]] = field(default_factory=list)
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
     failures: dict[str, Failure] = field(default_factory=dict)
@@ -129,6 +130,11 @@ class FakeSlack:
             user = str(args.get("user"))
             profile = {"display_name": f"name-{user}", "real_name": f"Real {user}"}
             return {"ok": True, "user": {"id": user, "locale": self.locales.get(user, "en-US"), "profile": profile}}
+        if method == "usergroups.users.list":
+            group = str(args.get("usergroup", ""))
+            if group not in self.groups:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {"ok": True, "users": self.groups[group]}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(args.get("users", "x"))}}
         if method == "apps.connections.open":
