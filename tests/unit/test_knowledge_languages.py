@@ -55,6 +55,15 @@ def test_translations_share_their_ids_and_each_language_has_its_own_index():
     assert DEMO.missing() == {code: [] for code in DEMO.locales if code != "en"}
 
 
+def test_every_demo_language_has_every_passage_with_as_many_example_questions_as_english():
+    english = {p.source: len(p.questions) for p in DEMO.passages_in("en")}
+    for code in DEMO.locales:
+        own = {p.source: len(p.questions) for p in DEMO.passages_in(code)}
+        assert own.keys() == english.keys(), code
+        short = {source: english[source] - n for source, n in own.items() if n < english[source]}
+        assert not short, (code, short)  # a language with fewer phrasings is found less often
+
+
 async def test_a_missing_translation_is_answered_in_the_default_language_with_a_notice(tmp_path):
     folder = write(
         tmp_path,

@@ -88,6 +88,31 @@ def test_analysis_stems_per_language_and_indexes_cjk_bigrams():
     assert analyzer("ar").terms("إرجاع") == analyzer("ar").terms("ارجاع")
 
 
+def test_arabic_particles_with_a_conjunction_are_stop_words_and_the_article_goes_after_one():
+    ar = analyzer("ar")
+    assert ar.words("أرجعت الحذاء وما زلت بلا مال") == ["ارجعت", "الحذاء", "مال"]  # "and what", "still", "without"
+    # "and the shipping", "with the shipping", "so the order": Snowball alone keeps the article.
+    assert ar.terms("والشحن بالشحن") == ar.terms("الشحن الشحن") == ["شحن", "شحن"]
+    assert ar.terms("فالطلب") == ar.terms("طلب")
+    assert ar.terms("بلد") == ["بلد"]  # a word that only starts like a preposition is left alone
+    # Arabic n-grams are trigrams without the article: roots are three letters.
+    assert ar.grams("الشكوى") == ar.grams("شكوى") == ["_شك", "شكو", "كوي", "وي_"]
+
+
+def test_japanese_kana_question_words_are_terms():
+    terms = analyzer("ja").terms("注文を送るのにいくらかかる")
+    assert "いくら" in terms and not [t for t in terms if t in ("のに", "かか", "かる")]
+
+
+def test_a_german_compound_is_split_into_the_words_the_knowledge_uses():
+    de = KB.indexes["de"]
+    assert de.query_terms("Rücksendeadresse") == de.query_terms("Rücksende Adresse") == ["rucksend", "adress"]
+    # The part the knowledge does not know stays, so the confidence sees the discount is for students.
+    parts = de.query_terms("Studentenrabatt")
+    assert parts[-1] == analyzer("de").stem("rabatt") and len(parts) == 2 and not de.knows(parts[0])
+    assert de.query_terms("Versand") == [analyzer("de").stem("versand")]  # a known word is not split
+
+
 @pytest.mark.parametrize(
     "question",
     [

@@ -18,12 +18,16 @@ from functools import lru_cache
 import Stemmer
 from bm25s import stopwords as lists
 
+# Languages that write compound nouns as one word (split against the knowledge's own words).
+_COMPOUNDING = {"de", "nl", "sv", "da", "no"}
 _SNOWBALL = {"en": "english", "es": "spanish", "fr": "french", "de": "german", "pt": "portuguese", "ar": "arabic"}
 # Question words and fillers customers wrap around the topic; the shipped lists keep some of
 # them (they are content elsewhere) but in a support question they only dilute the match.
 _EXTRA_STOP = {
     "en": "hi hello hey please thanks thank can could would you your i me my we us our do does did get "
-    "tell know want need like about any some much many there here just also still yet one am is".split(),
+    "tell know want need like about any some much many there here just also still yet one am is im ive youre "
+    "whats theres been so very really bit little got stuff thing things hasnt havent dont "
+    "doesnt didnt isnt arent cant wont wasnt usually normally generally".split(),
     "es": "hola buenas buenos por favor gracias quiero quisiera necesito saber puedo pueden puede "
     "usted ustedes vosotros hay algo".split(),
     "fr": "bonjour salut merci svp plaît je j voudrais veux besoin savoir peux pouvez peut est ce qu "
@@ -32,8 +36,14 @@ _EXTRA_STOP = {
     "euer sie ihre gibt es".split(),
     "pt": "olá ola oi bom boa dia tarde noite obrigado obrigada por favor quero queria preciso saber "
     "posso pode podem vocês você voces voce tem há".split(),
-    "ar": "مرحبا السلام عليكم شكرا من فضلك لو سمحت هل ما أنا انا أريد اريد "
-    "في على من إلى الى عن مع هذا هذه ذلك لدي لديكم عندكم يمكن يمكنني ممكن".split(),
+    # Arabic: no shipped list fits support questions (the public ones are news lists that drop
+    # "days", "visit" and "return"); these are the particles, pronouns and fillers, without the
+    # question words (كيف, متى, أين, كم), which tell "when is my refund" from "where is it".
+    "ar": "مرحبا السلام عليكم شكرا من فضلك لو سمحت رجاء الرجاء أرجو هل ما أنا انا أنت انت أنتم نحن هو هي "
+    "أريد اريد أود أحتاج بدي عايز في فى على من إلى الى عن مع هذا هذه ذلك تلك هناك هنا لدي لديكم لديك "
+    "عندي عندكم عندك يمكن يمكنني يمكنك أستطيع ممكن لا لم لن قد لقد إذا اذا أو او ثم كل أي اي "
+    "الذي التي بخصوص بشأن حول عند بعد ما زال زلت مازلت مازال لازلت بلا بدون أيضا ايضا فقط جدا قليلا "
+    "يا لي لك لكم لنا به بها فيه فيها منه منها عنه عنها إنه انه إنها انها كان كانت".split(),
 }
 _STOP_LISTS = {
     "en": lists.STOPWORDS_EN,  # the longer list drops how/when/where, which tell questions apart
@@ -45,6 +55,10 @@ _STOP_LISTS = {
 }
 # Chinese characters that are grammar or pronouns when they stand alone.
 _ZH_STOP_CHARS = set("的了吗呢吧啊么我你他她它们是在有和就都也要会能可以这那哪什怎请问好")
+# Japanese words usually written in hiragana that are not grammar: question words ("how much"
+# いくら is what tells the shipping cost from the tracking question when both say 注文 and 送る)
+# and how clothes fit (きつい "tight", ゆるい "loose").
+_JA_KANA_WORDS = re.compile("いくら|いつ|どこ|くらい|きつ|ゆる")
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _ARABIC_VARIANTS = str.maketrans(
@@ -67,6 +81,13 @@ def normalize_arabic(text: str) -> str:
     return text.translate(_ARABIC_VARIANTS)
 
 
+# Arabic writes "and", "so", "with", "for" and "like" onto the next word: "وما" is "and what".
+_AR_PROCLITICS = "وفبلك"
+# ...and Snowball's Arabic stemmer leaves the article after one of them ("والشحن", "بالشحن"):
+# "and the", "so the", "with the", "like the" become the article alone, "and for the" "for the".
+_AR_ARTICLE = re.compile(r"^[وف]?[بك]?(?=ال..)|^[وف](?=لل..)")
+
+
 def is_cjk(text: str) -> bool:
     return bool(_CJK.search(text))
 
@@ -81,6 +102,7 @@ class Analyzer:
         stop = set(_STOP_LISTS.get(self.code, ())) | set(_EXTRA_STOP.get(self.code, ()))
         self.stop = frozenset(self._prepare(w) for w in stop)
         self.cjk = self.code in ("ja", "zh")
+        self.compounds = self.code in _COMPOUNDING
 
     def _prepare(self, word: str) -> str:
         word = unicodedata.normalize("NFKC", word).lower()
@@ -93,15 +115,23 @@ class Analyzer:
         out = []
         for raw in _WORD.findall(unicodedata.normalize("NFKC", text)):
             word = self._prepare(raw)
-            if word.isdigit() or word in self.stop or is_cjk(word) or (len(word) < 2 and not raw.isupper()):
+            if word.isdigit() or self._stop(word) or is_cjk(word) or (len(word) < 2 and not raw.isupper()):
                 continue
             out.append(word)
         return out
 
+    def _stop(self, word: str) -> bool:
+        if word in self.stop:
+            return True
+        # "وما", "بلا", "فهل": a particle with a conjunction or preposition written onto it.
+        return self.code == "ar" and len(word) > 2 and word[0] in _AR_PROCLITICS and word[1:] in self.stop
+
     @lru_cache(maxsize=65536)  # noqa: B019 - one analyzer per language, for the process's life
     def stem(self, word: str) -> str:
+        if self.code == "ar":
+            return self._stemmer.stemWord(_AR_ARTICLE.sub("", word))
         stemmed = self._stemmer.stemWord(word) if self._stemmer else word
-        return fold(stemmed) if self.code != "ar" else stemmed
+        return fold(stemmed)
 
     def terms(self, text: str) -> list[str]:
         out: list[str] = []
@@ -110,14 +140,17 @@ class Analyzer:
         out += [self.stem(word) for word in self.words(_CJK.sub(" ", text))]
         return out
 
-    def grams(self, text: str, n: int = 4) -> list[str]:
+    def grams(self, text: str, n: int = 0) -> list[str]:
         """Character n-grams of the content words ("_rück", "rücks", ...): they meet where stems
         do not, in compounds (Kreditkartendaten / Kreditkarte) and inflections Snowball leaves
         apart (zurückgeschickt / zurückschicken). Not for CJK, whose terms are already pairs."""
         if self.cjk:
             return []
+        n = n or (3 if self.code == "ar" else 4)
         out: list[str] = []
         for word in self.words(text):
+            if self.code == "ar":  # the article would be a gram shared by half the words
+                word = _AR_ARTICLE.sub("", word).removeprefix("ال") or word
             padded = f"_{fold(word)}_"
             out += [padded[i : i + n] for i in range(len(padded) - n + 1)]
         return out
@@ -128,6 +161,8 @@ class Analyzer:
             out += [piece[i : i + 2] for i in range(len(piece) - 1) if piece[i : i + 2] not in self.stop]
             # Single Han characters carry meaning (退 "return", 码 "size") and catch one-character words.
             out += [ch for ch in piece if "\u3400" <= ch <= "\u9fff"]
+        if self.code == "ja":
+            out += _JA_KANA_WORDS.findall(run)
         return out
 
     def _pieces(self, run: str) -> list[str]:

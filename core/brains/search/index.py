@@ -114,7 +114,35 @@ class LocaleIndex:
     def query_terms(self, text: str) -> list[str]:
         if self.analyzer.cjk:
             return self.analyzer.terms(text)
-        return [self.analyzer.stem(self.correct(w)) for w in self.analyzer.words(text)]
+        out: list[str] = []
+        for word in self.analyzer.words(text):
+            stem = self.analyzer.stem(self.correct(word))
+            parts = self.split(word) if stem not in self._idf and self.analyzer.compounds else []
+            out += parts or [stem]
+        return out
+
+    def split(self, word: str) -> list[str]:
+        """A German compound the knowledge does not use, split into the parts it does:
+        "kreditkartendaten" -> kreditkarte + daten, "aktionscode" -> code. The last part is the
+        compound's head (what it is), so the longest known ending is taken first; what is left
+        is split the same way, with its linking "s" or "n" dropped ("aktions-", "karten-"), or
+        kept whole when the knowledge does not know it."""
+        for cut in range(3, len(word) - 3):
+            tail = self.analyzer.stem(word[cut:])
+            if tail not in self._idf:
+                continue
+            head = word[:cut]
+            for link in ("", "s", "n", "en", "es"):
+                if link and not head.endswith(link):
+                    continue
+                stem = self.analyzer.stem(head.removesuffix(link) if link else head)
+                if stem in self._idf:
+                    return [stem, tail]
+            # A head the knowledge does not know stays a term: "studentenrabatt" is a discount
+            # for students, which the knowledge may not offer (the confidence reads that).
+            rest = self.split(head) if len(head) >= 8 else []
+            return [*(rest or [self.analyzer.stem(head)]), tail]
+        return []
 
     def _scores(self, index: bm25s.BM25 | None, terms: list[str]) -> np.ndarray | None:
         if index is None:
