@@ -12,6 +12,11 @@ client share the bench process (``perf_counter`` is CLOCK_MONOTONIC: one clock f
 2. whole answer: from sending the message to the final reply frame (Parley: websocket, inbox,
    lock, pipeline, prompt, PII, stream, commit, outbox), versus a bare streamed call consumed
    to the end (baseline). The difference is Parley's overhead per answer.
+3. a failing model: from the web chat message to the final reply when the model answers 500 at
+   once, answers 500 after 1.5 s, or hangs, beside a healthy model in the same run. First with
+   the circuit breaker kept closed (every answer meets the failing model: the first-answer
+   budget, ``PARLEY_LLM__FIRST_ANSWER``, is what bounds it), then with the default breaker (after
+   three failures the answers are offline at once until a probe).
 
     .venv/bin/python -m bench.llm [N]
 """
@@ -25,6 +30,7 @@ import os
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import aiohttp
@@ -66,7 +72,7 @@ async def direct(fake: FakeOpenAI, n: int) -> tuple[list[float], list[float]]:
 
 
 @contextlib.asynccontextmanager
-async def parley_process(fake: FakeOpenAI, folder: Path):
+async def parley_process(fake: FakeOpenAI, folder: Path, **extra: str):
     """A real ``bot.py run`` in its own process (as deployed), so its event loop does not share
     time with the fake or the measuring client."""
     port = free_port()
@@ -79,9 +85,16 @@ async def parley_process(fake: FakeOpenAI, folder: Path):
         "PARLEY_LLM__API_KEY": "sk-bench",
         "PARLEY_LLM__BASE_URL": fake.base_url,
         "PARLEY_LLM__DAILY_TOKENS": "0",
+        **extra,
     }
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, str(ROOT / "bot.py"), "run", env=env, cwd=folder, stdout=asyncio.subprocess.DEVNULL
+        sys.executable,
+        str(ROOT / "bot.py"),
+        "run",
+        env=env,
+        cwd=folder,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     try:
         async with aiohttp.ClientSession() as session:
@@ -98,8 +111,13 @@ async def parley_process(fake: FakeOpenAI, folder: Path):
         await proc.wait()
 
 
-async def through_parley(fake: FakeOpenAI, port: int, n: int, cid: str) -> tuple[list[float], list[float]]:
-    first, whole = [], []
+async def chat(
+    port: int, n: int, cid: str, fake: FakeOpenAI | None = None
+) -> tuple[list[float], list[float], list[str]]:
+    """``n`` web chat messages one after the other: seconds from the fake's first streamed token
+    to the first draft frame (when ``fake`` is given), from the message to the final reply, and
+    the replies' texts."""
+    first, whole, texts = [], [], []
     async with aiohttp.ClientSession() as session:
         ws = await session.ws_connect(f"http://127.0.0.1:{port}/chat/ws")
         await ws.send_json({"type": "hello", "cid": cid})
@@ -109,15 +127,16 @@ async def through_parley(fake: FakeOpenAI, port: int, n: int, cid: str) -> tuple
             await ws.send_json({"type": "message", "id": f"{cid}-{i:08d}", "text": "How long does shipping take?"})
             seen = None
             while True:
-                frame = await ws.receive_json(timeout=30)
-                if frame["type"] == "stream" and seen is None:
+                frame = await ws.receive_json(timeout=90)
+                if frame["type"] == "stream" and seen is None and fake is not None:
                     seen = time.perf_counter()
                     first.append(seen - fake.first_token_at[-1])
                 if frame["type"] == "reply":
                     break
             whole.append(time.perf_counter() - start)
+            texts.append(frame.get("text", ""))
         await ws.close()
-    return first, whole
+    return first, whole, texts
 
 
 async def run(n: int, gap: float) -> None:
@@ -125,9 +144,9 @@ async def run(n: int, gap: float) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             async with parley_process(fake, Path(tmp)) as port:
                 await direct(fake, 10)  # warm up both paths (imports, connection pools, SQLite)
-                await through_parley(fake, port, 10, "bench-warmup")
+                await chat(port, 10, "bench-warmup", fake)
                 d_first, d_whole = await direct(fake, n)
-                p_first, p_whole = await through_parley(fake, port, n, "bench-client")
+                p_first, p_whole, _ = await chat(port, n, "bench-client", fake)
     pace = f"{gap * 1000:.0f} ms between chunks" if gap else "all chunks at once"
     print(f"\n{n} answers each; fake model: {len(ANSWER)} chars in 8-char chunks, {pace}")
     print("first streamed token at the fake -> first visible text")
@@ -143,10 +162,43 @@ async def run(n: int, gap: float) -> None:
     )
 
 
+MODELS = {
+    "healthy model (baseline)": {"text": ANSWER, "chunk": 8},
+    "model answering 500 at once": {"status": 500},
+    "model answering 500 after 1.5 s": {"delay": 1.5, "status": 500},
+    "model hanging (no answer for 30 s)": {"delay": 30, "text": "too late"},
+}
+
+
+async def fallback(n: int) -> None:
+    step: dict = {}
+    async with FakeOpenAI(lambda body: dict(step)) as fake:
+        for breaker, extra in (
+            ("breaker kept closed: every answer meets the model", {"PARLEY_LLM__BREAKER_FAILURES": "1000000"}),
+            ("default breaker (opens after 3 failed answers, probes after 30 s)", {}),
+        ):
+            print(f"\ninbound web chat message -> final reply, {n} messages each; {breaker}")
+            with tempfile.TemporaryDirectory() as tmp:
+                # ERROR: a line per fallback is what an operator wants, not what a benchmark prints
+                async with parley_process(fake, Path(tmp), PARLEY_LOG_LEVEL="ERROR", **extra) as port:
+                    step.clear()
+                    step.update(MODELS["healthy model (baseline)"])
+                    await chat(port, 5, f"warmup-{uuid.uuid4().hex[:12]}")
+                    for name, behaviour in MODELS.items():
+                        step.clear()
+                        step.update(behaviour)
+                        asked = len(fake.requests)
+                        _, took, texts = await chat(port, n, f"fb-{uuid.uuid4().hex[:12]}")
+                        calls = (len(fake.requests) - asked) / n
+                        offline = sum(1 for t in texts if "three to five" not in t)  # the model's words
+                        print(f"{line(name, took)}   {offline}/{n} offline, {calls:.1f} model calls each")
+
+
 async def main(n: int) -> None:
     logging.disable(logging.WARNING)
     await run(n, 0.0)  # a burst: Parley's own cost per chunk shows in full
     await run(n, 0.005)  # ~200 tokens/s, faster than hosted models stream: the realistic case
+    await fallback(max(10, n // 10))
 
 
 if __name__ == "__main__":

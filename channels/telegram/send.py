@@ -17,6 +17,7 @@ from parley.core.kernel.channel import Rejected
 from parley.core.kernel.messages import Address, Button, Reply
 from parley.core.kernel.ratelimit import Limit
 from parley.core.kernel.render import split
+from parley.core.storage.store import StoreUnavailable
 
 log = logging.getLogger("parley.telegram")
 
@@ -34,6 +35,9 @@ class TelegramSender:
         self.bot_rate = bot_rate
         self.edit_interval = edit_interval
         self._typing: dict[str, asyncio.Task[None]] = {}
+        # Parts already sent of a long reply, also here: a store refusing the progress write
+        # must not make the retry in this process send those parts again.
+        self._parts: dict[str, str] = {}
 
     async def close(self) -> None:
         for task in list(self._typing.values()):
@@ -100,12 +104,18 @@ class TelegramSender:
             last = n == len(parts) - 1
             # A retry after a 429 on part 3 must not repeat parts 1-2: remember what went out.
             key = f"telegram:part:{outbox_id}:{n}" if len(parts) > 1 and outbox_id else ""
-            if key and (done := await self.store.get(key)):
+            if key and (done := self._parts.get(key) or await self.store.get(key)):
                 sent = done
                 continue
             sent = await self._post(address, part, markup if last else None)
             if key and not last:
-                await self.store.put(key, sent, ttl=PROGRESS_TTL)
+                self._parts[key] = sent
+                try:
+                    await self.store.put(key, sent, ttl=PROGRESS_TTL)
+                except StoreUnavailable:
+                    log.info("telegram: part %d sent, its progress kept in memory only (store unavailable)", n)
+        for n in range(len(parts)):
+            self._parts.pop(f"telegram:part:{outbox_id}:{n}", None)
         return sent
 
     async def _post(self, address: Address, text: str, markup: Markup | None) -> str:

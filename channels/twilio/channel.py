@@ -24,6 +24,7 @@ from parley.core.kernel.clock import as_datetime
 from parley.core.kernel.messages import Address, Reply
 from parley.core.kernel.ratelimit import Limit
 from parley.core.kernel.render import as_text
+from parley.core.storage.store import StoreUnavailable
 from twilio.base.exceptions import TwilioException
 
 log = logging.getLogger("parley.twilio")
@@ -109,7 +110,10 @@ class TwilioChannel(Channel):
                 await account.consent.record(address.person, "opted_out", "twilio:21610")
             raise outcome from exc
         account.throttle.clear()
-        await account.store.put(f"twilio:sid:{message.sid}", reply.meta.get("id", ""), ttl=7 * 86400)
+        try:  # for status callbacks only: the message is out, a refused write must not resend it
+            await account.store.put(f"twilio:sid:{message.sid}", reply.meta.get("id", ""), ttl=7 * 86400)
+        except StoreUnavailable:
+            log.info("twilio: message sent, its sid not filed (store unavailable)", extra={"channel": self.name})
         return message.sid or ""
 
     async def _template(self, address: Address, reply: Reply) -> dict[str, str]:

@@ -109,6 +109,9 @@ class LLM(BaseModel):
     timeout: float = 20.0  # one request
     deadline: float = 45.0  # all attempts of one answer, backoff included
     fail_fast: float = Field(2.0, ge=0)  # after a failed call, retries only this long: then the offline answer
+    # From the start of an answer, the model must show it is answering (its first streamed chunk;
+    # unstreamed, its whole reply) within this, retries included: else the offline answer.
+    first_answer: float = Field(2.0, gt=0)
     breaker_failures: int = Field(3, ge=1)  # failed answers in a row that open the model's circuit
     breaker_cooldown: float = Field(30.0, gt=0)  # seconds the open circuit skips the model before a probe
     backoff: float = 0.5  # first retry delay (seconds), doubled each time, with jitter

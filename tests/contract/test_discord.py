@@ -272,6 +272,18 @@ async def test_an_unreadable_dispatch_is_dropped_and_the_session_goes_on(app, fa
     assert len(dropped) == 1 and not dropped[0].exc_info
 
 
+async def test_an_unparsable_frame_is_dropped_and_the_session_goes_on(app, fake, caplog):
+    await fake.dispatch("MESSAGE_CREATE", message(9911, DM, 53, "what are your opening hours?"))
+    await fake.send_raw('{"op": 0, "t": "MESSAGE_CREATE", "s": 99, "d": {"id": "99')  # cut mid-frame
+    await fake.send_raw("[1, 2, 3]")  # JSON, but not a gateway payload
+    await fake.send_raw("<html>502 Bad Gateway</html>")  # a proxy's page, not JSON
+    await fake.dispatch("MESSAGE_CREATE", message(9912, 702, 54, "do you ship abroad?"))
+    await eventually(lambda: {p["channel_id"] for p in fake.posts} == {str(DM), "702"})
+    assert fake.identifies == 1 and fake.resumes == 0 and fake.paths == ["/gateway"]  # the same connection
+    dropped = [r for r in caplog.records if "gateway frame dropped" in r.getMessage()]
+    assert len(dropped) == 3 and not any(r.exc_info for r in dropped)
+
+
 async def test_an_edit_is_not_answered_again_and_corrects_the_transcript(app, fake):
     first = message(9951, DM, 52, "how long does shiping take?")
     await fake.dispatch("MESSAGE_CREATE", first)

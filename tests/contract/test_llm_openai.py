@@ -316,6 +316,58 @@ async def test_a_failing_model_is_retried_only_briefly_then_the_offline_answer(f
     await brain.close()
 
 
+# The first-answer budget (issue 18): however the model fails, the first round gets at most
+# ``first_answer`` seconds, retries included; the per-request timeout and the deadline are far longer.
+FIRST = {"timeout": 30.0, "deadline": 30.0, "fail_fast": 30.0, "first_answer": 0.4}
+
+
+async def test_a_hanging_model_gets_the_offline_answer_after_one_bounded_call(fake, make_settings):
+    brain = make_brain(make_settings, fake.base_url, **FIRST)
+    fake.responder = lambda body: {"delay": 60, "text": "too late"}
+    turn = make_turn("How long does shipping take?")
+    answer = await brain.answer(turn)
+    assert answer.brain == "retrieval" and answer.sources and "too late" not in answer.text
+    assert turn.tags["llm_fallback"] == "model_unavailable"
+    assert len(fake.requests) == 1  # the one call was cut at the budget, not retried past it
+    await brain.close()
+
+
+async def test_a_model_failing_slowly_is_not_retried_past_the_budget(fake, make_settings):
+    # Each 500 comes 0.3 s after the request: a retry (backoff 0.05 s or more) cannot fit a
+    # second slow failure into the 0.4 s budget, so at most two calls went out.
+    brain = make_brain(make_settings, fake.base_url, backoff=0.05, **FIRST)
+    fake.responder = lambda body: {"delay": 0.3, "status": 500}
+    answer = await brain.answer(make_turn("How long does shipping take?"))
+    assert answer.brain == "retrieval" and answer.sources
+    assert 1 <= len(fake.requests) <= 2
+    await brain.close()
+
+
+async def test_the_budget_bounds_only_the_first_round(fake, make_settings):
+    # A tool round follows a reply the model did give: it is not cut by the first-answer budget.
+    brain = make_brain(make_settings, fake.base_url, **FIRST)
+    fake.push(
+        {"tool_calls": [{"name": "handoff", "arguments": {"reason": "wants a discount"}}]},
+        {"delay": 0.6, "text": "A colleague will take over."},
+    )
+    answer = await brain.answer(make_turn("I want to talk about a discount", tools=["handoff"]))
+    assert answer.brain == "llm" and answer.handoff and "A colleague will take over" in answer.text
+    assert len(fake.requests) == 2
+    await brain.close()
+
+
+async def test_a_hanging_model_opens_the_circuit(fake, make_settings):
+    brain = make_brain(make_settings, fake.base_url, breaker_failures=2, **FIRST)
+    fake.responder = lambda body: {"delay": 60, "text": "too late"}
+    for _ in range(2):
+        await brain.answer(make_turn("How long does shipping take?"))
+    turn = make_turn("How long does shipping take?")
+    await brain.answer(turn)
+    assert len(fake.requests) == 2 and turn.tags["llm_fallback"] == "circuit_open"
+    assert brain.metrics.circuit._value.get() == 2
+    await brain.close()
+
+
 async def test_a_model_that_keeps_failing_is_skipped_until_a_probe_succeeds(fake, make_settings):
     brain = make_brain(make_settings, fake.base_url, fail_fast=0.0, breaker_failures=2, breaker_cooldown=0.2)
     fake.responder = lambda body: {"status": 503}

@@ -17,6 +17,7 @@ from parley.channels.telegram.channel import SECRET_HEADER, SECRET_KEY
 from parley.core.kernel.channel import RetryAfter, Unreachable
 from parley.core.kernel.clock import ManualClock
 from parley.core.kernel.messages import Address, Button, Reply
+from parley.core.storage.store import StoreUnavailable
 
 from parley.app import Bot
 from parley.testing.fakes.telegram import FakeTelegram
@@ -216,6 +217,27 @@ async def test_a_retried_split_reply_does_not_repeat_parts(app, fake):
     assert len(fake.texts(52)) == 1
     await channel.send(address, reply)  # the outbox retrying the same item
     assert len(fake.texts(52)) == 2
+
+
+async def test_a_split_reply_whose_progress_the_store_refuses_repeats_no_part(app, fake, monkeypatch):
+    # Part 1 went out, the disk is full when it is to be noted, part 2 meets a 429: the outbox's
+    # retry must still not send part 1 again (this process remembers it).
+    channel = app.channels["telegram"]
+    reply = Reply(text="One sentence here. " * 400, meta={"id": "out-2"})  # two parts
+    address = Address(channel="telegram", chat="53")
+    put = app.store.put
+
+    async def full_disk(key, value, ttl=None):
+        if key.startswith("telegram:part:"):
+            raise StoreUnavailable("database or disk is full")
+        return await put(key, value, ttl)
+
+    monkeypatch.setattr(app.store, "put", full_disk)
+    fake.fail("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1, after=1)
+    with pytest.raises(RetryAfter):
+        await channel.send(address, reply)
+    await channel.send(address, reply)
+    assert len(fake.texts(53)) == 2
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from parley.core.kernel.messages import Address, Reply
+from parley.core.storage.store import StoreUnavailable
 
 from tests.conftest import eventually
 from tests.contract.twilio_harness import CUSTOMER, PUBLIC_URL, SMS_FROM, twilio_parley
@@ -142,3 +143,22 @@ async def test_unsigned_junk_bodies_get_a_4xx_and_no_traceback(make_settings, ca
         async with h.http.post(url + "/../status", data=b"\xc3\x28", headers=form_type) as resp:
             assert 400 <= resp.status < 500
     assert not [r for r in caplog.records if r.exc_info]
+
+
+async def test_a_sent_message_whose_sid_the_store_refuses_is_not_sent_again(make_settings, monkeypatch):
+    # The sid is filed for status callbacks after Twilio accepted the message: a full disk
+    # there must not fail the send (the outbox would send it again).
+    async with twilio_parley(make_settings) as h:
+        put = h.app.store.put
+
+        async def full_disk(key, value, ttl=None):
+            if key.startswith("twilio:sid:"):
+                raise StoreUnavailable("database or disk is full")
+            return await put(key, value, ttl)
+
+        monkeypatch.setattr(h.app.store, "put", full_disk)
+        assert (await h.sms("Do you ship abroad?", "SM0901")).status == 200
+        await eventually(lambda: h.sent_to(CUSTOMER))
+        await h.app.outbox.flush(2.0)
+        assert len(h.sent_to(CUSTOMER)) == 1
+        assert "StoreUnavailable" not in h.metric("parley_outbox_retries_total")  # no resend is due

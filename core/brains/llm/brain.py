@@ -210,8 +210,13 @@ class LLMBrain:
         raw = ""
         tokens = 0
         until = self.client.until()
+        # A failing, hanging or slowly failing model costs the customer at most this before the
+        # offline answer: the first round must show life within it (later rounds follow a reply
+        # the model did give, and have the whole deadline).
+        first = min(until, asyncio.get_running_loop().time() + self.config.first_answer)
         try:
             for round_no in range(ROUNDS):
+                by = first if round_no == 0 else until
                 tools = [self.toolbox.schemas[t.name] for t in offered] if round_no < ROUNDS - 1 else []
                 messages = scrub_secrets(messages, self.secrets)
                 done = Completion()
@@ -220,14 +225,14 @@ class LLMBrain:
                 sep = "\n\n" if raw.strip() else ""
                 gap = sep
                 if self.config.stream:
-                    async for part in self.client.stream(messages, tools, until):
+                    async for part in self.client.stream(messages, tools, by):
                         if isinstance(part, Completion):
                             done = part
                         elif shown := visible.feed(gap + part):
                             gap = ""
                             yield shown
                 else:
-                    done = await self.client.complete(messages, tools, until)
+                    done = await self.client.complete(messages, tools, by)
                     if shown := visible.feed(gap + done.text if done.text else ""):
                         yield shown
                 raw += (sep if done.text else "") + done.text

@@ -186,6 +186,11 @@ class FakeDiscord:
         if self._ws is not None and not self._ws.closed:
             await self._ws.send_str(json.dumps(event))
 
+    async def send_raw(self, frame: str) -> None:
+        """A gateway frame as is (garbage, a truncated payload): what a broken proxy may deliver."""
+        assert self._ws is not None
+        await self._ws.send_str(frame)
+
     async def reconnect(self) -> None:
         """Discord's op 7: the client should close and RESUME on resume_gateway_url."""
         self.resumed.clear()

@@ -83,6 +83,8 @@ class FakeOpenAI:
         step = self.script.popleft() if self.script else self.responder(body)
         if step.get("delay"):
             await asyncio.sleep(step["delay"])
+            if request.transport is None or request.transport.is_closing():
+                return web.Response(status=499)  # the client gave up waiting: nobody to answer
         if step.get("status"):
             headers = {"retry-after": str(step["retry_after"])} if "retry_after" in step else {}
             error = {"error": {"message": step.get("message", "fake failure"), "type": "fake", "code": None}}
