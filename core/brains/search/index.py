@@ -41,7 +41,7 @@ class Weights:
 class Hit:
     passage: Passage
     score: float
-    coverage: float = 0.0  # share of the question's informative weight the passage covers
+    coverage: float = 0.0  # share of the question's words the passage has
     unknown: float = 0.0  # share of the question's words the whole knowledge never uses
     margin: float = 0.0  # (best - next) / best, the same for every hit of one search
     match: float = 0.0  # how much of its closest example question (or title) the question says
@@ -189,13 +189,15 @@ class LocaleIndex:
         unknown = sum(1 for t in unique if t not in self._idf) / len(unique)
         rare = max(self._idf.values(), default=1.0)  # an unseen word weighs like the rarest seen one
         weight = {t: self._idf.get(t, rare) for t in unique}
-        whole = sum(weight.values())
         hits = []
         for i in order[:limit]:
             score = float(total[i])
             if score <= 0:
                 break
-            covered = sum(v for t, v in weight.items() if t in self._terms[i]) / whole
+            # Coverage counts words, not their rarity (BM25 already weighs that): a rare word the
+            # passage lacks ("jeans" in "how do I return jeans", which only the size guide names)
+            # should not outweigh the question's other words.
+            covered = sum(1 for t in unique if t in self._terms[i]) / len(unique)
             match = max((self._said(ask, unique) for ask in self._asks[i]), default=0.0)
             overlap = max((self._overlap(ask, weight) for ask in self._asks[i]), default=0.0)
             hits.append(Hit(self.passages[i], score, covered, unknown, margin, match, overlap, tuple(terms)))
