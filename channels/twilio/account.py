@@ -54,6 +54,7 @@ class TwilioAccount:
         self.locales = LocaleCatalog.load(settings.locales_dir, settings.default_locale)
         self.persona_name = PersonaCatalog.load(settings.personas_dir, settings.persona).get().name
         self._messages: MessageList | None = None
+        self._client: Client | None = None
         self._http: BaseUrlHttpClient | None = None
         r = ctx.metrics.registry
         self.statuses = Counter(
@@ -67,12 +68,19 @@ class TwilioAccount:
             log.warning("PARLEY_PUBLIC_URL is not set: Twilio signatures are checked against the request URL")
 
     @property
-    def messages(self) -> MessageList:
-        """The account's Messages resource, built on first use (inside the running loop)."""
-        if self._messages is None:
+    def client(self) -> Client:
+        """The SDK's REST client, built on first use (inside the running loop)."""
+        if self._client is None:
             self._http = BaseUrlHttpClient(self.cfg.api_base)
             token = self.cfg.auth_token.get_secret_value() if self.cfg.auth_token else ""
-            self._messages = Client(self.cfg.account_sid, token, http_client=self._http).messages
+            self._client = Client(self.cfg.account_sid, token, http_client=self._http)
+        return self._client
+
+    @property
+    def messages(self) -> MessageList:
+        """The account's Messages resource."""
+        if self._messages is None:
+            self._messages = self.client.messages
         return self._messages
 
     @property
@@ -87,7 +95,7 @@ class TwilioAccount:
 
     async def close(self) -> None:
         if self._http is not None:
-            http, self._http, self._messages = self._http, None, None
+            http, self._http, self._messages, self._client = self._http, None, None, None
             await http.close()
 
     async def verified_form(self, request: web.Request, channel: str) -> MultiDictProxy[str]:

@@ -136,7 +136,7 @@ def whatsapp_body(text: str) -> str:
     return (cut[:space] if space > len(cut) // 2 else cut) + ELLIPSIS
 
 
-def from_settings(settings: Settings, ctx) -> list[TwilioChannel]:
+def from_settings(settings: Settings, ctx) -> list[Channel]:
     cfg = settings.twilio
     account = TwilioAccount(settings, ctx)
     channels: list[TwilioChannel] = []
@@ -151,6 +151,11 @@ def from_settings(settings: Settings, ctx) -> list[TwilioChannel]:
                 ctx, name="whatsapp", sender=sender, rate=cfg.whatsapp_rate, account=account, owns_status=not channels
             )
         )
-    if not channels:
-        log.warning("twilio: neither PARLEY_TWILIO__SMS_FROM nor PARLEY_TWILIO__WHATSAPP_FROM is set; no channel")
-    return channels
+    voice = []
+    if cfg.voice_from:  # imported here: a bot without calls never loads the voice modules
+        from parley.channels.twilio.voice.wiring import voice_channel
+
+        voice = [voice_channel(settings, ctx, account)]
+    if not channels and not voice:
+        log.warning("twilio: none of PARLEY_TWILIO__SMS_FROM, _WHATSAPP_FROM, _VOICE_FROM is set; no channel")
+    return [*channels, *voice]

@@ -83,6 +83,15 @@ class Twilio(BaseModel):
     # Approved WhatsApp templates (ContentSid) for sends outside the 24-hour window, keyed
     # "kind:locale", "kind:language" or "kind" (docs/twilio.md), e.g. {"proactive:en": "HX..."}.
     whatsapp_templates: dict[str, str] = {}
+    # Voice (docs/voice.md): the number callers dial turns the ``voice`` channel on; it is also
+    # the caller id of proactive calls.
+    voice_from: str = ""
+    voice_mode: Literal["relay", "gather"] = "relay"  # ConversationRelay websocket, or <Gather> per turn
+    # Where "a person, please" goes in business hours: "+15551234567", "sip:desk@pbx.example.com"
+    # or "queue:support" (a Twilio <Queue>); empty: callers are offered a call back instead.
+    voice_transfer: str = ""
+    voice_max_words: int = Field(60, ge=10)  # longer answers are shortened for the ear
+    voice_transcription_provider: str = ""  # ConversationRelay's transcriptionProvider; empty: Twilio's
 
     _api_base = url_field("api_base")
 

@@ -83,6 +83,24 @@ class LeadWords(BaseModel):
     within: dict[str, int | Horizon] = {}
 
 
+class VoiceTable(BaseModel):
+    """How the pack sounds on a phone call (docs/voice.md): Twilio's speech settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    language: str  # BCP-47 code the text-to-speech speaks ("es-ES")
+    transcription_language: str = ""  # what speech recognition listens for; empty: ``language``
+    tts_provider: str = "Google"  # ConversationRelay's ttsProvider
+    voice: str = ""  # that provider's voice; empty: the provider's default for the language
+    say_voice: str = ""  # <Say voice=...> of the <Gather> mode ("Google.es-ES-Neural2-A")
+    stop_calls: list[str] = []  # "stop calling me": opts out of calls Parley places
+    messages: dict[str, str] = {}  # what only a call says ([voice.messages]: choice, transfer...)
+
+    @property
+    def listens(self) -> str:
+        return self.transcription_language or self.language
+
+
 class PackFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -110,6 +128,7 @@ class PackFile(BaseModel):
     phone_prefixes: list[str] = []
     # Region overrides (ISO 3166 code -> quiet hours / weekend), e.g. ar: AE has a Sat-Sun weekend.
     regions: dict[str, Region] = {}
+    voice: VoiceTable | None = None  # calls; a pack without one speaks through its fallback's
 
     @field_validator("quiet_hours")
     @classmethod
@@ -143,14 +162,11 @@ class LocalePack:
         return self.chain[0]
 
     def t(self, key: str, **values: Any) -> str:
-        for pack in self.chain:
-            if key in pack.messages:
-                template = pack.messages[key]
-                if "{" not in template and "}" not in template:
-                    return template
-                # Missing placeholders render empty rather than crash a turn.
-                return string.Formatter().vformat(template, (), _Blank(values))
-        return key
+        return _fill(self.chain, lambda pack: pack.messages, key, values)
+
+    def spoken(self, key: str, **values: Any) -> str:
+        """A phone call's own message ([voice.messages]), along the fallback chain like ``t``."""
+        return _fill(self.chain, lambda pack: pack.voice.messages if pack.voice else {}, key, values)
 
     def phrases(self, intent: str) -> tuple[str, ...]:
         """The intent's phrases along the fallback chain (kept per pack: asked on every message)."""
@@ -174,6 +190,12 @@ class LocalePack:
     def currency(self) -> str:
         return self.head.currency
 
+    @property
+    def voice(self) -> VoiceTable:
+        """The first [voice] table along the fallback chain (English's at the latest)."""
+        found = next((p.voice for p in self.chain if p.voice is not None), None)
+        return found or VoiceTable(language=self.code)
+
     def notes(self) -> str:
         """The culture notes an LLM brain puts in its system prompt."""
         head = self.head
@@ -187,6 +209,18 @@ class LocalePack:
             if value:
                 lines.append(f"{label}: {value}")
         return "\n".join(lines)
+
+
+def _fill(chain: Sequence[PackFile], table, key: str, values: dict[str, Any]) -> str:
+    for pack in chain:
+        messages = table(pack)
+        if key in messages:
+            template = messages[key]
+            if "{" not in template and "}" not in template:
+                return template
+            # Missing placeholders render empty rather than crash a turn.
+            return string.Formatter().vformat(template, (), _Blank(values))
+    return key
 
 
 class _Blank(dict):

@@ -91,6 +91,9 @@ class Persona(BaseModel):
     # Overrides the pack's greeting: one string (in ``language``) or a table per locale code.
     greeting: str | dict[str, str] = ""
     voice: str = ""  # one line on how the persona sounds, for the LLM
+    # The text-to-speech voice on calls, per locale code, over the pack's [voice] table
+    # ({"en" = "en-US-Journey-D"}); docs/voice.md.
+    speech_voice: dict[str, str] = {}
     tone: list[str] = []
     do: list[str] = []
     dont: list[str] = []

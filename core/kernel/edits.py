@@ -8,7 +8,10 @@ Telegram did while Slack and Discord ignored edits altogether. So, everywhere:
   text before its turn runs, so the answer is to what the person finally wrote (``fold``);
 - an edit of a message already answered corrects the transcript's copy (``history`` in the
   conversation state, which the LLM and the desk's summary read) and says nothing (``edits``);
-- an edit of a message Parley never kept (group chatter not meant for the bot) changes nothing.
+- an edit of a message Parley never kept (group chatter not meant for the bot) changes nothing;
+- a caller who speaks over a spoken answer (a voice call's ``interrupt``) edits the bot's last
+  answer down to what they heard (``meta["heard"]``): the LLM's context and the desk's summary
+  must not assume the caller heard the rest.
 
 Channels pass an edit on as ``Inbound(kind="edit", message_id=<the edited message's id>)``, with
 the platform's id of the edit event as ``event_id`` (deduplicated like any event).
@@ -47,9 +50,20 @@ async def edits(turn: Turn, call_next: Handler) -> None:
     if inbound is None or inbound.kind != "edit":
         return await call_next(turn)
     turn.tags["edit"] = "unknown"
+    if inbound.meta.get("heard"):
+        return _heard(turn, inbound.text)
     for entry in reversed(turn.state.get("history", ())):
         if entry.get("role") == "user" and inbound.message_id and entry.get("id") == inbound.message_id:
             entry["text"] = inbound.text
             entry["edited"] = turn.now.isoformat(timespec="seconds")
             turn.tags["edit"] = "kept"
+            return
+
+
+def _heard(turn: Turn, heard: str) -> None:
+    for entry in reversed(turn.state.get("history", ())):
+        if entry.get("role") == "bot":
+            entry["text"] = heard.strip()  # the spoken words (markdown and links were never said)
+            entry["interrupted"] = turn.now.isoformat(timespec="seconds")
+            turn.tags["edit"] = "heard"
             return

@@ -72,7 +72,7 @@ class Harness:
 
 @asynccontextmanager
 async def twilio_parley(
-    make_settings, redis_url: str = "", knowledge_dir: str = "", **twilio: object
+    make_settings, redis_url: str = "", knowledge_dir: str = "", extra: dict | None = None, **twilio: object
 ) -> AsyncIterator[Harness]:
     """On SQLite by default; with ``redis_url`` on a Redis store under a prefix of its own."""
     seen: list[Inbound] = []
@@ -84,6 +84,7 @@ async def twilio_parley(
 
     async with serve_fake_twilio() as fake:
         more = {"knowledge_dir": knowledge_dir} if knowledge_dir else {}
+        more.update(extra or {})  # other settings (an LLM, a desk)
         settings = make_settings(
             **more,
             public_url=PUBLIC_URL,

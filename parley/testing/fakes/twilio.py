@@ -1,4 +1,4 @@
-"""A loopback fake of Twilio's REST API (Messages.json) and a signer that acts as Twilio.
+"""A loopback fake of Twilio's REST API (Messages.json, Calls.json) and a signer that acts as Twilio.
 
 It checks Basic auth like Twilio, records every message form, answers a MessageInstance with
 status ``queued``, and can be told to fail the next sends (status + Twilio error code).
@@ -28,6 +28,7 @@ class FakeTwilio:
     account_sid: str = ACCOUNT_SID
     auth_token: str = AUTH_TOKEN
     messages: list[dict[str, str]] = field(default_factory=list)
+    calls: list[dict[str, str]] = field(default_factory=list)  # Calls.json forms (outbound calls)
     failures: list[tuple[int, int]] = field(default_factory=list)  # (http status, twilio code)
     url: str = ""
     media: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # media sid -> (type, body)
@@ -45,6 +46,7 @@ class FakeTwilio:
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self.create_message)
+        app.router.add_post("/2010-04-01/Accounts/{sid}/Calls.json", self.create_call)
         app.router.add_get("/2010-04-01/Accounts/{sid}/Messages/{message}/Media/{media}", self.get_media)
         app.router.add_get("/storage/{media}", self.storage)
         return app
@@ -89,6 +91,34 @@ class FakeTwilio:
                 "direction": "outbound-api",
                 "api_version": "2010-04-01",
                 "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
+            },
+            status=201,
+        )
+
+    async def create_call(self, request: web.Request) -> web.Response:
+        """Like Twilio's Calls API: To, From and one of Url / Twiml / ApplicationSid required."""
+        if not self._authorised(request):
+            return web.json_response({"code": 20003, "message": "Authenticate", "status": 401}, status=401)
+        form = dict(await request.post())
+        if self.failures:
+            status, code = self.failures.pop(0)
+            return web.json_response({"code": code, "message": f"fake error {code}", "status": status}, status=status)
+        if "To" not in form or "From" not in form or not ({"Url", "Twiml", "ApplicationSid"} & form.keys()):
+            return web.json_response(
+                {"code": 21205, "message": "Url, Twiml or ApplicationSid required", "status": 400}, status=400
+            )
+        sid = f"CA{next(self._ids):032x}"
+        self.calls.append({**form, "Sid": sid})
+        return web.json_response(
+            {
+                "sid": sid,
+                "account_sid": self.account_sid,
+                "to": form["To"],
+                "from": form["From"],
+                "status": "queued",
+                "direction": "outbound-api",
+                "api_version": "2010-04-01",
+                "uri": f"/2010-04-01/Accounts/{self.account_sid}/Calls/{sid}.json",
             },
             status=201,
         )

@@ -1,0 +1,1 @@
+"""Voice calls through Twilio: ConversationRelay (a websocket) or <Gather> (docs/voice.md)."""

@@ -1,0 +1,27 @@
+"""Builds the voice channel from settings (called by parley.channels.twilio.channel)."""
+
+from __future__ import annotations
+
+from parley.channels.twilio.account import TwilioAccount
+from parley.channels.twilio.voice.channel import VoiceChannel
+from parley.channels.twilio.voice.setup import VoiceSetup
+from parley.core.config.settings import Settings
+from parley.core.i18n.personas import PersonaCatalog
+
+
+def voice_channel(settings: Settings, ctx, account: TwilioAccount) -> VoiceChannel:
+    cfg = settings.twilio
+    persona = PersonaCatalog.load(settings.personas_dir, settings.persona).get()
+    setup = VoiceSetup(
+        store=ctx.store,
+        locales=account.locales,
+        public_url=settings.public_url,
+        transfer=cfg.voice_transfer,
+        max_words=cfg.voice_max_words,
+        transcription_provider=cfg.voice_transcription_provider,
+        persona_voices=dict(persona.speech_voice),
+        caller_id=cfg.voice_from,
+        mode=cfg.voice_mode,
+        timezone=settings.scheduler.default_timezone,
+    )
+    return VoiceChannel(ctx, account=account, setup=setup)

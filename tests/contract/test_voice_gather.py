@@ -1,0 +1,71 @@
+"""The voice channel's <Gather> mode: one signed webhook per turn, Twilio doing the speech."""
+
+from __future__ import annotations
+
+import pytest
+
+from parley.testing.fakes.conversationrelay import FakeRelay
+from tests.contract.twilio_harness import PUBLIC_URL, twilio_parley
+
+VOICE_FROM = "+15005550010"
+CALLER = "+15551230077"
+CALL = "CA" + "d" * 32
+
+
+@pytest.fixture
+async def gather(make_settings):
+    async with twilio_parley(make_settings, voice_from=VOICE_FROM, voice_mode="gather") as h:
+        yield h, FakeRelay(h.http, f"http://127.0.0.1:{h.app.port}", PUBLIC_URL)
+
+
+def turn(said: str, **more: str) -> dict[str, str]:
+    return {"CallSid": CALL, "From": CALLER, "To": VOICE_FROM, "SpeechResult": said, "Confidence": "0.9", **more}
+
+
+async def test_a_call_in_gather_mode_is_greeted_with_the_disclosure_while_listening(gather):
+    h, twilio = gather
+    status, body = await twilio.incoming(CALL, CALLER, VOICE_FROM)
+    assert status == 200
+    assert '<Gather action="https://bot.example.com/webhooks/twilio/voice/gather?n=1"' in body
+    assert 'bargeIn="true"' in body and 'input="speech dtmf"' in body
+    assert '<Say language="en-US" voice="Google.en-US-Neural2-F">' in body
+    assert "an AI assistant" in body  # the disclosure, first
+
+
+async def test_each_turn_is_a_signed_webhook_answered_in_its_twiml(gather):
+    h, twilio = gather
+    await twilio.incoming(CALL, CALLER, VOICE_FROM)
+    status, body = await twilio.webhook("/webhooks/twilio/voice/gather?n=1", turn("how much is shipping"))
+    assert status == 200 and "shipping" in body.lower()
+    assert "gather?n=2" in body  # the next turn
+    assert "an AI assistant" not in body  # said once, at the start
+    again, repeat = await twilio.webhook("/webhooks/twilio/voice/gather?n=1", turn("how much is shipping"))
+    assert again == 200 and repeat == body  # Twilio's retry of the same turn: the same answer
+    asked = [i.text for i in h.seen if i.address.channel == "voice" and i.text != "/start"]
+    assert asked == ["how much is shipping"]
+
+
+async def test_a_forged_turn_is_refused_and_silence_ends_the_call_politely(gather):
+    h, twilio = gather
+    status, _ = await twilio.webhook("/webhooks/twilio/voice/gather?n=1", turn("hi"), signature="forged")
+    assert status == 403
+    status, body = await twilio.webhook("/webhooks/twilio/voice/gather?n=3", turn(""))
+    assert status == 200 and "<Hangup />" in body and "Goodbye" in body
+
+
+async def test_a_keypress_answers_a_spoken_choice(gather):
+    h, twilio = gather
+    await twilio.incoming(CALL, CALLER, VOICE_FROM)
+    _, body = await twilio.webhook("/webhooks/twilio/voice/gather?n=1", turn("what is the airspeed of a swallow"))
+    assert "press 1" in body and 'numDigits="1"' in body
+    _, body = await twilio.webhook("/webhooks/twilio/voice/gather?n=2", {**turn(""), "Digits": "1"})
+    state = await h.app.store.state(f"voice:{CALL}:")
+    assert state["handoff"]["reason"] == "asked"
+
+
+async def test_saying_stop_calling_me_opts_out_of_proactive_calls(gather):
+    h, twilio = gather
+    await twilio.incoming(CALL, CALLER, VOICE_FROM)
+    _, body = await twilio.webhook("/webhooks/twilio/voice/gather?n=1", turn("Please stop calling me."))
+    assert "won't call you again" in body and "<Hangup />" in body
+    assert await h.app.channels["voice"].account.consent.opted_out(f"voice:{CALLER}")
