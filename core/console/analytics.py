@@ -74,4 +74,4 @@ class AnalyticsSection:
             q = parse_query(request.query, as_datetime(self.clock()).date())
         except BadQuery as exc:
             return web.Response(status=400, text=str(exc))
-        return await csv_download(self.store, q, self.costs)
+        return await csv_download(self.store, q, self.costs, request.query.get("table", ""))

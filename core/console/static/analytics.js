@@ -27,3 +27,22 @@
     },
   });
 })();
+
+// Leads by source and outcome: one stacked bar per source (won, lost, still open).
+(() => {
+  const canvas = document.getElementById("leads");
+  if (!canvas || typeof Chart === "undefined") return;
+  const rows = JSON.parse(canvas.getAttribute("data-rows"));
+  const labels = JSON.parse(canvas.getAttribute("data-labels"));
+  const part = (key, colour) => ({ label: labels[key], data: rows.map((r) => r[key]), backgroundColor: colour });
+  new Chart(canvas, {
+    type: "bar",
+    data: { labels: rows.map((r) => r.source), datasets: [part("won", "#1d6b38"), part("lost", "#a4161a"), part("open", "#5c6670")] },
+    options: {
+      maintainAspectRatio: false,
+      animation: false,
+      indexAxis: "y",
+      scales: { x: { stacked: true, beginAtZero: true, ticks: { precision: 0 } }, y: { stacked: true } },
+    },
+  });
+})();
