@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 from parley.core.console.roles import Permission
 from parley.core.i18n.locales import LocaleCatalog, LocalePack
 
@@ -31,6 +32,13 @@ HEADERS = {
 def isotime(epoch: float) -> str:
     """Seconds since the epoch as "2026-05-01 09:30:00Z" (readable, and valid in <time datetime>)."""
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def when(epoch: float) -> Markup:
+    """A time in a page: a <time> element, which reads left to right in a right-to-left page
+    (console.css), so "2026-05-01 09:30:00Z" is not reordered by the bidi algorithm."""
+    text = isotime(epoch)
+    return Markup('<time datetime="{0}">{0}</time>').format(text)
 
 
 class _Blank(dict):
@@ -64,6 +72,7 @@ class Renderer:
             lstrip_blocks=True,
         )
         self.env.filters["isotime"] = isotime
+        self.env.filters["when"] = when
         self.env.globals["Permission"] = Permission  # templates ask viewer.can(Permission.X)
 
     def languages(self) -> list[tuple[str, str]]:

@@ -1,6 +1,8 @@
 // The analytics page's chart (Chart.js, vendored): conversations, contained and handoffs per
 // period as bars, CSAT as a line on its own 1-5 axis. The same figures are in the table below it.
+// In a right-to-left page the charts are mirrored: time runs from the right, axes swap sides.
 "use strict";
+const RTL = document.documentElement.dir === "rtl";
 (() => {
   const canvas = document.getElementById("volume");
   if (!canvas || typeof Chart === "undefined") return;
@@ -20,9 +22,11 @@
     options: {
       maintainAspectRatio: false,
       animation: false,
+      plugins: { legend: { rtl: RTL }, tooltip: { rtl: RTL } },
       scales: {
-        y: { beginAtZero: true, ticks: { precision: 0 } },
-        csat: { position: "right", min: 1, max: 5, grid: { drawOnChartArea: false } },
+        x: { reverse: RTL },
+        y: { beginAtZero: true, ticks: { precision: 0 }, position: RTL ? "right" : "left" },
+        csat: { position: RTL ? "left" : "right", min: 1, max: 5, grid: { drawOnChartArea: false } },
       },
     },
   });
@@ -42,7 +46,11 @@
       maintainAspectRatio: false,
       animation: false,
       indexAxis: "y",
-      scales: { x: { stacked: true, beginAtZero: true, ticks: { precision: 0 } }, y: { stacked: true } },
+      plugins: { legend: { rtl: RTL }, tooltip: { rtl: RTL } },
+      scales: {
+        x: { stacked: true, beginAtZero: true, ticks: { precision: 0 }, reverse: RTL },
+        y: { stacked: true, position: RTL ? "right" : "left" },
+      },
     },
   });
 })();
