@@ -14,10 +14,10 @@ from urllib.parse import quote
 from parley.core.handoff import card, cases
 from parley.core.handoff.budget import read_budget
 from parley.core.handoff.cases import Case
+from parley.core.handoff.outcome import LeadOutcomes
 from parley.core.handoff.routing import LeadRouting
 from parley.core.handoff.score import score
 from parley.core.handoff.timeline import read_timeline
-from parley.core.handoff.outcome import LeadOutcomes
 from parley.core.http.metrics import Metrics
 from parley.core.kernel.facts import Fact, Metric
 from parley.core.kernel.messages import Address, Reply
