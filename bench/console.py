@@ -32,6 +32,7 @@ from parley.core.config.settings import Settings
 from parley.core.console.roles import Role
 from parley.core.schedule.people_search import PeopleQuery, matches
 from parley.core.schedule.store import CampaignRecord, PersonEntry, Send, campaign_send_id
+from parley.core.storage.leads import LeadRecord, Outcome
 
 from bench import console_data as data
 from parley.app import Bot
@@ -54,6 +55,27 @@ async def fill_schedule(sched, size: int) -> None:
                 for n in range(start, min(many, start + 5000))
             ]
             await sched.add(sends)
+
+
+async def fill_leads(store) -> None:
+    """2,000 leads, one in five won, one in five lost (idempotent: the same ids each run)."""
+    for n in range(2000):
+        lead = LeadRecord(
+            f"bench{n}",
+            f"web:p{n}",
+            f"web:p{n}:",
+            ("web", "spring", "ads")[n % 3],
+            "web",
+            "en",
+            "sales",
+            f"Lead {n}",
+            1.77e9 + n,
+        )
+        if n % 5 == 1:
+            lead = lead.decided(Outcome.WON, 100.0 + n, "USD", "bench", 1.78e9)
+        elif n % 5 == 2:
+            lead = lead.decided(Outcome.LOST, None, "", "bench", 1.78e9)
+        await store.put_lead(lead)
 
 
 async def naive(what, *args) -> float:
@@ -122,7 +144,9 @@ PAGES = [
     ("page people, sms + pt-BR", "/console/people?channel=sms&locale=pt-BR"),
     ("page person", "/console/people/{person}"),
     ("page conversations (live list)", "/console/conversations"),
-    # ("page leads", "/console/leads"),
+    ("page leads", "/console/leads"),
+    ("page leads, won", "/console/leads?outcome=won"),
+    ("API leads", "/api/leads"),
 ]
 
 
@@ -140,6 +164,7 @@ async def time_pages(settings: Settings, size: int, days: int, repeat: int) -> l
     out = []
     async with Bot(settings) as bot:
         await fill_schedule(bot.scheduler.sched, size)
+        await fill_leads(bot.store)
         if await bot.accounts.store.account("bench") is None:
             await bot.accounts.add("bench", "bench", Role.ADMIN, PASSWORD)
         base = f"http://127.0.0.1:{bot.port}"

@@ -121,7 +121,7 @@ async def test_an_agent_lead_marks_a_lead_won_and_the_analytics_show_it(browser,
     await page.goto(f"http://127.0.0.1:{app.port}/console/analytics")
     table = await page.locator("[data-test=leads-by-outcome]").inner_text()
     assert "spring-sale" in table and "4800" in table
-    assert "Won leads: 1, worth 4800.0 SAR." in await page.locator(".roi").inner_text()
+    assert "Won leads: 1, worth 4800.00 SAR." in await page.locator(".roi").inner_text()
     await page.wait_for_function("document.querySelector('#leads') && Chart.getChart('leads') !== undefined")
     await page.screenshot(path=output_dir / "en-analytics-leads-laptop.png", full_page=True)
     await context.close()
