@@ -151,6 +151,8 @@ async def test_a_marketer_schedules_tomorrow_10_local_for_vips_each_in_their_lan
             assert (await resp.json())["attributed"] == "vip-tomorrow"
     await page.goto(f"{base}/console/campaigns/vip-tomorrow")
     assert await page.locator('[data-live="converted"]').inner_text() == "1"
+    assert await page.locator('[data-live="failed"]').inner_text() == "None yet."
+    await shoot(page, "campaign-converted")
 
     await bot.analytics.flush()
     await page.goto(f"{base}/console/analytics?from=2026-01-01&to=2026-01-07")

@@ -33,7 +33,7 @@
     const el = section.querySelector(`[data-live="${key}"]`);
     el.replaceChildren(...(Object.entries(reasons).length ? Object.entries(reasons) : [["", 0]]).map(([why, n]) => {
       const li = document.createElement("li");
-      li.textContent = why ? `${why}: ${n}` : "0";
+      li.textContent = why ? `${why}: ${n}` : el.getAttribute("data-empty");
       return li;
     }));
   };
