@@ -94,6 +94,14 @@ async def test_german_on_a_phone_and_a_users_own_language_over_the_browsers(brow
         assert overflow <= 0, (path, overflow, wide)  # long German words wrap, nothing sideways
         await page.screenshot(path=output_dir / f"de-{path.strip('/').replace('/', '-')}-phone.png", full_page=True)
     assert await page.locator("header nav a").first.inner_text() == "Start"
+    await page.goto(f"http://127.0.0.1:{app.port}/console/campaigns/new")
+    await page.evaluate("document.querySelectorAll('details.locale').forEach((d) => { d.open = true; })")
+    await page.fill("#message_de", "Hallo {{ first_name }}!")
+    assert (
+        "keine Vorlage: nur innerhalb des 24-Stunden-Fensters" in await page.locator('[data-preview="de"]').inner_text()
+    )
+    await page.fill("#template_de", "HX123")
+    assert "Vorlage HX123: wird auch" in await page.locator('[data-preview="de"]').inner_text()
     await page.goto(f"http://127.0.0.1:{app.port}/console/account")
     await page.locator("#language").select_option("ja")
     await page.get_by_role("button", name="Speichern").click()
