@@ -44,6 +44,7 @@ from parley.core.handoff.commands import DeskCommands
 from parley.core.handoff.desk import Desk
 from parley.core.handoff.hours import BusinessHours
 from parley.core.handoff.leads import Leads
+from parley.core.handoff.outcome import LeadOutcomes
 from parley.core.handoff.qualify import qualify
 from parley.core.handoff.queue import Queue
 from parley.core.handoff.routing import LeadRouting
@@ -51,6 +52,7 @@ from parley.core.handoff.sla import Reminders
 from parley.core.http.admin import Admin
 from parley.core.http.admin_analytics import AnalyticsAPI
 from parley.core.http.admin_auth import ApiAuth
+from parley.core.http.admin_leads import LeadAPI
 from parley.core.http.listener import RESERVE, Listener, raise_fd_limit
 from parley.core.http.metrics import Metrics
 from parley.core.http.ops import OpsSampler
@@ -201,6 +203,8 @@ class Bot:
             Queue(self.store, self.scheduler.sched), self.store, self.engine, desk_address
         )
         webhook = Address(channel="webhook", chat="leads") if ho.lead_webhook_url else None
+        # Every lead kept with its outcome (open, won, lost): the console, the admin API, the CLI.
+        self.lead_outcomes = LeadOutcomes(self.store, clock, settings.analytics.currency, self.analytics.record)
         # The lead card's "follow up" button books through the scheduler.
         self.leads = Leads(
             self.store,
@@ -210,6 +214,7 @@ class Bot:
             followup=self.scheduler.lead_followup,
             transcripts=self.desk.transcripts,
             routing=LeadRouting(ho.lead_routes, self.store, self._group_members) if ho.lead_routes else None,
+            outcomes=self.lead_outcomes,
         )
         token = settings.admin_token.get_secret_value() if settings.admin_token else None
         # Console users (bot.py users add): their API tokens work in the admin API with their role.
@@ -226,6 +231,7 @@ class Bot:
                 session_hours=settings.console.session_hours,
                 persona=settings.persona,
                 reports=self._reports(),
+                outcomes=self.lead_outcomes,
             )
         self.admin = Admin(
             ApiAuth(token, self.accounts),
@@ -238,6 +244,7 @@ class Bot:
             proactive=self.engine,
             analytics=AnalyticsAPI(self.analytics_store, clock, Costs(**settings.analytics.model_dump())),
             record=self.analytics.record,
+            leads=LeadAPI(self.lead_outcomes),
         )
         self.router = Router("bot")
         for router in routers:

@@ -114,6 +114,29 @@ async def users_command(settings: Settings, args: argparse.Namespace) -> int:
         await store.close()
 
 
+async def leads_command(settings: Settings, args: argparse.Namespace) -> int:
+    from parley.core.analytics.service import open_analytics
+    from parley.core.handoff.leads_cli import leads_cli
+    from parley.core.storage import open_store
+    from parley.core.storage.store import StoreUnavailable
+
+    store = open_store(settings.store_url)
+    try:
+        await store.open()
+        analytics = open_analytics(settings.store_url, store)
+        await analytics.open()
+    except StoreUnavailable as exc:
+        fail(f"PARLEY_STORE_URL: cannot open the store ({exc})")
+    try:
+        currency = settings.analytics.currency
+        return await leads_cli(
+            store, analytics, currency, args.action, args.target, args.outcome, args.value, args.currency
+        )
+    finally:
+        await analytics.close()
+        await store.close()
+
+
 def main(argv: list[str] | None = None, app: Build | None = None) -> int:
     """The command line. A bot's own entry point passes ``app``, its ``build(settings, **options)``
     (``sys.exit(main(app=build))``), as ``--app module:build`` does."""
@@ -141,12 +164,22 @@ def main(argv: list[str] | None = None, app: Build | None = None) -> int:
     users.add_argument("--role", choices=["admin", "marketer", "agent_lead", "viewer"], default="viewer")
     users.add_argument("--label", default="", help="token: what the API token is for")
     users.add_argument("--password-stdin", action="store_true", help="read the password from stdin (scripts)")
+    leads = sub.add_parser("leads", help="leads and their outcome: list, show, set (see docs/console.md)")
+    leads.add_argument("action", choices=["list", "show", "set"])
+    leads.add_argument("target", nargs="?", default="", help="list: open, won or lost (optional); show, set: a lead id")
+    leads.add_argument("outcome", nargs="?", default="", help="set: open, won or lost")
+    leads.add_argument("--value", help="set won: what the deal is worth, like 1200 or 99.90")
+    leads.add_argument(
+        "--currency", default="", help="set won: a three-letter code (default PARLEY_ANALYTICS__CURRENCY)"
+    )
     args = parser.parse_args(argv)
     settings = load_settings()
     setup_logging(settings.log_format, "WARNING" if args.command == "chat" else settings.log_level)
     try:
         if args.command == "users":
             return asyncio.run(users_command(settings, args))
+        if args.command == "leads":
+            return asyncio.run(leads_command(settings, args))
         if args.command not in ("campaign", "campaigns"):
             warn_unknown(settings, args.command)
         build = load_app(args.app) if args.app else app

@@ -46,6 +46,9 @@ class Period:
     csat: float | None = None  # average 1-5
     csat_answers: int = 0
     leads: int = 0
+    leads_won: int = 0  # outcomes decided in the period (a changed decision counts where it stands)
+    leads_lost: int = 0
+    won_value: float = 0.0  # won leads' value, in the analytics currency
     answers: int = 0
     not_sure: int = 0
     llm_tokens: int = 0
@@ -80,6 +83,9 @@ def fill(rows: list[Row], start: str, costs: Costs) -> Period:
     if p.csat_answers:
         p.csat = round(sums[Metric.CSAT] / p.csat_answers, 2)
     p.leads = int(sums[Metric.LEADS])
+    p.leads_won = int(sums[Metric.LEAD_WON])
+    p.leads_lost = int(sums[Metric.LEAD_LOST])
+    p.won_value = round(sums[Metric.LEAD_VALUE] / 100, 2)
     p.answers = int(sums[Metric.ANSWERS])
     p.not_sure = int(sums[Metric.NOT_SURE])
     p.llm_tokens = int(sums[Metric.LLM_TOKENS])
@@ -97,11 +103,14 @@ async def report(store: AnalyticsStore, q: Query, costs: Costs) -> dict:
         by_period.setdefault(period_of(day.isoformat(), q.by), [])
         day += timedelta(days=1)
     leads: dict[str, int] = defaultdict(int)
+    outcomes: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(OUTCOME_COLUMNS, 0))
     conversions: dict[str, int] = defaultdict(int)
     for r in rows:
         by_period[period_of(r.day, q.by)].append(r)
         if r.metric == Metric.LEADS:
             leads[r.detail or "-"] += int(r.value)
+        if r.metric in OUTCOME_COLUMNS.values():
+            outcomes[r.detail or "-"][OUTCOME_KEY[r.metric]] += r.value
         elif r.metric == Metric.CONVERSIONS:
             conversions[r.detail or "-"] += r.n
     series = [fill(rs, start, costs) for start, rs in sorted(by_period.items())]
@@ -119,8 +128,10 @@ async def report(store: AnalyticsStore, q: Query, costs: Costs) -> dict:
         "series": [asdict(p) for p in series],
         "totals": asdict(total),
         "leads_by_source": dict(sorted(leads.items(), key=lambda kv: -kv[1])),
+        "leads_by_outcome": by_outcome(outcomes),
         "conversions_by_campaign": dict(sorted(conversions.items(), key=lambda kv: -kv[1])),
         "roi": {
+            "won_value": total.won_value,
             "contained": total.contained,
             "cost_per_human_conversation": costs.human_cost,
             "saved": saved,
@@ -131,6 +142,36 @@ async def report(store: AnalyticsStore, q: Query, costs: Costs) -> dict:
     }
 
 
+# leads_by_outcome's columns per source, and the metric each is summed from.
+OUTCOME_COLUMNS = {
+    "leads": Metric.LEADS,
+    "won": Metric.LEAD_WON,
+    "lost": Metric.LEAD_LOST,
+    "won_value": Metric.LEAD_VALUE,
+}
+OUTCOME_KEY = {metric: column for column, metric in OUTCOME_COLUMNS.items()}
+
+
+def by_outcome(outcomes: dict[str, dict[str, float]]) -> list[dict]:
+    """Per source, most leads first: leads filed, won, lost, still open (filed minus decided, at
+    least 0: a lead filed before the period may be decided in it) and the won value."""
+    rows = []
+    for source, n in outcomes.items():
+        leads, won, lost = int(n["leads"]), int(n["won"]), int(n["lost"])
+        value = round(n["won_value"] / 100, 2)
+        rows.append(
+            {
+                "source": source,
+                "leads": leads,
+                "won": won,
+                "lost": lost,
+                "open": max(0, leads - won - lost),
+                "won_value": value,
+            }
+        )
+    return sorted(rows, key=lambda r: (-r["leads"], -r["won"], r["source"]))
+
+
 def as_csv(body: dict) -> str:
     out = io.StringIO()
     names = [f.name for f in fields(Period)]
@@ -138,4 +179,14 @@ def as_csv(body: dict) -> str:
     writer.writeheader()
     for row in body["series"]:
         writer.writerow({k: "" if row[k] is None else row[k] for k in names})
+    return out.getvalue()
+
+
+def leads_csv(body: dict) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(
+        out, fieldnames=["source", "leads", "won", "lost", "open", "won_value"], lineterminator="\n"
+    )
+    writer.writeheader()
+    writer.writerows(body["leads_by_outcome"])
     return out.getvalue()

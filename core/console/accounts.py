@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from dataclasses import replace
 
 from parley.core.console.passwords import Passwords
 from parley.core.console.roles import Principal, Role
@@ -57,19 +58,21 @@ class Accounts:
     async def set_role(self, actor: str, name: str, role: Role) -> None:
         account = await self._existing(name)
         await self._keep_an_admin(account, role)
-        await self.store.save_account(
-            Account(account.name, role.value, account.password_hash, account.created, account.generation)
-        )
+        await self.store.save_account(replace(account, role=role.value))
         await self.record(actor, "user.role", name, role.value)
 
     async def set_password(self, actor: str, name: str, password: str) -> None:
         """Also ends the user's sessions: they carry the old generation."""
         account = await self._existing(name)
         hashed = await self.passwords.hash(password)
-        await self.store.save_account(
-            Account(account.name, account.role, hashed, account.created, account.generation + 1)
-        )
+        await self.store.save_account(replace(account, password_hash=hashed, generation=account.generation + 1))
         await self.record(actor, "user.password", name)
+
+    async def set_language(self, actor: str, name: str, code: str) -> None:
+        """The console's language for this user ("" = as their browser asks)."""
+        account = await self._existing(name)
+        await self.store.save_account(replace(account, language=code))
+        await self.record(actor, "user.language", name, code or "auto")
 
     async def login(self, name: str, password: str) -> Account | None:
         account = await self.store.account(name.strip().lower())
@@ -78,7 +81,7 @@ class Accounts:
         assert account is not None
         if self.passwords.needs_rehash(account.password_hash):
             hashed = await self.passwords.hash(password)
-            account = Account(account.name, account.role, hashed, account.created, account.generation)
+            account = replace(account, password_hash=hashed)
             await self.store.save_account(account)
         return account
 

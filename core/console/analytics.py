@@ -5,6 +5,9 @@ persona, with charts, the knowledge-gap report and a CSV download. Read from the
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
 from aiohttp import web
 from parley.core.analytics.gaps import group
 from parley.core.analytics.report import Costs, report
@@ -17,6 +20,19 @@ from parley.core.kernel.clock import Clock, as_datetime
 
 NAV = (NavItem("nav_analytics", "/console/analytics", Permission.VIEW_REPORTS),)
 CHANNELS = ("web", "telegram", "slack", "sms", "whatsapp", "discord")
+
+
+def presets(today: date, query: dict[str, str]) -> list[tuple[str, str]]:
+    """(label, query string) of the ranges a team lead asks for first, keeping the filters:
+    the last 7 days, last week (Monday to Sunday) and the last 30 days."""
+    monday = today - timedelta(days=today.weekday() + 7)
+    ranges = {
+        "preset_last_7_days": (today - timedelta(days=6), today),
+        "preset_last_week": (monday, monday + timedelta(days=6)),
+        "preset_last_30_days": (today - timedelta(days=29), today),
+    }
+    kept = {k: v for k, v in query.items() if k in ("channel", "locale", "persona", "by")}
+    return [(label, urlencode({**kept, "from": a, "to": b})) for label, (a, b) in ranges.items()]
 
 
 class AnalyticsSection:
@@ -67,6 +83,7 @@ class AnalyticsSection:
             codes=self.catalog.codes,
             personas=self.personas,
             query=request.query_string,
+            presets=presets(as_datetime(self.clock()).date(), dict(request.query)),
         )
 
     async def csv(self, request: web.Request, viewer: Viewer) -> web.Response:
@@ -74,4 +91,4 @@ class AnalyticsSection:
             q = parse_query(request.query, as_datetime(self.clock()).date())
         except BadQuery as exc:
             return web.Response(status=400, text=str(exc))
-        return await csv_download(self.store, q, self.costs)
+        return await csv_download(self.store, q, self.costs, request.query.get("table", ""))

@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from aiohttp import web
-from parley.core.console import conversations, home, people, people_import, users
+from parley.core.console import conversations, home, leads, people, people_import, users
 from parley.core.console.accounts import Accounts
 from parley.core.console.passwords import Passwords
 from parley.core.console.render import Renderer
 from parley.core.console.sessions import Sessions
 from parley.core.console.shell import Console, NavItem, Section
+from parley.core.handoff.outcome import LeadOutcomes
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.kernel.clock import Clock
 from parley.core.schedule.store import ScheduleStore
@@ -29,6 +30,7 @@ def build_console(
     session_hours: float,
     persona: str,
     reports: Sequence[tuple[tuple[NavItem, ...], Callable[[Console], Section]]] = (),
+    outcomes: LeadOutcomes | None = None,  # the leads page (none: no page)
 ) -> tuple[Console, list[web.RouteDef]]:
     """``reports``: sections that need more than the store (campaigns, analytics), each as its nav
     entries and a factory taking the Console; app.py builds them with their collaborators."""
@@ -42,6 +44,7 @@ def build_console(
             *home.NAV,
             *(item for nav, _ in reports for item in nav),
             *conversations.NAV,
+            *(leads.NAV if outcomes is not None else ()),
             *people.NAV,
             *users.NAV,
             *home.AUDIT_NAV,
@@ -51,6 +54,7 @@ def build_console(
         home.HomeSection(console),
         *(build(console) for _, build in reports),
         conversations.ConversationsSection(console, store, sched, clock, persona),
+        *([leads.LeadsSection(console, outcomes)] if outcomes is not None else []),
         people_import.PeopleImportSection(console, sched),  # before PeopleSection: /people/import
         people.PeopleSection(console, store, sched),
         users.UsersSection(console),

@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 from parley.core.console.roles import Permission
 from parley.core.i18n.locales import LocaleCatalog, LocalePack
 
@@ -31,6 +32,13 @@ HEADERS = {
 def isotime(epoch: float) -> str:
     """Seconds since the epoch as "2026-05-01 09:30:00Z" (readable, and valid in <time datetime>)."""
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def when(epoch: float) -> Markup:
+    """A time in a page: a <time> element, which reads left to right in a right-to-left page
+    (console.css), so "2026-05-01 09:30:00Z" is not reordered by the bidi algorithm."""
+    text = isotime(epoch)
+    return Markup('<time datetime="{0}">{0}</time>').format(text)
 
 
 class _Blank(dict):
@@ -64,19 +72,32 @@ class Renderer:
             lstrip_blocks=True,
         )
         self.env.filters["isotime"] = isotime
+        self.env.filters["when"] = when
         self.env.globals["Permission"] = Permission  # templates ask viewer.can(Permission.X)
 
-    def strings(self, request: web.Request) -> Strings:
-        """The first language of Accept-Language that has a pack; else the default pack."""
+    def languages(self) -> list[tuple[str, str]]:
+        """(code, the language's own name) of every pack the console can be shown in."""
+        packs = (self.catalog.get(code) for code in self.catalog.codes)
+        return [(p.code, p.name) for p in packs if self._speaks(p)]
+
+    @staticmethod
+    def _speaks(pack: LocalePack) -> bool:
+        # A pack with no console strings of its own (or of a pack it falls back to before
+        # English) would label English text as its language.
+        return pack.code == FALLBACK or any(p.console for p in pack.chain if p.code != FALLBACK)
+
+    def strings(self, request: web.Request, chosen: str = "") -> Strings:
+        """The user's chosen language (My account), else the first language of Accept-Language
+        that has a pack, else the default pack; any of them only if it has console strings."""
         hints = [part.split(";")[0].strip() for part in request.headers.get("Accept-Language", "").split(",")[:8]]
-        for code in [*hints, self.catalog.default]:
+        for code in [chosen, *hints, self.catalog.default]:
             pack = self.catalog.get(code) if self.catalog.match(code) else None
-            # A pack with no console strings would label English text as its language.
-            if pack is not None and any(p.console for p in pack.chain):
+            if pack is not None and self._speaks(pack):
                 return Strings(self.catalog, pack)
         return Strings(self.catalog, self.catalog.get(FALLBACK))
 
     def page(self, request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
-        t = self.strings(request)
+        viewer = context.get("viewer")
+        t = self.strings(request, viewer.account.language if viewer is not None else "")
         html = self.env.get_template(template).render(t=t, lang=t.code, dir=t.direction, **context)
         return web.Response(text=html, status=status, content_type="text/html", charset="utf-8", headers=HEADERS)

@@ -25,6 +25,8 @@ class Permission(StrEnum):
     EXPORT_PEOPLE = "export_people"  # everything held about a person, as a download
     ERASE_PEOPLE = "erase_people"
     RECORD_CONVERSIONS = "record_conversions"  # the shop reports an order against a campaign
+    READ_LEADS = "read_leads"  # the leads list and each lead's outcome
+    DECIDE_LEADS = "decide_leads"  # record a lead's outcome: won (with its value) or lost
     READ_CONVERSATIONS = "read_conversations"  # live list, transcripts
     HANDOFF = "handoff"  # hand a conversation to the desk
     MANAGE_USERS = "manage_users"  # users, roles, everyone's API tokens
@@ -44,12 +46,20 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.EDIT_PEOPLE,
             Permission.EXPORT_PEOPLE,
             Permission.RECORD_CONVERSIONS,
+            Permission.READ_LEADS,
         }
     ),
     # Agent leads answer for the desk: conversations and handoffs; people they may look up,
-    # never export in bulk or change.
+    # never export in bulk or change; they close the desk's leads as won or lost.
     Role.AGENT_LEAD: frozenset(
-        {Permission.VIEW_REPORTS, Permission.READ_PEOPLE, Permission.READ_CONVERSATIONS, Permission.HANDOFF}
+        {
+            Permission.VIEW_REPORTS,
+            Permission.READ_PEOPLE,
+            Permission.READ_CONVERSATIONS,
+            Permission.HANDOFF,
+            Permission.READ_LEADS,
+            Permission.DECIDE_LEADS,
+        }
     ),
     Role.VIEWER: frozenset({Permission.VIEW_REPORTS}),
 }

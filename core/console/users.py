@@ -4,6 +4,8 @@ stored or shown again."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aiohttp import web
 from parley.core.console.accounts import AccountError
 from parley.core.console.passwords import PasswordError
@@ -32,6 +34,7 @@ class UsersSection:
             web.get("/console/account", p(own, self.account)),
             web.post("/console/account/password", p(own, self.password)),
             web.post("/console/account/tokens", p(own, self.create_token)),
+            web.post("/console/account/language", p(own, self.language)),
             web.post("/console/account/tokens/{id}/revoke", p(own, self.revoke_token)),
         ]
 
@@ -79,7 +82,20 @@ class UsersSection:
     # -- everyone's own ----------------------------------------------------------------------
     async def account(self, request: web.Request, viewer: Viewer, status: int = 200, **shown) -> web.Response:
         tokens = await self.console.accounts.store.api_tokens(viewer.account.name)
-        return self.console.render(request, viewer, "account.html", status=status, tokens=tokens, **shown)
+        languages = self.console.renderer.languages()
+        return self.console.render(
+            request, viewer, "account.html", status=status, tokens=tokens, languages=languages, **shown
+        )
+
+    async def language(self, request: web.Request, viewer: Viewer) -> web.Response:
+        code = str((await self.console.form(request)).get("language", ""))
+        if code and code not in {c for c, _ in self.console.renderer.languages()}:
+            return await self.account(request, viewer, status=422, error="not_found")
+        name = viewer.account.name
+        await self.console.accounts.set_language(name, name, code)
+        # This very page is answered in the new language.
+        now = replace(viewer, account=replace(viewer.account, language=code))
+        return await self.account(request, now, notice="language_saved")
 
     async def password(self, request: web.Request, viewer: Viewer) -> web.StreamResponse:
         form = await self.console.form(request)

@@ -14,6 +14,7 @@ from urllib.parse import quote
 from parley.core.handoff import card, cases
 from parley.core.handoff.budget import read_budget
 from parley.core.handoff.cases import Case
+from parley.core.handoff.outcome import LeadOutcomes
 from parley.core.handoff.routing import LeadRouting
 from parley.core.handoff.score import score
 from parley.core.handoff.timeline import read_timeline
@@ -44,6 +45,7 @@ class Leads:
         followup: Followup | None = None,  # None without a scheduler
         transcripts: str = "",  # the console's transcript pages (Desk.transcripts)
         routing: LeadRouting | None = None,  # None: leads are not routed to a rep
+        outcomes: LeadOutcomes | None = None,  # keeps each lead for its outcome (won, lost)
     ) -> None:
         self.kv = kv
         self.metrics = metrics
@@ -52,6 +54,7 @@ class Leads:
         self.followup = followup
         self.transcripts = transcripts
         self.routing = routing
+        self.outcomes = outcomes
 
     async def __call__(self, turn: Turn, call_next: Handler) -> None:
         inbound = turn.inbound
@@ -83,6 +86,8 @@ class Leads:
             if routed is not None:
                 case.routed, case.routed_why = routed.user, routed.why
         await cases.save(self.kv, case)
+        if self.outcomes is not None:
+            await self.outcomes.opened(turn, case.id, str(source), fields.get("name", ""))
         lead["case"] = case.id
         self.metrics.leads.labels(turn.address.channel, str(source)[:40]).inc()
         turn.facts.append(Fact(Metric.LEADS, detail=str(source)))

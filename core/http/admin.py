@@ -18,6 +18,7 @@ from parley.core.console.roles import Permission
 from parley.core.http.admin_analytics import AnalyticsAPI
 from parley.core.http.admin_auth import ApiAuth
 from parley.core.http.admin_campaigns import CampaignAPI
+from parley.core.http.admin_leads import LeadAPI
 from parley.core.http.admin_openapi import describe
 from parley.core.http.replies import error, json_body
 from parley.core.i18n.locales import LocaleCatalog
@@ -46,6 +47,7 @@ class Admin:
     analytics: AnalyticsAPI | None = None  # the analytics report and knowledge gaps
     # The analytics recorder: a conversion posted here is counted beside the turns' facts.
     record: Callable[[tuple[str, str, str], list[Fact], float], None] | None = None
+    leads: LeadAPI | None = None  # the leads list and their outcomes
 
     def __post_init__(self) -> None:
         self.campaigns = CampaignAPI(self.sched, self.catalog, self.clock, self.wake, self.proactive)
@@ -56,6 +58,7 @@ class Admin:
             web.get("/api/openapi.json", self.openapi),
             *self.campaigns.routes(g),
             *(self.analytics.routes(g) if self.analytics is not None else []),
+            *(self.leads.routes(g) if self.leads is not None else []),
             web.get("/api/people/{person}", g(self.export_person, P.EXPORT_PEOPLE)),
             web.delete("/api/people/{person}", g(self.erase_person, P.ERASE_PEOPLE)),
             web.post("/api/people/{person}/conversions", g(self.conversion, P.RECORD_CONVERSIONS)),

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from aiohttp import web
 from parley.core.analytics.gaps import group
-from parley.core.analytics.report import MAX_DAYS, Costs, Query, as_csv, report
+from parley.core.analytics.report import MAX_DAYS, Costs, Query, as_csv, leads_csv, report
 from parley.core.analytics.store import ALL, AnalyticsStore
 from parley.core.console.roles import Permission
 from parley.core.http.replies import error
@@ -47,11 +47,14 @@ def parse_query(params, today: date) -> Query:
     return Query(first, last, by=by, **dims)
 
 
-async def csv_download(store: AnalyticsStore, q: Query, costs: Costs) -> web.Response:
-    """The report's series as a CSV file download (the admin API and the console page)."""
-    name = f"parley-analytics-{q.first}-{q.last}.csv"
+async def csv_download(store: AnalyticsStore, q: Query, costs: Costs, table: str = "") -> web.Response:
+    """The report's series (or, with ``table=leads``, leads by source and outcome) as a CSV file
+    download (the admin API and the console page)."""
+    leads = table == "leads"
+    name = f"parley-{'leads' if leads else 'analytics'}-{q.first}-{q.last}.csv"
+    body = await report(store, q, costs)
     return web.Response(
-        text=as_csv(await report(store, q, costs)),
+        text=leads_csv(body) if leads else as_csv(body),
         content_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
@@ -85,7 +88,7 @@ class AnalyticsAPI:
             q = self._query(request)
         except BadQuery as exc:
             return error(400, str(exc))
-        return await csv_download(self.store, q, self.costs)
+        return await csv_download(self.store, q, self.costs, request.query.get("table", ""))
 
     async def gaps(self, request: web.Request) -> web.Response:
         try:

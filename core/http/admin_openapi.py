@@ -32,6 +32,9 @@ ROUTES: list[tuple[str, str, str, str | None]] = [
     ("get", "/api/people/{person}", "Export everything held about a person", None),
     ("delete", "/api/people/{person}", "Erase everything held about a person", None),
     ("post", "/api/people/{person}/conversions", "Record a conversion, attributed to the last campaign", "Conversion"),
+    ("get", "/api/leads", "Leads, newest first (?outcome=open|won|lost, ?before= pages)", None),
+    ("get", "/api/leads/{id}", "One lead: source, who, and its outcome", None),
+    ("post", "/api/leads/{id}/outcome", "Record a lead's outcome (won with its value, lost, or open again)", "Outcome"),
     ("get", "/api/conversations/{id}", "A conversation's state (history, handoff, scheduled sends)", None),
     ("post", "/api/conversations/{id}/handoff", "Hand the conversation to a person (a card in the desk)", None),
 ]
@@ -71,6 +74,15 @@ def describe() -> dict[str, Any]:
     schemas = campaign.pop("$defs", {})
     schemas["Campaign"] = campaign
     schemas["Conversion"] = {"type": "object", "properties": {"value": {"type": "number"}}}
+    schemas["Outcome"] = {
+        "type": "object",
+        "required": ["outcome"],
+        "properties": {
+            "outcome": {"enum": ["open", "won", "lost"]},
+            "value": {"type": "number", "minimum": 0},
+            "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        },
+    }
     schemas["TestSend"] = {
         "type": "object",
         "properties": {

@@ -19,6 +19,9 @@ class Metric(StrEnum):
     FIRST_REPLY_SECONDS = "first_reply_seconds"  # handoff opened -> first human reply
     CSAT = "csat"  # 1-5 answers (sum; the count is the answers)
     LEADS = "leads"  # detail: the lead's source
+    LEAD_WON = "lead_won"  # an outcome decided (+1) or undone (-1); detail: the lead's source
+    LEAD_LOST = "lead_lost"
+    LEAD_VALUE = "lead_value"  # a won lead's value in the analytics currency, in cents (detail: source)
     ANSWERS = "answers"  # answers from a brain
     NOT_SURE = "not_sure"  # answers that said "I don't know" (detail: the question, redacted)
     LLM_TOKENS = "llm_tokens"

@@ -17,6 +17,7 @@ async def export(store: Store, sched: ScheduleStore, person: str) -> dict[str, A
     body = await store.export_person(person)
     entry = await sched.person(person)
     body["index"] = json.loads(entry.to_json()) if entry else None
+    body["leads"] = [json.loads(x.to_json()) for x in await store.person_leads(person)]
     if not body.get("profile") and not body.get("conversations") and entry is None:
         return None
     return body
@@ -24,7 +25,7 @@ async def export(store: Store, sched: ScheduleStore, person: str) -> dict[str, A
 
 async def erase(store: Store, sched: ScheduleStore, person: str) -> int:
     """Records removed."""
-    return await store.erase_person(person) + await sched.forget_person(person)
+    return await store.erase_person(person) + await sched.forget_person(person) + await store.forget_leads(person)
 
 
 async def retag(store: Store, sched: ScheduleStore, person: str, tag: str, on: bool) -> tuple[str, ...]:

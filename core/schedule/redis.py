@@ -13,6 +13,7 @@ import redis.asyncio as aioredis
 from parley.core.schedule import redis_people as people_index
 from parley.core.schedule.people_search import PeopleQuery
 from parley.core.schedule.redis_lua import ACK, ACK_MANY, ADD, CANCEL, CANCEL_MANY, CLAIM, RESCHEDULE
+from parley.core.schedule.redis_waiting import WaitingIndex
 from parley.core.schedule.store import (
     MAX_CLAIM,
     CampaignRecord,
@@ -43,6 +44,8 @@ class RedisScheduleStore(Client):
         self.camps, self.camp_ids = f"{tag}:c:", f"{tag}:campaigns"
         self.people_key, self.person_key = f"{tag}:people", f"{tag}:p:"
         self.search = people_index.Keys.under(tag)  # the people search's index (redis_people.py)
+        self.waits = WaitingIndex.under(tag)  # each campaign's unfinished sends (redis_waiting.py)
+        self._waits_built = False
         self.r: aioredis.Redis | None = None
 
     async def open(self) -> None:
@@ -63,7 +66,7 @@ class RedisScheduleStore(Client):
     async def add(self, sends: list[Send]) -> int:
         new = 0
         for start in range(0, len(sends), MAX_CLAIM):  # bounded scripts: no call blocks Redis for long
-            args: list[str | float] = [self.sends, self.counts]
+            args: list[str | float] = [self.sends, self.counts, self.waits.prefix]
             for send in sends[start : start + MAX_CLAIM]:
                 args += [send.id, send.due, send.data, campaign_of(send.id)]
             new += await self._add(keys=[self.due], args=args)
@@ -80,13 +83,13 @@ class RedisScheduleStore(Client):
     async def ack(self, send_id: str, token: int, outcome: str) -> bool:
         campaign = campaign_of(send_id)
         counters = self.counts + campaign if campaign else ""
-        args = [self.sends + send_id, send_id, token, outcome, counters, self.keep]
+        args = [self.sends + send_id, send_id, token, outcome, counters, self.keep, self.waits.key(campaign)]
         return bool(await self._ack(keys=[self.inflight], args=args))
 
     async def ack_many(self, acks: list[tuple[str, int, str]]) -> int:
         held = 0
         for start in range(0, len(acks), MAX_CLAIM):
-            args: list[str | int] = [self.sends, self.counts, self.keep]
+            args: list[str | int] = [self.sends, self.counts, self.keep, self.waits.prefix]
             for send_id, token, outcome in acks[start : start + MAX_CLAIM]:
                 args += [send_id, token, outcome, campaign_of(send_id)]
             held += await self._ack_many(keys=[self.inflight], args=args)
@@ -97,7 +100,7 @@ class RedisScheduleStore(Client):
         return bool(await self._resched(keys=[self.inflight, self.due], args=args))
 
     async def cancel(self, send_id: str) -> bool:
-        args = [self.sends + send_id, send_id, self.keep]
+        args = [self.sends + send_id, send_id, self.keep, self.waits.key(campaign_of(send_id))]
         return bool(await self._cancel(keys=[self.due, self.inflight], args=args))
 
     async def status(self, send_id: str) -> str | None:
@@ -121,23 +124,20 @@ class RedisScheduleStore(Client):
     async def due_at(self, send_id: str) -> float | None:
         return await self.redis.zscore(self.due, send_id)
 
-    async def _members(self, key: str, campaign: str) -> dict[str, float]:
-        # A waiting campaign send is only a ZSET member: ZSCAN with the campaign's prefix finds
-        # them (ids are [A-Za-z0-9_-] plus the person's id, so the pattern needs no escaping).
-        pattern = f"c:{campaign}:*"
-        return {m: s async for m, s in self.redis.zscan_iter(key, match=pattern, count=1000)}
+    async def _waits(self) -> WaitingIndex:
+        if not self._waits_built:  # a schedule from before the index: built once, on first use
+            await self.waits.ensure(self.redis)
+            self._waits_built = True
+        return self.waits
 
     async def waiting(self, campaign: str, after: str, limit: int) -> list[Waiting]:
-        due = await self._members(self.due, campaign)
-        held = await self._members(self.inflight, campaign)
-        rows = [Waiting(i, "due", s) for i, s in due.items()] + [Waiting(i, "inflight", None) for i in held]
-        return sorted((w for w in rows if w.id > after), key=lambda w: w.id)[:limit]
+        return await (await self._waits()).page(self.redis, campaign, after, limit)
 
     async def cancel_campaign(self, campaign: str) -> int:
-        ids = [*await self._members(self.due, campaign), *await self._members(self.inflight, campaign)]
-        live = 0
-        for start in range(0, len(ids), MAX_CLAIM):  # bounded scripts, as everywhere
-            args = [self.sends, self.keep, self.counts + campaign, *ids[start : start + MAX_CLAIM]]
+        waits, live = await self._waits(), 0
+        while ids := await self.redis.zrange(waits.key(campaign), 0, MAX_CLAIM - 1):
+            # bounded scripts, as everywhere; each batch leaves the campaign's index
+            args = [self.sends, self.keep, self.counts + campaign, waits.key(campaign), *ids]
             live += await self._cancel_many(keys=[self.due, self.inflight], args=args)
         return live
 

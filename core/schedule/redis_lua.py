@@ -2,15 +2,21 @@
 no call blocks Redis for long; times come from Redis ``TIME`` so processes with skewed clocks
 agree. Keys share one hash tag, so they sit in one Redis Cluster slot."""
 
-# KEYS: due. ARGV: prefix, counters prefix, then (id, due, data, campaign) per send.
+# A campaign's unfinished sends are also members of its own lex-ordered ZSET (the waiting
+# prefix + campaign; score 0), so listing or cancelling them never scans the shared due ZSET.
+
+# KEYS: due. ARGV: prefix, counters prefix, waiting prefix, then (id, due, data, campaign) per send.
 ADD = """
 local new = 0
-for i = 3, #ARGV, 4 do
+for i = 4, #ARGV, 4 do
   local id = ARGV[i]
   if redis.call('EXISTS', ARGV[1] .. id) == 0 and redis.call('ZADD', KEYS[1], 'NX', ARGV[i + 1], id) == 1 then
     new = new + 1
     if ARGV[i + 2] ~= '' then redis.call('HSET', ARGV[1] .. id, 'd', ARGV[i + 2], 's', 'due') end
-    if ARGV[i + 3] ~= '' then redis.call('HINCRBY', ARGV[2] .. ARGV[i + 3], 'planned', 1) end
+    if ARGV[i + 3] ~= '' then
+      redis.call('HINCRBY', ARGV[2] .. ARGV[i + 3], 'planned', 1)
+      redis.call('ZADD', ARGV[3] .. ARGV[i + 3], 0, id)
+    end
   end
 end
 return new
@@ -49,7 +55,8 @@ end
 return out
 """
 
-# KEYS: inflight. ARGV: send key, id, token, outcome, counters key ('' = none), keep seconds.
+# KEYS: inflight. ARGV: send key, id, token, outcome, counters key ('' = none), keep seconds,
+# waiting key ('' = none).
 ACK = """
 if redis.call('HGET', ARGV[1], 't') ~= ARGV[3] or redis.call('HGET', ARGV[1], 's') ~= 'inflight' then return 0 end
 redis.call('ZREM', KEYS[1], ARGV[2])
@@ -57,21 +64,25 @@ redis.call('HDEL', ARGV[1], 't', 'd')
 redis.call('HSET', ARGV[1], 's', ARGV[4])
 redis.call('EXPIRE', ARGV[1], ARGV[6])
 if ARGV[5] ~= '' then redis.call('HINCRBY', ARGV[5], ARGV[4], 1) end
+if ARGV[7] ~= '' then redis.call('ZREM', ARGV[7], ARGV[2]) end
 return 1
 """
 
-# KEYS: inflight. ARGV: sends prefix, counters prefix, keep seconds, then (id, token, outcome,
-# campaign) per send (at most MAX_CLAIM: the dispatcher acks a claimed batch at once).
+# KEYS: inflight. ARGV: sends prefix, counters prefix, keep seconds, waiting prefix, then (id,
+# token, outcome, campaign) per send (at most MAX_CLAIM: the dispatcher acks a claimed batch at once).
 ACK_MANY = """
 local held = 0
-for i = 4, #ARGV, 4 do
+for i = 5, #ARGV, 4 do
   local key = ARGV[1] .. ARGV[i]
   if redis.call('HGET', key, 't') == ARGV[i + 1] and redis.call('HGET', key, 's') == 'inflight' then
     redis.call('ZREM', KEYS[1], ARGV[i])
     redis.call('HDEL', key, 't', 'd')
     redis.call('HSET', key, 's', ARGV[i + 2])
     redis.call('EXPIRE', key, ARGV[3])
-    if ARGV[i + 3] ~= '' then redis.call('HINCRBY', ARGV[2] .. ARGV[i + 3], ARGV[i + 2], 1) end
+    if ARGV[i + 3] ~= '' then
+      redis.call('HINCRBY', ARGV[2] .. ARGV[i + 3], ARGV[i + 2], 1)
+      redis.call('ZREM', ARGV[4] .. ARGV[i + 3], ARGV[i])
+    end
     held = held + 1
   end
 end
@@ -92,21 +103,24 @@ end
 return 1
 """
 
-# KEYS: due, inflight. ARGV: send key, id, keep seconds. A tombstone stops any later re-plan.
+# KEYS: due, inflight. ARGV: send key, id, keep seconds, waiting key ('' = none). A tombstone
+# stops any later re-plan.
 CANCEL = """
 local live = redis.call('ZREM', KEYS[1], ARGV[2]) + redis.call('ZREM', KEYS[2], ARGV[2])
+if ARGV[4] ~= '' then redis.call('ZREM', ARGV[4], ARGV[2]) end
 redis.call('DEL', ARGV[1])
 redis.call('HSET', ARGV[1], 's', 'cancelled')
 redis.call('EXPIRE', ARGV[1], ARGV[3])
 return live
 """
 
-# KEYS: due, inflight. ARGV: sends prefix, keep seconds, counters key, then ids (at most
-# MAX_CLAIM). Cancels a batch of a campaign's sends; counts those that were waiting as skipped.
+# KEYS: due, inflight. ARGV: sends prefix, keep seconds, counters key, waiting key, then ids (at
+# most MAX_CLAIM). Cancels a batch of a campaign's sends; counts those that were waiting as skipped.
 CANCEL_MANY = """
 local live = 0
-for i = 4, #ARGV do
+for i = 5, #ARGV do
   local id = ARGV[i]
+  redis.call('ZREM', ARGV[4], id)
   local was = redis.call('ZREM', KEYS[1], id) + redis.call('ZREM', KEYS[2], id)
   if was > 0 then
     live = live + 1

@@ -54,12 +54,9 @@ def index(pipe: Pipeline, keys: Keys, entry: PersonEntry) -> None:
         pipe.zadd(keys.words, dict.fromkeys(members, 0))
 
 
-async def candidates(r: Redis, keys: Keys, query: PeopleQuery) -> list[str]:
-    if query.terms:
-        longest = max(query.terms, key=len)  # the narrowest range
-        found = await r.zrangebylex(keys.words, f"[{longest}", f"[{longest}{TOP}", start=0, num=CANDIDATES)
-        return list(dict.fromkeys(member.split("\0", 1)[1] for member in found))
-    sets = [
+def wanted(keys: Keys, query: PeopleQuery) -> list[str]:
+    """The sets a match must be in: its tag, locale and channel (those the query names)."""
+    return [
         prefix + value
         for prefix, value in (
             (keys.tag, normal_tag(query.tag)),
@@ -68,6 +65,14 @@ async def candidates(r: Redis, keys: Keys, query: PeopleQuery) -> list[str]:
         )
         if value
     ]
+
+
+async def candidates(r: Redis, keys: Keys, query: PeopleQuery) -> list[str]:
+    if query.terms:
+        longest = max(query.terms, key=len)  # the narrowest range
+        found = await r.zrangebylex(keys.words, f"[{longest}", f"[{longest}{TOP}", start=0, num=CANDIDATES)
+        return list(dict.fromkeys(member.split("\0", 1)[1] for member in found))
+    sets = wanted(keys, query)
     if not sets:  # a tag or language of punctuation alone: no word of it can match
         return []
     async with r.pipeline(transaction=False) as pipe:
@@ -91,9 +96,19 @@ async def recent(r: Redis, keys: Keys, person_key: str, limit: int) -> list[Pers
 
 async def find(r: Redis, keys: Keys, person_key: str, query: PeopleQuery, limit: int) -> list[PersonEntry]:
     persons = await candidates(r, keys, query)
+    sets = wanted(keys, query)
     found: list[PersonEntry] = []
     for start in range(0, len(persons), 500):
-        raws = await r.mget([person_key + p for p in persons[start : start + 500]])
+        chunk = persons[start : start + 500]
+        if sets:  # in every set the query names, asked of Redis before any entry is read
+            async with r.pipeline(transaction=False) as pipe:
+                for key in sets:
+                    pipe.smismember(key, chunk)
+                inside = await pipe.execute()
+            chunk = [p for p, *flags in zip(chunk, *inside, strict=True) if all(flags)]
+        if not chunk:
+            continue
+        raws = await r.mget([person_key + p for p in chunk])
         found += [e for e in (PersonEntry.from_json(raw) for raw in raws if raw) if matches(e, query)]
         if len(found) >= limit:
             break

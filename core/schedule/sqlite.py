@@ -174,8 +174,10 @@ class SQLiteScheduleStore(Beside):
     async def waiting(self, campaign: str, after: str, limit: int) -> list[Waiting]:
         low, high = campaign_range(campaign)
         rows = self.db.execute(
+            # "+status": not the (status, due) index, which would read every waiting send of every
+            # campaign; the primary key's range holds this campaign's alone.
             "SELECT id, status, due FROM sched_sends WHERE id >= ? AND id < ? AND id > ? "
-            "AND status IN ('due', 'inflight') ORDER BY id LIMIT ?",
+            "AND +status IN ('due', 'inflight') ORDER BY id LIMIT ?",
             (low, high, after, limit),
         ).fetchall()
         return [Waiting(i, st, due if st == "due" else None) for i, st, due in rows]
@@ -189,7 +191,7 @@ class SQLiteScheduleStore(Beside):
         low, high = campaign_range(campaign)
         cur = db.execute(
             "UPDATE sched_sends SET status = ?, data = '', token = 0 "
-            "WHERE id >= ? AND id < ? AND status IN ('due', 'inflight')",
+            "WHERE id >= ? AND id < ? AND +status IN ('due', 'inflight')",  # the key's range (see waiting)
             (CANCELLED, low, high),
         )
         if cur.rowcount:

@@ -34,6 +34,7 @@ class Account(Stored):
     password_hash: str  # an Argon2id PHC string; never the password
     created: float
     generation: int = 1
+    language: str = ""  # the console's language for this user; "" = the browser's (Accept-Language)
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,11 @@ import time
 from typing import Any
 
 from parley.core.storage.memory_accounts import MemoryAccounts
+from parley.core.storage.memory_leads import MemoryLeads
 from parley.core.storage.store import Batch, Failed, InboxItem, LockLost, OutboxItem, OutboxStats, Outcome, Retry, Sent
 
 
-class MemoryStore(MemoryAccounts):
+class MemoryStore(MemoryAccounts, MemoryLeads):
     def __init__(self, clock=time.time, owner: str = "") -> None:
         self.clock = clock
         self.owner = owner  # recorded on every lock and lease this store takes (liveness.py)
@@ -27,6 +28,7 @@ class MemoryStore(MemoryAccounts):
         self._unfinished: dict[str, set[str]] = {}  # address -> ids pending or sending
         self._kv: dict[str, tuple[str, float | None]] = {}
         self._init_accounts()
+        self._init_leads()
 
     async def open(self) -> None:
         pass

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from parley.core.kernel.messages import Address, Inbound, Reply
 from parley.core.storage import redis_lua as lua
 from parley.core.storage.redis_accounts import HITS, RedisAccounts
+from parley.core.storage.redis_leads import RedisLeads
 from parley.core.storage.redis_shared import RedisLease, RedisLimiter, RedisRelay, up
 from parley.core.storage.store import (
     Batch,
@@ -69,7 +70,7 @@ def client_for(url: str) -> Redis:
     return Redis.from_pool(pool)  # closing the client closes its pool
 
 
-class RedisStore(RedisAccounts):
+class RedisStore(RedisAccounts, RedisLeads):
     def __init__(self, url: str, clock=time.time, prefix: str = "", owner: str = "") -> None:
         self.url, named = split_url(url)
         self.clock = clock

@@ -21,6 +21,8 @@ from parley.core.kernel.messages import Inbound
 from parley.core.storage.sqlite_accounts import SQLiteAccounts
 from parley.core.storage.sqlite_batch import GroupCommit
 from parley.core.storage.sqlite_checkpoint import Checkpointer
+from parley.core.storage.sqlite_leads import SCHEMA as LEADS
+from parley.core.storage.sqlite_leads import SQLiteLeads
 from parley.core.storage.sqlite_outbox import claim, fencing_token, insert, release_dead, settle
 from parley.core.storage.sqlite_schema import SCHEMA, upgrade, upsert
 from parley.core.storage.store import (
@@ -69,7 +71,7 @@ def connect(path: Path, schema: str) -> sqlite3.Connection:
     return db
 
 
-class SQLiteStore(SQLiteAccounts):
+class SQLiteStore(SQLiteAccounts, SQLiteLeads):
     def __init__(
         self, path: Path | str, clock=time.time, *, owner: str = "", checkpointer: Checkpointer | None = None
     ) -> None:
@@ -87,7 +89,7 @@ class SQLiteStore(SQLiteAccounts):
         self._write = self._group.run
 
     async def open(self) -> None:
-        self._db = connect(self.path, SCHEMA)
+        self._db = connect(self.path, SCHEMA + LEADS)
         try:
             upgrade(self._db)
         except sqlite3.Error as exc:

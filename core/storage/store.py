@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from parley.core.kernel.messages import Address, Inbound, Reply
 from parley.core.storage.accounts import AccountStore
+from parley.core.storage.leads import LeadStore
 
 
 class StoreUnavailable(RuntimeError):
@@ -174,7 +175,7 @@ class Recovery(Protocol):
         fencing token, so its old holder can no longer commit or settle."""
 
 
-class Store(InboxStore, OutboxStore, KeyValueStore, PeopleStore, AccountStore, Recovery, Protocol):
+class Store(InboxStore, OutboxStore, KeyValueStore, PeopleStore, AccountStore, LeadStore, Recovery, Protocol):
     async def open(self) -> None: ...
     async def close(self) -> None: ...
     async def ping(self) -> None:

@@ -7,10 +7,13 @@ each page at laptop (1366x768) and phone (390x844) width go to build/screenshots
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime
 
+import aiohttp
 import pytest
 from parley.core.console.roles import Role
 from parley.core.kernel.clock import ManualClock
+from parley.core.kernel.facts import Fact, Metric
 
 from parley.app import Bot
 from parley.testing.fakes.telegram import FakeTelegram
@@ -140,9 +143,49 @@ async def test_a_marketer_schedules_tomorrow_10_local_for_vips_each_in_their_lan
     assert "VIP preview, tomorrow 10:00" in await page.inner_text("main")
     await shoot(page, "campaigns")
 
+    # The shop reports Ana's order through the admin API (a marketer's API token): the campaign
+    # it came from counts a conversion, read on the campaign's page.
+    secret, _ = await bot.accounts.create_token("mia", "mia", "shop")
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {secret}"}) as http:
+        async with http.post(f"{base}/api/people/telegram:101/conversions", json={"value": 120}) as resp:
+            assert (await resp.json())["attributed"] == "vip-tomorrow"
+    await page.goto(f"{base}/console/campaigns/vip-tomorrow")
+    assert await page.locator('[data-live="converted"]').inner_text() == "1"
+    assert await page.locator('[data-live="failed"]').inner_text() == "None yet."
+    await shoot(page, "campaign-converted")
+
     await bot.analytics.flush()
     await page.goto(f"{base}/console/analytics?from=2026-01-01&to=2026-01-07")
     assert int(await page.locator("[data-test=conversations]").inner_text()) >= 4
+    assert "vip-tomorrow: 1" in await page.inner_text("main")  # conversions by campaign
     assert await page.locator("canvas#volume").is_visible()
     await shoot(page, "analytics")
+    await page.close()
+
+
+async def test_a_team_lead_reads_containment_csat_and_roi_for_last_week(browser, world):
+    bot, _, clock = world
+    base = f"http://127.0.0.1:{bot.port}"
+    await bot.accounts.add("test", "lee", Role.AGENT_LEAD, PASSWORD)
+    # Last week (Monday 22 to Sunday 28 December) as the turns, the desk and CSAT left it.
+    for day in range(22, 29):
+        at = datetime(2025, 12, day, 12, tzinfo=UTC).timestamp()
+        facts = [Fact(Metric.CONVERSATIONS)] * 50 + [Fact(Metric.HANDED)] * 10 + [Fact(Metric.CSAT, 4)] * 4
+        bot.analytics.record(("telegram", "es", "demo"), facts, at)
+    await bot.analytics.flush()
+    page = await browser.new_page(viewport=SIZES["laptop"])
+    await page.goto(f"{base}/console/analytics")
+    await page.fill("#username", "lee")
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{base}/console/analytics")
+    await page.click("text=Last week")
+    await page.wait_for_url("**from=2025-12-22&to=2025-12-28")
+    assert await page.locator("[data-test=conversations]").inner_text() == "350"
+    tiles = await page.locator(".tiles").inner_text()
+    assert "280" in tiles and "(80%)" in tiles  # contained, and containment
+    assert "4.0" in tiles  # CSAT
+    assert await page.locator("[data-test=roi-net]").inner_text() == "1120.00 USD"  # 280 x 4.0, no LLM cost
+    assert await page.locator(".presets [aria-current]").inner_text() == "Last week"
+    await shoot(page, "analytics-last-week")
     await page.close()

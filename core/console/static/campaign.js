@@ -6,6 +6,7 @@
   const canvas = document.getElementById("timeline");
   if (!section || !canvas || typeof Chart === "undefined") return;
   const labels = JSON.parse(canvas.getAttribute("data-labels"));
+  const rtl = document.documentElement.dir === "rtl";
   const colours = { delivered: "#0b5cad", replied: "#1d6b38", converted: "#8a4b00", failed: "#a4161a", opted_out: "#5b3f8c" };
   const datasets = (timeline) => Object.keys(colours).map((key) => ({
     label: labels[key], data: timeline.map((row) => row[key]), borderColor: colours[key], backgroundColor: colours[key],
@@ -15,7 +16,13 @@
   const chart = new Chart(canvas, {
     type: "bar",
     data: { labels: hours(initial), datasets: datasets(initial) },
-    options: { maintainAspectRatio: false, animation: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+    options: {
+      maintainAspectRatio: false,
+      animation: false,
+      // Mirrored in a right-to-left page: time runs from the right.
+      plugins: { legend: { rtl: rtl }, tooltip: { rtl: rtl } },
+      scales: { x: { reverse: rtl }, y: { beginAtZero: true, ticks: { precision: 0 }, position: rtl ? "right" : "left" } },
+    },
   });
 
   const show = (key, value) => {
@@ -26,7 +33,7 @@
     const el = section.querySelector(`[data-live="${key}"]`);
     el.replaceChildren(...(Object.entries(reasons).length ? Object.entries(reasons) : [["", 0]]).map(([why, n]) => {
       const li = document.createElement("li");
-      li.textContent = why ? `${why}: ${n}` : "0";
+      li.textContent = why ? `${why}: ${n}` : el.getAttribute("data-empty");
       return li;
     }));
   };

@@ -49,7 +49,8 @@
     const sms = segments(text);
     box.querySelector('[data-show="segments"]').textContent = `${sms.length} ${sms.encoding} · ${sms.count} SMS`;
     const wa = box.querySelector('[data-show="template"]');
-    wa.textContent = template ? `template ${template} outside 24 h` : "no template: only inside the 24-hour window";
+    // The words come from the page (the locale pack's [console] table): {sid} is the template.
+    wa.textContent = template ? wa.getAttribute("data-with").replace("{sid}", template) : wa.getAttribute("data-without");
     wa.classList.toggle("warn", !template && Boolean(text));
   }
 
