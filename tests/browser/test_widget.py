@@ -15,7 +15,12 @@ from aiohttp import web
 from parley.app import Bot
 
 LAPTOP, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
-GREETING = {"id": "pricing", "url": "/pricing*", "after": 20, "text": {"en": "Ordering for a team? Ask me about bulk prices."}}
+GREETING = {
+    "id": "pricing",
+    "url": "/pricing*",
+    "after": 20,
+    "text": {"en": "Ordering for a team? Ask me about bulk prices."},
+}
 
 # A shop page with rules that would wreck a widget living in the page's own DOM.
 HOST_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
