@@ -100,7 +100,7 @@ class Branding:
         # The visitor's language only (pt-BR, then pt): a pack's fallback to English must not
         # put the shop's English words before an Arabic visitor when the persona can greet in Arabic.
         base = pack.code.split("-")[0]
-        mine = [link.code for link in pack.chain if link.code.split("-")[0] == base]
+        mine = [*(link.code for link in pack.chain if link.code.split("-")[0] == base), base]
         text = next((rule.text[code] for code in mine if code in rule.text), None)
         return GreetingRule(
             id=rule.id or rule.url,

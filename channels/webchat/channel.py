@@ -12,15 +12,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
 from parley.channels.webchat.branding import Branding
-from parley.channels.webchat.identity import Identities, Identity, origin_allowed
+from parley.channels.webchat.identity import Identities, origin_allowed
+from parley.channels.webchat.session import ID, Session, frame_id
 from parley.channels.webchat.widget import Widget
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.i18n.personas import PersonaCatalog
@@ -32,10 +31,8 @@ from parley.core.storage.store import StoreUnavailable
 
 log = logging.getLogger("parley.webchat")
 
-_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_FRAME = 64 * 1024  # a frame larger than this closes with 1009 (message too big)
 MAX_THROTTLED = 200  # frames refused for speed before the socket is closed (1008)
-_FRAME_ID = re.compile(r'"id"\s*:\s*"([A-Za-z0-9_-]{8,64})"')
 
 
 class WebChatChannel(Channel):
@@ -113,13 +110,13 @@ class WebChatChannel(Channel):
                 self._refuse("rate_limited")
                 await ws.close(code=1008, message=b"too many frames")
                 return
-            return await self._error(session, "rate_limited", "Too fast, message dropped.", _frame_id(msg.data))
+            return await self._error(session, "rate_limited", "Too fast, message dropped.", frame_id(msg.data))
         try:
             frame = parse_json(msg.data, max_bytes=MAX_FRAME, max_depth=4)
             if not isinstance(frame, dict):
                 raise BadInput("malformed", "not an object")
         except BadInput as exc:
-            return await self._error(session, "malformed", "Malformed frame.", _frame_id(msg.data), exc.reason)
+            return await self._error(session, "malformed", "Malformed frame.", frame_id(msg.data), exc.reason)
         kind = frame.get("type")
         if kind == "hello":
             try:
@@ -129,12 +126,12 @@ class WebChatChannel(Channel):
         elif kind in ("message", "button", "edit") and session.identity is not None:
             await self._inbound(session, frame)
         else:
-            await self._error(session, "unexpected", "Say hello first.", _frame_id(frame))
+            await self._error(session, "unexpected", "Say hello first.", frame_id(frame))
 
     async def _hello(self, session: Session, frame: dict) -> None:
         cid, token = frame.get("cid"), frame.get("token")
         identity = None
-        if isinstance(cid, str) and isinstance(token, str) and _ID.match(cid) and len(token) <= 128:
+        if isinstance(cid, str) and isinstance(token, str) and ID.match(cid) and len(token) <= 128:
             identity = await self.identities.verify(cid, token)
         if identity is None:
             if cid:  # a stale page, or someone presenting an id that is not theirs
@@ -156,7 +153,7 @@ class WebChatChannel(Channel):
     async def _inbound(self, session: Session, frame: dict) -> None:
         assert session.identity is not None
         event_id = frame.get("id")
-        if not isinstance(event_id, str) or not _ID.match(event_id):
+        if not isinstance(event_id, str) or not ID.match(event_id):
             # Echoed (to this socket only) so the page can drop the message it cannot fix.
             echo = clean(event_id)[:128] if isinstance(event_id, str) else ""
             return await self._error(session, "bad_id", "Bad message id.", echo)
@@ -179,7 +176,7 @@ class WebChatChannel(Channel):
             )
         elif frame["type"] == "edit":  # never answered: it corrects a message (parley.core.kernel.edits)
             edited = frame.get("of")
-            if not isinstance(edited, str) or not _ID.match(edited):
+            if not isinstance(edited, str) or not ID.match(edited):
                 return await self._error(session, "bad_id", "Bad id of the edited message.", event_id)
             inbound = Inbound(address=address, event_id=key, kind="edit", text=text, message_id=f"{chat}:{edited}")
         else:
@@ -280,28 +277,6 @@ class WebChatChannel(Channel):
             except ConnectionError:  # closed between the check and the write: the outbox retries
                 log.debug("web chat socket closed before a reply")
         return sent
-
-
-@dataclass
-class Session:
-    """One open socket: who it is (after hello), its language and its frame budget."""
-
-    ws: web.WebSocketResponse
-    limiter: Limiter
-    identity: Identity | None = None
-    locale: str = ""
-    persona: str = ""  # the persona the page chose, when the bot has it
-    throttled: int = 0
-
-
-def _frame_id(data: object) -> str:
-    """The message id of a frame we refuse before (or without) parsing it, when it has a usable
-    one: the page then drops that message instead of resending it."""
-    if isinstance(data, dict):
-        value = data.get("id")
-        return value if isinstance(value, str) and _ID.match(value) else ""
-    found = _FRAME_ID.search(data) if isinstance(data, str) else None
-    return found.group(1) if found else ""
 
 
 def from_settings(settings, ctx) -> WebChatChannel:

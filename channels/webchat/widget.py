@@ -18,6 +18,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 from aiohttp import web
@@ -62,7 +63,6 @@ def assets(folder: Path = STATIC) -> dict[str, Asset]:
         "/widget.js": Asset.of(widget_source(folder), js),
         "/chat/client.js": Asset.of((folder / "client.js").read_bytes(), js),
         "/chat/chat.css": Asset.of((folder / "chat.css").read_bytes(), css),
-        "/chat": Asset.of((folder / "chat.html").read_bytes(), "text/html; charset=utf-8"),
     }
 
 
@@ -77,10 +77,23 @@ class Widget:
         self.allowed_origins = allowed_origins
         self.refuse = refuse  # (reason, origin): the channel's one log line and metric
         self.assets = assets()
+        self.page_html = (STATIC / "chat.html").read_text(encoding="utf-8")
 
     def routes(self) -> list[web.RouteDef]:
         files = [web.get(path, self.file) for path in self.assets]
-        return [*files, web.get("/widget/config", self.config)]
+        return [*files, web.get("/chat", self.page), web.get("/widget/config", self.config)]
+
+    async def page(self, request: web.Request) -> web.Response:
+        """The /chat page with its title, language and direction already right for the browser's
+        first language (the panel's script then follows the conversation's)."""
+        first = request.headers.get("Accept-Language", "").split(",")[0].split(";")[0].strip()[:MAX_HINT]
+        config = self.branding.config(first)
+        html = self.page_html.replace("<title>Chat</title>", f"<title>{escape(config.title)}</title>", 1).replace(
+            '<html lang="en">', f'<html lang="{escape(config.lang)}" dir="{escape(config.dir)}">', 1
+        )
+        response = web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-cache"})
+        response.enable_compression()
+        return response
 
     async def file(self, request: web.Request) -> web.Response:
         asset = self.assets[request.path]
@@ -110,4 +123,6 @@ class Widget:
         locale = request.query.get("locale", "")[:MAX_HINT]
         persona = request.query.get("persona", "")[:64]
         config = self.branding.config(locale, persona)
-        return web.json_response(config.as_json(), headers={**cors, "Cache-Control": "no-cache"})
+        response = web.json_response(config.as_json(), headers={**cors, "Cache-Control": "no-cache"})
+        response.enable_compression()  # gzip when the browser accepts it (Arabic words are many bytes)
+        return response

@@ -53,7 +53,11 @@ async def site(bot_url: list[str]) -> AsyncIterator[Site]:
     found = Site("")
 
     async def page(request: web.Request) -> web.Response:
-        extra = " ".join(f'data-{k}="{v}"' for k, v in request.query.items() if k in ("locale", "persona", "color"))
+        extra = " ".join(
+            f'data-{k}="{v}"'
+            for k, v in request.query.items()
+            if k in ("locale", "persona", "color", "position", "open")
+        )
         html = HOST_PAGE.format(bot=bot_url[0], attrs=extra)
         return web.Response(text=html, content_type="text/html")
 
@@ -189,6 +193,10 @@ async def test_a_shop_page_on_another_origin_gets_a_working_localised_widget(sho
     log, bubble = await panel.locator(".log").bounding_box(), await arabic.bounding_box()
     assert abs((log["x"] + log["width"]) - (bubble["x"] + bubble["width"])) < 40
     await shot(page, "laptop-ar-open", output_dir)
+    await page.keyboard.press("Escape")
+    await panel.wait_for(state="hidden")
+    assert await launcher.get_attribute("aria-label") == "فتح المحادثة"
+    await shot(page, "laptop-ar-closed", output_dir)
     await context.close()
 
 
@@ -271,3 +279,16 @@ async def test_the_same_page_on_an_origin_not_allowed_is_refused(shops, browser,
     assert closed == "closed 1006"  # the handshake got a 403, never an upgrade
     refused = [r for r in caplog.records if r.getMessage() == "web chat refused an origin not allowed"]
     assert [(r.reason, r.origin) for r in refused] == [("origin", other.origin)] * 2
+
+
+async def test_left_side_and_open_on_load(shops, browser):
+    _, shop, _ = shops
+    page = await browser.new_page(viewport=LAPTOP)
+    await page.goto(shop.origin + "/?position=left&open=true")
+    panel = page.locator("parley-chat [role=dialog]")
+    await panel.wait_for()
+    launcher, box = page.locator("parley-chat .launcher"), await panel.bounding_box()
+    assert box["x"] == 20 and (await launcher.bounding_box())["x"] == 20
+    assert await launcher.get_attribute("aria-expanded") == "true"
+    # Opened by the page, not by the visitor: the page keeps its own focus.
+    assert await page.evaluate("document.activeElement === document.body")

@@ -45,11 +45,12 @@
     badge.textContent = unread > 9 ? "9+" : String(unread);
     launcher.setAttribute("aria-label", t(open ? "close" : "open") + (unread && !open ? " (" + t("unread", {count: unread}) + ")" : ""));
   }
-  function setOpen(v, keepFocus) {
+  // quiet: opened by the page (data-open), not the visitor: the page keeps its focus.
+  function setOpen(v, quiet) {
     open = v;
     panel.hidden = !v; wrap.classList.toggle("open", v); launcher.setAttribute("aria-expanded", String(v));
-    if (v) { unread = 0; put("unread", "0"); teaser.hidden = true; chat.input.focus(); }
-    else if (!keepFocus) launcher.focus();   // focus goes back where the visitor opened it from
+    if (v) { unread = 0; put("unread", "0"); teaser.hidden = true; if (!quiet) chat.input.focus(); }
+    else launcher.focus();   // focus goes back where the visitor opened it from
     label();
   }
   launcher.addEventListener("click", () => setOpen(!open));
