@@ -103,6 +103,35 @@ async def ask(page, text: str, count: int) -> None:
     )
 
 
+# WCAG contrast of each kind of text in the panel against what it is drawn on (the first
+# ancestor with a background, out through the shadow root).
+CONTRAST = """panel => {
+  const rgb = (s) => s.match(/[\\d.]+/g).map(Number);
+  const lum = (c) => c.slice(0, 3).map(v => v / 255).map(v => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)
+    .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const under = (el) => {
+    for (let e = el; e; e = e.parentElement || e.getRootNode().host) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length < 4 || c[3] > 0) return c;
+    }
+    return [255, 255, 255];
+  };
+  const ratio = (el) => { const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(under(el))];
+                          return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05); };
+  const found = {};
+  for (const s of [".title", ".sub", ".status", ".msg.bot", ".msg.user", ".send", ".buttons button:enabled", ".typing"]) {
+    const el = panel.querySelector(s);
+    if (el) found[s] = Math.round(ratio(el) * 10) / 10;
+  }
+  return found;
+}"""
+
+
+def readable(ratios: dict[str, float]) -> list[str]:
+    """The texts under WCAG AA's 4.5:1 (an empty list: all readable)."""
+    return [f"{what} {ratio}" for what, ratio in ratios.items() if ratio < 4.5]
+
+
 # Where a message's full stop lands against the letter before it: in an Arabic sentence it is
 # drawn to the left of that letter (the sentence's end), in an English one to the right.
 STOP_SIDE = """el => {
@@ -142,6 +171,9 @@ async def test_a_shop_page_on_another_origin_gets_a_working_localised_widget(sho
     assert await send.evaluate("b => getComputedStyle(b).fontSize") == "16px"  # not the page's 30px
     await ask(page, "How long does delivery take?", 1)
     await panel.locator(".msg.bot", has_text="3 to 5 business days").wait_for()
+    ratios = await panel.evaluate(CONTRAST)
+    assert {".title", ".sub", ".status", ".msg.bot", ".msg.user", ".send"} <= set(ratios)
+    assert readable(ratios) == [], ratios
 
     # A button is used once: the row is disabled after the click, and stays so after a reload.
     await ask(page, "Can you fix my bicycle chain?", 2)
@@ -257,6 +289,7 @@ async def test_english_on_a_phone_and_the_page_options(shops, browser, output_di
     await panel.get_by_text("Online").wait_for()
     await ask(page, "hello", 1)
     await panel.locator(".msg.bot", has_text="Leo").first.wait_for()  # the chosen persona answers
+    assert readable(await panel.evaluate(CONTRAST)) == []  # a light brand colour stays readable
     await shot(page, "phone-en-open", output_dir)
     await context.close()
 

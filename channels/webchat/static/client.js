@@ -24,7 +24,7 @@ function parleyChat(o) {
     '</textarea><button type="submit" class="send"></button></form>';
   const $ = (s) => root.querySelector(s);
   const log = $(".log"), input = $("textarea"), status = $(".status"), form = $("form");
-  let cfg = null, ws = null, delay = 500, typingEl = null, state = "offline";
+  let cfg = null, ws = null, delay = 500, typingEl = null, state = "connecting";
   let cid = get("cid") || "", token = get("token") || "";
   const MAX_RESENDS = 5;   // a message never acknowledged after this many reconnects is given up
   let transcript = json("transcript", []), outbox = json("outbox", []);   // outbox: sent, not yet acknowledged
@@ -86,11 +86,12 @@ function parleyChat(o) {
   }
   function transmit(frame) { if (ws && ws.readyState === 1) ws.send(JSON.stringify({...frame, tries: undefined})); }
   // The server refused this message for good (malformed, too fast, bad id): never send it again.
-  function drop(id) {
+  function drop(id, code) {
     outbox = outbox.filter(x => x.id !== id);
     const m = transcript.find(x => x.id === "u-" + id); if (m) { delete m.pending; m.failed = true; }
     const el = log.querySelector('[data-id="u-' + id + '"]');
-    if (el) { el.classList.remove("pending"); el.classList.add("failed"); el.title = t("not_sent"); }
+    // Why, when the reason is the visitor's to act on (slow down); else just "Not sent".
+    if (el) { el.classList.remove("pending"); el.classList.add("failed"); el.title = t(code === "rate_limited" ? code : "not_sent"); }
     save();
   }
   function resendAll() {
@@ -148,7 +149,7 @@ function parleyChat(o) {
     } else if (f.type === "error" && f.code === "unavailable") {
       if (f.id) setTimeout(() => outbox.forEach(transmit), 2000);
       else ws.close();                              // hello not answered yet: reconnect later
-    } else if (f.type === "error" && f.id) drop(f.id);
+    } else if (f.type === "error" && f.id) drop(f.id, f.code);
   }
   function connect() {
     ws = new WebSocket(o.base.replace(/^http/, "ws") + "/chat/ws");

@@ -68,6 +68,7 @@
         done.add(g.id); put("greeted", [...done].join(" "));
         if (!chat.local("g-" + g.id, g.text) || open) return;
         teaser.textContent = g.text; teaser.dir = "auto"; teaser.hidden = false;
+        teaser.setAttribute("aria-label", chat.t("new_message") + ": " + g.text);
       }, g.after * 1000);
     }
   }
