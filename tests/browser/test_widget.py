@@ -5,12 +5,14 @@ a used button disabled, the unread badge; and the same page refused from an orig
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import pytest
 from aiohttp import web
+from parley.core.config.settings import shipped
 
 from parley.app import Bot
 
@@ -40,12 +42,24 @@ HOST_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 </body></html>"""
 
 
+# The shop's own images: its logo and the persona's face, served from the shop's site.
+LOGO = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="96" height="28"><rect width="96" height="28" rx="6" fill="#fff"/>'
+    '<text x="48" y="19" font-family="sans-serif" font-size="13" font-weight="700" fill="#263238" '
+    'text-anchor="middle">NORTHWIND</text></svg>'
+)
+FACE = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="80" height="80"><rect width="80" height="80" fill="#ffe0b2"/>'
+    '<circle cx="40" cy="32" r="16" fill="#8d5524"/><rect x="16" y="52" width="48" height="40" rx="20" fill="#00897b"/>'
+    "</svg>"
+)
+
+
 @dataclass
 class Site:
     """A shop's site on its own loopback port: its origin is another than the bot's."""
 
     origin: str
-    attrs: str = ""
 
 
 @asynccontextmanager
@@ -61,7 +75,12 @@ async def site(bot_url: list[str]) -> AsyncIterator[Site]:
         html = HOST_PAGE.format(bot=bot_url[0], attrs=extra)
         return web.Response(text=html, content_type="text/html")
 
+    async def image(request: web.Request) -> web.Response:
+        return web.Response(text=LOGO if request.path == "/logo.svg" else FACE, content_type="image/svg+xml")
+
     app = web.Application()
+    app.router.add_get("/logo.svg", image)
+    app.router.add_get("/mia.svg", image)
     app.router.add_get("/{tail:.*}", page)
     runner = web.AppRunner(app)
     await runner.setup()
@@ -75,11 +94,17 @@ async def site(bot_url: list[str]) -> AsyncIterator[Site]:
 
 
 @pytest.fixture
-async def shops(make_settings) -> AsyncIterator[tuple[Bot, Site, Site]]:
-    """The bot, a shop allowed to embed it, and one that is not."""
+async def shops(make_settings, tmp_path) -> AsyncIterator[tuple[Bot, Site, Site]]:
+    """The bot, a shop allowed to embed it, and one that is not. Mia has a face (an image on
+    the shop's site); Leo has none (his initials); the shop's logo is in the settings."""
     bot_url: list[str] = [""]
     async with site(bot_url) as allowed, site(bot_url) as other:
-        settings = make_settings(webchat={"allowed_origins": [allowed.origin], "greetings": [GREETING]})
+        personas = tmp_path / "personas"
+        shutil.copytree(shipped("personas"), personas, ignore=shutil.ignore_patterns("__*"))
+        with (personas / "demo.toml").open("a") as demo:
+            demo.write(f'\navatar = "{allowed.origin}/mia.svg"\n')
+        webchat = {"allowed_origins": [allowed.origin], "greetings": [GREETING], "logo": allowed.origin + "/logo.svg"}
+        settings = make_settings(webchat=webchat, personas_dir=personas)
         async with Bot(settings) as app:
             bot_url[0] = f"http://127.0.0.1:{app.port}"
             yield app, allowed, other
@@ -165,7 +190,14 @@ async def test_a_shop_page_on_another_origin_gets_a_working_localised_widget(sho
     assert await launcher.get_attribute("aria-expanded") == "true"
     assert await page.evaluate("document.querySelector('parley-chat').shadowRoot.activeElement.id") == "input"
     assert await panel.locator(".title").inner_text() == "Chat with Mia"
-    assert await panel.locator(".avatar").inner_text() == "M"
+    # Mia's face and the shop's logo, loaded from the shop's site.
+    face, logo = panel.locator(".avatar img"), panel.locator(".logo")
+    assert await face.get_attribute("src") == shop.origin + "/mia.svg"
+    await page.wait_for_function(
+        "() => [...document.querySelector('parley-chat').shadowRoot.querySelectorAll('.avatar img, .logo')]"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
+    assert await logo.is_visible() and await logo.get_attribute("src") == shop.origin + "/logo.svg"
     await panel.get_by_text("Online").wait_for()
     send = panel.get_by_role("button", name="Send")
     assert await send.evaluate("b => getComputedStyle(b).fontSize") == "16px"  # not the page's 30px
@@ -286,6 +318,7 @@ async def test_english_on_a_phone_and_the_page_options(shops, browser, output_di
     await launcher.tap()
     panel = page.locator("parley-chat [role=dialog]")
     assert await panel.locator(".title").inner_text() == "Chat with Leo"
+    assert await panel.locator(".avatar").inner_text() == "L"  # no image: his initials
     await panel.get_by_text("Online").wait_for()
     await ask(page, "hello", 1)
     await panel.locator(".msg.bot", has_text="Leo").first.wait_for()  # the chosen persona answers

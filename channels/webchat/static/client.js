@@ -17,8 +17,8 @@ function parleyChat(o) {
   root.classList.add("parley");
   root.innerHTML = '<header class="head"><span class="avatar" aria-hidden="true"></span><div class="who"><div class="row"><' +
     h + ' class="title" id="title"></' + h + '><span id="status" class="status" role="status" data-state="offline"></span>' +
-    '</div><p class="sub"></p></div><img class="logo" alt="" hidden>' +
-    '<button type="button" class="close" hidden><span aria-hidden="true">×</span></button></header>' +
+    '</div></div><img class="logo" alt="" hidden>' +
+    '<button type="button" class="close" hidden><span aria-hidden="true">×</span></button><p class="sub"></p></header>' +
     '<div id="log" class="log" role="log" aria-live="polite"></div><form class="form" autocomplete="off">' +
     '<label for="input" class="sr-only"></label><textarea id="input" dir="auto" rows="1" maxlength="4000" required>' +
     '</textarea><button type="submit" class="send"></button></form>';
