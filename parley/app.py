@@ -60,6 +60,7 @@ from parley.core.http.server import build_app
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.i18n.personas import PersonaCatalog
 from parley.core.kernel.channel import Capabilities, Channel, ChannelContext, Streaming
+from parley.core.kernel.chosen import chosen_persona
 from parley.core.kernel.clock import Clock, system_clock
 from parley.core.kernel.edits import edits
 from parley.core.kernel.engine import Engine
@@ -260,6 +261,7 @@ class Bot:
             guard(settings.max_message_chars, settings.flood_per_minute, clock),
             history,
             attribution,
+            chosen_persona(self.personas),  # the widget's data-persona, before anything greets
             locale(self.locales),
             self.desk_commands,
             analytics,  # around the desk: it sees the handoffs the desk opens
@@ -371,7 +373,9 @@ class Bot:
         await _named("PARLEY_STORE_URL", "cannot open the analytics", self.analytics_store.open())
         for hook in self.on_startup:  # before any channel receives: handlers may rely on them
             await _named(f"on_startup hook {_name(hook)}", "failed", hook(), catch=(Exception,))
-        ctx = ChannelContext(self.engine.deliver, self.store, self.metrics, self.clock, self.outbox.wake)
+        ctx = ChannelContext(
+            self.engine.deliver, self.store, self.metrics, self.clock, self.outbox.wake, self.locales, self.personas
+        )
         for channel in [*configured(self.settings, ctx), *(build(ctx) for build in self._channel_factories)]:
             if channel.name in self.channels or not channel.name:
                 raise ValueError(f"channel name {channel.name!r} of {type(channel).__name__} is empty or taken")

@@ -1,4 +1,5 @@
-"""The web chat: ``GET /chat`` serves one static page, ``GET /chat/ws`` is its websocket.
+"""The web chat: ``GET /chat`` serves one static page, ``GET /chat/ws`` is its websocket; the
+embeddable widget (``GET /widget.js``, parley.channels.webchat.widget) speaks the same socket.
 
 Frames are JSON. The page keeps a client id and its transcript in localStorage, gives every
 message an id (the dedupe key, so a resend after a reconnect is answered once) and resends
@@ -11,15 +12,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
-from parley.channels.webchat.identity import Identities, Identity, origin_allowed
+from parley.channels.webchat.branding import Branding
+from parley.channels.webchat.identity import Identities, origin_allowed
+from parley.channels.webchat.session import ID, Session, frame_id
+from parley.channels.webchat.widget import Widget
+from parley.core.i18n.locales import LocaleCatalog
+from parley.core.i18n.personas import PersonaCatalog
 from parley.core.kernel.channel import Capabilities, Channel, ChannelContext, RetryAfter
 from parley.core.kernel.door import BadInput, clean, parse_json
 from parley.core.kernel.messages import Address, Inbound, Reply
@@ -28,11 +31,8 @@ from parley.core.storage.store import StoreUnavailable
 
 log = logging.getLogger("parley.webchat")
 
-PAGE = Path(__file__).parent / "static" / "chat.html"
-_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_FRAME = 64 * 1024  # a frame larger than this closes with 1009 (message too big)
 MAX_THROTTLED = 200  # frames refused for speed before the socket is closed (1008)
-_FRAME_ID = re.compile(r'"id"\s*:\s*"([A-Za-z0-9_-]{8,64})"')
 
 
 class WebChatChannel(Channel):
@@ -45,6 +45,7 @@ class WebChatChannel(Channel):
         self,
         ctx: ChannelContext,
         *,
+        branding: Branding,
         allowed_origins: tuple[str, ...] = (),
         rate: float = 2.0,
         burst: int = 20,
@@ -62,10 +63,11 @@ class WebChatChannel(Channel):
         # a store that relays (Redis pub/sub), a process subscribes to a client while it holds one
         # of its sockets, and ``send`` publishes to whichever processes do.
         self.relay = getattr(ctx.store, "relay", None)
-        self._page = PAGE.read_bytes()
+        self.personas = frozenset(branding.personas.personas)  # what a page may choose (data-persona)
+        self.widget = Widget(branding, allowed_origins, self._refuse_origin)
 
     def routes(self) -> list[web.RouteDef]:
-        return [web.get("/chat", self.page), web.get("/chat/ws", self.socket), web.get("/", self.root)]
+        return [*self.widget.routes(), web.get("/chat/ws", self.socket), web.get("/", self.root)]
 
     async def close(self) -> None:
         sockets = [ws for group in self._sockets.values() for ws in group]
@@ -75,14 +77,10 @@ class WebChatChannel(Channel):
     async def root(self, request: web.Request) -> web.Response:
         raise web.HTTPFound("/chat")
 
-    async def page(self, request: web.Request) -> web.Response:
-        return web.Response(
-            body=self._page, content_type="text/html", charset="utf-8", headers={"Cache-Control": "no-cache"}
-        )
-
     async def socket(self, request: web.Request) -> web.StreamResponse:
-        if not origin_allowed(request.headers.get("Origin", ""), request.host, self.allowed_origins):
-            self._refuse("origin")
+        origin = request.headers.get("Origin", "")
+        if not origin_allowed(origin, request.host, self.allowed_origins):
+            self._refuse_origin("origin", origin)
             return web.json_response({"error": "origin not allowed"}, status=403)
         # timeout: how long close() waits for the peer's close frame (a dead page must not stall shutdown).
         ws = web.WebSocketResponse(heartbeat=25, max_msg_size=MAX_FRAME, timeout=2.0)
@@ -112,13 +110,13 @@ class WebChatChannel(Channel):
                 self._refuse("rate_limited")
                 await ws.close(code=1008, message=b"too many frames")
                 return
-            return await self._error(session, "rate_limited", "Too fast, message dropped.", _frame_id(msg.data))
+            return await self._error(session, "rate_limited", "Too fast, message dropped.", frame_id(msg.data))
         try:
             frame = parse_json(msg.data, max_bytes=MAX_FRAME, max_depth=4)
             if not isinstance(frame, dict):
                 raise BadInput("malformed", "not an object")
         except BadInput as exc:
-            return await self._error(session, "malformed", "Malformed frame.", _frame_id(msg.data), exc.reason)
+            return await self._error(session, "malformed", "Malformed frame.", frame_id(msg.data), exc.reason)
         kind = frame.get("type")
         if kind == "hello":
             try:
@@ -128,12 +126,12 @@ class WebChatChannel(Channel):
         elif kind in ("message", "button", "edit") and session.identity is not None:
             await self._inbound(session, frame)
         else:
-            await self._error(session, "unexpected", "Say hello first.", _frame_id(frame))
+            await self._error(session, "unexpected", "Say hello first.", frame_id(frame))
 
     async def _hello(self, session: Session, frame: dict) -> None:
         cid, token = frame.get("cid"), frame.get("token")
         identity = None
-        if isinstance(cid, str) and isinstance(token, str) and _ID.match(cid) and len(token) <= 128:
+        if isinstance(cid, str) and isinstance(token, str) and ID.match(cid) and len(token) <= 128:
             identity = await self.identities.verify(cid, token)
         if identity is None:
             if cid:  # a stale page, or someone presenting an id that is not theirs
@@ -142,6 +140,9 @@ class WebChatChannel(Channel):
         await self._forget(session)
         session.identity = identity
         session.locale = str(frame.get("locale", ""))[:35]
+        persona = frame.get("persona")
+        # A page may choose one of the bot's personas (the widget's data-persona), nothing else.
+        session.persona = persona if isinstance(persona, str) and persona in self.personas else ""
         sockets = self._sockets.setdefault(identity.chat, set())
         sockets.add(session.ws)
         if self.relay is not None and len(sockets) == 1:
@@ -152,7 +153,7 @@ class WebChatChannel(Channel):
     async def _inbound(self, session: Session, frame: dict) -> None:
         assert session.identity is not None
         event_id = frame.get("id")
-        if not isinstance(event_id, str) or not _ID.match(event_id):
+        if not isinstance(event_id, str) or not ID.match(event_id):
             # Echoed (to this socket only) so the page can drop the message it cannot fix.
             echo = clean(event_id)[:128] if isinstance(event_id, str) else ""
             return await self._error(session, "bad_id", "Bad message id.", echo)
@@ -163,22 +164,25 @@ class WebChatChannel(Channel):
         address = Address(channel=self.name, chat=chat, user=chat)
         # Dedupe per client: another page's message id is another event.
         key = f"{chat}:{event_id}"
+        chosen = {"persona": session.persona} if session.persona else {}
         if frame["type"] == "button":
             inbound = Inbound(
                 address=address,
                 event_id=key,
                 kind="button",
                 payload=str(frame.get("payload", ""))[:256],
-                meta={"title": str(frame.get("title", ""))[:256]},
+                meta={"title": str(frame.get("title", ""))[:256], **chosen},
                 locale_hint=session.locale,
             )
         elif frame["type"] == "edit":  # never answered: it corrects a message (parley.core.kernel.edits)
             edited = frame.get("of")
-            if not isinstance(edited, str) or not _ID.match(edited):
+            if not isinstance(edited, str) or not ID.match(edited):
                 return await self._error(session, "bad_id", "Bad id of the edited message.", event_id)
             inbound = Inbound(address=address, event_id=key, kind="edit", text=text, message_id=f"{chat}:{edited}")
         else:
-            inbound = Inbound(address=address, event_id=key, text=text, locale_hint=session.locale, message_id=key)
+            inbound = Inbound(
+                address=address, event_id=key, text=text, locale_hint=session.locale, message_id=key, meta=chosen
+            )
         try:
             await self.deliver(inbound)
         except StoreUnavailable:
@@ -201,6 +205,12 @@ class WebChatChannel(Channel):
     def _refuse(self, reason: str) -> None:
         self.metrics.rejected.labels(self.name, reason).inc()
         log.info("web chat frame refused", extra={"reason": reason})
+
+    def _refuse_origin(self, reason: str, origin: str) -> None:
+        """A page on a site not in PARLEY_WEBCHAT__ALLOWED_ORIGINS (the websocket or the widget's
+        config): one line naming the origin, so whoever embeds the widget sees what to add."""
+        self.metrics.rejected.labels(self.name, reason).inc()
+        log.info("web chat refused an origin not allowed", extra={"reason": reason, "origin": clean(origin)[:200]})
 
     async def _forget(self, session: Session) -> None:
         if session.identity is None:
@@ -269,31 +279,20 @@ class WebChatChannel(Channel):
         return sent
 
 
-@dataclass
-class Session:
-    """One open socket: who it is (after hello), its language and its frame budget."""
-
-    ws: web.WebSocketResponse
-    limiter: Limiter
-    identity: Identity | None = None
-    locale: str = ""
-    throttled: int = 0
-
-
-def _frame_id(data: object) -> str:
-    """The message id of a frame we refuse before (or without) parsing it, when it has a usable
-    one: the page then drops that message instead of resending it."""
-    if isinstance(data, dict):
-        value = data.get("id")
-        return value if isinstance(value, str) and _ID.match(value) else ""
-    found = _FRAME_ID.search(data) if isinstance(data, str) else None
-    return found.group(1) if found else ""
-
-
 def from_settings(settings, ctx) -> WebChatChannel:
     web_settings = settings.webchat
     allowed = list(web_settings.allowed_origins)
     if settings.public_url:
         parts = urlsplit(settings.public_url)
         allowed.append(f"{parts.scheme}://{parts.netloc}")
-    return WebChatChannel(ctx, allowed_origins=tuple(allowed), rate=web_settings.rate, burst=web_settings.burst)
+    # The bot's own catalogs (hot-reloaded in place); a context without them (a test kit's)
+    # reads the configured folders.
+    locales = ctx.locales or LocaleCatalog.load(settings.locales_dir, settings.default_locale)
+    personas = ctx.personas or PersonaCatalog.load(settings.personas_dir, settings.persona)
+    return WebChatChannel(
+        ctx,
+        branding=Branding(web_settings, locales, personas),
+        allowed_origins=tuple(allowed),
+        rate=web_settings.rate,
+        burst=web_settings.burst,
+    )

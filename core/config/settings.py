@@ -29,12 +29,30 @@ class HTTP(BaseModel):
     request_timeout: float = Field(30.0, gt=0)  # reading a request and answering it, websockets aside
 
 
+class Greeting(BaseModel):
+    """A proactive greeting of the embedded widget (docs/widget.md): shown once per visitor,
+    ``after`` seconds on a page whose path matches ``url`` (a glob: ``/pricing*``, ``*``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field("", pattern=r"^[A-Za-z0-9_-]{0,40}$")  # "once per visitor" is per id; empty: the url
+    url: str = Field("*", min_length=1, max_length=200)
+    after: float = Field(10.0, ge=0, le=3600)
+    # The words per locale code; a language missing here gets the persona's greeting in it.
+    text: dict[str, str] = {}
+
+
 class WebChat(BaseModel):
     # Pages on these origins (scheme://host[:port]) may open the chat's websocket, besides the
     # chat's own origin and PARLEY_PUBLIC_URL's: an embedding site, a second domain.
     allowed_origins: list[str] = []
     rate: float = Field(2.0, gt=0)  # frames per second one socket may send, on average...
     burst: int = Field(20, ge=1)  # ...with bursts of this many (a resend of a queue after a reconnect)
+    # Branding of /chat and the widget (a persona's own ``color``/``logo`` wins over these).
+    title: str = Field("", max_length=80)  # empty: the pack's "Chat with {name}" in the visitor's language
+    color: str = Field("#2f5bea", pattern=r"^#[0-9a-fA-F]{6}$")
+    logo: str = Field("", max_length=500)  # an image URL (https://, or a path on this server)
+    greetings: list[Greeting] = []
 
     @field_validator("allowed_origins")
     @classmethod

@@ -116,6 +116,8 @@ class PackFile(BaseModel):
     messages: dict[str, str] = {}
     # The console's own strings (core/console/); a pack without one falls back to English.
     console: dict[str, str] = {}
+    # The web chat's and the widget's own strings (channels/webchat); missing ones fall back to English.
+    webchat: dict[str, str] = {}
     intents: dict[str, list[str]] = {}
     leads: LeadWords = LeadWords()
     # Culture notes for people and for the LLM's system prompt.

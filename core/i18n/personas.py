@@ -104,6 +104,11 @@ class Persona(BaseModel):
     escalate_on: list[str] = []  # e.g. "low_confidence", "negative_feedback", "complaint"
     min_confidence: float = 0.35
     max_fallbacks: int = 2  # "I don't know" this many times in a row -> offer a person
+    # Branding on the web chat and the widget (docs/widget.md): an image URL (empty: the name's
+    # initials), and a colour and logo that win over PARLEY_WEBCHAT__COLOR / __LOGO.
+    avatar: str = Field("", max_length=500)
+    color: str = Field("", pattern=r"^(#[0-9a-fA-F]{6})?$")
+    logo: str = Field("", max_length=500)
     qualification: list[Question] = []
     scoring: LeadScoring | None = None  # a sales persona's lead score; None: leads are not scored
 

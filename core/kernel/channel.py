@@ -24,6 +24,8 @@ from parley.core.kernel.ratelimit import Limit
 
 if TYPE_CHECKING:
     from parley.core.http.metrics import Metrics
+    from parley.core.i18n.locales import LocaleCatalog
+    from parley.core.i18n.personas import PersonaCatalog
     from parley.core.kernel.clock import Clock
     from parley.core.storage.store import Store
 
@@ -77,6 +79,10 @@ class ChannelContext:
     # Wake the outbox: replies that waited for this channel (an offline page, a consent
     # confirmation) can go now rather than at the next poll.
     wake: Callable[[], None] = lambda: None
+    # The bot's packs and personas (hot-reloaded in place), for a channel that shows its own
+    # words and branding (the web chat's page and widget); None: the channel uses its defaults.
+    locales: LocaleCatalog | None = None
+    personas: PersonaCatalog | None = None
 
 
 class Channel(ABC):

@@ -91,7 +91,7 @@ def test_run_serves_the_web_chat_and_stops_gracefully_on_sigterm(tmp_path, comma
         assert "web chat at http://127.0.0.1:" in line
         url = line.strip().rsplit(" ", 1)[1]
         with urllib.request.urlopen(url, timeout=10) as page:
-            assert b"<title>Chat with us</title>" in page.read()
+            assert b"<title>Chat with Mia</title>" in page.read()  # the persona's name, not a fixed title
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
         logs = proc.stderr.read()
