@@ -201,7 +201,7 @@ class Bot:
         )
         # /parley queue, mine, assign and the App Home tab (the Slack channel tags them).
         self.desk_commands = DeskCommands(
-            Queue(self.store, self.scheduler.sched), self.store, self.engine, desk_address
+            Queue(self.store, self.scheduler.sched), self.store, self.engine, desk_address, self.desk.canned
         )
         webhook = Address(channel="webhook", chat="leads") if ho.lead_webhook_url else None
         # Every lead kept with its outcome (open, won, lost): the console, the admin API, the CLI.

@@ -26,6 +26,7 @@ HEADER_MAX = 150
 CONTEXT_MAX = 10
 URL_MAX = 3000
 SAID_MAX = 300  # one quoted message, before escaping
+OPTIONS_MAX, OPTION_MAX, OPTION_VALUE, PLACEHOLDER_MAX = 100, 75, 150, 150  # a static_select's
 
 
 def fitted(text: str, limit: int) -> str:
@@ -97,6 +98,23 @@ def blocks(card: Card, reply: Reply) -> list[dict[str, Any]]:
         title = clip(card.link_title, BUTTON_TITLE_MAX)
         link = {"type": "plain_text", "text": title}
         buttons.append({"type": "button", "text": link, "url": card.link, "action_id": "open_conversation"})
+    if card.menu:  # a select: the choice comes back as a click on that option's payload
+        options = [
+            {
+                "text": {"type": "plain_text", "text": clip(b.title, OPTION_MAX) or "?"},
+                "value": b.payload[:OPTION_VALUE],
+            }
+            for b in card.menu[:OPTIONS_MAX]
+        ]
+        placeholder = {"type": "plain_text", "text": clip(card.menu_title or "More", PLACEHOLDER_MAX)}
+        buttons.append(
+            {
+                "type": "static_select",
+                "action_id": f"{ACTION_PREFIX}menu",
+                "placeholder": placeholder,
+                "options": options,
+            }
+        )
     if buttons:
         out.append({"type": "actions", "elements": buttons[:25]})  # no block_id: Slack asks a new one per edit
     return out[:BLOCKS_MAX]

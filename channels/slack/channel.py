@@ -23,6 +23,7 @@ from aiohttp import web
 from parley.channels.slack import interactive
 from parley.channels.slack.door import InjectedClock, checked_body
 from parley.channels.slack.groups import UserGroups
+from parley.channels.slack.notes import DeskNotes
 from parley.channels.slack.people import PeopleCache
 from parley.channels.slack.send import THREAD_TTL, SlackSender, thread_key
 from parley.channels.slack.translate import (
@@ -113,7 +114,11 @@ class SlackChannel(Channel):
         self.app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self._on_action)
         self.app.action(re.compile(".*"))(self._on_other_action)
         # Shortcuts, modals and option requests: always acknowledged, never bolt's 404.
-        interactive.register(self.app, interactive.AskParley(self.deliver, self.store, self.people))
+        interactive.register(
+            self.app,
+            interactive.AskParley(self.deliver, self.store, self.people),
+            DeskNotes(self.client, self.store, self.deliver),
+        )
         self.app.error(self._on_error)
 
     # -- the Channel protocol ------------------------------------------------------------------

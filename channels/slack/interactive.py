@@ -4,6 +4,8 @@ Slack shows the person an error when an interaction request is not answered with
 3 s, and bolt answers 404 ("unhandled request") to anything no listener matches. So every kind
 Slack may send to the interactivity URL gets a listener that acknowledges it:
 
+- the message shortcut ``desk_note`` ("Internal note") and its modal: a note in a case card's
+  thread for the team (parley.channels.slack.notes);
 - the message shortcut ``ask_parley`` ("Ask Parley" in a message's menu, docs/slack.md) asks the
   bot about that message, answered in its thread;
 - any other shortcut (global or message), a modal submitted or closed (``view_submission``,
@@ -19,6 +21,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from parley.channels.slack.notes import NOTE, DeskNotes
 from parley.channels.slack.people import PeopleCache
 from parley.channels.slack.send import THREAD_TTL, thread_key
 from parley.channels.slack.translate import CHANNEL, plain
@@ -79,10 +82,13 @@ class AskParley:
         await self.deliver(inbound.model_copy(update=update))
 
 
-def register(app: AsyncApp, ask: Callable[[dict[str, Any], Any], Awaitable[None]]) -> None:
-    """Add the listeners to ``app``; ``ask(body, context)`` takes an Ask Parley shortcut. The
-    order matters: bolt runs the first listener that matches."""
+def register(app: AsyncApp, ask: Callable[[dict[str, Any], Any], Awaitable[None]], notes: DeskNotes) -> None:
+    """Add the listeners to ``app``; ``ask(body, context)`` takes an Ask Parley shortcut, ``notes``
+    the Internal note shortcut and its modal. The order matters: bolt runs the first listener
+    that matches."""
     app.message_shortcut(ASK)(_acked(ask))
+    app.message_shortcut(NOTE)(notes.shortcut)
+    app.view_submission(NOTE)(notes.submitted)
     app.shortcut(ANY)(_ignored("shortcut"))  # global and other message shortcuts
     app.view_submission(ANY)(_ignored("view_submission"))
     app.view_closed(ANY)(_ignored("view_closed"))

@@ -215,19 +215,22 @@ def action_inbound(body: dict[str, Any], locale: str = "", meta: dict[str, str] 
     action = actions[0]
     if not str(action.get("action_id", "")).startswith(ACTION_PREFIX) or not user.get("id"):
         return None
-    title = action.get("text", {}).get("text", "") if isinstance(action.get("text"), dict) else ""
+    # A button carries its value; a select, the option chosen (the card's saved-reply menu).
+    chosen = action.get("selected_option") if isinstance(action.get("selected_option"), dict) else {}
+    shown = action.get("text") if isinstance(action.get("text"), dict) else chosen.get("text")
+    title = shown.get("text", "") if isinstance(shown, dict) else ""
     return Inbound(
         address=Address(channel=CHANNEL, chat=channel, user=str(user["id"]), thread=action_thread(body)),
         event_id=f"action:{channel}:{action.get('action_ts', '')}:{user['id']}",
         kind="button",
-        payload=str(action.get("value", ""))[:BUTTON_VALUE_MAX],
+        payload=str(action.get("value") or chosen.get("value") or "")[:BUTTON_VALUE_MAX],
         locale_hint=locale,
         user_name=str(user.get("username") or user.get("name") or ""),
         meta={"title": str(title)[:256], "team": str((body.get("team") or {}).get("id", "")), **(meta or {})},
     )
 
 
-DESK_COMMANDS = ("queue", "mine", "assign")
+DESK_COMMANDS = ("queue", "mine", "assign", "reply")
 
 
 def command_inbound(body: dict[str, Any]) -> Inbound | None:

@@ -48,6 +48,7 @@ def describe(case: Case, turn: Turn, summary: str, link: str, hours: str) -> Non
         case.trigger = clip(theirs[-1], SAID_CHARS)
     case.link = link
     case.hours = hours
+    case.canned = [[name, reply.title] for name, reply in turn.persona.canned.items()]
 
 
 def extractive(theirs: list[str]) -> str:
@@ -82,6 +83,8 @@ def _status(case: Case) -> tuple[str, ...]:
         lines.append(f"{'Resolved' if case.outcome == 'resolved' else 'Returned to the bot'} by {case.closed_by}")
     if case.csat:
         lines.append(f"CSAT {case.csat}/5")
+    if case.notes:
+        lines.append(f"{case.notes} internal note{'s' if case.notes > 1 else ''}")
     return tuple(lines)
 
 
@@ -103,9 +106,8 @@ def handoff_card(case: Case) -> Reply:
         Fact(label="Business hours", value=case.hours or "-"),
         Fact(label="Why", value=WHY.get(case.reason, case.reason or "asked")),
     ]
-    buttons = (
-        () if case.outcome else _buttons(case, ("Claim", "claim"), ("Resolve", "resolve"), ("Return to bot", "return"))
-    )
+    claim = () if case.agent else (("Claim", "claim"),)  # claimed: reassign with /parley assign
+    buttons = () if case.outcome else _buttons(case, *claim, ("Resolve", "resolve"), ("Return to bot", "return"))
     return _reply(case, facts, buttons)
 
 
@@ -118,7 +120,8 @@ def lead_card(case: Case) -> Reply:
         Fact(label="Language", value=case.locale),
         Fact(label="Waiting since", value=_when(case.opened), at=case.opened),
     ]
-    buttons = () if case.outcome else _buttons(case, ("Claim", "claim"), ("Follow up tomorrow", "followup"))
+    claim = () if case.agent else (("Claim", "claim"),)
+    buttons = () if case.outcome else _buttons(case, *claim, ("Follow up tomorrow", "followup"))
     return _reply(case, facts, buttons)
 
 
@@ -159,6 +162,8 @@ def _reply(case: Case, facts: list[Fact], buttons: tuple[Button, ...]) -> Reply:
         mention=case.routed if not case.agent else "",
         mention_why=case.routed_why,
         trigger=case.trigger,
+        menu=() if case.outcome else _buttons(case, *((title, f"canned:{name}") for name, title in case.canned)),
+        menu_title="Send a saved reply",
     )
     # The fallback (notifications, screen readers, clients without Block Kit): the same facts.
     level = f" ({card.level})" if card.level else " (urgent)" if card.urgent else ""

@@ -43,6 +43,8 @@ class Case:
     trigger: str = ""  # the customer's message that opened a complaint case
     routed: str = ""  # the rep a lead was routed to (a Slack user id), mentioned on the card
     routed_why: str = ""  # the route that chose them: "locale es, group S0SALES"
+    canned: list[list[str]] = field(default_factory=list)  # [name, title]: the persona's saved replies
+    notes: int = 0  # internal notes in the card's thread
     closed_by: str = ""
     outcome: str = ""  # "resolved" or "returned"
 

@@ -14,8 +14,10 @@ or to their App Home (``meta["desk_home"]``). Nothing here reaches a customer, e
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 
 from parley.core.handoff import card, cases
+from parley.core.handoff.cases import Case
 from parley.core.handoff.events import Claimed
 from parley.core.handoff.queue import Queue, listing
 from parley.core.kernel.control import Proactive
@@ -26,15 +28,25 @@ from parley.core.storage.store import KeyValueStore
 
 # Slack writes a mention in a command's text as <@U123|name> (manifest: should_escape).
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
-USAGE = "Usage: /parley queue | /parley mine | /parley assign CASE @someone (or me)"
+USAGE = "Usage: /parley queue | /parley mine | /parley assign CASE @someone (or me) | /parley reply CASE NAME"
+# The desk's saved replies (Desk.canned): send one to a case's customer as the asking rep.
+SendCanned = Callable[[Turn, Case, str], Awaitable[str]]
 
 
 class DeskCommands:
-    def __init__(self, queue: Queue, kv: KeyValueStore, proactive: Proactive, desk: Address | None) -> None:
+    def __init__(
+        self,
+        queue: Queue,
+        kv: KeyValueStore,
+        proactive: Proactive,
+        desk: Address | None,
+        canned: SendCanned | None = None,
+    ) -> None:
         self.queue = queue
         self.kv = kv
         self.proactive = proactive  # an assignment tells the customer who joined
         self.desk = desk
+        self.canned = canned  # /parley reply (None: no desk to send through)
 
     async def __call__(self, turn: Turn, call_next: Handler) -> None:
         inbound = turn.inbound
@@ -58,6 +70,10 @@ class DeskCommands:
             self._private(turn, listing(waiting, title, names=in_desk).text)
         elif command == "assign" and len(words) >= 2:
             await self._assign(turn, words[0], " ".join(words[1:]))
+        elif command == "reply" and len(words) == 2 and self.canned is not None:
+            case = await cases.load(self.kv, f"handoff:{words[0]}")
+            problem = await self.canned(turn, case, words[1]) if case is not None else f"No open case {words[0]}."
+            self._private(turn, problem or f"Sent the saved reply “{words[1]}” to {words[0]}.")
         else:
             self._private(turn, USAGE)
         return None

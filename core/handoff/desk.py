@@ -24,8 +24,19 @@ from urllib.parse import quote
 from babel.dates import format_datetime, format_timedelta
 from parley.core.handoff import card, cases
 from parley.core.handoff.cases import Case
-from parley.core.handoff.events import KIND, AgentSaid, Claimed, Ended, HandoffEvent, Notice, Start, notice
+from parley.core.handoff.events import (
+    KIND,
+    AgentSaid,
+    Canned,
+    Claimed,
+    Ended,
+    HandoffEvent,
+    Notice,
+    Start,
+    notice,
+)
 from parley.core.handoff.hours import BusinessHours
+from parley.core.handoff.notes import add_note, is_note
 from parley.core.handoff.sla import Later, Reminders
 from parley.core.http.metrics import Metrics
 from parley.core.kernel.control import Proactive
@@ -233,10 +244,17 @@ class Desk:
         if isinstance(event, Claimed):
             handoff.update(status="active", agent=event.agent)
             turn.system("agent_joined", agent=event.agent or turn.pack.t("human_button"))
+        elif isinstance(event, Canned):  # the saved reply in the customer's own language
+            handoff.update(status="active", agent=event.agent)
+            text = turn.persona.canned_text(event.name, turn.pack)
+            if text:
+                turn.say(f"{self._signature(event, turn)}: {text}", kind="agent")
+                if self.desk is not None:
+                    sent = f"{event.agent} sent the saved reply “{event.name}” ({turn.pack.code}): {text}"
+                    turn.forward(self.desk, cases.in_thread(event.case, sent))
         elif isinstance(event, AgentSaid):
             handoff.update(status="active", agent=event.agent)
-            name = event.agent if self.show_agent_name and event.agent else turn.persona.name
-            turn.say(f"{name}: {event.text}", kind="agent")
+            turn.say(f"{self._signature(event, turn)}: {event.text}", kind="agent")
         elif isinstance(event, Notice) and handoff.get("status") == "queued":
             if handoff.get("case") != event.case:
                 return  # an older case's notice: this one is newer
@@ -257,6 +275,9 @@ class Desk:
             turn.system("csat_question", buttons=buttons)
             turn.state["csat"] = {"case": event.case, "asked": turn.now.isoformat()}
 
+    def _signature(self, event: AgentSaid, turn: Turn) -> str:
+        return event.agent if self.show_agent_name and event.agent else turn.persona.name
+
     # -- desk side ---------------------------------------------------------------------------
     async def _from_desk(self, turn: Turn, ref: str) -> None:
         inbound = turn.inbound
@@ -268,8 +289,12 @@ class Desk:
         agent = inbound.user_name or inbound.address.user
         now = turn.now.timestamp()
         if inbound.kind == "button":
-            action = inbound.payload.rsplit(":", 1)[-1]
-            if action == "claim":
+            action, _, name = inbound.payload.removeprefix(f"{ref}:").partition(":")
+            if action == "canned":  # the card's saved-reply menu
+                problem = await self.canned(turn, case, name)
+                if problem:
+                    turn.say(problem, kind="system")
+            elif action == "claim":
                 if not await self._claim(case, inbound.address.user, agent, now):
                     turn.say(f"Already claimed by {case.holder}.", kind="system")
                     return
@@ -286,8 +311,35 @@ class Desk:
             return
         if not inbound.text.strip():
             return
+        if inbound.meta.get("desk_note") or is_note(inbound.text):  # for the team only
+            await add_note(self.kv, turn, case, agent, inbound.text, typed_here=not inbound.meta.get("desk_note"))
+            return self._redraw(turn, case)
+        waited, claim_waited = await self._answering(turn, case)
+        await self._tell(case, AgentSaid(agent, inbound.text, waited, claim_waited), f"{ref}:m:{inbound.event_id}")
+
+    async def canned(self, turn: Turn, case: Case, name: str) -> str:
+        """Send the saved reply ``name`` to the case's customer as the rep of ``turn`` (the card's
+        menu, /parley reply): it counts as their answer. What to tell the rep when it cannot go."""
+        saved = dict((n, t) for n, t in case.canned)
+        if case.kind != "handoff" or case.status == "ended" or case.outcome:
+            return f"No open case {case.id}."
+        if name not in saved:
+            return f"No saved reply “{name}”. Saved replies: {', '.join(saved) or 'none'}."
+        assert turn.inbound is not None
+        agent = turn.inbound.user_name or turn.inbound.address.user
+        waited, claim_waited = await self._answering(turn, case)
+        event = Canned(agent, "", waited, claim_waited, name=name, case=case.ref)
+        await self._tell(case, event, f"{case.ref}:c:{turn.inbound.event_id}")
+        return ""
+
+    async def _answering(self, turn: Turn, case: Case) -> tuple[float | None, float | None]:
+        """A rep answers: the case becomes theirs if nobody held it, and the first answer's wait
+        is measured. Returns (first-reply wait, claim wait) in seconds, None where not the first."""
+        assert turn.inbound is not None
+        now = turn.now.timestamp()
+        agent = turn.inbound.user_name or turn.inbound.address.user
         claim_waited = None
-        if not case.agent and await self._claim(case, inbound.address.user, agent, now):
+        if not case.agent and await self._claim(case, turn.inbound.address.user, agent, now):
             claim_waited = now - case.opened  # claimed by answering
             self._redraw(turn, case)
         waited = None
@@ -296,7 +348,7 @@ class Desk:
             waited = now - case.opened
             self.metrics.time_to_human.observe(waited / 60)
             await cases.save(self.kv, case)
-        await self._tell(case, AgentSaid(agent, inbound.text, waited, claim_waited), f"{ref}:m:{inbound.event_id}")
+        return waited, claim_waited
 
     async def _claim(self, case: Case, user: str, name: str, now: float) -> bool:
         if not case.claim(user, name, now):

@@ -41,6 +41,15 @@ class AgentSaid(HandoffEvent):
 
 
 @dataclass(frozen=True)
+class Canned(AgentSaid):
+    """A saved reply the rep chose (``name``): its text is picked in the customer's turn, in
+    their language; the card's thread is told what was sent (``case``, the card's ref)."""
+
+    name: str = ""
+    case: str = ""
+
+
+@dataclass(frozen=True)
 class Ended(HandoffEvent):
     case: str
 

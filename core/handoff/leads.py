@@ -11,7 +11,7 @@ import json
 from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
-from parley.core.handoff import card, cases
+from parley.core.handoff import card, cases, notes
 from parley.core.handoff.budget import read_budget
 from parley.core.handoff.cases import Case
 from parley.core.handoff.outcome import LeadOutcomes
@@ -138,6 +138,11 @@ class Leads:
             turn.system("handoff_relay_closed")
             return
         rep = inbound.user_name or inbound.address.user
+        if inbound.kind != "button" and (inbound.meta.get("desk_note") or notes.is_note(inbound.text)):
+            await notes.add_note(self.kv, turn, case, rep, inbound.text, typed_here=not inbound.meta.get("desk_note"))
+            if self.desk is not None:
+                turn.forward(self.desk, card.redraw(case))
+            return
         action = inbound.payload.rsplit(":", 1)[-1] if inbound.kind == "button" else ""
         if action == "claim":
             if not case.claim(inbound.address.user, rep, turn.now.timestamp()):

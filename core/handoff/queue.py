@@ -49,7 +49,7 @@ class Queue:
                     case is not None
                     and case.status != "ended"
                     and not case.outcome
-                    and (not user or case.agent == user)
+                    and (not user or case.agent == user or (not case.agent and case.routed == user))
                 ):
                     found[ref] = case
         ordered = sorted(found.values(), key=lambda c: (not c.urgent, c.opened))

@@ -9,6 +9,7 @@ shown to the desk as a label in English plus the date, beside the customer's own
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -51,9 +52,10 @@ def _next_month_end(today: date, month: int) -> date:
     return _month_end(year, month)
 
 
-def _months(pack: LocalePack) -> list[tuple[str, int]]:
+@functools.lru_cache(maxsize=32)  # CLDR's names never change while we run (a pack reload keeps them)
+def _months(babel: str) -> list[tuple[str, int]]:
     names: dict[str, int] = {}
-    for locale in dict.fromkeys((pack.babel, "en_US")):
+    for locale in dict.fromkeys((babel, "en_US")):
         for width in ("wide", "abbreviated"):
             for context in ("format", "stand-alone"):
                 for n, name in get_month_names(width, context, locale).items():
@@ -101,7 +103,7 @@ def read_timeline(answer: str, pack: LocalePack, today: date) -> Timeline | None
     if found := _CJK_MONTH.search(text):
         month = int(found[1])
         return Timeline(_next_month_end(today, month), calendar.month_name[month])
-    for name, month in _months(pack):
+    for name, month in _months(pack.babel):
         if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", low):
             return Timeline(_next_month_end(today, month), calendar.month_name[month])
     return None

@@ -81,6 +81,16 @@ class LeadScoring(BaseModel):
         return value
 
 
+class CannedReply(BaseModel):
+    """A saved reply a rep sends from the desk (docs/handoff.md): ``title`` for the desk, the
+    text per locale code; the persona's own language is required."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str = Field(min_length=1, max_length=75)  # a menu option's text (Slack: 75)
+    text: dict[str, str]
+
+
 class Persona(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -111,6 +121,7 @@ class Persona(BaseModel):
     logo: str = Field("", max_length=500)
     qualification: list[Question] = []
     scoring: LeadScoring | None = None  # a sales persona's lead score; None: leads are not scored
+    canned: dict[str, CannedReply] = {}  # saved replies for the desk, by name
 
     @field_validator("allowed_tools")
     @classmethod
@@ -126,6 +137,20 @@ class Persona(BaseModel):
             if self.language not in q.ask:
                 raise ValueError(f"qualification[{n}] ({q.key}): no question in {self.language!r}")
         return self
+
+    @model_validator(mode="after")
+    def _canned_in_own_language(self) -> Persona:
+        for name, reply in self.canned.items():
+            if not re.fullmatch(r"[a-z][a-z0-9_-]{0,39}", name):
+                raise ValueError(f"canned.{name}: a saved reply's name is lowercase letters, digits, - and _")
+            if self.language not in reply.text:
+                raise ValueError(f"canned.{name}: no text in {self.language!r}")
+        return self
+
+    def canned_text(self, name: str, pack: LocalePack) -> str | None:
+        """The saved reply ``name`` in the pack's language (else the persona's own); None if unknown."""
+        reply = self.canned.get(name)
+        return self._localized(reply.text, pack) if reply is not None else None
 
     def _localized(self, table: dict[str, str], pack: LocalePack) -> str | None:
         for link in pack.chain:

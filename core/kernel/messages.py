@@ -168,6 +168,8 @@ class Card(Frozen):
     mention: str = ""  # a rep to notify (a platform user id: Slack mentions them on the card)
     mention_why: str = ""  # why them: "locale es, group S0SALES"
     trigger: str = ""  # the customer's message that opened the case (a complaint), quoted
+    menu: tuple[Button, ...] = ()  # further actions in a menu (a select): the desk's saved replies
+    menu_title: str = ""
 
 
 class Reply(Frozen):

@@ -16,11 +16,12 @@ from parley.core.kernel.clock import ManualClock
 
 from parley.app import Bot
 from parley.testing.fakes.openai import FakeOpenAI
-from parley.testing.fakes.slack import fake_slack
+from parley.testing.fakes.slack import TEAM, fake_slack
 from parley.testing.fakes.webchat import ChatClient
 from tests.conftest import eventually
 from tests.contract.llm_support import llm_settings
 from tests.integration.test_cli import bot
+from tests.integration.test_desk_thread import post
 from tests.integration.test_startup_errors import one_line
 
 DESK = "CDESK"
@@ -80,6 +81,13 @@ async def test_spanish_leads_are_read_scored_and_routed_round_robin(world):
         (m, {k: v for k, v in a.items() if k == "usergroup"}) for m, a in slack.calls
     ]
 
+    clock.advance(10)  # Slack's per-channel rate (1/s, bursts of 3) refills on the test's clock
+    command = {"command": "/parley", "text": "mine", "user_id": "U0ALE", "channel_id": DESK, "trigger_id": "t1"}
+    assert await post(app, http, {**command, "team_id": TEAM}, command=True, secret="s", at=clock()) == 200
+    [mine] = await eventually(lambda: [p["text"] for p in slack.of("chat.postEphemeral")])
+    assert mine.startswith("Your cases: 1 open") and "Lead · Ana Ruiz" in mine  # routed to them, unclaimed
+
+    clock.advance(10)
     await qualify(http, app, "es-ES", *SPANISH[:3], "cuanto antes", "beto@tienda.example, Beto de Tienda Azul")
     await eventually(lambda: len(cards(slack)) == 2)
     assert "For <@U0BEA>" in json.dumps(blocks_of(cards(slack)[1]))  # the next member's turn

@@ -116,7 +116,8 @@ async def test_reminders_repeat_and_escalate_until_someone_claims(world):
     app, slack, http, clock = world
     chat, case = await ask_for_a_person(app, http, "my name is Jana Novak", "/human")
     await eventually(lambda: [p for p in slack.of("chat.postMessage") if p["channel"] == DESK])
-    card_ts = await app.store.get(f"slack:deskcard:handoff:{case}")
+    # The card's ts is stored once Slack has answered the post (the fake records the call before).
+    card_ts = await eventually(lambda: app.store.get(f"slack:deskcard:handoff:{case}"))
 
     def reminders() -> list[str]:
         return [

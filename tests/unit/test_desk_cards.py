@@ -131,3 +131,21 @@ def test_a_routed_hot_lead_mentions_its_rep_and_shows_what_was_read():
     assert "For <@" not in str(card_post("CDESK", redraw(c))["blocks"])
     c.routed = "<!channel>"  # only a user id is ever written as a mention
     assert "<!channel>" not in str(card_post("CDESK", lead_card(c)))
+
+
+def test_a_claimed_card_drops_its_claim_button_and_offers_saved_replies():
+    c = case(reason="asked", canned=[["tracking", "Tracking link on its way"]])
+    post = card_post("CDESK", handoff_card(c))
+    [select] = [e for e in post["blocks"][-1]["elements"] if e["type"] == "static_select"]
+    assert select["options"] == [
+        {"text": {"type": "plain_text", "text": "Tracking link on its way"}, "value": "handoff:c1:canned:tracking"}
+    ]
+    c.agent, c.agent_name, c.notes = "U1", "Ana", 2
+    claimed = card_post("CDESK", redraw(c))
+    assert [e["text"]["text"] for e in claimed["blocks"][-1]["elements"] if e["type"] == "button"] == [
+        "Resolve",
+        "Return to bot",
+    ]
+    assert "Claimed by Ana · 2 internal notes" in claimed["text"].replace("\n", " · ")
+    c.canned = [[f"r{n}", "x" * 90] for n in range(130)]  # past Slack's select limits: cut to fit
+    assert problems(card_post("CDESK", handoff_card(c))["blocks"]) == []

@@ -5,7 +5,9 @@ views.publish do, so every test that posts blocks checks them.
 Limits from the Block Kit reference: 50 blocks a message (100 in a modal or Home tab); a
 section's text 3,000 characters, its fields at most 10 of 2,000 each; a header's plain_text 150;
 an actions block 25 elements; a context 10; a button's text 75, value 2,000, url 3,000,
-action_id and block_id 255; any text object at least one character.
+action_id and block_id 255; a static select 100 options, each text 75 and value 150, its
+placeholder 150; an input's label 2,000; a modal's title, submit and close 24, its
+private_metadata 3,000; any text object at least one character.
 """
 
 from __future__ import annotations
@@ -37,6 +39,16 @@ def _element(where: str, element: Any) -> list[str]:
             out.append(f"{where}: value over 2000")
         if len(str(element.get("url", ""))) > 3000:
             out.append(f"{where}: url over 3000")
+    if element.get("type") == "static_select":
+        out += _text(f"{where}.placeholder", element.get("placeholder"), 150, ("plain_text",))
+        options = element.get("options")
+        if not isinstance(options, list) or not 1 <= len(options) <= 100:
+            return [*out, f"{where}: a static_select holds 1 to 100 options"]
+        for n, option in enumerate(options):
+            option = option if isinstance(option, dict) else {}
+            out += _text(f"{where}.options[{n}].text", option.get("text"), 75, ("plain_text",))
+            if not 1 <= len(str(option.get("value", ""))) <= 150:
+                out.append(f"{where}.options[{n}]: value of 1 to 150 characters")
     return out
 
 
@@ -76,8 +88,25 @@ def _block(where: str, block: Any) -> list[str]:
         out += _elements(where, block, 10, _context_element)
     elif kind == "actions":
         out += _elements(where, block, 25, _element)
-    elif kind not in ("divider", "image", "rich_text", "input", "file", "video"):
+    elif kind == "input":
+        out += _text(f"{where}.label", block.get("label"), 2000, ("plain_text",))
+        if not isinstance(block.get("element"), dict):
+            out.append(f"{where}: an input needs an element")
+    elif kind not in ("divider", "image", "rich_text", "file", "video"):
         out.append(f"{where}: unknown block type {kind!r}")
+    return out
+
+
+def view_problems(view: dict) -> list[str]:
+    """A view's own limits: a modal's title (required), submit and close at most 24 characters."""
+    out = []
+    if view.get("type") == "modal":
+        out += _text("view.title", view.get("title"), 24, ("plain_text",))
+        for key in ("submit", "close"):
+            if key in view:
+                out += _text(f"view.{key}", view[key], 24, ("plain_text",))
+    if len(str(view.get("private_metadata", ""))) > 3000:
+        out.append("view.private_metadata over 3000")
     return out
 
 

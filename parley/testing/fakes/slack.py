@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from parley.testing.fakes.blockkit import MESSAGE_BLOCKS, VIEW_BLOCKS, problems
+from parley.testing.fakes.blockkit import MESSAGE_BLOCKS, VIEW_BLOCKS, problems, view_problems
 from parley.testing.fakes.loopback import start
 
 BOT_USER = "UBOT"
@@ -49,6 +49,11 @@ def event_body(event: dict[str, Any], event_id: str) -> dict[str, Any]:
         "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True, "is_enterprise_install": False}],
         "event": event,
     }
+
+
+def desk_settings(fake: FakeSlack, secret: str, desk: str = "CDESK") -> dict[str, str]:
+    """PARLEY_SLACK__* for a Parley whose Slack is ``fake``, with a desk channel."""
+    return {"bot_token": "xoxb-desk", "signing_secret": secret, "api_base": fake.url + "/api/", "desk_channel": desk}
 
 
 @dataclass
@@ -124,6 +129,8 @@ class FakeSlack:
             return {"ok": True, "message_ts": f"1767225600.{next(self._ts):06d}"}
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V1", "type": "home"}}
+        if method == "views.open":
+            return {"ok": True, "view": {"id": f"VM{next(self._ts)}", "type": "modal", "hash": "h1"}}
         if method == "chat.update":
             return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
         if method == "users.info":
@@ -147,10 +154,10 @@ class FakeSlack:
         if method in ("chat.postMessage", "chat.update") and "blocks" in args:
             blocks = args["blocks"]
             return problems(json.loads(blocks) if isinstance(blocks, str) else blocks, MESSAGE_BLOCKS)
-        if method == "views.publish":
+        if method in ("views.publish", "views.open"):
             view = args.get("view")
             view = json.loads(view) if isinstance(view, str) else view
-            return problems((view or {}).get("blocks"), VIEW_BLOCKS)
+            return problems((view or {}).get("blocks"), VIEW_BLOCKS) + view_problems(view or {})
         return []
 
     # -- Socket Mode ---------------------------------------------------------------------------
