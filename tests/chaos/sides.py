@@ -190,7 +190,9 @@ class WebChatSide:
         self._http: aiohttp.ClientSession | None = None
 
     async def open(self) -> WebChatSide:
-        self._http = aiohttp.ClientSession()
+        # One socket per page for the whole run: no pool limit (aiohttp's default, 100, would
+        # leave the 101st page waiting for a free connection forever).
+        self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
         return self
 
     async def close(self) -> None:
@@ -215,7 +217,8 @@ class WebChatSide:
         page = self.pages.setdefault(n, Page())
         if page.reader is None:
             page.reader = asyncio.create_task(self._keep(n, page))
-        with contextlib.suppress(TimeoutError):
+        # A socket the killed process leaves closing raises on send: the page sends it again.
+        with contextlib.suppress(TimeoutError, aiohttp.ClientError, ConnectionError):
             async with asyncio.timeout(10):
                 while page.ws is None or page.ws.closed:
                     await asyncio.sleep(0.05)
