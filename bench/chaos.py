@@ -1,7 +1,10 @@
-"""The chaos suite's scenarios (tests/chaos/), run longer: more updates per fault, and each
-fault as many times as asked. Prints the suite's figures per run: acknowledged and lost,
-answered twice (Telegram has no idempotency key: reported), answered with an error text, the
-longest stall after a restart, and beside them the baseline the issue measured before the fix.
+"""The chaos suite's scenarios (tests/chaos/), run longer: more messages per fault, and each
+fault as many times as asked. The store faults are met by Telegram, the web chat and Twilio SMS
+at once (``--updates`` Telegram updates, half as many on each of the others). Prints the suite's
+figures per run and channel: acknowledged and lost, answered twice (Telegram and Twilio have no
+idempotency key: reported; the web chat's reply ids make a re-send harmless), answered with an
+error text, the longest stall after a restart, the sent-to-recorded window before each SIGKILL,
+and beside them the baseline the issue measured before the fix.
 
     .venv/bin/python -m bench.chaos [--updates 600] [--runs 1] [--only sigkill_sqlite,disk_full]
 """
@@ -40,8 +43,9 @@ async def main() -> None:
         for name in names:
             updates = max(10, args.updates // 10) if name == "llm" else args.updates
             with tempfile.TemporaryDirectory() as work:
-                out = await SCENARIOS[name](Path(work), updates)
-            print(f"[run {run + 1}] {out.line()}", flush=True)
+                results = await SCENARIOS[name](Path(work), updates)
+            for out in results:
+                print(f"[run {run + 1}] {out.line()}", flush=True)
             if BASELINES[name]:
                 print(f"          {BASELINES[name]}", flush=True)
 

@@ -56,6 +56,7 @@ from parley.core.http.admin_leads import LeadAPI
 from parley.core.http.listener import RESERVE, Listener, raise_fd_limit
 from parley.core.http.metrics import Metrics
 from parley.core.http.ops import OpsSampler
+from parley.core.http.protocol_log import protocol_logger
 from parley.core.http.server import build_app
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.i18n.personas import PersonaCatalog
@@ -389,7 +390,12 @@ class Bot:
         app = build_app(self.store, self.metrics, routes, metrics_token=token, request_timeout=http.request_timeout)
         # keepalive_timeout closes a connection that sends no request, or idles between two.
         self.runner = web.AppRunner(
-            app, access_log=None, handle_signals=False, shutdown_timeout=5.0, keepalive_timeout=http.idle_timeout
+            app,
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=5.0,
+            keepalive_timeout=http.idle_timeout,
+            logger=protocol_logger(),  # a request the parser refuses: one line, no traceback
         )
         await self.runner.setup()
         cap = min(http.max_connections, max(64, raise_fd_limit() - RESERVE))

@@ -15,6 +15,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 from parley.channels.twilio.consent import CONFIRMATION, STOP_CONFIRMATION, ConsentBook, Keyword
 from parley.channels.twilio.inbound import bare, signed_url, verify
+from parley.channels.twilio.resend import Resends
 from parley.channels.twilio.rest import BaseUrlHttpClient, Throttle
 from parley.channels.twilio.whatsapp import WhatsAppWindow
 from parley.core.config.settings import Settings
@@ -50,6 +51,7 @@ class TwilioAccount:
         self.validator = RequestValidator(cfg.auth_token.get_secret_value() if cfg.auth_token else "")
         self.consent = ConsentBook(ctx.store, ctx.clock)
         self.window = WhatsAppWindow(ctx.store, ctx.clock)
+        self.resends = Resends(ctx.store, lambda: self.messages)
         self.throttle = Throttle()
         self.locales = LocaleCatalog.load(settings.locales_dir, settings.default_locale)
         self.persona_name = PersonaCatalog.load(settings.personas_dir, settings.persona).get().name

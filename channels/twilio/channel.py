@@ -102,6 +102,10 @@ class TwilioChannel(Channel):
             params["body"] = whatsapp_body(as_text(reply, buttons=False))
         else:
             params.update(await self._template(address, reply))
+        if sid := await account.resends.earlier(
+            reply.meta.get("id", ""), params["to"], params["from_"], params.get("body", "")
+        ):
+            return sid  # a crash (or a lost answer) came after Twilio accepted it: not twice
         try:
             message = await account.messages.create_async(**params)
         except TwilioException as exc:

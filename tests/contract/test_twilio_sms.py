@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from parley.core.kernel.messages import Address, Reply
 from parley.core.storage.store import StoreUnavailable
+from twilio.base.exceptions import TwilioException
 
 from tests.conftest import eventually
 from tests.contract.twilio_harness import CUSTOMER, PUBLIC_URL, SMS_FROM, twilio_parley
@@ -162,3 +164,40 @@ async def test_a_sent_message_whose_sid_the_store_refuses_is_not_sent_again(make
         await h.app.outbox.flush(2.0)
         assert len(h.sent_to(CUSTOMER)) == 1
         assert "StoreUnavailable" not in h.metric("parley_outbox_retries_total")  # no resend is due
+
+
+# Twilio has no idempotency key for creating a message: a second attempt at an outbox item
+# looks for the first among the number's recent messages before sending (channels/twilio/resend.py).
+ADDRESS = Address(channel="sms", chat=CUSTOMER, user=CUSTOMER)
+
+
+async def test_a_second_attempt_after_twilio_accepted_the_first_does_not_send_again(make_settings):
+    async with twilio_parley(make_settings) as h:
+        sms = h.app.channels["sms"]
+        reply = Reply(text="Standard delivery takes 3-5 working days.", meta={"id": "out-crash-1"})
+        first = await sms.send(ADDRESS, reply)  # accepted; then the process died before the record
+        again = await sms.send(ADDRESS, reply)  # the outbox's next claim of the same item
+        assert again == first and len(h.sent_to(CUSTOMER)) == 1 and h.fake.listed == 1
+
+
+async def test_a_second_attempt_after_a_refused_first_sends(make_settings):
+    async with twilio_parley(make_settings) as h:
+        sms = h.app.channels["sms"]
+        reply = Reply(text="Standard delivery takes 3-5 working days.", meta={"id": "out-refused-1"})
+        h.fake.fail_next(500, 20500)
+        with pytest.raises(TwilioException):  # a 500: the outbox retries it
+            await sms.send(ADDRESS, reply)
+        assert await sms.send(ADDRESS, reply)
+        assert len(h.sent_to(CUSTOMER)) == 1 and h.fake.listed == 1
+
+
+async def test_another_items_message_with_the_same_text_is_not_taken_for_this_one(make_settings):
+    async with twilio_parley(make_settings) as h:
+        sms = h.app.channels["sms"]
+        text = "Standard delivery takes 3-5 working days."  # the same answer to the same question, twice
+        await sms.send(ADDRESS, Reply(text=text, meta={"id": "out-a"}))
+        h.fake.fail_next(500, 20500)
+        with pytest.raises(TwilioException):
+            await sms.send(ADDRESS, Reply(text=text, meta={"id": "out-b"}))
+        await sms.send(ADDRESS, Reply(text=text, meta={"id": "out-b"}))
+        assert len(h.sent_to(CUSTOMER)) == 2

@@ -71,3 +71,20 @@ def test_the_descriptor_limit_is_raised_to_the_hard_limit():
         assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] > 256 or hard <= 256
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+async def test_a_request_the_parser_refuses_is_one_line_without_a_traceback(make_settings, caplog):
+    # A URL or a header line past aiohttp's 8 KB: answered 400 by aiohttp itself, which logged
+    # it at ERROR with the parser's traceback (anyone could grow the log).
+    caplog.set_level(logging.INFO)
+    async with Bot(make_settings(http={"host": "127.0.0.1", "port": 0})) as app:
+        assert (await _get(app.port, "/api/conversations/" + "x" * 10_000)).split(b" ")[1] == b"400"
+        reader, writer = await _open(app.port)
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Junk: " + b"y" * 10_000 + b"\r\n\r\n")
+        assert (await asyncio.wait_for(reader.readline(), 10)).split(b" ")[1] == b"400"
+        writer.close()
+        assert (await _get(app.port, "/healthz")).startswith(b"HTTP/1.1 200")
+    refused = [r for r in caplog.records if "refused by the HTTP parser" in r.getMessage()]
+    assert len(refused) == 2 and all(r.levelno == logging.INFO for r in refused)
+    assert "x" * 100 not in caplog.text
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]

@@ -1,7 +1,8 @@
 """A loopback fake of Twilio's REST API (Messages.json, Calls.json) and a signer that acts as Twilio.
 
 It checks Basic auth like Twilio, records every message form, answers a MessageInstance with
-status ``queued``, and can be told to fail the next sends (status + Twilio error code).
+status ``queued``, lists messages filtered by To and From (newest first), and can be told to
+fail the next sends (status + Twilio error code).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from typing import Any
 
 from aiohttp import web
@@ -33,6 +35,7 @@ class FakeTwilio:
     url: str = ""
     media: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # media sid -> (type, body)
     storage_auth: list[str] = field(default_factory=list)  # Authorization headers storage was sent
+    listed: int = 0  # GET Messages.json calls (a re-attempt looking for what it already sent)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
     def add_media(self, message_sid: str, media_sid: str, mime: str, body: bytes) -> str:
@@ -47,6 +50,7 @@ class FakeTwilio:
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self.create_message)
         app.router.add_post("/2010-04-01/Accounts/{sid}/Calls.json", self.create_call)
+        app.router.add_get("/2010-04-01/Accounts/{sid}/Messages.json", self.list_messages)
         app.router.add_get("/2010-04-01/Accounts/{sid}/Messages/{message}/Media/{media}", self.get_media)
         app.router.add_get("/storage/{media}", self.storage)
         return app
@@ -78,21 +82,49 @@ class FakeTwilio:
         if "To" not in form or not ("Body" in form or "ContentSid" in form):
             return web.json_response({"code": 21602, "message": "Message body is required", "status": 400}, status=400)
         sid = f"SM{next(self._ids):032x}"
-        self.messages.append({**form, "Sid": sid})
+        self.messages.append({**form, "Sid": sid, "DateCreated": formatdate(usegmt=True)})
+        return web.json_response(self._instance(self.messages[-1]), status=201)
+
+    def _instance(self, message: dict[str, str]) -> dict[str, str]:
+        sid = message["Sid"]
+        return {
+            "sid": sid,
+            "account_sid": self.account_sid,
+            "to": message["To"],
+            "from": message.get("From", ""),
+            "body": message.get("Body", ""),
+            "status": "queued",
+            "num_segments": "1",
+            "direction": "outbound-api",
+            "api_version": "2010-04-01",
+            "date_created": message["DateCreated"],  # RFC 2822, whole seconds, as Twilio's
+            "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
+        }
+
+    async def list_messages(self, request: web.Request) -> web.Response:
+        """Messages newest first, filtered by ``To`` and ``From`` as Twilio's list is (one page)."""
+        if not self._authorised(request):
+            return web.json_response({"code": 20003, "message": "Authenticate", "status": 401}, status=401)
+        self.listed += 1
+        query = request.query
+        found = [
+            self._instance(m)
+            for m in reversed(self.messages)
+            if query.get("To", m["To"]) == m["To"] and query.get("From", m.get("From")) == m.get("From")
+        ]
+        size = int(query.get("PageSize", "50"))
         return web.json_response(
             {
-                "sid": sid,
-                "account_sid": self.account_sid,
-                "to": form["To"],
-                "from": form.get("From"),
-                "body": form.get("Body", ""),
-                "status": "queued",
-                "num_segments": "1",
-                "direction": "outbound-api",
-                "api_version": "2010-04-01",
-                "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
-            },
-            status=201,
+                "messages": found[:size],
+                "page": 0,
+                "page_size": size,
+                "start": 0,
+                "end": max(0, min(size, len(found)) - 1),
+                "first_page_uri": request.path_qs,
+                "next_page_uri": None,
+                "previous_page_uri": None,
+                "uri": request.path_qs,
+            }
         )
 
     async def create_call(self, request: web.Request) -> web.Response:
