@@ -53,6 +53,7 @@ from parley.core.http.admin import Admin
 from parley.core.http.admin_analytics import AnalyticsAPI
 from parley.core.http.admin_auth import ApiAuth
 from parley.core.http.admin_leads import LeadAPI
+from parley.core.http.admin_links import LinkAPI
 from parley.core.http.listener import RESERVE, Listener, raise_fd_limit
 from parley.core.http.metrics import Metrics
 from parley.core.http.ops import OpsSampler
@@ -78,6 +79,10 @@ from parley.core.kernel.middleware import (
 )
 from parley.core.kernel.outbox import Outbox
 from parley.core.kernel.pipeline import Middleware, fold
+from parley.core.linking.audit import AccountsAudit
+from parley.core.linking.codes import Codes
+from parley.core.linking.flow import DeepLinks, linking
+from parley.core.linking.replies import route as route_replies
 from parley.core.routing.router import Router
 from parley.core.schedule.service import Scheduler
 from parley.core.storage import open_store
@@ -169,6 +174,7 @@ class Bot:
             clock,
             dedupe_ttl=settings.dedupe_ttl,
             on_commit=self.analytics.observe,
+            route=route_replies,
         )
         ho = settings.handoff
         desk_address = escalation = None
@@ -245,6 +251,7 @@ class Bot:
             analytics=AnalyticsAPI(self.analytics_store, clock, Costs(**settings.analytics.model_dump())),
             record=self.analytics.record,
             leads=LeadAPI(self.lead_outcomes),
+            links=LinkAPI(self.store, AccountsAudit(self.store, clock)),
         )
         self.router = Router("bot")
         for router in routers:
@@ -261,6 +268,7 @@ class Bot:
             history,
             attribution,
             locale(self.locales),
+            *self._linking(settings),
             self.desk_commands,
             analytics,  # around the desk: it sees the handoffs the desk opens
             self.desk,
@@ -285,6 +293,20 @@ class Bot:
         self.port: int = 0
         self._tasks: list[asyncio.Task[None]] = []
         self._hints: set[asyncio.Task[None]] = set()
+
+    def _linking(self, settings: Settings) -> list[Middleware]:
+        """/link and /unlink (core/linking/flow.py), with deep links to the channels configured."""
+        config = settings.linking
+        if not config.enabled:
+            return []
+        secret = config.secret.get_secret_value() if config.secret else ""
+        codes = Codes(self.store, self.clock, secret, ttl=config.code_minutes * 60)
+        deep = DeepLinks(
+            telegram_bot=config.telegram_bot,
+            whatsapp_number=config.whatsapp_number or settings.twilio.whatsapp_from,
+            sms_number=config.sms_number or settings.twilio.sms_from,
+        )
+        return [linking(self.store, codes, deep)]
 
     def _reports(self) -> list[tuple[tuple[NavItem, ...], Callable[[Console], Section]]]:
         """The console's campaign and analytics pages, with what they read and do."""

@@ -229,6 +229,26 @@ class Analytics(BaseModel):
     currency: str = Field("USD", max_length=8)
 
 
+class Linking(BaseModel):
+    """Verified linking of a customer's channels (docs/privacy.md, "Linking identities")."""
+
+    enabled: bool = True  # /link and /unlink in every conversation
+    # Signs deep-link tokens and keys stored codes; empty: one is made and kept in the store.
+    secret: SecretStr | None = None
+    code_minutes: float = Field(10.0, gt=0, le=60)  # how long a code (and its deep links) works
+    telegram_bot: str = ""  # the bot's username, for https://t.me/<bot>?start=link-<token>
+    whatsapp_number: str = ""  # for https://wa.me/<number>?text=LINK <code>; default PARLEY_TWILIO__WHATSAPP_FROM
+    sms_number: str = ""  # for sms:<number>?&body=LINK <code>; default PARLEY_TWILIO__SMS_FROM
+
+    @field_validator("telegram_bot")
+    @classmethod
+    def _bot_name(cls, value: str) -> str:
+        value = value.removeprefix("@")
+        if value and not value.replace("_", "").isalnum():
+            raise ValueError("a Telegram bot's username: letters, digits and _, like ShopHelpBot")
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PARLEY_",
@@ -266,6 +286,7 @@ class Settings(BaseSettings):
     handoff: Handoff = Handoff()
     scheduler: Scheduler = Scheduler()
     console: Console = Console()
+    linking: Linking = Linking()
     # OpenAI's own variables are honoured too (docs/spec.md); explicit PARLEY_LLM__* wins.
     openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY"))
     openai_base_url: str = Field("", validation_alias=AliasChoices("OPENAI_BASE_URL"))

@@ -9,6 +9,7 @@ import json
 from aiohttp import web
 from parley.core.console.roles import Permission
 from parley.core.console.shell import Console, NavItem, Viewer
+from parley.core.linking.channels import consent_of as channel_consent
 from parley.core.privacy import subject
 from parley.core.schedule.people_search import PeopleQuery
 from parley.core.schedule.store import ScheduleStore
@@ -47,7 +48,9 @@ class PeopleSection:
     async def show(self, request: web.Request, viewer: Viewer, status: int = 200, **shown) -> web.Response:
         person = request.match_info["person"]
         entry = await self.sched.person(person)
-        held = await self.store.export_person(person)
+        # A linked identity's profile and conversations are its person's (core/linking).
+        owner = await self.store.person_of(person)
+        held = await self.store.export_person(owner)
         if entry is None and not held.get("profile") and not held.get("conversations"):
             return self.console.render(request, viewer, "error.html", status=404, message="not_found")
         conversations = [
@@ -67,7 +70,8 @@ class PeopleSection:
             person=person,
             entry=entry,
             profile=profile,
-            consent=consent_of(entry, profile),
+            consent=consent_of(entry, profile, person),
+            identities=await self.store.identities(owner),
             conversations=conversations,
             **shown,
         )
@@ -107,10 +111,10 @@ class PeopleSection:
         return await self.search(request, viewer, notice="erased")
 
 
-def consent_of(entry, profile: dict) -> dict[str, object]:
-    """Marketing consent on the person's channel (True, False: opted out, None: never asked),
+def consent_of(entry, profile: dict, identity: str) -> dict[str, object]:
+    """Marketing consent on this identity's channel (True, False: opted out, None: never asked),
     its last change (when, how) and the changes before it, newest first."""
-    record = profile.get("consent") or {}
+    record = channel_consent(profile, identity)
     value = entry.consent if entry is not None else record.get("marketing")
     history = [h for h in record.get("history", []) if isinstance(h, dict)]
     return {"value": value, "at": record.get("at", ""), "source": record.get("source", ""), "history": history[::-1]}

@@ -30,6 +30,9 @@ class Case:
     first_reply: float = 0.0
     csat: int = 0
     lead: dict[str, Any] = field(default_factory=dict)
+    # Every identity of the customer when linked (core/linking), the one they last wrote on
+    # first: the agent sees all their channels; replies go to the first.
+    channels: list[str] = field(default_factory=list)
     # What the desk card shows, kept so the card can be redrawn in place as the case moves
     # (parley.core.handoff.card). Older stored cases lack them: the defaults draw a plainer card.
     name: str = ""

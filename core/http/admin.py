@@ -19,6 +19,7 @@ from parley.core.http.admin_analytics import AnalyticsAPI
 from parley.core.http.admin_auth import ApiAuth
 from parley.core.http.admin_campaigns import CampaignAPI
 from parley.core.http.admin_leads import LeadAPI
+from parley.core.http.admin_links import LinkAPI
 from parley.core.http.admin_openapi import describe
 from parley.core.http.replies import error, json_body
 from parley.core.i18n.locales import LocaleCatalog
@@ -48,9 +49,10 @@ class Admin:
     # The analytics recorder: a conversion posted here is counted beside the turns' facts.
     record: Callable[[tuple[str, str, str], list[Fact], float], None] | None = None
     leads: LeadAPI | None = None  # the leads list and their outcomes
+    links: LinkAPI | None = None  # an operator links and unlinks a person's identities
 
     def __post_init__(self) -> None:
-        self.campaigns = CampaignAPI(self.sched, self.catalog, self.clock, self.wake, self.proactive)
+        self.campaigns = CampaignAPI(self.sched, self.catalog, self.clock, self.wake, self.proactive, self.store)
 
     def routes(self) -> list[web.RouteDef]:
         g, P = self.auth.guard, Permission
@@ -59,6 +61,7 @@ class Admin:
             *self.campaigns.routes(g),
             *(self.analytics.routes(g) if self.analytics is not None else []),
             *(self.leads.routes(g) if self.leads is not None else []),
+            *(self.links.routes(g) if self.links is not None else []),
             web.get("/api/people/{person}", g(self.export_person, P.EXPORT_PEOPLE)),
             web.delete("/api/people/{person}", g(self.erase_person, P.ERASE_PEOPLE)),
             web.post("/api/people/{person}/conversions", g(self.conversion, P.RECORD_CONVERSIONS)),

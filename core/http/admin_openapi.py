@@ -31,6 +31,14 @@ ROUTES: list[tuple[str, str, str, str | None]] = [
     ("get", "/api/analytics/gaps", "Unanswered questions grouped by similarity, with counts and examples", None),
     ("get", "/api/people/{person}", "Export everything held about a person", None),
     ("delete", "/api/people/{person}", "Erase everything held about a person", None),
+    ("get", "/api/people/{person}/identities", "The person's linked identities (channels)", None),
+    ("post", "/api/people/{person}/identities", "Link an identity to the person, with a reason (audited)", "Link"),
+    (
+        "delete",
+        "/api/people/{person}/identities/{identity}",
+        "Unlink an identity from the person, with a reason (audited)",
+        "Unlink",
+    ),
     ("post", "/api/people/{person}/conversions", "Record a conversion, attributed to the last campaign", "Conversion"),
     ("get", "/api/leads", "Leads, newest first (?outcome=open|won|lost, ?before= pages)", None),
     ("get", "/api/leads/{id}", "One lead: source, who, and its outcome", None),
@@ -69,10 +77,19 @@ def describe() -> dict[str, Any]:
             op["responses"]["404"] = {"description": "Not found"}
         if path.endswith(("start", "pause", "resume", "cancel")):
             op["responses"]["409"] = {"description": "Not allowed from the campaign's current status"}
+        if path.endswith(("identities", "{identity}")) and method != "get":
+            op["responses"]["400"] = {"description": "A malformed identity or no reason"}
+            op["responses"]["409"] = {"description": "Refused: same, linked_elsewhere, not_linked or busy"}
         paths.setdefault(path, {})[method] = op
     campaign = CampaignSpec.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas = campaign.pop("$defs", {})
     schemas["Campaign"] = campaign
+    schemas["Link"] = {
+        "type": "object",
+        "required": ["identity", "reason"],
+        "properties": {"identity": {"type": "string"}, "reason": {"type": "string", "maxLength": 500}},
+    }
+    schemas["Unlink"] = {"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}}
     schemas["Conversion"] = {"type": "object", "properties": {"value": {"type": "number"}}}
     schemas["Outcome"] = {
         "type": "object",

@@ -71,6 +71,9 @@ class PersonEntry:
     consent: bool | None = None  # marketing consent: None = never asked
     name: str = ""
     fields: dict[str, str] = field(default_factory=dict)  # custom profile fields (audience filters)
+    # The person this identity is linked to (core/linking), "" when it is not linked: a campaign
+    # plans one send per person (its id), and the dispatcher picks the channel (best.py).
+    owner: str = ""
 
     def to_json(self) -> str:
         # Field by field, not dataclasses.asdict: that deep-copies every value, and this runs on
