@@ -83,9 +83,12 @@ from parley.core.linking.audit import AccountsAudit
 from parley.core.linking.codes import Codes
 from parley.core.linking.flow import DeepLinks, linking
 from parley.core.linking.replies import route as route_replies
+from parley.core.privacy.retention import RetentionJob
+from parley.core.privacy.subject import Subject
 from parley.core.routing.router import Router
 from parley.core.schedule.service import Scheduler
 from parley.core.storage import open_store
+from parley.core.storage.backup import heartbeat
 from parley.core.storage.startup import open_when_ready
 from parley.core.storage.store import Store, StoreUnavailable
 
@@ -225,6 +228,9 @@ class Bot:
         token = settings.admin_token.get_secret_value() if settings.admin_token else None
         # Console users (bot.py users add): their API tokens work in the admin API with their role.
         self.accounts = accounts_for(self.store, clock)
+        # Privacy requests (export, erase), for the admin API, the console and retention alike.
+        self.subject = Subject(self.store, self.scheduler.sched, self.analytics_store, clock)
+        self.retention = RetentionJob(settings.retention, self.subject, clock, self.metrics)
         self.console_routes: list[web.RouteDef] = []
         if settings.console.enabled:
             _, self.console_routes = build_console(
@@ -238,6 +244,7 @@ class Bot:
                 persona=settings.persona,
                 reports=self._reports(),
                 outcomes=self.lead_outcomes,
+                subject=self.subject,
             )
         self.admin = Admin(
             ApiAuth(token, self.accounts),
@@ -252,6 +259,7 @@ class Bot:
             record=self.analytics.record,
             leads=LeadAPI(self.lead_outcomes),
             links=LinkAPI(self.store, AccountsAudit(self.store, clock)),
+            subject=self.subject,
         )
         self.router = Router("bot")
         for router in routers:
@@ -423,8 +431,12 @@ class Bot:
             asyncio.create_task(self.ops.run(), name="ops-metrics"),
             *(asyncio.create_task(self._run_channel(c), name=c.name) for c in self.channels.values()),
         ]
+        if isinstance(getattr(self.store, "path", None), Path):  # a SQLite file: `restore` must see us
+            self._tasks.append(asyncio.create_task(heartbeat(self.store, self.owner, settings.singleton_lease)))
         if self.settings.scheduler.enabled and self.scheduler.planner is not None:
             self.singleton("planner", self.scheduler.planner.run)  # one planner across processes
+        if self.settings.retention.configured:
+            self.singleton("retention", self.retention.run)  # PARLEY_RETENTION__*: one process sweeps
         log.info(
             "parley ready",
             extra={"port": self.port, "channels": ",".join(self.channels), "store": self.store.__class__.__name__},

@@ -249,6 +249,32 @@ class Linking(BaseModel):
         return value
 
 
+class Retention(BaseModel):
+    """How long data is kept (docs/privacy.md). Unset: kept until erased. 0 is refused: it would
+    delete everything at the first run; say a number of days, or leave it unset."""
+
+    conversations_days: int | None = Field(None, le=36500)  # people silent this long are erased whole
+    leads_days: int | None = Field(None, le=36500)  # lead cases, by when captured
+    sends_days: int | None = Field(None, le=36500)  # finished scheduled sends and outbox records
+    audit_days: int | None = Field(None, le=36500)  # audit log entries
+    every_minutes: float = Field(60.0, gt=0, le=10080)  # how often the job runs
+    batch: int = Field(200, ge=1, le=10_000)  # records per step: short transactions beside live traffic
+
+    @field_validator("conversations_days", "leads_days", "sends_days", "audit_days")
+    @classmethod
+    def _days(cls, value: int | None) -> int | None:
+        if value is not None and value < 1:
+            raise ValueError(
+                "must be a number of days, 1 or more (0 would delete everything at the first run); "
+                "leave it unset to keep forever"
+            )
+        return value
+
+    @property
+    def configured(self) -> bool:
+        return any(d is not None for d in (self.conversations_days, self.leads_days, self.sends_days, self.audit_days))
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PARLEY_",
@@ -287,6 +313,7 @@ class Settings(BaseSettings):
     scheduler: Scheduler = Scheduler()
     console: Console = Console()
     linking: Linking = Linking()
+    retention: Retention = Retention()
     # OpenAI's own variables are honoured too (docs/spec.md); explicit PARLEY_LLM__* wins.
     openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY"))
     openai_base_url: str = Field("", validation_alias=AliasChoices("OPENAI_BASE_URL"))

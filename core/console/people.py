@@ -10,7 +10,8 @@ from aiohttp import web
 from parley.core.console.roles import Permission
 from parley.core.console.shell import Console, NavItem, Viewer
 from parley.core.linking.channels import consent_of as channel_consent
-from parley.core.privacy import subject
+from parley.core.privacy.audit import Action, BadReason, Operator, Via, clean_reason
+from parley.core.privacy.subject import Busy, Subject, retag
 from parley.core.schedule.people_search import PeopleQuery
 from parley.core.schedule.store import ScheduleStore
 from parley.core.storage.store import Store
@@ -21,10 +22,11 @@ MAX_FIELD = 200  # a query field; longer is not a search
 
 
 class PeopleSection:
-    def __init__(self, console: Console, store: Store, sched: ScheduleStore) -> None:
+    def __init__(self, console: Console, store: Store, sched: ScheduleStore, subject: Subject) -> None:
         self.console = console
         self.store = store
         self.sched = sched
+        self.subject = subject  # export and erase, each audited with the viewer and their reason
 
     def routes(self) -> list[web.RouteDef]:
         p, P = self.console.page, Permission
@@ -87,16 +89,20 @@ class PeopleSection:
         tag = str((await self.console.form(request)).get("tag", "")).strip()[:64]
         if not tag:
             return await self.show(request, viewer, status=422, error="tag_empty")
-        await subject.retag(self.store, self.sched, person, tag, on)
-        await self.console.audit(viewer, "person.tag" if on else "person.untag", person, tag)
+        await retag(self.store, self.sched, person, tag, on)
+        action = Action.TAG if on else Action.UNTAG
+        await self.subject.audit.record(Operator(viewer.principal.name, Via.CONSOLE), action, person, tag)
         return await self.show(request, viewer, notice="tagged" if on else "untagged")
 
     async def export(self, request: web.Request, viewer: Viewer) -> web.StreamResponse:
         person = request.match_info["person"]
-        body = await subject.export(self.store, self.sched, person)
+        try:
+            by = Operator(viewer.principal.name, Via.CONSOLE, clean_reason(request.query.get("reason")))
+        except BadReason:
+            return await self.show(request, viewer, status=422, error="reason_bad")
+        body = await self.subject.export(person, by)
         if body is None:
             return self.console.render(request, viewer, "error.html", status=404, message="not_found")
-        await self.console.audit(viewer, "person.export", person)
         name = "person-" + "".join(c if c.isalnum() else "-" for c in person)[:80] + ".json"
         return web.Response(
             body=json.dumps(body, ensure_ascii=False, indent=2),
@@ -106,8 +112,16 @@ class PeopleSection:
 
     async def erase(self, request: web.Request, viewer: Viewer) -> web.Response:
         person = request.match_info["person"]
-        removed = await subject.erase(self.store, self.sched, person)
-        await self.console.audit(viewer, "person.erase", person, f"{removed} records")
+        try:
+            reason = clean_reason(str((await self.console.form(request)).get("reason", "")))
+        except BadReason:
+            return await self.show(request, viewer, status=422, error="reason_bad")
+        try:
+            erased = await self.subject.erase(person, Operator(viewer.principal.name, Via.CONSOLE, reason))
+        except Busy:
+            return await self.show(request, viewer, status=409, error="erase_busy")
+        if erased is None:
+            return self.console.render(request, viewer, "error.html", status=404, message="not_found")
         return await self.search(request, viewer, notice="erased")
 
 

@@ -52,7 +52,7 @@ class Case:
     @classmethod
     def opening(cls, kind: str, turn: Turn, reason: str, lead: dict[str, Any] | None = None) -> Case:
         """A new case for the turn's conversation (handoffs and leads alike)."""
-        return cls(
+        case = cls(
             id=uuid.uuid4().hex[:12],
             kind=kind,
             address=turn.address.model_dump(),
@@ -61,6 +61,9 @@ class Case:
             reason=reason,
             lead=lead or {},
         )
+        # The person's profile lists their cases: export and erasure find every one of them.
+        turn.profile.setdefault("cases", []).append(case.ref)
+        return case
 
     def claim(self, user: str, name: str, now: float) -> bool:
         """Make the case ``user``'s; False if someone else holds it (the desk says so)."""

@@ -29,8 +29,25 @@ ROUTES: list[tuple[str, str, str, str | None]] = [
     ("get", "/api/analytics", "Aggregates per day or week (?from&to&channel&locale&persona&by), totals, ROI", None),
     ("get", "/api/analytics.csv", "The same series as CSV", None),
     ("get", "/api/analytics/gaps", "Unanswered questions grouped by similarity, with counts and examples", None),
-    ("get", "/api/people/{person}", "Export everything held about a person", None),
-    ("delete", "/api/people/{person}", "Erase everything held about a person", None),
+    (
+        "get",
+        "/api/people/{person}",
+        "Export everything held about a person, every linked identity (one JSON download; ?reason= is audited)",
+        None,
+    ),
+    (
+        "delete",
+        "/api/people/{person}",
+        "Erase everything held about a person from every store (?reason= or a JSON body's reason is audited); "
+        "404 when nothing is held, 409 while a conversation stays busy",
+        None,
+    ),
+    (
+        "get",
+        "/api/audit",
+        "The audit log, newest first (?actor&action&person&target&since&until&limit&offset)",
+        None,
+    ),
     ("get", "/api/people/{person}/identities", "The person's linked identities (channels)", None),
     ("post", "/api/people/{person}/identities", "Link an identity to the person, with a reason (audited)", "Link"),
     (
@@ -73,6 +90,11 @@ def describe() -> dict[str, Any]:
             op["responses"]["422"] = {"description": "Refused: the reason is in `error`"}
         if path == "/api/campaigns" and method == "post":
             op["responses"]["201"] = op["responses"].pop("200") | {"description": "Created"}
+        if path.startswith("/api/people/{person}") and method in ("get", "delete"):
+            op["responses"]["400"] = {"description": "Not a person id"}
+            op["responses"]["404"] = {"description": "No data held about this person"}
+            op["responses"]["422"] = {"description": "A reason that cannot be recorded (too long, control characters)"}
+            op["parameters"].append({"name": "reason", "in": "query", "required": False, "schema": {"type": "string"}})
         if "{id}/" in path or path.endswith("{id}"):
             op["responses"]["404"] = {"description": "Not found"}
         if path.endswith(("start", "pause", "resume", "cancel")):

@@ -10,10 +10,11 @@ from typing import Any
 from parley.core.storage.memory_accounts import MemoryAccounts
 from parley.core.storage.memory_identities import MemoryIdentities
 from parley.core.storage.memory_leads import MemoryLeads
+from parley.core.storage.memory_privacy import MemoryPrivacy
 from parley.core.storage.store import Batch, Failed, InboxItem, LockLost, OutboxItem, OutboxStats, Outcome, Retry, Sent
 
 
-class MemoryStore(MemoryAccounts, MemoryLeads, MemoryIdentities):
+class MemoryStore(MemoryAccounts, MemoryLeads, MemoryIdentities, MemoryPrivacy):
     def __init__(self, clock=time.time, owner: str = "") -> None:
         self.clock = clock
         self.owner = owner  # recorded on every lock and lease this store takes (liveness.py)
@@ -121,6 +122,7 @@ class MemoryStore(MemoryAccounts, MemoryLeads, MemoryIdentities):
                 "owner": "",
                 "error": "",
                 "platform_id": "",
+                "updated": item.due_at,
             }
         return new
 
@@ -156,6 +158,7 @@ class MemoryStore(MemoryAccounts, MemoryLeads, MemoryIdentities):
         row = self._outbox.get(item_id)
         if not row or row["token"] != token or row["status"] != "sending":
             return False
+        row["updated"] = now  # what retention measures a finished record's age by
         if not isinstance(outcome, Retry):  # sent or failed: finished
             self._unfinished.get(row["item"].address.conversation, set()).discard(item_id)
         if isinstance(outcome, Sent):

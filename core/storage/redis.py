@@ -22,6 +22,7 @@ from parley.core.storage.identities import ProfileConflict
 from parley.core.storage.redis_accounts import HITS, RedisAccounts
 from parley.core.storage.redis_identities import RedisIdentities
 from parley.core.storage.redis_leads import RedisLeads
+from parley.core.storage.redis_privacy import RedisPrivacy
 from parley.core.storage.redis_shared import RedisLease, RedisLimiter, RedisRelay, up
 from parley.core.storage.store import (
     Batch,
@@ -72,7 +73,7 @@ def client_for(url: str) -> Redis:
     return Redis.from_pool(pool)  # closing the client closes its pool
 
 
-class RedisStore(RedisAccounts, RedisLeads, RedisIdentities):
+class RedisStore(RedisAccounts, RedisLeads, RedisIdentities, RedisPrivacy):
     def __init__(self, url: str, clock=time.time, prefix: str = "", owner: str = "") -> None:
         self.url, named = split_url(url)
         self.clock = clock
@@ -84,6 +85,7 @@ class RedisStore(RedisAccounts, RedisLeads, RedisIdentities):
         self._release, self._enqueue, self._claim = s(lua.RELEASE), s(lua.ENQUEUE), s(lua.CLAIM)
         self._settle, self._kv_set, self._erase = s(lua.SETTLE), s(lua.KV_SET), s(lua.ERASE)
         self._hits_script = s(HITS)
+        self._init_privacy()
         self._recover, self._relink = s(lua.RECOVER), s(lua.RELINK)
         # Claims whose answer never came (CLAIM); older than a lease they hold nothing any more.
         self._lost_claims: deque[str] = deque(maxlen=64)

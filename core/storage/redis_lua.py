@@ -56,6 +56,26 @@ local function advance(P, akey)
 end
 """
 
+# Removes one outbox item, keeping the address queues, the counters and the indexes right
+# (after _ENQUEUE: it needs ``advance``).
+_DROP = """
+local function drop_outbox(P, id)
+  local k = P .. 'o:' .. id
+  local f = redis.call('HMGET', k, 'status', 'akey', 'error', 'person')
+  if not f[1] then return 0 end
+  redis.call('HINCRBY', P .. 'ostat', f[1], -1)
+  if f[1] == 'failed' then redis.call('HINCRBY', P .. 'oerr', f[3], -1) end
+  if f[1] == 'pending' or f[1] == 'sending' then
+    redis.call('ZREM', P .. 'oq:' .. f[2], id)
+    advance(P, f[2])
+  end
+  redis.call('HDEL', P .. 'oleased', id)
+  redis.call('SREM', P .. 'pout:' .. f[4], id)
+  redis.call('DEL', k)
+  return 1
+end
+"""
+
 # Inbox helpers: an item body is JSON {"c": conversation, "p": person, "a": accepted_at, "b": inbound JSON}.
 _INBOX = """
 local function drop_inbox(P, conv, id)
@@ -307,6 +327,7 @@ return 1
 # ARGV: P, person
 ERASE = (
     _ENQUEUE
+    + _DROP
     + _INBOX
     + """
 local P, person = ARGV[1], ARGV[2]
@@ -327,18 +348,7 @@ for _, conv in ipairs(redis.call('SMEMBERS', P .. 'links:' .. person)) do
 end
 redis.call('DEL', P .. 'links:' .. person)
 for _, id in ipairs(redis.call('SMEMBERS', P .. 'pout:' .. person)) do
-  local k = P .. 'o:' .. id
-  local f = redis.call('HMGET', k, 'status', 'akey', 'error')
-  if f[1] then
-    removed = removed + 1
-    redis.call('HINCRBY', P .. 'ostat', f[1], -1)
-    if f[1] == 'failed' then redis.call('HINCRBY', P .. 'oerr', f[3], -1) end
-    if f[1] == 'pending' or f[1] == 'sending' then
-      redis.call('ZREM', P .. 'oq:' .. f[2], id)
-      advance(P, f[2])
-    end
-    redis.call('DEL', k)
-  end
+  removed = removed + drop_outbox(P, id)
 end
 redis.call('DEL', P .. 'pout:' .. person)
 for _, id in ipairs(redis.call('SMEMBERS', P .. 'pin:' .. person)) do

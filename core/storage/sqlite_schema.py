@@ -68,6 +68,9 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     digest TEXT PRIMARY KEY, account TEXT NOT NULL, created REAL NOT NULL, body TEXT NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS api_tokens_account ON api_tokens(account, created);
 CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL);
+-- Append-only: an entry is never rewritten (retention deletes the oldest; docs/privacy.md).
+CREATE TRIGGER IF NOT EXISTS audit_append_only BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TABLE IF NOT EXISTS hits (key TEXT PRIMARY KEY, n INTEGER NOT NULL, until REAL NOT NULL) WITHOUT ROWID;
 """
 )

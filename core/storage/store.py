@@ -15,6 +15,7 @@ from parley.core.kernel.messages import Address, Inbound, Reply
 from parley.core.storage.accounts import AccountStore
 from parley.core.storage.identities import IdentityStore
 from parley.core.storage.leads import LeadStore
+from parley.core.storage.privacy import PrivacyStore
 
 
 class StoreUnavailable(RuntimeError):
@@ -185,7 +186,16 @@ class Recovery(Protocol):
 
 
 class Store(
-    InboxStore, OutboxStore, KeyValueStore, PeopleStore, IdentityStore, AccountStore, LeadStore, Recovery, Protocol
+    InboxStore,
+    OutboxStore,
+    KeyValueStore,
+    PeopleStore,
+    IdentityStore,
+    AccountStore,
+    LeadStore,
+    PrivacyStore,
+    Recovery,
+    Protocol,
 ):
     async def open(self) -> None: ...
     async def close(self) -> None: ...
