@@ -84,7 +84,7 @@ async def main(n: int) -> None:
                 batches[i] = await store.begin(inbounds[i].address.conversation, 120.0, 20, app.clock())
 
             async def pipeline(i):
-                turns[i] = await engine._run(inbounds[i], batches[i].state, {})
+                turns[i] = await engine._run(inbounds[i], batches[i].state, {}, inbounds[i].address.person)
 
             async def commit(i):
                 inbound, turn = inbounds[i], turns[i]

@@ -53,6 +53,7 @@ from parley.core.http.admin import Admin
 from parley.core.http.admin_analytics import AnalyticsAPI
 from parley.core.http.admin_auth import ApiAuth
 from parley.core.http.admin_leads import LeadAPI
+from parley.core.http.admin_links import LinkAPI
 from parley.core.http.listener import RESERVE, Listener, raise_fd_limit
 from parley.core.http.metrics import Metrics
 from parley.core.http.ops import OpsSampler
@@ -80,9 +81,16 @@ from parley.core.kernel.middleware import (
 )
 from parley.core.kernel.outbox import Outbox
 from parley.core.kernel.pipeline import Middleware, fold
+from parley.core.linking.audit import AccountsAudit
+from parley.core.linking.codes import Codes
+from parley.core.linking.flow import DeepLinks, linking
+from parley.core.linking.replies import route as route_replies
+from parley.core.privacy.retention import RetentionJob
+from parley.core.privacy.subject import Subject
 from parley.core.routing.router import Router
 from parley.core.schedule.service import Scheduler
 from parley.core.storage import open_store
+from parley.core.storage.backup import heartbeat
 from parley.core.storage.startup import open_when_ready
 from parley.core.storage.store import Store, StoreUnavailable
 
@@ -171,6 +179,7 @@ class Bot:
             clock,
             dedupe_ttl=settings.dedupe_ttl,
             on_commit=self.analytics.observe,
+            route=route_replies,
         )
         ho = settings.handoff
         desk_address = escalation = None
@@ -221,6 +230,9 @@ class Bot:
         token = settings.admin_token.get_secret_value() if settings.admin_token else None
         # Console users (bot.py users add): their API tokens work in the admin API with their role.
         self.accounts = accounts_for(self.store, clock)
+        # Privacy requests (export, erase), for the admin API, the console and retention alike.
+        self.subject = Subject(self.store, self.scheduler.sched, self.analytics_store, clock)
+        self.retention = RetentionJob(settings.retention, self.subject, clock, self.metrics)
         self.console_routes: list[web.RouteDef] = []
         if settings.console.enabled:
             _, self.console_routes = build_console(
@@ -234,6 +246,7 @@ class Bot:
                 persona=settings.persona,
                 reports=self._reports(),
                 outcomes=self.lead_outcomes,
+                subject=self.subject,
             )
         self.admin = Admin(
             ApiAuth(token, self.accounts),
@@ -247,6 +260,8 @@ class Bot:
             analytics=AnalyticsAPI(self.analytics_store, clock, Costs(**settings.analytics.model_dump())),
             record=self.analytics.record,
             leads=LeadAPI(self.lead_outcomes),
+            links=LinkAPI(self.store, AccountsAudit(self.store, clock)),
+            subject=self.subject,
         )
         self.router = Router("bot")
         for router in routers:
@@ -264,6 +279,7 @@ class Bot:
             attribution,
             chosen_persona(self.personas),  # the widget's data-persona, before anything greets
             locale(self.locales),
+            *self._linking(settings),
             self.desk_commands,
             analytics,  # around the desk: it sees the handoffs the desk opens
             self.desk,
@@ -288,6 +304,20 @@ class Bot:
         self.port: int = 0
         self._tasks: list[asyncio.Task[None]] = []
         self._hints: set[asyncio.Task[None]] = set()
+
+    def _linking(self, settings: Settings) -> list[Middleware]:
+        """/link and /unlink (core/linking/flow.py), with deep links to the channels configured."""
+        config = settings.linking
+        if not config.enabled:
+            return []
+        secret = config.secret.get_secret_value() if config.secret else ""
+        codes = Codes(self.store, self.clock, secret, ttl=config.code_minutes * 60)
+        deep = DeepLinks(
+            telegram_bot=config.telegram_bot,
+            whatsapp_number=config.whatsapp_number or settings.twilio.whatsapp_from,
+            sms_number=config.sms_number or settings.twilio.sms_from,
+        )
+        return [linking(self.store, codes, deep)]
 
     def _reports(self) -> list[tuple[tuple[NavItem, ...], Callable[[Console], Section]]]:
         """The console's campaign and analytics pages, with what they read and do."""
@@ -411,8 +441,12 @@ class Bot:
             asyncio.create_task(self.ops.run(), name="ops-metrics"),
             *(asyncio.create_task(self._run_channel(c), name=c.name) for c in self.channels.values()),
         ]
+        if isinstance(getattr(self.store, "path", None), Path):  # a SQLite file: `restore` must see us
+            self._tasks.append(asyncio.create_task(heartbeat(self.store, self.owner, settings.singleton_lease)))
         if self.settings.scheduler.enabled and self.scheduler.planner is not None:
             self.singleton("planner", self.scheduler.planner.run)  # one planner across processes
+        if self.settings.retention.configured:
+            self.singleton("retention", self.retention.run)  # PARLEY_RETENTION__*: one process sweeps
         log.info(
             "parley ready",
             extra={"port": self.port, "channels": ",".join(self.channels), "store": self.store.__class__.__name__},

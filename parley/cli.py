@@ -21,6 +21,8 @@ from pydantic import ValidationError
 from parley.core.config.errors import cause_of
 from parley.core.config.logs import setup_logging
 from parley.core.config.settings import Settings, describe_error
+from parley.core.storage.backup import BackupError
+from parley.core.storage.store import StoreUnavailable
 
 if TYPE_CHECKING:
     from parley.app import Bot
@@ -172,6 +174,17 @@ def main(argv: list[str] | None = None, app: Build | None = None) -> int:
     leads.add_argument(
         "--currency", default="", help="set won: a three-letter code (default PARLEY_ANALYTICS__CURRENCY)"
     )
+    people = sub.add_parser("people", help="export or erase everything held about a person (docs/privacy.md)")
+    people.add_argument("action", choices=["export", "erase"])
+    people.add_argument("person", help="the person's id, channel:handle (sms:+15550142)")
+    people.add_argument("--reason", default="", help="why: kept in the audit log with your name")
+    people.add_argument("--out", default="", help="export: write the JSON here instead of stdout")
+    back = sub.add_parser(
+        "backup", help="a consistent copy of the SQLite store, taken while Parley runs (docs/privacy.md)"
+    )
+    back.add_argument("path", help="where to write the copy")
+    rest = sub.add_parser("restore", help="replace the SQLite store with a backup; every Parley process stopped first")
+    rest.add_argument("path", help="the backup to restore")
     args = parser.parse_args(argv)
     settings = load_settings()
     setup_logging(settings.log_format, "WARNING" if args.command == "chat" else settings.log_level)
@@ -180,6 +193,14 @@ def main(argv: list[str] | None = None, app: Build | None = None) -> int:
             return asyncio.run(users_command(settings, args))
         if args.command == "leads":
             return asyncio.run(leads_command(settings, args))
+        if args.command == "people":
+            from parley.core.privacy.cli import people_cli
+
+            return asyncio.run(people_cli(settings, args.action, args.person, args.reason, args.out))
+        if args.command in ("backup", "restore"):
+            from parley.core.storage.backup_cli import backup_cli, restore_cli
+
+            return (backup_cli if args.command == "backup" else restore_cli)(settings, args.path)
         if args.command not in ("campaign", "campaigns"):
             warn_unknown(settings, args.command)
         build = load_app(args.app) if args.app else app
@@ -194,7 +215,7 @@ def main(argv: list[str] | None = None, app: Build | None = None) -> int:
 
             return asyncio.run(campaign_cli(settings, args.action, args.target, args.people, args.watch))
         asyncio.run(chat(settings, build) if args.command == "chat" else serve(settings, build))
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError, BackupError, StoreUnavailable) as exc:
         # Broken packs, personas, knowledge folder, store, port, a bot's own tools or hooks
         # (StartupError names the variable or hook): one line, no traceback.
         fail(str(exc))

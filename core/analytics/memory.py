@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from parley.core.analytics.store import Cell, Question, Row
+from parley.core.privacy.mentions import Mentions
 
 
 class MemoryAnalyticsStore:
@@ -42,3 +43,11 @@ class MemoryAnalyticsStore:
                 total.update(counts)
         ranked = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
         return [Question(text, locale, n) for (locale, text), n in ranked]
+
+    async def forget_questions(self, mentions: Mentions) -> int:
+        removed = 0
+        for counts in self._questions.values():
+            for key in [k for k in counts if mentions.in_text(k[1])]:
+                del counts[key]
+                removed += 1
+        return removed

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import redis.asyncio as aioredis
 from parley.core.analytics.store import Cell, Question, Row
+from parley.core.privacy.mentions import Mentions
 from parley.core.storage.redis import split_url
 from parley.core.storage.redis_shared import Client, unavailable_on_errors
 
@@ -92,3 +93,11 @@ class RedisAnalyticsStore(Client):
                 total[(locale, text)] += int(score)
         ranked = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
         return [Question(text, locale, n) for (locale, text), n in ranked]
+
+    async def forget_questions(self, mentions: Mentions) -> int:
+        removed = 0
+        match = self.prefix.replace("{", "[{]").replace("}", "[}]") + "q:*"
+        async for key in self.redis.scan_iter(match=match, count=1000):
+            gone = [m async for m, _ in self.redis.zscan_iter(key) if mentions.in_text(m.partition(SEP)[2])]
+            removed += await self.redis.zrem(key, *gone) if gone else 0
+        return removed

@@ -6,7 +6,10 @@ one B-tree: (channel, locale, persona, day between ...), a few hundred rows for 
 
 from __future__ import annotations
 
+import sqlite3
+
 from parley.core.analytics.store import Cell, Question, Row
+from parley.core.privacy.mentions import Mentions
 from parley.core.storage.sqlite_beside import Beside
 
 SCHEMA = """
@@ -57,3 +60,10 @@ class SQLiteAnalyticsStore(Beside):
             (first, last, limit),
         ).fetchall()
         return [Question(t, loc, int(n)) for t, loc, n in found]
+
+    async def forget_questions(self, mentions: Mentions) -> int:
+        def op(db: sqlite3.Connection) -> int:
+            db.create_function("parley_mentions", 1, mentions.in_text, deterministic=True)
+            return db.execute("DELETE FROM analytics_questions WHERE parley_mentions(text)").rowcount
+
+        return await self._write(op)

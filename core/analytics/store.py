@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from parley.core.privacy.mentions import Mentions
+
 ALL = "*"  # a dimension summed over every value
 
 
@@ -57,3 +59,8 @@ class AnalyticsStore(Protocol):
 
     async def questions(self, first: str, last: str, limit: int) -> list[Question]:
         """The most asked unanswered questions over the days, most asked first."""
+
+    async def forget_questions(self, mentions: Mentions) -> int:
+        """Delete the unanswered questions that mention a person (an id, a phone, an email or
+        their whole name: ``Mentions.in_text``) on every day; returns how many went. The
+        counters carry no person and stay."""

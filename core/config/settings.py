@@ -247,6 +247,52 @@ class Analytics(BaseModel):
     currency: str = Field("USD", max_length=8)
 
 
+class Linking(BaseModel):
+    """Verified linking of a customer's channels (docs/privacy.md, "Linking identities")."""
+
+    enabled: bool = True  # /link and /unlink in every conversation
+    # Signs deep-link tokens and keys stored codes; empty: one is made and kept in the store.
+    secret: SecretStr | None = None
+    code_minutes: float = Field(10.0, gt=0, le=60)  # how long a code (and its deep links) works
+    telegram_bot: str = ""  # the bot's username, for https://t.me/<bot>?start=link-<token>
+    whatsapp_number: str = ""  # for https://wa.me/<number>?text=LINK <code>; default PARLEY_TWILIO__WHATSAPP_FROM
+    sms_number: str = ""  # for sms:<number>?&body=LINK <code>; default PARLEY_TWILIO__SMS_FROM
+
+    @field_validator("telegram_bot")
+    @classmethod
+    def _bot_name(cls, value: str) -> str:
+        value = value.removeprefix("@")
+        if value and not value.replace("_", "").isalnum():
+            raise ValueError("a Telegram bot's username: letters, digits and _, like ShopHelpBot")
+        return value
+
+
+class Retention(BaseModel):
+    """How long data is kept (docs/privacy.md). Unset: kept until erased. 0 is refused: it would
+    delete everything at the first run; say a number of days, or leave it unset."""
+
+    conversations_days: int | None = Field(None, le=36500)  # people silent this long are erased whole
+    leads_days: int | None = Field(None, le=36500)  # lead cases, by when captured
+    sends_days: int | None = Field(None, le=36500)  # finished scheduled sends and outbox records
+    audit_days: int | None = Field(None, le=36500)  # audit log entries
+    every_minutes: float = Field(60.0, gt=0, le=10080)  # how often the job runs
+    batch: int = Field(200, ge=1, le=10_000)  # records per step: short transactions beside live traffic
+
+    @field_validator("conversations_days", "leads_days", "sends_days", "audit_days")
+    @classmethod
+    def _days(cls, value: int | None) -> int | None:
+        if value is not None and value < 1:
+            raise ValueError(
+                "must be a number of days, 1 or more (0 would delete everything at the first run); "
+                "leave it unset to keep forever"
+            )
+        return value
+
+    @property
+    def configured(self) -> bool:
+        return any(d is not None for d in (self.conversations_days, self.leads_days, self.sends_days, self.audit_days))
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PARLEY_",
@@ -284,6 +330,8 @@ class Settings(BaseSettings):
     handoff: Handoff = Handoff()
     scheduler: Scheduler = Scheduler()
     console: Console = Console()
+    linking: Linking = Linking()
+    retention: Retention = Retention()
     # OpenAI's own variables are honoured too (docs/spec.md); explicit PARLEY_LLM__* wins.
     openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY"))
     openai_base_url: str = Field("", validation_alias=AliasChoices("OPENAI_BASE_URL"))

@@ -15,6 +15,7 @@ from parley.core.console.shell import Console, NavItem, Section
 from parley.core.handoff.outcome import LeadOutcomes
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.kernel.clock import Clock
+from parley.core.privacy.subject import Subject
 from parley.core.schedule.store import ScheduleStore
 from parley.core.storage.store import Store
 
@@ -31,6 +32,7 @@ def build_console(
     persona: str,
     reports: Sequence[tuple[tuple[NavItem, ...], Callable[[Console], Section]]] = (),
     outcomes: LeadOutcomes | None = None,  # the leads page (none: no page)
+    subject: Subject | None = None,
 ) -> tuple[Console, list[web.RouteDef]]:
     """``reports``: sections that need more than the store (campaigns, analytics), each as its nav
     entries and a factory taking the Console; app.py builds them with their collaborators."""
@@ -56,7 +58,7 @@ def build_console(
         conversations.ConversationsSection(console, store, sched, clock, persona),
         *([leads.LeadsSection(console, outcomes)] if outcomes is not None else []),
         people_import.PeopleImportSection(console, sched),  # before PeopleSection: /people/import
-        people.PeopleSection(console, store, sched),
+        people.PeopleSection(console, store, sched, subject or Subject(store, sched, None, clock)),
         users.UsersSection(console),
         home.AuditSection(console),
     ]

@@ -9,7 +9,9 @@ import json
 from aiohttp import web
 from parley.core.console.roles import Permission
 from parley.core.console.shell import Console, NavItem, Viewer
-from parley.core.privacy import subject
+from parley.core.linking.channels import consent_of as channel_consent
+from parley.core.privacy.audit import Action, BadReason, Operator, Via, clean_reason
+from parley.core.privacy.subject import Busy, Subject, retag
 from parley.core.schedule.people_search import PeopleQuery
 from parley.core.schedule.store import ScheduleStore
 from parley.core.storage.store import Store
@@ -20,10 +22,11 @@ MAX_FIELD = 200  # a query field; longer is not a search
 
 
 class PeopleSection:
-    def __init__(self, console: Console, store: Store, sched: ScheduleStore) -> None:
+    def __init__(self, console: Console, store: Store, sched: ScheduleStore, subject: Subject) -> None:
         self.console = console
         self.store = store
         self.sched = sched
+        self.subject = subject  # export and erase, each audited with the viewer and their reason
 
     def routes(self) -> list[web.RouteDef]:
         p, P = self.console.page, Permission
@@ -47,7 +50,9 @@ class PeopleSection:
     async def show(self, request: web.Request, viewer: Viewer, status: int = 200, **shown) -> web.Response:
         person = request.match_info["person"]
         entry = await self.sched.person(person)
-        held = await self.store.export_person(person)
+        # A linked identity's profile and conversations are its person's (core/linking).
+        owner = await self.store.person_of(person)
+        held = await self.store.export_person(owner)
         if entry is None and not held.get("profile") and not held.get("conversations"):
             return self.console.render(request, viewer, "error.html", status=404, message="not_found")
         conversations = [
@@ -67,7 +72,8 @@ class PeopleSection:
             person=person,
             entry=entry,
             profile=profile,
-            consent=consent_of(entry, profile),
+            consent=consent_of(entry, profile, person),
+            identities=await self.store.identities(owner),
             conversations=conversations,
             **shown,
         )
@@ -83,16 +89,20 @@ class PeopleSection:
         tag = str((await self.console.form(request)).get("tag", "")).strip()[:64]
         if not tag:
             return await self.show(request, viewer, status=422, error="tag_empty")
-        await subject.retag(self.store, self.sched, person, tag, on)
-        await self.console.audit(viewer, "person.tag" if on else "person.untag", person, tag)
+        await retag(self.store, self.sched, person, tag, on)
+        action = Action.TAG if on else Action.UNTAG
+        await self.subject.audit.record(Operator(viewer.principal.name, Via.CONSOLE), action, person, tag)
         return await self.show(request, viewer, notice="tagged" if on else "untagged")
 
     async def export(self, request: web.Request, viewer: Viewer) -> web.StreamResponse:
         person = request.match_info["person"]
-        body = await subject.export(self.store, self.sched, person)
+        try:
+            by = Operator(viewer.principal.name, Via.CONSOLE, clean_reason(request.query.get("reason")))
+        except BadReason:
+            return await self.show(request, viewer, status=422, error="reason_bad")
+        body = await self.subject.export(person, by)
         if body is None:
             return self.console.render(request, viewer, "error.html", status=404, message="not_found")
-        await self.console.audit(viewer, "person.export", person)
         name = "person-" + "".join(c if c.isalnum() else "-" for c in person)[:80] + ".json"
         return web.Response(
             body=json.dumps(body, ensure_ascii=False, indent=2),
@@ -102,15 +112,23 @@ class PeopleSection:
 
     async def erase(self, request: web.Request, viewer: Viewer) -> web.Response:
         person = request.match_info["person"]
-        removed = await subject.erase(self.store, self.sched, person)
-        await self.console.audit(viewer, "person.erase", person, f"{removed} records")
+        try:
+            reason = clean_reason(str((await self.console.form(request)).get("reason", "")))
+        except BadReason:
+            return await self.show(request, viewer, status=422, error="reason_bad")
+        try:
+            erased = await self.subject.erase(person, Operator(viewer.principal.name, Via.CONSOLE, reason))
+        except Busy:
+            return await self.show(request, viewer, status=409, error="erase_busy")
+        if erased is None:
+            return self.console.render(request, viewer, "error.html", status=404, message="not_found")
         return await self.search(request, viewer, notice="erased")
 
 
-def consent_of(entry, profile: dict) -> dict[str, object]:
-    """Marketing consent on the person's channel (True, False: opted out, None: never asked),
+def consent_of(entry, profile: dict, identity: str) -> dict[str, object]:
+    """Marketing consent on this identity's channel (True, False: opted out, None: never asked),
     its last change (when, how) and the changes before it, newest first."""
-    record = profile.get("consent") or {}
+    record = channel_consent(profile, identity)
     value = entry.consent if entry is not None else record.get("marketing")
     history = [h for h in record.get("history", []) if isinstance(h, dict)]
     return {"value": value, "at": record.get("at", ""), "source": record.get("source", ""), "history": history[::-1]}

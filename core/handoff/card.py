@@ -14,6 +14,7 @@ from parley.core.handoff.people import found_in, parse_contact
 from parley.core.kernel.messages import Button, Card, Fact, Reply, Said
 from parley.core.kernel.render import clip
 from parley.core.kernel.turn import Turn
+from parley.core.linking.channels import linked, seen_on
 
 # Reasons that open an urgent case: the brains' complaint and frustration intents
 # (parley.core.brains.escalation) and the negative feedback a thumbs-down escalates.
@@ -41,6 +42,9 @@ def describe(case: Case, turn: Turn, summary: str, link: str, hours: str) -> Non
     case.name = found.name or (turn.inbound.user_name if turn.inbound else "")
     case.contact = found.reach
     case.persona = turn.persona.name
+    if linked(turn.profile):
+        identities = turn.profile["identities"]
+        case.channels = sorted(identities, key=lambda i: -seen_on(turn.profile, i))
     case.summary = summary or extractive(theirs)
     case.said = [[WHO[h["role"]], clip(h["text"], SAID_CHARS)] for h in history[-SAID:]]
     case.urgent = case.reason in COMPLAINT
@@ -100,6 +104,7 @@ def handoff_card(case: Case) -> Reply:
         Fact(label="Name", value=case.name or "unknown"),
         Fact(label="Contact", value=case.contact or "none given"),
         Fact(label="Channel", value=who.channel),
+        *_channels(case),
         Fact(label="Language", value=case.locale),
         Fact(label="Persona", value=case.persona or "-"),
         Fact(label="Waiting since", value=_when(case.opened), at=case.opened),
@@ -109,6 +114,14 @@ def handoff_card(case: Case) -> Reply:
     claim = () if case.agent else (("Claim", "claim"),)  # claimed: reassign with /parley assign
     buttons = () if case.outcome else _buttons(case, *claim, ("Resolve", "resolve"), ("Return to bot", "return"))
     return _reply(case, facts, buttons)
+
+
+def _channels(case: Case) -> list[Fact]:
+    """A linked customer's channels, the one they last wrote on first (replies go there)."""
+    if len(case.channels) < 2:
+        return []
+    names = [i.split(":", 1)[0] for i in case.channels]
+    return [Fact(label="All channels", value=f"{names[0]} (last used), " + ", ".join(names[1:]))]
 
 
 def lead_card(case: Case) -> Reply:

@@ -30,6 +30,9 @@ class Case:
     first_reply: float = 0.0
     csat: int = 0
     lead: dict[str, Any] = field(default_factory=dict)
+    # Every identity of the customer when linked (core/linking), the one they last wrote on
+    # first: the agent sees all their channels; replies go to the first.
+    channels: list[str] = field(default_factory=list)
     # What the desk card shows, kept so the card can be redrawn in place as the case moves
     # (parley.core.handoff.card). Older stored cases lack them: the defaults draw a plainer card.
     name: str = ""
@@ -51,7 +54,7 @@ class Case:
     @classmethod
     def opening(cls, kind: str, turn: Turn, reason: str, lead: dict[str, Any] | None = None) -> Case:
         """A new case for the turn's conversation (handoffs and leads alike)."""
-        return cls(
+        case = cls(
             id=uuid.uuid4().hex[:12],
             kind=kind,
             address=turn.address.model_dump(),
@@ -60,6 +63,9 @@ class Case:
             reason=reason,
             lead=lead or {},
         )
+        # The person's profile lists their cases: export and erasure find every one of them.
+        turn.profile.setdefault("cases", []).append(case.ref)
+        return case
 
     def claim(self, user: str, name: str, now: float) -> bool:
         """Make the case ``user``'s; False if someone else holds it (the desk says so)."""

@@ -44,6 +44,7 @@ from parley.core.kernel.facts import Fact, Metric
 from parley.core.kernel.messages import Address, Button
 from parley.core.kernel.pipeline import Handler
 from parley.core.kernel.turn import Turn
+from parley.core.linking.channels import linked
 from parley.core.schedule.sends import Scheduled
 from parley.core.storage.store import KeyValueStore
 
@@ -121,6 +122,8 @@ class Desk:
             return await self._book_followup(turn, handoff)
         if inbound is not None and handoff.get("status") in OPEN:
             return await self._relay_to_desk(turn, handoff)
+        if inbound is not None and await self._open_elsewhere(turn):
+            return await self._relay_to_desk(turn, {"case": turn.profile["open_case"]})
         if inbound is not None and turn.state.get("csat") and await self._csat(turn):
             return None
         await call_next(turn)
@@ -143,6 +146,8 @@ class Desk:
         card.describe(case, turn, summary, link, self.hours_note(turn.now))
         await cases.save(self.kv, case)
         turn.state["handoff"] = {"status": "queued", "case": case.id, "at": turn.now.isoformat(), "reason": reason}
+        if linked(turn.profile):  # the case follows the person to their other channels
+            turn.profile["open_case"] = case.id
         self.metrics.handoffs.labels(turn.address.channel, reason).inc()
         turn.facts.append(Fact(Metric.HANDOFFS))
         turn.tags["handoff"] = "opened"
@@ -207,7 +212,20 @@ class Desk:
         case = await cases.load(self.kv, f"handoff:{handoff['case']}")
         if case is not None:
             text = turn.inbound.text or turn.inbound.meta.get("title", "") or "(attachment)"
-            turn.forward(self.desk, cases.in_thread(case.ref, f"Customer: {text}"))
+            where = "" if case.customer.channel == turn.address.channel else f" (on {turn.address.channel})"
+            turn.forward(self.desk, cases.in_thread(case.ref, f"Customer{where}: {text}"))
+
+    async def _open_elsewhere(self, turn: Turn) -> bool:
+        """A linked customer writes on another channel while their case is open: it goes to the
+        same case (the agent's answer comes back on the channel they wrote on last)."""
+        ref = turn.profile.get("open_case")
+        if not ref or not linked(turn.profile):
+            return False
+        case = await cases.load(self.kv, f"handoff:{ref}")
+        if case is None or case.status == "ended":
+            turn.profile.pop("open_case", None)
+            return False
+        return True
 
     async def _csat(self, turn: Turn) -> bool:
         """A 1-5 answer to the CSAT question (a button, or the number typed)."""
@@ -270,6 +288,8 @@ class Desk:
                     turn.forward(self.desk, cases.in_thread(f"handoff:{event.case}", reminder))
         elif isinstance(event, Ended):
             handoff["status"] = "ended"
+            if turn.profile.get("open_case") == event.case:
+                del turn.profile["open_case"]
             turn.system("handoff_ended", name=turn.persona.name)
             buttons = tuple(Button(title=str(n), payload=f"csat:{n}") for n in range(1, 6))
             turn.system("csat_question", buttons=buttons)

@@ -1,4 +1,5 @@
-"""The admin API under ``/api/``: campaigns, scheduled sends, people (export, erase), conversations.
+"""The admin API under ``/api/``: campaigns, scheduled sends, people (export, erase: admin_privacy.py),
+the audit log, conversations.
 
 Every call needs ``Authorization: Bearer <token>``: ``PARLEY_ADMIN_TOKEN`` (an admin) or a console
 user's API token (their role); each route names the ``Permission`` it needs (admin_auth.py).
@@ -19,13 +20,15 @@ from parley.core.http.admin_analytics import AnalyticsAPI
 from parley.core.http.admin_auth import ApiAuth
 from parley.core.http.admin_campaigns import CampaignAPI
 from parley.core.http.admin_leads import LeadAPI
+from parley.core.http.admin_links import LinkAPI
 from parley.core.http.admin_openapi import describe
+from parley.core.http.admin_privacy import PrivacyAPI
 from parley.core.http.replies import error, json_body
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.kernel.clock import Clock
 from parley.core.kernel.control import Proactive
 from parley.core.kernel.facts import Fact, Metric
-from parley.core.privacy import subject
+from parley.core.privacy.subject import Subject
 from parley.core.schedule.lifecycle import bump
 from parley.core.schedule.store import ScheduleStore
 from parley.core.storage.store import Store
@@ -48,9 +51,12 @@ class Admin:
     # The analytics recorder: a conversion posted here is counted beside the turns' facts.
     record: Callable[[tuple[str, str, str], list[Fact], float], None] | None = None
     leads: LeadAPI | None = None  # the leads list and their outcomes
+    links: LinkAPI | None = None  # an operator links and unlinks a person's identities
+    subject: Subject | None = None  # privacy requests (None: one over the store and schedule alone)
 
     def __post_init__(self) -> None:
-        self.campaigns = CampaignAPI(self.sched, self.catalog, self.clock, self.wake, self.proactive)
+        self.campaigns = CampaignAPI(self.sched, self.catalog, self.clock, self.wake, self.proactive, self.store)
+        self.privacy = PrivacyAPI(self.subject or Subject(self.store, self.sched, None, self.clock))
 
     def routes(self) -> list[web.RouteDef]:
         g, P = self.auth.guard, Permission
@@ -59,8 +65,8 @@ class Admin:
             *self.campaigns.routes(g),
             *(self.analytics.routes(g) if self.analytics is not None else []),
             *(self.leads.routes(g) if self.leads is not None else []),
-            web.get("/api/people/{person}", g(self.export_person, P.EXPORT_PEOPLE)),
-            web.delete("/api/people/{person}", g(self.erase_person, P.ERASE_PEOPLE)),
+            *(self.links.routes(g) if self.links is not None else []),
+            *self.privacy.routes(g),
             web.post("/api/people/{person}/conversions", g(self.conversion, P.RECORD_CONVERSIONS)),
             web.get("/api/conversations/{id}", g(self.conversation, P.READ_CONVERSATIONS)),
             web.post("/api/conversations/{id}/handoff", g(self.handoff, P.HANDOFF)),
@@ -70,18 +76,6 @@ class Admin:
         return web.json_response(describe())
 
     # -- sends, people, conversations --------------------------------------------------------
-    async def export_person(self, request: web.Request) -> web.Response:
-        body = await subject.export(self.store, self.sched, request.match_info["person"])
-        if body is None:
-            return error(404, "no data held about this person")
-        return web.json_response(body)
-
-    async def erase_person(self, request: web.Request) -> web.Response:
-        person = request.match_info["person"]
-        removed = await subject.erase(self.store, self.sched, person)
-        log.info("person erased", extra={"removed": removed})
-        return web.json_response({"person": person, "removed": removed})
-
     async def conversion(self, request: web.Request) -> web.Response:
         """A conversion (an order, a booking) attributed to the person's last campaign message
         when it falls inside that campaign's attribution window."""

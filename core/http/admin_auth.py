@@ -18,6 +18,7 @@ log = logging.getLogger("parley.admin")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PRINCIPAL = web.RequestKey("principal", Principal)  # the caller, for handlers that record who asked
+AUDITED = web.RequestKey("audited", bool)  # set by a handler that wrote its own audit entry
 
 
 def caller(request: web.Request) -> Principal:
@@ -54,9 +55,12 @@ class ApiAuth:
                 return error(403, f"the {who.role} role may not {permission.value.replace('_', ' ')}")
             request[PRINCIPAL] = who
             response = await handler(request)
-            if request.method != "GET" and response.status < 400 and self.accounts is not None:
+            audited = request.get(AUDITED, False)  # the handler wrote its own entry (privacy requests)
+            if request.method != "GET" and response.status < 400 and self.accounts is not None and not audited:
                 route = request.match_info.route.resource.canonical if request.match_info.route.resource else ""
-                await self.accounts.record(who.name, f"api {request.method} {route}", request.path)
+                # A path naming a person stays out of the log (it names them by pseudonym only).
+                target = route if "{person}" in route else request.path
+                await self.accounts.record(who.name, f"api {request.method} {route}", target)
             return response
 
         return check

@@ -15,11 +15,13 @@ from parley.core.i18n.locales import LocaleCatalog
 from parley.core.kernel.clock import Clock
 from parley.core.kernel.control import Proactive
 from parley.core.kernel.messages import Address
+from parley.core.linking.best import recorded
 from parley.core.schedule.campaigns import CampaignError, parse_spec
 from parley.core.schedule.lifecycle import MoveRefused, move, results
 from parley.core.schedule.planner import create, iso, preview
 from parley.core.schedule.store import ScheduleStore
 from parley.core.schedule.trial import Busy, recipient, send_test
+from parley.core.storage.store import KeyValueStore
 
 log = logging.getLogger("parley.admin")
 Guard = Callable[[Callable, Permission], Callable]  # ApiAuth.guard: a handler and what it needs
@@ -33,6 +35,7 @@ class CampaignAPI:
     clock: Clock
     wake: Callable[[], None]
     proactive: Proactive | None = None  # the engine: a test send goes through the pipeline
+    kv: KeyValueStore | None = None  # where the dispatcher records each send's channel choice
 
     def routes(self, g: Guard) -> list[web.RouteDef]:
         see, run = Permission.VIEW_REPORTS, Permission.MANAGE_CAMPAIGNS
@@ -100,7 +103,7 @@ class CampaignAPI:
             return error(404, "no such campaign")
         after = request.query.get("after", "")
         rows = await self.sched.waiting(campaign, after, PAGE)
-        sends = [{"id": w.id, "status": w.status, "due": iso(w.due)} for w in rows]
+        sends = [{"id": w.id, "status": w.status, "due": iso(w.due), **await self._route(w.id)} for w in rows]
         return web.json_response({"sends": sends, "next": rows[-1].id if len(rows) == PAGE else None})
 
     async def test_send(self, request: web.Request) -> web.Response:
@@ -133,7 +136,13 @@ class CampaignAPI:
         if status is None:
             return error(404, "no such send")
         due = await self.sched.due_at(send_id) if status == "due" else None
-        return web.json_response({"id": send_id, "status": status, "due": iso(due), "due_epoch": due})
+        body = {"id": send_id, "status": status, "due": iso(due), "due_epoch": due, **await self._route(send_id)}
+        return web.json_response(body)
+
+    async def _route(self, send_id: str) -> dict:
+        """The channel a campaign send to a linked person went to, and why (core/linking/best.py)."""
+        choice = await recorded(self.kv, send_id) if self.kv is not None else None
+        return {"route": choice} if choice else {}
 
     async def cancel_send(self, request: web.Request) -> web.Response:
         live = await self.sched.cancel(request.match_info["id"])

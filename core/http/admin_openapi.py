@@ -29,8 +29,33 @@ ROUTES: list[tuple[str, str, str, str | None]] = [
     ("get", "/api/analytics", "Aggregates per day or week (?from&to&channel&locale&persona&by), totals, ROI", None),
     ("get", "/api/analytics.csv", "The same series as CSV", None),
     ("get", "/api/analytics/gaps", "Unanswered questions grouped by similarity, with counts and examples", None),
-    ("get", "/api/people/{person}", "Export everything held about a person", None),
-    ("delete", "/api/people/{person}", "Erase everything held about a person", None),
+    (
+        "get",
+        "/api/people/{person}",
+        "Export everything held about a person, every linked identity (one JSON download; ?reason= is audited)",
+        None,
+    ),
+    (
+        "delete",
+        "/api/people/{person}",
+        "Erase everything held about a person from every store (?reason= or a JSON body's reason is audited); "
+        "404 when nothing is held, 409 while a conversation stays busy",
+        None,
+    ),
+    (
+        "get",
+        "/api/audit",
+        "The audit log, newest first (?actor&action&person&target&since&until&limit&offset)",
+        None,
+    ),
+    ("get", "/api/people/{person}/identities", "The person's linked identities (channels)", None),
+    ("post", "/api/people/{person}/identities", "Link an identity to the person, with a reason (audited)", "Link"),
+    (
+        "delete",
+        "/api/people/{person}/identities/{identity}",
+        "Unlink an identity from the person, with a reason (audited)",
+        "Unlink",
+    ),
     ("post", "/api/people/{person}/conversions", "Record a conversion, attributed to the last campaign", "Conversion"),
     ("get", "/api/leads", "Leads, newest first (?outcome=open|won|lost, ?before= pages)", None),
     ("get", "/api/leads/{id}", "One lead: source, who, and its outcome", None),
@@ -65,14 +90,28 @@ def describe() -> dict[str, Any]:
             op["responses"]["422"] = {"description": "Refused: the reason is in `error`"}
         if path == "/api/campaigns" and method == "post":
             op["responses"]["201"] = op["responses"].pop("200") | {"description": "Created"}
+        if path.startswith("/api/people/{person}") and method in ("get", "delete"):
+            op["responses"]["400"] = {"description": "Not a person id"}
+            op["responses"]["404"] = {"description": "No data held about this person"}
+            op["responses"]["422"] = {"description": "A reason that cannot be recorded (too long, control characters)"}
+            op["parameters"].append({"name": "reason", "in": "query", "required": False, "schema": {"type": "string"}})
         if "{id}/" in path or path.endswith("{id}"):
             op["responses"]["404"] = {"description": "Not found"}
         if path.endswith(("start", "pause", "resume", "cancel")):
             op["responses"]["409"] = {"description": "Not allowed from the campaign's current status"}
+        if path.endswith(("identities", "{identity}")) and method != "get":
+            op["responses"]["400"] = {"description": "A malformed identity or no reason"}
+            op["responses"]["409"] = {"description": "Refused: same, linked_elsewhere, not_linked or busy"}
         paths.setdefault(path, {})[method] = op
     campaign = CampaignSpec.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas = campaign.pop("$defs", {})
     schemas["Campaign"] = campaign
+    schemas["Link"] = {
+        "type": "object",
+        "required": ["identity", "reason"],
+        "properties": {"identity": {"type": "string"}, "reason": {"type": "string", "maxLength": 500}},
+    }
+    schemas["Unlink"] = {"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}}
     schemas["Conversion"] = {"type": "object", "properties": {"value": {"type": "number"}}}
     schemas["Outcome"] = {
         "type": "object",

@@ -34,6 +34,9 @@ class Metrics:
         )
         self.csat = Histogram("parley_csat", "CSAT answers (1-5)", buckets=(1, 2, 3, 4, 5), registry=r)
         self.leads = Counter("parley_leads", "Qualified leads", ["channel", "source"], registry=r)
+        self.retention_removed = Counter(
+            "parley_retention_removed", "Records the retention job removed, by what", ["what"], registry=r
+        )
         # The window in which a crash re-sends a message on a platform without an idempotency
         # key: from the platform accepting it to the store recording it as sent.
         self.unrecorded = Histogram(

@@ -11,6 +11,7 @@ the inbox, and the conversation is tried again after a short pause (``RETRY``).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable
 
@@ -25,6 +26,7 @@ from parley.core.kernel.outage import Outage
 from parley.core.kernel.outbox import Outbox
 from parley.core.kernel.pipeline import Handler
 from parley.core.kernel.turn import Turn
+from parley.core.storage.identities import ProfileConflict
 from parley.core.storage.store import InboxItem, LockLost, OutboxItem, Store, StoreUnavailable
 
 log = logging.getLogger("parley.turn")
@@ -48,6 +50,7 @@ class Engine:
         batch: int = 20,
         max_inflight: int = 128,
         on_commit: Callable[[Turn], None] | None = None,
+        route: Callable[[Turn], Address] | None = None,
     ) -> None:
         self.store = store
         self.handler = handler
@@ -62,6 +65,9 @@ class Engine:
         # Told of each turn once its commit succeeded (the analytics recorder): a turn that
         # never committed, or ran again after a lost lock, is not counted twice.
         self.on_commit = on_commit
+        # Where a proactive turn's messages go (a linked person's last-used channel,
+        # core/linking/channels.py); None: the conversation's own address.
+        self.route = route
         self.max_inflight = max_inflight
         self._tasks: set[asyncio.Task[None]] = set()
         self._room = asyncio.Event()
@@ -121,14 +127,17 @@ class Engine:
         batch = await self._lock(conversation, limit=self.batch)
         if batch is None:
             return  # the holder will drain it, or its lease expires and the sweeper will
-        released = False
+        released = again = False
+        versions = dict(batch.versions)
         try:
             state = batch.state
             # An edit of a message in the same batch is applied to it before it is answered.
             for n, item in enumerate(edits.fold(batch.items), 1):
                 last = n == len(batch.items)
-                profile = batch.profiles.get(item.inbound.address.person, {})
-                turn = await self._run(item.inbound, state, profile)
+                # Linked identities share their person's profile (core/storage/identities.py).
+                person = batch.person(item.inbound.address.person)
+                profile = batch.profiles.setdefault(person, {})
+                turn = await self._run(item.inbound, state, profile, person)
                 state = turn.state
                 replies = self._outgoing(item.id, turn)
                 leased = await self.store.commit(
@@ -136,26 +145,36 @@ class Engine:
                     batch.token,
                     item.id,
                     state,
-                    {item.inbound.address.person: turn.profile},
+                    {} if turn.relinked else {person: turn.profile},
                     replies,
                     release=last,
                     lease=self.outbox.lease_for_commit(),
+                    versions={} if turn.relinked else {person: versions.get(person, 0)},
                 )
+                versions[person] = versions.get(person, 0) + 1
                 released = last
                 self._hand_over(replies, leased)
                 self._observe(item, turn)
                 if self.on_commit is not None:
                     self.on_commit(turn)
+                if turn.relinked and not last:
+                    again = True  # who is who changed: the rest of the batch starts afresh
+                    break
             self._recovered(conversation)
         except LockLost:
             log.warning("lock lost mid-batch; another process continues", extra={"conversation": conversation})
+        except ProfileConflict:
+            # Another conversation of the same person committed its profile first: this turn wrote
+            # nothing; run it again on the fresh profile (its event is still in the inbox).
+            self.metrics.errors.labels("store", "profile_conflict").inc()
+            again = True
         finally:
             if not released:
                 try:
                     await self.store.release(conversation, batch.token)
                 except StoreUnavailable:
                     pass  # the lease expires by itself
-        if len(batch.items) == self.batch:
+        if again or len(batch.items) == self.batch:
             self.kick(conversation)  # more may be waiting
 
     def _retry_later(self, conversation: str) -> None:
@@ -208,13 +227,13 @@ class Engine:
         if len(leased) < len(replies):
             self.outbox.wake()
 
-    def _new_turn(self, address: Address, state: dict, profile: dict) -> Turn:
+    def _new_turn(self, address: Address, state: dict, profile: dict, person: str) -> Turn:
         persona = self.personas.get(state.get("persona"))
         pack = self.locales.get(profile.get("locale") or self.locales.default)
-        return Turn(address, as_datetime(self.clock()), persona, pack, state=state, profile=profile)
+        return Turn(address, as_datetime(self.clock()), persona, pack, state=state, profile=profile, person=person)
 
-    async def _run(self, inbound: Inbound, state: dict, profile: dict) -> Turn:
-        turn = self._new_turn(inbound.address, state, profile)
+    async def _run(self, inbound: Inbound, state: dict, profile: dict, person: str) -> Turn:
+        turn = self._new_turn(inbound.address, state, profile, person)
         turn.inbound = inbound
         try:
             await self.handler(turn)
@@ -258,20 +277,28 @@ class Engine:
             if batch is None:
                 return None
             try:
-                profile = await self.store.profile(address.person)
-                turn = self._new_turn(address, batch.state, profile)
+                person = await self.store.person_of(address.person)
+                profile, version = await self.store.versioned_profile(person)
+                turn = self._new_turn(address, batch.state, profile, person)
                 turn.proactive, turn.control = reply, control
                 await self.handler(turn)
                 items = self._outgoing(send_id, turn, first_plain=True)
-                leased = await self.store.commit(
-                    conversation,
-                    batch.token,
-                    "",
-                    turn.state,
-                    {address.person: turn.profile},
-                    items,
-                    lease=self.outbox.lease_for_commit(),
-                )
+                target = self.route(turn) if self.route is not None else address
+                if target != address:
+                    items = [dataclasses.replace(i, address=target) if i.address == address else i for i in items]
+                try:
+                    leased = await self.store.commit(
+                        conversation,
+                        batch.token,
+                        "",
+                        turn.state,
+                        {person: turn.profile},
+                        items,
+                        lease=self.outbox.lease_for_commit(),
+                        versions={person: version},
+                    )
+                except ProfileConflict:
+                    return None  # the person's profile moved meanwhile: like a busy lock, try again
                 self._hand_over(items, leased)
                 if self.on_commit is not None:
                     self.on_commit(turn)

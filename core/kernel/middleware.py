@@ -93,19 +93,36 @@ def guard(max_chars: int, per_minute: int, clock: Callable[[], float] = time.tim
     return Guard(max_chars, per_minute, clock)
 
 
+def transcript(turn: Turn) -> list[dict]:
+    """The transcript this turn adds to. A person with linked identities has one, on their
+    profile (core/linking): the conversation shows it too, so the brain and the desk see what
+    was said on every channel. After an unlink, a conversation drops what other channels said."""
+    channel = turn.address.channel
+    if len(turn.profile.get("identities", ())) > 1:
+        log = turn.profile.setdefault("history", [])
+        turn.state["history"] = log
+        return log
+    log = turn.state.setdefault("history", [])
+    if any(e.get("via", channel) != channel for e in log):
+        log[:] = [e for e in log if e.get("via", channel) == channel]
+    return log
+
+
 async def history(turn: Turn, call_next: Handler) -> None:
     """Keep a bounded transcript in conversation state (LLM context, handoff summaries)."""
-    log = turn.state.setdefault("history", [])
+    log = transcript(turn)
+    linked = "history" in turn.profile and turn.state.get("history") is turn.profile["history"]
+    via = {"via": turn.address.channel} if linked else {}
     at = turn.now.isoformat(timespec="seconds")
     if turn.inbound is not None:
         said = turn.inbound.text or turn.inbound.meta.get("title", turn.inbound.payload)
-        entry = {"role": "user", "text": said, "at": at}
+        entry = {"role": "user", "text": said, "at": at, **via}
         if turn.inbound.message_id:  # what a later edit of this message finds (parley.core.kernel.edits)
             entry["id"] = turn.inbound.message_id
         log.append(entry)
     await call_next(turn)
     for reply in turn.replies:
-        said = {"role": "bot" if reply.kind != "agent" else "agent", "text": reply.text, "at": at}
+        said = {"role": "bot" if reply.kind != "agent" else "agent", "text": reply.text, "at": at, **via}
         if reply.sources:  # what the bot cited: the console's transcript shows it
             said["sources"] = list(reply.sources)
         log.append(said)

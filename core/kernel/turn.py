@@ -56,6 +56,13 @@ class Turn:
     answer: Answer | None = None  # the brain's, once it answered (the feedback buttons read it)
     followups: list[Followup] = field(default_factory=list)  # booked after the turn (followups mw)
     facts: list[Fact] = field(default_factory=list)  # what it measured: counted once it commits
+    # Who the profile belongs to: the identity itself (``address.person``) unless it was linked
+    # to another person (core/storage/identities.py). Per-channel records (consent, reachability)
+    # stay keyed by the identity.
+    person: str = ""
+    # Set by a turn that linked or unlinked its identity: the store already wrote the profiles
+    # (atomically), so this turn commits its state and replies but no profile.
+    relinked: bool = False
 
     @property
     def text(self) -> str:

@@ -77,6 +77,9 @@ class CampaignSpec(Strict):
     # ``starts_on: <tomorrow's date>, local_time: "10:00"``.
     starts_on: date | None = None
     local_time: str | None = Field(None, pattern=r"^\d{1,2}:\d{2}$")
+    # For a person with linked identities (core/linking/best.py): the channels to prefer, in
+    # order, among those consent and the platform's rules allow; then the one they last wrote on.
+    channels: list[str] = Field(default_factory=list, max_length=16)
 
     @field_validator("starts_at", mode="before")
     @classmethod

@@ -21,6 +21,7 @@ from datetime import datetime
 from parley.core.kernel.outage import Outage
 from parley.core.kernel.pipeline import Handler, Middleware
 from parley.core.kernel.turn import Turn
+from parley.core.linking.channels import consent_of, linked, note_seen, set_consent
 from parley.core.schedule.lifecycle import bump
 from parley.core.schedule.reminders import parse_reminder
 from parley.core.schedule.store import PersonEntry, ScheduleStore, Send, followup_id
@@ -54,10 +55,10 @@ def people_index(sched: ScheduleStore, kv: KeyValueStore) -> Middleware:
         if attributed and turn.tags.get("consent") == "opted_out" and not last.get("opted_out"):
             last["opted_out"] = True  # a STOP answering the campaign: its cost, in its results
             await bump(sched, last["id"], "opted_out", now)
-        profile["last_inbound"] = now
+        note_seen(profile, turn.address, now)
         if turn.inbound.user_name:
             profile.setdefault("name", turn.inbound.user_name)
-        consent = (profile.get("consent") or {}).get("marketing")
+        consent = consent_of(profile, turn.address.person).get("marketing")
         if turn.address.channel in ("sms", "whatsapp"):  # SMS keywords live in the channel's record
             record = await kv.get(f"consent:{turn.address.person}")
             if record:
@@ -71,6 +72,7 @@ def people_index(sched: ScheduleStore, kv: KeyValueStore) -> Middleware:
             consent,
             profile.get("name", ""),
             profile.get("fields") or {},
+            turn.person if linked(profile) else "",  # the index's owner: rewritten on a link
         ]
         indexed = profile.get("indexed") or {}
         if indexed.get("as") == seen and now - indexed.get("at", 0) < INDEX_EVERY:
@@ -85,6 +87,7 @@ def people_index(sched: ScheduleStore, kv: KeyValueStore) -> Middleware:
             consent=consent,
             name=profile.get("name", ""),
             fields={str(k): str(v) for k, v in (profile.get("fields") or {}).items()},
+            owner=turn.person if linked(profile) else "",
         )
         try:
             await sched.put_person(entry)
@@ -118,8 +121,9 @@ def consent(kv: KeyValueStore) -> Middleware:
         at = turn.now.isoformat(timespec="seconds")
         change = {"marketing": opted_in, "at": at, "source": source}
         # The latest record, and the last changes before it (the console shows the history).
-        history = [*(turn.profile.get("consent") or {}).get("history", []), change][-CONSENT_HISTORY:]
-        turn.profile["consent"] = {**change, "history": history}
+        # Per channel identity: consent on SMS is not consent on WhatsApp (core/linking/channels.py).
+        history = [*consent_of(turn.profile, turn.address.person).get("history", []), change][-CONSENT_HISTORY:]
+        set_consent(turn.profile, turn.address.person, {**change, "history": history})
         # The same record the Twilio channel keeps (channels/twilio/consent.py), checked at send.
         status = "opted_in" if opted_in else "opted_out"
         await kv.put(f"consent:{turn.address.person}", json.dumps({"status": status, "at": at, "source": source}))

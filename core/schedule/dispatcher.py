@@ -21,10 +21,11 @@ from parley.core.kernel.control import Proactive
 from parley.core.kernel.messages import Address, Reply
 from parley.core.kernel.outage import Outage
 from parley.core.kernel.wakeup import Wakeup
+from parley.core.linking import best
 from parley.core.schedule.campaigns import CampaignSpec, render
 from parley.core.schedule.sends import Defer, Lost, Scheduled, Skip
 from parley.core.schedule.store import CampaignRecord, Claimed, ScheduleStore, campaign_of, kind_of, person_of_send
-from parley.core.storage.store import StoreUnavailable
+from parley.core.storage.store import Store, StoreUnavailable
 
 log = logging.getLogger("parley.scheduler")
 
@@ -47,8 +48,12 @@ class Dispatcher:
         batch: int = 100,
         idle_poll: float = 0.5,
         metrics: Metrics | None = None,
+        people: Store | None = None,
     ) -> None:
         self.sched = sched
+        # Who is who (core/linking): a campaign send goes to the person's best channel. None: the
+        # identity the send was planned for.
+        self.people = people
         self.engine = engine
         self.catalog = catalog
         self.clock = clock
@@ -170,10 +175,20 @@ class Dispatcher:
             return "skipped:cancelled"
         if record.status != "running":
             return "paused"
-        entry = await self.sched.person(person_of_send(send.id))
+        spec = CampaignSpec.model_validate(record.spec)
+        if self.people is None:
+            entry = await self.sched.person(person_of_send(send.id))
+        else:
+            choice = await best.choose_for(
+                self.people, self.sched, spec, person_of_send(send.id), self.clock(), self.catalog
+            )
+            if choice is not None and choice.why is not best.Why.ONLY:
+                await best.record(self.people, send.id, choice)  # the send listing shows it
+                if choice.entry is None:
+                    return f"skipped:{choice.skipped}"
+            entry = choice.entry if choice is not None else None
         if entry is None:
             return "skipped:unknown_person"  # erased since planning
-        spec = CampaignSpec.model_validate(record.spec)
         scheduled = Scheduled(
             send.id,
             send.token,

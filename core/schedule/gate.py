@@ -13,6 +13,7 @@ import json
 
 from parley.core.kernel.pipeline import Handler, Middleware
 from parley.core.kernel.turn import Turn
+from parley.core.linking.channels import consent_of, seen_on
 from parley.core.schedule.sends import Defer, Lost, Scheduled, Skip
 from parley.core.schedule.store import ScheduleStore
 from parley.core.schedule.timing import TimingError, hhmm, next_allowed, zone
@@ -49,17 +50,17 @@ def gate(sched: ScheduleStore, kv: KeyValueStore, default_tz: str = "UTC") -> Mi
 async def check(turn: Turn, send: Scheduled, kv: KeyValueStore, default_tz: str) -> None:
     """Raise Skip or Defer when ``send`` must not go now; return when it may."""
     profile, now = turn.profile, turn.now.timestamp()
-    consent = dict(profile.get("consent") or {})
+    consent = consent_of(profile, turn.address.person)  # this channel's: SMS consent is not WhatsApp's
     record = await kv.get(f"consent:{turn.address.person}")  # SMS keywords (channels/twilio/consent.py)
     if record:
         consent["marketing"] = json.loads(record).get("status") == "opted_in"
     if consent.get("marketing") is False:
-        raise Skip("opted_out")  # any channel's STOP: nothing proactive reaches them
+        raise Skip("opted_out")  # a STOP on this channel: nothing proactive reaches them here
     if send.kind == "marketing" and consent.get("marketing") is not True:
         raise Skip("no_consent")
     if await kv.get(f"unreachable:{turn.address.person}"):
         raise Skip("unreachable")  # blocked the bot (a 403 recorded by the outbox)
-    if turn.address.channel == "telegram" and not profile.get("last_inbound"):
+    if turn.address.channel == "telegram" and not seen_on(profile, turn.address.person):
         raise Skip("never_wrote")  # a Telegram bot cannot start a chat
     if send.kind == "followup" and profile.get("last_inbound", 0) > send.anchor:
         raise Skip("replied")  # the person wrote after the follow-up was planned

@@ -5,11 +5,14 @@ from __future__ import annotations
 import itertools
 import time
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from parley.core.schedule.people_search import PeopleQuery, matches
 from parley.core.schedule.store import (
     CANCELLED,
+    ERASED,
+    LIVE,
     MAX_CLAIM,
     CampaignRecord,
     Claimed,
@@ -19,6 +22,7 @@ from parley.core.schedule.store import (
     Waiting,
     campaign_of,
     campaign_range,
+    person_ranges,
 )
 
 
@@ -157,8 +161,36 @@ class MemoryScheduleStore:
         keys = sorted(k for k in self._people if k > after)[:limit]
         return [PersonEntry.from_json(self._people[k]) for k in keys]
 
-    async def forget_person(self, person: str) -> int:
-        return 1 if self._people.pop(person, None) is not None else 0
+    async def forget_person(self, person: str, conversations: Sequence[str] = ()) -> int:
+        removed = 1 if self._people.pop(person, None) is not None else 0
+        for low, high in person_ranges(list(self._campaigns), person, conversations):
+            for send_id in [sid for sid in self._sends if low <= sid < high]:
+                if self._sends.pop(send_id)["status"] in LIVE and campaign_of(send_id):
+                    await self.count(campaign_of(send_id), ERASED)
+                removed += 1
+        return removed
+
+    async def forget_people(self, people: Sequence[tuple[str, Sequence[str]]]) -> list[int]:
+        return [await self.forget_person(person, conversations) for person, conversations in people]
+
+    async def person_sends(self, persons: Sequence[str], conversations: Sequence[str]) -> list[Waiting]:
+        ranges = [r for p in persons for r in person_ranges(list(self._campaigns), p, conversations)]
+        rows = sorted((sid, r) for sid, r in self._sends.items() if any(lo <= sid < hi for lo, hi in ranges))
+        return [Waiting(sid, r["status"], r["due"] if r["status"] == "due" else None) for sid, r in rows]
+
+    async def purge_index(self) -> None:
+        pass
+
+    async def inactive(self, before: float, limit: int) -> list[str]:
+        entries = (PersonEntry.from_json(raw) for raw in self._people.values())
+        silent = sorted((e.last_seen, e.person) for e in entries if 0 < e.last_seen < before)
+        return [person for _, person in silent[:limit]]
+
+    async def expire_sends(self, before: float, limit: int) -> int:
+        done = [sid for sid, r in self._sends.items() if r["status"] not in (*LIVE, CANCELLED) and r["due"] < before]
+        for send_id in done[:limit]:
+            del self._sends[send_id]
+        return len(done[:limit])
 
     async def recent_people(self, limit: int) -> list[PersonEntry]:
         entries = [PersonEntry.from_json(raw) for raw in self._people.values()]

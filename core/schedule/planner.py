@@ -86,9 +86,12 @@ async def preview(
     out = Preview()
     position = 0
     cursor = ""
+    counted: set[str] = set()  # linked people already in: one message per person
     while page := await sched.people(cursor, 1000):
         cursor = page[-1].person
         for entry in page:
+            if entry.owner and entry.owner in counted:
+                continue
             code = locale_of(entry, catalog)
             reason = exclusion(spec.audience, spec.kind, entry, catalog, now)
             due = None
@@ -105,6 +108,8 @@ async def preview(
                     out.left_out.append(_who(entry, code) | {"reason": str(reason)})
                 continue
             assert due is not None
+            if entry.owner:
+                counted.add(entry.owner)
             position += 1
             out.count += 1
             out.by_locale[code] += 1
@@ -217,7 +222,9 @@ class Planner:
             rate = spec.rate or self.rates.get(entry.address.channel, 30.0)
             due = due_for(spec, entry, self.catalog, now, position / rate)
             if due is not None:
-                sends.append(Send(campaign_send_id(spec.id, entry.person), due))
+                # One send per person: a linked person's identities share its id, and the add
+                # below inserts an id once (the dispatcher picks the channel, core/linking/best.py).
+                sends.append(Send(campaign_send_id(spec.id, entry.owner or entry.person), due))
                 position += 1
         if sends:
             await self.sched.add(sends)

@@ -9,12 +9,15 @@ status hash for ``keep`` seconds: long enough that a re-plan cannot send them tw
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import redis.asyncio as aioredis
 from parley.core.schedule import redis_people as people_index
 from parley.core.schedule.people_search import PeopleQuery
 from parley.core.schedule.redis_lua import ACK, ACK_MANY, ADD, CANCEL, CANCEL_MANY, CLAIM, RESCHEDULE
 from parley.core.schedule.redis_waiting import WaitingIndex
 from parley.core.schedule.store import (
+    ERASED,
     MAX_CLAIM,
     CampaignRecord,
     Claimed,
@@ -23,9 +26,24 @@ from parley.core.schedule.store import (
     Send,
     Waiting,
     campaign_of,
+    person_of_send,
 )
 from parley.core.storage.redis import split_url
 from parley.core.storage.redis_shared import Client, unavailable_on_errors
+
+
+def named_by(send_id: str) -> str:
+    """The person a campaign send is for, or the conversation a follow-up or reminder is in."""
+    if send_id.startswith("c:") and send_id.count(":") >= 3:
+        return person_of_send(send_id)
+    if send_id.startswith("fu:"):
+        return send_id[3:].rsplit(":", 2)[0]
+    return ""
+
+
+def glob(text: str) -> str:
+    """``text`` matched literally in a Redis MATCH pattern."""
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
 
 
 @unavailable_on_errors  # a Redis outage reaches the planner and the turns as StoreUnavailable
@@ -182,15 +200,67 @@ class RedisScheduleStore(Client):
         raws = await self.redis.mget([self.person_key + n for n in names]) if names else []
         return [PersonEntry.from_json(raw) for raw in raws if raw]
 
-    async def forget_person(self, person: str) -> int:
-        old = await self.redis.get(self.person_key + person)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.delete(self.person_key + person)
-            pipe.zrem(self.people_key, person)
-            if old:
-                people_index.unindex(pipe, self.search, PersonEntry.from_json(old))
-            removed, *_ = await pipe.execute()
-        return int(removed)
+    async def forget_person(self, person: str, conversations: Sequence[str] = ()) -> int:
+        return (await self.forget_people([(person, conversations)]))[0]
+
+    async def forget_people(self, people: Sequence[tuple[str, Sequence[str]]]) -> list[int]:
+        removed = []
+        for person, _ in people:
+            old = await self.redis.get(self.person_key + person)
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.delete(self.person_key + person)
+                pipe.zrem(self.people_key, person)
+                if old:
+                    people_index.unindex(pipe, self.search, PersonEntry.from_json(old))
+                gone, *_ = await pipe.execute()
+            removed.append(int(gone))
+        owner = {p: n for n, (p, _) in enumerate(people)} | {c: n for n, (_, cs) in enumerate(people) for c in cs}
+        live, kept = await self._find_sends(owner)
+        if live or kept:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                for send_id in live:
+                    pipe.zrem(self.due, send_id).zrem(self.inflight, send_id).delete(self.sends + send_id)
+                    if campaign_of(send_id):
+                        pipe.hincrby(self.counts + campaign_of(send_id), ERASED, 1)
+                        pipe.zrem(self.waits.key(campaign_of(send_id)), send_id)
+                for send_id in kept:
+                    pipe.delete(self.sends + send_id)
+                await pipe.execute()
+        for send_id in set(live) | kept:
+            removed[owner[named_by(send_id)]] += 1
+        return removed
+
+    async def _find_sends(self, owner: dict[str, int]) -> tuple[dict[str, Waiting], set[str]]:
+        """The sends naming anyone in ``owner`` (person ids and conversation ids): those waiting
+        or in flight (ZSET members) by id, and the ids of finished ones and tombstones (a status
+        hash each). One pass over each ZSET and one SCAN of the status hashes, whatever the
+        number of people: a send's id says whom it names (``named_by``)."""
+        live: dict[str, Waiting] = {}
+        for key, status in ((self.due, "due"), (self.inflight, "inflight")):
+            async for member, score in self.redis.zscan_iter(key, count=1000):
+                if named_by(member) in owner:
+                    live[member] = Waiting(member, status, score if status == "due" else None)
+        kept: set[str] = set()
+        async for key in self.redis.scan_iter(match=glob(self.sends) + "*", count=1000):
+            send_id = key[len(self.sends) :]
+            if named_by(send_id) in owner and send_id not in live:
+                kept.add(send_id)
+        return live, kept
+
+    async def person_sends(self, persons: Sequence[str], conversations: Sequence[str]) -> list[Waiting]:
+        live, kept = await self._find_sends(dict.fromkeys([*persons, *conversations], 0))
+        finished = [Waiting(i, await self.redis.hget(self.sends + i, "s") or "", None) for i in kept]
+        return sorted([*live.values(), *finished], key=lambda w: w.id)
+
+    async def purge_index(self) -> None:
+        pass  # the search index's members went with the entry (redis_people.unindex)
+
+    async def inactive(self, before: float, limit: int) -> list[str]:
+        return await self.redis.zrangebyscore(self.search.seen, "(0", f"({before!r}", start=0, num=limit)
+
+    async def expire_sends(self, before: float, limit: int) -> int:
+        """Finished sends expire by themselves here, ``keep`` seconds after they finish."""
+        return 0
 
     async def recent_people(self, limit: int) -> list[PersonEntry]:
         return await people_index.recent(self.redis, self.search, self.person_key, limit)

@@ -91,7 +91,13 @@ class Scheduler:
         running channels' messages per second, which pace a campaign's plan."""
         await self.sched.open()
         self.dispatcher = Dispatcher(
-            self.sched, engine, self.catalog, self.clock, lease=self.settings.lease, metrics=self.metrics
+            self.sched,
+            engine,
+            self.catalog,
+            self.clock,
+            lease=self.settings.lease,
+            metrics=self.metrics,
+            people=self.store,
         )
         self.planner = Planner(self.sched, self.catalog, self.clock, rates)
         if self.settings.enabled:

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from parley.core.schedule import sqlite_people as people
 from parley.core.schedule.people_search import PeopleQuery, matches
 from parley.core.schedule.store import (
     CANCELLED,
+    ERASED,
+    LIVE,
     MAX_CLAIM,
     CampaignRecord,
     Claimed,
@@ -25,6 +28,7 @@ from parley.core.schedule.store import (
     Waiting,
     campaign_of,
     campaign_range,
+    person_ranges,
 )
 from parley.core.storage.sqlite import SQLiteStore
 from parley.core.storage.sqlite_beside import Beside
@@ -234,12 +238,53 @@ class SQLiteScheduleStore(Beside):
         ).fetchall()
         return [PersonEntry.from_json(r[0]) for r in rows]
 
-    async def forget_person(self, person: str) -> int:
+    async def forget_person(self, person: str, conversations: Sequence[str] = ()) -> int:
         def op(db: sqlite3.Connection) -> int:
             people.unindex_person(db, person)
-            return db.execute("DELETE FROM sched_people WHERE person = ?", (person,)).rowcount
+            removed = db.execute("DELETE FROM sched_people WHERE person = ?", (person,)).rowcount
+            campaigns = [r[0] for r in db.execute("SELECT id FROM sched_campaigns")]
+            for low, high in person_ranges(campaigns, person, conversations):
+                # Each a range of the primary key: no scan of other people's sends.
+                rows = db.execute(
+                    "DELETE FROM sched_sends WHERE id >= ? AND id < ? RETURNING id, status", (low, high)
+                ).fetchall()
+                removed += len(rows)
+                for send_id, status in rows:
+                    if status in LIVE and campaign_of(send_id):
+                        db.execute(BUMP, (campaign_of(send_id), ERASED, 1))
+            return removed
 
         return await self._write(op)
+
+    async def forget_people(self, people: Sequence[tuple[str, Sequence[str]]]) -> list[int]:
+        return [await self.forget_person(person, conversations) for person, conversations in people]
+
+    async def person_sends(self, persons: Sequence[str], conversations: Sequence[str]) -> list[Waiting]:
+        campaigns = [r[0] for r in self.db.execute("SELECT id FROM sched_campaigns")]
+        out: list[Waiting] = []
+        for person in persons:
+            for low, high in person_ranges(campaigns, person, conversations):
+                rows = self.db.execute(
+                    "SELECT id, status, due FROM sched_sends WHERE id >= ? AND id < ? ORDER BY id", (low, high)
+                )
+                out += [Waiting(i, st, due if st == "due" else None) for i, st, due in rows]
+        return sorted(set(out), key=lambda w: w.id)
+
+    async def purge_index(self) -> None:
+        await self._write(people.purge)
+
+    async def inactive(self, before: float, limit: int) -> list[str]:
+        return people.inactive(self.db, before, limit)
+
+    async def expire_sends(self, before: float, limit: int) -> int:
+        cur = await self._write(
+            lambda db: db.execute(
+                "DELETE FROM sched_sends WHERE id IN (SELECT id FROM sched_sends WHERE status NOT IN "
+                "('due', 'inflight', 'cancelled') AND due < ? LIMIT ?)",
+                (before, limit),
+            )
+        )
+        return cur.rowcount
 
     async def recent_people(self, limit: int) -> list[PersonEntry]:
         return [PersonEntry.from_json(body) for body in people.recent(self.db, limit)]

@@ -12,6 +12,7 @@ leaves a tombstone, so a later re-plan cannot bring it back.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -38,7 +39,7 @@ class Waiting:
     """A send not finished yet, and when it is due (None while a dispatcher holds it)."""
 
     id: str
-    status: str  # "due" or "inflight"
+    status: str  # "due" or "inflight" (``person_sends``: a finished send's outcome too)
     due: float | None
 
 
@@ -71,6 +72,9 @@ class PersonEntry:
     consent: bool | None = None  # marketing consent: None = never asked
     name: str = ""
     fields: dict[str, str] = field(default_factory=dict)  # custom profile fields (audience filters)
+    # The person this identity is linked to (core/linking), "" when it is not linked: a campaign
+    # plans one send per person (its id), and the dispatcher picks the channel (best.py).
+    owner: str = ""
 
     def to_json(self) -> str:
         # Field by field, not dataclasses.asdict: that deep-copies every value, and this runs on
@@ -128,6 +132,18 @@ def person_of_send(send_id: str) -> str:
 
 def followup_id(conversation: str, kind: str, anchor: int) -> str:
     return f"fu:{conversation}:{kind}:{anchor}"
+
+
+def person_ranges(campaigns: Sequence[str], person: str, conversations: Sequence[str]) -> list[tuple[str, str]]:
+    """The id ranges [low, high) holding every send that names a person: one per campaign for
+    their campaign sends, one per conversation for its follow-ups and reminders."""
+    return [(f"c:{c}:{person}:", f"c:{c}:{person};") for c in campaigns] + [
+        (f"fu:{conv}:", f"fu:{conv};") for conv in conversations
+    ]
+
+
+ERASED = "skipped:erased"  # a waiting send whose person was erased
+LIVE = ("due", "inflight")
 
 
 def campaign_range(campaign: str) -> tuple[str, str]:
@@ -202,7 +218,33 @@ class ScheduleStore(Protocol):
     async def people(self, after: str, limit: int) -> list[PersonEntry]:
         """The index in person order, after ``after`` (a cursor for chunked planning)."""
 
-    async def forget_person(self, person: str) -> int: ...
+    async def forget_person(self, person: str, conversations: Sequence[str] = ()) -> int:
+        """Erase the person from the schedule: their index entry and search rows, and every send
+        that names them (their campaign sends, the follow-ups of ``conversations``), waiting,
+        finished or a tombstone. Waiting campaign sends count as "skipped:erased". Returns the
+        records removed."""
+
+    async def forget_people(self, people: Sequence[tuple[str, Sequence[str]]]) -> list[int]:
+        """``forget_person`` for each (person, their conversations), in one pass over the sends
+        where the store can (Redis); the records removed for each."""
+
+    async def person_sends(self, persons: Sequence[str], conversations: Sequence[str]) -> list[Waiting]:
+        """Every send naming the people (their campaign sends, the follow-ups of
+        ``conversations``) with its status ("due", "inflight", an outcome, "cancelled") and,
+        while waiting, when it is due: what an export shows."""
+
+    async def purge_index(self) -> None:
+        """Make the people search's deletions final (erasure calls it once after its
+        ``forget_person`` calls): SQLite's FTS5 keeps deleted words in its segments until it
+        merges them; the others have nothing left to do."""
+
+    async def inactive(self, before: float, limit: int) -> list[str]:
+        """Up to ``limit`` people last seen before ``before`` (never-seen imports excluded),
+        the longest silent first, from the last-seen index (retention)."""
+
+    async def expire_sends(self, before: float, limit: int) -> int:
+        """Remove at most ``limit`` finished sends (not tombstones) due before ``before``."""
+
     async def recent_people(self, limit: int) -> list[PersonEntry]:
         """The ``limit`` people seen most recently, newest first (from an index)."""
 

@@ -63,6 +63,8 @@ class AuditEntry(Stored):
     action: str
     target: str = ""
     detail: str = ""
+    reason: str = ""  # why, as the operator gave it (privacy requests: docs/privacy.md)
+    via: str = ""  # "api", "console", "cli" or "retention"; "" in entries written before it
 
 
 class AccountStore(Protocol):

@@ -8,11 +8,13 @@ import time
 from typing import Any
 
 from parley.core.storage.memory_accounts import MemoryAccounts
+from parley.core.storage.memory_identities import MemoryIdentities
 from parley.core.storage.memory_leads import MemoryLeads
+from parley.core.storage.memory_privacy import MemoryPrivacy
 from parley.core.storage.store import Batch, Failed, InboxItem, LockLost, OutboxItem, OutboxStats, Outcome, Retry, Sent
 
 
-class MemoryStore(MemoryAccounts, MemoryLeads):
+class MemoryStore(MemoryAccounts, MemoryLeads, MemoryIdentities, MemoryPrivacy):
     def __init__(self, clock=time.time, owner: str = "") -> None:
         self.clock = clock
         self.owner = owner  # recorded on every lock and lease this store takes (liveness.py)
@@ -29,6 +31,7 @@ class MemoryStore(MemoryAccounts, MemoryLeads):
         self._kv: dict[str, tuple[str, float | None]] = {}
         self._init_accounts()
         self._init_leads()
+        self._init_identities()
 
     async def open(self) -> None:
         pass
@@ -55,21 +58,25 @@ class MemoryStore(MemoryAccounts, MemoryLeads):
         token = next(self._tokens)
         self._locks[conversation] = (token, now + lease, self.owner)
         items = sorted((i for i in self._inbox.values() if i.conversation == conversation), key=lambda i: i.seq)[:limit]
-        persons = {i.inbound.address.person for i in items}
+        people = self._people({i.inbound.address.person for i in items})
+        persons = {people.get(i.inbound.address.person, i.inbound.address.person) for i in items}
         return Batch(
             token,
             items,
             copy.deepcopy(self._state.get(conversation, {})),
             {p: copy.deepcopy(self._profiles.get(p, {})) for p in persons},
+            people,
+            {p: self._versions.get(p, 0) for p in persons},
         )
 
-    async def commit(self, conversation, token, done, state, profiles, outbox, release=False, lease=0.0):
+    async def commit(self, conversation, token, done, state, profiles, outbox, release=False, lease=0.0, versions=None):
         held = self._locks.get(conversation)
         if not held or held[0] != token or held[1] <= self.clock():
             raise LockLost(conversation)
+        self._check_versions(versions)
         self._state[conversation] = copy.deepcopy(state)
         for person, profile in profiles.items():
-            self._profiles[person] = copy.deepcopy(profile)
+            self._put_profile(person, profile)
             self._links.setdefault(person, set()).add(conversation)
         now = self.clock()
         leased = []
@@ -115,6 +122,7 @@ class MemoryStore(MemoryAccounts, MemoryLeads):
                 "owner": "",
                 "error": "",
                 "platform_id": "",
+                "updated": item.due_at,
             }
         return new
 
@@ -150,6 +158,7 @@ class MemoryStore(MemoryAccounts, MemoryLeads):
         row = self._outbox.get(item_id)
         if not row or row["token"] != token or row["status"] != "sending":
             return False
+        row["updated"] = now  # what retention measures a finished record's age by
         if not isinstance(outcome, Retry):  # sent or failed: finished
             self._unfinished.get(row["item"].address.conversation, set()).discard(item_id)
         if isinstance(outcome, Sent):
@@ -205,7 +214,7 @@ class MemoryStore(MemoryAccounts, MemoryLeads):
         return copy.deepcopy(self._profiles.get(person, {}))
 
     async def save_profile(self, person: str, profile: dict[str, Any]) -> None:
-        self._profiles[person] = copy.deepcopy(profile)
+        self._put_profile(person, profile)
 
     async def state(self, conversation: str) -> dict[str, Any]:
         return copy.deepcopy(self._state.get(conversation, {}))
@@ -227,6 +236,9 @@ class MemoryStore(MemoryAccounts, MemoryLeads):
         removed = 0
         if self._profiles.pop(person, None) is not None:
             removed += 1
+        for identity in [i for i, p in self._owner.items() if person in (i, p)]:
+            del self._owner[identity]  # its identities are their own again
+        self._versions.pop(person, None)  # nothing keeps their id (erase waits for their turns)
         for conv in self._links.pop(person, set()):
             if self._state.pop(conv, None) is not None:
                 removed += 1

@@ -18,8 +18,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from parley.core.kernel.messages import Address, Inbound, Reply
 from parley.core.storage import redis_lua as lua
+from parley.core.storage.identities import ProfileConflict
 from parley.core.storage.redis_accounts import HITS, RedisAccounts
+from parley.core.storage.redis_identities import RedisIdentities
 from parley.core.storage.redis_leads import RedisLeads
+from parley.core.storage.redis_privacy import RedisPrivacy
 from parley.core.storage.redis_shared import RedisLease, RedisLimiter, RedisRelay, up
 from parley.core.storage.store import (
     Batch,
@@ -70,7 +73,7 @@ def client_for(url: str) -> Redis:
     return Redis.from_pool(pool)  # closing the client closes its pool
 
 
-class RedisStore(RedisAccounts, RedisLeads):
+class RedisStore(RedisAccounts, RedisLeads, RedisIdentities, RedisPrivacy):
     def __init__(self, url: str, clock=time.time, prefix: str = "", owner: str = "") -> None:
         self.url, named = split_url(url)
         self.clock = clock
@@ -82,7 +85,8 @@ class RedisStore(RedisAccounts, RedisLeads):
         self._release, self._enqueue, self._claim = s(lua.RELEASE), s(lua.ENQUEUE), s(lua.CLAIM)
         self._settle, self._kv_set, self._erase = s(lua.SETTLE), s(lua.KV_SET), s(lua.ERASE)
         self._hits_script = s(HITS)
-        self._recover = s(lua.RECOVER)
+        self._init_privacy()
+        self._recover, self._relink = s(lua.RECOVER), s(lua.RELINK)
         # Claims whose answer never came (CLAIM); older than a lease they hold nothing any more.
         self._lost_claims: deque[str] = deque(maxlen=64)
         self._unreleased: list[tuple[str, int]] = []  # calls that failed in an outage, replayed after
@@ -119,25 +123,30 @@ class RedisStore(RedisAccounts, RedisLeads):
         got = await self._up(self._begin(keys=keys, args=args))
         if not got:
             return None
-        token, state, flat, profiles = got
+        token, state, flat, profiles, linked = got
         items = []
         for n in range(0, len(flat), 3):
             body = json.loads(flat[n + 2])
             inbound = Inbound.model_validate_json(body["b"])
             items.append(InboxItem(flat[n], conversation, inbound, body["a"], int(float(flat[n + 1]))))
-        people = {profiles[n]: json.loads(profiles[n + 1] or "{}") for n in range(0, len(profiles), 2)}
-        return Batch(int(token), items, json.loads(state or "{}"), people)
+        bodies = {profiles[n]: json.loads(profiles[n + 1] or "{}") for n in range(0, len(profiles), 3)}
+        versions = {profiles[n]: int(profiles[n + 2]) for n in range(0, len(profiles), 3)}
+        people = {linked[n]: linked[n + 1] for n in range(0, len(linked), 2)}
+        return Batch(int(token), items, json.loads(state or "{}"), bodies, people, versions)
 
-    async def commit(self, conversation, token, done, state, profiles, outbox, release=False, lease=0.0):
+    async def commit(self, conversation, token, done, state, profiles, outbox, release=False, lease=0.0, versions=None):
         """Leases nothing at commit (``lease`` is ignored): every reply is queued and claimed,
         which keeps the per-address ordering checks in one script (CLAIM)."""
         args: list[Any] = [self.p, conversation, self.clock(), str(token), done, json.dumps(state)]
         args += ["1" if release else "0", len(profiles)]
         for person, profile in profiles.items():
-            args += [person, json.dumps(profile)]
+            expected = (versions or {}).get(person)
+            args += [person, json.dumps(profile), "" if expected is None else expected]
         args += self._outbox_args(outbox)
-        new = await self._up(self._commit(keys=[f"{self.p}lock:{conversation}"], args=args))
-        if int(new) < 0:
+        new = int(await self._up(self._commit(keys=[f"{self.p}lock:{conversation}"], args=args)))
+        if new == -2:
+            raise ProfileConflict(conversation)
+        if new < 0:
             raise LockLost(conversation)
         return []
 
@@ -250,7 +259,9 @@ class RedisStore(RedisAccounts, RedisLeads):
         return json.loads(await self._up(self.r.get(f"{self.p}profile:{person}")) or "{}")
 
     async def save_profile(self, person: str, profile: dict[str, Any]) -> None:
-        await self._up(self.r.set(f"{self.p}profile:{person}", json.dumps(profile)))
+        async with self.r.pipeline(transaction=True) as pipe:
+            pipe.set(f"{self.p}profile:{person}", json.dumps(profile)).incr(f"{self.p}pver:{person}")
+            await self._up(pipe.execute())
 
     async def state(self, conversation: str) -> dict[str, Any]:
         return json.loads(await self._up(self.r.get(f"{self.p}state:{conversation}")) or "{}")

@@ -56,6 +56,26 @@ local function advance(P, akey)
 end
 """
 
+# Removes one outbox item, keeping the address queues, the counters and the indexes right
+# (after _ENQUEUE: it needs ``advance``).
+_DROP = """
+local function drop_outbox(P, id)
+  local k = P .. 'o:' .. id
+  local f = redis.call('HMGET', k, 'status', 'akey', 'error', 'person')
+  if not f[1] then return 0 end
+  redis.call('HINCRBY', P .. 'ostat', f[1], -1)
+  if f[1] == 'failed' then redis.call('HINCRBY', P .. 'oerr', f[3], -1) end
+  if f[1] == 'pending' or f[1] == 'sending' then
+    redis.call('ZREM', P .. 'oq:' .. f[2], id)
+    advance(P, f[2])
+  end
+  redis.call('HDEL', P .. 'oleased', id)
+  redis.call('SREM', P .. 'pout:' .. f[4], id)
+  redis.call('DEL', k)
+  return 1
+end
+"""
+
 # Inbox helpers: an item body is JSON {"c": conversation, "p": person, "a": accepted_at, "b": inbound JSON}.
 _INBOX = """
 local function drop_inbox(P, conv, id)
@@ -104,7 +124,7 @@ local token = redis.call('INCR', P .. 'tokens')
 redis.call('HSET', KEYS[1], 't', token, 'u', tostring(now + lease), 'o', ARGV[6])
 if ARGV[6] ~= '' then redis.call('HSET', P .. 'lockowner', conv, ARGV[6]) end
 redis.call('PEXPIRE', KEYS[1], math.ceil(lease * 1000))
-local items, persons, profiles = {}, {}, {}
+local items, identities, persons, profiles, people = {}, {}, {}, {}, {}
 local limit = tonumber(ARGV[5])
 if limit > 0 then
   local ids = redis.call('ZRANGE', P .. 'inbox:' .. conv, 0, limit - 1, 'WITHSCORES')
@@ -112,15 +132,26 @@ if limit > 0 then
     local body = redis.call('HGET', P .. 'items', ids[i])
     if body then
       table.insert(items, ids[i]); table.insert(items, ids[i+1]); table.insert(items, body)
-      persons[cjson.decode(body).p] = true
+      identities[cjson.decode(body).p] = true
     end
+  end
+end
+-- Who each identity is (core/storage/identities.py): a linked one maps to its person.
+for identity, _ in pairs(identities) do
+  local person = redis.call('GET', P .. 'ident:' .. identity)
+  if person then
+    table.insert(people, identity); table.insert(people, person)
+    persons[person] = true
+  else
+    persons[identity] = true
   end
 end
 for person, _ in pairs(persons) do
   table.insert(profiles, person)
   table.insert(profiles, redis.call('GET', P .. 'profile:' .. person) or '')
+  table.insert(profiles, redis.call('GET', P .. 'pver:' .. person) or '0')
 end
-return {tostring(token), redis.call('GET', P .. 'state:' .. conv) or '', items, profiles}
+return {tostring(token), redis.call('GET', P .. 'state:' .. conv) or '', items, profiles, people}
 """
 
 # KEYS: lock. ARGV: P, conversation, now, token, done, state, release, nprofiles, (person, json)*, outbox...
@@ -131,16 +162,23 @@ COMMIT = (
 local P, conv, now = ARGV[1], ARGV[2], ARGV[3]
 local held = redis.call('HMGET', KEYS[1], 't', 'u')
 if not held[1] or held[1] ~= ARGV[4] or tonumber(held[2]) <= tonumber(now) then return -1 end
+-- Each profile with the version it was read at ('' = unchecked): one changed since, nothing written.
+local i = 9
+for _ = 1, tonumber(ARGV[8]) do
+  if ARGV[i+2] ~= '' and (redis.call('GET', P .. 'pver:' .. ARGV[i]) or '0') ~= ARGV[i+2] then return -2 end
+  i = i + 3
+end
 redis.call('SET', P .. 'state:' .. conv, ARGV[6])
 if ARGV[7] == '1' then
   redis.call('DEL', KEYS[1])
   redis.call('HDEL', P .. 'lockowner', conv)
 end
-local i = 9
+i = 9
 for _ = 1, tonumber(ARGV[8]) do
   redis.call('SET', P .. 'profile:' .. ARGV[i], ARGV[i+1])
+  redis.call('INCR', P .. 'pver:' .. ARGV[i])
   redis.call('SADD', P .. 'links:' .. ARGV[i], conv)
-  i = i + 2
+  i = i + 3
 end
 local new = enqueue_all(P, ARGV, i, now)
 if ARGV[5] ~= '' then drop_inbox(P, conv, ARGV[5]) end
@@ -289,27 +327,28 @@ return 1
 # ARGV: P, person
 ERASE = (
     _ENQUEUE
+    + _DROP
     + _INBOX
     + """
 local P, person = ARGV[1], ARGV[2]
 local removed = redis.call('DEL', P .. 'profile:' .. person)
+redis.call('DEL', P .. 'pver:' .. person)  -- nothing keeps their id (erase waits for their turns)
+-- Its identities are their own again (core/storage/identities.py).
+for _, identity in ipairs(redis.call('SMEMBERS', P .. 'idents:' .. person)) do
+  redis.call('DEL', P .. 'ident:' .. identity)
+end
+redis.call('DEL', P .. 'idents:' .. person)
+local owner = redis.call('GET', P .. 'ident:' .. person)
+if owner then
+  redis.call('SREM', P .. 'idents:' .. owner, person)
+  redis.call('DEL', P .. 'ident:' .. person)
+end
 for _, conv in ipairs(redis.call('SMEMBERS', P .. 'links:' .. person)) do
   removed = removed + redis.call('DEL', P .. 'state:' .. conv)
 end
 redis.call('DEL', P .. 'links:' .. person)
 for _, id in ipairs(redis.call('SMEMBERS', P .. 'pout:' .. person)) do
-  local k = P .. 'o:' .. id
-  local f = redis.call('HMGET', k, 'status', 'akey', 'error')
-  if f[1] then
-    removed = removed + 1
-    redis.call('HINCRBY', P .. 'ostat', f[1], -1)
-    if f[1] == 'failed' then redis.call('HINCRBY', P .. 'oerr', f[3], -1) end
-    if f[1] == 'pending' or f[1] == 'sending' then
-      redis.call('ZREM', P .. 'oq:' .. f[2], id)
-      advance(P, f[2])
-    end
-    redis.call('DEL', k)
-  end
+  removed = removed + drop_outbox(P, id)
 end
 redis.call('DEL', P .. 'pout:' .. person)
 for _, id in ipairs(redis.call('SMEMBERS', P .. 'pin:' .. person)) do
@@ -320,3 +359,40 @@ redis.call('DEL', P .. 'pin:' .. person)
 return removed
 """
 )
+
+# ARGV: P, change (JSON: moves, profiles, expect, owners, conversations as [key, value] pairs, conversations as
+# [conversation, from, to];
+# profile bodies are JSON strings, null deletes). All checks first: a false one writes nothing.
+RELINK = """
+local P = ARGV[1]
+local c = cjson.decode(ARGV[2])
+for _, e in ipairs(c.expect) do
+  if tonumber(redis.call('GET', P .. 'pver:' .. e[1]) or '0') ~= e[2] then return 0 end
+end
+for _, o in ipairs(c.owners) do
+  if (redis.call('GET', P .. 'ident:' .. o[1]) or o[1]) ~= o[2] then return 0 end
+end
+for _, m in ipairs(c.moves) do
+  local old = redis.call('GET', P .. 'ident:' .. m[1])
+  if old then redis.call('SREM', P .. 'idents:' .. old, m[1]) end
+  if m[2] == '' then
+    redis.call('DEL', P .. 'ident:' .. m[1])
+  else
+    redis.call('SET', P .. 'ident:' .. m[1], m[2])
+    redis.call('SADD', P .. 'idents:' .. m[2], m[1])
+  end
+end
+for _, p in ipairs(c.profiles) do
+  if p[2] == cjson.null then
+    redis.call('DEL', P .. 'profile:' .. p[1])
+  else
+    redis.call('SET', P .. 'profile:' .. p[1], p[2])
+  end
+  redis.call('INCR', P .. 'pver:' .. p[1])
+end
+for _, v in ipairs(c.conversations) do
+  redis.call('SREM', P .. 'links:' .. v[2], v[1])
+  redis.call('SADD', P .. 'links:' .. v[3], v[1])
+end
+return 1
+"""

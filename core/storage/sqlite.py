@@ -21,9 +21,11 @@ from parley.core.kernel.messages import Inbound
 from parley.core.storage.sqlite_accounts import SQLiteAccounts
 from parley.core.storage.sqlite_batch import GroupCommit
 from parley.core.storage.sqlite_checkpoint import Checkpointer
+from parley.core.storage.sqlite_identities import PUT_PROFILE, SQLiteIdentities, check_versions, forget, owners
 from parley.core.storage.sqlite_leads import SCHEMA as LEADS
 from parley.core.storage.sqlite_leads import SQLiteLeads
 from parley.core.storage.sqlite_outbox import claim, fencing_token, insert, release_dead, settle
+from parley.core.storage.sqlite_privacy import SQLitePrivacy
 from parley.core.storage.sqlite_schema import SCHEMA, upgrade, upsert
 from parley.core.storage.store import (
     Batch,
@@ -47,7 +49,6 @@ PROBE = (
 )
 WAL_LIMIT = 4 * 1024 * 1024  # bytes the WAL is cut back to when a writer restarts it
 PUT_STATE = upsert("state", "conversation")
-PUT_PROFILE = upsert("profiles", "person")
 
 
 def connect(path: Path, schema: str) -> sqlite3.Connection:
@@ -59,6 +60,9 @@ def connect(path: Path, schema: str) -> sqlite3.Connection:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA busy_timeout=5000")  # several processes may share one file
+        # Erased rows are zeroed in the pages written anyway, not left readable in the file
+        # (FAST: never at the price of extra I/O; docs/privacy.md says what remains where).
+        db.execute("PRAGMA secure_delete=FAST")
         # Without a limit the WAL keeps the size of the largest burst for ever (186 MB beside a
         # 5 MB database was seen); with it, the writer cuts it back when it starts it over.
         db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
@@ -71,7 +75,7 @@ def connect(path: Path, schema: str) -> sqlite3.Connection:
     return db
 
 
-class SQLiteStore(SQLiteAccounts, SQLiteLeads):
+class SQLiteStore(SQLiteAccounts, SQLiteLeads, SQLiteIdentities, SQLitePrivacy):
     def __init__(
         self, path: Path | str, clock=time.time, *, owner: str = "", checkpointer: Checkpointer | None = None
     ) -> None:
@@ -188,20 +192,27 @@ class SQLiteStore(SQLiteAccounts, SQLiteLeads):
             for r in rows
         ]
         st = db.execute("SELECT body FROM state WHERE conversation = ?", (conversation,)).fetchone()
-        persons = sorted({i.inbound.address.person for i in items})
-        profiles = {p: {} for p in persons}
+        people = self._owners(db, sorted({i.inbound.address.person for i in items}))
+        persons = sorted({people.get(i.inbound.address.person, i.inbound.address.person) for i in items})
+        profiles: dict[str, dict[str, Any]] = {p: {} for p in persons}
+        versions = dict.fromkeys(persons, 0)
         if persons:
             marks = ",".join("?" * len(persons))
-            for person, body in db.execute(f"SELECT person, body FROM profiles WHERE person IN ({marks})", persons):
-                profiles[person] = json.loads(body)
-        return Batch(token, items, json.loads(st[0]) if st else {}, profiles)
+            query = f"SELECT person, body, version FROM profiles WHERE person IN ({marks})"
+            for person, body, version in db.execute(query, persons):
+                profiles[person], versions[person] = json.loads(body), version
+        return Batch(token, items, json.loads(st[0]) if st else {}, profiles, people, versions)
 
-    async def commit(self, conversation, token, done, state, profiles, outbox, release=False, lease=0.0):
+    _owners = staticmethod(owners)  # who each identity is (linked ones only): one indexed read
+
+    async def commit(self, conversation, token, done, state, profiles, outbox, release=False, lease=0.0, versions=None):
         return await self._write(
-            lambda db: self._commit(db, conversation, token, done, state, profiles, outbox, release, lease)
+            lambda db: self._commit(db, conversation, token, done, state, profiles, outbox, release, lease, versions)
         )
 
-    def _commit(self, db, conversation, token, done, state, profiles, outbox, release, lease) -> list[OutboxItem]:
+    def _commit(
+        self, db, conversation, token, done, state, profiles, outbox, release, lease, versions=None
+    ) -> list[OutboxItem]:
         # Fencing first, before any write: the last turn of a batch checks and frees the lock in
         # one statement.
         now = self.clock()
@@ -215,6 +226,7 @@ class SQLiteStore(SQLiteAccounts, SQLiteLeads):
             ).fetchone()
         if not held:
             raise LockLost(conversation)
+        check_versions(db, versions)  # raising rolls this write back alone (sqlite_batch.py)
         db.execute(PUT_STATE, (conversation, json.dumps(state)))
         for person, profile in profiles.items():
             db.execute(PUT_PROFILE, (person, json.dumps(profile)))
@@ -330,6 +342,7 @@ class SQLiteStore(SQLiteAccounts, SQLiteLeads):
         for conv in convs:
             removed += db.execute("DELETE FROM state WHERE conversation = ?", (conv,)).rowcount
         db.execute("DELETE FROM links WHERE person = ?", (person,))
+        forget(db, person)
         removed += db.execute("DELETE FROM outbox WHERE person = ?", (person,)).rowcount
         removed += db.execute("DELETE FROM inbox WHERE person = ?", (person,)).rowcount
         return removed

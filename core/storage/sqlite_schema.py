@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 
-VERSION = 2
+VERSION = 3
 
 # Tables whose shape changed, as created today; ``upgrade`` rebuilds older files into them.
 TABLES = {
@@ -38,7 +38,11 @@ SCHEMA = (
     + """
 CREATE INDEX IF NOT EXISTS inbox_conversation ON inbox(conversation, seq);
 CREATE TABLE IF NOT EXISTS state (conversation TEXT PRIMARY KEY, body TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS profiles (person TEXT PRIMARY KEY, body TEXT NOT NULL);
+-- version: moved on by every write; a turn's commit and a link compare it (identities.py)
+CREATE TABLE IF NOT EXISTS profiles (person TEXT PRIMARY KEY, body TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 0);
+-- Linked identities only: an identity without a row is its own person.
+CREATE TABLE IF NOT EXISTS identities (identity TEXT PRIMARY KEY, person TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS identities_person ON identities(person);
 CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, akey TEXT NOT NULL,
     person TEXT NOT NULL, address TEXT NOT NULL, reply TEXT NOT NULL, due REAL NOT NULL,
@@ -64,6 +68,9 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     digest TEXT PRIMARY KEY, account TEXT NOT NULL, created REAL NOT NULL, body TEXT NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS api_tokens_account ON api_tokens(account, created);
 CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL);
+-- Append-only: an entry is never rewritten (retention deletes the oldest; docs/privacy.md).
+CREATE TRIGGER IF NOT EXISTS audit_append_only BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TABLE IF NOT EXISTS hits (key TEXT PRIMARY KEY, n INTEGER NOT NULL, until REAL NOT NULL) WITHOUT ROWID;
 """
 )
@@ -90,6 +97,8 @@ def upgrade(db: sqlite3.Connection) -> None:
         if version < 2:  # version 2 records who holds each lock and outbox lease
             for table in ("locks", "outbox"):
                 _add_column(db, table, "owner", "TEXT NOT NULL DEFAULT ''")
+        if version < 3:  # version 3 versions profiles (linked identities share one, identities.py)
+            _add_column(db, "profiles", "version", "INTEGER NOT NULL DEFAULT 0")
         if version < VERSION:
             db.execute(f"PRAGMA user_version = {VERSION}")
         db.execute("COMMIT")

@@ -13,7 +13,9 @@ from typing import Any, Protocol
 
 from parley.core.kernel.messages import Address, Inbound, Reply
 from parley.core.storage.accounts import AccountStore
+from parley.core.storage.identities import IdentityStore
 from parley.core.storage.leads import LeadStore
+from parley.core.storage.privacy import PrivacyStore
 
 
 class StoreUnavailable(RuntimeError):
@@ -59,7 +61,12 @@ class Batch:
     token: int
     items: list[InboxItem]
     state: dict[str, Any]
-    profiles: dict[str, dict[str, Any]]
+    profiles: dict[str, dict[str, Any]]  # by person (core/storage/identities.py)
+    people: dict[str, str] = field(default_factory=dict)  # identity -> person, for the items' identities
+    versions: dict[str, int] = field(default_factory=dict)  # person -> the version of its profile read
+
+    def person(self, identity: str) -> str:
+        return self.people.get(identity, identity)
 
 
 @dataclass(frozen=True)
@@ -117,10 +124,13 @@ class InboxStore(Protocol):
         outbox: list[OutboxItem],
         release: bool = False,
         lease: float = 0.0,
+        versions: dict[str, int] | None = None,
     ) -> list[OutboxItem]:
         """Atomically: save state and profiles, queue replies, drop inbox item ``done`` and,
         with ``release``, free the lock (saves a round trip on the last turn of a batch).
-        Raises LockLost if ``token`` no longer holds the lock (fencing).
+        Raises LockLost if ``token`` no longer holds the lock (fencing). With ``versions``
+        (person -> the version ``begin`` read), raises ProfileConflict and writes nothing if a
+        profile changed meanwhile (another conversation of the same person committed first).
 
         With ``lease`` > 0 the store may hand replies straight to the caller: a due reply with
         nothing unfinished ahead of it for its address is stored already leased for ``lease``
@@ -175,7 +185,18 @@ class Recovery(Protocol):
         fencing token, so its old holder can no longer commit or settle."""
 
 
-class Store(InboxStore, OutboxStore, KeyValueStore, PeopleStore, AccountStore, LeadStore, Recovery, Protocol):
+class Store(
+    InboxStore,
+    OutboxStore,
+    KeyValueStore,
+    PeopleStore,
+    IdentityStore,
+    AccountStore,
+    LeadStore,
+    PrivacyStore,
+    Recovery,
+    Protocol,
+):
     async def open(self) -> None: ...
     async def close(self) -> None: ...
     async def ping(self) -> None:

@@ -101,20 +101,30 @@ async def test_who_may_export_and_erase(app):
         async with http.get(export) as resp:
             assert resp.status == 200 and "attachment" in resp.headers["Content-Disposition"]
             body = json.loads(await resp.text())
-        assert body["profile"]["name"] == "Ana Pérez" and body["index"]["locale"] == "es"
+        assert body["profiles"][ANN.person]["name"] == "Ana Pérez" and body["index"][ANN.person]["locale"] == "es"
         csrf = await page_csrf(http, url(app, f"/console/people/{ANN.person}"))
         async with http.post(url(app, f"/console/people/{ANN.person}/erase"), data={"csrf": csrf}) as resp:
             assert resp.status == 403  # erasure is an admin's
     async with client() as http:
         assert await sign_in(http, url(app, ""), "ann") == 303
         csrf = await page_csrf(http, url(app, f"/console/people/{ANN.person}"))
-        async with http.post(url(app, f"/console/people/{ANN.person}/erase"), data={"csrf": csrf}) as resp:
+        erase = url(app, f"/console/people/{ANN.person}/erase")
+        async with http.post(erase, data={"csrf": csrf, "reason": "x" * 501}) as resp:
+            assert resp.status == 422 and "at most 500" in await resp.text()  # nothing erased
+        assert await app.store.profile(ANN.person)
+        async with http.post(erase, data={"csrf": csrf, "reason": "ticket 7"}) as resp:
             assert resp.status == 200 and "Erased." in await resp.text()
         async with http.get(url(app, f"/console/people/{ANN.person}")) as resp:
             assert resp.status == 404
     assert await app.scheduler.sched.person(ANN.person) is None and await app.store.profile(ANN.person) == {}
-    actions = [(e.actor, e.action) for e in await app.store.audit_log(20)]
-    assert ("mo", "person.export") in actions and ("ann", "person.erase") in actions
+    actions = [(e.actor, e.action, e.reason, e.via) for e in await app.store.audit_log(20)]
+    assert ("mo", "person.export", "", "console") in actions and (
+        "ann",
+        "person.erase",
+        "ticket 7",
+        "console",
+    ) in actions
+    assert not any(ANN.person in e.to_json() for e in await app.store.audit_log(20))  # named by pseudonym only
 
 
 CSV = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from parley.core.kernel.messages import Address, Inbound
+from parley.core.storage.identities import Relink
 from parley.core.storage.sqlite import SQLiteStore
 from parley.core.storage.sqlite_schema import VERSION
 from parley.core.storage.store import InboxItem
@@ -101,10 +102,58 @@ async def test_a_version_1_file_gets_lock_and_lease_owners(tmp_path):
     store = SQLiteStore(path, clock=lambda: 1000.0, owner="h:1:aa")
     await store.open()
     try:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == VERSION == 2
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == VERSION
         assert store.db.execute("SELECT token, owner FROM locks").fetchall() == [(5, "")]
         assert await store.release_dead(lambda who: True, 1000.0) == 0  # no owner: left to its lease
         assert await store.begin("d", 60, 10, 1000.0) is not None
         assert store.db.execute("SELECT owner FROM locks WHERE conversation = 'd'").fetchone() == ("h:1:aa",)
+    finally:
+        await store.close()
+
+
+# The profiles table as version 2 wrote it: no version column, no identities table.
+V2_PROFILES = "CREATE TABLE profiles (person TEXT PRIMARY KEY, body TEXT NOT NULL)"
+
+
+async def test_a_version_2_file_gets_profile_versions_and_linked_identities(tmp_path):
+    """Version 3 versions profiles and links identities (core/storage/identities.py): a file
+    written by version 2, profiles and a pending event in it, opens and links with nothing lost."""
+    path = tmp_path / "v2.db"
+    store = SQLiteStore(path, clock=lambda: 1000.0)
+    await store.open()
+    await store.close()
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE profiles")
+    db.execute("DROP TABLE identities")
+    db.execute(V2_PROFILES)
+    db.execute('INSERT INTO profiles VALUES (?, \'{"name": "Ana", "locale": "es"}\')', (ADDRESS.person,))
+    db.execute("INSERT INTO profiles VALUES ('whatsapp:+34600000000', '{\"tags\": [\"vip\"]}')")
+    db.execute(
+        "INSERT INTO inbox(id, conversation, person, body, accepted_at) VALUES (?, ?, ?, ?, 1.0)",
+        ("webchat:e1", ADDRESS.conversation, ADDRESS.person, INBOUND.model_dump_json()),
+    )
+    db.execute("PRAGMA user_version = 2")
+    db.commit()
+    db.close()
+    store = SQLiteStore(path, clock=lambda: 1000.0)
+    await store.open()
+    try:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == VERSION == 3
+        assert await store.versioned_profile(ADDRESS.person) == ({"name": "Ana", "locale": "es"}, 0)
+        batch = await store.begin(ADDRESS.conversation, 60, 10, 1000.0)
+        assert batch.profiles == {ADDRESS.person: {"name": "Ana", "locale": "es"}}
+        assert batch.versions == {ADDRESS.person: 0} and batch.people == {}
+        await store.commit(
+            ADDRESS.conversation, batch.token, "webchat:e1", {}, {ADDRESS.person: {"name": "Ana", "locale": "es"}},
+            [], release=True, versions=batch.versions,
+        )  # fmt: skip
+        assert (await store.versioned_profile(ADDRESS.person))[1] == 1
+        linked = Relink(
+            moves={ADDRESS.person: ADDRESS.person, "whatsapp:+34600000000": ADDRESS.person},
+            profiles={ADDRESS.person: {"name": "Ana", "tags": ["vip"]}, "whatsapp:+34600000000": None},
+            expect={ADDRESS.person: 1, "whatsapp:+34600000000": 0},
+        )
+        assert await store.relink(linked)
+        assert await store.person_of("whatsapp:+34600000000") == ADDRESS.person
     finally:
         await store.close()

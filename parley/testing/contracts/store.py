@@ -1,6 +1,7 @@
 """The contract every ``Store`` keeps: dedupe, per-conversation locks with fencing tokens, atomic
 commits, a leased outbox, keys with a time to live, export and erasure, and the console's
-accounts (``AccountStoreContract``, included) and leads (``LeadStoreContract``, included).
+accounts (``AccountStoreContract``), leads (``LeadStoreContract``) and linked identities
+(``IdentityStoreContract``), included.
 
 Run it against your own store by subclassing ``StoreContract`` in a test module and providing a
 ``store`` fixture: an opened store built on the ``clock`` fixture (a ``ManualClock`` the suite
@@ -26,6 +27,7 @@ from parley.core.kernel.clock import ManualClock
 from parley.core.kernel.messages import Address, Inbound, Reply
 from parley.core.storage.store import Failed, InboxItem, LockLost, OutboxItem, Retry, Sent
 from parley.testing.contracts.accounts import AccountStoreContract
+from parley.testing.contracts.identities import IdentityStoreContract
 from parley.testing.contracts.leads import LeadStoreContract
 
 A = Address(channel="web", chat="c1", user="u1")
@@ -41,7 +43,7 @@ def out(item_id: str, address: Address, at: float, text: str = "ok") -> OutboxIt
     return OutboxItem(item_id, address, Reply(text=text), at)
 
 
-class StoreContract(AccountStoreContract, LeadStoreContract):
+class StoreContract(AccountStoreContract, LeadStoreContract, IdentityStoreContract):
     """Subclass and provide ``store``; set ``leases_at_commit`` if your ``commit(..., lease=)``
     hands the first reply of an idle address straight back (the memory and SQLite stores do)."""
 

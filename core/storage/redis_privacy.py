@@ -1,0 +1,131 @@
+"""``PrivacyStore`` on Redis: RedisStore mixes it in. What only mentions a person is found with
+SCAN (incremental: Redis keeps serving between batches) and removed by bounded Lua scripts
+that keep the outbox's queues and counters right, as the store's own erase does."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from parley.core.privacy.mentions import Mentions
+from parley.core.storage.privacy import Expiring, opened_at
+from parley.core.storage.redis_lua import _DROP, _ENQUEUE, _INBOX
+from parley.core.storage.redis_shared import Up
+from redis.asyncio import Redis
+
+BATCH = 200  # keys per SCAN step and per script call
+
+# ARGV: P, then outbox ids. Removes each item as ERASE does (queues, counters, indexes).
+DROP_OUTBOX = (
+    _ENQUEUE
+    + _DROP
+    + """
+local removed = 0
+for i = 2, #ARGV do removed = removed + drop_outbox(ARGV[1], ARGV[i]) end
+return removed
+"""
+)
+
+# ARGV: P, then inbox ids.
+DROP_INBOX = (
+    _INBOX
+    + """
+local P, removed = ARGV[1], 0
+for i = 2, #ARGV do
+  local body = redis.call('HGET', P .. 'items', ARGV[i])
+  if body then removed = removed + drop_inbox(P, cjson.decode(body).c, ARGV[i]) end
+end
+return removed
+"""
+)
+
+# KEYS: the audit list (newest first). ARGV: before, limit. Drops the oldest entries from the tail.
+EXPIRE_AUDIT = """
+local n = 0
+while n < tonumber(ARGV[2]) do
+  local last = redis.call('LINDEX', KEYS[1], -1)
+  if not last or tonumber(cjson.decode(last).at) >= tonumber(ARGV[1]) then break end
+  redis.call('RPOP', KEYS[1])
+  n = n + 1
+end
+return n
+"""
+
+
+class RedisPrivacy:
+    r: Redis
+    p: str
+    _up: Up
+
+    def _init_privacy(self) -> None:
+        s = self.r.register_script
+        self._drop_outbox, self._drop_inbox, self._expire_audit = s(DROP_OUTBOX), s(DROP_INBOX), s(EXPIRE_AUDIT)
+
+    async def identities(self, person: str) -> list[str]:
+        return [person]
+
+    async def conversations(self, person: str) -> list[str]:
+        return sorted(await self._up(self.r.smembers(f"{self.p}links:{person}")))
+
+    async def _scan(self, pattern: str) -> AsyncIterator[list[str]]:
+        # The hash tag's braces are glob characters: match them literally.
+        match = (self.p + pattern).replace("{", "[{]").replace("}", "[}]")
+        batch: list[str] = []
+        async for key in self.r.scan_iter(match=match, count=1000):
+            batch.append(key)
+            if len(batch) >= BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    async def _fields(self, keys: list[str], *names: str) -> list[list[str | None]]:
+        if not keys:
+            return []
+        async with self.r.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.hmget(key, list(names))
+            return await self._up(pipe.execute())
+
+    async def forget_mentions(self, mentions: Mentions) -> int:
+        if mentions.pattern is None:
+            return 0
+        found, removed = mentions.found, 0
+        kv, seen, outbox = f"{self.p}kv:", f"{self.p}seen:", f"{self.p}o:"
+        async for keys in self._scan("*"):  # one pass over the namespace, whatever it holds
+            records = [k for k in keys if k.startswith(kv)]
+            values = await self._fields(records, "v")
+            gone = [k for k, (v,) in zip(records, values, strict=True) if found(k.removeprefix(kv)) or found(v)]
+            gone += [k for k in keys if k.startswith(seen) and found(k.removeprefix(seen))]
+            removed += await self._up(self.r.delete(*gone)) if gone else 0
+            items = [k for k in keys if k.startswith(outbox)]
+            rows = await self._fields(items, "body", "akey")
+            ids = [k.removeprefix(outbox) for k, (b, a) in zip(items, rows, strict=True) if found(b) or found(a)]
+            removed += await self._up(self._drop_outbox(args=[self.p, *ids])) if ids else 0
+        inbox = [i async for i, body in self.r.hscan_iter(f"{self.p}items", count=1000) if found(body)]
+        for start in range(0, len(inbox), BATCH):
+            removed += await self._up(self._drop_inbox(args=[self.p, *inbox[start : start + BATCH]]))
+        return int(removed)
+
+    async def expire(self, what: Expiring, before: float, limit: int) -> int:
+        if what is Expiring.AUDIT:
+            return int(await self._up(self._expire_audit(keys=[f"{self.p}audit"], args=[before, limit])))
+        removed = 0
+        if what is Expiring.OUTBOX:  # sent items expire after a week by themselves; failed ones stay
+            async for keys in self._scan("o:*"):
+                rows = await self._fields(keys, "status", "updated")
+                ids = [
+                    k.removeprefix(f"{self.p}o:")
+                    for k, (status, updated) in zip(keys, rows, strict=True)
+                    if status in ("sent", "failed") and float(updated or 0) < before
+                ][: limit - removed]
+                removed += await self._up(self._drop_outbox(args=[self.p, *ids])) if ids else 0
+                if removed >= limit:
+                    break
+            return int(removed)
+        async for keys in self._scan("kv:case:lead:*"):
+            values = await self._fields(keys, "v")
+            gone = [k for k, (v,) in zip(keys, values, strict=True) if v and opened_at(v) < before][: limit - removed]
+            removed += await self._up(self.r.delete(*gone)) if gone else 0
+            if removed >= limit:
+                break
+        return int(removed)
