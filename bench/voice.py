@@ -10,7 +10,10 @@ the same run on the same loopback fake model:
 
 Every server is its own process, and so is the fake model; the callers share the bench process.
 
-    .venv/bin/python -m bench.voice [--calls 50] [--turns 10]
+    .venv/bin/python -m bench.voice [--calls 50] [--turns 10] [--think 2.0]
+
+Callers pause 1-3 s between turns (``--think``), as people do; with every caller sending its
+prompt in the same instant the figure is the fake model's queue, on any server.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import random
 import sys
 import tempfile
 import time
@@ -59,11 +63,15 @@ async def server(argv: list[str], env: dict[str, str], port: int, folder: Path):
         await proc.wait()
 
 
-async def caller(relay: FakeRelay, n: int, turns: int, greeting: bool, latencies: list[float]) -> None:
+async def caller(relay: FakeRelay, n: int, turns: int, greeting: bool, latencies: list[float], think: float) -> None:
+    pause = random.Random(n)  # the same pauses for every server
     call = await relay.connect(f"CA{n:032x}", f"+1555{n:07d}", VOICE_FROM)
     if greeting:
         await call.answer(timeout=30)
     for turn in range(turns):
+        # A caller speaks for a few seconds between answers: 50 calls are not 50 prompts in the
+        # same millisecond (that would measure the fake model's queue, not the relay).
+        await asyncio.sleep(pause.uniform(think / 2, think * 1.5))
         await call.prompt(QUESTIONS[turn % len(QUESTIONS)], last=False)
         started = time.perf_counter()
         await call.prompt(QUESTIONS[turn % len(QUESTIONS)], last=True)
@@ -74,13 +82,13 @@ async def caller(relay: FakeRelay, n: int, turns: int, greeting: bool, latencies
     await call.hang_up()
 
 
-async def drive(port: int, calls: int, turns: int, greeting: bool) -> list[float]:
+async def drive(port: int, calls: int, turns: int, greeting: bool, think: float) -> list[float]:
     latencies: list[float] = []
     base = f"http://127.0.0.1:{port}"
     async with aiohttp.ClientSession() as http:
         relay = FakeRelay(http, base, base, AUTH_TOKEN)
-        await caller(relay, 10_000, 2, greeting, [])  # warm up: imports, pools, SQLite
-        await asyncio.gather(*(caller(relay, n, turns, greeting, latencies) for n in range(calls)))
+        await caller(relay, 10_000, 2, greeting, [], 0.0)  # warm up: imports, pools, SQLite
+        await asyncio.gather(*(caller(relay, n, turns, greeting, latencies, think) for n in range(calls)))
     return latencies
 
 
@@ -102,17 +110,17 @@ async def fake_model():
         await proc.wait()
 
 
-async def main(calls: int, turns: int) -> None:
+async def main(calls: int, turns: int, think: float) -> None:
     logging.disable(logging.WARNING)
     async with fake_model() as model_url:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             port = free_port()
             async with server([str(ROOT / "bench/bare_relay.py"), str(port)], {}, port, folder):
-                echo = await drive(port, calls, turns, greeting=False)
+                echo = await drive(port, calls, turns, False, think)
             port = free_port()
             async with server([str(ROOT / "bench/bare_relay.py"), str(port), model_url], {}, port, folder):
-                bare = await drive(port, calls, turns, greeting=False)
+                bare = await drive(port, calls, turns, False, think)
             port = free_port()
             env = {
                 "PARLEY_STORE_URL": f"sqlite:///{folder / 'bench.db'}",
@@ -129,8 +137,11 @@ async def main(calls: int, turns: int) -> None:
                 "PARLEY_TWILIO__API_BASE": "http://127.0.0.1:9",  # never called: no SMS, no calls placed
             }
             async with server([str(ROOT / "bot.py"), "run"], env, port, folder):
-                parley = await drive(port, calls, turns, greeting=True)
-    print(f"\nvoice: {calls} concurrent calls x {turns} turns; fake model streams {len(ANSWER)} chars in 8-char chunks")
+                parley = await drive(port, calls, turns, True, think)
+    print(
+        f"\nvoice: {calls} concurrent calls x {turns} turns, {think / 2:.1f}-{think * 1.5:.1f} s between turns;"
+        f" fake model streams {len(ANSWER)} chars in 8-char chunks"
+    )
     print("final prompt -> first text token")
     print(line("baseline: bare websocket echo", echo))
     print(line("baseline: bare websocket + openai stream", bare))
@@ -145,5 +156,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=50)
     parser.add_argument("--turns", type=int, default=10)
+    parser.add_argument("--think", type=float, default=2.0, help="mean seconds a caller speaks between answers")
     args = parser.parse_args()
-    asyncio.run(main(args.calls, args.turns))
+    asyncio.run(main(args.calls, args.turns, args.think))

@@ -150,7 +150,7 @@ class VoiceChannel(Channel):
                 await call.ws.send_str(protocol.text(speech.choices(reply.buttons, pack), last=True, lang=call.lang))
             return reply.replaces
         await self._language(call, pack)
-        said_id = reply.meta.get("id", "") or call.next_id("r")
+        said_id = reply.meta.get("id", "") or f"r-{uuid.uuid4().hex[:16]}"  # event ids stay p1, p2...
         call.speaking = said_id
         if reply.meta.get("handoff") == "wait" and self.setup.transfer:
             return await self._transfer(call, pack, said_id)

@@ -25,6 +25,7 @@ from parley.core.kernel.messages import Button
 
 MAX_CHOICES = 9  # one key each on the phone's pad
 _MD = MarkdownIt("commonmark")
+_MARKDOWN = re.compile(r"[*_`#>\[\]|~<&\\]|^\s*(?:[-+]|\d+[.)])\s|^\s{4}", re.M)  # anything markdown could mean
 _CITATION = re.compile(r"\s?\[\^?\d+(?:[,\s]+\d+)*\]")
 _URL = re.compile(r"\(?\b(?:https?://|www\.)\S+|\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
 _LEFTOVER = re.compile(r"[*_`>|~]+|#(?!\s?\d)|\[\s*\]|\(\s*\)")
@@ -59,12 +60,16 @@ def speakable(text: str, pack: LocalePack, sentences: bool = True) -> str:
 def plain(text: str, sentences: bool = True) -> str:
     """Markdown to the words it shows: link text without its address, list items and headings
     as lines, code as its text; then citations, bare addresses, emoji and stray marks removed."""
-    lines: list[str] = []
-    for token in _MD.parse(emoji.replace_emoji(text, replace="")):
-        if token.type == "inline" and token.children is not None:
-            lines.append("".join(_inline(child) for child in token.children))
-        elif token.type in ("fence", "code_block"):
-            lines.append(token.content.strip())
+    text = emoji.replace_emoji(text, replace="")
+    if _MARKDOWN.search(text):
+        lines: list[str] = []
+        for token in _MD.parse(text):
+            if token.type == "inline" and token.children is not None:
+                lines.append("".join(_inline(child) for child in token.children))
+            elif token.type in ("fence", "code_block"):
+                lines.append(token.content.strip())
+    else:  # most streamed words: nothing for the parser to do (it costs ~0.4 ms a call)
+        lines = text.splitlines()
     out = "\n".join(_end_sentence(line) if sentences else line for line in lines if line.strip())
     out = _URL.sub("", _CITATION.sub("", out))
     return _LOOSE_MARK.sub(r"\1", _SPACES.sub(" ", _LEFTOVER.sub("", out))).strip()
