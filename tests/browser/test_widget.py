@@ -101,8 +101,8 @@ async def shops(make_settings, tmp_path) -> AsyncIterator[tuple[Bot, Site, Site]
     async with site(bot_url) as allowed, site(bot_url) as other:
         personas = tmp_path / "personas"
         shutil.copytree(shipped("personas"), personas, ignore=shutil.ignore_patterns("__*"))
-        with (personas / "demo.toml").open("a") as demo:
-            demo.write(f'\navatar = "{allowed.origin}/mia.svg"\n')
+        demo = personas / "demo.toml"  # a top-level key: first, before any [table] of the file
+        demo.write_text(f'avatar = "{allowed.origin}/mia.svg"\n' + demo.read_text())
         webchat = {"allowed_origins": [allowed.origin], "greetings": [GREETING], "logo": allowed.origin + "/logo.svg"}
         settings = make_settings(webchat=webchat, personas_dir=personas)
         async with Bot(settings) as app:
