@@ -72,13 +72,21 @@ class FakeTwilio:
         mime, body = self.media[request.match_info["media"]]
         return web.Response(body=body, content_type=mime.split(";")[0])
 
-    async def create_message(self, request: web.Request) -> web.Response:
+    def _refusal(self, request: web.Request) -> web.Response | None:
+        """What Twilio answers before reading a create request: 401 unauthenticated, or the next
+        injected failure (each create route consumes one)."""
         if not self._authorised(request):
             return web.json_response({"code": 20003, "message": "Authenticate", "status": 401}, status=401)
-        form = dict(await request.post())
         if self.failures:
             status, code = self.failures.pop(0)
             return web.json_response({"code": code, "message": f"fake error {code}", "status": status}, status=status)
+        return None
+
+    async def create_message(self, request: web.Request) -> web.Response:
+        refused = self._refusal(request)
+        if refused is not None:
+            return refused
+        form = dict(await request.post())
         if "To" not in form or not ("Body" in form or "ContentSid" in form):
             return web.json_response({"code": 21602, "message": "Message body is required", "status": 400}, status=400)
         sid = f"SM{next(self._ids):032x}"
@@ -129,12 +137,10 @@ class FakeTwilio:
 
     async def create_call(self, request: web.Request) -> web.Response:
         """Like Twilio's Calls API: To, From and one of Url / Twiml / ApplicationSid required."""
-        if not self._authorised(request):
-            return web.json_response({"code": 20003, "message": "Authenticate", "status": 401}, status=401)
+        refused = self._refusal(request)
+        if refused is not None:
+            return refused
         form = dict(await request.post())
-        if self.failures:
-            status, code = self.failures.pop(0)
-            return web.json_response({"code": code, "message": f"fake error {code}", "status": status}, status=status)
         if "To" not in form or "From" not in form or not ({"Url", "Twiml", "ApplicationSid"} & form.keys()):
             return web.json_response(
                 {"code": 21205, "message": "Url, Twiml or ApplicationSid required", "status": 400}, status=400
