@@ -1,13 +1,16 @@
-"""Shared by the benchmark programs: free ports, starting servers, percentiles, memory."""
+"""Shared by the benchmark programs: free ports, starting servers, percentiles, memory, and the
+seam ``bench.all`` reads (``--quick`` and ``--json``, see ``RunFlags``)."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,3 +61,34 @@ def row(name: str, count: int, seconds: float, latencies: list[float], rss: floa
         f"{name:<28} {rate:>9.0f}/s {ratio}  p50 {pct(latencies, 50) * 1000:7.2f} ms  "
         f"p99 {pct(latencies, 99) * 1000:7.2f} ms  rss {rss:6.1f} MB"
     )
+
+
+MARKER = "BENCH-JSON "  # the one machine-readable line a benchmark prints with --json
+
+
+@dataclass(frozen=True)
+class RunFlags:
+    """What ``python -m bench.all`` asks of every benchmark: ``--quick`` (its own small sizes, a
+    few seconds to a minute) and ``--json`` (one more line, ``MARKER`` + a JSON object of named
+    figures, after the usual human table)."""
+
+    quick: bool = False
+    json: bool = False
+
+
+def run_flags(argv: list[str] | None = None) -> RunFlags:
+    """Take --quick and --json out of ``argv`` (``sys.argv`` by default, changed in place), so a
+    benchmark's own argument parsing, positional or argparse, never sees them."""
+    args = sys.argv if argv is None else argv
+    flags = RunFlags(quick="--quick" in args, json="--json" in args)
+    args[:] = [a for a in args if a not in ("--quick", "--json")]
+    return flags
+
+
+def emit(flags: RunFlags, bench: str, figures: dict[str, float]) -> None:
+    """Print the figures for ``bench.all`` when --json was given. Names are the benchmark's own
+    (``parley``, ``bare``, ``parley_p99_ms``, ...); ``bench/all.py`` maps them onto table rows.
+    A benchmark with a rate mode adds ``parley_p99_half_ms`` and ``bare_p99_half_ms``: the p99
+    at half the measured maximum load, which the latency row compares."""
+    if flags.json:
+        print(MARKER + json.dumps({"bench": bench, "figures": figures}), flush=True)

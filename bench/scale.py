@@ -32,6 +32,7 @@ from redis.asyncio import Redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import emit, run_flags  # noqa: E402
 from tests.integration.processes import Bot, RedisServer  # noqa: E402
 
 
@@ -141,16 +142,28 @@ async def run(args: argparse.Namespace) -> None:
         top = ", ".join(f"{k} {v / turned:.2f}" for k, v in delta.most_common(8))
         print(f"  top commands per turn: {top}")
         print(f"  commands per turn with 2 processes: {per_turn['2 processes, Redis']:.1f}")
+        rates = {label: rate for label, rate, _, _ in rows}
+        figures = {
+            "sqlite": rates["1 process, SQLite"],
+            "redis_1": rates["1 process, Redis"],
+            "redis_2": rates["2 processes, Redis"],
+            "commands_per_turn": per_turn["1 process, Redis"],
+            "round_trips_per_turn": total / turns,
+        }
+        emit(args.flags, "scale", figures)
     finally:
         await r.aclose()
         server.stop()
 
 
 def main() -> None:
+    flags = run_flags()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--turns", type=int, default=20)
-    asyncio.run(run(parser.parse_args()))
+    parser.add_argument("--turns", type=int, default=8 if flags.quick else 20)
+    args = parser.parse_args()
+    args.flags = flags
+    asyncio.run(run(args))
 
 
 if __name__ == "__main__":

@@ -24,6 +24,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.append(str(ROOT))  # after bench/ (a script's own folder): for bench.common
+
+from bench.common import RunFlags, emit, run_flags  # noqa: E402
+
 BASELINES = ROOT / "bench" / "baselines"
 SECRET = "bench-secret"
 API = "http://127.0.0.1:18081"
@@ -133,8 +137,8 @@ def metric(port: int, name: str) -> float:
     return float(found.group(1)) if found else 0.0
 
 
-def main() -> None:
-    seconds = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+def main(flags: RunFlags) -> None:
+    seconds = int(sys.argv[1]) if len(sys.argv) > 1 else 3 if flags.quick else 10
     if not shutil.which("wrk") or not shutil.which("nginx"):
         raise SystemExit("needs wrk and nginx: apt-get install -y nginx-light wrk")
     nginx = Path(tempfile.mkdtemp(prefix="parley-bench-nginx-"))
@@ -186,6 +190,10 @@ def main() -> None:
         print(f"{name:14} {r['rps']:9.0f} {r['rps'] / bare:7.2f} {r['p50']:7.2f} {r['p99']:7.2f} {r['non2xx']:8.0f}")
     p = results["parley"]
     print(f"parley replies posted during the run: {p['replies/s']:.0f}/s (x{p['replies/s'] / p['rps']:.2f} of events)")
+    figures = {"bare": bare, "bolt": results["bolt alone"]["rps"], "parley": p["rps"], "parley_replies": p["replies/s"]}
+    for name, key in (("bare aiohttp", "bare"), ("bolt alone", "bolt"), ("parley", "parley")):
+        figures[f"{key}_p99_ms"] = results[name]["p99"]
+    emit(flags, "slack", figures)
 
 
 if __name__ == "__main__":
@@ -194,4 +202,4 @@ if __name__ == "__main__":
     elif sys.argv[1:2] == ["--parley"]:
         serve_parley(int(sys.argv[2]), sys.argv[3])
     else:
-        main()
+        main(run_flags())

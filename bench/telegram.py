@@ -38,6 +38,8 @@ from urllib.parse import parse_qs  # noqa: E402
 
 import aiohttp  # noqa: E402
 
+from bench.common import emit, run_flags  # noqa: E402
+
 BASELINES = ROOT / "bench" / "baselines"
 TOKEN = "123:abc"  # what the baselines use
 SECRET = "bench-secret"
@@ -278,6 +280,12 @@ async def main(args) -> None:
             print(f"  per round, updates/s vs aiogram, {name}: {rounds}")
     for name in results:
         print(f"  per round, CPU us/update, {name}: " + " ".join(f"{r['cpu_us']:.0f}" for r in results[name]))
+    figures = {}
+    for name in results:
+        key = name.split(" ")[0]  # bare, aiogram, parley (the first store's row is the one quoted)
+        for field, suffix in (("rate", ""), ("p99", "_p99_ms"), ("cpu_us", "_cpu_us")):
+            figures.setdefault(key + suffix, median(name, field))
+    emit(args.flags, "telegram", figures)
 
 
 def serve_parley(store_url: str, port: int, api: str) -> None:
@@ -313,10 +321,13 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--serve-parley":
         serve_parley(sys.argv[2], int(sys.argv[3]), sys.argv[4])
         sys.exit(0)
+    flags = run_flags()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--updates", type=int, default=4000)
+    parser.add_argument("--updates", type=int, default=1000 if flags.quick else 4000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--only", choices=["bare", "aiogram", "parley"])
     parser.add_argument("--stores", default="sqlite", help="comma-separated: sqlite, sqlite-tmpfs, memory")
-    parser.add_argument("--rounds", type=int, default=3)
-    asyncio.run(main(parser.parse_args()))
+    parser.add_argument("--rounds", type=int, default=1 if flags.quick else 3)
+    args = parser.parse_args()
+    args.flags = flags
+    asyncio.run(main(args))

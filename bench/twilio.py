@@ -21,6 +21,7 @@ import sys
 # tempfile import): drop the folder before importing anything else.
 if sys.path and os.path.realpath(sys.path[0]) == os.path.dirname(os.path.realpath(__file__)):
     sys.path.pop(0)
+sys.path.append(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))  # the root, for bench.common
 
 import asyncio  # noqa: E402
 import base64  # noqa: E402
@@ -33,6 +34,8 @@ from pathlib import Path  # noqa: E402
 import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
+
+from bench.common import RunFlags, emit, run_flags  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SID, TOKEN, FROM = "AC" + "0" * 32, "bench-token", "+15005550006"
@@ -200,7 +203,7 @@ async def wait_replies(http, api, n) -> dict[str, float]:
     raise RuntimeError(f"only {len(arrivals)} of {n} replies arrived")
 
 
-async def main(n: int, concurrency: int) -> None:
+async def main(n: int, concurrency: int, flags: RunFlags) -> None:
     fake_port, bare_port, parley_port = free_port(), free_port(), free_port()
     api = f"http://127.0.0.1:{fake_port}"
     procs = [spawn([__file__, "--fake", str(fake_port)])]
@@ -245,6 +248,10 @@ async def main(n: int, concurrency: int) -> None:
         print(f"{name:14}" + "".join(f"{figures[c]:12.1f}" for c in cols))
     ratio = results["parley"]["replies/s"] / results["bare aiohttp"]["replies/s"]
     print(f"parley / bare replies/s: {ratio:.2f}x  (latencies in ms)")
+    figures = {"parley": results["parley"]["replies/s"], "bare": results["bare aiohttp"]["replies/s"]}
+    for name, key in (("parley", "parley"), ("bare aiohttp", "bare")):
+        figures[f"{key}_p99_ms"] = results[name]["reply p99"]
+    emit(flags, "twilio", figures)
 
 
 if __name__ == "__main__":
@@ -253,5 +260,6 @@ if __name__ == "__main__":
     elif sys.argv[1:2] == ["--bare"]:
         run_bare(int(sys.argv[2]), sys.argv[3])
     else:
+        flags = run_flags()
         args = [int(a) for a in sys.argv[1:3]]
-        asyncio.run(main(*(args + [2000, 32][len(args) :])))
+        asyncio.run(main(*(args + [500 if flags.quick else 2000, 32][len(args) :]), flags))

@@ -34,7 +34,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import free_port, pct  # noqa: E402
+from bench.common import RunFlags, emit, free_port, pct, run_flags  # noqa: E402
 from parley.testing.fakes.conversationrelay import FakeRelay  # noqa: E402
 from parley.testing.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN  # noqa: E402
 
@@ -110,7 +110,7 @@ async def fake_model():
         await proc.wait()
 
 
-async def main(calls: int, turns: int, think: float) -> None:
+async def main(calls: int, turns: int, think: float, flags: RunFlags) -> None:
     logging.disable(logging.WARNING)
     async with fake_model() as model_url:
         with tempfile.TemporaryDirectory() as tmp:
@@ -150,12 +150,17 @@ async def main(calls: int, turns: int, think: float) -> None:
         f"  Parley overhead over the bare relay: p50 {(pct(parley, 50) - pct(bare, 50)) * 1000:.2f} ms, "
         f"p99 {(pct(parley, 99) - pct(bare, 99)) * 1000:.2f} ms (goal: under 20 ms at p99)"
     )
+    figures = {"overhead_p99_ms": (pct(parley, 99) - pct(bare, 99)) * 1000}
+    for key, values in (("parley", parley), ("bare", bare), ("echo", echo)):
+        figures[f"{key}_p99_ms"] = pct(values, 99) * 1000
+    emit(flags, "voice", figures)
 
 
 if __name__ == "__main__":
+    flags = run_flags()
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=50)
-    parser.add_argument("--turns", type=int, default=10)
-    parser.add_argument("--think", type=float, default=2.0, help="mean seconds a caller speaks between answers")
+    parser.add_argument("--turns", type=int, default=4 if flags.quick else 10)
+    parser.add_argument("--think", type=float, default=1.0 if flags.quick else 2.0, help="mean seconds between answers")
     args = parser.parse_args()
-    asyncio.run(main(args.calls, args.turns, args.think))
+    asyncio.run(main(args.calls, args.turns, args.think, flags))

@@ -15,7 +15,7 @@ import uuid
 
 import aiohttp
 
-from bench.common import free_port, row, rss_mb, start, wait_port
+from bench.common import emit, free_port, pct, row, rss_mb, run_flags, start, wait_port
 
 QUESTIONS = ["how much is shipping", "do you take paypal", "when do refunds arrive", "what sizes do you have"]
 
@@ -57,9 +57,10 @@ def measure(name: str, argv: list[str], env: dict[str, str], args) -> tuple:
 
 
 def main() -> None:
+    flags = run_flags()
     parser = argparse.ArgumentParser()
     parser.add_argument("--conversations", type=int, default=64)
-    parser.add_argument("--turns", type=int, default=20)
+    parser.add_argument("--turns", type=int, default=10 if flags.quick else 20)
     args = parser.parse_args()
     print(f"web chat: {args.conversations} concurrent conversations x {args.turns} turns, one process each\n")
     results = [measure("bare aiohttp websocket", ["bench/bare_ws.py", "{port}"], {}, args)]
@@ -73,6 +74,10 @@ def main() -> None:
     base = results[0][1] / results[0][2]
     for name, count, seconds, lat, rss in results:
         print(row(name, count, seconds, lat, rss, base))
+    figures = {}
+    for key, (_, count, seconds, lat, _) in zip(("bare", "parley"), results, strict=True):
+        figures.update({key: count / seconds, f"{key}_p99_ms": pct(lat, 99) * 1000})
+    emit(flags, "webchat", figures)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ locale_meta -> edits -> guard -> history -> locale -> desk (handoff) -> commands
 from __future__ import annotations
 
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 
 from parley.core.brains.brain import Brain
@@ -27,36 +27,46 @@ HISTORY = 40  # turns kept in state: enough for an LLM window and a handoff summ
 class Guard:
     """Empty, oversized and flooding input gets a polite answer and never reaches the brain."""
 
-    def __init__(self, max_chars: int, per_minute: int, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, max_chars: int, per_minute: int, clock: Callable[[], float] = time.time, max_tracked: int = 10_000
+    ) -> None:
         self.max_chars = max_chars
         self.per_minute = per_minute
         self.clock = clock
-        self._recent: dict[str, deque[float]] = {}
-        self._pruned = clock()
+        if max_tracked < 1:
+            raise ValueError("the flood guard must hold at least the person writing now (max_tracked >= 1)")
+        self.max_tracked = max_tracked
+        # Person -> times of their last minute's messages, least recently heard from first.
+        self._recent: OrderedDict[str, deque[float]] = OrderedDict()
 
     @property
     def tracked(self) -> int:
         """How many people the flood window holds now."""
         return len(self._recent)
 
-    def _prune(self, now: float) -> None:
-        # Forget people quiet for a minute: the map holds only the last minute's talkers, not
-        # everyone who ever wrote (a week of traffic, or a flood of made-up ids).
-        if now - self._pruned > 60:
-            for person in [p for p, times in self._recent.items() if not times or times[-1] < now - 60]:
-                del self._recent[person]
-            self._pruned = now
+    def _heard(self, person: str, now: float) -> deque[float]:
+        """Note a message from ``person``; their window of the last minute, this one included."""
+        window = self._recent.get(person)
+        if window is None:
+            window = self._recent[person] = deque()
+        else:
+            self._recent.move_to_end(person)
+        while window and window[0] < now - 60:
+            window.popleft()
+        window.append(now)
+        # The map is ordered by who was heard from last: forgetting people quiet for a minute
+        # looks only at the front, and past ``max_tracked`` (a flood of made-up ids within one
+        # minute) the longest quiet go first. A flooder writes often, so stays at the back. The
+        # map holds the last minute's talkers, never everyone who ever wrote.
+        while len(self._recent) > self.max_tracked or self._recent[next(iter(self._recent))][-1] < now - 60:
+            self._recent.popitem(last=False)
+        return window
 
     async def __call__(self, turn: Turn, call_next: Handler) -> None:
         inbound = turn.inbound
         if inbound is None:
             return await call_next(turn)
-        now = self.clock()
-        self._prune(now)
-        window = self._recent.setdefault(inbound.address.person, deque())
-        while window and window[0] < now - 60:
-            window.popleft()
-        window.append(now)
+        window = self._heard(inbound.address.person, self.clock())
         if len(window) > self.per_minute:
             turn.tags["refused"] = "flood"
             if len(window) == self.per_minute + 1:  # say it once, then stay quiet
@@ -89,8 +99,8 @@ def sticker(turn: Turn) -> None:
         turn.say(turn.persona.greet(turn.pack), kind="system")
 
 
-def guard(max_chars: int, per_minute: int, clock: Callable[[], float] = time.time) -> Guard:
-    return Guard(max_chars, per_minute, clock)
+def guard(max_chars: int, per_minute: int, clock: Callable[[], float] = time.time, max_tracked: int = 10_000) -> Guard:
+    return Guard(max_chars, per_minute, clock, max_tracked)
 
 
 def transcript(turn: Turn) -> list[dict]:

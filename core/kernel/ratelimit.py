@@ -17,12 +17,26 @@ class Limit:
     burst: int = 1
 
 
+SWEEP = 60.0  # seconds between sweeps of keys gone idle
+
+
 class Limiter:
     def __init__(self) -> None:
         self._tat: dict[str, float] = {}
+        self._swept = 0.0
+
+    @property
+    def tracked(self) -> int:
+        """How many keys (chats, bots) the limiter holds now."""
+        return len(self._tat)
 
     def acquire(self, limits: list[Limit], now: float) -> float:
         """0.0 if every limit allows one more send now (and count it), else seconds to wait."""
+        if now - self._swept > SWEEP:
+            # A key per chat ever sent to would grow with every conversation: a key whose time
+            # has passed says nothing a missing key doesn't (max(tat, now) is now), so drop them.
+            self.forget_idle(now)
+            self._swept = now
         wait = 0.0
         for limit in limits:
             interval = 1.0 / limit.rate

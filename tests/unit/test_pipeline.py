@@ -73,3 +73,59 @@ async def test_the_flood_guard_forgets_people_quiet_for_a_minute():
     clock.advance(61)
     await mw(turn(), endpoint)
     assert mw.tracked == 1  # only the one who just wrote
+
+
+def person_turn(n: int) -> Turn:
+    t = turn()
+    t.inbound = t.inbound.model_copy(update={"address": Address(channel="web", chat=f"c{n}", user=f"u{n}")})
+    return t
+
+
+async def test_the_flood_guard_holds_at_most_its_cap_and_still_stops_a_flooder_among_made_up_ids():
+    from parley.core.kernel.middleware import guard
+
+    clock = ManualClock(1000.0)
+    mw = guard(4000, 5, clock, max_tracked=100)
+    answered: list[int] = []
+
+    async def endpoint(t):
+        answered.append(int(t.inbound.address.chat[1:]))
+
+    for n in range(1, 2001):  # 2,000 made-up ids within one minute, and person 0 writing every 10th
+        if n % 10 == 0:
+            await mw(person_turn(0), endpoint)
+        await mw(person_turn(n), endpoint)
+        assert mw.tracked <= 100
+    assert mw.tracked == 100
+    assert answered.count(0) == 5  # the flooder stayed tracked (heard from often): refused after 5
+    assert len(answered) == 2000 + 5  # nobody else was refused
+
+
+async def test_the_flood_guard_forgets_the_longest_quiet_first():
+    from parley.core.kernel.middleware import guard
+
+    clock = ManualClock(1000.0)
+    mw = guard(4000, 30, clock, max_tracked=3)
+
+    async def endpoint(t):
+        t.say("ok")
+
+    for n in (1, 2, 3, 1, 4):  # 1 wrote again: 2 is now the longest quiet, and goes
+        await mw(person_turn(n), endpoint)
+        clock.advance(1)
+    assert list(mw._recent) == ["web:u3", "web:u1", "web:u4"]
+    await mw(person_turn(2), endpoint)  # 2 is back, with a fresh window: 3 goes
+    assert list(mw._recent) == ["web:u1", "web:u4", "web:u2"]
+
+
+def test_the_rate_limiter_drops_chats_whose_time_has_passed():
+    from parley.core.kernel.ratelimit import Limit, Limiter
+
+    limiter = Limiter()
+    for n in range(1000):  # a reply to each of 1,000 chats, one per second allowed per chat
+        assert limiter.acquire([Limit(f"web:chat:{n}", 1.0)], 1000.0) == 0.0
+    assert limiter.tracked == 1000
+    assert limiter.acquire([Limit("web:chat:0", 1.0)], 1000.5) > 0  # still limited within its second
+    assert limiter.acquire([Limit("web:chat:new", 1.0)], 1061.0) == 0.0  # a minute on: the sweep
+    assert limiter.tracked == 1
+    assert limiter.acquire([Limit("web:chat:new", 1.0)], 1061.5) > 0  # the one kept still counts
