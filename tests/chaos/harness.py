@@ -34,6 +34,9 @@ PAUSE, MAX_PAUSE = 0.2, 1.0
 # Starting a process imports the channels' SDKs: seconds on a quiet machine, over a minute on
 # two cores shared with other test runs. The stall is measured from ready, not from the kill.
 READY_TIMEOUT = 180.0
+# A platform stops re-sending a message after a while; past this the message counts as never
+# acknowledged and the test fails with its figures instead of hanging the whole run.
+GIVE_UP = 180.0
 
 
 @dataclass
@@ -135,29 +138,36 @@ class Driver:
         self.updates = updates
         self.concurrency = concurrency
         self.acked: dict[int, float] = {}  # conversation -> monotonic time of its acknowledgement
+        self.done = False  # every message acknowledged or given up: a fault waiting on it goes ahead
         self.refused = 0  # refusals (503 or an error frame while the store is away, the process gone)
 
     async def run(self, pace: float = 0.0) -> None:
         queue: asyncio.Queue[int] = asyncio.Queue()
         for n in range(1, self.updates + 1):
             queue.put_nowait(n)
-        async with aiohttp.ClientSession() as http:
-            await asyncio.gather(*(self._worker(http, queue, pace) for _ in range(self.concurrency)))
+        try:
+            async with aiohttp.ClientSession() as http:
+                await asyncio.gather(*(self._worker(http, queue, pace) for _ in range(self.concurrency)))
+        finally:
+            self.done = True
 
     async def _worker(self, http: aiohttp.ClientSession, queue: asyncio.Queue[int], pace: float) -> None:
         while not queue.empty():
             n = queue.get_nowait()
-            pause = PAUSE
+            pause, give_up = PAUSE, time.monotonic() + GIVE_UP
             while not await self.side.post(http, self.cluster.base, n):
                 self.refused += 1
+                if time.monotonic() > give_up:
+                    break
                 await asyncio.sleep(pause)
                 pause = min(MAX_PAUSE, pause * 2)
-            self.acked[n] = time.monotonic()
+            else:
+                self.acked[n] = time.monotonic()
             if pace:
                 await asyncio.sleep(pace)
 
     async def when_acked(self, count: int) -> None:
-        while len(self.acked) < count:
+        while len(self.acked) < count and not self.done:
             await asyncio.sleep(0.02)
 
 

@@ -234,7 +234,9 @@ class WebChatSide:
         assert self._http is not None
         pause = 0.2
         while True:
-            with contextlib.suppress(aiohttp.ClientError, ConnectionError, TimeoutError, RuntimeError):
+            # Any failure, a frame it cannot read included, drops the socket and reconnects: a
+            # keeper that died would leave its page unable to send, and the run waiting for ever.
+            with contextlib.suppress(Exception):
                 ws = await self._http.ws_connect(self.base + "/chat/ws", heartbeat=None, timeout=WS_TIMEOUT)
                 await ws.send_json({"type": "hello", "cid": page.cid, "token": page.token, "locale": "en"})
                 async for msg in ws:
