@@ -36,7 +36,9 @@ class Recorder:
         self.store = store
         self.clock = clock
         self.every = every
-        self._cells: dict[Cell, list[float]] = {}
+        self._cells: dict[Cell, list[float]] = {}  # kept from a flush the store refused
+        # (day, channel, locale, persona, metric, detail) -> [sum, count], since the last flush
+        self._raw: dict[tuple[str, str, str, str, str, str], list[float]] = {}
         self._questions: dict[str, Counter[tuple[str, str]]] = {}
         self.outage = Outage(log, "analytics")
 
@@ -47,21 +49,34 @@ class Recorder:
             self.record(where, turn.facts, turn.now.timestamp())
 
     def record(self, where: Where, facts: list[Fact], at: float) -> None:
-        """Facts from outside a turn too (a conversion posted to the admin API)."""
+        """Facts from outside a turn too (a conversion posted to the admin API). Added up here
+        under the turn's own combination only; ``flush`` spreads them over the eight (eight
+        cells per fact per turn cost more than the rest of the turn's analytics)."""
         day = as_datetime(at).date().isoformat()
         channel, locale, persona = (x if x == ALL else clean(x) for x in where)
         for fact in facts:
             if fact.metric is Metric.NOT_SURE and fact.detail:
                 self._questions.setdefault(day, Counter())[(locale, fact.detail[:300])] += 1
             detail = "" if fact.metric is Metric.NOT_SURE else clean(fact.detail) if fact.detail else ""
+            held = self._raw.setdefault((day, channel, locale, persona, fact.metric.value, detail), [0.0, 0])
+            held[0] += fact.value
+            held[1] += 1
+
+    def _spread(self) -> dict[Cell, list[float]]:
+        """The raw sums under every combination of their dimensions with ``ALL``, added to the
+        cells a failed flush kept."""
+        cells, self._cells = self._cells, {}
+        raw, self._raw = self._raw, {}
+        for (day, channel, locale, persona, metric, detail), (v, n) in raw.items():
             # A set: a dimension given as ALL (a conversion's unknown persona) is counted once.
             for c, lo, p in set(product((channel, ALL), (locale, ALL), (persona, ALL))):
-                held = self._cells.setdefault(Cell(day, c, lo, p, fact.metric.value, detail), [0.0, 0])
-                held[0] += fact.value
-                held[1] += 1
+                held = cells.setdefault(Cell(day, c, lo, p, metric, detail), [0.0, 0])
+                held[0] += v
+                held[1] += n
+        return cells
 
     async def flush(self) -> None:
-        cells, self._cells = self._cells, {}
+        cells = self._spread()
         questions, self._questions = self._questions, {}
         try:
             await self.store.add({cell: (v, int(n)) for cell, (v, n) in cells.items()})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from parley.core.brains.search.analysis import is_cjk
 from parley.core.i18n.language import without_marks
@@ -30,13 +31,21 @@ def _plain(text: str) -> str:
     return " ".join(_PUNCT.sub(" ", text).split())
 
 
-def _phrases(pack: LocalePack) -> list[tuple[str, str]]:
-    found = {(_plain(p), kind) for kind in KINDS for p in pack.phrases(kind) if _plain(p)}
-    return sorted(found, key=lambda item: -len(item[0]))  # "good morning" before "good"
+def _phrases(pack: LocalePack) -> tuple[tuple[str, str, bool], ...]:
+    return _prepared(tuple(pack.phrases(kind) for kind in KINDS))
 
 
-def _strip(text: str, phrase: str, at_start: bool) -> str | None:
-    cjk = is_cjk(phrase)
+@lru_cache(maxsize=64)
+def _prepared(by_kind: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, str, bool], ...]:
+    """(phrase, kind, cjk), normalised once per pack: every message is checked against them
+    (normalising them per message cost more than the rest of the turn's small-talk work).
+    Keyed by the phrases themselves, so a reloaded pack gets its own entry."""
+    found = {(_plain(p), kind) for kind, phrases in zip(KINDS, by_kind, strict=True) for p in phrases if _plain(p)}
+    ordered = sorted(found, key=lambda item: -len(item[0]))  # "good morning" before "good"
+    return tuple((phrase, kind, is_cjk(phrase)) for phrase, kind in ordered)
+
+
+def _strip(text: str, phrase: str, cjk: bool, at_start: bool) -> str | None:
     if at_start and text.startswith(phrase):
         rest = text[len(phrase) :]
         if cjk or not rest or rest[0] == " ":
@@ -56,8 +65,8 @@ def set_aside(text: str, pack: LocalePack) -> Parts:
     while changed and rest:
         changed = False
         for at_start in (True, False):
-            for phrase, kind in phrases:
-                stripped = _strip(rest, phrase, at_start)
+            for phrase, kind, cjk in phrases:
+                stripped = _strip(rest, phrase, cjk, at_start)
                 if stripped is not None:
                     rest, changed = stripped, True
                     first = first or kind

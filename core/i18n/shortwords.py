@@ -12,7 +12,6 @@ phone keyboards.
 from __future__ import annotations
 
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass
 
 from bm25s import stopwords
@@ -29,6 +28,8 @@ FREQUENT = {
 
 
 def plain(text: str) -> str:
+    if text.isascii():  # nothing to decompose (most words): skip the per-character pass
+        return text.lower()
     text = unicodedata.normalize("NFKD", text.lower())
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
@@ -69,10 +70,14 @@ class WordVote:
 
     def vote(self, norm: str) -> Vote | None:
         """``norm`` is the normalised message (parley.core.i18n.language.normalize)."""
-        owners = (self._owner(w) for w in norm.replace("'", " ").split())
-        counts = Counter(o for o in owners if o)
+        counts: dict[str, int] = {}  # a plain dict: this runs on every message
+        for word in norm.replace("'", " ").split():
+            owner = self._owner(word)
+            if owner:
+                counts[owner] = counts.get(owner, 0) + 1
         if not counts:
             return None
-        (code, hits), *rest = counts.most_common()
-        others = sum(n for _, n in rest)
+        code = max(counts, key=counts.__getitem__)  # the first one seen among equals
+        hits = counts[code]
+        others = sum(counts.values()) - hits
         return Vote(code, hits, others) if hits > others and (hits >= 2 or not others) else None
