@@ -1,9 +1,13 @@
 """Slack: slack-bolt's ``AsyncApp`` on an injected ``AsyncWebClient`` (so ``PARLEY_SLACK__API_BASE``
 points it anywhere), receiving over the Events API at ``POST /webhooks/slack`` or Socket Mode.
 
-Every request is verified first (signature, 300 s window, constant-time compare), then bolt
-dispatches it with ``process_before_response``: the listener only stores the event (``deliver``),
-so the ack goes back in milliseconds and the turn runs after it. Slack retries
+Every request is verified first (signature, 300 s window, constant-time compare). A message or
+app_mention event (nearly all traffic) then goes straight to ``_on_message``: it only stores the
+event (``deliver``), so the ack goes back in milliseconds and the turn runs after it. Everything
+else (url_verification, buttons, slash commands, shortcuts, the Home tab) is dispatched by bolt
+with ``process_before_response``. Bolt's per-request dispatch (a new context, a new client, a
+dozen middlewares and matchers) cost more than the rest of the ack, hence the direct path for
+the one kind of request that comes by the thousand (docs/performance.md). Slack retries
 (``X-Slack-Retry-Num``) carry the same event_id and are dropped by the store's dedupe.
 
 Desk integration (sales desk, human handoff): see docs/slack.md, "The desk channel".
@@ -21,8 +25,9 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from parley.channels.slack import interactive
-from parley.channels.slack.door import InjectedClock, checked_body
+from parley.channels.slack.door import InjectedClock, checked_body, direct_event
 from parley.channels.slack.groups import UserGroups
+from parley.channels.slack.identity import BotIdentity
 from parley.channels.slack.notes import DeskNotes
 from parley.channels.slack.people import PeopleCache
 from parley.channels.slack.send import THREAD_TTL, SlackSender, thread_key
@@ -99,6 +104,7 @@ class SlackChannel(Channel):
         self.sender = SlackSender(self.client, self.store, self.clock)
         self.people = PeopleCache(self.client, self.clock)
         self.groups = UserGroups(self.client, self.clock)  # lead routing's round robin
+        self.identity = BotIdentity(self.client)
         # Bolt's own verification uses the wall clock; ours runs first with the injected one.
         self.app = AsyncApp(
             client=self.client,
@@ -106,8 +112,8 @@ class SlackChannel(Channel):
             process_before_response=True,
             logger=logging.getLogger("parley.slack.bolt"),
         )
-        self.app.event("app_mention")(self._on_message)
-        self.app.event("message")(self._on_message)
+        self.app.event("app_mention")(self._on_bolt_message)  # Socket Mode; HTTP takes the direct path
+        self.app.event("message")(self._on_bolt_message)
         self.app.event("app_home_opened")(self._on_home)  # before the catch-all below
         self.app.command("/parley")(self._on_command)
         self.app.event(re.compile(".*"))(self._on_other_event)  # ack what we subscribe to but don't use
@@ -164,6 +170,11 @@ class SlackChannel(Channel):
         if self.verifier is None or not self.verifier.is_valid(text, stamp, signature):  # hmac.compare_digest inside
             return self._refuse(401, "bad_signature")
         try:
+            event = direct_event(text, request.content_type)
+            if event is not None and well_formed(event):
+                answered = await self._direct(event)
+                if answered is not None:
+                    return answered
             body = checked_body(text, request.content_type)
         except BadInput as exc:
             return self._refuse(400, exc.reason)
@@ -184,6 +195,19 @@ class SlackChannel(Channel):
         body = response.body if isinstance(response.body, str) else ""
         return web.Response(status=response.status, text=body, headers=self._headers(response))
 
+    async def _direct(self, body: dict[str, Any]) -> web.Response | None:
+        """A message event without bolt: the same listener, the same errors; None hands the
+        request to bolt (the token was refused: bolt answers that its own way)."""
+        try:
+            bot = await self.identity.user_id()
+            if bot is None:
+                return None
+            await self._on_message(body, bot)
+        except Exception as exc:  # the same mapping bolt's error handler applies
+            status, text = self._failure(exc)
+            return web.Response(status=status, text=text, content_type="application/json")
+        return web.Response(text="")
+
     @staticmethod
     def _headers(response: BoltResponse) -> dict[str, str]:
         headers = response.first_headers_without_set_cookie()
@@ -195,10 +219,12 @@ class SlackChannel(Channel):
         log.info("slack request refused", extra={"reason": reason, "status": status})
         return web.json_response({"error": reason}, status=status)
 
-    # -- bolt listeners (run before the ack: store the event, nothing more) --------------------
-    async def _on_message(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    # -- listeners (run before the ack: store the event, nothing more) -------------------------
+    async def _on_bolt_message(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await self._on_message(body, context.bot_user_id or "")
+
+    async def _on_message(self, body: dict[str, Any], bot: str) -> None:
         event = body.get("event") if isinstance(body.get("event"), dict) else {}
-        bot = context.bot_user_id or ""
         if event.get("subtype") == "message_changed":
             return await self._on_edit(body, event, bot)
         reason = ignore_reason(event, bot)
@@ -274,21 +300,26 @@ class SlackChannel(Channel):
         await ack()
 
     async def _on_error(self, error: Exception) -> BoltResponse:
+        status, body = self._failure(error)
+        return BoltResponse(status=status, body=body)
+
+    def _failure(self, error: Exception) -> tuple[int, str]:
+        """A listener's exception -> the status and JSON body Slack gets, and one log line."""
         if isinstance(error, StoreUnavailable):
             # Not acked: Slack retries the event later (same event_id), so nothing is lost.
             log.warning("slack event deferred: store unavailable")
-            return BoltResponse(status=503, body='{"error":"store unavailable"}')
+            return 503, '{"error":"store unavailable"}'
         if isinstance(error, (OSError, TimeoutError, aiohttp.ClientError)):
             # Slack's Web API unreachable (auth.test, users.info): a platform retry will do.
             log.warning("slack event deferred: Slack API unreachable (%s)", type(error).__name__)
-            return BoltResponse(status=503, body='{"error":"slack api unreachable"}')
+            return 503, '{"error":"slack api unreachable"}'
         if isinstance(error, SHAPE_ERRORS):
             self.metrics.rejected.labels(CHANNEL, "malformed").inc()
             log.info("slack request refused: %s in a listener", type(error).__name__)
-            return BoltResponse(status=400, body='{"error":"malformed"}')
+            return 400, '{"error":"malformed"}'
         self.metrics.errors.labels(CHANNEL, type(error).__name__).inc()
         log.error("slack listener failed", exc_info=error)
-        return BoltResponse(status=500, body='{"error":"internal error"}')
+        return 500, '{"error":"internal error"}'
 
 
 class SlackSocketChannel(SlackChannel):

@@ -9,6 +9,7 @@ shape, so bolt never meets a lone surrogate, a 10,000-deep list or a ``1e400``.
 from __future__ import annotations
 
 import json
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from parley.core.kernel.clock import Clock
@@ -23,6 +24,21 @@ class InjectedClock:
 
     def now(self) -> float:
         return self._clock()
+
+
+DIRECT_EVENTS = ("message", "app_mention")
+
+
+def direct_event(text: str, content_type: str | None) -> dict[str, Any] | None:
+    """An Events API callback carrying a message or a mention, parsed once through the door, for
+    the channel's direct path; None for anything else (bolt's to dispatch)."""
+    if not (content_type == "application/json" or text.startswith("{")):
+        return None
+    body = parse_json(text)
+    if not isinstance(body, dict) or body.get("type") != "event_callback":
+        return None
+    event = body.get("event")
+    return body if isinstance(event, dict) and event.get("type") in DIRECT_EVENTS else None
 
 
 def checked_body(text: str, content_type: str | None) -> str:

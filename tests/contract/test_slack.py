@@ -3,6 +3,7 @@ requests signed the way Slack signs them."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from urllib.parse import urlencode
 
@@ -166,6 +167,26 @@ async def test_retried_event_is_answered_once(app, fake, http, clock):
     await eventually(lambda: app.metrics.duplicates.labels("slack")._value.get() == 2)
     await app.outbox.flush(timeout=2)
     assert len(fake.of("chat.postMessage")) == 1
+
+
+async def test_a_burst_of_events_asks_who_the_bot_is_once(app, fake, http, clock):
+    bodies = [event_body(dm(f"hi {n}", channel=f"D{n}", user=f"U{n}"), f"EvBurst{n}") for n in range(12)]
+    answers = await asyncio.gather(*(post(http, app, clock, body) for body in bodies))
+    assert [status for status, _ in answers] == [200] * 12 and received(app) == 12
+    assert len(fake.of("auth.test")) == 1
+
+
+async def test_the_bots_own_message_is_known_by_its_user_id_alone(app, fake, http, clock):
+    # No bot_id on the event: only auth.test's user_id tells it is ours (no reply loop).
+    assert (await post(http, app, clock, event_body(dm("echo", user=BOT_USER), "EvSelf")))[0] == 200
+    assert received(app) == 0
+
+
+async def test_a_refused_token_stores_nothing_and_says_so(app, fake, http, clock):
+    fake.fail("auth.test", status=200, error="invalid_auth", times=5)
+    status, text = await post(http, app, clock, event_body(dm("hello"), "EvNoAuth"))
+    assert status == 200 and "install" in text.lower()  # bolt's own answer to a refused token
+    assert received(app) == 0 and not fake.of("chat.postMessage")
 
 
 @pytest.mark.parametrize(
