@@ -81,9 +81,9 @@ from parley.core.kernel.middleware import (
 )
 from parley.core.kernel.outbox import Outbox
 from parley.core.kernel.pipeline import Middleware, fold
-from parley.core.linking.audit import AccountsAudit
 from parley.core.linking.codes import Codes
 from parley.core.linking.flow import DeepLinks, linking
+from parley.core.linking.operator import OperatorLinks
 from parley.core.linking.replies import route as route_replies
 from parley.core.privacy.retention import RetentionJob
 from parley.core.privacy.subject import Subject
@@ -260,7 +260,7 @@ class Bot:
             analytics=AnalyticsAPI(self.analytics_store, clock, Costs(**settings.analytics.model_dump())),
             record=self.analytics.record,
             leads=LeadAPI(self.lead_outcomes),
-            links=LinkAPI(self.store, AccountsAudit(self.store, clock)),
+            links=LinkAPI(OperatorLinks(self.store, self.subject.audit)),
             subject=self.subject,
         )
         self.router = Router("bot")

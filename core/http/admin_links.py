@@ -1,5 +1,6 @@
 """The admin API's linking routes: an operator lists, links and unlinks a person's identities,
-always with a reason, which the operator audit log keeps (core/linking/audit.py).
+always with a reason, which the audit log keeps with the person and the identity named by their
+pseudonyms (core/linking/operator.py).
 
     GET    /api/people/{person}/identities
     POST   /api/people/{person}/identities              {"identity": "whatsapp:+49...", "reason": "..."}
@@ -18,22 +19,29 @@ from dataclasses import dataclass
 
 from aiohttp import web
 from parley.core.console.roles import Permission
-from parley.core.http.admin_auth import caller
+from parley.core.http.admin_auth import AUDITED, caller
 from parley.core.http.replies import error, json_body
-from parley.core.linking.audit import Action, Audit, OperatorAction
-from parley.core.linking.links import LinkRefused, link, unlink
-from parley.core.storage.store import Store
+from parley.core.linking.links import LinkRefused
+from parley.core.linking.operator import OperatorLinks
+from parley.core.privacy.audit import BadReason, Operator, Via, clean_reason
 
 log = logging.getLogger("parley.admin")
 Guard = Callable[[Callable, Permission], Callable]
 IDENTITY = re.compile(r"[a-z][a-z0-9_]{0,31}:[^\s:][^\s]{0,254}")  # channel:id, as Address.person
-REASON_CHARS = 500
+NO_REASON = "reason: required, 1-500 characters on one line (kept in the audit log)"
+
+
+def required_reason(value: object) -> str | None:
+    """The reason as the audit log keeps it; None when it is missing or cannot be kept."""
+    try:
+        return clean_reason(value) or None
+    except BadReason:
+        return None
 
 
 @dataclass
 class LinkAPI:
-    store: Store
-    audit: Audit
+    links: OperatorLinks
 
     def routes(self, g: Guard) -> list[web.RouteDef]:
         see, edit = Permission.READ_PEOPLE, Permission.EDIT_PEOPLE
@@ -44,44 +52,38 @@ class LinkAPI:
         ]
 
     async def identities(self, request: web.Request) -> web.Response:
-        person = await self.store.person_of(request.match_info["person"])
-        return web.json_response({"person": person, "identities": await self.store.identities(person) or [person]})
+        store = self.links.store
+        person = await store.person_of(request.match_info["person"])
+        return web.json_response({"person": person, "identities": await store.identities(person) or [person]})
 
     async def link(self, request: web.Request) -> web.Response:
         body = await json_body(request)
         body = body if isinstance(body, dict) else {}
-        identity, reason = str(body.get("identity", "")), _reason(body.get("reason"))
+        identity, reason = str(body.get("identity", "")), required_reason(body.get("reason"))
         if not IDENTITY.fullmatch(identity):
             return error(400, "identity: channel:id, like whatsapp:+4915100000001 (Address.person)")
         if reason is None:
-            return error(400, f"reason: required, 1-{REASON_CHARS} characters (kept in the audit log)")
-        person = request.match_info["person"]
+            return error(400, NO_REASON)
+        by = Operator(caller(request).name, Via.API, reason)
         try:
-            linked = await link(self.store, person, identity)
+            linked = await self.links.link(request.match_info["person"], identity, by)
         except LinkRefused as refused:
             return error(409, refused.reason.value)
-        await self.audit.record(OperatorAction(caller(request).name, Action.LINK, linked.person, identity, reason))
+        request[AUDITED] = True
         log.info("identities linked by an operator", extra={"identities": len(linked.identities)})
         return web.json_response({"person": linked.person, "identities": list(linked.identities)})
 
     async def unlink(self, request: web.Request) -> web.Response:
         body = await json_body(request) if request.can_read_body else {}
         body = body if isinstance(body, dict) else {}
-        reason = _reason(body.get("reason", request.query.get("reason")))
+        reason = required_reason(body.get("reason", request.query.get("reason")))
         if reason is None:
-            return error(400, f"reason: required, 1-{REASON_CHARS} characters (kept in the audit log)")
+            return error(400, NO_REASON)
         identity = request.match_info["identity"]
-        person = await self.store.person_of(request.match_info["person"])
-        if await self.store.person_of(identity) != person:
-            return error(409, "not_linked")
+        by = Operator(caller(request).name, Via.API, reason)
         try:
-            left = await unlink(self.store, identity)
+            left = await self.links.unlink(request.match_info["person"], identity, by)
         except LinkRefused as refused:
             return error(409, refused.reason.value)
-        await self.audit.record(OperatorAction(caller(request).name, Action.UNLINK, person, identity, reason))
+        request[AUDITED] = True
         return web.json_response({"person": left.person, "identities": list(left.identities), "unlinked": identity})
-
-
-def _reason(value: object) -> str | None:
-    text = str(value or "").strip()
-    return text if 0 < len(text) <= REASON_CHARS else None

@@ -108,6 +108,9 @@ class AuditFilter:
     target: str = ""  # a pseudonym or any other target, exactly
     since: float = 0.0
     until: float = float("inf")
+    # A person's pseudonym: entries about them, as the person acted on or as the identity linked
+    # to or unlinked from someone else (its pseudonym is such an entry's detail).
+    about: str = ""
 
     def matches(self, entry: AuditEntry) -> bool:
         action = entry.action == self.action or (self.action.endswith(".") and entry.action.startswith(self.action))
@@ -115,6 +118,7 @@ class AuditFilter:
             (not self.actor or entry.actor == self.actor)
             and (not self.action or action)
             and (not self.target or entry.target == self.target)
+            and (not self.about or self.about in (entry.target, entry.detail))
             and self.since <= entry.at < self.until
         )
 

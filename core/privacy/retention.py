@@ -5,7 +5,8 @@ traffic, counting what it removed in ``parley_retention_removed{what}``.
 - conversations: a person silent for that long (the people index's last seen) is erased whole,
   exactly as an erasure request would (``Subject.erase``: every store, every identity), and the
   audit log records it under the actor ``retention``;
-- leads: lead cases by when they were captured;
+- leads: the desk's lead cases by when they were captured, and the sales pipeline's lead records
+  (the console's leads page, ``LeadStore``) by when they were created;
 - sends: finished scheduled sends (tombstones stay: they stop a re-plan from sending twice) and
   finished outbox records;
 - audit: audit log entries.
@@ -35,6 +36,7 @@ DAY = 86400.0
 class Removed(StrEnum):
     PEOPLE = "people"
     LEAD_CASES = "lead_cases"
+    LEADS = "leads"
     SENDS = "sends"
     OUTBOX = "outbox"
     AUDIT = "audit"
@@ -80,6 +82,7 @@ class RetentionJob:
             await self._drain(
                 sweep, Removed.LEAD_CASES, lambda: self.store.expire(Expiring.LEAD_CASES, before, c.batch)
             )
+            await self._drain(sweep, Removed.LEADS, lambda: self.store.expire_leads(before, c.batch))
         if c.sends_days is not None:
             before = now - c.sends_days * DAY
             await self._drain(sweep, Removed.SENDS, lambda: self.sched.expire_sends(before, c.batch))

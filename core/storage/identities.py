@@ -48,8 +48,8 @@ class IdentityStore(Protocol):
 
     async def identities(self, person: str) -> list[str]:
         """Every identity that is the same person as ``person``, ``person`` first, the rest
-        sorted; ``[person]`` when nothing is linked to it. (``PrivacyStore`` asks the same:
-        export and erasure go through every identity.)"""
+        sorted; ``[person]`` when nothing is linked to it. Export and erasure (core/privacy)
+        go through this one call, so every linked identity is covered."""
 
     async def versioned_profile(self, person: str) -> tuple[dict[str, Any], int]:
         """The profile and its version (0: never written)."""

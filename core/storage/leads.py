@@ -3,8 +3,9 @@ console's leads page, the admin API and ``bot.py leads``. Part of ``Store``: mem
 Redis implement it, and one contract suite (``parley.testing.contracts.leads``) covers all three.
 
 The desk's lead card (a ``Case`` in the key/value space) expires with the conversation's
-attention span; a ``LeadRecord`` stays until the person is erased, so a deal won months later
-can still be recorded against the source that brought it.
+attention span; a ``LeadRecord`` stays until the person is erased or retention's
+``PARLEY_RETENTION__LEADS_DAYS`` passes, so a deal won months later can still be recorded against
+the source that brought it.
 """
 
 from __future__ import annotations
@@ -61,3 +62,7 @@ class LeadStore(Protocol):
 
     async def forget_leads(self, person: str) -> int:
         """Erase the person's leads (privacy erasure); returns how many."""
+
+    async def expire_leads(self, before: float, limit: int) -> int:
+        """Remove at most ``limit`` leads created before ``before``, oldest first (retention,
+        ``PARLEY_RETENTION__LEADS_DAYS``); returns how many went."""

@@ -31,3 +31,9 @@ class MemoryLeads:
         for i in doomed:
             del self._leads[i]
         return len(doomed)
+
+    async def expire_leads(self, before: float, limit: int) -> int:
+        old = sorted((x for x in self._leads.values() if x.created < before), key=lambda x: (x.created, x.id))
+        for lead in old[:limit]:
+            del self._leads[lead.id]
+        return len(old[:limit])

@@ -11,19 +11,12 @@ from parley.core.storage.store import InboxItem
 
 
 class MemoryPrivacy:
-    _links: dict[str, set[str]]
     _kv: dict[str, tuple[str, float | None]]
     _seen: dict[str, float]
     _inbox: dict[str, InboxItem]
     _outbox: dict[str, dict[str, Any]]
     _unfinished: dict[str, set[str]]
     _audit: list[AuditEntry]
-
-    async def identities(self, person: str) -> list[str]:
-        return [person]
-
-    async def conversations(self, person: str) -> list[str]:
-        return sorted(self._links.get(person, set()))
 
     async def forget_mentions(self, mentions: Mentions) -> int:
         if mentions.pattern is None:

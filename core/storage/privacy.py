@@ -24,12 +24,9 @@ class Expiring(StrEnum):
 
 
 class PrivacyStore(Protocol):
-    async def identities(self, person: str) -> list[str]:
-        """Every person id that is the same person as ``person`` (``person`` first). Export and
-        erasure go through this one call, so every linked address is covered."""
-
-    async def conversations(self, person: str) -> list[str]:
-        """The conversations the person has written in."""
+    """Export and erasure also read who a person is (``IdentityStore.identities``: every linked
+    identity) and the conversations filed under each (``IdentityStore.conversations``): one
+    implementation of each, the linking one, so every linked address is covered."""
 
     async def forget_mentions(self, mentions: Mentions) -> int:
         """Delete what only mentions a person: key/value entries whose key or value does, dedupe

@@ -53,3 +53,18 @@ class RedisLeads:
             pipe.delete(f"{self.p}leads:p:{person}")
             await self._up(pipe.execute())
         return len(ids)
+
+    async def expire_leads(self, before: float, limit: int) -> int:
+        ids = await self._up(self.r.zrangebyscore(self._by(None), "-inf", f"({before}", start=0, num=limit))
+        if not ids:
+            return 0
+        bodies = await self._up(self.r.hmget(f"{self.p}leads", ids))
+        async with self.r.pipeline(transaction=True) as pipe:
+            pipe.hdel(f"{self.p}leads", *ids)
+            for outcome in (None, *Outcome):
+                pipe.zrem(self._by(outcome), *ids)
+            for lead_id, body in zip(ids, bodies, strict=True):
+                if body:  # its person's set (erasure's index) forgets it too
+                    pipe.srem(f"{self.p}leads:p:{LeadRecord.from_json(body).person}", lead_id)
+            await self._up(pipe.execute())
+        return len(ids)

@@ -60,12 +60,6 @@ class RedisPrivacy:
         s = self.r.register_script
         self._drop_outbox, self._drop_inbox, self._expire_audit = s(DROP_OUTBOX), s(DROP_INBOX), s(EXPIRE_AUDIT)
 
-    async def identities(self, person: str) -> list[str]:
-        return [person]
-
-    async def conversations(self, person: str) -> list[str]:
-        return sorted(await self._up(self.r.smembers(f"{self.p}links:{person}")))
-
     async def _scan(self, pattern: str) -> AsyncIterator[list[str]]:
         # The hash tag's braces are glob characters: match them literally.
         match = (self.p + pattern).replace("{", "[{]").replace("}", "[}]")

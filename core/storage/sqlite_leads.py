@@ -52,3 +52,8 @@ class SQLiteLeads:
     async def forget_leads(self, person: str) -> int:
         cur = await self._write(lambda db: db.execute("DELETE FROM leads WHERE person = ?", (person,)))
         return cur.rowcount
+
+    async def expire_leads(self, before: float, limit: int) -> int:
+        sql = "DELETE FROM leads WHERE id IN (SELECT id FROM leads WHERE created < ? ORDER BY created, id LIMIT ?)"
+        cur = await self._write(lambda db: db.execute(sql, (before, limit)))
+        return cur.rowcount

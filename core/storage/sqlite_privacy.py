@@ -46,12 +46,6 @@ class SQLitePrivacy:
     _fresh: dict[str, Any]
     _write: Callable[[Callable[[sqlite3.Connection], Any]], Awaitable[Any]]
 
-    async def identities(self, person: str) -> list[str]:
-        return [person]
-
-    async def conversations(self, person: str) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT conversation FROM links WHERE person = ? ORDER BY 1", (person,))]
-
     async def forget_mentions(self, mentions: Mentions) -> int:
         if mentions.pattern is None:
             return 0

@@ -4,7 +4,7 @@ malformed input 400, and no call says more than the caller asked."""
 
 from __future__ import annotations
 
-import json
+from urllib.parse import quote
 
 from parley.core.kernel.messages import Address, Inbound
 
@@ -44,13 +44,19 @@ async def test_link_and_unlink_with_reasons_in_the_audit_log(make_settings):
         assert status == 200 and body["unlinked"] == WEB
         assert await app.store.person_of(WEB) == WEB and await app.store.person_of(WA) == WA
 
-        log = [e for e in await app.store.audit_log(50) if e.action.startswith("person.")]
-        assert [(e.action, e.actor, e.target) for e in log] == [
-            ("person.unlink", "admin-token", WA),
-            ("person.link", "admin-token", WA),
+        log = await app.store.audit_log(50)
+        of = app.subject.audit.pseudonyms.of
+        # One entry per change (not the guard's generic one as well), by pseudonym only.
+        assert [(e.action, e.actor, e.via, e.target, e.detail, e.reason) for e in log] == [
+            ("person.unlink", "admin-token", "api", await of(WA), await of(WEB), "linked by mistake"),
+            ("person.link", "admin-token", "api", await of(WA), await of(WEB), "ticket 4711: customer asked"),
         ]
-        assert json.loads(log[0].detail) == {"identity": WEB, "reason": "linked by mistake"}
-        assert json.loads(log[1].detail)["reason"] == "ticket 4711: customer asked"
+        assert "4915100000001" not in repr(log) and "s-1" not in repr(log)
+        for identity in (WA, WEB):  # asked with either side's id, the log finds both entries
+            status, body = await call(app, "GET", f"/api/audit?person={quote(identity)}&action=person.")
+            assert [e["action"] for e in body["entries"]] == ["person.unlink", "person.link"]
+        status, body = await call(app, "GET", f"/api/audit?person={quote(TG)}")
+        assert body["entries"] == []
 
 
 async def test_an_identity_already_linked_elsewhere_is_refused_and_nothing_moves(make_settings):

@@ -18,6 +18,7 @@ from parley.core.privacy.subject import Subject
 from parley.core.schedule.sqlite import SQLiteScheduleStore
 from parley.core.schedule.store import PersonEntry, Send
 from parley.core.storage.accounts import AuditEntry
+from parley.core.storage.leads import LeadRecord
 from parley.core.storage.sqlite import SQLiteStore
 from parley.core.storage.store import OutboxItem, Sent
 
@@ -72,6 +73,11 @@ async def test_the_job_removes_what_is_older_than_each_setting_and_nothing_else(
     for item in await store.claim(now, 10, 30):
         await store.settle(item.id, item.token, Sent(), now - (40 * DAY if item.id == "o0" else 0))
     await analytics.add({Cell("2025-10-01", "sms", "en", "demo", "conversations"): (1.0, 1)})
+    # The sales pipeline's records of someone who stays: the old lead goes, the recent one stays.
+    for lead, created in (("ld-old", now - 40 * DAY), ("ld-new", now - 2 * DAY)):
+        await store.put_lead(
+            LeadRecord(lead, fresh.person, fresh.conversation, "sms", "sms", "en", "sales", "", created)
+        )
 
     metrics = Metrics()
     config = Retention(conversations_days=30, leads_days=30, sends_days=30, audit_days=30, batch=1)
@@ -81,6 +87,7 @@ async def test_the_job_removes_what_is_older_than_each_setting_and_nothing_else(
     assert sweep.removed == {
         Removed.PEOPLE: 1,
         Removed.LEAD_CASES: 1,
+        Removed.LEADS: 1,
         Removed.SENDS: 1,
         Removed.OUTBOX: 1,
         Removed.AUDIT: 1,
@@ -98,6 +105,8 @@ async def test_the_job_removes_what_is_older_than_each_setting_and_nothing_else(
     assert [e.target for e in entries if e.actor == "ann"] == ["person#1"]
     assert (await analytics.rows("2025-10-01", "2025-10-01", "sms", "en", "demo"))[0].value == 1.0  # aggregates stay
     assert metrics.retention_removed.labels("people")._value.get() == 1
+    assert [x.id for x in await store.person_leads(fresh.person)] == ["ld-new"]
+    assert metrics.retention_removed.labels("leads")._value.get() == 1
     assert (await job.sweep()).total == 0  # nothing older left: the next run removes nothing
 
 

@@ -228,6 +228,15 @@ class PrivacyContract:
             await st.put(f"case:lead:l{n}", json.dumps({"id": f"l{n}", "kind": "lead", "opened": opened}))
         assert await st.expire(Expiring.LEAD_CASES, now - day, 10) == 2
         assert await st.get("case:lead:l2") and await st.get("case:lead:l0") is None
+        # The sales pipeline's records (LeadStore), oldest first, by when they were created.
+        for n, created in enumerate([now - 10 * day, now - 9 * day, now]):
+            await st.put_lead(LeadRecord(f"r{n}", ANA.person, ANA.conversation, "sms", "sms", "en", "x", "", created))
+        assert await st.expire_leads(now - day, 1) == 1
+        assert await st.expire_leads(now - day, 10) == 1
+        assert await st.expire_leads(now - day, 10) == 0
+        assert [x.id for x in await st.leads(None, 0, 10)] == ["r2"]
+        assert [x.id for x in await st.person_leads(ANA.person)] == ["r2"]
+        assert await st.forget_leads(ANA.person) == 1  # the person's own list forgot the expired ones
         await st.enqueue([OutboxItem("old", DESK, Reply(text="card"), now)])
         for claimed in await st.claim(now, 10, 30):
             await st.settle(claimed.id, claimed.token, Sent(), now - 10 * day)
