@@ -11,13 +11,16 @@ answers from the expected passage, or, for an out-of-scope one, says "not sure".
 and the held-out part are reported apart; only the tuning part is ever fitted on. Beside it, in
 the same run, the same analysis on tantivy instead of bm25s (bench/baselines/tantivy_index.py, its
 confidence fitted on the same tuning part), and today's brain before this work
-(bench/baselines/stdlib_bm25.py). Latency is one
-search plus its confidence, on the demo knowledge and on a generated 2,000-passage one.
+(bench/baselines/stdlib_bm25.py); where the ``embeddings`` extra is installed, Parley with the
+sentence embeddings too (its own fitted confidence). Latency is one search plus its confidence
+(and the question's encoding, with embeddings), on the demo knowledge and on a generated
+2,000-passage one.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import random
 import statistics
 import time
@@ -29,6 +32,7 @@ from parley.core.brains.knowledge import KnowledgeBase
 from parley.core.brains.phrases import searchable
 from parley.core.brains.search.calibration import Calibration, features
 from parley.core.brains.search.markdown import Passage
+from parley.core.brains.search.semantic import EmbeddingsUnavailable, UseM3
 from parley.core.brains.smalltalk import set_aside
 from parley.core.i18n.language import LanguageDetector
 from parley.core.i18n.locales import LocaleCatalog
@@ -150,11 +154,22 @@ def short_messages(packs: LocaleCatalog) -> None:
         print(f"\nshort messages detected as their language ({name}): " + "  ".join(line))
 
 
-def fitted(brain: Brain, qs: list[Question]) -> Calibration:
+def fitted(brain: Brain, qs: list[Question], semantic: bool = False) -> Calibration:
     rows = [
-        (features(f.hit), f.passage.source == q.expected) for q in qs if q.split == "tune" and (f := brain.found(q))
+        (features(f.hit, semantic), f.passage.source == q.expected)
+        for q in qs
+        if q.split == "tune" and (f := brain.found(q))
     ]
-    return fit(rows)
+    return dataclasses.replace(fit(rows), semantic=semantic)
+
+
+def embeddings() -> UseM3 | None:
+    """The optional embedder (the ``embeddings`` extra), or None where it is not installed."""
+    try:
+        return UseM3()
+    except EmbeddingsUnavailable as exc:
+        print(f"(no embeddings row: {exc})")
+        return None
 
 
 def main() -> None:
@@ -172,22 +187,33 @@ def main() -> None:
         f"{len(qs)} questions: {sum(q.split == 'tune' for q in qs)} tuning, {sum(q.split == 'held' for q in qs)} held out"
     )
     brain = Brain(kb, packs, persona.min_confidence)
+    embedder = embeddings()
+    hybrid = (
+        Brain(KnowledgeBase.load(args.knowledge, kb.default, embedder=embedder), packs, persona.min_confidence)
+        if embedder
+        else None
+    )
     if args.fit:
         print("fitted on the tuning part:", fitted(brain, qs))
+        if hybrid:
+            print("with embeddings:", fitted(hybrid, qs, semantic=True))
         return
     old = OldKnowledgeBase.load(args.knowledge / "en" if (args.knowledge / "en").is_dir() else args.knowledge)
     ours = {q: brain.predict(q) for q in qs}
+    rows = [("parley", ours)]
+    if hybrid:
+        rows.append(("parley+emb", {q: hybrid.predict(q) for q in qs}))
     before = {q: old.answer(q.text)[0] or "oos" for q in qs}
     # The alternative engine, same analysis and fields, its confidence fitted on the same tuning part.
     draft = KnowledgeBase.load(args.knowledge, kb.default, engine=TantivyIndex)
     calibration = fitted(Brain(draft, packs, persona.min_confidence), qs)
     engine = Brain(KnowledgeBase(draft.passages, kb.default, calibration, engine=TantivyIndex), packs, brain.threshold)
     other = {q: engine.predict(q) for q in qs}
+    rows += [("tantivy", other), ("before", before)]
     for split in ("tune",) if args.tuning else ("tune", "held"):
         print(f"\n{split} part")
-        score("parley", ours, split)
-        score("tantivy", other, split)
-        score("before", before, split)
+        for name, predicted in rows:
+            score(name, predicted, split)
         if split == "held":
             # The held-out part in its two rounds (SOURCES.md): the first, which the knowledge
             # was written beside, and the lines added later, never run before they were final.
@@ -200,21 +226,26 @@ def main() -> None:
                 ("second round only (written after the changes, before they were measured)", lambda q: q.added),
             ):
                 print(f"  {label}:")
-                for name, predicted in (("parley", ours), ("tantivy", other), ("before", before)):
+                for name, predicted in rows:
                     score(name, predicted, split, keep)
     if args.tuning:
-        misses = [q for q in ours if q.split == "tune" and ours[q] != q.expected]
-        for q in misses:
-            print(f"  miss {q.locale}: {q.text!r} -> {ours[q]} (expected {q.expected})")
+        for name, predicted in rows[:-2]:
+            for q in [q for q in predicted if q.split == "tune" and predicted[q] != q.expected]:
+                print(f"  {name} miss {q.locale}: {q.text!r} -> {predicted[q]} (expected {q.expected})")
         return
     short_messages(packs)
     print("\nlatency (one search and its confidence; each question's fastest of five runs)")
     texts = [q.text for q in qs if q.locale == "en"]
     latency("demo knowledge", lambda t: brain.found(Question("", "", t, "en")), texts)
+    if hybrid:
+        latency("demo knowledge, with embeddings", lambda t: hybrid.found(Question("", "", t, "en")), texts)
     latency("demo knowledge, tantivy", lambda t: engine.found(Question("", "", t, "en")), texts)
     latency("demo knowledge, before", old.answer, texts)
     big = KnowledgeBase(generated(2000))
     latency("generated, 2,000 passages", lambda t: big.find(t, "en", persona.min_confidence), texts)
+    if embedder:
+        big_e = KnowledgeBase(generated(2000), embedder=embedder)
+        latency("generated, 2,000 passages, embeddings", lambda t: big_e.find(t, "en", persona.min_confidence), texts)
     big_t = KnowledgeBase(generated(2000), calibration=calibration, engine=TantivyIndex)
     latency("generated, 2,000 passages, tantivy", lambda t: big_t.find(t, "en", persona.min_confidence), texts)
     old_big = OldKnowledgeBase(generated(2000))

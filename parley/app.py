@@ -31,6 +31,7 @@ from parley.core.brains.llm.feedback import feedback
 from parley.core.brains.llm.py_tools import PythonTool, python_tools
 from parley.core.brains.llm.tools import builtin
 from parley.core.brains.retrieval import RetrievalBrain
+from parley.core.brains.search.semantic import EmbeddingsUnavailable, embedder
 from parley.core.brains.shared import shared
 from parley.core.config.errors import StartupError, cause_of
 from parley.core.config.reloader import Reloader
@@ -143,7 +144,13 @@ class Bot:
         )
         self.personas = PersonaCatalog.load(settings.personas_dir, settings.persona)
         self.reloader = Reloader(self.locales, self.personas, settings.locales_dir, settings.personas_dir)
-        self.knowledge = KnowledgeBase.load(Path(settings.knowledge_dir), settings.default_locale)
+        try:
+            self.embedder = embedder(settings.knowledge_embeddings)
+        except EmbeddingsUnavailable as exc:
+            raise StartupError("PARLEY_KNOWLEDGE_EMBEDDINGS", str(exc)) from None
+        self.knowledge = KnowledgeBase.load(
+            Path(settings.knowledge_dir), settings.default_locale, embedder=self.embedder
+        )
         # Who this process is, on every lock and lease it takes: a restart frees a dead one's.
         self.me = Owner.current()
         self.owner = str(self.me)
@@ -160,7 +167,11 @@ class Bot:
         # A reload swaps the knowledge in place: the brains holding it see the new one. (An
         # author's own brain keeps its own data.)
         self.knowledge_watch = KnowledgeWatcher(
-            Path(settings.knowledge_dir), self.knowledge.replace, settings.knowledge_poll, settings.default_locale
+            Path(settings.knowledge_dir),
+            self.knowledge.replace,
+            settings.knowledge_poll,
+            settings.default_locale,
+            self.embedder,
         )
         self.channels: dict[str, Channel] = {}  # filled at start, read by the outbox per send
         self.scheduler = Scheduler(settings, self.store, self.locales, clock, metrics=self.metrics)

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from parley.core.brains.search.analysis import analyzer
-from parley.core.brains.search.calibration import FITTED, Calibration
+from parley.core.brains.search.calibration import FITTED, FITTED_SEMANTIC, Calibration
 from parley.core.brains.search.index import Hit, LocaleIndex, Weights
 from parley.core.brains.search.markdown import Passage, split_markdown
+from parley.core.brains.search.semantic import Embedder
 
 __all__ = ["Found", "Hit", "KnowledgeBase", "Passage", "split_markdown"]
 TIE = 0.95
@@ -42,17 +43,21 @@ class KnowledgeBase:
         self,
         passages: list[Passage],
         default: str = "en",
-        calibration: Calibration = FITTED,
+        calibration: Calibration | None = None,  # the shipped fit for the index (with embeddings or not)
         weights: Weights = Weights(),
         engine: type[LocaleIndex] = LocaleIndex,  # the benchmark compares tantivy through this
+        embedder: Embedder | None = None,  # optional sentence embeddings (search/semantic.py)
     ) -> None:
         self.passages = passages
         self.default = default
-        self.calibration = calibration
+        self.embedder = embedder
+        self.calibration = calibration or (FITTED_SEMANTIC if embedder else FITTED)
         grouped: dict[str, list[Passage]] = {}
         for p in passages:
             grouped.setdefault(p.locale or default, []).append(p)
-        self.indexes = {code: engine(group, analyzer(code), weights) for code, group in grouped.items()}
+        # Only given when set, so an engine without embeddings (tantivy's) keeps its signature.
+        extra = {"embedder": embedder} if embedder else {}
+        self.indexes = {code: engine(group, analyzer(code), weights, **extra) for code, group in grouped.items()}
         self._missing = self._untranslated()
 
     def replace(self, other: KnowledgeBase) -> None:
@@ -62,7 +67,13 @@ class KnowledgeBase:
         self.indexes, self._missing = other.indexes, other._missing
 
     @classmethod
-    def load(cls, folder: Path, default: str = "en", engine: type[LocaleIndex] = LocaleIndex) -> KnowledgeBase:
+    def load(
+        cls,
+        folder: Path,
+        default: str = "en",
+        engine: type[LocaleIndex] = LocaleIndex,
+        embedder: Embedder | None = None,
+    ) -> KnowledgeBase:
         if not folder.is_dir():
             raise FileNotFoundError(f"knowledge folder {folder} does not exist (PARLEY_KNOWLEDGE_DIR)")
         passages: list[Passage] = []
@@ -72,7 +83,7 @@ class KnowledgeBase:
             locale = top if _LOCALE_DIR.match(top) else default
             name = relative.relative_to(top).as_posix() if locale == top else relative.as_posix()
             passages.extend(split_markdown(name, path.read_text(encoding="utf-8"), locale))
-        return cls(passages, default, engine=engine)
+        return cls(passages, default, engine=engine, embedder=embedder)
 
     @property
     def locales(self) -> list[str]:

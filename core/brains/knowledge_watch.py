@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from parley.core.brains.knowledge import KnowledgeBase
+from parley.core.brains.search.semantic import Embedder
 from parley.core.kernel.wakeup import Wakeup
 
 log = logging.getLogger("parley.knowledge")
@@ -23,9 +24,15 @@ log = logging.getLogger("parley.knowledge")
 
 class KnowledgeWatcher:
     def __init__(
-        self, folder: Path, on_reload: Callable[[KnowledgeBase], None], every: float = 5.0, default: str = "en"
+        self,
+        folder: Path,
+        on_reload: Callable[[KnowledgeBase], None],
+        every: float = 5.0,
+        default: str = "en",
+        embedder: Embedder | None = None,  # the knowledge's embeddings, kept across reloads (its cache)
     ) -> None:
         self.folder = folder
+        self.embedder = embedder
         self.default = default  # the language of files outside a locale folder
         self.on_reload = on_reload
         self.every = every
@@ -49,7 +56,7 @@ class KnowledgeWatcher:
         if seen == self._seen and not force:
             return False
         try:
-            kb = await asyncio.to_thread(KnowledgeBase.load, self.folder, self.default)
+            kb = await asyncio.to_thread(KnowledgeBase.load, self.folder, self.default, embedder=self.embedder)
         except (OSError, UnicodeDecodeError) as exc:
             log.warning("knowledge reload failed; keeping the previous one", extra={"error": str(exc)[:200]})
             return False

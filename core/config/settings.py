@@ -320,6 +320,8 @@ class Settings(BaseSettings):
     flood_per_minute: int = Field(30, ge=1)  # messages one person may send per minute
     dedupe_ttl: float = 7 * 86400  # platforms retry for hours (Slack, Twilio); a week is safe
     knowledge_poll: float = 5.0  # seconds between checks of the knowledge folder (0: SIGHUP only)
+    # Sentence embeddings beside BM25 (the `embeddings` extra; docs/knowledge.md): "" off, "use-m3".
+    knowledge_embeddings: Literal["", "use-m3"] = ""
     singleton_lease: float = Field(15.0, gt=0)  # seconds before another process takes over a singleton
     webchat: WebChat = WebChat()
     telegram: Telegram = Telegram()

@@ -18,19 +18,23 @@ from dataclasses import dataclass
 from parley.core.brains.search.index import Hit
 
 
-def features(hit: Hit) -> tuple[float, ...]:
-    return (hit.coverage, hit.unknown, hit.margin, math.log1p(hit.score), hit.match, hit.overlap)
+def features(hit: Hit, semantic: bool = False) -> tuple[float, ...]:
+    lexical = (hit.coverage, hit.unknown, hit.margin, math.log1p(hit.score), hit.match, hit.overlap)
+    return (*lexical, hit.semantic) if semantic else lexical
 
 
 @dataclass(frozen=True)
 class Calibration:
     weights: tuple[float, ...]
     bias: float
+    semantic: bool = False  # reads the embedding's closeness too (fitted with the embeddings on)
 
     def probability(self, hit: Hit) -> float:
-        z = self.bias + sum(w * x for w, x in zip(self.weights, features(hit), strict=True))
+        z = self.bias + sum(w * x for w, x in zip(self.weights, features(hit, self.semantic), strict=True))
         return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 # Fitted by bench/answers.py --fit on the tuning part (see the module docstring).
 FITTED = Calibration(weights=(6.907, -2.406, 1.252, 2.327, 4.232, -3.579), bias=-9.522)
+# The same model with the embedding's closeness as a seventh feature (PARLEY_KNOWLEDGE_EMBEDDINGS).
+FITTED_SEMANTIC = Calibration(weights=(5.127, -3.017, 0.377, 2.144, 3.006, -4.201, 8.221), bias=-11.475, semantic=True)

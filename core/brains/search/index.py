@@ -21,6 +21,7 @@ import bm25s
 import numpy as np
 from parley.core.brains.search.analysis import Analyzer
 from parley.core.brains.search.markdown import Passage
+from parley.core.brains.search.semantic import Embedder, PassageVectors
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -46,6 +47,7 @@ class Hit:
     margin: float = 0.0  # (best - next) / best, the same for every hit of one search
     match: float = 0.0  # how much of its closest example question (or title) the question says
     overlap: float = 0.0  # the closest example question's shared weight over both's (IDF Jaccard)
+    semantic: float = 0.0  # the embedding's closeness to the passage (semantic.py), 0 without one
     terms: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -58,7 +60,13 @@ def _bm25(docs: list[list[str]]) -> bm25s.BM25 | None:
 
 
 class LocaleIndex:
-    def __init__(self, passages: list[Passage], analyzer: Analyzer, weights: Weights = Weights()) -> None:
+    def __init__(
+        self,
+        passages: list[Passage],
+        analyzer: Analyzer,
+        weights: Weights = Weights(),
+        embedder: Embedder | None = None,
+    ) -> None:
         self.passages = passages
         self.analyzer = analyzer
         self.weights = weights
@@ -98,6 +106,9 @@ class LocaleIndex:
         self._by_initial: dict[str, list[str]] = {}
         for word in sorted(surface):
             self._by_initial.setdefault(word[0], []).append(word)
+        self._vectors = (
+            PassageVectors(embedder, [[f"{p.title}. {p.text}", *p.questions] for p in passages]) if embedder else None
+        )
 
     def correct(self, word: str) -> str:
         """The knowledge's word one slip away (two for long words), or the word itself."""
@@ -189,18 +200,18 @@ class LocaleIndex:
         unknown = sum(1 for t in unique if t not in self._idf) / len(unique)
         rare = max(self._idf.values(), default=1.0)  # an unseen word weighs like the rarest seen one
         weight = {t: self._idf.get(t, rare) for t in unique}
+        chosen = [int(i) for i in order[:limit] if total[i] > 0]
+        close = self._vectors.closeness(text, chosen) if self._vectors else [0.0] * len(chosen)
         hits = []
-        for i in order[:limit]:
+        for i, semantic in zip(chosen, close, strict=True):
             score = float(total[i])
-            if score <= 0:
-                break
             # Coverage counts words, not their rarity (BM25 already weighs that): a rare word the
             # passage lacks ("jeans" in "how do I return jeans", which only the size guide names)
             # should not outweigh the question's other words.
             covered = sum(1 for t in unique if t in self._terms[i]) / len(unique)
             match = max((self._said(ask, unique) for ask in self._asks[i]), default=0.0)
             overlap = max((self._overlap(ask, weight) for ask in self._asks[i]), default=0.0)
-            hits.append(Hit(self.passages[i], score, covered, unknown, margin, match, overlap, tuple(terms)))
+            hits.append(Hit(self.passages[i], score, covered, unknown, margin, match, overlap, semantic, tuple(terms)))
         return hits
 
     def _overlap(self, ask: frozenset[str], weight: dict[str, float]) -> float:

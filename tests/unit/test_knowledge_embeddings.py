@@ -1,0 +1,95 @@
+"""The optional sentence embeddings (PARLEY_KNOWLEDGE_EMBEDDINGS): a feature beside BM25 that the
+confidence model reads; the shipped model (the `embeddings` extra, in the dev lock) and a fake one
+that shows the mechanics."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from parley.core.brains.knowledge import KnowledgeBase
+from parley.core.brains.knowledge_watch import KnowledgeWatcher
+from parley.core.brains.search.calibration import FITTED, FITTED_SEMANTIC
+from parley.core.brains.search.markdown import Passage
+from parley.core.brains.search.semantic import UseM3, embedder
+from parley.core.config.settings import Settings, shipped
+from pydantic import ValidationError
+
+# A meaning per word: sentences that share a meaning point the same way, whatever their words.
+MEANINGS = {"parcel": 0, "package": 0, "box": 0, "refund": 1, "money": 1, "weather": 2, "rain": 2}
+
+
+class Meanings:
+    """A fake embedder: one axis per meaning, so cosines are known in advance."""
+
+    def __init__(self) -> None:
+        self.encoded: list[str] = []
+
+    def encode(self, texts: list[str], remember: bool = False) -> np.ndarray:
+        self.encoded += texts
+        rows = np.zeros((len(texts), 4), dtype=np.float32)
+        for n, text in enumerate(texts):
+            for word in text.lower().replace("?", "").split():
+                rows[n, MEANINGS.get(word, 3)] += 1
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+PASSAGES = [
+    Passage("s.md#tracking", "Tracking", "Follow your parcel with the link we email.", "en", ("where is my parcel",)),
+    Passage("s.md#refunds", "Refunds", "Refunds reach your card in 5 days.", "en", ("when is my refund",)),
+]
+
+
+def test_a_hit_carries_its_closest_sentence_and_the_semantic_model_reads_it():
+    fake = Meanings()
+    kb = KnowledgeBase(PASSAGES, embedder=fake)
+    assert kb.calibration is FITTED_SEMANTIC and KnowledgeBase(PASSAGES).calibration is FITTED
+    # Every passage's text and example questions are encoded once, at load.
+    assert "where is my parcel" in fake.encoded and "Refunds. Refunds reach your card in 5 days." in fake.encoded
+    hits = {h.passage.source: h for h in kb.search("tracking my package box", 3, "en")}
+    # "where is my parcel" is 1 parcel-word in 4; the question 2 parcel-words in 4.
+    expected = float(np.dot(fake.encode(["tracking my package box"])[0], fake.encode(["where is my parcel"])[0]))
+    assert hits["s.md#tracking"].semantic == pytest.approx(expected, abs=1e-6)
+    # Without an embedder the feature stays 0 and the lexical model is used.
+    assert all(h.semantic == 0.0 for h in KnowledgeBase(PASSAGES).search("tracking my package box", 3, "en"))
+
+
+def test_the_semantic_feature_raises_the_confidence():
+    hit = KnowledgeBase(PASSAGES, embedder=Meanings()).search("tracking my parcel", 1, "en")[0]
+    far, near = (FITTED_SEMANTIC.probability(dataclasses.replace(hit, semantic=s)) for s in (0.1, 0.9))
+    assert near > far
+
+
+async def test_a_reload_keeps_the_embeddings(tmp_path):
+    (tmp_path / "a.md").write_text("# Tracking\nFollow your parcel.\n")
+    fake, loaded = Meanings(), []
+    watcher = KnowledgeWatcher(tmp_path, loaded.append, every=0, embedder=fake)
+    assert await watcher.check(force=True)
+    assert loaded[-1].embedder is fake and loaded[-1].calibration is FITTED_SEMANTIC
+
+
+def test_the_setting_names_a_known_embedder_or_none():
+    assert embedder("") is None
+    assert isinstance(embedder("use-m3"), UseM3)
+    with pytest.raises(ValidationError):
+        Settings(knowledge_embeddings="word2vec")
+
+
+@pytest.fixture(scope="module")
+def hybrid() -> KnowledgeBase:
+    return KnowledgeBase.load(shipped("knowledge") / "demo", embedder=UseM3())
+
+
+def test_the_shipped_model_places_a_paraphrase_near_its_passage_in_another_language(hybrid):
+    # "my box never arrived home": no word of the tracking passage's Spanish example questions.
+    hit = hybrid.search("mi caja nunca llegó a casa", 3, "es")[0]
+    assert hit.passage.source == "shipping.md#tracking-an-order" and hit.semantic > 0.4
+
+
+def test_with_the_shipped_model_an_unrelated_question_is_not_answered(hybrid):
+    # Shares "tomorrow" with the delivery times' examples; in meaning it is nowhere near them.
+    found = hybrid.find("whats the weather in Lisbon tomorrow", "en", 0.5)
+    assert found is None or found.confidence < 0.5
+    sure = hybrid.find("my parcel is lost somewhere", "en", 0.5)
+    assert sure is not None and sure.passage.source == "shipping.md#tracking-an-order" and sure.confidence >= 0.5
