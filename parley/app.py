@@ -321,6 +321,8 @@ class Bot:
             telegram_bot=config.telegram_bot,
             whatsapp_number=config.whatsapp_number or settings.twilio.whatsapp_from,
             sms_number=config.sms_number or settings.twilio.sms_from,
+            # The web chat always runs; a link to it needs the address the world reaches it at.
+            web_chat=f"{settings.public_url}/chat" if settings.public_url else "",
         )
         return [linking(self.store, codes, deep)]
 

@@ -27,6 +27,7 @@ from parley.core.kernel.channel import Capabilities, Channel, ChannelContext, Re
 from parley.core.kernel.door import BadInput, clean, parse_json
 from parley.core.kernel.messages import Address, Inbound, Reply
 from parley.core.kernel.ratelimit import Limit, Limiter
+from parley.core.linking.flow import TOKEN
 from parley.core.storage.store import StoreUnavailable
 
 log = logging.getLogger("parley.webchat")
@@ -123,7 +124,7 @@ class WebChatChannel(Channel):
                 await self._hello(session, frame)
             except StoreUnavailable:  # the identity key lives in the store: the page says hello again later
                 await ws.send_json({"type": "error", "code": "unavailable", "message": "Busy, retrying."})
-        elif kind in ("message", "button", "edit") and session.identity is not None:
+        elif kind in ("message", "button", "edit", "link") and session.identity is not None:
             await self._inbound(session, frame)
         else:
             await self._error(session, "unexpected", "Say hello first.", frame_id(frame))
@@ -174,6 +175,12 @@ class WebChatChannel(Channel):
                 meta={"title": str(frame.get("title", ""))[:256], **chosen},
                 locale_hint=session.locale,
             )
+        elif frame["type"] == "link":  # the page was opened from a link: /chat?link=<token> (docs/privacy.md)
+            token = frame.get("token")
+            if not isinstance(token, str) or not TOKEN.fullmatch(token):
+                return await self._error(session, "malformed", "Bad link.", event_id, "bad_link_token")
+            # What a Telegram /start link-<token> is: the linking middleware checks and spends it.
+            inbound = Inbound(address=address, event_id=key, text=f"/link {token}", locale_hint=session.locale)
         elif frame["type"] == "edit":  # never answered: it corrects a message (parley.core.kernel.edits)
             edited = frame.get("of")
             if not isinstance(edited, str) or not ID.match(edited):
