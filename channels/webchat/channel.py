@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from aiohttp import WSMsgType, web
 from parley.channels.webchat.branding import Branding
 from parley.channels.webchat.identity import Identities, origin_allowed
-from parley.channels.webchat.session import ID, Session, frame_id
+from parley.channels.webchat.session import ID, Session, frame_id, link_command
 from parley.channels.webchat.widget import Widget
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.i18n.personas import PersonaCatalog
@@ -27,7 +27,6 @@ from parley.core.kernel.channel import Capabilities, Channel, ChannelContext, Re
 from parley.core.kernel.door import BadInput, clean, parse_json
 from parley.core.kernel.messages import Address, Inbound, Reply
 from parley.core.kernel.ratelimit import Limit, Limiter
-from parley.core.linking.flow import TOKEN
 from parley.core.storage.store import StoreUnavailable
 
 log = logging.getLogger("parley.webchat")
@@ -175,12 +174,10 @@ class WebChatChannel(Channel):
                 meta={"title": str(frame.get("title", ""))[:256], **chosen},
                 locale_hint=session.locale,
             )
-        elif frame["type"] == "link":  # the page was opened from a link: /chat?link=<token> (docs/privacy.md)
-            token = frame.get("token")
-            if not isinstance(token, str) or not TOKEN.fullmatch(token):
+        elif frame["type"] == "link":  # opened as /chat?link=<token>: the linking middleware checks it
+            if (command := link_command(frame)) is None:
                 return await self._error(session, "malformed", "Bad link.", event_id, "bad_link_token")
-            # What a Telegram /start link-<token> is: the linking middleware checks and spends it.
-            inbound = Inbound(address=address, event_id=key, text=f"/link {token}", locale_hint=session.locale)
+            inbound = Inbound(address=address, event_id=key, text=command, locale_hint=session.locale)
         elif frame["type"] == "edit":  # never answered: it corrects a message (parley.core.kernel.edits)
             edited = frame.get("of")
             if not isinstance(edited, str) or not ID.match(edited):
