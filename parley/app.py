@@ -53,6 +53,7 @@ from parley.core.handoff.sla import Reminders
 from parley.core.http.admin import Admin
 from parley.core.http.admin_analytics import AnalyticsAPI
 from parley.core.http.admin_auth import ApiAuth
+from parley.core.http.admin_consent import ConsentAPI
 from parley.core.http.admin_leads import LeadAPI
 from parley.core.http.admin_links import LinkAPI
 from parley.core.http.listener import RESERVE, Listener, raise_fd_limit
@@ -86,6 +87,7 @@ from parley.core.linking.codes import Codes
 from parley.core.linking.flow import DeepLinks, linking
 from parley.core.linking.operator import OperatorLinks
 from parley.core.linking.replies import route as route_replies
+from parley.core.privacy.consent import ConsentChanges
 from parley.core.privacy.retention import RetentionJob
 from parley.core.privacy.subject import Subject
 from parley.core.routing.router import Router
@@ -243,6 +245,8 @@ class Bot:
         self.accounts = accounts_for(self.store, clock)
         # Privacy requests (export, erase), for the admin API, the console and retention alike.
         self.subject = Subject(self.store, self.scheduler.sched, self.analytics_store, clock)
+        # An operator's consent change (admin API, console), audited like the privacy requests.
+        self.consent_changes = ConsentChanges(self.store, self.scheduler.sched, self.subject.audit, clock)
         self.retention = RetentionJob(settings.retention, self.subject, clock, self.metrics)
         self.console_routes: list[web.RouteDef] = []
         if settings.console.enabled:
@@ -272,6 +276,7 @@ class Bot:
             record=self.analytics.record,
             leads=LeadAPI(self.lead_outcomes),
             links=LinkAPI(OperatorLinks(self.store, self.subject.audit)),
+            consent=ConsentAPI(self.consent_changes),
             subject=self.subject,
         )
         self.router = Router("bot")
@@ -327,6 +332,8 @@ class Bot:
             telegram_bot=config.telegram_bot,
             whatsapp_number=config.whatsapp_number or settings.twilio.whatsapp_from,
             sms_number=config.sms_number or settings.twilio.sms_from,
+            # The web chat always runs; a link to it needs the address the world reaches it at.
+            web_chat=f"{settings.public_url}/chat" if settings.public_url else "",
         )
         return [linking(self.store, codes, deep)]
 

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from aiohttp import WSMsgType, web
 from parley.channels.webchat.branding import Branding
 from parley.channels.webchat.identity import Identities, origin_allowed
-from parley.channels.webchat.session import ID, Session, frame_id
+from parley.channels.webchat.session import ID, Session, frame_id, link_command
 from parley.channels.webchat.widget import Widget
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.i18n.personas import PersonaCatalog
@@ -123,7 +123,7 @@ class WebChatChannel(Channel):
                 await self._hello(session, frame)
             except StoreUnavailable:  # the identity key lives in the store: the page says hello again later
                 await ws.send_json({"type": "error", "code": "unavailable", "message": "Busy, retrying."})
-        elif kind in ("message", "button", "edit") and session.identity is not None:
+        elif kind in ("message", "button", "edit", "link") and session.identity is not None:
             await self._inbound(session, frame)
         else:
             await self._error(session, "unexpected", "Say hello first.", frame_id(frame))
@@ -174,6 +174,10 @@ class WebChatChannel(Channel):
                 meta={"title": str(frame.get("title", ""))[:256], **chosen},
                 locale_hint=session.locale,
             )
+        elif frame["type"] == "link":  # opened as /chat?link=<token>: the linking middleware checks it
+            if (command := link_command(frame)) is None:
+                return await self._error(session, "malformed", "Bad link.", event_id, "bad_link_token")
+            inbound = Inbound(address=address, event_id=key, text=command, locale_hint=session.locale)
         elif frame["type"] == "edit":  # never answered: it corrects a message (parley.core.kernel.edits)
             edited = frame.get("of")
             if not isinstance(edited, str) or not ID.match(edited):

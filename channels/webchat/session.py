@@ -1,4 +1,5 @@
-"""One open web chat socket, and the message id of a frame refused before it is understood."""
+"""One open web chat socket, the message id of a frame refused before it is understood, and the
+command a link frame stands for."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from parley.channels.webchat.identity import Identity
 from parley.core.kernel.ratelimit import Limiter
+from parley.core.linking.flow import TOKEN
 
 ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _FRAME_ID = re.compile(r'"id"\s*:\s*"([A-Za-z0-9_-]{8,64})"')
@@ -33,3 +35,11 @@ def frame_id(data: object) -> str:
         return value if isinstance(value, str) and ID.match(value) else ""
     found = _FRAME_ID.search(data) if isinstance(data, str) else None
     return found.group(1) if found else ""
+
+
+def link_command(frame: dict) -> str | None:
+    """A ``link`` frame (the page opened as ``/chat?link=<token>``) as the command a customer
+    would type, ``/link <token>``, which the linking middleware checks and spends (docs/privacy.md);
+    None for a token that cannot be one."""
+    token = frame.get("token")
+    return f"/link {token}" if isinstance(token, str) and TOKEN.fullmatch(token) else None

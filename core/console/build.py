@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from aiohttp import web
-from parley.core.console import conversations, home, leads, people, people_import, users
+from parley.core.console import conversations, home, leads, people, people_import, person_changes, users
 from parley.core.console.accounts import Accounts
 from parley.core.console.passwords import Passwords
 from parley.core.console.render import Renderer
@@ -15,6 +15,8 @@ from parley.core.console.shell import Console, NavItem, Section
 from parley.core.handoff.outcome import LeadOutcomes
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.kernel.clock import Clock
+from parley.core.linking.operator import OperatorLinks
+from parley.core.privacy.consent import ConsentChanges
 from parley.core.privacy.subject import Subject
 from parley.core.schedule.store import ScheduleStore
 from parley.core.storage.store import Store
@@ -52,13 +54,18 @@ def build_console(
             *home.AUDIT_NAV,
         ),
     )
+    privacy = subject or Subject(store, sched, None, clock)
+    person = people.PeopleSection(console, store, sched, privacy)
     sections: list[Section] = [
         home.HomeSection(console),
         *(build(console) for _, build in reports),
         conversations.ConversationsSection(console, store, sched, clock, persona),
         *([leads.LeadsSection(console, outcomes)] if outcomes is not None else []),
         people_import.PeopleImportSection(console, sched),  # before PeopleSection: /people/import
-        people.PeopleSection(console, store, sched, subject or Subject(store, sched, None, clock)),
+        person,
+        person_changes.PersonChanges(
+            console, person, OperatorLinks(store, privacy.audit), ConsentChanges(store, sched, privacy.audit, clock)
+        ),
         users.UsersSection(console),
         home.AuditSection(console),
     ]

@@ -47,7 +47,7 @@ class AuditSection:
         except ValueError:
             page = 1
         shown = {k: q.get(k, "").strip()[:MAX_FIELD] for k in ("actor", "action", "person")}
-        about = await Pseudonyms(self.store).of(shown["person"]) if shown["person"] else ""
+        about = await Pseudonyms(self.store).around(shown["person"]) if shown["person"] else frozenset()
         where = AuditFilter(shown["actor"], shown["action"], about=about)
         # One more than a page: is there a next one?
         entries = await search(self.store, where, PER_PAGE + 1, (page - 1) * PER_PAGE)

@@ -64,6 +64,13 @@ class PeopleSection:
             for cid, state in held.get("conversations", {}).items()
         ]
         profile = held.get("profile", {})
+        identities = await self.store.identities(person)  # this page's identity first
+        # Consent is per channel identity: one record (and one change form) for each.
+        consents = []
+        for identity in identities:
+            indexed = entry if identity == person else await self.sched.person(identity)
+            channel = identity.split(":", 1)[0]
+            consents.append({"identity": identity, "channel": channel, **consent_of(indexed, profile, identity)})
         return self.console.render(
             request,
             viewer,
@@ -72,8 +79,8 @@ class PeopleSection:
             person=person,
             entry=entry,
             profile=profile,
-            consent=consent_of(entry, profile, person),
-            identities=await self.store.identities(owner),
+            consents=consents,
+            identities=identities,
             conversations=conversations,
             **shown,
         )

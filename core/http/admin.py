@@ -19,6 +19,7 @@ from parley.core.console.roles import Permission
 from parley.core.http.admin_analytics import AnalyticsAPI
 from parley.core.http.admin_auth import ApiAuth
 from parley.core.http.admin_campaigns import CampaignAPI
+from parley.core.http.admin_consent import ConsentAPI
 from parley.core.http.admin_leads import LeadAPI
 from parley.core.http.admin_links import LinkAPI
 from parley.core.http.admin_openapi import describe
@@ -52,6 +53,7 @@ class Admin:
     record: Callable[[tuple[str, str, str], list[Fact], float], None] | None = None
     leads: LeadAPI | None = None  # the leads list and their outcomes
     links: LinkAPI | None = None  # an operator links and unlinks a person's identities
+    consent: ConsentAPI | None = None  # an operator opts a person in or out on one channel
     subject: Subject | None = None  # privacy requests (None: one over the store and schedule alone)
 
     def __post_init__(self) -> None:
@@ -66,6 +68,7 @@ class Admin:
             *(self.analytics.routes(g) if self.analytics is not None else []),
             *(self.leads.routes(g) if self.leads is not None else []),
             *(self.links.routes(g) if self.links is not None else []),
+            *(self.consent.routes(g) if self.consent is not None else []),
             *self.privacy.routes(g),
             web.post("/api/people/{person}/conversions", g(self.conversion, P.RECORD_CONVERSIONS)),
             web.get("/api/conversations/{id}", g(self.conversation, P.READ_CONVERSATIONS)),

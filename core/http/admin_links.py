@@ -13,7 +13,6 @@ A person is named by any of their identities. Refusals are 409 with a reason cod
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,21 +21,12 @@ from parley.core.console.roles import Permission
 from parley.core.http.admin_auth import AUDITED, caller
 from parley.core.http.replies import error, json_body
 from parley.core.linking.links import LinkRefused
-from parley.core.linking.operator import OperatorLinks
-from parley.core.privacy.audit import BadReason, Operator, Via, clean_reason
+from parley.core.linking.operator import IDENTITY, OperatorLinks, required_reason
+from parley.core.privacy.audit import Operator, Via
 
 log = logging.getLogger("parley.admin")
 Guard = Callable[[Callable, Permission], Callable]
-IDENTITY = re.compile(r"[a-z][a-z0-9_]{0,31}:[^\s:][^\s]{0,254}")  # channel:id, as Address.person
 NO_REASON = "reason: required, 1-500 characters on one line (kept in the audit log)"
-
-
-def required_reason(value: object) -> str | None:
-    """The reason as the audit log keeps it; None when it is missing or cannot be kept."""
-    try:
-        return clean_reason(value) or None
-    except BadReason:
-        return None
 
 
 @dataclass

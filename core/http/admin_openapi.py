@@ -56,6 +56,12 @@ ROUTES: list[tuple[str, str, str, str | None]] = [
         "Unlink an identity from the person, with a reason (audited)",
         "Unlink",
     ),
+    (
+        "post",
+        "/api/people/{person}/consent",
+        "Opt the person in or out of marketing on one channel, with a reason (audited)",
+        "Consent",
+    ),
     ("post", "/api/people/{person}/conversions", "Record a conversion, attributed to the last campaign", "Conversion"),
     ("get", "/api/leads", "Leads, newest first (?outcome=open|won|lost, ?before= pages)", None),
     ("get", "/api/leads/{id}", "One lead: source, who, and its outcome", None),
@@ -102,6 +108,11 @@ def describe() -> dict[str, Any]:
         if path.endswith(("identities", "{identity}")) and method != "get":
             op["responses"]["400"] = {"description": "A malformed identity or no reason"}
             op["responses"]["409"] = {"description": "Refused: same, linked_elsewhere, not_linked or busy"}
+        if path.endswith("consent"):
+            op["responses"]["400"] = {"description": "Not a person id, or a body that is not JSON"}
+            op["responses"]["404"] = {"description": "No data held about this person"}
+            op["responses"]["409"] = {"description": "The person's profile kept changing: try again"}
+            op["responses"]["422"] = {"description": "A channel not theirs, a value not opt_in/opt_out, no reason"}
         paths.setdefault(path, {})[method] = op
     campaign = CampaignSpec.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas = campaign.pop("$defs", {})
@@ -112,6 +123,15 @@ def describe() -> dict[str, Any]:
         "properties": {"identity": {"type": "string"}, "reason": {"type": "string", "maxLength": 500}},
     }
     schemas["Unlink"] = {"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}}
+    schemas["Consent"] = {
+        "type": "object",
+        "required": ["channel", "consent", "reason"],
+        "properties": {
+            "channel": {"type": "string", "description": "a channel name (sms), or one of the person's identities"},
+            "consent": {"enum": ["opt_in", "opt_out"]},
+            "reason": {"type": "string", "maxLength": 500},
+        },
+    }
     schemas["Conversion"] = {"type": "object", "properties": {"value": {"type": "number"}}}
     schemas["Outcome"] = {
         "type": "object",

@@ -104,7 +104,7 @@ class PrivacyAPI:
             return error(400, "limit and offset are whole numbers; since and until are Unix times")
         if not (0 < limit <= MAX_PAGE and 0 <= offset and not math.isnan(since) and not math.isnan(until)):
             return error(400, f"limit is 1 to {MAX_PAGE}, offset 0 or more")
-        about = await self.subject.audit.pseudonyms.of(q["person"][:MAX_ID]) if q.get("person") else ""
+        about = await self.subject.audit.pseudonyms.around(q["person"][:MAX_ID]) if q.get("person") else frozenset()
         target = q.get("target", "")[:MAX_ID]
         where = AuditFilter(q.get("actor", "")[:200], q.get("action", "")[:100], target, since, until, about)
         entries = await search(self.subject.store, where, limit, offset)

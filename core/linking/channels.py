@@ -9,6 +9,7 @@ an agent's answer) go where the person last wrote, unless they pinned a channel 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from parley.core.kernel.messages import Address
@@ -29,6 +30,25 @@ def set_consent(profile: dict[str, Any], identity: str, record: dict[str, Any]) 
         profile["channels"].setdefault(identity, {})["consent"] = record
     else:
         profile["consent"] = record
+
+
+CONSENT_HISTORY = 20  # consent changes kept per identity
+
+
+def record_consent(profile: dict[str, Any], identity: str, marketing: bool, at: str, source: str) -> dict[str, Any]:
+    """Set ``identity``'s marketing consent, keeping the last changes before it (the console
+    shows the history); returns the change. The customer's STOP/START and an operator's change
+    (core/privacy/consent.py) write it the same way."""
+    change = {"marketing": marketing, "at": at, "source": source}
+    history = [*consent_of(profile, identity).get("history", []), change][-CONSENT_HISTORY:]
+    set_consent(profile, identity, {**change, "history": history})
+    return change
+
+
+def consent_record(marketing: bool, at: str, source: str) -> str:
+    """The channel's own record (``consent:<identity>``, as channels/twilio/consent.py keeps
+    it), which every send checks: written beside the profile's."""
+    return json.dumps({"status": "opted_in" if marketing else "opted_out", "at": at, "source": source})
 
 
 def note_seen(profile: dict[str, Any], address: Address, now: float) -> None:

@@ -1,10 +1,12 @@
 """The customer's side of linking, as a middleware (docs/privacy.md, "Linking identities").
 
 - ``/link`` (or the pack's ``link`` phrase, "link my whatsapp"): a six-digit code on this channel,
-  to be typed on the other one within ten minutes, with deep links that carry it (a Telegram
-  ``/start`` link, a prefilled WhatsApp or SMS text) for the channels this deployment runs. Naming a channel binds the code to it.
-- ``/link 123456``, ``LINK 123456`` (what the prefilled texts send), ``/link <token>`` or
-  ``/start link-<token>`` on the other channel: checked by
+  to be typed on the other one within ten minutes, with deep links that carry it (a web chat
+  ``/chat?link=`` link, a Telegram ``/start`` link, a prefilled WhatsApp or SMS text) for the
+  channels this deployment runs. Naming a channel binds the code to it.
+- ``/link 123456``, ``LINK 123456`` (what the prefilled texts send), ``/link <token>`` (what
+  the web chat page sends when opened with ``?link=<token>``) or ``/start link-<token>`` on the
+  other channel: checked by
   codes.Codes; on success both identities are one person (links.link) and both channels hear it.
 - ``/link here``: follow-ups and agents' answers come to this channel, whichever the customer
   wrote on last (channels.reply_address).
@@ -58,9 +60,12 @@ class DeepLinks:
     telegram_bot: str = ""  # the bot's username: https://t.me/<bot>?start=link-<token>
     whatsapp_number: str = ""  # +E.164: https://wa.me/<digits>?text=LINK <code>
     sms_number: str = ""  # sms:<number>?&body=LINK <code>
+    web_chat: str = ""  # the web chat page's URL (PARLEY_PUBLIC_URL + /chat): <url>?link=<token>
 
     def links(self, code: str, token: str, channel: str, here: str) -> list[str]:
         out = []
+        if self.web_chat:
+            out.append(("web", f"{self.web_chat}?link={token}"))
         if self.telegram_bot:
             out.append(("telegram", f"https://t.me/{self.telegram_bot}?start=link-{token}"))
         if self.whatsapp_number:
@@ -99,9 +104,9 @@ def parse(turn: Turn) -> tuple[str, str] | None:
     # them the pack's link word, one a channel.
     said = lower.split()
     heads = {"link", *(phrase.split()[0] for phrase in words if phrase)}
-    named = [channel_named(w) for w in said if channel_named(w)]
+    named = {channel_named(w) for w in said if channel_named(w)}  # "web chat": two words, one channel
     if len(said) <= 4 and heads & set(said) and len(named) == 1:
-        return "issue", named[0]
+        return "issue", named.pop()
     return None
 
 

@@ -6,9 +6,21 @@ never by their ids, so the record of a link survives the person's erasure withou
 
 from __future__ import annotations
 
+import re
+
 from parley.core.linking.links import Linked, LinkRefused, Refusal, link, unlink
-from parley.core.privacy.audit import Action, Audit, Operator
+from parley.core.privacy.audit import Action, Audit, BadReason, Operator, clean_reason
 from parley.core.storage.store import Store
+
+IDENTITY = re.compile(r"[a-z][a-z0-9_]{0,31}:[^\s:][^\s]{0,254}")  # channel:id, as Address.person
+
+
+def required_reason(value: object) -> str | None:
+    """The reason as the audit log keeps it; None when it is missing or cannot be kept."""
+    try:
+        return clean_reason(value) or None
+    except BadReason:
+        return None
 
 
 class OperatorLinks:

@@ -84,6 +84,12 @@ class Pseudonyms:
     async def of(self, person: str) -> str:
         return pseudonym(await self.key(), person)
 
+    async def around(self, identity: str) -> frozenset[str]:
+        """The pseudonyms entries about ``identity`` may carry: its own and those of every
+        identity linked to it now (an entry names the person by the id of the link's first)."""
+        group = await self.store.identities(await self.store.person_of(identity))
+        return frozenset([pseudonym(await self.key(), i) for i in {identity, *group}])
+
 
 def pseudonym(key: bytes, person: str) -> str:
     """How the audit log names ``person``: a keyed hash, the same for the same key."""
@@ -108,9 +114,9 @@ class AuditFilter:
     target: str = ""  # a pseudonym or any other target, exactly
     since: float = 0.0
     until: float = float("inf")
-    # A person's pseudonym: entries about them, as the person acted on or as the identity linked
-    # to or unlinked from someone else (its pseudonym is such an entry's detail).
-    about: str = ""
+    # A person's pseudonyms (Pseudonyms.around): entries about them, as the person acted on or
+    # as the identity linked to or unlinked from someone (its pseudonym is such an entry's detail).
+    about: frozenset[str] = frozenset()
 
     def matches(self, entry: AuditEntry) -> bool:
         action = entry.action == self.action or (self.action.endswith(".") and entry.action.startswith(self.action))
@@ -118,7 +124,7 @@ class AuditFilter:
             (not self.actor or entry.actor == self.actor)
             and (not self.action or action)
             and (not self.target or entry.target == self.target)
-            and (not self.about or self.about in (entry.target, entry.detail))
+            and (not self.about or entry.target in self.about or entry.detail in self.about)
             and self.since <= entry.at < self.until
         )
 

@@ -21,7 +21,7 @@ from datetime import datetime
 from parley.core.kernel.outage import Outage
 from parley.core.kernel.pipeline import Handler, Middleware
 from parley.core.kernel.turn import Turn
-from parley.core.linking.channels import consent_of, linked, note_seen, set_consent
+from parley.core.linking.channels import consent_of, consent_record, linked, note_seen, record_consent
 from parley.core.schedule.lifecycle import bump
 from parley.core.schedule.reminders import parse_reminder
 from parley.core.schedule.store import PersonEntry, ScheduleStore, Send, followup_id
@@ -33,7 +33,6 @@ log = logging.getLogger("parley.scheduler")
 STOP_WORDS = ("stop", "stopall", "unsubscribe")  # more come from each pack's "stop" intent
 START_WORDS = ("start", "unstop", "subscribe")
 REMIND_TRIGGERS = ("remind me", "please remind me")
-CONSENT_HISTORY = 20  # consent changes kept per person
 INDEX_EVERY = 600.0  # seconds between people-index writes for an unchanged person
 FOLLOWUP_TEXT = "Just checking in: is there anything else I can help you with?"
 
@@ -119,14 +118,11 @@ def consent(kv: KeyValueStore) -> Middleware:
         opted_in = not stop
         source = f"{turn.address.channel}:{said}"
         at = turn.now.isoformat(timespec="seconds")
-        change = {"marketing": opted_in, "at": at, "source": source}
-        # The latest record, and the last changes before it (the console shows the history).
         # Per channel identity: consent on SMS is not consent on WhatsApp (core/linking/channels.py).
-        history = [*consent_of(turn.profile, turn.address.person).get("history", []), change][-CONSENT_HISTORY:]
-        set_consent(turn.profile, turn.address.person, {**change, "history": history})
+        record_consent(turn.profile, turn.address.person, opted_in, at, source)
         # The same record the Twilio channel keeps (channels/twilio/consent.py), checked at send.
+        await kv.put(f"consent:{turn.address.person}", consent_record(opted_in, at, source))
         status = "opted_in" if opted_in else "opted_out"
-        await kv.put(f"consent:{turn.address.person}", json.dumps({"status": status, "at": at, "source": source}))
         turn.tags["consent"] = status
         turn.system(status)
 

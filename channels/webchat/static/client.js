@@ -4,7 +4,7 @@
 // with widget.js in one closure for the widget, so nothing leaks into a host page's globals.
 function parleyChat(o) {
   "use strict";
-  // o: {base, root, heading, locale, persona, color, onConfig(cfg), onLocale(lang, dir), onReply(isGreeting), onClose}
+  // o: {base, root, heading, locale, persona, color, link, onConfig(cfg), onLocale(lang, dir), onReply(isGreeting), onClose}
   const K = "parley.";
   const get = (k) => { try { return localStorage.getItem(K + k); } catch { return null; } };
   const put = (k, v) => { try { localStorage.setItem(K + k, v); } catch { /* storage full or blocked */ } };
@@ -203,6 +203,10 @@ function parleyChat(o) {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }
   });
   if (o.onClose) { const b = $(".close"); b.hidden = false; b.addEventListener("click", o.onClose); }
+  // Opened from a link that links this chat to the customer's other channel (/chat?link=<token>,
+  // offered by /link elsewhere): sent once the socket says welcome, resent until acknowledged
+  // like any message, never shown. The server checks it (signed, expiring, single use).
+  if (o.link && /^[A-Za-z0-9_-]{32}$/.test(o.link)) { outbox.push({type: "link", token: o.link, id: newId()}); save(); }
   const saved = json("locale", null);
   if (saved && saved.lang) setLang(saved.lang, saved.dir);   // before the config arrives: no flash of the wrong side
   return {

@@ -47,6 +47,12 @@ class ChatClient:
         await self.ws.send_json({"type": "button", "id": event_id, "payload": payload, "title": title})
         return event_id
 
+    async def open_link(self, token: str) -> str:
+        """What the page sends when opened as ``/chat?link=<token>``."""
+        event_id = uuid.uuid4().hex
+        await self.ws.send_json({"type": "link", "id": event_id, "token": token})
+        return event_id
+
     async def next(self, kind: str, timeout: float = 10.0) -> dict:
         async with asyncio.timeout(timeout):
             while True:
