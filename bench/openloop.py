@@ -85,3 +85,11 @@ async def at_rate(
 def half(maximum: float) -> float:
     """Half the measured maximum, the load the latency target is set at (at least 1/s)."""
     return max(1.0, round(maximum / 2))
+
+
+def rate_option(args: list[str]) -> tuple[float | None, list[str]]:
+    """``--rate R`` (the rate mode alone, at R/s) taken out of ``args``; the rest as they were."""
+    if "--rate" not in args:
+        return None, args
+    at = args.index("--rate")
+    return float(args[at + 1]), args[:at] + args[at + 2 :]

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.append(str(ROOT))  # after bench/ (a script's own folder): for bench.common
 
 from bench.common import RunFlags, cpu_seconds, emit, run_flags  # noqa: E402
-from bench.openloop import Latency, half  # noqa: E402
+from bench.openloop import Latency, half, rate_option  # noqa: E402
 
 BASELINES = ROOT / "bench" / "baselines"
 SECRET = "bench-secret"
@@ -259,8 +259,7 @@ def show_max(results: dict[str, dict[str, float]], seconds: int) -> None:
 
 def main(flags: RunFlags) -> None:
     args = sys.argv[1:]
-    rate = float(args[args.index("--rate") + 1]) if "--rate" in args else None
-    positional = [a for n, a in enumerate(args) if a != "--rate" and (n == 0 or args[n - 1] != "--rate")]
+    rate, positional = rate_option(args)
     seconds = int(positional[0]) if positional else 3 if flags.quick else 10
     emit(flags, "slack", figures(flags, seconds, rate))
 
