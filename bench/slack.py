@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,28 +92,32 @@ def serve_bare(port: int, api: str = API) -> None:
 
 
 def serve_parley(port: int, data: str, api: str = API) -> None:
+    """The bot under test, run by bot.py's own ``serve`` (so start-up tuning such as the
+    collector's counts as it does in production)."""
     from dataclasses import replace
 
     from parley.core.config.settings import Settings
 
     from parley.app import Bot
+    from parley.cli import serve
 
-    async def main() -> None:
-        settings = Settings(
-            _env_file=None,
-            store_url=f"sqlite:///{data}/bench.db",
-            http={"host": "127.0.0.1", "port": port},
-            slack={"bot_token": "xoxb-bench", "signing_secret": SECRET, "api_base": api + "/api/"},
-            flood_per_minute=1_000_000,
-        )
+    @contextlib.asynccontextmanager
+    async def lifted(settings: Settings) -> AsyncIterator[Bot]:
         async with Bot(settings) as app:
             slack = app.channels["slack"]
             # Lift Slack's real limits (1/s per channel) so the run measures our work, not waiting.
             slack.capabilities = replace(slack.capabilities, per_chat_rate=1e6, per_chat_burst=10**6)  # type: ignore[misc]
             slack.workspace_rate = 1e6  # type: ignore[attr-defined]
-            await asyncio.Event().wait()
+            yield app
 
-    asyncio.run(main())
+    settings = Settings(
+        _env_file=None,
+        store_url=f"sqlite:///{data}/bench.db",
+        http={"host": "127.0.0.1", "port": port},
+        slack={"bot_token": "xoxb-bench", "signing_secret": SECRET, "api_base": api + "/api/"},
+        flood_per_minute=1_000_000,
+    )
+    asyncio.run(serve(settings, lifted))  # type: ignore[arg-type]
 
 
 # -- the driver ---------------------------------------------------------------------------------
