@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import tempfile
 import time
 import uuid
+from pathlib import Path
 
 import aiohttp
 
-from bench.common import cpu_seconds, emit, free_port, pct, row, rss_mb, run_flags, start, wait_port
-from bench.openloop import Latency, Stopwatch, at_rate, half
+sys.path.append(str(Path(__file__).resolve().parent.parent))  # run as a script: for bench.common
+
+from bench.common import cpu_seconds, emit, free_port, pct, row, rss_mb, run_flags, start, wait_port  # noqa: E402
+from bench.openloop import Latency, Stopwatch, at_rate, half  # noqa: E402
 
 QUESTIONS = ["how much is shipping", "do you take paypal", "when do refunds arrive", "what sizes do you have"]
 
