@@ -104,7 +104,8 @@ class Pages:
 
 
 async def steady(port: int, rate: float, seconds: float) -> Latency:
-    async with aiohttp.ClientSession() as session:
+    # limit=0: every page holds its connection (aiohttp's default pool stops at 100).
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
         pages = Pages(session, port)
         await pages.open(max(64, int(rate)))  # one message a second per page at most
         try:
