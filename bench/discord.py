@@ -4,7 +4,8 @@ API, for Parley and for a bare discord.py client answering the same events (the 
 One process, one run of each, in turn, against a fresh loopback fake (parley.testing.fakes.discord):
 1. bare discord.py: ``on_message`` -> ``channel.send`` (no store, no dedupe, no outbox);
 2. Parley with its 30 messages/s per-bot limit lifted, to measure the pipeline itself
-   (dedupe, SQLite inbox, per-conversation lock, brain, durable outbox);
+   (dedupe, SQLite inbox, per-conversation lock, brain, durable outbox), with the garbage
+   collector tuned as ``parley run`` tunes it once started;
 3. Parley as shipped, which keeps under Discord's global 50 requests/s (30 messages/s).
 Each event is a DM from a different person in a different channel (so per-chat limits and the
 flood guard stay out of it), all sent at once, after a warm-up of a few events (the first turn
@@ -30,10 +31,13 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(HERE.parent))
 
 import asyncio  # noqa: E402
+import contextlib  # noqa: E402
 import dataclasses  # noqa: E402
+import gc  # noqa: E402
 import logging  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
 
 import discord  # noqa: E402
 from parley.channels.discord.endpoints import point_sdk_at  # noqa: E402
@@ -42,6 +46,7 @@ from parley.core.config.settings import Settings  # noqa: E402
 from bench.common import RunFlags, emit, pct, run_flags  # noqa: E402
 from bench.openloop import Latency, Stopwatch, at_rate, half, rate_option  # noqa: E402
 from parley.app import Bot  # noqa: E402
+from parley.cli import YOUNG_GC_THRESHOLD  # noqa: E402
 from parley.testing.fakes.discord import TOKEN, FakeDiscord, message  # noqa: E402
 
 ANSWER = "We're open Monday to Saturday, 9:00 to 18:00."
@@ -130,7 +135,22 @@ async def parley(n: int, lift_global_limit: bool, rate: float | None = None, sec
                     caps = dataclasses.replace(channel.capabilities, global_rate=1e9)
                     channel.capabilities = caps  # type: ignore[misc]
                 await fake.identified.wait()
-                return await measured(fake, n, rate, seconds)
+                with as_served():
+                    return await measured(fake, n, rate, seconds)
+
+
+@contextlib.contextmanager
+def as_served() -> Iterator[None]:
+    """The collector as ``parley run`` leaves it once started (parley.cli.serve), put back after
+    (the bare client runs in this process too, untuned, as its users would run it)."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(YOUNG_GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
 
 
 def show(name: str, figures: Burst, baseline: float) -> None:
