@@ -36,6 +36,10 @@ from parley.core.storage.store import StoreUnavailable
 
 log = logging.getLogger("parley.discord")
 
+# Typing calls in flight at once; past that a hint is dropped. A hint is best effort and only
+# sent when a turn is slow, which under load is every turn: the hints then doubled the REST
+# calls of a process that was already behind (docs/performance.md).
+TYPING_AT_ONCE = 4
 THREAD_EXISTS = 160004  # "A thread has already been created for this message"
 # Neutralise every ping: a user who writes "@everyone" or "<@&role>" must not make the bot ping.
 NO_PINGS = discord.AllowedMentions(everyone=False, users=False, roles=False, replied_user=False)
@@ -81,6 +85,7 @@ class DiscordChannel(Channel):
         self._threads: OrderedDict[str, str] = OrderedDict()
         self._titles: OrderedDict[str, str] = OrderedDict()  # message id -> thread name
         self._tasks: set[asyncio.Task[None]] = set()
+        self._typing_calls = 0
         self.redeliver_delay = 1.0  # first pause before re-delivering while the store is down
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -155,8 +160,14 @@ class DiscordChannel(Channel):
 
     # -- outbound ---------------------------------------------------------------------------
     async def typing(self, address: Address) -> None:
-        await self.login()
-        await self.client.http.send_typing(self._threads.get(address.thread) or address.chat)
+        if self._typing_calls >= TYPING_AT_ONCE:
+            return
+        self._typing_calls += 1
+        try:
+            await self.login()
+            await self.client.http.send_typing(self._threads.get(address.thread) or address.chat)
+        finally:
+            self._typing_calls -= 1
 
     async def send(self, address: Address, reply: Reply) -> str:
         await self.login()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
-from parley.channels.discord.channel import DiscordChannel
+from parley.channels.discord.channel import TYPING_AT_ONCE, DiscordChannel
 from parley.core.kernel.channel import RetryAfter, Unreachable
 from parley.core.kernel.clock import ManualClock
 from parley.core.kernel.messages import Address, Button, Reply
@@ -112,6 +114,19 @@ DM_ADDRESS = Address(channel="discord", chat=str(DM), user="46")
 
 def reply(text: str, **extra) -> Reply:
     return Reply(text=text, meta={"id": "discord:9500:r0"}, **extra)
+
+
+async def test_typing_hints_past_a_few_in_flight_are_dropped(channel, fake):
+    fake.typing_held = asyncio.Event()  # Discord slow to answer: the first hints stay in flight
+    hints = [asyncio.create_task(channel.typing(Address(channel="discord", chat=str(DM + n)))) for n in range(12)]
+    await eventually(lambda: len(fake.typing) == TYPING_AT_ONCE)
+    await asyncio.sleep(0.05)
+    assert sum(task.done() for task in hints) == 12 - TYPING_AT_ONCE  # dropped at once, never queued
+    fake.typing_held.set()
+    await asyncio.gather(*hints)
+    assert len(fake.typing) == TYPING_AT_ONCE
+    await channel.typing(DM_ADDRESS)  # room again once the calls answered
+    assert len(fake.typing) == TYPING_AT_ONCE + 1
 
 
 async def test_typing_shows_in_the_dm_or_the_parent_until_the_thread_exists(channel, fake):

@@ -127,6 +127,7 @@ class FakeDiscord:
         self.attempts = 0  # every POST channels/{id}/messages, failures included
         self.edits: list[dict[str, Any]] = []
         self.typing: list[str] = []
+        self.typing_held: asyncio.Event | None = None  # typing calls wait for it when set to one
         self.threads: list[dict[str, Any]] = []
         self.callbacks: list[dict[str, Any]] = []
         self.failures: list[tuple[int, dict[str, Any], dict[str, str]]] = []  # next POST answers
@@ -289,6 +290,8 @@ class FakeDiscord:
 
     async def post_typing(self, request: web.Request) -> web.Response:
         self.typing.append(request.match_info["channel"])
+        if self.typing_held is not None:
+            await self.typing_held.wait()
         return web.Response(status=204)
 
     async def start_thread(self, request: web.Request) -> web.Response:
