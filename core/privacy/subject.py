@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from parley.core.analytics.store import AnalyticsStore
+from parley.core.linking.channels import consent_of
 from parley.core.privacy.audit import Action, Audit, Operator
 from parley.core.privacy.held import Held, gather
 from parley.core.privacy.mentions import Mentions
@@ -90,6 +91,8 @@ class Subject:
             asked = await self.analytics.questions(first, now.date().isoformat(), 100_000)
             questions = [{"text": q.text, "locale": q.locale, "times": q.n} for q in asked if mentions.in_text(q.text)]
         outbox = {i: (await self.store.export_person(i))["outbox"] for i in held.identities}
+        # Marketing consent is per identity, in the person's profile (core/linking/channels.py).
+        profile = await self.store.profile(await self.store.person_of(person))
         await self.audit.record(by, Action.EXPORT, person)
         return {
             "person": person,
@@ -98,8 +101,7 @@ class Subject:
             "profiles": held.profiles,
             "index": {i: _plain(e) for i, e in held.entries.items()},
             "consent": {
-                i: {"marketing": (held.profiles[i].get("consent") or {}), "channel": held.consent.get(i)}
-                for i in held.identities
+                i: {"marketing": consent_of(profile, i), "channel": held.consent.get(i)} for i in held.identities
             },
             "conversations": held.conversations,
             "cases": held.cases,

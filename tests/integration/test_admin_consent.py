@@ -73,6 +73,14 @@ async def test_an_opt_out_reaches_every_record_a_send_reads_and_the_audit_log(ap
     assert [h["marketing"] for h in consent_of(profile, ANN.person)["history"]] == [False, True]
     assert consent_of(profile, ANN_SMS)["marketing"] is True
 
+    # The export says the same, per channel, whichever identity it is asked with.
+    async with ClientSession() as http:
+        async with http.get(f"http://127.0.0.1:{app.port}/api/people/{quote(ANN_SMS)}", headers=AUTH) as resp:
+            exported = json.loads(await resp.text())
+    assert exported["consent"][ANN.person]["marketing"]["marketing"] is True
+    assert exported["consent"][ANN.person]["channel"]["status"] == "opted_in"
+    assert exported["consent"][ANN_SMS]["marketing"]["source"] == "operator:api"
+
     of = app.subject.audit.pseudonyms.of
     status, found = await api(app, "GET", f"/api/audit?person={quote(ANN_SMS)}&action=person.consent")
     assert [(e["actor"], e["via"], e["target"], e["detail"], e["reason"]) for e in found["entries"]] == [
