@@ -8,6 +8,7 @@ reconnects by itself; scripts are re-loaded on NOSCRIPT after a restart).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import secrets
@@ -135,20 +136,26 @@ class RedisStore(RedisAccounts, RedisLeads, RedisIdentities, RedisPrivacy):
         return Batch(int(token), items, json.loads(state or "{}"), bodies, people, versions)
 
     async def commit(self, conversation, token, done, state, profiles, outbox, release=False, lease=0.0, versions=None):
-        """Leases nothing at commit (``lease`` is ignored): every reply is queued and claimed,
-        which keeps the per-address ordering checks in one script (CLAIM)."""
+        """With ``lease`` the first reply, if nothing of its address is unfinished, is stored
+        already leased to us and returned: the caller sends it at once, no claim round trip.
+        (Were the answer lost, it waits out the lease and a claim sends it.)"""
         args: list[Any] = [self.p, conversation, self.clock(), str(token), done, json.dumps(state)]
-        args += ["1" if release else "0", len(profiles)]
+        args += ["1" if release else "0", lease, self.owner, len(profiles)]
         for person, profile in profiles.items():
             expected = (versions or {}).get(person)
             args += [person, json.dumps(profile), "" if expected is None else expected]
         args += self._outbox_args(outbox)
-        new = int(await self._up(self._commit(keys=[f"{self.p}lock:{conversation}"], args=args)))
-        if new == -2:
+        code, *rest = await self._up(self._commit(keys=[f"{self.p}lock:{conversation}"], args=args))
+        if code == -2:
             raise ProfileConflict(conversation)
-        if new < 0:
+        if code < 0:
             raise LockLost(conversation)
-        return []
+        if not rest[0]:
+            return []
+        item_id, leased_token, seq = rest[0]
+        first = outbox[0]  # only the first reply is ever leased at commit
+        assert first.id == item_id
+        return [dataclasses.replace(first, token=int(leased_token), seq=int(seq))]
 
     async def release(self, conversation: str, token: int) -> None:
         try:
@@ -164,7 +171,7 @@ class RedisStore(RedisAccounts, RedisLeads, RedisIdentities, RedisPrivacy):
     async def release_dead(self, dead, now: float) -> int:
         held = await self._up(self.r.hvals(f"{self.p}lockowner"))
         held += await self._up(self.r.hvals(f"{self.p}oleased"))
-        gone = sorted({owner for owner in held if dead(owner)})
+        gone = sorted({owner for owner in held if owner and dead(owner)})
         if not gone:
             return 0
         return int(await self._up(self._recover(args=[self.p, str(now), *gone])))
@@ -227,8 +234,10 @@ class RedisStore(RedisAccounts, RedisLeads, RedisIdentities, RedisPrivacy):
             pipe.hgetall(f"{self.p}ostat").hgetall(f"{self.p}oerr")
             # Each address waits in "ready" scored by its head's due time: the first is the oldest.
             pipe.zrange(f"{self.p}ready", 0, 0, withscores=True)
-            counts, errors, first = await self._up(pipe.execute())
-        stats = OutboxStats(**{k: int(v) for k, v in counts.items() if k in ("pending", "sending", "sent", "failed")})
+            pipe.hlen(f"{self.p}oleased")  # every item in flight is there: no counter per lease
+            counts, errors, first, sending = await self._up(pipe.execute())
+        stats = OutboxStats(**{k: int(v) for k, v in counts.items() if k in ("pending", "sent", "failed")})
+        stats.sending = sending
         stats.errors = {k: int(v) for k, v in errors.items() if int(v) > 0}
         stats.oldest_due = float(first[0][1]) if first and stats.pending else None
         return stats

@@ -10,17 +10,32 @@ from __future__ import annotations
 
 # Shared by enqueue and commit: insert an outbox item unless its id exists; keep one queue per
 # address (ordered by a global seq) and a ``ready`` ZSET scoring each address by when its head
-# item may be claimed (due time if pending, lease deadline if sending).
+# item may be claimed (due time if pending, lease deadline if sending). With ``lease`` (a commit
+# whose caller sends at once) an item with nothing unfinished ahead of it is stored already
+# leased to ``owner``: no claim, no second round trip. Returns seq (0: the id existed) and token
+# (0: queued). Every leased item is in ``oleased`` (id -> owner, '' for none): its length is the
+# number in flight, so no counter moves on lease and settle.
 _ENQUEUE = """
-local function enqueue(P, id, akey, person, due, body, attempts, maxa, now)
+local function enqueue(P, id, akey, person, due, body, attempts, maxa, now, lease, owner)
   local k = P .. 'o:' .. id
-  if redis.call('EXISTS', k) == 1 then return 0 end
+  if redis.call('EXISTS', k) == 1 then return 0, 0 end
   local seq = redis.call('INCR', P .. 'seq')
-  redis.call('HSET', k, 'body', body, 'akey', akey, 'person', person, 'seq', seq, 'status', 'pending',
-    'due', due, 'attempts', attempts, 'max', maxa, 'token', 0, 'lease', 0, 'error', '', 'pid', '', 'updated', now)
   local q = P .. 'oq:' .. akey
+  local ahead = redis.call('ZCARD', q)
+  local status, token, deadline, at = 'pending', 0, 0, due
+  if lease and ahead == 0 then
+    token = redis.call('INCR', P .. 'tokens')
+    status, deadline = 'sending', tostring(tonumber(now) + lease)
+    at = deadline
+    redis.call('HSET', P .. 'oleased', id, owner)
+  else
+    redis.call('HINCRBY', P .. 'ostat', 'pending', 1)
+  end
+  redis.call('HSET', k, 'body', body, 'akey', akey, 'person', person, 'seq', seq, 'status', status,
+    'due', due, 'attempts', attempts, 'max', maxa, 'token', token, 'lease', deadline, 'error', '', 'pid', '',
+    'updated', now, 'owner', owner or '')
   redis.call('ZADD', q, seq, id)
-  if redis.call('ZCARD', q) == 1 then redis.call('ZADD', P .. 'ready', due, akey) end
+  if ahead == 0 then redis.call('ZADD', P .. 'ready', at, akey) end
   local mine = P .. 'pout:' .. person
   redis.call('SADD', mine, id)
   -- The person index outlives sent items (they expire after a week): prune it now and then.
@@ -29,19 +44,24 @@ local function enqueue(P, id, akey, person, due, body, attempts, maxa, now)
       if redis.call('EXISTS', P .. 'o:' .. old) == 0 then redis.call('SREM', mine, old) end
     end
   end
-  redis.call('HINCRBY', P .. 'ostat', 'pending', 1)
-  return 1
+  return seq, token
 end
 
-local function enqueue_all(P, args, i, now)
+-- ``lease`` (nil: queue all) applies to the first item only, as the other stores do.
+local function enqueue_all(P, args, i, now, lease, owner)
   local n = tonumber(args[i])
-  local new = 0
+  local new, leased = 0, {}
   i = i + 1
-  for _ = 1, n do
-    new = new + enqueue(P, args[i], args[i+1], args[i+2], args[i+3], args[i+4], args[i+5], args[i+6], now)
+  for j = 1, n do
+    local take = nil
+    if j == 1 and lease and tonumber(args[i+3]) <= tonumber(now) then take = lease end
+    local seq, token = enqueue(P, args[i], args[i+1], args[i+2], args[i+3], args[i+4], args[i+5], args[i+6], now,
+      take, owner)
+    if seq ~= 0 then new = new + 1 end
+    if token ~= 0 then leased = {args[i], tostring(token), tostring(seq)} end
     i = i + 7
   end
-  return new
+  return new, leased
 end
 
 -- After the head of an address queue left it: the next one (if any) is ready at its due time.
@@ -63,7 +83,7 @@ local function drop_outbox(P, id)
   local k = P .. 'o:' .. id
   local f = redis.call('HMGET', k, 'status', 'akey', 'error', 'person')
   if not f[1] then return 0 end
-  redis.call('HINCRBY', P .. 'ostat', f[1], -1)
+  if f[1] ~= 'sending' then redis.call('HINCRBY', P .. 'ostat', f[1], -1) end
   if f[1] == 'failed' then redis.call('HINCRBY', P .. 'oerr', f[3], -1) end
   if f[1] == 'pending' or f[1] == 'sending' then
     redis.call('ZREM', P .. 'oq:' .. f[2], id)
@@ -77,14 +97,13 @@ end
 """
 
 # Inbox helpers: an item body is JSON {"c": conversation, "p": person, "a": accepted_at, "b": inbound JSON}.
+# ``pin:<person>`` (the person's items, for erasure) is not trimmed per commit: ACCEPT prunes it
+# now and then, and a stale id in it names nothing (``items`` no longer has it).
 _INBOX = """
 local function drop_inbox(P, conv, id)
+  if redis.call('HDEL', P .. 'items', id) == 0 then return 0 end
   local inbox = P .. 'inbox:' .. conv
-  local body = redis.call('HGET', P .. 'items', id)
-  if not body then return 0 end
   redis.call('ZREM', inbox, id)
-  redis.call('HDEL', P .. 'items', id)
-  redis.call('SREM', P .. 'pin:' .. cjson.decode(body).p, id)
   local head = redis.call('ZRANGE', inbox, 0, 0)
   if #head == 0 then
     redis.call('ZREM', P .. 'pending', conv)
@@ -96,16 +115,25 @@ end
 """
 
 # KEYS: seen key. ARGV: P, now, ttl, id, conversation, person, accepted_at, body
+# The seen mark holds its expiry on the caller's clock (PX only collects it): SET NX is the
+# whole check unless a mark exists, which is then compared with ``now``.
 ACCEPT = """
 local P, now, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local seen = redis.call('GET', KEYS[1])
-if seen and tonumber(seen) > now then return 0 end
-redis.call('SET', KEYS[1], tostring(now + ttl), 'PX', math.ceil(ttl * 1000))
-if redis.call('HEXISTS', P .. 'items', ARGV[4]) == 0 then
+local mark, px = tostring(now + ttl), math.ceil(ttl * 1000)
+if not redis.call('SET', KEYS[1], mark, 'NX', 'PX', px) then
+  if tonumber(redis.call('GET', KEYS[1])) > now then return 0 end
+  redis.call('SET', KEYS[1], mark, 'PX', px)
+end
+if redis.call('HSETNX', P .. 'items', ARGV[4], ARGV[8]) == 1 then
   local seq = redis.call('INCR', P .. 'seq')
   redis.call('ZADD', P .. 'inbox:' .. ARGV[5], seq, ARGV[4])
-  redis.call('HSET', P .. 'items', ARGV[4], ARGV[8])
-  redis.call('SADD', P .. 'pin:' .. ARGV[6], ARGV[4])
+  local mine = P .. 'pin:' .. ARGV[6]
+  redis.call('SADD', mine, ARGV[4])
+  if seq % 32 == 0 and redis.call('SCARD', mine) > 32 then
+    for _, old in ipairs(redis.call('SMEMBERS', mine)) do
+      if redis.call('HEXISTS', P .. 'items', old) == 0 then redis.call('SREM', mine, old) end
+    end
+  end
   redis.call('ZADD', P .. 'pending', 'NX', ARGV[7], ARGV[5])
 end
 return 1
@@ -121,68 +149,98 @@ local held = redis.call('HMGET', KEYS[1], 't', 'u', 'o')
 local orphan = ARGV[7] == '1' and ARGV[6] ~= '' and held[3] == ARGV[6]
 if held[2] and tonumber(held[2]) > now and not orphan then return false end
 local token = redis.call('INCR', P .. 'tokens')
+-- No PEXPIRE: ``u`` is the lease. Commit and release delete the key, RECOVER a dead owner's,
+-- and the next begin takes over one left by a crash nobody recovered.
 redis.call('HSET', KEYS[1], 't', token, 'u', tostring(now + lease), 'o', ARGV[6])
 if ARGV[6] ~= '' then redis.call('HSET', P .. 'lockowner', conv, ARGV[6]) end
-redis.call('PEXPIRE', KEYS[1], math.ceil(lease * 1000))
-local items, identities, persons, profiles, people = {}, {}, {}, {}, {}
+local items, order, seen = {}, {}, {}
 local limit = tonumber(ARGV[5])
 if limit > 0 then
   local ids = redis.call('ZRANGE', P .. 'inbox:' .. conv, 0, limit - 1, 'WITHSCORES')
-  for i = 1, #ids, 2 do
-    local body = redis.call('HGET', P .. 'items', ids[i])
-    if body then
-      table.insert(items, ids[i]); table.insert(items, ids[i+1]); table.insert(items, body)
-      identities[cjson.decode(body).p] = true
+  if #ids > 0 then
+    local names = {}
+    for i = 1, #ids, 2 do table.insert(names, ids[i]) end
+    local bodies = redis.call('HMGET', P .. 'items', unpack(names))
+    for n = 1, #names do
+      local body = bodies[n]
+      if body then
+        table.insert(items, ids[2*n-1]); table.insert(items, ids[2*n]); table.insert(items, body)
+        local identity = cjson.decode(body).p
+        if not seen[identity] then seen[identity] = true; table.insert(order, identity) end
+      end
     end
   end
 end
--- Who each identity is (core/storage/identities.py): a linked one maps to its person.
-for identity, _ in pairs(identities) do
-  local person = redis.call('GET', P .. 'ident:' .. identity)
+-- One MGET: the state and, per identity, who it is (a linked one maps to its person,
+-- core/storage/identities.py), its own profile and that profile's version.
+local keys = {P .. 'state:' .. conv}
+for _, identity in ipairs(order) do
+  table.insert(keys, P .. 'ident:' .. identity)
+  table.insert(keys, P .. 'profile:' .. identity)
+  table.insert(keys, P .. 'pver:' .. identity)
+end
+local got = redis.call('MGET', unpack(keys))
+local profiles, people, linked, done = {}, {}, {}, {}
+for n, identity in ipairs(order) do
+  local person = got[3*n-1]
   if person then
     table.insert(people, identity); table.insert(people, person)
-    persons[person] = true
-  else
-    persons[identity] = true
+    if not done[person] then done[person] = true; table.insert(linked, person) end
+  elseif not done[identity] then
+    done[identity] = true
+    table.insert(profiles, identity); table.insert(profiles, got[3*n] or ''); table.insert(profiles, got[3*n+1] or '0')
   end
 end
-for person, _ in pairs(persons) do
-  table.insert(profiles, person)
-  table.insert(profiles, redis.call('GET', P .. 'profile:' .. person) or '')
-  table.insert(profiles, redis.call('GET', P .. 'pver:' .. person) or '0')
+if #linked > 0 then  -- linked people's own profiles: one more MGET
+  local more = {}
+  for _, person in ipairs(linked) do
+    table.insert(more, P .. 'profile:' .. person); table.insert(more, P .. 'pver:' .. person)
+  end
+  local vals = redis.call('MGET', unpack(more))
+  for n, person in ipairs(linked) do
+    table.insert(profiles, person); table.insert(profiles, vals[2*n-1] or ''); table.insert(profiles, vals[2*n] or '0')
+  end
 end
-return {tostring(token), redis.call('GET', P .. 'state:' .. conv) or '', items, profiles, people}
+return {tostring(token), got[1] or '', items, profiles, people}
 """
 
-# KEYS: lock. ARGV: P, conversation, now, token, done, state, release, nprofiles, (person, json)*, outbox...
+# KEYS: lock. ARGV: P, conversation, now, token, done, state, release, lease (0: queue every
+# reply), owner, nprofiles, (person, json, expected version or '')*, outbox...
+# Returns {new items, leased} or {-1} (lock lost) or {-2} (a profile moved on); ``leased`` is
+# {id, token, seq} of the reply stored already leased to the caller, or empty.
 COMMIT = (
     _ENQUEUE
     + _INBOX
     + """
 local P, conv, now = ARGV[1], ARGV[2], ARGV[3]
 local held = redis.call('HMGET', KEYS[1], 't', 'u')
-if not held[1] or held[1] ~= ARGV[4] or tonumber(held[2]) <= tonumber(now) then return -1 end
--- Each profile with the version it was read at ('' = unchecked): one changed since, nothing written.
-local i = 9
-for _ = 1, tonumber(ARGV[8]) do
-  if ARGV[i+2] ~= '' and (redis.call('GET', P .. 'pver:' .. ARGV[i]) or '0') ~= ARGV[i+2] then return -2 end
-  i = i + 3
+if not held[1] or held[1] ~= ARGV[4] or tonumber(held[2]) <= tonumber(now) then return {-1} end
+-- Each profile with the version it was read at ('' = unchecked): one changed since, nothing
+-- written. Versions are read in one MGET; state, profiles and versions written in one MSET.
+local n = tonumber(ARGV[10])
+local writes = {P .. 'state:' .. conv, ARGV[6]}
+if n > 0 then
+  local keys = {}
+  for j = 0, n - 1 do table.insert(keys, P .. 'pver:' .. ARGV[11 + 3*j]) end
+  local versions = redis.call('MGET', unpack(keys))
+  for j = 0, n - 1 do
+    local at = versions[j + 1] or '0'
+    if ARGV[13 + 3*j] ~= '' and at ~= ARGV[13 + 3*j] then return {-2} end
+    table.insert(writes, P .. 'profile:' .. ARGV[11 + 3*j]); table.insert(writes, ARGV[12 + 3*j])
+    table.insert(writes, P .. 'pver:' .. ARGV[11 + 3*j]); table.insert(writes, tostring(tonumber(at) + 1))
+  end
 end
-redis.call('SET', P .. 'state:' .. conv, ARGV[6])
+redis.call('MSET', unpack(writes))
 if ARGV[7] == '1' then
   redis.call('DEL', KEYS[1])
   redis.call('HDEL', P .. 'lockowner', conv)
 end
-i = 9
-for _ = 1, tonumber(ARGV[8]) do
-  redis.call('SET', P .. 'profile:' .. ARGV[i], ARGV[i+1])
-  redis.call('INCR', P .. 'pver:' .. ARGV[i])
-  redis.call('SADD', P .. 'links:' .. ARGV[i], conv)
-  i = i + 3
-end
-local new = enqueue_all(P, ARGV, i, now)
+for j = 0, n - 1 do redis.call('SADD', P .. 'links:' .. ARGV[11 + 3*j], conv) end
+local lease = tonumber(ARGV[8])
+if lease <= 0 then lease = nil end
+local new, leased = enqueue_all(P, ARGV, 11 + 3*n, now, lease, ARGV[9])
 if ARGV[5] ~= '' then drop_inbox(P, conv, ARGV[5]) end
-return new
+return {new, leased}
 """
 )
 
@@ -196,10 +254,11 @@ return 0
 """
 
 # ARGV: P, now, outbox...
-ENQUEUE = _ENQUEUE + "return enqueue_all(ARGV[1], ARGV, 3, ARGV[2])"
+ENQUEUE = _ENQUEUE + "return (enqueue_all(ARGV[1], ARGV, 3, ARGV[2]))"
 
 # ARGV: P, now, limit, lease, owner. Bounded: at most ``limit`` addresses are looked at.
-# A leased item's owner goes in ``oleased`` (id -> owner) until it settles (RECOVER reads it).
+# A leased item's owner goes in ``oleased`` (id -> owner, '' for none) until it settles (RECOVER
+# reads it; its length is the number in flight).
 # ARGV[6] names this claim: what it leased is noted under ``claim:<id>`` for one lease, so if
 # its answer is lost (a timeout while Redis was paused, after Redis ran it) the next claim
 # passes the id in ARGV[7..] and gets those items back, still leased to it, instead of leaving
@@ -230,14 +289,11 @@ for _, akey in ipairs(akeys) do
   else
     local k = P .. 'o:' .. head[1]
     local f = redis.call('HMGET', k, 'status', 'body', 'due', 'attempts', 'max', 'seq')
-    if f[1] == 'pending' then
-      redis.call('HINCRBY', P .. 'ostat', 'pending', -1)
-      redis.call('HINCRBY', P .. 'ostat', 'sending', 1)
-    end
+    if f[1] == 'pending' then redis.call('HINCRBY', P .. 'ostat', 'pending', -1) end
     local token = redis.call('INCR', P .. 'tokens')
     redis.call('HSET', k, 'status', 'sending', 'token', token, 'lease', tostring(now + lease), 'updated', ARGV[2],
       'owner', ARGV[5])
-    if ARGV[5] ~= '' then redis.call('HSET', P .. 'oleased', head[1], ARGV[5]) end
+    redis.call('HSET', P .. 'oleased', head[1], ARGV[5])
     redis.call('ZADD', P .. 'ready', tostring(now + lease), akey)
     table.insert(out, {head[1], f[2], f[3], f[4], tostring(token), f[6], f[5]})
     table.insert(mine, {head[1], tostring(token)})
@@ -257,7 +313,6 @@ local P, id, now = ARGV[1], ARGV[2], ARGV[5]
 local k = P .. 'o:' .. id
 local f = redis.call('HMGET', k, 'token', 'status', 'akey')
 if not f[1] or f[1] ~= ARGV[3] or f[2] ~= 'sending' then return 0 end
-redis.call('HINCRBY', P .. 'ostat', 'sending', -1)
 redis.call('HDEL', P .. 'oleased', id)
 if ARGV[4] == 'retry' then
   redis.call('HSET', k, 'status', 'pending', 'due', ARGV[6], 'error', ARGV[7], 'updated', now)
