@@ -24,7 +24,8 @@ from parley.core.storage.redis_accounts import HITS, RedisAccounts
 from parley.core.storage.redis_identities import RedisIdentities
 from parley.core.storage.redis_leads import RedisLeads
 from parley.core.storage.redis_privacy import RedisPrivacy
-from parley.core.storage.redis_shared import RedisLease, RedisLimiter, RedisRelay, up
+from parley.core.storage.redis_relay import RedisRelay
+from parley.core.storage.redis_shared import RedisLease, RedisLimiter, up
 from parley.core.storage.store import (
     Batch,
     Failed,

@@ -151,11 +151,11 @@ async def test_relay_delivers_in_process_while_no_other_process_holds_the_topic(
 
         await eventually(lambda: store.relay._pubsub is not None and other.relay._pubsub is not None)
         await store.relay.subscribe("web:x", mine)
-        await eventually(lambda: not store.relay._waiting("web:x"))  # no other holder answered
+        await eventually(lambda: store.relay.alone("web:x"))  # joined: nobody else holds it
         assert await store.relay.publish("web:x", "local") == 1
         assert here == ["local"]
         await other.relay.subscribe("web:x", theirs)
-        await eventually(lambda: store.relay._remote["web:x"])  # it heard the announcement
+        await eventually(lambda: not store.relay.alone("web:x"))  # it heard the other join
         assert await store.relay.publish("web:x", "both") == 3  # both relays, and the snoop
         await eventually(lambda: here[-1:] == ["both"] and there == ["both"])
         seen: list[str] = []
@@ -169,7 +169,7 @@ async def test_relay_delivers_in_process_while_no_other_process_holds_the_topic(
         await eventually(snooped)
         assert seen == ["both"]  # "local", sent before, never went through Redis
         await other.relay.unsubscribe("web:x")
-        await eventually(lambda: not store.relay._remote["web:x"])
+        await eventually(lambda: store.relay.alone("web:x"))  # and the other leave
     finally:
         await snoop.aclose()
         await other.close()
