@@ -4,8 +4,10 @@
   2. one process on Redis,
   3. two processes on Redis (clients spread over both, as behind a load balancer),
 
-then Redis commands per turn (INFO commandstats deltas: every command, scripts' inner calls too)
-and round trips per turn (MONITOR over a short extra run: only commands a client sent).
+then Redis commands per turn (INFO commandstats deltas: every command, scripts' inner calls too),
+round trips per turn (MONITOR over a short extra run: only commands a client sent), and the
+Redis server's CPU per turn (INFO cpu deltas, user + system) with the fleet ceiling it implies
+for one primary (1e6 / microseconds per turn: a primary executes commands on one thread).
 
 A turn is measured as the person sees it: web chat message sent -> reply frame received (ack,
 dedupe, lock, state, pipeline, commit, outbox claim, send, settle). Redis is a private
@@ -37,9 +39,9 @@ from tests.integration.processes import Bot, RedisServer  # noqa: E402
 
 
 async def client(session: aiohttp.ClientSession, base: str, turns: int, latencies: list[float]) -> None:
-    cid = f"bench-{uuid.uuid4().hex[:12]}"
     async with session.ws_connect(base.replace("http", "ws") + "/chat/ws") as ws:
-        await ws.send_json({"type": "hello", "cid": cid, "locale": "en"})
+        # No client id: the server issues one (a made-up one would be refused as a forgery).
+        await ws.send_json({"type": "hello", "locale": "en"})
         assert (await ws.receive_json())["type"] == "welcome"
         for n in range(turns):
             event = f"e{n:04d}-{uuid.uuid4().hex[:8]}"
@@ -47,7 +49,8 @@ async def client(session: aiohttp.ClientSession, base: str, turns: int, latencie
             await ws.send_json({"type": "message", "id": event, "text": f"do you ship abroad? {n}"})
             while True:
                 frame = await ws.receive_json(timeout=60)
-                if frame["type"] == "reply" and frame["id"].startswith(f"web:{event}:"):
+                # A reply's id is its inbox id plus ":r<n>": "web:<chat>:<event>:r0".
+                if frame["type"] == "reply" and f":{event}:r" in frame["id"]:
                     break
             latencies.append(time.perf_counter() - started)
 
@@ -68,6 +71,12 @@ def pct(values: list[float], p: float) -> float:
 async def commandstats(r: Redis) -> Counter[str]:
     stats = await r.info("commandstats")
     return Counter({k.removeprefix("cmdstat_"): int(v["calls"]) for k, v in stats.items()})
+
+
+async def server_cpu(r: Redis) -> float:
+    """Seconds of CPU the Redis server has used (user + system, every thread)."""
+    cpu = await r.info("cpu")
+    return float(cpu["used_cpu_sys"]) + float(cpu["used_cpu_user"])
 
 
 async def monitored(r: Redis, url: str, bases: list[str], turns: int) -> tuple[Counter[str], int]:
@@ -111,16 +120,18 @@ async def run(args: argparse.Namespace) -> None:
             ("2 processes, Redis", server.url + "?prefix=two", 2),
         ]
         per_turn: dict[str, float] = {}
+        cpu_per_turn: dict[str, float] = {}  # Redis server CPU, microseconds per turn
         for label, url, count in configs:
             bots = [Bot(url, work) for _ in range(count)]
             try:
                 await asyncio.gather(*(b.ready() for b in bots))
                 await drive([b.base for b in bots], 4, 3)  # warm up (imports, first connections)
-                before = await commandstats(r)
+                before, cpu_before = await commandstats(r), await server_cpu(r)
                 elapsed, lat = await drive([b.base for b in bots], args.clients, args.turns)
-                after = await commandstats(r)
+                after, cpu_after = await commandstats(r), await server_cpu(r)
                 if "Redis" in label:
                     per_turn[label] = sum((after - before).values()) / len(lat)
+                    cpu_per_turn[label] = (cpu_after - cpu_before) * 1e6 / len(lat)
                 rows.append((label, len(lat) / elapsed, pct(lat, 50), pct(lat, 99)))
                 if count == 1 and "Redis" in label:
                     delta, turned = after - before, len(lat)
@@ -142,6 +153,12 @@ async def run(args: argparse.Namespace) -> None:
         top = ", ".join(f"{k} {v / turned:.2f}" for k, v in delta.most_common(8))
         print(f"  top commands per turn: {top}")
         print(f"  commands per turn with 2 processes: {per_turn['2 processes, Redis']:.1f}")
+        # One primary runs commands on one thread: its CPU per turn bounds the whole fleet.
+        for label, micros in cpu_per_turn.items():
+            print(
+                f"  Redis server CPU ({label}): {micros:.0f} us per turn"
+                f" -> fleet ceiling on one primary ~{1e6 / micros:,.0f} turns/s"
+            )
         rates = {label: rate for label, rate, _, _ in rows}
         figures = {
             "sqlite": rates["1 process, SQLite"],
@@ -149,6 +166,8 @@ async def run(args: argparse.Namespace) -> None:
             "redis_2": rates["2 processes, Redis"],
             "commands_per_turn": per_turn["1 process, Redis"],
             "round_trips_per_turn": total / turns,
+            "redis_cpu_us_per_turn": cpu_per_turn["1 process, Redis"],
+            "fleet_ceiling_turns_per_s": 1e6 / cpu_per_turn["1 process, Redis"],
         }
         emit(args.flags, "scale", figures)
     finally:

@@ -66,6 +66,12 @@ class WebChatChannel(Channel):
         self.personas = frozenset(branding.personas.personas)  # what a page may choose (data-persona)
         self.widget = Widget(branding, allowed_origins, self._refuse_origin)
 
+    def limits(self, address: Address) -> list[Limit]:
+        """None: the web chat writes to our own socket, no platform counts its messages (the
+        outbox's one-in-flight per address already paces a chat). With Redis a shared bucket
+        would cost a round trip per reply for nothing."""
+        return []
+
     def routes(self) -> list[web.RouteDef]:
         return [*self.widget.routes(), web.get("/chat/ws", self.socket), web.get("/", self.root)]
 

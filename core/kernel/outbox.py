@@ -26,7 +26,17 @@ from parley.core.kernel.clock import Clock, system_clock
 from parley.core.kernel.outage import Outage
 from parley.core.kernel.ratelimit import Limiter
 from parley.core.kernel.wakeup import Wakeup
-from parley.core.storage.store import Failed, OutboxItem, Outcome, Retry, Sent, Store, StoreUnavailable
+from parley.core.storage.store import (
+    Failed,
+    OutboxItem,
+    Outcome,
+    Retry,
+    Sent,
+    Settlement,
+    SettlesWithClaim,
+    Store,
+    StoreUnavailable,
+)
 
 log = logging.getLogger("parley.outbox")
 
@@ -68,11 +78,25 @@ class Outbox:
         self.outage = Outage(log, "outbox")
         # Outcomes the store refused to record, by item id, with when the send returned.
         self._unsettled: dict[str, tuple[OutboxItem, Outcome, float]] = {}
+        # A store that settles in the claim's round trip (Redis): while the loop runs (so a
+        # claim is coming), a send that returned puts its outcome here, wakes the loop and waits
+        # for the next claim to record it; otherwise it settles on its own.
+        self._with_claim = store if isinstance(store, SettlesWithClaim) else None
+        self._looping = False
+        self._settling: list[tuple[Settlement, asyncio.Future[bool]]] = []
+        self._room_short = False  # the last claim took all the room it had: more may be due
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run(self) -> None:
+        self._looping = True
+        try:
+            await self._loop()
+        finally:
+            self._looping = False
+
+    async def _loop(self) -> None:
         while True:
             try:
                 if not await self.record_kept():
@@ -90,17 +114,33 @@ class Outbox:
     async def pump(self) -> int:
         """Claim what is due (up to free concurrency) and start sending it; returns the count."""
         room = self.concurrency - len(self._inflight)
-        if room <= 0:
+        if room <= 0 and not self._settling:
             return 0
         # Shielded: a claim leases items in the store. If shutdown cancelled this task after the
         # store leased them but before their sends started, they would sit leased until the lease
         # expired; shielded, they start and ``flush`` waits for them.
-        claiming = asyncio.ensure_future(self._claim(room))
+        claiming = asyncio.ensure_future(self._claim(max(room, 0)))
         claiming.add_done_callback(_quiet)
         return await asyncio.shield(claiming)
 
     async def _claim(self, room: int) -> int:
-        items = await self.store.claim(self.clock(), room, self.lease)
+        if self._with_claim is None or not (self._looping or self._settling):
+            items = await self.store.claim(self.clock(), room, self.lease)
+        else:
+            waiting, self._settling = self._settling, []
+            try:
+                flags, items = await self._with_claim.settle_and_claim(
+                    [s for s, _ in waiting], self.clock(), room, self.lease
+                )
+            except StoreUnavailable as exc:
+                for _, future in waiting:
+                    if not future.done():  # its send may have been cancelled meanwhile
+                        future.set_exception(exc)
+                raise
+            for (_, future), flag in zip(waiting, flags, strict=True):
+                if not future.done():
+                    future.set_result(flag)
+        self._room_short = len(items) >= room
         self.start(items)
         return len(items)
 
@@ -118,7 +158,10 @@ class Outbox:
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)
-        self._wake.set()  # the next item for that address may go now
+        # The next item for that address may go now. With the outcome recorded in a claim's round
+        # trip, that claim already offered it; claim again only if that claim had too little room.
+        if self._with_claim is None or not self._looping or self._room_short:
+            self._wake.set()
 
     async def flush(self, timeout: float) -> None:
         """At shutdown: send what is due now, within ``timeout`` seconds."""
@@ -129,7 +172,8 @@ class Outbox:
                 return  # the store is down: the leases expire and the next start sends the rest
             claimed = await self.pump()
             if self._inflight:
-                await asyncio.wait(self._inflight, timeout=max(0.0, deadline - loop.time()))
+                # Woken when a send ends, or returns an outcome the next pump records (SettlesWithClaim).
+                await self._wake.wait(max(0.0, deadline - loop.time()))
             elif not claimed:
                 return
 
@@ -145,12 +189,22 @@ class Outbox:
         except Exception:  # never let one item kill the worker
             log.exception("outbox: unexpected error sending %s", item.id)
             return
-        await self._record(item, outcome, asyncio.get_running_loop().time())
+        await self._record(item, outcome, asyncio.get_running_loop().time(), with_claim=True)
 
-    async def _record(self, item: OutboxItem, outcome: Outcome, sent_at: float) -> bool:
-        """Settle ``outcome``; if the store refuses, keep it to record later. True if recorded."""
+    async def _settle(self, item: OutboxItem, outcome: Outcome, with_claim: bool) -> bool:
+        if with_claim and self._with_claim is not None and self._looping:
+            future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            self._settling.append((Settlement(item.id, item.token, outcome, self.clock()), future))
+            self._wake.set()
+            return await future
+        return await self.store.settle(item.id, item.token, outcome, self.clock())
+
+    async def _record(self, item: OutboxItem, outcome: Outcome, sent_at: float, with_claim: bool = False) -> bool:
+        """Settle ``outcome``; if the store refuses, keep it to record later. True if recorded.
+        ``with_claim``: in the next claim's round trip, when the store offers it; never for the
+        kept outcomes ``record_kept`` records before a claim (the claim is what waits for them)."""
         try:
-            settled = await self.store.settle(item.id, item.token, outcome, self.clock())
+            settled = await self._settle(item, outcome, with_claim)
         except StoreUnavailable as exc:
             self.outage.failed(exc)
             self._unsettled[item.id] = (item, outcome, sent_at)

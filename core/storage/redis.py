@@ -8,32 +8,27 @@ reconnects by itself; scripts are re-loaded on NOSCRIPT after a restart).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
-import secrets
 import time
-from collections import deque
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from parley.core.kernel.messages import Address, Inbound, Reply
+from parley.core.kernel.messages import Inbound
 from parley.core.storage import redis_lua as lua
 from parley.core.storage.identities import ProfileConflict
 from parley.core.storage.redis_accounts import HITS, RedisAccounts
 from parley.core.storage.redis_identities import RedisIdentities
 from parley.core.storage.redis_leads import RedisLeads
+from parley.core.storage.redis_outbox import RedisOutbox
 from parley.core.storage.redis_privacy import RedisPrivacy
-from parley.core.storage.redis_shared import RedisLease, RedisLimiter, RedisRelay, up
+from parley.core.storage.redis_relay import RedisRelay
+from parley.core.storage.redis_shared import RedisLease, RedisLimiter, up
 from parley.core.storage.store import (
     Batch,
-    Failed,
     InboxItem,
     LockLost,
-    OutboxItem,
-    OutboxStats,
-    Outcome,
-    Retry,
-    Sent,
     StoreUnavailable,
 )
 from redis.asyncio import BlockingConnectionPool, Redis
@@ -73,7 +68,7 @@ def client_for(url: str) -> Redis:
     return Redis.from_pool(pool)  # closing the client closes its pool
 
 
-class RedisStore(RedisAccounts, RedisLeads, RedisIdentities, RedisPrivacy):
+class RedisStore(RedisOutbox, RedisAccounts, RedisLeads, RedisIdentities, RedisPrivacy):
     def __init__(self, url: str, clock=time.time, prefix: str = "", owner: str = "") -> None:
         self.url, named = split_url(url)
         self.clock = clock
@@ -82,13 +77,12 @@ class RedisStore(RedisAccounts, RedisLeads, RedisIdentities, RedisPrivacy):
         self.r = client_for(self.url)
         s = self.r.register_script
         self._accept, self._begin, self._commit = s(lua.ACCEPT), s(lua.BEGIN), s(lua.COMMIT)
-        self._release, self._enqueue, self._claim = s(lua.RELEASE), s(lua.ENQUEUE), s(lua.CLAIM)
-        self._settle, self._kv_set, self._erase = s(lua.SETTLE), s(lua.KV_SET), s(lua.ERASE)
+        self._accept_begin, self._release = s(lua.ACCEPT_BEGIN), s(lua.RELEASE)
+        self._kv_set, self._erase = s(lua.KV_SET), s(lua.ERASE)
         self._hits_script = s(HITS)
         self._init_privacy()
+        self._init_outbox()
         self._recover, self._relink = s(lua.RECOVER), s(lua.RELINK)
-        # Claims whose answer never came (CLAIM); older than a lease they hold nothing any more.
-        self._lost_claims: deque[str] = deque(maxlen=64)
         self._unreleased: list[tuple[str, int]] = []  # calls that failed in an outage, replayed after
         self.limiter = RedisLimiter(self.r, self.p, self._up)
         self.lease = RedisLease(self.r, self.p, self._up)
@@ -109,20 +103,32 @@ class RedisStore(RedisAccounts, RedisLeads, RedisIdentities, RedisPrivacy):
         await self._up(self.r.set(f"{self.p}probe", str(self.clock()), px=60_000))
 
     # -- inbox -------------------------------------------------------------------------------
-    async def accept(self, item: InboxItem, dedupe_ttl: float) -> bool:
+    def _accept_args(self, item: InboxItem, dedupe_ttl: float) -> list[Any]:
         person = item.inbound.address.person
         body = json.dumps(
             {"c": item.conversation, "p": person, "a": item.accepted_at, "b": item.inbound.model_dump_json()}
         )
-        args = [self.p, self.clock(), dedupe_ttl, item.id, item.conversation, person, item.accepted_at, body]
+        return [self.p, self.clock(), dedupe_ttl, item.id, item.conversation, person, item.accepted_at, body]
+
+    async def accept(self, item: InboxItem, dedupe_ttl: float) -> bool:
+        args = self._accept_args(item, dedupe_ttl)
         return bool(await self._up(self._accept(keys=[f"{self.p}seen:{item.id}"], args=args)))
+
+    async def accept_begin(self, item: InboxItem, dedupe_ttl: float, lease: float, limit: int):
+        """AcceptsAndBegins: one script for both; begin runs at ``item.accepted_at``."""
+        keys = [f"{self.p}seen:{item.id}", f"{self.p}lock:{item.conversation}"]
+        args = [*self._accept_args(item, dedupe_ttl), lease, limit, self.owner]
+        args[1] = item.accepted_at  # one clock reading for the dedupe and the lock, as begin's ``now``
+        new, *begun = await self._up(self._accept_begin(keys=keys, args=args))
+        return bool(new), self._batch(item.conversation, begun[0]) if begun else None
 
     async def begin(self, conversation, lease, limit, now, reclaim=False) -> Batch | None:
         keys = [f"{self.p}lock:{conversation}"]
         args = [self.p, conversation, now, lease, limit, self.owner, "1" if reclaim else "0"]
         got = await self._up(self._begin(keys=keys, args=args))
-        if not got:
-            return None
+        return self._batch(conversation, got) if got else None
+
+    def _batch(self, conversation: str, got: list[Any]) -> Batch:
         token, state, flat, profiles, linked = got
         items = []
         for n in range(0, len(flat), 3):
@@ -135,20 +141,26 @@ class RedisStore(RedisAccounts, RedisLeads, RedisIdentities, RedisPrivacy):
         return Batch(int(token), items, json.loads(state or "{}"), bodies, people, versions)
 
     async def commit(self, conversation, token, done, state, profiles, outbox, release=False, lease=0.0, versions=None):
-        """Leases nothing at commit (``lease`` is ignored): every reply is queued and claimed,
-        which keeps the per-address ordering checks in one script (CLAIM)."""
+        """With ``lease`` the first reply, if nothing of its address is unfinished, is stored
+        already leased to us and returned: the caller sends it at once, no claim round trip.
+        (Were the answer lost, it waits out the lease and a claim sends it.)"""
         args: list[Any] = [self.p, conversation, self.clock(), str(token), done, json.dumps(state)]
-        args += ["1" if release else "0", len(profiles)]
+        args += ["1" if release else "0", lease, self.owner, len(profiles)]
         for person, profile in profiles.items():
             expected = (versions or {}).get(person)
             args += [person, json.dumps(profile), "" if expected is None else expected]
         args += self._outbox_args(outbox)
-        new = int(await self._up(self._commit(keys=[f"{self.p}lock:{conversation}"], args=args)))
-        if new == -2:
+        code, *rest = await self._up(self._commit(keys=[f"{self.p}lock:{conversation}"], args=args))
+        if code == -2:
             raise ProfileConflict(conversation)
-        if new < 0:
+        if code < 0:
             raise LockLost(conversation)
-        return []
+        if not rest[0]:
+            return []
+        item_id, leased_token, seq = rest[0]
+        first = outbox[0]  # only the first reply is ever leased at commit
+        assert first.id == item_id
+        return [dataclasses.replace(first, token=int(leased_token), seq=int(seq))]
 
     async def release(self, conversation: str, token: int) -> None:
         try:
@@ -164,7 +176,7 @@ class RedisStore(RedisAccounts, RedisLeads, RedisIdentities, RedisPrivacy):
     async def release_dead(self, dead, now: float) -> int:
         held = await self._up(self.r.hvals(f"{self.p}lockowner"))
         held += await self._up(self.r.hvals(f"{self.p}oleased"))
-        gone = sorted({owner for owner in held if dead(owner)})
+        gone = sorted({owner for owner in held if owner and dead(owner)})
         if not gone:
             return 0
         return int(await self._up(self._recover(args=[self.p, str(now), *gone])))
@@ -177,61 +189,6 @@ class RedisStore(RedisAccounts, RedisLeads, RedisIdentities, RedisPrivacy):
         return await self._up(
             self.r.zrangebyscore(f"{self.p}pending", "-inf", f"({accepted_before}", start=0, num=limit)
         )
-
-    # -- outbox ------------------------------------------------------------------------------
-    def _outbox_args(self, items: list[OutboxItem]) -> list[Any]:
-        args: list[Any] = [len(items)]
-        for item in items:
-            body = json.dumps({"a": item.address.model_dump_json(), "r": item.reply.model_dump_json()})
-            args += [item.id, item.address.conversation, item.address.person, item.due_at, body]
-            args += [item.attempts, item.max_attempts]
-        return args
-
-    async def enqueue(self, items: list[OutboxItem]) -> int:
-        if not items:
-            return 0
-        return int(await self._up(self._enqueue(args=[self.p, self.clock(), *self._outbox_args(items)])))
-
-    async def claim(self, now: float, limit: int, lease: float) -> list[OutboxItem]:
-        name = secrets.token_hex(6)
-        try:
-            rows = await self._up(self._claim(args=[self.p, now, limit, lease, self.owner, name, *self._lost_claims]))
-        except StoreUnavailable:
-            # Redis may have run it and the answer been lost: the next claim asks for its items.
-            self._lost_claims.append(name)
-            raise
-        self._lost_claims.clear()
-        out = []
-        for item_id, body, due, attempts, token, seq, max_attempts in rows:
-            parts = json.loads(body)
-            address = Address.model_validate_json(parts["a"])
-            reply = Reply.model_validate_json(parts["r"])
-            out.append(
-                OutboxItem(item_id, address, reply, float(due), int(attempts), int(token), int(seq), int(max_attempts))
-            )
-        return sorted(out, key=lambda i: i.seq)
-
-    async def settle(self, item_id: str, token: int, outcome: Outcome, now: float) -> bool:
-        if isinstance(outcome, Sent):
-            tail = ["sent", now, outcome.platform_id, "", 0]
-        elif isinstance(outcome, Retry):
-            tail = ["retry", now, outcome.at, outcome.error, 1 if outcome.counts else 0]
-        elif isinstance(outcome, Failed):
-            tail = ["failed", now, "", outcome.error, 0]
-        # A refused settle is kept and retried by the outbox (core/kernel/outbox.py).
-        args = [self.p, item_id, str(token), *tail]
-        return bool(await self._up(self._settle(args=args)))
-
-    async def outbox_stats(self) -> OutboxStats:
-        async with self.r.pipeline(transaction=False) as pipe:
-            pipe.hgetall(f"{self.p}ostat").hgetall(f"{self.p}oerr")
-            # Each address waits in "ready" scored by its head's due time: the first is the oldest.
-            pipe.zrange(f"{self.p}ready", 0, 0, withscores=True)
-            counts, errors, first = await self._up(pipe.execute())
-        stats = OutboxStats(**{k: int(v) for k, v in counts.items() if k in ("pending", "sending", "sent", "failed")})
-        stats.errors = {k: int(v) for k, v in errors.items() if int(v) > 0}
-        stats.oldest_due = float(first[0][1]) if first and stats.pending else None
-        return stats
 
     # -- key/value ---------------------------------------------------------------------------
     async def get(self, key: str) -> str | None:

@@ -8,83 +8,16 @@ Numbers cross the Lua boundary as strings: Lua reply conversion would truncate f
 
 from __future__ import annotations
 
-# Shared by enqueue and commit: insert an outbox item unless its id exists; keep one queue per
-# address (ordered by a global seq) and a ``ready`` ZSET scoring each address by when its head
-# item may be claimed (due time if pending, lease deadline if sending).
-_ENQUEUE = """
-local function enqueue(P, id, akey, person, due, body, attempts, maxa, now)
-  local k = P .. 'o:' .. id
-  if redis.call('EXISTS', k) == 1 then return 0 end
-  local seq = redis.call('INCR', P .. 'seq')
-  redis.call('HSET', k, 'body', body, 'akey', akey, 'person', person, 'seq', seq, 'status', 'pending',
-    'due', due, 'attempts', attempts, 'max', maxa, 'token', 0, 'lease', 0, 'error', '', 'pid', '', 'updated', now)
-  local q = P .. 'oq:' .. akey
-  redis.call('ZADD', q, seq, id)
-  if redis.call('ZCARD', q) == 1 then redis.call('ZADD', P .. 'ready', due, akey) end
-  local mine = P .. 'pout:' .. person
-  redis.call('SADD', mine, id)
-  -- The person index outlives sent items (they expire after a week): prune it now and then.
-  if seq % 32 == 0 and redis.call('SCARD', mine) > 32 then
-    for _, old in ipairs(redis.call('SMEMBERS', mine)) do
-      if redis.call('EXISTS', P .. 'o:' .. old) == 0 then redis.call('SREM', mine, old) end
-    end
-  end
-  redis.call('HINCRBY', P .. 'ostat', 'pending', 1)
-  return 1
-end
-
-local function enqueue_all(P, args, i, now)
-  local n = tonumber(args[i])
-  local new = 0
-  i = i + 1
-  for _ = 1, n do
-    new = new + enqueue(P, args[i], args[i+1], args[i+2], args[i+3], args[i+4], args[i+5], args[i+6], now)
-    i = i + 7
-  end
-  return new
-end
-
--- After the head of an address queue left it: the next one (if any) is ready at its due time.
-local function advance(P, akey)
-  local q = P .. 'oq:' .. akey
-  local head = redis.call('ZRANGE', q, 0, 0)
-  if #head == 0 then
-    redis.call('ZREM', P .. 'ready', akey)
-  else
-    redis.call('ZADD', P .. 'ready', redis.call('HGET', P .. 'o:' .. head[1], 'due'), akey)
-  end
-end
-"""
-
-# Removes one outbox item, keeping the address queues, the counters and the indexes right
-# (after _ENQUEUE: it needs ``advance``).
-_DROP = """
-local function drop_outbox(P, id)
-  local k = P .. 'o:' .. id
-  local f = redis.call('HMGET', k, 'status', 'akey', 'error', 'person')
-  if not f[1] then return 0 end
-  redis.call('HINCRBY', P .. 'ostat', f[1], -1)
-  if f[1] == 'failed' then redis.call('HINCRBY', P .. 'oerr', f[3], -1) end
-  if f[1] == 'pending' or f[1] == 'sending' then
-    redis.call('ZREM', P .. 'oq:' .. f[2], id)
-    advance(P, f[2])
-  end
-  redis.call('HDEL', P .. 'oleased', id)
-  redis.call('SREM', P .. 'pout:' .. f[4], id)
-  redis.call('DEL', k)
-  return 1
-end
-"""
+from parley.core.storage.redis_lua_outbox import _DROP, _ENQUEUE
 
 # Inbox helpers: an item body is JSON {"c": conversation, "p": person, "a": accepted_at, "b": inbound JSON}.
+# ``pin:<person>`` (the person's items, for erasure) is not trimmed per commit: ACCEPT prunes it
+# now and then, and a stale id in it names nothing (``items`` no longer has it).
 _INBOX = """
 local function drop_inbox(P, conv, id)
+  if redis.call('HDEL', P .. 'items', id) == 0 then return 0 end
   local inbox = P .. 'inbox:' .. conv
-  local body = redis.call('HGET', P .. 'items', id)
-  if not body then return 0 end
   redis.call('ZREM', inbox, id)
-  redis.call('HDEL', P .. 'items', id)
-  redis.call('SREM', P .. 'pin:' .. cjson.decode(body).p, id)
   local head = redis.call('ZRANGE', inbox, 0, 0)
   if #head == 0 then
     redis.call('ZREM', P .. 'pending', conv)
@@ -95,94 +28,167 @@ local function drop_inbox(P, conv, id)
 end
 """
 
-# KEYS: seen key. ARGV: P, now, ttl, id, conversation, person, accepted_at, body
-ACCEPT = """
-local P, now, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local seen = redis.call('GET', KEYS[1])
-if seen and tonumber(seen) > now then return 0 end
-redis.call('SET', KEYS[1], tostring(now + ttl), 'PX', math.ceil(ttl * 1000))
-if redis.call('HEXISTS', P .. 'items', ARGV[4]) == 0 then
-  local seq = redis.call('INCR', P .. 'seq')
-  redis.call('ZADD', P .. 'inbox:' .. ARGV[5], seq, ARGV[4])
-  redis.call('HSET', P .. 'items', ARGV[4], ARGV[8])
-  redis.call('SADD', P .. 'pin:' .. ARGV[6], ARGV[4])
-  redis.call('ZADD', P .. 'pending', 'NX', ARGV[7], ARGV[5])
+# The inbox half of a turn. accept: ``seen`` is the dedupe mark, holding its expiry on the
+# caller's clock (PX only collects it): SET NX is the whole check unless a mark exists, which is
+# then compared with ``now``. Returns 1 if the item is new.
+_ACCEPT = """
+local function accept(P, seen, now, ttl, id, conv, person, at, body)
+  local mark, px = tostring(now + ttl), math.ceil(ttl * 1000)
+  if not redis.call('SET', seen, mark, 'NX', 'PX', px) then
+    if tonumber(redis.call('GET', seen)) > now then return 0 end
+    redis.call('SET', seen, mark, 'PX', px)
+  end
+  if redis.call('HSETNX', P .. 'items', id, body) == 1 then
+    local seq = redis.call('INCR', P .. 'seq')
+    redis.call('ZADD', P .. 'inbox:' .. conv, seq, id)
+    local mine = P .. 'pin:' .. person
+    redis.call('SADD', mine, id)
+    if seq % 32 == 0 and redis.call('SCARD', mine) > 32 then
+      for _, old in ipairs(redis.call('SMEMBERS', mine)) do
+        if redis.call('HEXISTS', P .. 'items', old) == 0 then redis.call('SREM', mine, old) end
+      end
+    end
+    redis.call('ZADD', P .. 'pending', 'NX', at, conv)
+  end
+  return 1
 end
-return 1
 """
 
-# KEYS: lock. ARGV: P, conversation, now, lease, limit, owner, reclaim ('1': a lock held under
-# this owner is an orphan the caller may take, Store.begin)
-# The owner is kept in the lock and in one index (``lockowner``: conversation -> owner) so a
-# restart finds a dead process's locks without scanning the keyspace (RECOVER).
-BEGIN = """
-local P, conv, now, lease = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-local held = redis.call('HMGET', KEYS[1], 't', 'u', 'o')
-local orphan = ARGV[7] == '1' and ARGV[6] ~= '' and held[3] == ARGV[6]
-if held[2] and tonumber(held[2]) > now and not orphan then return false end
-local token = redis.call('INCR', P .. 'tokens')
-redis.call('HSET', KEYS[1], 't', token, 'u', tostring(now + lease), 'o', ARGV[6])
-if ARGV[6] ~= '' then redis.call('HSET', P .. 'lockowner', conv, ARGV[6]) end
-redis.call('PEXPIRE', KEYS[1], math.ceil(lease * 1000))
-local items, identities, persons, profiles, people = {}, {}, {}, {}, {}
-local limit = tonumber(ARGV[5])
-if limit > 0 then
-  local ids = redis.call('ZRANGE', P .. 'inbox:' .. conv, 0, limit - 1, 'WITHSCORES')
-  for i = 1, #ids, 2 do
-    local body = redis.call('HGET', P .. 'items', ids[i])
-    if body then
-      table.insert(items, ids[i]); table.insert(items, ids[i+1]); table.insert(items, body)
-      identities[cjson.decode(body).p] = true
+# begin: the lock (only if free, expired, or with ``reclaim`` '1' held under this very owner:
+# an orphan the caller may take, Store.begin), then the oldest ``limit`` items, the state and
+# the profiles of the items' authors. The owner is kept in the lock and in one index
+# (``lockowner``: conversation -> owner) so a restart finds a dead process's locks without
+# scanning the keyspace (RECOVER). Returns false if held, else {token, state, items, profiles, people}.
+_BEGIN = """
+local function begin(P, lock, conv, now, lease, limit, owner, reclaim)
+  local held = redis.call('HMGET', lock, 't', 'u', 'o')
+  local orphan = reclaim == '1' and owner ~= '' and held[3] == owner
+  if held[2] and tonumber(held[2]) > now and not orphan then return false end
+  local token = redis.call('INCR', P .. 'tokens')
+  -- No PEXPIRE: ``u`` is the lease. Commit and release delete the key, RECOVER a dead owner's,
+  -- and the next begin takes over one left by a crash nobody recovered.
+  redis.call('HSET', lock, 't', token, 'u', tostring(now + lease), 'o', owner)
+  if owner ~= '' then redis.call('HSET', P .. 'lockowner', conv, owner) end
+  local items, order, seen = {}, {}, {}
+  if limit > 0 then
+    local ids = redis.call('ZRANGE', P .. 'inbox:' .. conv, 0, limit - 1, 'WITHSCORES')
+    if #ids > 0 then
+      local names = {}
+      for i = 1, #ids, 2 do table.insert(names, ids[i]) end
+      local bodies = redis.call('HMGET', P .. 'items', unpack(names))
+      for n = 1, #names do
+        local body = bodies[n]
+        if body then
+          table.insert(items, ids[2*n-1]); table.insert(items, ids[2*n]); table.insert(items, body)
+          local identity = cjson.decode(body).p
+          if not seen[identity] then seen[identity] = true; table.insert(order, identity) end
+        end
+      end
     end
   end
-end
--- Who each identity is (core/storage/identities.py): a linked one maps to its person.
-for identity, _ in pairs(identities) do
-  local person = redis.call('GET', P .. 'ident:' .. identity)
-  if person then
-    table.insert(people, identity); table.insert(people, person)
-    persons[person] = true
-  else
-    persons[identity] = true
+  -- One MGET: the state and, per identity, who it is (a linked one maps to its person,
+  -- core/storage/identities.py), its own profile and that profile's version.
+  local keys = {P .. 'state:' .. conv}
+  for _, identity in ipairs(order) do
+    table.insert(keys, P .. 'ident:' .. identity)
+    table.insert(keys, P .. 'profile:' .. identity)
+    table.insert(keys, P .. 'pver:' .. identity)
   end
+  local got = redis.call('MGET', unpack(keys))
+  local profiles, people, linked, done = {}, {}, {}, {}
+  for n, identity in ipairs(order) do
+    local person = got[3*n-1]
+    if person then
+      table.insert(people, identity); table.insert(people, person)
+      if not done[person] then done[person] = true; table.insert(linked, person) end
+    elseif not done[identity] then
+      done[identity] = true
+      table.insert(profiles, identity); table.insert(profiles, got[3*n] or ''); table.insert(profiles, got[3*n+1] or '0')
+    end
+  end
+  if #linked > 0 then  -- linked people's own profiles: one more MGET
+    local more = {}
+    for _, person in ipairs(linked) do
+      table.insert(more, P .. 'profile:' .. person); table.insert(more, P .. 'pver:' .. person)
+    end
+    local vals = redis.call('MGET', unpack(more))
+    for n, person in ipairs(linked) do
+      table.insert(profiles, person); table.insert(profiles, vals[2*n-1] or ''); table.insert(profiles, vals[2*n] or '0')
+    end
+  end
+  return {tostring(token), got[1] or '', items, profiles, people}
 end
-for person, _ in pairs(persons) do
-  table.insert(profiles, person)
-  table.insert(profiles, redis.call('GET', P .. 'profile:' .. person) or '')
-  table.insert(profiles, redis.call('GET', P .. 'pver:' .. person) or '0')
-end
-return {tostring(token), redis.call('GET', P .. 'state:' .. conv) or '', items, profiles, people}
 """
 
-# KEYS: lock. ARGV: P, conversation, now, token, done, state, release, nprofiles, (person, json)*, outbox...
+# KEYS: seen key. ARGV: P, now, ttl, id, conversation, person, accepted_at, body
+ACCEPT = (
+    _ACCEPT
+    + """
+return accept(ARGV[1], KEYS[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8])
+"""
+)
+
+# KEYS: lock. ARGV: P, conversation, now, lease, limit, owner, reclaim
+BEGIN = (
+    _BEGIN
+    + """
+return begin(ARGV[1], KEYS[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7])
+"""
+)
+
+# accept, and if the item is new, begin (with reclaim: the caller holds the conversation's
+# in-process lock) in the same round trip. KEYS: seen key, lock. ARGV: P, now, ttl, id,
+# conversation, person, accepted_at, body, lease, limit, owner. Returns {0} (a duplicate),
+# {1} (new; the lock is held elsewhere) or {1, what begin returns}.
+ACCEPT_BEGIN = (
+    _ACCEPT
+    + _BEGIN
+    + """
+local P, now = ARGV[1], tonumber(ARGV[2])
+if accept(P, KEYS[1], now, tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]) == 0 then return {0} end
+local batch = begin(P, KEYS[2], ARGV[5], now, tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11], '1')
+if not batch then return {1} end
+return {1, batch}
+"""
+)
+
+# KEYS: lock. ARGV: P, conversation, now, token, done, state, release, lease (0: queue every
+# reply), owner, nprofiles, (person, json, expected version or '')*, outbox...
+# Returns {new items, leased} or {-1} (lock lost) or {-2} (a profile moved on); ``leased`` is
+# {id, token, seq} of the reply stored already leased to the caller, or empty.
 COMMIT = (
     _ENQUEUE
     + _INBOX
     + """
 local P, conv, now = ARGV[1], ARGV[2], ARGV[3]
 local held = redis.call('HMGET', KEYS[1], 't', 'u')
-if not held[1] or held[1] ~= ARGV[4] or tonumber(held[2]) <= tonumber(now) then return -1 end
--- Each profile with the version it was read at ('' = unchecked): one changed since, nothing written.
-local i = 9
-for _ = 1, tonumber(ARGV[8]) do
-  if ARGV[i+2] ~= '' and (redis.call('GET', P .. 'pver:' .. ARGV[i]) or '0') ~= ARGV[i+2] then return -2 end
-  i = i + 3
+if not held[1] or held[1] ~= ARGV[4] or tonumber(held[2]) <= tonumber(now) then return {-1} end
+-- Each profile with the version it was read at ('' = unchecked): one changed since, nothing
+-- written. Versions are read in one MGET; state, profiles and versions written in one MSET.
+local n = tonumber(ARGV[10])
+local writes = {P .. 'state:' .. conv, ARGV[6]}
+if n > 0 then
+  local keys = {}
+  for j = 0, n - 1 do table.insert(keys, P .. 'pver:' .. ARGV[11 + 3*j]) end
+  local versions = redis.call('MGET', unpack(keys))
+  for j = 0, n - 1 do
+    local at = versions[j + 1] or '0'
+    if ARGV[13 + 3*j] ~= '' and at ~= ARGV[13 + 3*j] then return {-2} end
+    table.insert(writes, P .. 'profile:' .. ARGV[11 + 3*j]); table.insert(writes, ARGV[12 + 3*j])
+    table.insert(writes, P .. 'pver:' .. ARGV[11 + 3*j]); table.insert(writes, tostring(tonumber(at) + 1))
+  end
 end
-redis.call('SET', P .. 'state:' .. conv, ARGV[6])
+redis.call('MSET', unpack(writes))
 if ARGV[7] == '1' then
   redis.call('DEL', KEYS[1])
   redis.call('HDEL', P .. 'lockowner', conv)
 end
-i = 9
-for _ = 1, tonumber(ARGV[8]) do
-  redis.call('SET', P .. 'profile:' .. ARGV[i], ARGV[i+1])
-  redis.call('INCR', P .. 'pver:' .. ARGV[i])
-  redis.call('SADD', P .. 'links:' .. ARGV[i], conv)
-  i = i + 3
-end
-local new = enqueue_all(P, ARGV, i, now)
+for j = 0, n - 1 do redis.call('SADD', P .. 'links:' .. ARGV[11 + 3*j], conv) end
+local lease = tonumber(ARGV[8])
+if lease <= 0 then lease = nil end
+local new, leased = enqueue_all(P, ARGV, 11 + 3*n, now, lease, ARGV[9])
 if ARGV[5] ~= '' then drop_inbox(P, conv, ARGV[5]) end
-return new
+return {new, leased}
 """
 )
 
@@ -194,92 +200,6 @@ if redis.call('HGET', KEYS[1], 't') == ARGV[1] then
 end
 return 0
 """
-
-# ARGV: P, now, outbox...
-ENQUEUE = _ENQUEUE + "return enqueue_all(ARGV[1], ARGV, 3, ARGV[2])"
-
-# ARGV: P, now, limit, lease, owner. Bounded: at most ``limit`` addresses are looked at.
-# A leased item's owner goes in ``oleased`` (id -> owner) until it settles (RECOVER reads it).
-# ARGV[6] names this claim: what it leased is noted under ``claim:<id>`` for one lease, so if
-# its answer is lost (a timeout while Redis was paused, after Redis ran it) the next claim
-# passes the id in ARGV[7..] and gets those items back, still leased to it, instead of leaving
-# them leased to nobody for the whole lease.
-CLAIM = """
-local P, now, lease = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4])
-local out, mine = {}, {}
-for i = 7, #ARGV do
-  local lost = redis.call('GET', P .. 'claim:' .. ARGV[i])
-  redis.call('DEL', P .. 'claim:' .. ARGV[i])
-  if lost then
-    for _, it in ipairs(cjson.decode(lost)) do
-      local k = P .. 'o:' .. it[1]
-      local f = redis.call('HMGET', k, 'status', 'body', 'due', 'attempts', 'max', 'seq', 'token', 'akey')
-      if f[1] == 'sending' and f[7] == it[2] then
-        redis.call('HSET', k, 'lease', tostring(now + lease))
-        redis.call('ZADD', P .. 'ready', tostring(now + lease), f[8])
-        table.insert(out, {it[1], f[2], f[3], f[4], it[2], f[6], f[5]})
-      end
-    end
-  end
-end
-local akeys = redis.call('ZRANGEBYSCORE', P .. 'ready', '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
-for _, akey in ipairs(akeys) do
-  local head = redis.call('ZRANGE', P .. 'oq:' .. akey, 0, 0)
-  if #head == 0 then
-    redis.call('ZREM', P .. 'ready', akey)
-  else
-    local k = P .. 'o:' .. head[1]
-    local f = redis.call('HMGET', k, 'status', 'body', 'due', 'attempts', 'max', 'seq')
-    if f[1] == 'pending' then
-      redis.call('HINCRBY', P .. 'ostat', 'pending', -1)
-      redis.call('HINCRBY', P .. 'ostat', 'sending', 1)
-    end
-    local token = redis.call('INCR', P .. 'tokens')
-    redis.call('HSET', k, 'status', 'sending', 'token', token, 'lease', tostring(now + lease), 'updated', ARGV[2],
-      'owner', ARGV[5])
-    if ARGV[5] ~= '' then redis.call('HSET', P .. 'oleased', head[1], ARGV[5]) end
-    redis.call('ZADD', P .. 'ready', tostring(now + lease), akey)
-    table.insert(out, {head[1], f[2], f[3], f[4], tostring(token), f[6], f[5]})
-    table.insert(mine, {head[1], tostring(token)})
-  end
-end
-if #mine > 0 then
-  redis.call('SET', P .. 'claim:' .. ARGV[6], cjson.encode(mine), 'PX', math.ceil(lease * 1000))
-end
-return out
-"""
-
-# ARGV: P, id, token, outcome (sent|retry|failed), now, value (platform id | retry time), error, counts
-SETTLE = (
-    _ENQUEUE
-    + """
-local P, id, now = ARGV[1], ARGV[2], ARGV[5]
-local k = P .. 'o:' .. id
-local f = redis.call('HMGET', k, 'token', 'status', 'akey')
-if not f[1] or f[1] ~= ARGV[3] or f[2] ~= 'sending' then return 0 end
-redis.call('HINCRBY', P .. 'ostat', 'sending', -1)
-redis.call('HDEL', P .. 'oleased', id)
-if ARGV[4] == 'retry' then
-  redis.call('HSET', k, 'status', 'pending', 'due', ARGV[6], 'error', ARGV[7], 'updated', now)
-  redis.call('HINCRBY', k, 'attempts', tonumber(ARGV[8]))
-  redis.call('HINCRBY', P .. 'ostat', 'pending', 1)
-  redis.call('ZADD', P .. 'ready', ARGV[6], f[3])
-  return 1
-end
-if ARGV[4] == 'sent' then
-  redis.call('HSET', k, 'status', 'sent', 'pid', ARGV[6], 'updated', now)
-  redis.call('PEXPIRE', k, 7 * 86400 * 1000)  -- like SQLite's housekeeping: sent rows go after a week
-  redis.call('HINCRBY', P .. 'ostat', 'sent', 1)
-else
-  redis.call('HSET', k, 'status', 'failed', 'error', ARGV[7], 'updated', now)
-  redis.call('HINCRBY', P .. 'ostat', 'failed', 1)
-  redis.call('HINCRBY', P .. 'oerr', ARGV[7], 1)
-end
-redis.call('ZREM', P .. 'oq:' .. f[3], id)
-advance(P, f[3])
-return 1
-"""
-)
 
 # ARGV: P, now, dead owner* . Frees their locks (if still theirs) and makes their outbox leases
 # claimable now (the next claim hands out a new token); drops their index entries.

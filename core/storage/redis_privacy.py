@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 
 from parley.core.privacy.mentions import Mentions
 from parley.core.storage.privacy import Expiring, opened_at
-from parley.core.storage.redis_lua import _DROP, _ENQUEUE, _INBOX
+from parley.core.storage.redis_lua import _INBOX
+from parley.core.storage.redis_lua_outbox import _DROP, _ENQUEUE
 from parley.core.storage.redis_shared import Up
 from redis.asyncio import Redis
 

@@ -1,18 +1,14 @@
 """What Redis shares between processes besides the Store calls: rate-limit buckets (GCRA, one
-Lua call for several keys), singleton leases, and a pub/sub relay that lets the process holding a
-web chat socket deliver a reply another process's outbox claimed."""
+Lua call for several keys) and singleton leases (the pub/sub relay is redis_relay.py)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import functools
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from parley.core.kernel.outage import Outage
 from parley.core.kernel.ratelimit import Limit
 from parley.core.storage.store import StoreUnavailable
 from redis.asyncio import Redis
@@ -118,6 +114,8 @@ class RedisLimiter:
         self._penalise = r.register_script(PENALISE)
 
     async def acquire(self, limits: list[Limit], now: float) -> float:
+        if not limits:
+            return 0.0  # nothing to count: no round trip
         args: list[Any] = [now]
         for limit in limits:
             args += [1.0 / limit.rate, limit.burst]
@@ -147,78 +145,3 @@ class RedisLease:
 
     async def holder(self, name: str) -> str | None:
         return await self._up(self._r.get(f"{self.p}lease:{name}"))
-
-
-class RedisRelay:
-    """Pub/sub between processes. A process subscribes to a topic while it can serve it (a web
-    chat client's socket); ``publish`` returns how many processes got the message, so 0 means
-    "nobody holds that socket right now" and the outbox retries later."""
-
-    def __init__(self, r: Redis, prefix: str, up: Up) -> None:
-        self.r = r
-        self.p = prefix + "relay:"
-        self._up = up
-        self._handlers: dict[str, Handler] = {}
-        self._pubsub: Any = None
-        self._task: asyncio.Task[None] | None = None
-        self.outage = Outage(log, "relay")  # one line when Redis goes away, one when it is back
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._listen(), name="redis-relay")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def publish(self, topic: str, data: str) -> int:
-        return int(await self._up(self.r.publish(self.p + topic, data)))
-
-    async def subscribe(self, topic: str, handler: Handler) -> None:
-        self._handlers[topic] = handler
-        if self._pubsub is not None:
-            with contextlib.suppress(RedisError, OSError):  # the listener re-subscribes on reconnect
-                await self._pubsub.subscribe(self.p + topic)
-
-    async def unsubscribe(self, topic: str) -> None:
-        self._handlers.pop(topic, None)
-        if self._pubsub is not None:
-            with contextlib.suppress(RedisError, OSError):
-                await self._pubsub.unsubscribe(self.p + topic)
-
-    async def _listen(self) -> None:
-        pause = 0.1
-        while True:
-            pubsub = self.r.pubsub(ignore_subscribe_messages=True)
-            try:
-                # A control topic keeps the connection up (and its failures visible) when idle.
-                first = list(self._handlers)
-                await pubsub.subscribe(self.p + "_", *(self.p + t for t in first))
-                self._pubsub = pubsub
-                # Topics added while we were connecting saw no pubsub to subscribe on: catch up.
-                late = [t for t in self._handlers if t not in first]
-                if late:
-                    await pubsub.subscribe(*(self.p + t for t in late))
-                pause = 0.1
-                self.outage.ok()
-                while True:
-                    msg = await pubsub.get_message(timeout=1.0)
-                    if msg is None or msg.get("type") != "message":
-                        continue
-                    topic = msg["channel"][len(self.p) :]
-                    handler = self._handlers.get(topic)
-                    if handler is not None:
-                        try:
-                            await handler(topic, msg["data"])  # in order: one topic's frames stay ordered
-                        except Exception:
-                            log.exception("relay handler failed", extra={"topic": topic})
-            except (RedisError, OSError) as exc:
-                self.outage.failed(exc)
-                self._pubsub = None
-                await asyncio.sleep(pause)
-                pause = min(pause * 2, 2.0)
-            finally:
-                self._pubsub = None
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()

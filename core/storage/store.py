@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from parley.core.kernel.messages import Address, Inbound, Reply
 from parley.core.storage.accounts import AccountStore
@@ -155,6 +155,39 @@ class OutboxStore(Protocol):
         """Record a send's outcome if ``token`` still holds the item; False otherwise."""
 
     async def outbox_stats(self) -> OutboxStats: ...
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """A send's outcome for ``settle``, handed over with the next claim (``SettlesWithClaim``)."""
+
+    item_id: str
+    token: int
+    outcome: Outcome
+    at: float  # when it was known: ``settle``'s ``now``
+
+
+@runtime_checkable
+class SettlesWithClaim(Protocol):
+    """A store that records send outcomes in the same call that claims the next items (Redis:
+    one round trip for both, where settle then claim cost two). The outbox uses it when offered."""
+
+    async def settle_and_claim(
+        self, settlements: list[Settlement], now: float, limit: int, lease: float
+    ) -> tuple[list[bool], list[OutboxItem]]:
+        """``settle`` each (in order; a flag per settlement, as ``settle`` returns), then ``claim``."""
+
+
+@runtime_checkable
+class AcceptsAndBegins(Protocol):
+    """A store that can accept an event and begin its conversation in one call (Redis: one round
+    trip instead of two). The engine uses it when it holds no turn of that conversation itself."""
+
+    async def accept_begin(
+        self, item: InboxItem, dedupe_ttl: float, lease: float, limit: int
+    ) -> tuple[bool, Batch | None]:
+        """``accept``; if the item is new, ``begin(..., reclaim=True)`` at the item's accepted_at.
+        Returns (new, the batch or None: a duplicate, or the lock is held elsewhere)."""
 
 
 class KeyValueStore(Protocol):

@@ -36,6 +36,8 @@ class TestSQLiteStore(StoreContract):
 
 
 class TestRedisStore(StoreContract):
+    leases_at_commit = True
+
     @pytest.fixture
     async def store(self, clock, owner, redis_url):
         store = RedisStore(redis_url, clock=clock, prefix=f"contract-{uuid.uuid4().hex[:8]}", owner=owner)

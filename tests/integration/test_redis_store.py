@@ -132,6 +132,49 @@ async def _published_to_none(store: RedisStore) -> bool:
     return await store.relay.publish("web:x", "3") == 0
 
 
+async def test_relay_delivers_in_process_while_no_other_process_holds_the_topic(store):
+    """A topic held here only never costs a PUBLISH; once another process announces it holds
+    the topic too, every message goes through Redis and reaches both."""
+    here: list[str] = []
+    there: list[str] = []
+    other = RedisStore(store.url, clock=store.clock, prefix=store.p[1:-2])  # a second process
+    await other.open()
+    snoop = store.r.pubsub()  # a plain subscriber (not a relay): sees only what went through Redis
+    try:
+        await snoop.subscribe(store.relay.p + "web:x")
+
+        async def mine(topic: str, data: str) -> None:
+            here.append(data)
+
+        async def theirs(topic: str, data: str) -> None:
+            there.append(data)
+
+        await eventually(lambda: store.relay._pubsub is not None and other.relay._pubsub is not None)
+        await store.relay.subscribe("web:x", mine)
+        await eventually(lambda: store.relay.alone("web:x"))  # joined: nobody else holds it
+        assert await store.relay.publish("web:x", "local") == 1
+        assert here == ["local"]
+        await other.relay.subscribe("web:x", theirs)
+        await eventually(lambda: not store.relay.alone("web:x"))  # it heard the other join
+        assert await store.relay.publish("web:x", "both") == 3  # both relays, and the snoop
+        await eventually(lambda: here[-1:] == ["both"] and there == ["both"])
+        seen: list[str] = []
+
+        async def snooped() -> bool:
+            msg = await snoop.get_message(ignore_subscribe_messages=True, timeout=0.1)
+            if msg is not None:
+                seen.append(msg["data"])
+            return "both" in seen
+
+        await eventually(snooped)
+        assert seen == ["both"]  # "local", sent before, never went through Redis
+        await other.relay.unsubscribe("web:x")
+        await eventually(lambda: store.relay.alone("web:x"))  # and the other leave
+    finally:
+        await snoop.aclose()
+        await other.close()
+
+
 async def test_a_claim_whose_answer_was_lost_is_handed_back_by_the_next(store):
     now = store.clock()
     await store.enqueue([OutboxItem("a1", A, inbound_reply(), now), OutboxItem("b1", B, inbound_reply(), now)])

@@ -1,0 +1,97 @@
+"""RedisStore's fused calls, one round trip where the Store seam has two: accept + begin
+(AcceptsAndBegins, used by the engine) and settle + claim (SettlesWithClaim, used by the outbox)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from parley.core.http.metrics import Metrics
+from parley.core.kernel.messages import Address, Inbound, Reply
+from parley.core.kernel.outbox import Outbox
+from parley.core.storage.redis import RedisStore
+from parley.core.storage.store import InboxItem, OutboxItem, Sent, Settlement
+
+from tests.conftest import eventually
+from tests.integration.test_redis_store import store  # noqa: F401 (the fixture)
+from tests.unit.test_outbox import A as FLAKY
+from tests.unit.test_outbox import FlakyPlatform
+
+pytestmark = pytest.mark.redis
+A = Address(channel="web", chat="c1", user="u1")
+
+
+def inbox(event: str, at: float) -> InboxItem:
+    return InboxItem(f"web:{event}", A.conversation, Inbound(address=A, event_id=event, text="hi"), at)
+
+
+async def test_accept_begin_takes_a_free_lock_and_hands_back_the_batch(store):  # noqa: F811
+    now = store.clock()
+    new, batch = await store.accept_begin(inbox("e1", now), 60, 30, 10)
+    assert new and [i.id for i in batch.items] == ["web:e1"] and batch.state == {}
+    assert batch.profiles == {A.person: {}} and batch.versions == {A.person: 0}
+    assert await store.begin(A.conversation, 30, 10, now) is None  # the lock is ours
+    await store.commit(A.conversation, batch.token, "web:e1", {"n": 1}, {}, [], release=True)
+    # A duplicate: refused, and no lock taken for it.
+    assert await store.accept_begin(inbox("e1", now), 60, 30, 10) == (False, None)
+    again = await store.begin(A.conversation, 30, 10, now)
+    assert again is not None and again.items == [] and again.state == {"n": 1}
+
+
+async def test_accept_begin_accepts_while_another_holds_the_lock(store):  # noqa: F811
+    now = store.clock()
+    held = await store.begin(A.conversation, 30, 10, now)
+    assert await store.accept_begin(inbox("e2", now), 60, 30, 10) == (True, None)
+    await store.release(A.conversation, held.token)
+    after = await store.begin(A.conversation, 30, 10, now)
+    assert [i.id for i in after.items] == ["web:e2"]  # accepted all the same
+
+
+async def test_settle_and_claim_records_first_then_offers_the_next_item_of_that_address(store):  # noqa: F811
+    now = store.clock()
+    await store.enqueue([OutboxItem("a1", A, Reply(text="1"), now), OutboxItem("a2", A, Reply(text="2"), now)])
+    [first] = await store.claim(now, 10, 30)
+    done = [Settlement("a1", first.token, Sent("m1"), now), Settlement("a1", first.token + 99, Sent("x"), now)]
+    flags, claimed = await store.settle_and_claim(done, now, 10, 30)
+    assert flags == [True, False]  # the second names no lease: refused, as settle refuses it
+    assert [i.id for i in claimed] == ["a2"]  # a1's successor, in the same call
+    stats = await store.outbox_stats()
+    assert stats.sent == 1 and stats.sending == 1 and stats.pending == 0
+
+
+class Counting(RedisStore):
+    """Counts how the outbox records outcomes: alone (settle) or with a claim."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.alone = 0
+        self.with_claim = 0
+
+    async def settle(self, item_id, token, outcome, now):
+        self.alone += 1
+        return await super().settle(item_id, token, outcome, now)
+
+    async def settle_and_claim(self, settlements, now, limit, lease):
+        self.with_claim += len(settlements)
+        return await super().settle_and_claim(settlements, now, limit, lease)
+
+
+async def test_the_running_outbox_records_outcomes_in_its_claims(store):  # noqa: F811
+    counting = Counting(store.url, clock=store.clock, prefix=store.p[1:-2])
+    await counting.open()
+    platform = FlakyPlatform()
+    outbox = Outbox(counting, {"flaky": platform}, Metrics(), counting.clock, lease=30.0)
+    loop = asyncio.create_task(outbox.run())
+    try:
+        now = counting.clock()
+        await counting.enqueue([OutboxItem(f"r{n}", FLAKY, Reply(text=f"m{n}"), now) for n in range(3)])
+        outbox.wake()
+        await eventually(lambda: len(platform.sent) == 3 and not outbox._inflight)
+        assert platform.sent == ["m0", "m1", "m2"]  # in order, one in flight at a time
+        assert (counting.alone, counting.with_claim) == (0, 3)
+        stats = await counting.outbox_stats()
+        assert stats.sent == 3 and stats.sending == 0
+    finally:
+        loop.cancel()
+        await asyncio.gather(loop, return_exceptions=True)
+        await counting.close()
