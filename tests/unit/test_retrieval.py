@@ -99,6 +99,20 @@ def test_arabic_particles_with_a_conjunction_are_stop_words_and_the_article_goes
     assert ar.grams("الشكوى") == ar.grams("شكوى") == ["_شك", "شكو", "كوي", "وي_"]
 
 
+def test_spoken_arabic_question_words_are_searched_as_the_written_ones():
+    ar = analyzer("ar")
+    assert ar.words("وين طلبي") == ar.words("فين طلبي") == ar.words("أين طلبي")  # "where is my order"
+    assert ar.words("بكام الشحن") == ar.words("كم الشحن")  # "how much is shipping"
+    assert ar.words("أبغى أرجع الحذاء") == ar.words("أرجع الحذاء")  # "I want" is a filler
+
+
+def test_an_arabic_conjunction_or_preposition_comes_off_only_to_meet_a_word_the_knowledge_uses():
+    ar = KB.indexes["ar"]
+    money = ar.query_terms("فلوس")
+    assert ar.knows(money[0]) and ar.query_terms("وفلوس") == ar.query_terms("بفلوس") == money
+    assert ar.query_terms("بلد") == ["بلد"]  # "country" starts like "with", and stays whole
+
+
 def test_japanese_kana_question_words_are_terms():
     terms = analyzer("ja").terms("注文を送るのにいくらかかる")
     assert "いくら" in terms and not [t for t in terms if t in ("のに", "かか", "かる")]

@@ -127,10 +127,24 @@ class LocaleIndex:
             return self.analyzer.terms(text)
         out: list[str] = []
         for word in self.analyzer.words(text):
-            stem = self.analyzer.stem(self.correct(word))
+            stem = self.analyzer.stem(self.unclitic(word) or self.correct(word))
             parts = self.split(word) if stem not in self._idf and self.analyzer.compounds else []
             out += parts or [stem]
         return out
+
+    def unclitic(self, word: str) -> str:
+        """An Arabic word the knowledge does not use, with the "and", "so", "with", "for" or
+        "like" written onto it taken off when what is left is a word it uses ("بفلوس", "وبالبطاقة").
+        Only against the knowledge's words: "بلد" (country) starts like "with" too. "" if none."""
+        if not self.analyzer.proclitics or self.analyzer.stem(word) in self._idf:
+            return ""
+        for cut in (1, 2):
+            head, rest = word[:cut], word[cut:]
+            if len(rest) < 3 or any(ch not in self.analyzer.proclitics for ch in head):
+                break
+            if self.analyzer.stem(rest) in self._idf:
+                return rest
+        return ""
 
     def split(self, word: str) -> list[str]:
         """A German compound the knowledge does not use, split into the parts it does:
