@@ -74,6 +74,23 @@ async def test_a_greeting_with_a_question_answers_the_question():
     assert answer.intent == "answer" and answer.sources == ("shipping.md#delivery-times",)
 
 
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        # Issue 17's own words for a complaint and for frustration, in a customer's sentence.
+        ("my jacket arrived damaged", "complaint"),
+        ("you sent me the wrong item", "complaint"),
+        ("this is the third time I ask about my refund", "complaint"),
+        ("this is useless", "frustration"),
+    ],
+)
+async def test_complaints_and_frustration_get_an_apology_and_a_person_not_a_passage(text, intent):
+    answer = await BRAIN.answer(turn(text))
+    assert answer.intent == intent and answer.sources == ()
+    assert "sorry" in answer.text.lower()
+    assert answer.handoff  # the demo persona escalates complaints (and so frustration) at once
+
+
 def test_markdown_is_split_at_headings_with_stable_source_ids():
     passages = split_markdown("faq.md", "# FAQ\n\n## Où est ma commande ?\nIci.\n\n## Second\nLà.")
     assert [p.source for p in passages] == ["faq.md#où-est-ma-commande", "faq.md#second"]

@@ -35,6 +35,6 @@ class Calibration:
 
 
 # Fitted by bench/answers.py --fit on the tuning part (see the module docstring).
-FITTED = Calibration(weights=(6.907, -2.406, 1.252, 2.327, 4.232, -3.579), bias=-9.522)
+FITTED = Calibration(weights=(6.825, -2.753, 1.244, 2.157, 4.986, -3.943), bias=-9.358)
 # The same model with the embedding's closeness as a seventh feature (PARLEY_KNOWLEDGE_EMBEDDINGS).
-FITTED_SEMANTIC = Calibration(weights=(5.127, -3.017, 0.377, 2.144, 3.006, -4.201, 8.221), bias=-11.475, semantic=True)
+FITTED_SEMANTIC = Calibration(weights=(5.034, -3.287, 0.57, 2.023, 3.816, -4.629, 8.187), bias=-11.513, semantic=True)
