@@ -130,6 +130,15 @@ def test_an_arabic_conjunction_or_preposition_comes_off_only_to_meet_a_word_the_
     assert ar.query_terms("بلد") == ["بلد"]  # "country" starts like "with", and stays whole
 
 
+def test_the_unknown_share_of_a_chinese_or_japanese_question_counts_its_character_pairs():
+    # "Is there a fitting room in the shop": no pair of it is a word of the demo knowledge, though
+    # single characters are (店 "shop", 衣 "clothes"); counted with them it looked half known.
+    zh = KB.indexes["zh-CN"]
+    hit = KB.search("店里有试衣间吗", 1, "zh-CN")[0]
+    assert zh.knows("店") and zh.knows("衣") and hit.unknown == 1.0
+    assert KB.search("送料はいくらですか", 1, "ja")[0].unknown == 0.0  # "how much is shipping"
+
+
 def test_japanese_kana_question_words_are_terms():
     terms = analyzer("ja").terms("注文を送るのにいくらかかる")
     assert "いくら" in terms and not [t for t in terms if t in ("のに", "かか", "かる")]

@@ -35,6 +35,6 @@ class Calibration:
 
 
 # Fitted by bench/answers.py --fit on the tuning part (see the module docstring).
-FITTED = Calibration(weights=(6.825, -2.753, 1.244, 2.157, 4.986, -3.943), bias=-9.358)
+FITTED = Calibration(weights=(7.05, -1.914, 0.943, 2.393, 5.01, -3.902), bias=-10.074)
 # The same model with the embedding's closeness as a seventh feature (PARLEY_KNOWLEDGE_EMBEDDINGS).
-FITTED_SEMANTIC = Calibration(weights=(5.034, -3.287, 0.57, 2.023, 3.816, -4.629, 8.187), bias=-11.513, semantic=True)
+FITTED_SEMANTIC = Calibration(weights=(4.926, -2.894, 0.357, 2.303, 3.806, -4.863, 8.458), bias=-12.088, semantic=True)

@@ -211,7 +211,10 @@ class LocaleIndex:
         second = float(total[order[1]]) if len(order) > 1 else 0.0
         margin = (top - second) / top
         unique = set(terms)
-        unknown = sum(1 for t in unique if t not in self._idf) / len(unique)
+        # Chinese and Japanese words are the character pairs: a lone character is nearly always
+        # known (天 and 気 of an unknown 天気 "weather"), so it would hide the unknown word.
+        words = {t for t in unique if len(t) > 1} if self.analyzer.cjk else unique
+        unknown = sum(1 for t in words if t not in self._idf) / len(words) if words else 0.0
         rare = max(self._idf.values(), default=1.0)  # an unseen word weighs like the rarest seen one
         weight = {t: self._idf.get(t, rare) for t in unique}
         chosen = [int(i) for i in order[:limit] if total[i] > 0]
