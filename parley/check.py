@@ -102,4 +102,6 @@ def coverage(bot: Bot) -> str:
     packs = [c for c in bot.locales.codes if kb.locale_of(c) == kb.default and c != kb.default]
     if packs:
         lines.append(f"knowledge: no passages in {', '.join(packs)} (answered from {kb.default}, with a notice)")
+    if kb.embedder:
+        lines.append(f"knowledge: sentence embeddings {kb.embedder.name} beside BM25 (PARLEY_KNOWLEDGE_EMBEDDINGS)")
     return "\n".join(lines)

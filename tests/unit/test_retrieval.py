@@ -74,6 +74,23 @@ async def test_a_greeting_with_a_question_answers_the_question():
     assert answer.intent == "answer" and answer.sources == ("shipping.md#delivery-times",)
 
 
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        # Issue 17's own words for a complaint and for frustration, in a customer's sentence.
+        ("my jacket arrived damaged", "complaint"),
+        ("you sent me the wrong item", "complaint"),
+        ("this is the third time I ask about my refund", "complaint"),
+        ("this is useless", "frustration"),
+    ],
+)
+async def test_complaints_and_frustration_get_an_apology_and_a_person_not_a_passage(text, intent):
+    answer = await BRAIN.answer(turn(text))
+    assert answer.intent == intent and answer.sources == ()
+    assert "sorry" in answer.text.lower()
+    assert answer.handoff  # the demo persona escalates complaints (and so frustration) at once
+
+
 def test_markdown_is_split_at_headings_with_stable_source_ids():
     passages = split_markdown("faq.md", "# FAQ\n\n## Où est ma commande ?\nIci.\n\n## Second\nLà.")
     assert [p.source for p in passages] == ["faq.md#où-est-ma-commande", "faq.md#second"]
@@ -97,6 +114,29 @@ def test_arabic_particles_with_a_conjunction_are_stop_words_and_the_article_goes
     assert ar.terms("بلد") == ["بلد"]  # a word that only starts like a preposition is left alone
     # Arabic n-grams are trigrams without the article: roots are three letters.
     assert ar.grams("الشكوى") == ar.grams("شكوى") == ["_شك", "شكو", "كوي", "وي_"]
+
+
+def test_spoken_arabic_question_words_are_searched_as_the_written_ones():
+    ar = analyzer("ar")
+    assert ar.words("وين طلبي") == ar.words("فين طلبي") == ar.words("أين طلبي")  # "where is my order"
+    assert ar.words("بكام الشحن") == ar.words("كم الشحن")  # "how much is shipping"
+    assert ar.words("أبغى أرجع الحذاء") == ar.words("أرجع الحذاء")  # "I want" is a filler
+
+
+def test_an_arabic_conjunction_or_preposition_comes_off_only_to_meet_a_word_the_knowledge_uses():
+    ar = KB.indexes["ar"]
+    money = ar.query_terms("فلوس")
+    assert ar.knows(money[0]) and ar.query_terms("وفلوس") == ar.query_terms("بفلوس") == money
+    assert ar.query_terms("بلد") == ["بلد"]  # "country" starts like "with", and stays whole
+
+
+def test_the_unknown_share_of_a_chinese_or_japanese_question_counts_its_character_pairs():
+    # "Is there a fitting room in the shop": no pair of it is a word of the demo knowledge, though
+    # single characters are (店 "shop", 衣 "clothes"); counted with them it looked half known.
+    zh = KB.indexes["zh-CN"]
+    hit = KB.search("店里有试衣间吗", 1, "zh-CN")[0]
+    assert zh.knows("店") and zh.knows("衣") and hit.unknown == 1.0
+    assert KB.search("送料はいくらですか", 1, "ja")[0].unknown == 0.0  # "how much is shipping"
 
 
 def test_japanese_kana_question_words_are_terms():

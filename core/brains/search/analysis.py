@@ -43,7 +43,11 @@ _EXTRA_STOP = {
     "أريد اريد أود أحتاج بدي عايز في فى على من إلى الى عن مع هذا هذه ذلك تلك هناك هنا لدي لديكم لديك "
     "عندي عندكم عندك يمكن يمكنني يمكنك أستطيع ممكن لا لم لن قد لقد إذا اذا أو او ثم كل أي اي "
     "الذي التي بخصوص بشأن حول عند بعد ما زال زلت مازلت مازال لازلت بلا بدون أيضا ايضا فقط جدا قليلا "
-    "يا لي لك لكم لنا به بها فيه فيها منه منها عنه عنها إنه انه إنها انها كان كانت".split(),
+    "يا لي لك لكم لنا به بها فيه فيها منه منها عنه عنها إنه انه إنها انها كان كانت "
+    # The spoken Arabic customers type (Gulf, Levantine, Egyptian, Maghrebi): "I can", "I want",
+    # "what", "still", "only", "because", "this", "not"...
+    "أقدر اقدر بقدر أبغى ابغى ابغي أبي ابي ودي حابب عاوز عاوزة عايزة شو ايش إيش وش شنو ايه إيه "
+    "لسه لسا لسى بس طيب يعني عشان علشان مشان هيك كده كدا دي ده هاد هادا هذي هاي اللي مش مو".split(),
 }
 _STOP_LISTS = {
     "en": lists.STOPWORDS_EN,  # the longer list drops how/when/where, which tell questions apart
@@ -81,6 +85,15 @@ def normalize_arabic(text: str) -> str:
     return text.translate(_ARABIC_VARIANTS)
 
 
+# Spoken Arabic's question words, as the written language says them (the knowledge's examples
+# are written in it): "where", "how", "when", "how much" tell questions apart, so they are kept.
+_AR_SPOKEN = {
+    **dict.fromkeys(("وين", "فين"), "اين"),
+    **dict.fromkeys(("شلون", "ازاي", "كيفاش", "كيفك"), "كيف"),
+    **dict.fromkeys(("امتي", "ايمتي", "متين", "امتا"), "متي"),
+    **dict.fromkeys(("بكم", "بكام", "كام", "قديش", "اديش", "قداش"), "كم"),
+    **dict.fromkeys(("ليش", "ليه", "علاش"), "لماذا"),
+}
 # Arabic writes "and", "so", "with", "for" and "like" onto the next word: "وما" is "and what".
 _AR_PROCLITICS = "وفبلك"
 # ...and Snowball's Arabic stemmer leaves the article after one of them ("والشحن", "بالشحن"):
@@ -103,6 +116,7 @@ class Analyzer:
         self.stop = frozenset(self._prepare(w) for w in stop)
         self.cjk = self.code in ("ja", "zh")
         self.compounds = self.code in _COMPOUNDING
+        self.proclitics = _AR_PROCLITICS if self.code == "ar" else ""  # written onto the next word
 
     def _prepare(self, word: str) -> str:
         word = unicodedata.normalize("NFKC", word).lower()
@@ -115,6 +129,8 @@ class Analyzer:
         out = []
         for raw in _WORD.findall(unicodedata.normalize("NFKC", text)):
             word = self._prepare(raw)
+            if self.code == "ar":
+                word = _AR_SPOKEN.get(word, word)
             if word.isdigit() or self._stop(word) or is_cjk(word) or (len(word) < 2 and not raw.isupper()):
                 continue
             out.append(word)

@@ -35,6 +35,6 @@ class Calibration:
 
 
 # Fitted by bench/answers.py --fit on the tuning part (see the module docstring).
-FITTED = Calibration(weights=(6.907, -2.406, 1.252, 2.327, 4.232, -3.579), bias=-9.522)
+FITTED = Calibration(weights=(7.05, -1.914, 0.943, 2.393, 5.01, -3.902), bias=-10.074)
 # The same model with the embedding's closeness as a seventh feature (PARLEY_KNOWLEDGE_EMBEDDINGS).
-FITTED_SEMANTIC = Calibration(weights=(5.127, -3.017, 0.377, 2.144, 3.006, -4.201, 8.221), bias=-11.475, semantic=True)
+FITTED_SEMANTIC = Calibration(weights=(4.926, -2.894, 0.357, 2.303, 3.806, -4.863, 8.458), bias=-12.088, semantic=True)

@@ -127,10 +127,24 @@ class LocaleIndex:
             return self.analyzer.terms(text)
         out: list[str] = []
         for word in self.analyzer.words(text):
-            stem = self.analyzer.stem(self.correct(word))
+            stem = self.analyzer.stem(self.unclitic(word) or self.correct(word))
             parts = self.split(word) if stem not in self._idf and self.analyzer.compounds else []
             out += parts or [stem]
         return out
+
+    def unclitic(self, word: str) -> str:
+        """An Arabic word the knowledge does not use, with the "and", "so", "with", "for" or
+        "like" written onto it taken off when what is left is a word it uses ("بفلوس", "وبالبطاقة").
+        Only against the knowledge's words: "بلد" (country) starts like "with" too. "" if none."""
+        if not self.analyzer.proclitics or self.analyzer.stem(word) in self._idf:
+            return ""
+        for cut in (1, 2):
+            head, rest = word[:cut], word[cut:]
+            if len(rest) < 3 or any(ch not in self.analyzer.proclitics for ch in head):
+                break
+            if self.analyzer.stem(rest) in self._idf:
+                return rest
+        return ""
 
     def split(self, word: str) -> list[str]:
         """A German compound the knowledge does not use, split into the parts it does:
@@ -197,7 +211,10 @@ class LocaleIndex:
         second = float(total[order[1]]) if len(order) > 1 else 0.0
         margin = (top - second) / top
         unique = set(terms)
-        unknown = sum(1 for t in unique if t not in self._idf) / len(unique)
+        # Chinese and Japanese words are the character pairs: a lone character is nearly always
+        # known (天 and 気 of an unknown 天気 "weather"), so it would hide the unknown word.
+        words = {t for t in unique if len(t) > 1} if self.analyzer.cjk else unique
+        unknown = sum(1 for t in words if t not in self._idf) / len(words) if words else 0.0
         rare = max(self._idf.values(), default=1.0)  # an unseen word weighs like the rarest seen one
         weight = {t: self._idf.get(t, rare) for t in unique}
         chosen = [int(i) for i in order[:limit] if total[i] > 0]

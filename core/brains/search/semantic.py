@@ -26,6 +26,8 @@ class Embedder(Protocol):
     """Sentences in, one L2-normalised row per sentence out. ``remember``: the sentences are the
     knowledge's, kept so a reload encodes only what changed; a question is encoded every time."""
 
+    name: str  # what PARLEY_KNOWLEDGE_EMBEDDINGS calls it ("use-m3"), shown by `check`
+
     def encode(self, texts: list[str], remember: bool = False) -> np.ndarray: ...
 
 
