@@ -11,6 +11,7 @@ import pytest
 from parley.core.kernel.clock import ManualClock
 from parley.core.kernel.messages import Address, Inbound
 from parley.core.linking.channels import consent_of
+from parley.core.linking.links import link
 from parley.core.privacy.audit import Audit, Operator, Via
 from parley.core.privacy.consent import ConsentChanges, ConsentRefused, Refused
 from parley.core.schedule.memory import MemoryScheduleStore
@@ -76,3 +77,17 @@ async def test_unknown_people_and_channels_are_refused():
     with pytest.raises(ConsentRefused) as refused:
         await consent.change(ANA, "whatsapp", True, BY)
     assert refused.value.reason is Refused.UNKNOWN_CHANNEL
+
+
+async def test_two_identities_on_one_channel_are_named_by_identity():
+    store = MemoryStore(clock=ManualClock())
+    consent = await changes(store)
+    other = "sms:+15550111"  # a second number of the same customer
+    await link(store, ANA, other)
+    with pytest.raises(ConsentRefused) as refused:
+        await consent.change(ANA, "sms", False, BY)
+    assert refused.value.reason is Refused.AMBIGUOUS
+    changed = await consent.change(ANA, other, False, BY)
+    profile = await store.profile(ANA)
+    assert changed.identity == other and consent_of(profile, other)["marketing"] is False
+    assert consent_of(profile, ANA) == {}  # the other number's consent is its own
