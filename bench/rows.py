@@ -122,6 +122,13 @@ ROWS: list[Row] = [
         (Bound(at_most=1500),),
     ),
     Row(
+        "Cold start, CPU time until ready (less blurred by a busy machine)",
+        "startup",
+        "parley_cpu_ms",
+        "ms",
+        (("bare aiohttp app", "bare_cpu_ms"),),
+    ),
+    Row(
         "Voice: Parley's overhead over a bare relay, p99",
         "voice",
         "overhead_p99_ms",
