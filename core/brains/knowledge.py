@@ -157,13 +157,14 @@ class KnowledgeBase:
     def passages_in(self, locale: str) -> list[Passage]:
         return self.indexes.passages(self.locale_of(locale or self.default))
 
-    async def warm(self) -> None:
-        """Build every language's index now, one per turn of the event loop (each takes tens of
-        milliseconds): started once the server listens, so the first question in a language
-        rarely pays for its index, and start-up never does."""
+    async def warm(self, pause: float = 0.05) -> None:
+        """Build every language's index now, in the background: one language (tens of
+        milliseconds), then a pause, so what arrives meanwhile (health checks, the first
+        webhooks) is not held up behind the whole set. Started once the server listens: the
+        first question in a language rarely pays for its index, and start-up never does."""
         for code in list(self.indexes):
+            await asyncio.sleep(pause)
             self.indexes.get(code)
-            await asyncio.sleep(0)
 
     def search(self, query: str, limit: int = 3, locale: str = "", foreign: bool = False) -> list[Hit]:
         index = self.indexes.get(self.locale_of(locale or self.default))
