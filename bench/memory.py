@@ -50,8 +50,8 @@ class Sizes:
 # The warm-up passes the flood guard's cap (4,096 people: core/kernel/middleware.py). Redis turns
 # cost more round trips, so its quick run is smaller (and its per-10,000 figure less precise).
 QUICK = {
-    "sqlite": Sizes(warm=5_000, step=2_500, steps=2, people_warm=5_000, people_step=10_000, people_steps=2),
-    "redis": Sizes(warm=4_500, step=1_000, steps=2, people_warm=2_000, people_step=4_000, people_steps=2),
+    "sqlite": Sizes(warm=4_500, step=2_000, steps=3, people_warm=5_000, people_step=10_000, people_steps=3),
+    "redis": Sizes(warm=4_500, step=1_000, steps=3, people_warm=4_000, people_step=4_000, people_steps=3),
 }
 FULL = Sizes(warm=10_000, step=10_000, steps=3, people_warm=20_000, people_step=100_000, people_steps=3)
 
@@ -134,19 +134,24 @@ def child(store_url: str, sizes: Sizes) -> None:
 
 
 # -- the driver ------------------------------------------------------------------------------------
-def run(store_url: str, sizes: Sizes) -> list[dict]:
+def spawn(store_url: str, sizes: Sizes) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
     env["PYTHONPATH"] = str(ROOT)
     argv = [sys.executable, __file__, "--child", store_url, "--sizes", json.dumps(asdict(sizes))]
-    done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    if done.returncode:
-        raise RuntimeError(f"the measured process failed: {done.stderr.strip().splitlines()[-1:]}")
-    return [json.loads(x) for x in done.stdout.splitlines() if x.startswith("{")]
+    return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def growth(points: list[dict], stage: str, per: int) -> tuple[float, list[float]]:
-    """MB of RSS per ``per`` items over the steps after the warm-up, and each step's own slope."""
-    mine = [p for p in points if p["stage"] == stage]
+def points(proc: subprocess.Popen) -> list[dict]:
+    stdout, stderr = proc.communicate()
+    if proc.returncode:
+        raise RuntimeError(f"the measured process failed: {stderr.strip().splitlines()[-1:]}")
+    return [json.loads(x) for x in stdout.splitlines() if x.startswith("{")]
+
+
+def growth(measured: list[dict], stage: str, per: int) -> tuple[float, list[float]]:
+    """MB of RSS per ``per`` items over the steps after the warm-up (the median step: one step
+    that met a one-off, an allocator's new arena, does not decide it), and each step's own."""
+    mine = [p for p in measured if p["stage"] == stage]
     slopes = [(b["rss"] - a["rss"]) / (b["count"] - a["count"]) * per for a, b in zip(mine, mine[1:], strict=False)]
     return statistics.median(slopes), slopes
 
@@ -164,6 +169,22 @@ def stores(work: Path) -> list[tuple[str, str, object]]:
     return found
 
 
+def report(name: str, sizes: Sizes, measured: list[dict]) -> dict[str, float]:
+    base = measured[0]["rss"]
+    talk, talk_steps = growth(measured, "conversations", 10_000)
+    known, known_steps = growth(measured, "people", 100_000)
+    print(
+        f"\n{name}: {sizes.warm:,} conversations to warm up, then {sizes.steps} steps of {sizes.step:,}; "
+        f"{sizes.people_warm:,} people, then {sizes.people_steps} steps of {sizes.people_step:,}"
+    )
+    print(f"  RSS with nothing created {base:.1f} MB")
+    for p in measured:
+        print(f"  after {p['count']:>7,} {p['stage']:<13} {p['rss']:7.1f} MB  ({p['at']:.0f} s)")
+    print(f"  growth per 10,000 conversations: {talk:+.2f} MB (steps: {', '.join(f'{s:+.2f}' for s in talk_steps)})")
+    print(f"  growth per 100,000 people: {known:+.2f} MB (steps: {', '.join(f'{s:+.2f}' for s in known_steps)})")
+    return {f"{name}_base_mb": base, f"{name}_conversations_mb": talk, f"{name}_people_mb": known}
+
+
 def main() -> None:
     flags = run_flags()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -175,31 +196,19 @@ def main() -> None:
         return
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for name, url, server in stores(Path(tmp)):
-            sizes = QUICK[name] if flags.quick else FULL
-            print(
-                f"\n{name}: {sizes.warm:,} conversations to warm up, then {sizes.steps} steps of {sizes.step:,}; "
-                f"{sizes.people_warm:,} people, then {sizes.people_steps} steps of {sizes.people_step:,}"
-            )
-            began = time.perf_counter()
-            try:
-                points = run(url, sizes)
-            finally:
+        found = stores(Path(tmp))
+        # Side by side: RSS does not depend on how fast the other one runs, and it halves the wait.
+        running = [(name, QUICK[name] if flags.quick else FULL, server, url) for name, url, server in found]
+        procs = [(name, sizes, server, spawn(url, sizes)) for name, sizes, server, url in running]
+        try:
+            for name, sizes, _, proc in procs:
+                figures.update(report(name, sizes, points(proc)))
+        finally:
+            for _, _, server, proc in procs:
+                if proc.poll() is None:
+                    proc.kill()
                 if server is not None:
                     server.stop()  # type: ignore[attr-defined]
-            base = points[0]["rss"]
-            talk, talk_steps = growth(points, "conversations", 10_000)
-            known, known_steps = growth(points, "people", 100_000)
-            figures.update({f"{name}_base_mb": base, f"{name}_conversations_mb": talk, f"{name}_people_mb": known})
-            print(f"{name} ({time.perf_counter() - began:.0f} s): RSS with nothing created {base:.1f} MB")
-            for p in points:
-                print(f"  after {p['count']:>7,} {p['stage']:<13} {p['rss']:7.1f} MB  ({p['at']:.0f} s)")
-            print(
-                f"  growth per 10,000 conversations: {talk:+.2f} MB (steps: {', '.join(f'{s:+.2f}' for s in talk_steps)})"
-            )
-            print(
-                f"  growth per 100,000 people: {known:+.2f} MB (steps: {', '.join(f'{s:+.2f}' for s in known_steps)})"
-            )
     emit(flags, "memory", figures)
 
 
