@@ -117,7 +117,7 @@ def main() -> int:
     print(
         f"\n{os.cpu_count()} cores, {time.monotonic() - began:.0f} s in all, {'quick' if args.quick else 'full'} sizes\n"
     )
-    print(markdown(lines))
+    print(markdown(lines), flush=True)
     if args.json:
         args.json.write_text(json.dumps({k: asdict(v) for k, v in outcomes.items()}, indent=1) + "\n")
     return 1 if any(x.failed for x in lines) else 0
