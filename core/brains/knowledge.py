@@ -157,6 +157,11 @@ class KnowledgeBase:
     def passages_in(self, locale: str) -> list[Passage]:
         return self.indexes.passages(self.locale_of(locale or self.default))
 
+    def build(self) -> None:
+        """Build every language's index now (a reload does, on its worker thread)."""
+        for code in self.indexes:
+            self.indexes.get(code)
+
     async def warm(self, pause: float = 0.05) -> None:
         """Build every language's index now, in the background: one language (tens of
         milliseconds), then a pause, so what arrives meanwhile (health checks, the first
