@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -79,13 +80,19 @@ def run(job: Job, quick: bool) -> Outcome:
     env["PYTHONPATH"] = str(ROOT)
     argv = [sys.executable, str(script), "--json", *(["--quick"] if quick else [])]
     timeout = job.timeout if quick else job.timeout * 10
+    # Its own session: on a timeout the servers it started (bot.py, redis-server) go with it.
+    proc = subprocess.Popen(
+        argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     try:
-        done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+        stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
         return Outcome({}, error=f"bench/{job.bench}.py took over {timeout:.0f} s")
-    figures = parse(done.stdout)
-    if done.returncode != 0 or figures is None:
-        return Outcome({}, error=f"bench/{job.bench}.py exit {done.returncode}: {last_words(done.stderr, done.stdout)}")
+    figures = parse(stdout)
+    if proc.returncode != 0 or figures is None:
+        return Outcome({}, error=f"bench/{job.bench}.py exit {proc.returncode}: {last_words(stderr, stdout)}")
     return Outcome(figures)
 
 
@@ -110,7 +117,7 @@ def main() -> int:
     print(
         f"\n{os.cpu_count()} cores, {time.monotonic() - began:.0f} s in all, {'quick' if args.quick else 'full'} sizes\n"
     )
-    print(markdown(lines))
+    print(markdown(lines), flush=True)
     if args.json:
         args.json.write_text(json.dumps({k: asdict(v) for k, v in outcomes.items()}, indent=1) + "\n")
     return 1 if any(x.failed for x in lines) else 0

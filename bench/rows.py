@@ -98,14 +98,14 @@ ROWS: list[Row] = [
     Row(
         "Redis server CPU per turn",
         "scale",
-        "redis_cpu_us",
+        "redis_cpu_us_per_turn",
         "us",
         missing="bench/scale.py does not measure Redis CPU yet",
     ),
     Row(
         "Fleet ceiling of one Redis primary",
         "scale",
-        "fleet_ceiling",
+        "fleet_ceiling_turns_per_s",
         "/s",
         (),
         (Bound(at_least=20_000),),
@@ -120,6 +120,13 @@ ROWS: list[Row] = [
         "ms",
         (("bare aiohttp app", "bare_ms"),),
         (Bound(at_most=1500),),
+    ),
+    Row(
+        "Cold start, CPU time until ready (less blurred by a busy machine)",
+        "startup",
+        "parley_cpu_ms",
+        "ms",
+        (("bare aiohttp app", "bare_cpu_ms"),),
     ),
     Row(
         "Voice: Parley's overhead over a bare relay, p99",

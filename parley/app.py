@@ -454,6 +454,7 @@ class Bot:
             asyncio.create_task(self.outbox.run(), name="outbox"),
             asyncio.create_task(self.engine.sweeper(), name="sweeper"),
             asyncio.create_task(self.knowledge_watch.run(), name="knowledge"),
+            asyncio.create_task(self.knowledge.warm(), name="knowledge-warm"),  # indexes: built lazily
             asyncio.create_task(self.reloader.run(), name="reloader"),
             asyncio.create_task(self.analytics.run(), name="analytics"),
             asyncio.create_task(self.ops.run(), name="ops-metrics"),

@@ -9,15 +9,20 @@ passage that only exists in the default language is still found there, and the b
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from parley.core.brains.search.analysis import analyzer
 from parley.core.brains.search.calibration import FITTED, FITTED_SEMANTIC, Calibration
-from parley.core.brains.search.index import Hit, LocaleIndex, Weights
 from parley.core.brains.search.markdown import Passage, split_markdown
-from parley.core.brains.search.semantic import Embedder
+
+if TYPE_CHECKING:  # the index (bm25s) and embeddings import numpy: loaded with the first index, not at start-up
+    from parley.core.brains.search.index import Hit, LocaleIndex, Weights
+    from parley.core.brains.search.semantic import Embedder
 
 __all__ = ["Found", "Hit", "KnowledgeBase", "Passage", "split_markdown"]
 TIE = 0.95
@@ -38,14 +43,66 @@ class Found:
         return self.hit.passage
 
 
+def _index(
+    engine: type[LocaleIndex] | None,
+    group: list[Passage],
+    code: str,
+    weights: Weights | None,
+    embedder: Embedder | None,
+) -> LocaleIndex:
+    from parley.core.brains.search.index import LocaleIndex, Weights
+
+    # Only given when set, so an engine without embeddings (tantivy's) keeps its signature.
+    extra = {"embedder": embedder} if embedder else {}
+    return (engine or LocaleIndex)(group, analyzer(code), weights or Weights(), **extra)
+
+
+def __getattr__(name: str) -> object:
+    if name == "Hit":  # still importable from here, without loading the index module at start-up
+        from parley.core.brains.search.index import Hit
+
+        return Hit
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class Indexes(Mapping[str, "LocaleIndex"]):
+    """Each language's index, built the first time that language is searched: start-up reads the
+    files but builds no index (eight languages took most of a second of every start), and a
+    language nobody writes in costs nothing. ``KnowledgeBase.warm`` builds the rest soon after."""
+
+    def __init__(self, groups: dict[str, list[Passage]], build: Callable[[str, list[Passage]], LocaleIndex]) -> None:
+        self._groups = groups
+        self._build = build
+        self._built: dict[str, LocaleIndex] = {}
+
+    def __getitem__(self, code: str) -> LocaleIndex:
+        index = self._built.get(code)
+        if index is None:
+            index = self._built[code] = self._build(code, self._groups[code])
+        return index
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._groups
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._groups)
+
+    def __len__(self) -> int:
+        return len(self._groups)
+
+    def passages(self, code: str) -> list[Passage]:
+        """A language's passages, without building its index."""
+        return self._groups.get(code, [])
+
+
 class KnowledgeBase:
     def __init__(
         self,
         passages: list[Passage],
         default: str = "en",
         calibration: Calibration | None = None,  # the shipped fit for the index (with embeddings or not)
-        weights: Weights = Weights(),
-        engine: type[LocaleIndex] = LocaleIndex,  # the benchmark compares tantivy through this
+        weights: Weights | None = None,
+        engine: type[LocaleIndex] | None = None,  # the benchmark compares tantivy through this
         embedder: Embedder | None = None,  # optional sentence embeddings (search/semantic.py)
     ) -> None:
         self.passages = passages
@@ -55,9 +112,7 @@ class KnowledgeBase:
         grouped: dict[str, list[Passage]] = {}
         for p in passages:
             grouped.setdefault(p.locale or default, []).append(p)
-        # Only given when set, so an engine without embeddings (tantivy's) keeps its signature.
-        extra = {"embedder": embedder} if embedder else {}
-        self.indexes = {code: engine(group, analyzer(code), weights, **extra) for code, group in grouped.items()}
+        self.indexes = Indexes(grouped, lambda code, group: _index(engine, group, code, weights, embedder))
         self._missing = self._untranslated()
 
     def replace(self, other: KnowledgeBase) -> None:
@@ -71,7 +126,7 @@ class KnowledgeBase:
         cls,
         folder: Path,
         default: str = "en",
-        engine: type[LocaleIndex] = LocaleIndex,
+        engine: type[LocaleIndex] | None = None,
         embedder: Embedder | None = None,
     ) -> KnowledgeBase:
         if not folder.is_dir():
@@ -100,8 +155,21 @@ class KnowledgeBase:
         return self.default
 
     def passages_in(self, locale: str) -> list[Passage]:
-        index = self.indexes.get(self.locale_of(locale or self.default))
-        return index.passages if index else []
+        return self.indexes.passages(self.locale_of(locale or self.default))
+
+    def build(self) -> None:
+        """Build every language's index now (a reload does, on its worker thread)."""
+        for code in self.indexes:
+            self.indexes.get(code)
+
+    async def warm(self, pause: float = 0.05) -> None:
+        """Build every language's index now, in the background: one language (tens of
+        milliseconds), then a pause, so what arrives meanwhile (health checks, the first
+        webhooks) is not held up behind the whole set. Started once the server listens: the
+        first question in a language rarely pays for its index, and start-up never does."""
+        for code in list(self.indexes):
+            await asyncio.sleep(pause)
+            self.indexes.get(code)
 
     def search(self, query: str, limit: int = 3, locale: str = "", foreign: bool = False) -> list[Hit]:
         index = self.indexes.get(self.locale_of(locale or self.default))
@@ -152,6 +220,6 @@ class KnowledgeBase:
 
     def _untranslated(self) -> dict[str, set[str]]:
         """Per locale, the ids of the default language's passages it has no translation of."""
-        index = self.indexes.get(self.default)
-        ids = {p.source for p in index.passages} if index else set()
-        return {code: ids - {p.source for p in i.passages} for code, i in self.indexes.items() if code != self.default}
+        ids = {p.source for p in self.indexes.passages(self.default)}
+        own = self.indexes.passages
+        return {code: ids - {p.source for p in own(code)} for code in self.indexes if code != self.default}

@@ -51,12 +51,18 @@ class KnowledgeWatcher:
         """Reload now, changed or not (SIGHUP through Parley.reload)."""
         self._poke.set()
 
+    def _load(self) -> KnowledgeBase:
+        kb = KnowledgeBase.load(self.folder, self.default, embedder=self.embedder)
+        kb.build()
+        return kb
+
     async def check(self, force: bool = False) -> bool:
         seen = await asyncio.to_thread(self.fingerprint)
         if seen == self._seen and not force:
             return False
         try:
-            kb = await asyncio.to_thread(KnowledgeBase.load, self.folder, self.default, embedder=self.embedder)
+            # Every index built here, on the worker thread: a reload never makes a question wait.
+            kb = await asyncio.to_thread(self._load)
         except (OSError, UnicodeDecodeError) as exc:
             log.warning("knowledge reload failed; keeping the previous one", extra={"error": str(exc)[:200]})
             return False

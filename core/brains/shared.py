@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from haversine import haversine
 from parley.core.brains.knowledge import KnowledgeBase, Passage
 from parley.core.brains.phrases import GEO_LINE, excerpt
 from parley.core.kernel.messages import Location
@@ -42,6 +41,8 @@ def places_in(kb: KnowledgeBase, locale: str = "") -> list[Place]:
 
 def nearest(kb: KnowledgeBase, here: Location, locale: str = "") -> tuple[Place, float] | None:
     """The place nearest to ``here`` and its great-circle distance in km, or None."""
+    from haversine import haversine  # imports numpy when installed: with the first pin, not at start-up
+
     spot = (here.latitude, here.longitude)
     ranked = sorted(
         ((haversine(spot, (p.latitude, p.longitude)), p) for p in places_in(kb, locale)), key=lambda x: x[0]

@@ -20,10 +20,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.i18n.shortwords import WordVote
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+if TYPE_CHECKING:  # the model and numpy load with the first detection, not at start-up
+    from py3langid.langid import LanguageIdentifier
 
 # Latin-script languages we do not ship but that look like ones we do: detecting them keeps
 # an Italian or Catalan message from being forced into Spanish or Portuguese.
@@ -215,6 +218,8 @@ def identifier_for(languages: frozenset[str]) -> LanguageIdentifier:
     """The model takes ~0.6 s to load, so one per process per language set (``set_languages``
     mutates it, hence not one for everybody)."""
     if languages not in _IDENTIFIERS:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
         identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
         identifier.set_languages(sorted(languages & set(identifier.nb_classes)))
         _IDENTIFIERS[languages] = identifier

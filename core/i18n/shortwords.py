@@ -14,17 +14,24 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from bm25s import stopwords
 from parley.core.i18n.locales import LocaleCatalog
 
 SOURCES = ("greeting", "thanks", "goodbye", "words", "human", "bot", "complaint", "frustration")
-FREQUENT = {
-    "en": stopwords.STOPWORDS_EN_PLUS,
-    "es": stopwords.STOPWORDS_SPANISH,
-    "fr": stopwords.STOPWORDS_FRENCH,
-    "de": stopwords.STOPWORDS_GERMAN,
-    "pt": stopwords.STOPWORDS_PORTUGUESE,
-}
+
+
+def frequent(base: str) -> tuple[str, ...]:
+    """A language's most frequent words (bm25s's lists), imported with the first vote, not at
+    start-up: bm25s imports numpy, a fifth of a second of every start."""
+    from bm25s import stopwords
+
+    lists = {
+        "en": stopwords.STOPWORDS_EN_PLUS,
+        "es": stopwords.STOPWORDS_SPANISH,
+        "fr": stopwords.STOPWORDS_FRENCH,
+        "de": stopwords.STOPWORDS_GERMAN,
+        "pt": stopwords.STOPWORDS_PORTUGUESE,
+    }
+    return tuple(lists.get(base, ()))
 
 
 def plain(text: str) -> str:
@@ -47,7 +54,7 @@ class WordVote:
         for code, (pack, _) in catalog.files.items():
             base = code.split("-")[0]
             phrases = [p for intent in SOURCES for p in pack.intents.get(intent, [])]
-            for phrase in [*phrases, *FREQUENT.get(base, ())]:
+            for phrase in [*phrases, *frequent(base)]:
                 for word in phrase.lower().replace("'", " ").split():
                     if len(word) >= 3:  # "a", "o", "la", "de": several languages share them
                         exact.setdefault(word, set()).add(base)

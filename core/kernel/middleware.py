@@ -6,7 +6,7 @@ locale_meta -> edits -> guard -> history -> locale -> desk (handoff) -> commands
 from __future__ import annotations
 
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable
 
 from parley.core.brains.brain import Brain
@@ -28,7 +28,7 @@ class Guard:
     """Empty, oversized and flooding input gets a polite answer and never reaches the brain."""
 
     def __init__(
-        self, max_chars: int, per_minute: int, clock: Callable[[], float] = time.time, max_tracked: int = 10_000
+        self, max_chars: int, per_minute: int, clock: Callable[[], float] = time.time, max_tracked: int = 4096
     ) -> None:
         self.max_chars = max_chars
         self.per_minute = per_minute
@@ -37,22 +37,23 @@ class Guard:
             raise ValueError("the flood guard must hold at least the person writing now (max_tracked >= 1)")
         self.max_tracked = max_tracked
         # Person -> times of their last minute's messages, least recently heard from first.
-        self._recent: OrderedDict[str, deque[float]] = OrderedDict()
+        self._recent: OrderedDict[str, list[float]] = OrderedDict()
 
     @property
     def tracked(self) -> int:
         """How many people the flood window holds now."""
         return len(self._recent)
 
-    def _heard(self, person: str, now: float) -> deque[float]:
+    def _heard(self, person: str, now: float) -> list[float]:
         """Note a message from ``person``; their window of the last minute, this one included."""
         window = self._recent.get(person)
         if window is None:
-            window = self._recent[person] = deque()
+            window = self._recent[person] = []
         else:
             self._recent.move_to_end(person)
-        while window and window[0] < now - 60:
-            window.popleft()
+            # Only "more than per_minute?" and "just past it?" are asked of the window: its
+            # newest per_minute + 2 times answer both, so a flooder's window stays that short.
+            window[:] = [t for t in window[-(self.per_minute + 1) :] if t >= now - 60]
         window.append(now)
         # The map is ordered by who was heard from last: forgetting people quiet for a minute
         # looks only at the front, and past ``max_tracked`` (a flood of made-up ids within one
@@ -99,7 +100,7 @@ def sticker(turn: Turn) -> None:
         turn.say(turn.persona.greet(turn.pack), kind="system")
 
 
-def guard(max_chars: int, per_minute: int, clock: Callable[[], float] = time.time, max_tracked: int = 10_000) -> Guard:
+def guard(max_chars: int, per_minute: int, clock: Callable[[], float] = time.time, max_tracked: int = 4096) -> Guard:
     return Guard(max_chars, per_minute, clock, max_tracked)
 
 

@@ -17,7 +17,7 @@ class Limit:
     burst: int = 1
 
 
-SWEEP = 60.0  # seconds between sweeps of keys gone idle
+SWEEP = 10.0  # seconds between sweeps of keys gone idle: a sweep is one pass over the recent ones
 
 
 class Limiter:

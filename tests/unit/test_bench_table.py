@@ -103,3 +103,12 @@ def test_every_row_names_a_benchmark_bench_all_runs():
     from bench.all import JOBS
 
     assert {r.bench for r in ROWS} <= {j.bench for j in JOBS}
+
+
+def test_a_missing_tool_skips_a_benchmark_and_a_missing_program_is_an_error():
+    from bench.all import Job, run
+
+    skipped = run(Job("slack", 1, ("no-such-program-here",)), quick=True)
+    missing = run(Job("no_such_benchmark", 1), quick=True)
+    assert skipped.skipped.startswith("needs no-such-program-here") and not skipped.error
+    assert missing.error == "bench/no_such_benchmark.py is missing"

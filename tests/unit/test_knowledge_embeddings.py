@@ -52,9 +52,11 @@ def test_a_hit_carries_its_closest_sentence_and_the_semantic_model_reads_it():
     fake = Meanings()
     kb = KnowledgeBase(PASSAGES, embedder=fake)
     assert kb.calibration is FITTED_SEMANTIC and KnowledgeBase(PASSAGES).calibration is FITTED
-    # Every passage's text and example questions are encoded once, at load.
-    assert "where is my parcel" in fake.encoded and "Refunds. Refunds reach your card in 5 days." in fake.encoded
+    # Every passage's text and example questions are encoded once, with the language's index:
+    # at its first search (or the warm-up after start, or a reload's worker thread).
+    assert fake.encoded == []
     hits = {h.passage.source: h for h in kb.search("tracking my package box", 3, "en")}
+    assert "where is my parcel" in fake.encoded and "Refunds. Refunds reach your card in 5 days." in fake.encoded
     # "where is my parcel" is 1 parcel-word in 4; the question 2 parcel-words in 4.
     expected = float(np.dot(fake.encode(["tracking my package box"])[0], fake.encode(["where is my parcel"])[0]))
     assert hits["s.md#tracking"].semantic == pytest.approx(expected, abs=1e-6)

@@ -125,3 +125,28 @@ async def test_only_small_talk_gets_a_small_talk_answer(text, intent):
 async def test_a_greeting_around_a_question_answers_the_question_in_japanese():
     answer = await RetrievalBrain(DEMO).answer(turn("こんにちは、送料はいくらですか", "ja"))
     assert answer.sources == ("shipping.md#shipping-costs",) and "送料" in answer.text
+
+
+async def test_each_language_s_index_is_built_at_its_first_search_and_warm_builds_the_rest():
+    from parley.core.brains.search.index import LocaleIndex
+
+    built: list[str] = []
+
+    class Counted(LocaleIndex):
+        def __init__(self, passages, analyzer, weights) -> None:
+            built.append(passages[0].locale)
+            super().__init__(passages, analyzer, weights)
+
+    passages = [
+        *split_markdown("ship.md", "# Shipping\nWe ship worldwide in five days.", "en"),
+        *split_markdown("ship.md", "# Envíos\nEnviamos a todo el mundo en cinco días.", "es"),
+    ]
+    kb = KnowledgeBase(passages, "en", engine=Counted)
+    assert built == [] and kb.locales == ["en", "es"]  # loading read the files, built nothing
+    assert kb.passages_in("es")[0].title == "Envíos" and built == []
+    assert kb.search("envíos", locale="es")[0].passage.title == "Envíos"
+    assert built == ["es"]
+    await kb.warm(pause=0)
+    assert built == ["es", "en"]  # each once
+    kb.search("shipping", locale="en")
+    assert built == ["es", "en"]

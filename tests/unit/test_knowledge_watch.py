@@ -44,3 +44,16 @@ async def test_a_poke_forces_a_reload(tmp_path):
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_a_reload_builds_every_index_on_its_worker_thread(tmp_path):
+    from parley.core.brains.knowledge_watch import KnowledgeWatcher
+
+    (tmp_path / "en").mkdir()
+    (tmp_path / "es").mkdir()
+    (tmp_path / "en" / "a.md").write_text("# Shipping\nWe ship worldwide.\n")
+    (tmp_path / "es" / "a.md").write_text("# Envíos\nEnviamos a todo el mundo.\n")
+    loaded = []
+    watcher = KnowledgeWatcher(tmp_path, loaded.append, every=0)
+    assert await watcher.check(force=True)
+    assert sorted(loaded[-1].indexes._built) == ["en", "es"]  # nothing left for a question to build

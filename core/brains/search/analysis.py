@@ -16,7 +16,6 @@ import unicodedata
 from functools import lru_cache
 
 import Stemmer
-from bm25s import stopwords as lists
 
 # Languages that write compound nouns as one word (split against the knowledge's own words).
 _COMPOUNDING = {"de", "nl", "sv", "da", "no"}
@@ -49,14 +48,24 @@ _EXTRA_STOP = {
     "أقدر اقدر بقدر أبغى ابغى ابغي أبي ابي ودي حابب عاوز عاوزة عايزة شو ايش إيش وش شنو ايه إيه "
     "لسه لسا لسى بس طيب يعني عشان علشان مشان هيك كده كدا دي ده هاد هادا هذي هاي اللي مش مو".split(),
 }
-_STOP_LISTS = {
-    "en": lists.STOPWORDS_EN,  # the longer list drops how/when/where, which tell questions apart
-    "es": lists.STOPWORDS_SPANISH,
-    "fr": lists.STOPWORDS_FRENCH,
-    "de": lists.STOPWORDS_GERMAN,
-    "pt": lists.STOPWORDS_PORTUGUESE,
-    "zh": lists.STOPWORDS_CHINESE,
-}
+
+
+def _shipped_stop(code: str) -> tuple[str, ...]:
+    # Imported with the first analyzer, not at start-up: bm25s imports numpy (a fifth of a
+    # second of every start, for lists a language may never need).
+    from bm25s import stopwords as lists
+
+    shipped = {
+        "en": lists.STOPWORDS_EN,  # the longer list drops how/when/where, which tell questions apart
+        "es": lists.STOPWORDS_SPANISH,
+        "fr": lists.STOPWORDS_FRENCH,
+        "de": lists.STOPWORDS_GERMAN,
+        "pt": lists.STOPWORDS_PORTUGUESE,
+        "zh": lists.STOPWORDS_CHINESE,
+    }
+    return tuple(shipped.get(code, ()))
+
+
 # Chinese characters that are grammar or pronouns when they stand alone.
 _ZH_STOP_CHARS = set("的了吗呢吧啊么我你他她它们是在有和就都也要会能可以这那哪什怎请问好")
 # Japanese words usually written in hiragana that are not grammar: question words ("how much"
@@ -112,7 +121,7 @@ class Analyzer:
         self.code = base(code)
         name = _SNOWBALL.get(self.code)
         self._stemmer = Stemmer.Stemmer(name) if name else None
-        stop = set(_STOP_LISTS.get(self.code, ())) | set(_EXTRA_STOP.get(self.code, ()))
+        stop = set(_shipped_stop(self.code)) | set(_EXTRA_STOP.get(self.code, ()))
         self.stop = frozenset(self._prepare(w) for w in stop)
         self.cjk = self.code in ("ja", "zh")
         self.compounds = self.code in _COMPOUNDING

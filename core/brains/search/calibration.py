@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from parley.core.brains.search.index import Hit
+if TYPE_CHECKING:  # annotations only: the index module (bm25s, numpy) loads with the first index
+    from parley.core.brains.search.index import Hit
 
 
 def features(hit: Hit, semantic: bool = False) -> tuple[float, ...]:

@@ -15,9 +15,10 @@ It is the ``embeddings`` extra (``pip install 'parley[embeddings]'``), switched 
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where it is used: start-up (app.py imports ``embedder``) never needs it
+    import numpy as np
 
 _BATCH = 32  # the encoder pads a batch to its longest sentence: small batches are faster per sentence
 
@@ -52,6 +53,8 @@ class UseM3:
         self._cache: dict[str, np.ndarray] = {}  # a knowledge reload re-encodes only what changed
 
     def encode(self, texts: list[str], remember: bool = False) -> np.ndarray:
+        import numpy as np
+
         if not remember:
             return np.asarray(self._model.encode(list(texts)), dtype=np.float32).reshape(len(texts), -1)
         todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
@@ -76,6 +79,8 @@ class PassageVectors:
     a passage scoring its closest one (as its best example question does in BM25)."""
 
     def __init__(self, model: Embedder, sentences: list[list[str]]) -> None:
+        import numpy as np
+
         self.model = model
         flat = [s for group in sentences for s in group]
         self._owners = np.array([n for n, group in enumerate(sentences) for _ in group], dtype=np.int64)
@@ -86,6 +91,8 @@ class PassageVectors:
         """The best cosine between ``text`` and each of the given passages' sentences."""
         if not passages or not len(self._rows):
             return [0.0] * len(passages)
+        import numpy as np
+
         query = self.model.encode([text])[0]
         wanted = np.isin(self._owners, passages)
         sims = self._rows[wanted] @ query
