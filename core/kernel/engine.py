@@ -27,7 +27,7 @@ from parley.core.kernel.outbox import Outbox
 from parley.core.kernel.pipeline import Handler
 from parley.core.kernel.turn import Turn
 from parley.core.storage.identities import ProfileConflict
-from parley.core.storage.store import InboxItem, LockLost, OutboxItem, Store, StoreUnavailable
+from parley.core.storage.store import AcceptsAndBegins, Batch, InboxItem, LockLost, OutboxItem, Store, StoreUnavailable
 
 log = logging.getLogger("parley.turn")
 
@@ -74,6 +74,8 @@ class Engine:
         self._local: dict[str, asyncio.Lock] = {}
         self._accepting = True
         self._deferred: dict[str, tuple[int, asyncio.TimerHandle]] = {}  # conversation -> (tries, timer)
+        # A store that accepts and begins in one call (Redis: one round trip instead of two).
+        self._accept_begin = store if isinstance(store, AcceptsAndBegins) else None
         self.outage = Outage(log, "turns")
         self.sweeping = Outage(log, "crash recovery sweeper")
 
@@ -89,6 +91,9 @@ class Engine:
             await self._room.wait()
         channel = inbound.address.channel
         item = InboxItem(f"{channel}:{inbound.event_id}", inbound.address.conversation, inbound, self.clock())
+        lock = self._local.get(item.conversation)
+        if self._accept_begin is not None and lock is None:
+            return await self._accept_and_begin(item)
         if not await self.store.accept(item, self.dedupe_ttl):
             self.metrics.duplicates.labels(channel).inc()
             return False
@@ -96,8 +101,30 @@ class Engine:
         self.kick(item.conversation)
         return True
 
+    async def _accept_and_begin(self, item: InboxItem) -> bool:
+        """No turn of this conversation runs here: take its in-process lock, then accept and
+        begin in one store call; the drain starts on the batch it returned."""
+        lock = self._local[item.conversation] = asyncio.Lock()
+        await lock.acquire()  # a fresh lock: taken at once, no other task can hold it
+        try:
+            new, batch = await self._accept_begin.accept_begin(item, self.dedupe_ttl, self.lease, self.batch)
+        except BaseException:
+            self._let_go(item.conversation, lock)
+            raise
+        channel = item.inbound.address.channel
+        if not new:
+            self._let_go(item.conversation, lock)
+            self.metrics.duplicates.labels(channel).inc()
+            return False
+        self.metrics.messages_in.labels(channel).inc()
+        self._spawn(self.drain(item.conversation, begun=(lock, batch)))
+        return True
+
     def kick(self, conversation: str) -> None:
-        task = asyncio.create_task(self.drain(conversation))
+        self._spawn(self.drain(conversation))
+
+    def _spawn(self, work) -> None:
+        task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._finished)
 
@@ -106,11 +133,17 @@ class Engine:
         if len(self._tasks) < self.max_inflight:
             self._room.set()
 
-    async def drain(self, conversation: str) -> None:
-        lock = self._local.setdefault(conversation, asyncio.Lock())
+    async def drain(self, conversation: str, begun: tuple[asyncio.Lock, Batch | None] | None = None) -> None:
+        """Run the conversation's pending turns. ``begun``: the caller already holds its
+        in-process lock and began it (the batch; None if the store lock was held elsewhere)."""
+        lock = self._local.setdefault(conversation, asyncio.Lock()) if begun is None else begun[0]
         try:
-            async with lock:  # one turn at a time in this process; the store lock covers others
-                await self._drain_locked(conversation)
+            if begun is None:
+                await lock.acquire()  # one turn at a time in this process; the store lock covers others
+            try:
+                await self._drain_locked(conversation, begun[1] if begun else None)
+            finally:
+                lock.release()
         except StoreUnavailable as exc:
             # Nothing was committed: the event stays in the inbox and is answered once the store
             # is back, never with an error text (the customer would get both).
@@ -119,12 +152,20 @@ class Engine:
         except Exception:
             log.exception("drain failed", extra={"conversation": conversation})
         finally:
-            idle = not lock.locked() and not getattr(lock, "_waiters", None)
-            if idle and self._local.get(conversation) is lock:
-                del self._local[conversation]
+            self._forget(conversation, lock)
 
-    async def _drain_locked(self, conversation: str) -> None:
-        batch = await self._lock(conversation, limit=self.batch)
+    def _let_go(self, conversation: str, lock: asyncio.Lock) -> None:
+        lock.release()
+        self._forget(conversation, lock)
+
+    def _forget(self, conversation: str, lock: asyncio.Lock) -> None:
+        idle = not lock.locked() and not getattr(lock, "_waiters", None)
+        if idle and self._local.get(conversation) is lock:
+            del self._local[conversation]
+
+    async def _drain_locked(self, conversation: str, batch: Batch | None = None) -> None:
+        if batch is None:
+            batch = await self._lock(conversation, limit=self.batch)
         if batch is None:
             return  # the holder will drain it, or its lease expires and the sweeper will
         released = again = False

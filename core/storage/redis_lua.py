@@ -30,7 +30,8 @@ end
 
 # The inbox half of a turn. accept: ``seen`` is the dedupe mark, holding its expiry on the
 # caller's clock (PX only collects it): SET NX is the whole check unless a mark exists, which is
-# then compared with ``now``. Returns 1 if the item is new.
+# then compared with ``now``. Returns 1 if the item is new (and, if it is alone in the inbox,
+# {id, seq, body, person} for begin), else 0.
 _ACCEPT = """
 local function accept(P, seen, now, ttl, id, conv, person, at, body)
   local mark, px = tostring(now + ttl), math.ceil(ttl * 1000)
@@ -48,7 +49,9 @@ local function accept(P, seen, now, ttl, id, conv, person, at, body)
         if redis.call('HEXISTS', P .. 'items', old) == 0 then redis.call('SREM', mine, old) end
       end
     end
-    redis.call('ZADD', P .. 'pending', 'NX', at, conv)
+    -- Added only when the inbox was empty (drop_inbox keeps "pending" to the non-empty ones):
+    -- then the new item is the inbox, and a begin right after need not read it back.
+    if redis.call('ZADD', P .. 'pending', 'NX', at, conv) == 1 then return 1, {id, tostring(seq), body, person} end
   end
   return 1
 end
@@ -58,9 +61,10 @@ end
 # an orphan the caller may take, Store.begin), then the oldest ``limit`` items, the state and
 # the profiles of the items' authors. The owner is kept in the lock and in one index
 # (``lockowner``: conversation -> owner) so a restart finds a dead process's locks without
-# scanning the keyspace (RECOVER). Returns false if held, else {token, state, items, profiles, people}.
+# scanning the keyspace (RECOVER). ``alone``: what accept returned when the new item is the whole
+# inbox. Returns false if held, else {token, state, items, profiles, people}.
 _BEGIN = """
-local function begin(P, lock, conv, now, lease, limit, owner, reclaim)
+local function begin(P, lock, conv, now, lease, limit, owner, reclaim, alone)
   local held = redis.call('HMGET', lock, 't', 'u', 'o')
   local orphan = reclaim == '1' and owner ~= '' and held[3] == owner
   if held[2] and tonumber(held[2]) > now and not orphan then return false end
@@ -70,7 +74,9 @@ local function begin(P, lock, conv, now, lease, limit, owner, reclaim)
   redis.call('HSET', lock, 't', token, 'u', tostring(now + lease), 'o', owner)
   if owner ~= '' then redis.call('HSET', P .. 'lockowner', conv, owner) end
   local items, order, seen = {}, {}, {}
-  if limit > 0 then
+  if limit > 0 and alone then  -- the inbox is the item just accepted (ACCEPT_BEGIN)
+    items, order = {alone[1], alone[2], alone[3]}, {alone[4]}
+  elseif limit > 0 then
     local ids = redis.call('ZRANGE', P .. 'inbox:' .. conv, 0, limit - 1, 'WITHSCORES')
     if #ids > 0 then
       local names = {}
@@ -124,7 +130,7 @@ end
 ACCEPT = (
     _ACCEPT
     + """
-return accept(ARGV[1], KEYS[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8])
+return (accept(ARGV[1], KEYS[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]))
 """
 )
 
@@ -145,8 +151,9 @@ ACCEPT_BEGIN = (
     + _BEGIN
     + """
 local P, now = ARGV[1], tonumber(ARGV[2])
-if accept(P, KEYS[1], now, tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]) == 0 then return {0} end
-local batch = begin(P, KEYS[2], ARGV[5], now, tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11], '1')
+local new, alone = accept(P, KEYS[1], now, tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8])
+if new == 0 then return {0} end
+local batch = begin(P, KEYS[2], ARGV[5], now, tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11], '1', alone)
 if not batch then return {1} end
 return {1, batch}
 """

@@ -242,7 +242,11 @@ class WebChatSide:
                 async for msg in ws:
                     if msg.type != aiohttp.WSMsgType.TEXT:
                         break
-                    self._frame(n, page, ws, json.loads(msg.data))
+                    frame = json.loads(msg.data)
+                    if frame.get("type") == "error" and frame.get("code") == "unavailable" and not frame.get("id"):
+                        await ws.close()  # as client.js does: the hello was not answered, reconnect later
+                        break
+                    self._frame(n, page, ws, frame)
                     pause = 0.2
             page.ws = None
             for waiter in page.acks.values():

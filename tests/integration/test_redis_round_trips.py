@@ -4,15 +4,23 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+from collections import Counter
 
+import aiohttp
 import pytest
 from parley.core.http.metrics import Metrics
 from parley.core.kernel.messages import Address, Inbound, Reply
 from parley.core.kernel.outbox import Outbox
+from parley.core.storage import redis_lua as lua
+from parley.core.storage import redis_lua_outbox as outbox_lua
 from parley.core.storage.redis import RedisStore
+from parley.core.storage.redis_shared import GCRA
 from parley.core.storage.store import InboxItem, OutboxItem, Sent, Settlement
+from redis.asyncio import Redis
 
 from tests.conftest import eventually
+from tests.integration.processes import Bot, ChatClient, RedisServer
 from tests.integration.test_redis_store import store  # noqa: F401 (the fixture)
 from tests.unit.test_outbox import A as FLAKY
 from tests.unit.test_outbox import FlakyPlatform
@@ -45,6 +53,19 @@ async def test_accept_begin_accepts_while_another_holds_the_lock(store):  # noqa
     await store.release(A.conversation, held.token)
     after = await store.begin(A.conversation, 30, 10, now)
     assert [i.id for i in after.items] == ["web:e2"]  # accepted all the same
+
+
+async def test_accept_begin_loads_what_waited_before_the_new_item(store):  # noqa: F811
+    now = store.clock()
+    assert await store.accept(inbox("e1", now), 60)  # waiting (its turn deferred, say)
+    new, batch = await store.accept_begin(inbox("e2", now + 1), 60, 30, 10)
+    assert new and [i.id for i in batch.items] == ["web:e1", "web:e2"]  # oldest first, both
+    await store.commit(A.conversation, batch.token, "web:e1", {}, {}, [])
+    await store.commit(A.conversation, batch.token, "web:e2", {}, {}, [], release=True)
+    # The inbox is empty again: the next item is alone, and begins alone.
+    new, batch = await store.accept_begin(inbox("e3", now + 2), 60, 30, 10)
+    assert new and [i.id for i in batch.items] == ["web:e3"] and batch.profiles == {A.person: {}}
+    assert await store.stale(now + 3, 10) == [A.conversation]  # crash-safe: pending all along
 
 
 async def test_settle_and_claim_records_first_then_offers_the_next_item_of_that_address(store):  # noqa: F811
@@ -95,3 +116,61 @@ async def test_the_running_outbox_records_outcomes_in_its_claims(store):  # noqa
         loop.cancel()
         await asyncio.gather(loop, return_exceptions=True)
         await counting.close()
+
+
+def sha(script: str) -> str:
+    return hashlib.sha1(script.encode()).hexdigest()
+
+
+async def test_an_ordinary_web_chat_turn_costs_three_round_trips(tmp_path):
+    """Through a real bot process: per turn one accept + begin, one commit (its reply leased to
+    the committer) and at most one settle + claim; no separate accept, begin, claim, settle or
+    rate-limit call, and no PUBLISH (the page's only holder writes the frame itself)."""
+    server = RedisServer(tmp_path / "redis")
+    server.start()
+    bot = Bot(server.url, tmp_path)
+    names = {
+        sha(lua.ACCEPT_BEGIN): "accept_begin",
+        sha(lua.COMMIT): "commit",
+        sha(outbox_lua.SETTLE_CLAIM): "settle_claim",
+    }
+    names |= {sha(lua.ACCEPT): "accept", sha(lua.BEGIN): "begin", sha(outbox_lua.CLAIM): "claim"}
+    names |= {sha(outbox_lua.SETTLE): "settle", sha(GCRA): "rate_limit"}
+    sent: Counter[str] = Counter()
+    monitor = Redis.from_url(server.url, decode_responses=True)
+    watching = asyncio.Event()
+
+    async def watch() -> None:
+        async with monitor.monitor() as m:
+            watching.set()
+            async for line in m.listen():
+                if line.get("client_type") != "lua":
+                    words = line["command"].split()
+                    sent[names.get(words[1], words[1]) if words[0] == "EVALSHA" else words[0]] += 1
+
+    try:
+        await bot.ready()
+        async with aiohttp.ClientSession() as session:
+            chat = ChatClient()
+            await chat.connect(session, [bot.base])
+            await chat.say(0, "warm-000", "do you ship abroad?")  # first turn: the people index, etc.
+            await eventually(lambda: len(chat.replies[0]) == 1, 30)
+            task = asyncio.create_task(watch())
+            await watching.wait()
+            turns, started = 10, asyncio.get_running_loop().time()
+            for n in range(turns):
+                await chat.say(0, f"turn-{n:04d}", f"do you ship abroad? {n}")
+                await eventually(lambda n=n: len(chat.replies[0]) == n + 2, 30)
+            await eventually(lambda: sent["settle_claim"] >= turns, 10)  # the last outcome recorded
+            task.cancel()
+            polls = (asyncio.get_running_loop().time() - started) / 0.5 + 2  # the idle outbox's claims
+            await chat.close()
+        assert sent["accept_begin"] == turns and sent["commit"] == turns
+        assert sent["settle_claim"] <= turns + 1  # a poll of the idle outbox may land in the window
+        assert sent["claim"] <= polls, sent  # time-driven, never one per turn
+        for call in ("accept", "begin", "settle", "rate_limit", "PUBLISH"):
+            assert sent[call] == 0, (call, sent)
+    finally:
+        await monitor.aclose()
+        bot.kill()
+        server.stop()
