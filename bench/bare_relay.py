@@ -1,7 +1,8 @@
 """Baselines for bench/voice.py: a bare aiohttp websocket doing ConversationRelay's I/O with no
 store, no pipeline. ``python bench/bare_relay.py PORT`` answers a final prompt at once (echo);
 ``python bench/bare_relay.py PORT LLM_BASE_URL`` streams the same fake LLM with the openai
-client and forwards its first token (what any relay server must do at the least)."""
+client and forwards its tokens (what any relay server must do at the least). Both greet a call
+on ``setup`` with a fixed line, as Parley does with its disclosure."""
 
 import json
 import sys
@@ -9,6 +10,7 @@ import sys
 import openai
 from aiohttp import WSMsgType, web
 
+GREETING = "Hello, I'm an AI assistant. How can I help?"
 LLM = sys.argv[2] if len(sys.argv) > 2 else ""
 client: openai.AsyncOpenAI | None = None
 
@@ -20,6 +22,9 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
         if msg.type != WSMsgType.TEXT:
             continue
         frame = json.loads(msg.data)
+        if frame["type"] == "setup":
+            await ws.send_str(json.dumps({"type": "text", "token": GREETING, "last": True}))
+            continue
         if frame["type"] != "prompt" or not frame.get("last"):
             continue
         if client is None:
