@@ -10,6 +10,7 @@ caller's number is the person, so their language and consent outlive the call.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import uuid
@@ -22,6 +23,7 @@ from parley.channels.twilio.voice.calls import Calls
 from parley.channels.twilio.voice.gather import GatherTurns
 from parley.channels.twilio.voice.relay import RELAY_PATH, Call, RelaySocket
 from parley.channels.twilio.voice.setup import VoiceSetup
+from parley.channels.twilio.voice.speaker import Speaker
 from parley.core.kernel.channel import Capabilities, Channel, ChannelContext, Rejected
 from parley.core.kernel.messages import Address, Inbound, Reply
 from parley.core.storage.store import StoreUnavailable
@@ -47,6 +49,8 @@ class VoiceChannel(Channel):
         super().__init__(ctx)
         self.account = account
         self.setup = setup
+        if setup.mode == "gather":  # no socket to stream to: each turn's answer goes out whole
+            self.capabilities = dataclasses.replace(self.capabilities, edits=False)
         self.locales = account.locales
         self.calls: dict[str, Call] = {}  # CallSid -> live call on this process
         self.outbound = Calls(account, setup)
@@ -121,16 +125,24 @@ class VoiceChannel(Channel):
         call.speaking = stream_id
         pack = self.locales.get(self.pack_for_language(call.lang) or self.locales.default)
         cleaner = speech.Cleaner(pack)
-        async for chunk in chunks:
-            if stream_id in call.cut or call.ended:
-                break  # the rest is dropped unheard (streaming.think drains it)
-            said = cleaner.feed(chunk)
-            if said:
-                await call.ws.send_str(protocol.text(said, last=False, lang=call.lang))
-        else:
-            rest = cleaner.flush()
-            if rest:
-                await call.ws.send_str(protocol.text(rest, last=False, lang=call.lang))
+
+        def heard() -> bool:
+            return stream_id not in call.cut and not call.ended
+
+        speaker = Speaker(call, heard)  # a burst of tokens is one frame, not one each
+        try:
+            async for chunk in chunks:
+                if not heard():
+                    break  # the rest is dropped unheard (streaming.think drains it)
+                said = cleaner.feed(chunk)
+                if said:
+                    await speaker.say(said)
+            else:
+                rest = cleaner.flush()
+                if rest:
+                    await speaker.say(rest)
+        finally:
+            await speaker.finish()  # before ``send`` closes the answer with its ``last`` frame
         return stream_id
 
     async def send(self, address: Address, reply: Reply) -> str:
