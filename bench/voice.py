@@ -3,10 +3,10 @@ Parley speaks, with the LLM fake streaming, at many concurrent calls; beside two
 the same run on the same loopback fake model:
 
 - echo: a bare aiohttp websocket answering the prompt at once (the floor of websocket I/O);
-- bare relay + LLM: a bare websocket that streams the fake model with the openai client and
-  forwards its first token (the least any relay server does). Parley's overhead is its figure
-  minus this one: inbox and dedupe, the conversation lock, the pipeline (locale, history, desk,
-  PII redaction, prompt), the speech cleaner.
+- bare relay + model: a bare websocket that streams the fake model with Parley's own model
+  client and forwards its tokens (the least any relay server does, with the same model I/O).
+  Parley's overhead is its figure minus this one: inbox and dedupe, the conversation lock, the
+  pipeline (locale, history, desk, PII redaction, prompt), the store, the speech cleaner.
 
 Every server is its own process, and so is the fake model; the callers share the bench process.
 Every server greets the call on ``setup`` (Parley with its disclosure, the baselines with a
@@ -122,7 +122,7 @@ def overhead(parley: Run, bare: Run) -> str:
     figures = "  ".join(
         f"p{q} {(pct(parley.latencies, q) - pct(bare.latencies, q)) * 1000:7.2f} ms" for q in PERCENTILES
     )
-    return f"  {'Parley minus bare relay + LLM':<40} {figures}   CPU {parley.cpu_us - bare.cpu_us:7.0f} us/turn"
+    return f"  {'Parley minus bare relay + model':<40} {figures}   CPU {parley.cpu_us - bare.cpu_us:7.0f} us/turn"
 
 
 @contextlib.asynccontextmanager
@@ -179,7 +179,7 @@ async def main(calls: int, turns: int, think: float, flags: RunFlags) -> None:
     )
     print("final prompt -> first text token; server CPU per timed turn")
     print(line("baseline: bare websocket echo", echo))
-    print(line("baseline: bare websocket + openai stream", bare))
+    print(line("baseline: bare websocket + model stream", bare))
     print(line("Parley: ConversationRelay (sqlite, LLM)", parley))
     print(overhead(parley, bare) + "   (goal: under 20 ms at p99)")
     figures = {"overhead_p99_ms": (pct(parley.latencies, 99) - pct(bare.latencies, 99)) * 1000}
