@@ -1,12 +1,11 @@
 """Writes one streamed answer's ``text`` frames to the call's socket.
 
-Every frame is a websocket write, and on loopback or a LAN each write is a system call that does
-the receiver's work too: with 50 calls on one event loop, a frame per LLM token was the largest
-cost of a voice turn after the model client itself (bench/voice.py). The first words go out at
-once: they are what the caller waits for. Words that arrive after them while a write is
-pending, or in the same pass of the event loop (a model's burst of tokens in one network read),
-go out together in the next frame, so a burst costs one write, and a model that writes slowly
-still has each word sent as it comes.
+Every frame is a websocket write, a system call that on loopback or a LAN also does much of the
+receiver's work; a model's tokens often arrive in bursts (several in one network read), and a
+frame each made them a tenth of the server's profile samples in bench/voice.py. The first words
+go out at once: they are what the caller waits for. Words that arrive after them in the same
+pass of the event loop, or while a write is pending, go out together in the next frame, so a
+burst costs one write, and a model that writes slowly still has each word sent as it comes.
 """
 
 from __future__ import annotations
