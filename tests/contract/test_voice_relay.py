@@ -172,7 +172,7 @@ async def streaming(make_settings):
 
 async def test_an_llm_answer_is_spoken_token_by_token_without_marks_or_links(streaming):
     h, fake = streaming
-    fake.responder = lambda body: {"text": ANSWER, "chunk": 6, "gap": 0.01}  # a model writing as it thinks
+    fake.responder = lambda body: {"text": ANSWER, "chunk": 6, "gap": 0.03}  # a model writing as it thinks
     call = await relay_for(h).connect("CA" + "b" * 32, CALLER, VOICE_FROM)
     await call.answer()
     await call.prompt("how long does delivery take")
