@@ -38,7 +38,7 @@ from urllib.parse import parse_qs  # noqa: E402
 
 import aiohttp  # noqa: E402
 
-from bench.common import emit, run_flags  # noqa: E402
+from bench.common import cpu_seconds, emit, run_flags  # noqa: E402
 
 BASELINES = ROOT / "bench" / "baselines"
 TOKEN = "123:abc"  # what the baselines use
@@ -117,13 +117,6 @@ def update(n: int) -> bytes:
             },
         }
     ).encode()
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (Linux /proc): unlike updates/s, CPU per update
-    hardly moves when other programs share the machine."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def wait_port(port: int, proc: asyncio.subprocess.Process, timeout: float = 120.0) -> None:

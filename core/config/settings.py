@@ -110,6 +110,9 @@ class Twilio(BaseModel):
     voice_transfer: str = ""
     voice_max_words: int = Field(60, ge=10)  # longer answers are shortened for the ear
     voice_transcription_provider: str = ""  # ConversationRelay's transcriptionProvider; empty: Twilio's
+    # Gather mode: how long a turn's webhook waits for the answer before it tells Twilio to pause
+    # and come back for it (Twilio gives a webhook 15 s).
+    voice_gather_wait: float = Field(10.0, gt=0, le=14)
 
     _api_base = url_field("api_base")
 

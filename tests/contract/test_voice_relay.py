@@ -172,6 +172,7 @@ async def streaming(make_settings):
 
 async def test_an_llm_answer_is_spoken_token_by_token_without_marks_or_links(streaming):
     h, fake = streaming
+    fake.responder = lambda body: {"text": ANSWER, "chunk": 6, "gap": 0.03}  # a model writing as it thinks
     call = await relay_for(h).connect("CA" + "b" * 32, CALLER, VOICE_FROM)
     await call.answer()
     await call.prompt("how long does delivery take")
@@ -181,6 +182,20 @@ async def test_an_llm_answer_is_spoken_token_by_token_without_marks_or_links(str
     assert "three to five working days" in said
     assert not any(mark in said for mark in ("**", "[1]", "https://", "](")), said
     assert "our page" in said  # the link's words are said, its address is not
+    await call.hang_up()
+
+
+async def test_tokens_that_arrive_together_are_spoken_in_one_frame_after_the_first_words(streaming):
+    h, fake = streaming  # the fake model sends the whole answer at once: one burst of tokens
+    call = await relay_for(h).connect("CA" + "e" * 32, CALLER, VOICE_FROM)
+    await call.answer()
+    await call.prompt("how long does delivery take")
+    first = await call.first_token()
+    said = first["token"] + await call.answer()
+    words = [f for f in call.sent("text")[1:] if not f["last"]]
+    assert first["token"] == "Standard"  # the first words are not held back for the rest
+    assert len(words) == 2  # then the burst, in one frame (a frame per 6-character token was 13)
+    assert said.startswith("Standard delivery takes three to five working days. See our page.")
     await call.hang_up()
 
 

@@ -72,9 +72,15 @@ class Harness:
 
 @asynccontextmanager
 async def twilio_parley(
-    make_settings, redis_url: str = "", knowledge_dir: str = "", extra: dict | None = None, **twilio: object
+    make_settings,
+    redis_url: str = "",
+    knowledge_dir: str = "",
+    extra: dict | None = None,
+    prefix: str = "",
+    **twilio: object,
 ) -> AsyncIterator[Harness]:
-    """On SQLite by default; with ``redis_url`` on a Redis store under a prefix of its own."""
+    """On SQLite by default; with ``redis_url`` on a Redis store under a prefix of its own, or
+    under ``prefix`` (two processes of one deployment: the caller forgets its keys)."""
     seen: list[Inbound] = []
 
     async def record(turn: Turn, call_next) -> None:
@@ -99,7 +105,7 @@ async def twilio_parley(
             },
         )
         clock = ManualClock()
-        prefix = f"twilio-{uuid.uuid4().hex[:8]}"
+        shared, prefix = bool(prefix), prefix or f"twilio-{uuid.uuid4().hex[:8]}"
         if redis_url:
             store = RedisStore(redis_url, clock=clock, prefix=prefix)
         else:
@@ -109,7 +115,7 @@ async def twilio_parley(
             async with bot as app, aiohttp.ClientSession() as http:
                 yield Harness(app, fake, clock, http, seen)
         finally:
-            if redis_url:
+            if redis_url and not shared:
                 await forget(redis_url, prefix)
 
 

@@ -79,8 +79,17 @@ def test_a_stream_is_cleaned_word_by_word_and_links_are_held_until_they_close():
     cleaner = Cleaner(CATALOG.get("en"))
     out = [cleaner.feed(t) for t in ["Ship", "ping costs $1", "2.50 ", "see [our", " page](htt", "ps://x.example) now"]]
     assert out[0] == ""  # half a word is not spoken yet
-    assert out[1] == "Shipping costs "
-    assert out[2] == "12.50 US dollars "
+    assert out[1] == "Shipping costs"
+    assert out[2] == " 12.50 US dollars"  # the space between pieces goes with the next one
     assert out[4] == ""  # inside a link: held
-    assert out[5] == "our page "
-    assert cleaner.flush() == "now"
+    assert out[5] == " our page"
+    assert cleaner.flush() == " now"
+
+
+def test_a_stream_never_cuts_inside_a_closed_link_nor_leaves_a_space_before_a_full_stop():
+    text = "It takes two days [1]. See [our returns page](https://shop.example/r). Then [more info](http://x.y/z) here."
+    for size in (1, 3, 6, 8, 13):
+        cleaner = Cleaner(CATALOG.get("en"))
+        said = [cleaner.feed(text[i : i + size]) for i in range(0, len(text), size)] + [cleaner.flush()]
+        assert "".join(said) == "It takes two days. See our returns page. Then more info here.", size
+        assert not any("[" in piece or "]" in piece for piece in said), said

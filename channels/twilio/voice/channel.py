@@ -10,6 +10,7 @@ caller's number is the person, so their language and consent outlive the call.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import uuid
@@ -19,9 +20,11 @@ from aiohttp import web
 from parley.channels.twilio.account import TwilioAccount
 from parley.channels.twilio.voice import protocol, speech, twiml
 from parley.channels.twilio.voice.calls import Calls
+from parley.channels.twilio.voice.crossing import Crossing
 from parley.channels.twilio.voice.gather import GatherTurns
 from parley.channels.twilio.voice.relay import RELAY_PATH, Call, RelaySocket
 from parley.channels.twilio.voice.setup import VoiceSetup
+from parley.channels.twilio.voice.speaker import Speaker
 from parley.core.kernel.channel import Capabilities, Channel, ChannelContext, Rejected
 from parley.core.kernel.messages import Address, Inbound, Reply
 from parley.core.storage.store import StoreUnavailable
@@ -47,10 +50,13 @@ class VoiceChannel(Channel):
         super().__init__(ctx)
         self.account = account
         self.setup = setup
+        if setup.mode == "gather":  # no socket to stream to: each turn's answer goes out whole
+            self.capabilities = dataclasses.replace(self.capabilities, edits=False)
         self.locales = account.locales
         self.calls: dict[str, Call] = {}  # CallSid -> live call on this process
         self.outbound = Calls(account, setup)
         self.socket = RelaySocket(self)
+        self.crossing = Crossing(getattr(ctx.store, "relay", None), self._relayed)  # Redis: calls on other processes
         self.gather = GatherTurns(self)
         self.disclosed: set[str] = set()  # <Gather> calls (no socket) that heard the disclosure
 
@@ -98,6 +104,7 @@ class VoiceChannel(Channel):
         pack = await self.setup.pack_of(address.person, person)
         call = Call(ws, setup, address, self.setup.table(pack).language)
         self.calls[setup.call_sid] = call
+        await self.crossing.held(setup.call_sid)
         # The greeting goes through the pipeline like "/start": the AI disclosure comes first,
         # in the caller's language, and the transcript has it.
         greet = Inbound(address=address, event_id=f"{setup.call_sid}:start", text="/start", message_id="")
@@ -110,6 +117,7 @@ class VoiceChannel(Channel):
     async def closed(self, call: Call) -> None:
         if self.calls.get(call.setup.call_sid) is call:
             del self.calls[call.setup.call_sid]
+            await self.crossing.released(call.setup.call_sid)
 
     # -- what the caller hears ------------------------------------------------------------------
     async def stream(self, address: Address, chunks: AsyncIterator[str]) -> str:
@@ -121,26 +129,47 @@ class VoiceChannel(Channel):
         call.speaking = stream_id
         pack = self.locales.get(self.pack_for_language(call.lang) or self.locales.default)
         cleaner = speech.Cleaner(pack)
-        async for chunk in chunks:
-            if stream_id in call.cut or call.ended:
-                break  # the rest is dropped unheard (streaming.think drains it)
-            said = cleaner.feed(chunk)
-            if said:
-                await call.ws.send_str(protocol.text(said, last=False, lang=call.lang))
-        else:
-            rest = cleaner.flush()
-            if rest:
-                await call.ws.send_str(protocol.text(rest, last=False, lang=call.lang))
+
+        def heard() -> bool:
+            return stream_id not in call.cut and not call.ended
+
+        speaker = Speaker(call, heard)  # a burst of tokens is one frame, not one each
+        try:
+            async for chunk in chunks:
+                if not heard():
+                    break  # the rest is dropped unheard (streaming.think drains it)
+                said = cleaner.feed(chunk)
+                if said:
+                    await speaker.say(said)
+            else:
+                rest = cleaner.flush()
+                if rest:
+                    await speaker.say(rest)
+        finally:
+            await speaker.finish()  # before ``send`` closes the answer with its ``last`` frame
         return stream_id
 
     async def send(self, address: Address, reply: Reply) -> str:
         if self.setup.mode == "gather" and self.gather.hear(address.chat, reply):
             return f"{address.chat}:{reply.meta.get('id', '')}"
+        said_id = reply.replaces or reply.meta.get("id", "") or f"r-{uuid.uuid4().hex[:16]}"  # event ids stay p1, p2...
         call = self.calls.get(address.chat)
-        if call is None or call.ws.closed:
-            if reply.kind in ("proactive", "system") and not reply.replaces:
-                return await self.outbound.ring(address, reply)  # a call back, a reminder
-            raise Rejected("call_ended")  # a live call's answer cannot wait for a new call
+        if call is not None and not call.ws.closed:
+            await self._speak(call, reply, said_id)
+            return said_id
+        if await self.crossing.cross(address.chat, reply, said_id):
+            return said_id  # said on the call by the process that holds its socket
+        if reply.kind in ("proactive", "system") and not reply.replaces:
+            return await self.outbound.ring(address, reply)  # a call back, a reminder
+        raise Rejected("call_ended")  # a live call's answer cannot wait for a new call
+
+    async def _relayed(self, call_sid: str, reply: Reply, said_id: str) -> None:
+        """A reply another process's outbox had for a call whose socket is here."""
+        call = self.calls.get(call_sid)
+        if call is not None and not call.ws.closed:
+            await self._speak(call, reply, said_id)
+
+    async def _speak(self, call: Call, reply: Reply, said_id: str) -> None:
         pack = self.locales.get(reply.meta.get("lang") or self.locales.default)
         if reply.replaces:  # the end of a streamed answer
             cut = reply.replaces in call.cut
@@ -148,20 +177,18 @@ class VoiceChannel(Channel):
             if not cut:
                 call.choices = reply.buttons
                 await call.ws.send_str(protocol.text(speech.choices(reply.buttons, pack), last=True, lang=call.lang))
-            return reply.replaces
+            return
         await self._language(call, pack)
-        said_id = reply.meta.get("id", "") or f"r-{uuid.uuid4().hex[:16]}"  # event ids stay p1, p2...
         call.speaking = said_id
         if reply.meta.get("handoff") == "wait" and self.setup.transfer:
-            return await self._transfer(call, pack, said_id)
+            return await self._transfer(call, pack)
         text = self._text(reply, pack)
         if reply.buttons or text:
             call.choices = reply.buttons
         if not text and not reply.buttons:
-            return said_id
+            return
         said = speech.spoken(self._disclosed(call, pack, text), pack, reply.buttons, self.setup.max_words)
         await call.ws.send_str(protocol.text(said, last=True, lang=call.lang))
-        return said_id
 
     def _text(self, reply: Reply, pack) -> str:
         """What a reply says on the phone. The AI disclosure is the call's opening line
@@ -197,14 +224,13 @@ class VoiceChannel(Channel):
             await call.ws.send_str(protocol.language(table.language, table.listens))
             call.lang = table.language
 
-    async def _transfer(self, call: Call, pack, said_id: str) -> str:
+    async def _transfer(self, call: Call, pack) -> None:
         """Inside business hours with a transfer target: say so, then ``end`` the relay session;
         Twilio posts the handoffData to the action URL, which answers <Dial>."""
         await call.ws.send_str(protocol.text(pack.spoken("transfer"), last=True, lang=call.lang))
         await call.ws.send_str(protocol.end({"reason": "handoff", "language": call.lang}))
         call.ended = True
         log.info("voice transfer", extra={"channel": self.name})
-        return said_id
 
     async def action(self, request: web.Request) -> web.Response:
         """Twilio's post when the relay session ends: a transfer, or the call's goodbye."""

@@ -25,7 +25,6 @@ from twilio.twiml.voice_response import VoiceResponse
 log = logging.getLogger("parley.voice")
 
 GATHER_PATH = "/webhooks/twilio/voice/gather"
-WEBHOOK_WAIT = 10.0  # Twilio gives a webhook 15 s; past this we redirect and wait again
 MORE_REPLIES = 0.05  # after the first reply, how long the rest of the turn's replies may take
 MAX_CALLS = 2000  # calls whose replies are kept waiting for a webhook (oldest dropped)
 
@@ -104,7 +103,7 @@ class GatherTurns:
     async def _replies(self, call_sid: str) -> list[Reply]:
         queue = self.queue(call_sid)
         try:
-            replies = [await asyncio.wait_for(queue.get(), WEBHOOK_WAIT)]
+            replies = [await asyncio.wait_for(queue.get(), self.channel.setup.gather_wait)]
         except TimeoutError:
             return []
         while True:

@@ -25,6 +25,7 @@ class VoiceSetup:
     persona_voices: dict[str, str] = field(default_factory=dict)
     caller_id: str = ""  # PARLEY_TWILIO__VOICE_FROM
     mode: str = "relay"
+    gather_wait: float = 10.0  # gather mode: seconds a webhook waits for the answer, then "still thinking"
     timezone: str = "UTC"  # the people's zone when their profile has none (quiet hours of calls)
 
     def __post_init__(self) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 import emoji
 from babel import numbers as babel_numbers
@@ -43,6 +44,7 @@ _DECIMAL = re.compile(r"\b\d{1,3}(?:,\d{3})+(?:\.\d+)?\b|\b\d+\.\d+\b")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")
 _SPACES = re.compile(r"[ \t]+")
 _CLOSED = re.compile(r"\[[^\]]*\](?:\([^)]*\)|[^(])")  # a finished link or citation
+_DIGIT = re.compile(r"\d")  # every form ``localise`` rewrites has one
 
 
 def spoken(text: str, pack: LocalePack, buttons: tuple[Button, ...] = (), max_words: int = 60) -> str:
@@ -60,7 +62,8 @@ def speakable(text: str, pack: LocalePack, sentences: bool = True) -> str:
 def plain(text: str, sentences: bool = True) -> str:
     """Markdown to the words it shows: link text without its address, list items and headings
     as lines, code as its text; then citations, bare addresses, emoji and stray marks removed."""
-    text = emoji.replace_emoji(text, replace="")
+    if not text.isascii():  # every emoji has a character outside ASCII
+        text = emoji.replace_emoji(text, replace="")
     if _MARKDOWN.search(text):
         lines: list[str] = []
         for token in _MD.parse(text):
@@ -93,6 +96,8 @@ def _end_sentence(line: str) -> str:
 
 def localise(text: str, pack: LocalePack) -> str:
     """Prices, dates, times, percentages and numbers in the pack's language (Babel/CLDR)."""
+    if not _DIGIT.search(text):
+        return text  # no amount, date, time or number to say
     locale = babel_locale(pack.babel)
 
     def money(match: re.Match[str]) -> str:
@@ -121,7 +126,12 @@ def localise(text: str, pack: LocalePack) -> str:
     text = _TIME.sub(clock, text)
     text = _PERCENT.sub(lambda m: babel_numbers.format_percent(Decimal(m[1]) / 100, locale=locale), text)
     text = _REFERENCE.sub(lambda m: " ".join(m[1]), text)
-    return _DECIMAL.sub(number, text) if "." not in locale.number_symbols["latn"]["decimal"] else text
+    return _DECIMAL.sub(number, text) if "." not in _decimal_mark(pack.babel) else text
+
+
+@lru_cache(maxsize=64)
+def _decimal_mark(code: str) -> str:
+    return babel_locale(code).number_symbols["latn"]["decimal"]
 
 
 def _decimal(raw: str) -> Decimal | None:
@@ -169,6 +179,7 @@ class Cleaner:
     def __init__(self, pack: LocalePack) -> None:
         self.pack = pack
         self.buffer = ""
+        self.space = False  # the last words said ended a word: a space is owed before the next
 
     def feed(self, token: str) -> str:
         self.buffer += token
@@ -180,7 +191,7 @@ class Cleaner:
 
     def flush(self) -> str:
         head, self.buffer = self.buffer, ""
-        return self._clean(head).rstrip()
+        return self._clean(head)
 
     def _safe_end(self) -> int:
         text = self.buffer
@@ -188,12 +199,20 @@ class Cleaner:
         if self.pack.code in ("ja", "zh-CN"):  # no spaces: cut after punctuation instead
             end = max(end, max((m.end() for m in re.finditer(r"[。！？、，]", text)), default=0))
         opened = text.rfind("[")
-        if opened >= 0 and not _CLOSED.match(text, opened):
-            end = min(end, opened)
+        if opened >= 0:
+            closed = _CLOSED.match(text, opened)
+            # Open: wait for it to close. Closed: never cut inside it ("[our page](…)" with a
+            # space in its words), so it is cleaned whole once a word follows it.
+            if closed is None or opened < end < closed.end():
+                end = min(end, opened)
         return end
 
     def _clean(self, head: str) -> str:
         said = speakable(head, self.pack, sentences=False)
         if not said:
             return ""
-        return said + (" " if head[-1:].isspace() else "")
+        # The space between two pieces goes with the second, so a dropped citation ("days [1].")
+        # leaves no space before its full stop.
+        owed = " " if self.space and said[0] not in ".,;:!?" else ""
+        self.space = head[-1:].isspace()
+        return owed + said

@@ -22,6 +22,7 @@ def voice_channel(settings: Settings, ctx, account: TwilioAccount) -> VoiceChann
         persona_voices=dict(persona.speech_voice),
         caller_id=cfg.voice_from,
         mode=cfg.voice_mode,
+        gather_wait=cfg.voice_gather_wait,
         timezone=settings.scheduler.default_timezone,
     )
     return VoiceChannel(ctx, account=account, setup=setup)

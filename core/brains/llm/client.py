@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import openai
+from parley.core.brains.llm import sse
 
 log = logging.getLogger("parley.llm")
 
@@ -74,7 +75,17 @@ class ModelClient:
         max_tokens: int,
         fail_fast: float = 2.0,
     ) -> None:
-        self.openai = openai.AsyncOpenAI(base_url=base_url or None, api_key=api_key, max_retries=0, timeout=timeout)
+        # The SDK's aiohttp transport (its ``aiohttp`` extra: aiohttp is ours already) rather than
+        # httpx's own connection pool: 0.7-1.1 ms less CPU per streamed answer of 15 chunks from
+        # bench/voice.py's fake model (2.9-3.6 ms before); proxy variables (HTTPS_PROXY,
+        # NO_PROXY) are honoured as before.
+        self.openai = openai.AsyncOpenAI(
+            base_url=base_url or None,
+            api_key=api_key,
+            max_retries=0,
+            timeout=timeout,
+            http_client=openai.DefaultAioHttpClient(timeout=timeout),
+        )
         self.model = model
         self.timeout = timeout
         self.deadline = deadline
@@ -143,12 +154,13 @@ class ModelClient:
         """Yield text deltas as they come, then one ``Completion`` (tool calls assembled from
         their fragments: arguments arrive split across chunks)."""
 
-        async def opened() -> tuple[Any, Any]:
+        async def opened() -> tuple[Any, AsyncIterator[sse.Delta], sse.Delta | None]:
             request = self._request(messages, tools) | {"stream": True}
             if self.usage_in_stream:
                 request["stream_options"] = {"include_usage": True}
             try:
-                response = await self.openai.chat.completions.create(**request)
+                # The raw response (status errors raised as usual), read as JSON lines (sse.py).
+                response = await self.openai.chat.completions.with_streaming_response.create(**request).__aenter__()
             except openai.BadRequestError as exc:
                 if not self.usage_in_stream or "stream_options" not in str(exc):
                     raise
@@ -156,32 +168,30 @@ class ModelClient:
                 # stop asking for usage in streams (tokens are then estimated) and try again.
                 self.usage_in_stream = False
                 raise TimeoutError("retry without stream_options") from exc
-            it = response.__aiter__()
-            first = await anext(it, None)  # the first chunk proves the stream is alive
-            return response, (it, first)
+            try:
+                it = sse.deltas(response.iter_lines())
+                first = await anext(it, None)  # the first chunk proves the stream is alive
+            except BaseException:
+                await response.close()
+                raise
+            return response, it, first
 
-        response, (it, first) = await self._with_retries(opened, until)
+        response, it, first = await self._with_retries(opened, until)
         done = Completion()
         calls: dict[int, ToolCall] = {}
-        chunk = first
+        delta = first
         try:
-            while chunk is not None:
-                if chunk.usage:
-                    done.tokens = chunk.usage.total_tokens
-                for choice in chunk.choices:
-                    delta = choice.delta
-                    if delta.content:
-                        done.text += delta.content
-                        yield delta.content
-                    for part in delta.tool_calls or []:
-                        call = calls.setdefault(part.index, ToolCall("", ""))
-                        if part.id:
-                            call.id = part.id
-                        if part.function and part.function.name:
-                            call.name += part.function.name
-                        if part.function and part.function.arguments:
-                            call.arguments += part.function.arguments
-                chunk = await anext(it, None)
+            while delta is not None:
+                done.tokens = delta.tokens or done.tokens
+                if delta.text:
+                    done.text += delta.text
+                    yield delta.text
+                for index, call_id, name, arguments in delta.tool_parts:
+                    call = calls.setdefault(index, ToolCall("", ""))
+                    call.id = call_id or call.id
+                    call.name += name
+                    call.arguments += arguments
+                delta = await anext(it, None)
         except Exception as exc:  # a cut connection surfaces as the SDK's or the transport's error
             raise ModelUnavailable(f"stream broke: {type(exc).__name__}") from exc
         finally:
