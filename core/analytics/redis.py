@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, timedelta
 
-import redis.asyncio as aioredis
 from parley.core.analytics.store import Cell, Question, Row
 from parley.core.privacy.mentions import Mentions
-from parley.core.storage.redis import split_url
+from parley.core.storage.redis_client import AnyRedis, client_for, split_url
 from parley.core.storage.redis_shared import Client, unavailable_on_errors
 
 SEP = "|"  # channel, locale and persona names never hold it (checked at the recorder)
@@ -31,10 +30,10 @@ class RedisAnalyticsStore(Client):
         self.url, named = split_url(url)
         self.prefix = "{" + (namespace or named) + "}:an:"
         self.keep = keep_days * 86400
-        self.r: aioredis.Redis | None = None
+        self.r: AnyRedis | None = None
 
     async def open(self) -> None:
-        self.r = aioredis.Redis.from_url(self.url, decode_responses=True)
+        self.r = client_for(self.url, self.prefix)
 
     def _key(self, day: str, channel: str, locale: str, persona: str) -> str:
         return f"{self.prefix}{day}:{channel}{SEP}{locale}{SEP}{persona}"

@@ -6,12 +6,13 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from parley.core.analytics.store import AnalyticsStore
+from parley.core.storage import REDIS_SCHEMES
 from parley.core.storage.store import Store
 
 
 def open_analytics(url: str, store: Store) -> AnalyticsStore:
     scheme = urlparse(url).scheme
-    if scheme in ("redis", "rediss", "valkey"):
+    if scheme in REDIS_SCHEMES:
         from parley.core.analytics.redis import RedisAnalyticsStore
 
         return RedisAnalyticsStore(url)

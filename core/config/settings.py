@@ -344,8 +344,9 @@ class Settings(BaseSettings):
     @field_validator("store_url")
     @classmethod
     def _store_scheme(cls, value: str) -> str:
-        if not value.startswith(("sqlite:", "redis:", "rediss:", "valkey:", "memory:")):
-            raise ValueError("must start with sqlite:///, redis:// or memory://")
+        schemes = ("sqlite:", "redis:", "rediss:", "valkey:", "redis+cluster:", "rediss+cluster:", "valkey+cluster:")
+        if not value.startswith((*schemes, "memory:")):
+            raise ValueError("must start with sqlite:///, redis://, redis+cluster:// or memory://")
         return value
 
     _openai_base_url = url_field("openai_base_url")

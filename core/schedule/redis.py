@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import redis.asyncio as aioredis
 from parley.core.schedule import redis_people as people_index
 from parley.core.schedule.people_search import PeopleQuery
 from parley.core.schedule.redis_lua import ACK, ACK_MANY, ADD, CANCEL, CANCEL_MANY, CLAIM, RESCHEDULE
@@ -28,7 +27,7 @@ from parley.core.schedule.store import (
     campaign_of,
     person_of_send,
 )
-from parley.core.storage.redis import split_url
+from parley.core.storage.redis_client import AnyRedis, client_for, split_url
 from parley.core.storage.redis_shared import Client, unavailable_on_errors
 
 
@@ -64,13 +63,13 @@ class RedisScheduleStore(Client):
         self.search = people_index.Keys.under(tag)  # the people search's index (redis_people.py)
         self.waits = WaitingIndex.under(tag)  # each campaign's unfinished sends (redis_waiting.py)
         self._waits_built = False
-        self.r: aioredis.Redis | None = None
+        self.tag = tag
+        self.r: AnyRedis | None = None
 
     async def open(self) -> None:
         # A blocking pool: a dispatcher batch of 100 concurrent sends waits for a connection
         # instead of failing with "Too many connections".
-        pool = aioredis.BlockingConnectionPool.from_url(self.url, decode_responses=True, max_connections=32, timeout=10)
-        self.r = aioredis.Redis.from_pool(pool)
+        self.r = client_for(self.url, self.tag, max_connections=32, timeout=10)
         self._add = self.r.register_script(ADD)
         self._claim = self.r.register_script(CLAIM)
         self._ack = self.r.register_script(ACK)

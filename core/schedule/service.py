@@ -22,6 +22,7 @@ from parley.core.schedule.gate import gate
 from parley.core.schedule.lifecycle import bump
 from parley.core.schedule.planner import Planner
 from parley.core.schedule.store import ScheduleStore, Send, campaign_of, followup_id
+from parley.core.storage import REDIS_SCHEMES
 from parley.core.storage.store import Failed, OutboxItem, Outcome, Sent, Store
 
 log = logging.getLogger("parley.scheduler")
@@ -30,7 +31,7 @@ log = logging.getLogger("parley.scheduler")
 def open_schedule(url: str, store: Store, clock: Clock) -> ScheduleStore:
     """The schedule beside the store: the same SQLite file, the same Redis, or memory."""
     scheme = urlparse(url).scheme
-    if scheme in ("redis", "rediss", "valkey"):
+    if scheme in REDIS_SCHEMES:
         from parley.core.schedule.redis import RedisScheduleStore
 
         return RedisScheduleStore(url)

@@ -7,6 +7,10 @@ from urllib.parse import urlparse
 
 from parley.core.storage.store import Store
 
+# redis+cluster:// and its kin open a Redis Cluster client (core/storage/redis_client.py).
+CLUSTER_SCHEMES = ("redis+cluster", "rediss+cluster", "valkey+cluster")
+REDIS_SCHEMES = ("redis", "rediss", "valkey", *CLUSTER_SCHEMES)
+
 
 class StoreURLError(ValueError):
     pass
@@ -35,10 +39,12 @@ def open_store(url: str, base: Path | None = None, clock=None, owner: str = "") 
         if not path.is_absolute() and base is not None:
             path = base / path
         return SQLiteStore(path, clock=clock, owner=owner)
-    if parsed.scheme in ("redis", "rediss", "valkey"):
+    if parsed.scheme in REDIS_SCHEMES:
         try:
             from parley.core.storage.redis import RedisStore
         except ImportError as exc:  # the Redis store lands with its own issue
             raise StoreURLError(f"PARLEY_STORE_URL: redis store unavailable ({exc})") from None
         return RedisStore(url, owner=owner)
-    raise StoreURLError(f"PARLEY_STORE_URL: unsupported scheme {parsed.scheme!r} (use sqlite:///, redis://, memory://)")
+    raise StoreURLError(
+        f"PARLEY_STORE_URL: unsupported scheme {parsed.scheme!r} (use sqlite:///, redis://, redis+cluster://, memory://)"
+    )

@@ -13,12 +13,12 @@ import json
 import logging
 import time
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from parley.core.kernel.messages import Inbound
 from parley.core.storage import redis_lua as lua
 from parley.core.storage.identities import ProfileConflict
 from parley.core.storage.redis_accounts import HITS, RedisAccounts
+from parley.core.storage.redis_client import client_for, split_url
 from parley.core.storage.redis_identities import RedisIdentities
 from parley.core.storage.redis_leads import RedisLeads
 from parley.core.storage.redis_outbox import RedisOutbox
@@ -31,41 +31,8 @@ from parley.core.storage.store import (
     LockLost,
     StoreUnavailable,
 )
-from redis.asyncio import BlockingConnectionPool, Redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry as RedisRetry
 
 log = logging.getLogger("parley.redis")
-
-MAX_CONNECTIONS = 200  # per process: webhooks in flight, outbox sends, the relay
-
-
-def split_url(url: str) -> tuple[str, str]:
-    """``redis://host:port/db?prefix=name`` -> (URL for redis-py, key prefix). A prefix lets several
-    deployments (or tests) share one database; valkey:// is our alias for redis://."""
-    parts = urlsplit(url)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    prefix = next((v for k, v in query if k == "prefix"), "") or "parley"
-    scheme = "redis" if parts.scheme == "valkey" else parts.scheme
-    rest = urlencode([(k, v) for k, v in query if k != "prefix"])
-    return urlunsplit((scheme, parts.netloc, parts.path, rest, parts.fragment)), prefix
-
-
-def client_for(url: str) -> Redis:
-    # A blocking pool: past its connections a call waits (up to ``timeout``) for one to be free.
-    # redis-py's default pool raised "Too many connections" at the 101st concurrent call, and a
-    # burst of webhooks and sends after a restart turned that into a store outage.
-    pool = BlockingConnectionPool.from_url(
-        url,
-        max_connections=MAX_CONNECTIONS,
-        timeout=5.0,
-        decode_responses=True,
-        socket_timeout=5.0,  # a hung server must not hang a webhook past the platform's timeout
-        socket_connect_timeout=2.0,
-        health_check_interval=10,
-        retry=RedisRetry(NoBackoff(), 1),  # one immediate retry: a pooled socket from before a restart
-    )
-    return Redis.from_pool(pool)  # closing the client closes its pool
 
 
 class RedisStore(RedisOutbox, RedisAccounts, RedisLeads, RedisIdentities, RedisPrivacy):
@@ -74,7 +41,7 @@ class RedisStore(RedisOutbox, RedisAccounts, RedisLeads, RedisIdentities, RedisP
         self.clock = clock
         self.owner = owner  # recorded on every lock and lease this store takes (liveness.py)
         self.p = "{" + (prefix or named) + "}:"  # one hash tag: every script stays in one Cluster slot
-        self.r = client_for(self.url)
+        self.r = client_for(self.url, self.p)
         s = self.r.register_script
         self._accept, self._begin, self._commit = s(lua.ACCEPT), s(lua.BEGIN), s(lua.COMMIT)
         self._accept_begin, self._release = s(lua.ACCEPT_BEGIN), s(lua.RELEASE)

@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from parley.core.storage.accounts import Account, ApiToken, AuditEntry
+from parley.core.storage.redis_client import AnyRedis
 from parley.core.storage.redis_shared import Up
-from redis.asyncio import Redis
 
 # A fixed window on the app's clock (tests move it), kept in a hash; Redis' own expiry only
 # cleans up. ARGV: add, now, window
@@ -26,7 +26,7 @@ return n
 
 
 class RedisAccounts:
-    r: Redis
+    r: AnyRedis  # one server or a cluster (redis_client.py)
     p: str
     clock: Callable[[], float]
     _up: Up

@@ -10,11 +10,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from parley.core.storage.identities import Relink
-from redis.asyncio import Redis
+from parley.core.storage.redis_client import AnyRedis
 
 
 class RedisIdentities:
-    r: Redis
+    r: AnyRedis  # one server or a cluster (redis_client.py)
     p: str
     _up: Callable[[Awaitable[Any]], Awaitable[Any]]
     _relink: Callable[..., Awaitable[Any]]

@@ -4,12 +4,12 @@ by creation time (all leads) and one per outcome, and a set per person (for eras
 from __future__ import annotations
 
 from parley.core.storage.leads import LeadRecord, Outcome
+from parley.core.storage.redis_client import AnyRedis
 from parley.core.storage.redis_shared import Up
-from redis.asyncio import Redis
 
 
 class RedisLeads:
-    r: Redis
+    r: AnyRedis  # one server or a cluster (redis_client.py)
     p: str
     _up: Up
 

@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 
 from parley.core.privacy.mentions import Mentions
 from parley.core.storage.privacy import Expiring, opened_at
+from parley.core.storage.redis_client import AnyRedis
 from parley.core.storage.redis_lua import _INBOX
 from parley.core.storage.redis_lua_outbox import _DROP, _ENQUEUE
 from parley.core.storage.redis_shared import Up
-from redis.asyncio import Redis
 
 BATCH = 200  # keys per SCAN step and per script call
 
@@ -53,7 +53,7 @@ return n
 
 
 class RedisPrivacy:
-    r: Redis
+    r: AnyRedis  # one server or a cluster (redis_client.py)
     p: str
     _up: Up
 

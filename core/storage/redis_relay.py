@@ -25,8 +25,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from parley.core.kernel.outage import Outage
+from parley.core.storage.redis_client import AnyRedis
+from parley.core.storage.redis_pubsub import flavor_for
 from parley.core.storage.redis_shared import Up
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 log = logging.getLogger("parley.redis")
@@ -35,25 +36,27 @@ Handler = Callable[[str, str], Awaitable[None]]
 
 HOLDERS_TTL_MS = 86_400_000  # a day after the last join: the names of processes that died go
 
-# KEYS: holders set. ARGV: node, control channel, notice. Joins and says so; returns every holder.
+# KEYS: holders set. ARGV: node, control channel, notice, TTL, PUBLISH or SPUBLISH (a cluster's
+# relay is sharded: redis_pubsub.py). Joins and says so; returns every holder.
 JOIN = """
 redis.call('SADD', KEYS[1], ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
-redis.call('PUBLISH', ARGV[2], ARGV[3])
+redis.call(ARGV[5], ARGV[2], ARGV[3])
 return redis.call('SMEMBERS', KEYS[1])
 """
 
-# KEYS: holders set. ARGV: node, control channel, notice.
+# KEYS: holders set. ARGV: node, control channel, notice, PUBLISH or SPUBLISH.
 LEAVE = """
 redis.call('SREM', KEYS[1], ARGV[1])
-redis.call('PUBLISH', ARGV[2], ARGV[3])
+redis.call(ARGV[4], ARGV[2], ARGV[3])
 return 1
 """
 
 
 class RedisRelay:
-    def __init__(self, r: Redis, prefix: str, up: Up) -> None:
+    def __init__(self, r: AnyRedis, prefix: str, up: Up) -> None:
         self.r = r
+        self.flavor = flavor_for(r)  # sharded on a cluster (redis_pubsub.py)
         self.p = prefix + "relay:"
         self._up = up
         self._node = secrets.token_hex(6)  # this process in the holder sets and notices
@@ -83,13 +86,13 @@ class RedisRelay:
         if self.alone(topic):
             await self._handlers[topic](topic, data)
             return 1
-        return int(await self._up(self.r.publish(self.p + topic, data)))
+        return int(await self._up(self.flavor.publish(self.r, self.p + topic, data)))
 
     async def subscribe(self, topic: str, handler: Handler) -> None:
         self._handlers[topic] = handler
         if self._pubsub is not None:
             with contextlib.suppress(RedisError, OSError):  # the listener joins again on reconnect
-                await self._pubsub.subscribe(self.p + topic)
+                await self.flavor.subscribe(self._pubsub, self.p + topic)
                 await self._joined(topic)
 
     async def unsubscribe(self, topic: str) -> None:
@@ -97,10 +100,9 @@ class RedisRelay:
         self._remote.pop(topic, None)
         if self._pubsub is not None:
             with contextlib.suppress(RedisError, OSError):
-                await self._pubsub.unsubscribe(self.p + topic)
-                await self._leave(
-                    keys=[self._holders(topic)], args=[self._node, self.p + "_", self._notice("-", topic)]
-                )
+                await self.flavor.unsubscribe(self._pubsub, self.p + topic)
+                args = [self._node, self.p + "_", self._notice("-", topic), self.flavor.PUBLISH]
+                await self._leave(keys=[self._holders(topic)], args=args)
 
     def _holders(self, topic: str) -> str:
         return self.p + "holders:" + topic
@@ -109,7 +111,7 @@ class RedisRelay:
         return f"{kind}{self._node} {topic}"
 
     async def _joined(self, topic: str, known: frozenset[str] = frozenset()) -> None:
-        args = [self._node, self.p + "_", self._notice("+", topic), HOLDERS_TTL_MS]
+        args = [self._node, self.p + "_", self._notice("+", topic), HOLDERS_TTL_MS, self.flavor.PUBLISH]
         holders = await self._join(keys=[self._holders(topic)], args=args)
         if topic in self._handlers:  # not dropped meanwhile
             # Keep whom we heard of while joining (a notice may beat the answer) and, after an
@@ -131,25 +133,25 @@ class RedisRelay:
     async def _listen(self) -> None:
         pause = 0.1
         while True:
-            pubsub = self.r.pubsub(ignore_subscribe_messages=True)
+            pubsub = self.flavor.open(self.r)
             try:
                 # A control topic keeps the connection up (and its failures visible) when idle.
                 first = list(self._handlers)
-                await pubsub.subscribe(self.p + "_", *(self.p + t for t in first))
+                await self.flavor.subscribe(pubsub, self.p + "_", *(self.p + t for t in first))
                 known, self._remote = self._remote, {}  # unknown again until joined anew
                 self._pubsub = pubsub
                 # Topics added while we were connecting saw no pubsub to subscribe on: catch up.
                 late = [t for t in self._handlers if t not in first]
                 if late:
-                    await pubsub.subscribe(*(self.p + t for t in late))
+                    await self.flavor.subscribe(pubsub, *(self.p + t for t in late))
                 # Who else holds our topics may have changed while we were away: join again.
                 for topic in list(self._handlers):
                     await self._joined(topic, frozenset(known.get(topic, ())))
                 pause = 0.1
                 self.outage.ok()
                 while True:
-                    msg = await pubsub.get_message(timeout=1.0)
-                    if msg is None or msg.get("type") != "message":
+                    msg = await self.flavor.next(pubsub, 1.0)
+                    if msg is None or msg.get("type") != self.flavor.MESSAGE:
                         continue
                     topic = msg["channel"][len(self.p) :]
                     if topic == "_":

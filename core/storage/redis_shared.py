@@ -10,8 +10,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from parley.core.kernel.ratelimit import Limit
+from parley.core.storage.redis_client import AnyRedis
 from parley.core.storage.store import StoreUnavailable
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 log = logging.getLogger("parley.redis")
@@ -90,7 +90,7 @@ class Client:
     raises StoreUnavailable once closed, ``close`` is idempotent."""
 
     WHAT = "store"
-    r: Redis | None = None
+    r: AnyRedis | None = None
 
     async def close(self) -> None:
         if self.r is not None:
@@ -98,7 +98,7 @@ class Client:
             self.r = None
 
     @property
-    def redis(self) -> Redis:
+    def redis(self) -> AnyRedis:
         if self.r is None:
             raise StoreUnavailable(f"{self.WHAT} is closed")
         return self.r
@@ -107,7 +107,7 @@ class Client:
 class RedisLimiter:
     """Rate-limit buckets shared by every process (the outbox uses it when the store offers one)."""
 
-    def __init__(self, r: Redis, prefix: str, up: Up) -> None:
+    def __init__(self, r: AnyRedis, prefix: str, up: Up) -> None:
         self.p = prefix
         self._up = up
         self._gcra = r.register_script(GCRA)
@@ -129,7 +129,7 @@ class RedisLimiter:
 class RedisLease:
     """Singleton leases (parley.core.kernel.lease.Lease): Telegram polling, Socket Mode, the gateway, the planner."""
 
-    def __init__(self, r: Redis, prefix: str, up: Up) -> None:
+    def __init__(self, r: AnyRedis, prefix: str, up: Up) -> None:
         self.p = prefix
         self._up = up
         self._r = r

@@ -1,4 +1,5 @@
-"""The analytics store contract (parley.testing.contracts.analytics) against memory, SQLite and Redis."""
+"""The analytics store contract (parley.testing.contracts.analytics) against memory, SQLite and Redis
+(one server, a local Redis Cluster, Valkey)."""
 
 from __future__ import annotations
 
@@ -32,8 +33,8 @@ class TestSQLiteAnalyticsStore(AnalyticsStoreContract):
 
 class TestRedisAnalyticsStore(AnalyticsStoreContract):
     @pytest.fixture
-    async def analytics_store(self, redis_url):
-        store = RedisAnalyticsStore(redis_url, namespace=f"test-{uuid.uuid4().hex[:8]}")
+    async def analytics_store(self, redis_like_url):
+        store = RedisAnalyticsStore(redis_like_url, namespace=f"test-{uuid.uuid4().hex[:8]}")
         await store.open()
         yield store
         keys = [k async for k in store.redis.scan_iter(match=store.prefix + "*")]

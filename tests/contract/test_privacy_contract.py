@@ -1,5 +1,6 @@
-"""The privacy contract (parley.testing.contracts.privacy) against memory, SQLite and Redis (the
-real server): each scan reads every table, or every key of the namespace with its values."""
+"""The privacy contract (parley.testing.contracts.privacy) against memory, SQLite and Redis (one
+server, a local Redis Cluster, Valkey): each scan reads every table, or every key of the namespace
+with its values."""
 
 from __future__ import annotations
 
@@ -80,12 +81,12 @@ class TestSQLitePrivacy(PrivacyContract):
 
 class TestRedisPrivacy(PrivacyContract):
     @pytest.fixture
-    async def stores(self, clock, redis_url):
+    async def stores(self, clock, redis_like_url):
         ns = f"privacy-{uuid.uuid4().hex[:8]}"
         s = Stores(
-            RedisStore(redis_url, clock, prefix=ns),
-            RedisScheduleStore(redis_url, namespace=ns),
-            RedisAnalyticsStore(redis_url, namespace=ns),
+            RedisStore(redis_like_url, clock, prefix=ns),
+            RedisScheduleStore(redis_like_url, namespace=ns),
+            RedisAnalyticsStore(redis_like_url, namespace=ns),
             clock,
         )
         s = await opened(s)

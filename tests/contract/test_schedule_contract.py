@@ -1,4 +1,5 @@
-"""The schedule store contract (parley.testing.contracts.schedule) against memory, SQLite and Redis."""
+"""The schedule store contract (parley.testing.contracts.schedule) against memory, SQLite and Redis
+(one server, a local Redis Cluster, Valkey)."""
 
 from __future__ import annotations
 
@@ -33,8 +34,8 @@ class TestSQLiteScheduleStore(ScheduleStoreContract):
 
 class TestRedisScheduleStore(ScheduleStoreContract):
     @pytest.fixture
-    async def schedule_store(self, redis_url):
-        store = RedisScheduleStore(redis_url, namespace=f"test-{uuid.uuid4().hex[:8]}")
+    async def schedule_store(self, redis_like_url):
+        store = RedisScheduleStore(redis_like_url, namespace=f"test-{uuid.uuid4().hex[:8]}")
         await store.open()
         yield store
         keys = [k async for k in store.redis.scan_iter(match=store.due.rsplit(":", 1)[0] + "*")]

@@ -1,5 +1,6 @@
 """The store contract (parley.testing.contracts.store) against memory, SQLite and Redis (the real
-server, PARLEY_TEST_REDIS): the same suite a bot author runs against a store of their own."""
+server, PARLEY_TEST_REDIS; a local Redis Cluster of three primaries; Valkey): the same suite a bot
+author runs against a store of their own."""
 
 from __future__ import annotations
 
@@ -39,8 +40,8 @@ class TestRedisStore(StoreContract):
     leases_at_commit = True
 
     @pytest.fixture
-    async def store(self, clock, owner, redis_url):
-        store = RedisStore(redis_url, clock=clock, prefix=f"contract-{uuid.uuid4().hex[:8]}", owner=owner)
+    async def store(self, clock, owner, redis_like_url):
+        store = RedisStore(redis_like_url, clock=clock, prefix=f"contract-{uuid.uuid4().hex[:8]}", owner=owner)
         await store.open()
         yield store
         keys = [k async for k in store.r.scan_iter(match=store.p.replace("{", "[{]") + "*")]

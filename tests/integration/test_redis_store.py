@@ -1,4 +1,5 @@
-"""RedisStore beyond the shared contract: outages, leases, shared rate limits, the relay."""
+"""RedisStore beyond the shared contract: outages, leases, shared rate limits, the relay (on one
+Redis and on a Redis Cluster)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from parley.core.storage.store import InboxItem, OutboxItem, Sent, StoreUnavaila
 from parley.app import Bot
 from tests.conftest import eventually
 from tests.integration.processes import RedisServer, free_port
+from tests.redis_servers import forget
 
 pytestmark = pytest.mark.redis
 A = Address(channel="web", chat="c1", user="u1")
@@ -22,14 +24,11 @@ B = Address(channel="web", chat="c2", user="u2")
 
 
 @pytest.fixture
-async def store(redis_url):
-    s = RedisStore(f"{redis_url}?prefix=t{uuid.uuid4().hex[:8]}", clock=ManualClock())
+async def store(redis_or_cluster_url):
+    s = RedisStore(f"{redis_or_cluster_url}?prefix=t{uuid.uuid4().hex[:8]}", clock=ManualClock())
     await s.open()
     yield s
-    keys = [k async for k in s.r.scan_iter(match=s.p.replace("{", "[{]") + "*")]
-    if keys:
-        await s.r.delete(*keys)
-    await s.close()
+    await forget(s)
 
 
 async def test_every_call_raises_store_unavailable_when_redis_is_down():
@@ -139,9 +138,10 @@ async def test_relay_delivers_in_process_while_no_other_process_holds_the_topic(
     there: list[str] = []
     other = RedisStore(store.url, clock=store.clock, prefix=store.p[1:-2])  # a second process
     await other.open()
-    snoop = store.r.pubsub()  # a plain subscriber (not a relay): sees only what went through Redis
+    flavor = store.relay.flavor  # sharded pub/sub on a cluster
+    snoop = flavor.open(store.r)  # a plain subscriber (not a relay): sees only what went through Redis
     try:
-        await snoop.subscribe(store.relay.p + "web:x")
+        await flavor.subscribe(snoop, store.relay.p + "web:x")
 
         async def mine(topic: str, data: str) -> None:
             here.append(data)
@@ -161,8 +161,8 @@ async def test_relay_delivers_in_process_while_no_other_process_holds_the_topic(
         seen: list[str] = []
 
         async def snooped() -> bool:
-            msg = await snoop.get_message(ignore_subscribe_messages=True, timeout=0.1)
-            if msg is not None:
+            msg = await flavor.next(snoop, 0.1)
+            if msg is not None and msg["type"] == flavor.MESSAGE:
                 seen.append(msg["data"])
             return "both" in seen
 

@@ -18,10 +18,11 @@ pytestmark = pytest.mark.redis
 
 
 @pytest.fixture
-async def shared(redis_url):
-    """A store URL with a prefix of its own (so tests never see each other's keys), cleaned after."""
+async def shared(redis_or_cluster_url):
+    """A store URL with a prefix of its own (so tests never see each other's keys), cleaned after;
+    on one Redis and on a Redis Cluster."""
     prefix = f"t{uuid.uuid4().hex[:8]}"
-    url = f"{redis_url}?prefix={prefix}"
+    url = f"{redis_or_cluster_url}?prefix={prefix}"
     yield url
     store = RedisStore(url)
     keys = [k async for k in store.r.scan_iter(match=f"[{{]{prefix}[}}]:*")]
