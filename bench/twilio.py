@@ -41,7 +41,7 @@ from aiohttp import web  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
 sys.path.append(str(Path(__file__).resolve().parent.parent))  # the root, for bench.rate
-from bench.common import RunFlags, emit  # noqa: E402
+from bench.common import RunFlags, cpu_seconds, emit  # noqa: E402
 from bench.rate import (  # noqa: E402
     Latency,
     add_rate_arguments,
@@ -182,16 +182,18 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
 
 
-async def measure(name, http, api, port, n, concurrency, prefix) -> dict[str, float]:
+async def measure(name, http, api, port, n, concurrency, prefix, pid) -> dict[str, float]:
     warm = requests_for(port, prefix + "9", 100)
     await reset(http, api)
     await load(http, port, warm, concurrency)
     await wait_replies(http, api, len(warm))
     await reset(http, api)
     reqs = requests_for(port, prefix, n)
+    cpu = cpu_seconds(pid)
     sent_at, acks, start = await load(http, port, reqs, concurrency)
     acked = time.time()
     arrivals = await wait_replies(http, api, n)
+    cpu = cpu_seconds(pid) - cpu
     e2e = [arrivals[s] - sent_at[s] for s in sent_at]
     last = max(arrivals.values())
     return {
@@ -201,6 +203,7 @@ async def measure(name, http, api, port, n, concurrency, prefix) -> dict[str, fl
         "ack p99": pct(acks, 99),
         "reply p50": pct(e2e, 50),
         "reply p99": pct(e2e, 99),
+        "CPU us/msg": cpu / n * 1e6,  # the server's, SMS in to reply out
     }
 
 
@@ -242,8 +245,9 @@ async def measure_at(http, api, port, reqs, rate) -> Latency:
 
 
 @asynccontextmanager
-async def serving(kind: str, http, api: str, tmp: str) -> AsyncIterator[int]:
-    """The bare handler or Parley (SQLite store in ``tmp``) up and answering; yields its port."""
+async def serving(kind: str, http, api: str, tmp: str) -> AsyncIterator[tuple[int, int]]:
+    """The bare handler or Parley (SQLite store in ``tmp``) up and answering; yields its port
+    and pid."""
     port = free_port()
     if kind == "bare":
         proc = spawn([__file__, "--bare", str(port), api])
@@ -263,7 +267,7 @@ async def serving(kind: str, http, api: str, tmp: str) -> AsyncIterator[int]:
         proc = spawn(["bot.py", "run"], env)
     try:
         await wait_up(http, f"http://127.0.0.1:{port}/healthz")
-        yield port
+        yield port, proc.pid
     finally:
         proc.terminate()
         proc.wait()
@@ -290,15 +294,15 @@ async def run(args) -> Figures:
             with tempfile.TemporaryDirectory() as tmp:
                 if args.rate is None:
                     for name, kind, prefix in targets:
-                        async with serving(kind, http, api, tmp) as port:
+                        async with serving(kind, http, api, tmp) as (port, pid):
                             figures.at_max[name] = await measure(
-                                name, http, api, port, args.n, args.concurrency, prefix
+                                name, http, api, port, args.n, args.concurrency, prefix, pid
                             )
                 rate = args.rate or (half(figures.at_max["parley"]["replies/s"]) if args.latency else None)
                 if rate:
                     count = max(1, int(rate * args.seconds))
                     for name, kind, prefix in targets:
-                        async with serving(kind, http, api, tmp) as port:
+                        async with serving(kind, http, api, tmp) as (port, _):
                             warm = requests_for(port, prefix + "8", 100)
                             await reset(http, api)
                             await load(http, port, warm, args.concurrency)
@@ -323,7 +327,8 @@ async def main(args) -> None:
         for name, row in results.items():
             print(f"{name:14}" + "".join(f"{row[c]:12.1f}" for c in cols))
         ratio = results["parley"]["replies/s"] / results["bare aiohttp"]["replies/s"]
-        print(f"parley / bare replies/s: {ratio:.2f}x  (latencies in ms)")
+        cpu = results["bare aiohttp"]["CPU us/msg"] / results["parley"]["CPU us/msg"]
+        print(f"parley / bare replies/s: {ratio:.2f}x, CPU per message bare / parley: {cpu:.2f}x  (latencies in ms)")
     if figures.at_rate:
         print(f"open loop, {args.seconds:g} s at the rate, latency from the planned SMS to the reply at the API")
         for line in report(figures.at_rate, "parley", "bare aiohttp"):
