@@ -90,12 +90,13 @@ class SQLiteStore(SQLiteAccounts, SQLiteLeads, SQLiteIdentities, SQLitePrivacy):
         self._fresh: dict[str, Inbound] = {}
         # Checkpoints run on their own thread (sqlite_checkpoint.py); ":memory:" has no WAL.
         self._checkpointer = checkpointer or (Checkpointer(self.path) if str(self.path) != ":memory:" else None)
-        self._reader = Reader(self.path) if str(self.path) != ":memory:" else None
+        self._reader: Reader | None = None  # made by ``open`` (a reopened store gets a new one)
         self._group = GroupCommit(lambda: self.db)
         self._write = self._group.run
 
     async def open(self) -> None:
         self._db = connect(self.path, SCHEMA + LEADS)
+        self._reader = Reader(self.path) if str(self.path) != ":memory:" else None
         try:
             upgrade(self._db)
         except sqlite3.Error as exc:
@@ -270,9 +271,9 @@ class SQLiteStore(SQLiteAccounts, SQLiteLeads, SQLiteIdentities, SQLitePrivacy):
     async def outbox_stats(self) -> OutboxStats:
         # Off the event loop (sqlite_reader.py says why), but for ":memory:", which only this
         # connection can see.
+        db = self.db  # a closed store refuses here, not on the reader's thread
         if self._reader is None:
-            return outbox_stats(self.db)
-        self.db  # noqa: B018 - a closed store refuses here, not on the reader's thread
+            return outbox_stats(db)
         return await self._reader.run(outbox_stats)
 
     # -- key/value ---------------------------------------------------------------------------

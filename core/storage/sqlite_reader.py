@@ -26,6 +26,7 @@ class Reader:
         self.path = path
         self._db: sqlite3.Connection | None = None
         self._lock = threading.Lock()  # one read at a time; ``close`` waits for it
+        self._closed = False
 
     async def run(self, query: Callable[[sqlite3.Connection], T]) -> T:
         """``query(db)`` on the reader's connection, on a worker thread."""
@@ -33,6 +34,8 @@ class Reader:
 
     def _run(self, query: Callable[[sqlite3.Connection], T]) -> T:
         with self._lock:
+            if self._closed:  # closed while this read waited for a thread: open nothing again
+                raise StoreUnavailable("store is closed")
             try:
                 if self._db is None:
                     self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -43,6 +46,7 @@ class Reader:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             if self._db is not None:
                 self._db.close()
                 self._db = None

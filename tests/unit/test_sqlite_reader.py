@@ -39,3 +39,16 @@ async def test_a_closed_store_refuses_the_counts(tmp_path):
     await st.close()
     with pytest.raises(StoreUnavailable):
         await st.outbox_stats()
+
+
+async def test_a_reopened_store_counts_again(tmp_path):
+    st = SQLiteStore(tmp_path / "r.db")
+    await st.open()
+    await st.enqueue([OutboxItem("o1", A, Reply(text="hi"), 0.0)])
+    await st.outbox_stats()
+    await st.close()
+    await st.open()
+    try:
+        assert (await st.outbox_stats()).pending == 1
+    finally:
+        await st.close()
