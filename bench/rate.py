@@ -1,5 +1,10 @@
 """Open-loop load at a fixed request rate, and the latency it measures (issue 22, item 4).
 
+bench/openloop.py times replies as they arrive in the driver; here they are read after the run
+from where they landed (the Telegram fake's notes, the Twilio fake's own process and clock), so
+a request is only planned and posted here, and matched to its reply at the end. Both report
+the same ``Latency``.
+
 A closed loop (N connections, each posting when its last answer came) slows down with the
 server under test, so a server that stalls is also sent less: its queueing never shows. Here
 request ``i`` starts at ``start + i / rate`` whatever happened to the ones before, each in its
@@ -17,20 +22,13 @@ import argparse
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+
+from bench.common import pct
+from bench.openloop import Latency, half
+
+__all__ = ["Latency", "half", "latency", "open_loop", "report"]
 
 P99_TARGET = 2.0  # Parley's p99 at most this many times the bare handler's, at the same rate
-
-
-@dataclass(frozen=True)
-class Latency:
-    """Inbound-to-reply latency of one target at one fixed rate."""
-
-    rate: float  # requests per second asked for
-    sent: int  # requests started
-    p50_ms: float
-    p99_ms: float
-    lost: int  # requests without a reply (a failed post, or no reply before the deadline)
 
 
 async def open_loop(
@@ -53,19 +51,12 @@ async def open_loop(
 
 
 def latency(rate: float, planned: Iterable[tuple[float, float | None]], failed: int) -> Latency:
-    """From (planned start, reply arrival or None) pairs, on one clock."""
+    """From (planned start, reply arrival or None) pairs, on one clock; a failed post counts as
+    unanswered even if a reply came."""
     pairs = list(planned)
-    got = sorted((arrived - start) * 1000 for start, arrived in pairs if arrived is not None)
-    if not got:
-        return Latency(rate, len(pairs), float("nan"), float("nan"), len(pairs))
-    p99 = got[min(len(got) - 1, int(len(got) * 0.99))]
-    lost = max(failed, len(pairs) - len(got))
-    return Latency(rate, len(pairs), got[len(got) // 2], p99, lost)
-
-
-def half(max_rate: float) -> float:
-    """Half of a measured maximum, rounded to a whole rate (what the latency rows quote)."""
-    return max(1.0, round(max_rate / 2))
+    got = [arrived - start for start, arrived in pairs if arrived is not None]
+    answered = min(len(got), len(pairs) - failed)
+    return Latency(rate, len(pairs), answered, pct(got, 50) * 1000, pct(got, 99) * 1000)
 
 
 def report(results: dict[str, Latency], parley: str, bare: str) -> list[str]:
@@ -73,7 +64,7 @@ def report(results: dict[str, Latency], parley: str, bare: str) -> list[str]:
     against the bare handler's beside the target."""
     lines = [f"{'at a fixed rate':22} {'req/s':>7} {'sent':>6} {'p50 ms':>8} {'p99 ms':>8} {'lost':>5}"]
     for name, r in results.items():
-        lines.append(f"{name:22} {r.rate:>7.0f} {r.sent:>6} {r.p50_ms:>8.1f} {r.p99_ms:>8.1f} {r.lost:>5}")
+        lines.append(f"{name:22} {r.rate:>7.0f} {r.sent:>6} {r.p50_ms:>8.1f} {r.p99_ms:>8.1f} {r.sent - r.answered:>5}")
     if parley in results and bare in results and results[bare].p99_ms > 0:
         ratio = results[parley].p99_ms / results[bare].p99_ms
         verdict = "met" if ratio <= P99_TARGET else "NOT met"
