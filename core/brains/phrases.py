@@ -43,19 +43,23 @@ def _prepared(text: str) -> tuple[str, str]:
     return bare, " " + re.sub(r"[^\w\s']", " ", bare.lower()) + " "
 
 
+@functools.lru_cache(maxsize=512)
+def _needles(phrases: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A pack's phrase list as what ``has_phrase`` looks for: whole words padded with spaces,
+    and CJK substrings. Built once per list (``LocalePack.phrases`` hands out the same tuples)."""
+    words, cjk = [], []
+    for phrase in phrases:
+        p, is_cjk = _pattern(phrase)
+        if p:
+            (cjk if is_cjk else words).append(p if is_cjk else f" {p} ")
+    return tuple(words), tuple(cjk)
+
+
 def has_phrase(text: str, phrases: Iterable[str]) -> bool:
     text, low = _prepared(text)
-    for phrase in phrases:
-        p, cjk = _pattern(phrase)
-        if not p:
-            continue
-        # Scripts without spaces (ja, zh) match as substrings; others as whole words.
-        if cjk:
-            if p in text:
-                return True
-        elif f" {p} " in low:
-            return True
-    return False
+    # Scripts without spaces (ja, zh) match as substrings; others as whole words.
+    words, cjk = _needles(phrases if isinstance(phrases, tuple) else tuple(phrases))
+    return any(w in low for w in words) or any(c in text for c in cjk)
 
 
 def intent_of(text: str, pack: LocalePack) -> str | None:

@@ -24,8 +24,9 @@ from parley.core.storage.sqlite_checkpoint import Checkpointer
 from parley.core.storage.sqlite_identities import PUT_PROFILE, SQLiteIdentities, check_versions, forget, owners
 from parley.core.storage.sqlite_leads import SCHEMA as LEADS
 from parley.core.storage.sqlite_leads import SQLiteLeads
-from parley.core.storage.sqlite_outbox import claim, fencing_token, insert, release_dead, settle
+from parley.core.storage.sqlite_outbox import claim, fencing_token, insert, outbox_stats, release_dead, settle
 from parley.core.storage.sqlite_privacy import SQLitePrivacy
+from parley.core.storage.sqlite_reader import Reader
 from parley.core.storage.sqlite_schema import SCHEMA, upgrade, upsert
 from parley.core.storage.store import (
     Batch,
@@ -89,11 +90,13 @@ class SQLiteStore(SQLiteAccounts, SQLiteLeads, SQLiteIdentities, SQLitePrivacy):
         self._fresh: dict[str, Inbound] = {}
         # Checkpoints run on their own thread (sqlite_checkpoint.py); ":memory:" has no WAL.
         self._checkpointer = checkpointer or (Checkpointer(self.path) if str(self.path) != ":memory:" else None)
+        self._reader: Reader | None = None  # made by ``open`` (a reopened store gets a new one)
         self._group = GroupCommit(lambda: self.db)
         self._write = self._group.run
 
     async def open(self) -> None:
         self._db = connect(self.path, SCHEMA + LEADS)
+        self._reader = Reader(self.path) if str(self.path) != ":memory:" else None
         try:
             upgrade(self._db)
         except sqlite3.Error as exc:
@@ -107,6 +110,8 @@ class SQLiteStore(SQLiteAccounts, SQLiteLeads, SQLiteIdentities, SQLitePrivacy):
     async def close(self) -> None:
         if self._checkpointer is not None:
             self._checkpointer.stop()
+        if self._reader is not None:
+            self._reader.close()
         if self._db is not None:
             self._db.close()  # the last connection to close checkpoints what is left
             self._db = None
@@ -264,15 +269,12 @@ class SQLiteStore(SQLiteAccounts, SQLiteLeads, SQLiteIdentities, SQLitePrivacy):
         return await self._write(lambda db: release_dead(db, dead, now))
 
     async def outbox_stats(self) -> OutboxStats:
-        stats = OutboxStats()
-        for status, count in self.db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status"):
-            setattr(stats, status, count)
-        for error, count in self.db.execute(
-            "SELECT error, COUNT(*) FROM outbox WHERE status = 'failed' GROUP BY error"
-        ):
-            stats.errors[error] = count
-        (stats.oldest_due,) = self.db.execute("SELECT MIN(due) FROM outbox WHERE status = 'pending'").fetchone()
-        return stats
+        # Off the event loop (sqlite_reader.py says why), but for ":memory:", which only this
+        # connection can see.
+        db = self.db  # a closed store refuses here, not on the reader's thread
+        if self._reader is None:
+            return outbox_stats(db)
+        return await self._reader.run(outbox_stats)
 
     # -- key/value ---------------------------------------------------------------------------
     async def get(self, key: str) -> str | None:

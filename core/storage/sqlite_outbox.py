@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from parley.core.kernel.messages import Address, Reply
-from parley.core.storage.store import Failed, OutboxItem, Outcome, Retry, Sent
+from parley.core.storage.store import Failed, OutboxItem, OutboxStats, Outcome, Retry, Sent
 
 # Is anything of this address unfinished? (answered from the partial index outbox_open)
 AHEAD = "SELECT 1 FROM outbox WHERE akey = ? AND status IN ('pending', 'sending') LIMIT 1"
@@ -127,3 +127,14 @@ def settle(db: sqlite3.Connection, item_id: str, token: int, outcome: Outcome, n
         (*args, now, item_id, token),
     )
     return cur.rowcount == 1
+
+
+def outbox_stats(db: sqlite3.Connection) -> OutboxStats:
+    """Items by status, failures by error, and the earliest due of a pending one."""
+    stats = OutboxStats()
+    for status, count in db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status"):
+        setattr(stats, status, count)
+    for error, count in db.execute("SELECT error, COUNT(*) FROM outbox WHERE status = 'failed' GROUP BY error"):
+        stats.errors[error] = count
+    (stats.oldest_due,) = db.execute("SELECT MIN(due) FROM outbox WHERE status = 'pending'").fetchone()
+    return stats

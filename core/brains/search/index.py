@@ -97,6 +97,11 @@ class LocaleIndex:
             df.update(terms)
         count = len(passages)
         self._idf = {t: math.log(1 + (count - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        # Each example question (and title) with its total IDF, summed once here: every hit of
+        # every search compares the question with all of its passage's asks.
+        self._weighed: list[list[tuple[frozenset[str], float]]] = [
+            [(ask, sum(self._idf[t] for t in ask)) for ask in asks] for asks in self._asks
+        ]
         # Typo correction compares a word with the knowledge's own words, by first letter (a
         # slip is rarely in the first letter, and it keeps the comparison short at 2,000 passages).
         surface: set[str] = set()
@@ -226,16 +231,21 @@ class LocaleIndex:
             # passage lacks ("jeans" in "how do I return jeans", which only the size guide names)
             # should not outweigh the question's other words.
             covered = sum(1 for t in unique if t in self._terms[i]) / len(unique)
-            match = max((self._said(ask, unique) for ask in self._asks[i]), default=0.0)
-            overlap = max((self._overlap(ask, weight) for ask in self._asks[i]), default=0.0)
+            match, overlap = self._closest(self._weighed[i], weight)
             hits.append(Hit(self.passages[i], score, covered, unknown, margin, match, overlap, semantic, tuple(terms)))
         return hits
 
-    def _overlap(self, ask: frozenset[str], weight: dict[str, float]) -> float:
-        both = sum(v for t, v in weight.items() if t in ask)
-        either = sum(weight.values()) + sum(self._idf[t] for t in ask if t not in weight)
-        return both / either if either else 0.0
-
-    def _said(self, ask: frozenset[str], terms: set[str]) -> float:
-        total = sum(self._idf[t] for t in ask)
-        return sum(self._idf[t] for t in ask & terms) / total if total else 0.0
+    def _closest(self, asks: list[tuple[frozenset[str], float]], weight: dict[str, float]) -> tuple[float, float]:
+        """Over a passage's asks, the most of one the question says (its shared IDF over the
+        ask's), and the best IDF Jaccard (shared over the union's). A shared term is one the
+        knowledge knows, so its weight in the question is its IDF."""
+        asked = sum(weight.values())
+        match = overlap = 0.0
+        for ask, total in asks:
+            both = sum(weight[t] for t in ask if t in weight)
+            either = asked + total - both
+            if total and both / total > match:
+                match = both / total
+            if either and both / either > overlap:
+                overlap = both / either
+        return match, overlap
