@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 import discord
 from discord.state import ConnectionState
+from parley.channels.discord.buckets import AmortisedHTTPClient
 
 log = logging.getLogger("parley.discord")
 
@@ -77,7 +78,9 @@ class GatewayClient(discord.Client):
 
     def _get_state(self, **options: Any) -> Any:
         # The hook discord.py builds its parser table in (Client.__init__); the websocket reads
-        # the table from the state at each connect.
+        # the table from the state at each connect. The HTTP client, built just before with no
+        # way to pass one in, is swapped here for one whose bucket sweep is amortised (buckets.py).
+        self.http = AmortisedHTTPClient.like(self.http)
         state = TolerantState(
             dispatch=self.dispatch, handlers=self._handlers, hooks=self._hooks, http=self.http, **options
         )
