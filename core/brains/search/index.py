@@ -17,16 +17,16 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
-import bm25s
 import numpy as np
+from parley.core.brains.search import postings
 from parley.core.brains.search.analysis import Analyzer
 from parley.core.brains.search.markdown import Passage
 from parley.core.brains.search.semantic import Embedder, PassageVectors
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-# bm25s sets its own logger to DEBUG when imported and logs every index build: put it back
-# under the application's logging (one line per problem, not per reload).
+# bm25s (imported by postings.py) sets its own logger to DEBUG when imported and logs every
+# index build: put it back under the application's logging (one line per problem, not per reload).
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
@@ -51,14 +51,6 @@ class Hit:
     terms: tuple[str, ...] = field(default=(), compare=False)
 
 
-def _bm25(docs: list[list[str]]) -> bm25s.BM25 | None:
-    if not any(docs):  # nothing to index (a field no passage uses): bm25s cannot build it
-        return None
-    index = bm25s.BM25()
-    index.index(docs, show_progress=False)
-    return index
-
-
 class LocaleIndex:
     def __init__(
         self,
@@ -79,14 +71,17 @@ class LocaleIndex:
             for q in p.questions:
                 questions.append(a(q))
                 owners.append(n)
-        self._names, self._bodies = _bm25(names), _bm25(bodies)
-        self._grams = _bm25(
+        self._names, self._bodies = postings.build(names), postings.build(bodies)
+        self._grams = postings.build(
             [analyzer.grams(" ".join((p.title, p.text, *p.aliases, *p.questions))) for p in passages]
             if weights.grams
             else []
         )
-        self._questions = _bm25(questions)
-        self._owners = np.array(owners, dtype=np.int64)
+        self._questions = postings.build(questions)
+        # Owners come in passage order: each passage's questions are one run, whose best score
+        # one reduceat finds (np.maximum.at, per element, was the slower path).
+        self._runs = np.flatnonzero(np.diff(owners, prepend=-1)) if owners else np.zeros(0, dtype=np.int64)
+        self._askers = np.array(owners, dtype=np.int64)[self._runs]
         self._terms = [set(n) | set(b) for n, b in zip(names, bodies, strict=True)]
         self._asks: list[list[frozenset[str]]] = [[frozenset(a(p.title))] for p in passages]
         for n, q in zip(owners, questions, strict=True):
@@ -97,11 +92,21 @@ class LocaleIndex:
             df.update(terms)
         count = len(passages)
         self._idf = {t: math.log(1 + (count - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        self._rare = max(self._idf.values(), default=1.0)  # an unseen word weighs like the rarest seen one
         # Each example question (and title) with its total IDF, summed once here: every hit of
         # every search compares the question with all of its passage's asks.
         self._weighed: list[list[tuple[frozenset[str], float]]] = [
             [(ask, sum(self._idf[t] for t in ask)) for ask in asks] for asks in self._asks
         ]
+        # Per passage, which of its asks use each term: an ask sharing no term with the question
+        # scores 0 on both counts and is skipped (a passage can have tens of asks).
+        self._asking: list[dict[str, list[int]]] = []
+        for asks in self._asks:
+            asking: dict[str, list[int]] = {}
+            for k, ask in enumerate(asks):
+                for t in ask:
+                    asking.setdefault(t, []).append(k)
+            self._asking.append(asking)
         # Typo correction compares a word with the knowledge's own words, by first letter (a
         # slip is rarely in the first letter, and it keeps the comparison short at 2,000 passages).
         surface: set[str] = set()
@@ -174,11 +179,9 @@ class LocaleIndex:
             return [*(rest or [self.analyzer.stem(head)]), tail]
         return []
 
-    def _scores(self, index: bm25s.BM25 | None, terms: list[str]) -> np.ndarray | None:
-        if index is None:
-            return None
-        known = [t for t in terms if t in index.vocab_dict]
-        return index.get_scores(known) if known else None
+    @staticmethod
+    def _scores(index: postings.Field | None, terms: list[str]) -> np.ndarray | None:
+        return None if index is None else index.scores(terms)
 
     def scores(self, terms: list[str], grams: list[str] = ()) -> np.ndarray:
         """Every passage's weighted score for the question's terms (and character n-grams)."""
@@ -196,7 +199,8 @@ class LocaleIndex:
             scores = self._scores(self._questions, terms)
             if scores is not None:
                 best = np.zeros(len(self.passages), dtype=np.float32)
-                np.maximum.at(best, self._owners, scores)
+                # BM25 scores are never negative: a passage's best is its run's maximum, or 0.
+                best[self._askers] = np.maximum.reduceat(scores, self._runs)
                 total += w.questions * best
         return total
 
@@ -220,8 +224,7 @@ class LocaleIndex:
         # known (天 and 気 of an unknown 天気 "weather"), so it would hide the unknown word.
         words = {t for t in unique if len(t) > 1} if self.analyzer.cjk else unique
         unknown = sum(1 for t in words if t not in self._idf) / len(words) if words else 0.0
-        rare = max(self._idf.values(), default=1.0)  # an unseen word weighs like the rarest seen one
-        weight = {t: self._idf.get(t, rare) for t in unique}
+        weight = {t: self._idf.get(t, self._rare) for t in unique}
         chosen = [int(i) for i in order[:limit] if total[i] > 0]
         close = self._vectors.closeness(text, chosen) if self._vectors else [0.0] * len(chosen)
         hits = []
@@ -231,17 +234,19 @@ class LocaleIndex:
             # passage lacks ("jeans" in "how do I return jeans", which only the size guide names)
             # should not outweigh the question's other words.
             covered = sum(1 for t in unique if t in self._terms[i]) / len(unique)
-            match, overlap = self._closest(self._weighed[i], weight)
+            match, overlap = self._closest(i, weight)
             hits.append(Hit(self.passages[i], score, covered, unknown, margin, match, overlap, semantic, tuple(terms)))
         return hits
 
-    def _closest(self, asks: list[tuple[frozenset[str], float]], weight: dict[str, float]) -> tuple[float, float]:
+    def _closest(self, passage: int, weight: dict[str, float]) -> tuple[float, float]:
         """Over a passage's asks, the most of one the question says (its shared IDF over the
         ask's), and the best IDF Jaccard (shared over the union's). A shared term is one the
         knowledge knows, so its weight in the question is its IDF."""
         asked = sum(weight.values())
         match = overlap = 0.0
-        for ask, total in asks:
+        asks, asking = self._weighed[passage], self._asking[passage]
+        for k in sorted({k for t in weight for k in asking.get(t, ())}):
+            ask, total = asks[k]
             both = sum(weight[t] for t in ask if t in weight)
             either = asked + total - both
             if total and both / total > match:
