@@ -30,6 +30,7 @@ from parley.channels.slack.groups import UserGroups
 from parley.channels.slack.identity import BotIdentity
 from parley.channels.slack.notes import DeskNotes
 from parley.channels.slack.people import PeopleCache
+from parley.channels.slack.post import MessagePoster
 from parley.channels.slack.send import THREAD_TTL, SlackSender, thread_key
 from parley.channels.slack.translate import (
     ACTION_PREFIX,
@@ -92,16 +93,17 @@ class SlackChannel(Channel):
         self.workspace_rate = workspace_rate
         self.signing_secret = signing_secret
         # One shared HTTP session: slack_sdk otherwise opens a new connection for every call.
-        self.session = aiohttp.ClientSession()
-        base = api_base if api_base.endswith("/") else api_base + "/"
         # 10 s, not the SDK's 30: bolt's first auth.test runs before the first ack (Slack: 3 s).
+        # On the session: the SDK applies its own timeout only to sessions it creates.
+        self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+        base = api_base if api_base.endswith("/") else api_base + "/"
         self.client = AsyncWebClient(token=bot_token, base_url=base, session=self.session, timeout=10)
         self.verifier = (  # Socket Mode alone needs no signing secret (no HTTP route then)
             SignatureVerifier(signing_secret, clock=InjectedClock(self.clock))  # type: ignore[arg-type]
             if signing_secret
             else None
         )
-        self.sender = SlackSender(self.client, self.store, self.clock)
+        self.sender = SlackSender(self.client, MessagePoster(self.session, base, bot_token), self.store, self.clock)
         self.people = PeopleCache(self.client, self.clock)
         self.groups = UserGroups(self.client, self.clock)  # lead routing's round robin
         self.identity = BotIdentity(self.client)

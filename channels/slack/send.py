@@ -45,16 +45,21 @@ def thread_key(chat: str, ts: str) -> str:
 
 
 def as_outbox_error(exc: SlackApiError) -> Exception:
-    """429 -> RetryAfter(Retry-After); gone -> Unreachable; bad request -> Rejected; else the
-    original error (the outbox retries it with backoff: 5xx, internal_error, invalid_auth)."""
+    """A failed SDK call -> what the outbox understands (``outbox_error``)."""
     response = exc.response
     status = getattr(response, "status_code", 0)
     error = str(response.get("error", "")) if hasattr(response, "get") else ""
+    headers = {k.lower(): v for k, v in (getattr(response, "headers", None) or {}).items()}
+    value = headers.get("retry-after", "1")
+    return outbox_error(status, error, value[0] if isinstance(value, list) else value, exc)
+
+
+def outbox_error(status: int, error: str, retry_after: str, original: Exception) -> Exception:
+    """429 -> RetryAfter(Retry-After); gone -> Unreachable; bad request -> Rejected; else the
+    original error (the outbox retries it with backoff: 5xx, internal_error, invalid_auth)."""
     if status == 429 or error == "ratelimited":
-        headers = {k.lower(): v for k, v in (getattr(response, "headers", None) or {}).items()}
-        value = headers.get("retry-after", "1")
         try:
-            seconds = float(value[0] if isinstance(value, list) else value)
+            seconds = float(retry_after)
         except ValueError:
             seconds = 1.0
         return RetryAfter(max(seconds, 1.0))
@@ -62,12 +67,19 @@ def as_outbox_error(exc: SlackApiError) -> Exception:
         return Unreachable(error)
     if error in REJECTED:
         return Rejected(error)
-    return exc
+    return original
+
+
+# chat.postMessage: arguments in, Slack's answer out, failures as the outbox's exceptions (post.py).
+Post = Callable[..., Awaitable[dict[str, Any]]]
 
 
 class SlackSender:
-    def __init__(self, client: AsyncWebClient, kv: KeyValueStore, clock: Clock, edit_interval: float = 1.0) -> None:
+    def __init__(
+        self, client: AsyncWebClient, post: Post, kv: KeyValueStore, clock: Clock, edit_interval: float = 1.0
+    ) -> None:
         self.client = client
+        self.post = post  # the hot path's one call, without the SDK's generic machinery
         self.kv = kv
         self.clock = clock
         self.edit_interval = edit_interval  # chat.update is Tier 3 (~50/min): one edit a second is polite
@@ -122,7 +134,7 @@ class SlackSender:
             if done:
                 ts = done
                 continue
-            ts = str((await self._call(self.client.chat_postMessage, **post)).get("ts", ""))
+            ts = str((await self.post(**post)).get("ts", ""))
             if ledger:
                 await self.kv.put(key, ts, ttl=LEDGER_TTL)
         await self._remember_thread(address, reply, ts)
@@ -194,4 +206,4 @@ class SlackSender:
         post: dict[str, Any] = {"channel": address.chat, "text": escaped}
         if address.thread:
             post["thread_ts"] = address.thread
-        return str((await self._call(self.client.chat_postMessage, **post)).get("ts", ""))
+        return str((await self.post(**post)).get("ts", ""))

@@ -169,7 +169,9 @@ async def test_the_fake_refuses_blocks_over_slacks_limits_as_slack_does():
     async with fake_slack() as fake, aiohttp.ClientSession() as http:
         blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}] + [{"type": "divider"}] * 50
         async with http.post(
-            f"{fake.url}/api/chat.postMessage", json={"channel": DESK, "text": "t", "blocks": blocks}
+            f"{fake.url}/api/chat.postMessage",
+            json={"channel": DESK, "text": "t", "blocks": blocks},
+            headers={"Authorization": "Bearer xoxb-t"},
         ) as r:
             answer = await r.json()
         assert answer["error"] == "invalid_blocks"

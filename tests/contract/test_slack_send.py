@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from parley.channels.slack.channel import SlackChannel, SlackSocketChannel
+from parley.channels.slack.post import MessagePoster
 from parley.core.http.metrics import Metrics
 from parley.core.kernel.channel import ChannelContext, Rejected, RetryAfter, Unreachable
 from parley.core.kernel.clock import ManualClock
 from parley.core.kernel.messages import Address, Button, Inbound, Reply
 from parley.core.storage.memory import MemoryStore
 from parley.core.storage.sqlite import SQLiteStore
+from slack_sdk.errors import SlackApiError
 
 from parley.app import Bot
 from parley.testing.fakes.slack import event_body, fake_slack
@@ -180,3 +185,26 @@ async def test_socket_mode_event_is_acked_and_answered(make_settings, fake, tmp_
         await eventually(lambda: any(a.get("envelope_id") == "env-2" for a in fake.acks))
         await app.outbox.flush(timeout=2)
         assert len(fake.of("chat.postMessage")) == 1
+
+
+async def test_an_answer_that_is_not_the_web_apis_json_is_retried_with_backoff():
+    """A proxy's error page in front of Slack: not a send, not an outcome the outbox skips."""
+
+    async def gateway_error(request: web.Request) -> web.Response:
+        return web.Response(status=502, text="<html>Bad gateway</html>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_post("/api/chat.postMessage", gateway_error)
+    async with TestServer(app, host="127.0.0.1") as server, aiohttp.ClientSession() as session:
+        post = MessagePoster(session, str(server.make_url("/api/")), "xoxb-t")
+        with pytest.raises(SlackApiError, match="HTTP 502"):
+            await post(channel="D1", text="hi")
+
+
+async def test_a_post_carries_the_bot_token_and_leaves_out_empty_arguments(fake):
+    async with aiohttp.ClientSession() as session:
+        answer = await MessagePoster(session, fake.url + "/api/", "xoxb-t")(channel="D1", text="hi", thread_ts=None)
+        assert answer["ok"] and answer["ts"]
+        assert fake.of("chat.postMessage") == [{"channel": "D1", "text": "hi"}]
+        with pytest.raises(SlackApiError, match="not_authed"):  # what Slack answers a post without a token
+            await MessagePoster(session, fake.url + "/api/", "")(channel="D1", text="hi")

@@ -105,6 +105,8 @@ class FakeSlack:
         elif request.can_read_body:
             args.update(dict(await request.post()))
         self.calls.append((method, args))
+        if not request.headers.get("Authorization", "").startswith("Bearer x") and "token" not in args:
+            return web.json_response({"ok": False, "error": "not_authed"})  # as Slack answers a call without a token
         if method in self.held:
             await self.held[method].wait()
         failure = self.failures.get(method)
