@@ -1,8 +1,8 @@
 """Link and unlink identities through the store's atomic ``relink`` (core/storage/identities.py).
 
-Each is read, compute, compare-and-set (``compare_and_set``, core/storage/identities.py): a turn that commits the same profile in between makes
-the relink fail, and it is computed again from what that turn wrote (nothing lost). Linking
-never guesses: callers reach here only after the customer proved both identities (flow.py) or
+Each is read, compute, compare-and-set (``compare_and_set``, core/storage/identities.py): a
+turn that commits the same profile in between makes the relink fail, and it is computed again
+from what that turn wrote (nothing lost). Linking never guesses: callers reach here only after the customer proved both identities (flow.py) or
 an operator asked with a reason (core/http/admin_links.py).
 """
 
