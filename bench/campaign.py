@@ -31,6 +31,8 @@ from parley.core.schedule.redis import RedisScheduleStore  # noqa: E402
 from parley.core.schedule.sqlite import SQLiteScheduleStore  # noqa: E402
 from parley.core.schedule.store import MAX_CLAIM, PersonEntry, Send, campaign_send_id  # noqa: E402
 
+from bench.common import pct  # noqa: E402
+
 SPEC = {
     "id": "bench",
     "kind": "transactional",
@@ -247,8 +249,7 @@ async def main() -> None:
     print(
         f"  Redis memory per pending send:   {per_zset:>10,.0f} bytes (MEMORY USAGE of due), {per_info:,.0f} (INFO delta)"
     )
-    calls = sorted(CALLS)
-    p50, p99 = calls[len(calls) // 2] * 1000, calls[int(len(calls) * 0.99)] * 1000
+    p50, p99 = pct(CALLS, 50) * 1000, pct(CALLS, 99) * 1000
     print(
         f"  slowest single Redis call:       {slowest * 1000:>10,.2f} ms client round trip "
         f"(one claim or ack of up to {MAX_CLAIM}; p50 {p50:.2f} ms, p99 {p99:.2f} ms)"

@@ -4,12 +4,13 @@ seam ``bench.all`` reads (``--quick`` and ``--json``, see ``RunFlags``)."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,10 +56,16 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def pct(values: list[float], q: float) -> float:
-    if not values:
+def pct(values: Iterable[float], q: float) -> float:
+    """The q-th percentile by nearest rank: the least value that q% of them are at or below. An
+    observed value, never one interpolated between two, so a percentile of histogram bounds is
+    still a bound (the chaos harness's windows). NaN for no values. The one percentile helper of
+    the benchmarks and the chaos suite."""
+    ordered = sorted(values)
+    if not ordered:
         return float("nan")
-    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
+    rank = math.ceil(q * len(ordered) / 100 - 1e-9)  # the epsilon: 99% of 100 is rank 99, not 100
+    return ordered[min(len(ordered), max(rank, 1)) - 1]
 
 
 def row(name: str, count: int, seconds: float, latencies: list[float], rss: float, base: float | None = None) -> str:

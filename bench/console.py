@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import json
 import sqlite3
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -35,6 +34,7 @@ from parley.core.schedule.store import CampaignRecord, PersonEntry, Send, campai
 from parley.core.storage.leads import LeadRecord, Outcome
 
 from bench import console_data as data
+from bench.common import pct
 from parley.app import Bot
 
 TOKEN = "bench-console-token"
@@ -184,7 +184,7 @@ async def time_pages(settings: Settings, size: int, days: int, repeat: int) -> l
                         assert resp.status == 200, (path, resp.status)
                     took.append(time.perf_counter() - started)
                 took = took[1:]  # the first warms caches
-                out.append((name, statistics.median(took), sorted(took)[int(len(took) * 0.95) - 1]))
+                out.append((name, pct(took, 50), pct(took, 95)))
     return out
 
 

@@ -12,7 +12,6 @@ reader, the timeline reader and a whole lead (budget, timeline and the sales per
 
 from __future__ import annotations
 
-import statistics
 import sys
 import time
 from datetime import date
@@ -25,6 +24,8 @@ from parley.core.handoff.timeline import read_timeline
 from parley.core.i18n.locales import LocaleCatalog
 from parley.core.i18n.personas import PersonaCatalog
 from price_parser import Price
+
+from bench.common import pct
 
 TODAY = date(2026, 12, 2)
 # (locale, answer, low, high, ISO currency): what a rep should see.
@@ -99,9 +100,7 @@ def per_answer(rounds: int, read) -> list[float]:
 
 
 def line(label: str, micros: list[float]) -> None:
-    micros.sort()
-    p99 = micros[min(len(micros) - 1, int(len(micros) * 0.99))]
-    print(f"{label:<48} p50 {statistics.median(micros):8.1f} µs   p99 {p99:8.1f} µs")
+    print(f"{label:<48} p50 {pct(micros, 50):8.1f} µs   p99 {pct(micros, 99):8.1f} µs")
 
 
 def main(rounds: int) -> None:

@@ -27,6 +27,8 @@ from parley.core.kernel.middleware import locale, locale_meta  # noqa: E402
 from parley.core.kernel.pipeline import Handler, fold  # noqa: E402
 from parley.core.kernel.turn import Turn  # noqa: E402
 
+from bench.common import pct  # noqa: E402
+
 MIX = [
     "hola",
     "merci",
@@ -54,9 +56,7 @@ async def endpoint(turn: Turn) -> None:
 
 
 def percentiles(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p50 = ordered[len(ordered) // 2]
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    p50, p99 = pct(samples, 50), pct(samples, 99)
     return f"mean {statistics.fmean(samples):7.1f} µs   p50 {p50:7.1f} µs   p99 {p99:7.1f} µs"
 
 

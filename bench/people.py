@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -23,6 +22,8 @@ from parley.core.schedule.people_search import PeopleQuery
 from parley.core.schedule.sqlite import SQLiteScheduleStore
 from parley.core.schedule.sqlite_people import index_person
 from parley.core.schedule.store import PersonEntry
+
+from bench.common import pct
 
 FIRST = ["Ana", "Bruno", "Chloé", "Dmitri", "Emma", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemal", "Lena"]
 LAST = ["Silva", "Martin", "Müller", "Tanaka", "Okafor", "Rossi", "Nguyen", "Haddad", "Kowalski", "Lee"]
@@ -49,9 +50,7 @@ async def timed(calls: int, call) -> list[float]:
 
 
 def line(label: str, ms: list[float], found: int) -> None:
-    ms.sort()
-    p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
-    print(f"{label:<34} p50 {statistics.median(ms):7.2f} ms   p99 {p99:7.2f} ms   ({found} shown)")
+    print(f"{label:<34} p50 {pct(ms, 50):7.2f} ms   p99 {pct(ms, 99):7.2f} ms   ({found} shown)")
 
 
 async def main(n: int) -> None:

@@ -105,7 +105,7 @@ class SlackSender:
             if not card:
                 raise LookupError(f"desk card {reply.meta['desk_thread']} not posted (yet)")
             address = address.model_copy(update={"thread": card})
-        if reply.meta.get("desk_card"):
+        if reply.desk_card:
             return await self._redraw(address, reply)
         if reply.meta.get("desk_home"):  # the rep's App Home tab: replaced whole each time
             view = {"type": "home", "blocks": home_blocks(reply.text)}
@@ -143,9 +143,9 @@ class SlackSender:
     async def _redraw(self, address: Address, reply: Reply) -> str:
         """A desk card redrawn in place (claimed, resolved, CSAT): chat.update of the card's
         message, found by its ref; a card never posted has nothing to redraw."""
-        ts = await self.kv.get(f"slack:deskcard:{reply.meta['desk_card']}")
+        ts = await self.kv.get(f"slack:deskcard:{reply.desk_card}")
         if not ts:
-            raise Rejected(f"desk card {reply.meta['desk_card']} was never posted")
+            raise Rejected(f"desk card {reply.desk_card} was never posted")
         post = card_post(address.chat, reply) if reply.card else post_arguments(address, reply)[-1]
         await self._call(self.client.chat_update, ts=ts, **post)
         return ts

@@ -4,11 +4,10 @@ export is in the audit log."""
 
 from __future__ import annotations
 
-import json
-
 from aiohttp import web
 from parley.core.console.roles import Permission
 from parley.core.console.shell import Console, NavItem, Viewer
+from parley.core.http.replies import export_download
 from parley.core.linking.channels import consent_of as channel_consent
 from parley.core.privacy.audit import Action, BadReason, Operator, Via, clean_reason
 from parley.core.privacy.subject import Busy, Subject, retag
@@ -110,12 +109,7 @@ class PeopleSection:
         body = await self.subject.export(person, by)
         if body is None:
             return self.console.render(request, viewer, "error.html", status=404, message="not_found")
-        name = "person-" + "".join(c if c.isalnum() else "-" for c in person)[:80] + ".json"
-        return web.Response(
-            body=json.dumps(body, ensure_ascii=False, indent=2),
-            content_type="application/json",
-            headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
-        )
+        return export_download(person, body)
 
     async def erase(self, request: web.Request, viewer: Viewer) -> web.Response:
         person = request.match_info["person"]

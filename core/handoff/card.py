@@ -155,7 +155,7 @@ def _level(case: Case) -> str:
 def redraw(case: Case) -> Reply:
     """The case's card as it stands now, to replace the one posted (the desk channel edits it)."""
     reply = lead_card(case) if case.kind == "lead" else handoff_card(case)
-    return reply.model_copy(update={"meta": {"desk_card": case.ref}})
+    return reply.model_copy(update={"desk_card": case.ref, "meta": {}})
 
 
 def _buttons(case: Case, *pairs: tuple[str, str]) -> tuple[Button, ...]:

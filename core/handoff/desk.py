@@ -41,7 +41,7 @@ from parley.core.handoff.sla import Later, Reminders
 from parley.core.http.metrics import Metrics
 from parley.core.kernel.control import Proactive
 from parley.core.kernel.facts import Fact, Metric
-from parley.core.kernel.messages import Address, Button
+from parley.core.kernel.messages import Address, Button, HandoffMark
 from parley.core.kernel.pipeline import Handler
 from parley.core.kernel.turn import Turn
 from parley.core.linking.channels import linked
@@ -156,7 +156,7 @@ class Desk:
             await self.reminders.first(turn, case)
         if self.hours.is_open(turn.now):
             turn.system("handoff_wait", wait=self._wait(turn))
-            _mark(turn, "wait")  # a phone call is put through to a person now (docs/voice.md)
+            _mark(turn, HandoffMark(status="wait"))  # a phone call is put through to a person now (docs/voice.md)
             if self.later is not None:  # no claim within the timeout: tell them, offer a follow-up
                 timeout = Notice("timeout", case.id).booking()
                 await self.later(
@@ -166,7 +166,7 @@ class Desk:
             opens = self.hours.next_open(turn.now)
             buttons = (Button(title=turn.pack.t("followup_button"), payload=FOLLOWUP),) if self.later else ()
             turn.system("handoff_closed", opens=self._when(opens, turn), buttons=buttons)
-            _mark(turn, "closed", when=self._when(opens, turn))
+            _mark(turn, HandoffMark(status="closed", when=self._when(opens, turn)))
         return case
 
     def hours_note(self, now: datetime) -> str:
@@ -282,7 +282,7 @@ class Desk:
                 turn.system("handoff_timeout", when=self._when(when, turn), buttons=(button,))
             else:
                 turn.system("handoff_wait", wait=self._wait(turn))
-                _mark(turn, "wait")  # the booked follow-up: a caller is rung and put through
+                _mark(turn, HandoffMark(status="wait"))  # the booked follow-up: a caller is rung and put through
                 if self.desk is not None:
                     reminder = "Reminder: the customer is still waiting (follow-up)."
                     turn.forward(self.desk, cases.in_thread(f"handoff:{event.case}", reminder))
@@ -385,9 +385,9 @@ class Desk:
         await self.proactive.proactive(case.customer, None, send_id, event)
 
 
-def _mark(turn: Turn, status: str, **more: str) -> None:
+def _mark(turn: Turn, mark: HandoffMark) -> None:
     """Tag the reply that tells the customer how the handoff goes, for channels that act on it
     rather than just say it (a call is transferred or offered a call back:
     parley.channels.twilio.voice)."""
     last = turn.replies[-1]
-    turn.replies[-1] = last.model_copy(update={"meta": {**last.meta, "handoff": status, **more}})
+    turn.replies[-1] = last.model_copy(update={"handoff": mark})

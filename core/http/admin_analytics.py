@@ -7,7 +7,7 @@ Query: ``from`` and ``to`` (YYYY-MM-DD, UTC days, inclusive; default the last 7 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -20,6 +20,7 @@ from parley.core.http.replies import error
 from parley.core.kernel.clock import Clock, as_datetime
 
 Guard = Callable[[Callable, Permission], Callable]  # ApiAuth.guard: a handler and what it needs
+Queried = Callable[[web.Request, Query], Awaitable[web.Response]]  # a route once its query parsed
 GAP_QUESTIONS = 2000  # the most asked unanswered questions the grouping looks at
 
 
@@ -67,34 +68,32 @@ class AnalyticsAPI:
     costs: Costs
 
     def routes(self, g: Guard) -> list[web.RouteDef]:
+        see = Permission.VIEW_REPORTS
         return [
-            web.get("/api/analytics", g(self.show, Permission.VIEW_REPORTS)),
-            web.get("/api/analytics.csv", g(self.csv, Permission.VIEW_REPORTS)),
-            web.get("/api/analytics/gaps", g(self.gaps, Permission.VIEW_REPORTS)),
+            web.get("/api/analytics", g(self._queried(self.show), see)),
+            web.get("/api/analytics.csv", g(self._queried(self.csv), see)),
+            web.get("/api/analytics/gaps", g(self._queried(self.gaps), see)),
         ]
 
-    def _query(self, request: web.Request) -> Query:
-        return parse_query(request.query, as_datetime(self.clock()).date())
+    def _queried(self, handler: Queried) -> Callable[[web.Request], Awaitable[web.Response]]:
+        """``handler`` given the query its request's parameters name; a bad one is 400."""
 
-    async def show(self, request: web.Request) -> web.Response:
-        try:
-            q = self._query(request)
-        except BadQuery as exc:
-            return error(400, str(exc))
+        async def handle(request: web.Request) -> web.Response:
+            try:
+                q = parse_query(request.query, as_datetime(self.clock()).date())
+            except BadQuery as exc:
+                return error(400, str(exc))
+            return await handler(request, q)
+
+        return handle
+
+    async def show(self, request: web.Request, q: Query) -> web.Response:
         return web.json_response(await report(self.store, q, self.costs))
 
-    async def csv(self, request: web.Request) -> web.Response:
-        try:
-            q = self._query(request)
-        except BadQuery as exc:
-            return error(400, str(exc))
+    async def csv(self, request: web.Request, q: Query) -> web.Response:
         return await csv_download(self.store, q, self.costs, request.query.get("table", ""))
 
-    async def gaps(self, request: web.Request) -> web.Response:
-        try:
-            q = self._query(request)
-        except BadQuery as exc:
-            return error(400, str(exc))
+    async def gaps(self, request: web.Request, q: Query) -> web.Response:
         asked = await self.store.questions(q.first.isoformat(), q.last.isoformat(), GAP_QUESTIONS)
         if q.locale != ALL:
             asked = [a for a in asked if a.locale == q.locale]

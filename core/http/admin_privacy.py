@@ -5,7 +5,6 @@ caller and the reason they give (``?reason=`` or a JSON body's ``reason``); docs
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import unicodedata
@@ -14,7 +13,7 @@ from dataclasses import asdict
 from aiohttp import web
 from parley.core.console.roles import Permission
 from parley.core.http.admin_auth import AUDITED, Handler, caller
-from parley.core.http.replies import error, json_body
+from parley.core.http.replies import error, export_download, json_body
 from parley.core.kernel.door import BadInput
 from parley.core.privacy.audit import AuditFilter, BadReason, Operator, Via, clean_reason, search
 from parley.core.privacy.subject import Busy, Subject
@@ -75,12 +74,7 @@ class PrivacyAPI:
         body = await self.subject.export(person, await self._operator(request))
         if body is None:
             return error(404, "no data held about this person")
-        name = "person-" + "".join(c if c.isalnum() else "-" for c in person)[:80] + ".json"
-        return web.Response(
-            body=json.dumps(body, ensure_ascii=False, indent=2),
-            content_type="application/json",
-            headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
-        )
+        return export_download(person, body)
 
     async def erase(self, request: web.Request) -> web.StreamResponse:
         person = person_id(request)

@@ -172,6 +172,15 @@ class Card(Frozen):
     menu_title: str = ""
 
 
+class HandoffMark(Frozen):
+    """How a handoff goes, on the reply that tells the customer: for channels that act on it
+    rather than just say it (a call is put through to a person, or offered a call back:
+    parley.channels.twilio.voice). Set by the desk (parley.core.handoff.desk)."""
+
+    status: Literal["wait", "closed"]  # "wait": a person takes over now; "closed": the team is away
+    when: str = ""  # "closed": when the team is back, as the customer is told
+
+
 class Reply(Frozen):
     """What Parley says. Channels without buttons get them rendered as text (parley.core.kernel.render)."""
 
@@ -183,13 +192,28 @@ class Reply(Frozen):
     # parley.core.kernel.streaming): the channel edits that message instead of posting another.
     replaces: str = ""
     card: Card | None = None  # laid out by channels that can; ``text`` is its plain fallback
+    # The ref of the desk card this reply is the new form of (parley.core.handoff.card.redraw):
+    # the desk channel edits the card it posted instead of posting another.
+    desk_card: str = ""
+    handoff: HandoffMark | None = None
     meta: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
-    def _streamed_in_meta(cls, data: Any) -> Any:
-        """Outbox items stored before ``replaces`` carried it as ``meta["streamed"]``."""
-        if isinstance(data, dict) and "streamed" in (data.get("meta") or {}) and not data.get("replaces"):
-            meta = dict(data["meta"])
-            data = {**data, "replaces": meta.pop("streamed"), "meta": meta}
+    def _fields_once_in_meta(cls, data: Any) -> Any:
+        """Outbox items stored before ``replaces``, ``desk_card`` and ``handoff`` were fields
+        carried them in ``meta`` (``streamed``; ``desk_card``; ``handoff`` with ``when``)."""
+        if not isinstance(data, dict) or not data.get("meta") or OLD_META.isdisjoint(data["meta"]):
+            return data
+        meta = dict(data["meta"])
+        data = {**data, "meta": meta}
+        if "streamed" in meta and not data.get("replaces"):
+            data["replaces"] = meta.pop("streamed")
+        if "desk_card" in meta and not data.get("desk_card"):
+            data["desk_card"] = meta.pop("desk_card")
+        if meta.get("handoff") in ("wait", "closed") and not data.get("handoff"):
+            data["handoff"] = {"status": meta.pop("handoff"), "when": meta.pop("when", "")}
         return data
+
+
+OLD_META = frozenset({"streamed", "desk_card", "handoff"})

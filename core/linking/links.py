@@ -1,21 +1,20 @@
 """Link and unlink identities through the store's atomic ``relink`` (core/storage/identities.py).
 
-Each is read, compute, compare-and-set: a turn that commits the same profile in between makes
-the relink fail, and it is computed again from what that turn wrote (nothing lost). Linking
-never guesses: callers reach here only after the customer proved both identities (flow.py) or
+Each is read, compute, compare-and-set (``compare_and_set``, core/storage/identities.py): a
+turn that commits the same profile in between makes the relink fail, and it is computed again
+from what that turn wrote (nothing lost). Linking never guesses: callers reach here only after the customer proved both identities (flow.py) or
 an operator asked with a reason (core/http/admin_links.py).
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from parley.core.linking.profiles import merge, split
-from parley.core.storage.identities import Relink
+from parley.core.storage.identities import ProfileConflict, Relink, compare_and_set
 from parley.core.storage.store import Store
-
-TRIES = 8  # compare-and-set rounds before giving up (each lost round means someone else wrote)
 
 
 class Refusal(enum.Enum):
@@ -56,7 +55,8 @@ async def _transcript(store: Store, person: str) -> list[dict]:
 async def link(store: Store, first: str, second: str) -> Linked:
     """Make ``second`` the same person as ``first`` (or the other way round when only
     ``second`` already has company). Raises LinkRefused."""
-    for _ in range(TRIES):
+
+    async def attempt() -> tuple[Relink, Linked]:
         person_a, person_b = await store.person_of(first), await store.person_of(second)
         if person_a == person_b:
             raise LinkRefused(Refusal.SAME)
@@ -80,15 +80,16 @@ async def link(store: Store, first: str, second: str) -> Linked:
             owners={person_a: person_a, joining: person_b},
             conversations=moved,
         )
-        if await store.relink(change):
-            return Linked(person_a, tuple(everyone))
-    raise LinkRefused(Refusal.BUSY)
+        return change, Linked(person_a, tuple(everyone))
+
+    return await _retried(store, attempt)
 
 
 async def unlink(store: Store, identity: str) -> Linked:
     """Give ``identity`` back its own profile; the person keeps the rest (profiles.split).
     Returns what remains of the person. Raises LinkRefused."""
-    for _ in range(TRIES):
+
+    async def attempt() -> tuple[Relink, Linked]:
         person = await store.person_of(identity)
         group = await store.identities(person)
         if len(group) < 2 or identity not in group:
@@ -119,6 +120,13 @@ async def unlink(store: Store, identity: str) -> Linked:
             owners={i: person for i in group},
             conversations=conversations,
         )
-        if await store.relink(change):
-            return Linked(target, tuple(rest))
-    raise LinkRefused(Refusal.BUSY)
+        return change, Linked(target, tuple(rest))
+
+    return await _retried(store, attempt)
+
+
+async def _retried(store: Store, attempt: Callable[[], Awaitable[tuple[Relink, Linked]]]) -> Linked:
+    try:
+        return await compare_and_set(store, attempt)
+    except ProfileConflict:
+        raise LinkRefused(Refusal.BUSY) from None

@@ -19,10 +19,8 @@ from parley.core.kernel.clock import as_datetime
 from parley.core.linking.channels import consent_record, record_consent
 from parley.core.privacy.audit import Action, Audit, Operator
 from parley.core.schedule.store import ScheduleStore
-from parley.core.storage.identities import Relink
+from parley.core.storage.identities import ProfileConflict, Relink, compare_and_set
 from parley.core.storage.store import Store
-
-TRIES = 8  # compare-and-set rounds against a turn committing the same profile
 
 
 class Refused(enum.Enum):
@@ -80,16 +78,19 @@ class ConsentChanges:
         owner, identity = await self.identity(person, channel)
         at = as_datetime(self.clock()).isoformat(timespec="seconds")
         source = f"operator:{by.via.value}"
-        for _ in range(TRIES):
-            # Compare-and-set on the profile's version: a turn of the person committing meanwhile
-            # makes this round fail (nothing written) and it is redone on what the turn wrote,
-            # while the turn itself, having read the old version, runs again on this one.
+
+        async def attempt() -> tuple[Relink, None]:
+            # A turn of the person committing meanwhile makes this round fail (nothing written)
+            # and it is redone on what the turn wrote, while the turn itself, having read the
+            # old version, runs again on this one.
             profile, version = await self.store.versioned_profile(owner)
             record_consent(profile, identity, marketing, at, source)
-            if await self.store.relink(Relink(profiles={owner: profile}, expect={owner: version})):
-                break
-        else:
-            raise ConsentRefused(Refused.BUSY)
+            return Relink(profiles={owner: profile}, expect={owner: version}), None
+
+        try:
+            await compare_and_set(self.store, attempt)
+        except ProfileConflict:
+            raise ConsentRefused(Refused.BUSY) from None
         await self.store.put(f"consent:{identity}", consent_record(marketing, at, source))
         entry = await self.sched.person(identity)
         if entry is not None:

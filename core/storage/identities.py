@@ -15,8 +15,12 @@ that merges two profiles never loses a turn's write (``Relink.expect``).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
+TRIES = 8  # compare-and-set rounds before giving up (each lost round means someone else wrote)
 
 
 class ProfileConflict(RuntimeError):
@@ -59,3 +63,16 @@ class IdentityStore(Protocol):
 
     async def relink(self, change: Relink) -> bool:
         """Apply ``change`` atomically if its expectations hold; False (nothing written) if not."""
+
+
+async def compare_and_set(store: IdentityStore, attempt: Callable[[], Awaitable[tuple[Relink, T]]]) -> T:
+    """Read, compute, write if nothing moved, else again: ``attempt`` reads what it needs (the
+    profiles with their versions, in ``Relink.expect``) and returns the change with its result.
+    A round that another writer beat (a turn committing the same profile) writes nothing and is
+    computed again from what that writer left. Raises ProfileConflict after ``TRIES`` lost
+    rounds; an exception from ``attempt`` (a refusal) ends it at once."""
+    for _ in range(TRIES):
+        change, result = await attempt()
+        if await store.relink(change):
+            return result
+    raise ProfileConflict(f"the profile kept changing ({TRIES} rounds)")

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bench.common import pct
 from tests.chaos.sides import PUBLIC_URL, Side, WebChatSide
 from tests.integration.processes import Bot
 
@@ -215,8 +216,8 @@ def figures(name: str, driver: Driver, cluster: Cluster) -> Figures:
     out.error_text = errors
     out.longest_stall = stall
     out.notes.append(f"{driver.refused} refusals retried, slowest answer {slowest:.1f} s after its ack")
-    if windows := sorted(cluster.windows.get(side.label, [])):
-        p50, p99 = windows[len(windows) // 2], windows[min(len(windows) - 1, len(windows) * 99 // 100)]
+    if windows := cluster.windows.get(side.label, []):
+        p50, p99 = pct(windows, 50), pct(windows, 99)
         out.notes.append(f"sent-to-recorded window p50 <= {p50 * 1000:g} ms, p99 <= {p99 * 1000:g} ms")
     return out
 

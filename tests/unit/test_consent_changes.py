@@ -91,3 +91,21 @@ async def test_two_identities_on_one_channel_are_named_by_identity():
     profile = await store.profile(ANA)
     assert changed.identity == other and consent_of(profile, other)["marketing"] is False
     assert consent_of(profile, ANA) == {}  # the other number's consent is its own
+
+
+class TurnsForever(MemoryStore):
+    """A store where a turn commits the profile after every read: no round can win."""
+
+    async def versioned_profile(self, person: str) -> tuple[dict[str, Any], int]:
+        read = await super().versioned_profile(person)
+        await self.save_profile(person, {**read[0], "seen": read[1]})
+        return read
+
+
+async def test_a_profile_that_never_stops_changing_is_busy_and_nothing_is_written():
+    store = TurnsForever(clock=ManualClock())
+    consent = await changes(store)
+    with pytest.raises(ConsentRefused) as refused:
+        await consent.change(ANA, "sms", False, BY)
+    assert refused.value.reason is Refused.BUSY
+    assert consent_of(await store.profile(ANA), ANA) == {} and await store.get(f"consent:{ANA}") is None

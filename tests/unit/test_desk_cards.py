@@ -75,7 +75,7 @@ def test_a_redrawn_card_says_how_the_case_moved_and_keeps_only_the_link_once_clo
     c = case(link="https://bot.example/c")
     c.agent, c.agent_name, c.outcome, c.closed_by, c.csat = "U1", "Ana", "resolved", "Ana", 4
     reply = redraw(c)
-    assert reply.meta == {"desk_card": "handoff:c1"} and reply.buttons == ()
+    assert reply.desk_card == "handoff:c1" and reply.meta == {} and reply.buttons == ()
     blocks = card_post("CDESK", reply)["blocks"]
     context = next(b for b in blocks if b["type"] == "context")
     assert [e["text"] for e in context["elements"]] == ["Claimed by Ana", "Resolved by Ana", "CSAT 4/5"]

@@ -7,6 +7,7 @@ from parley.channels import configured
 from parley.channels.twilio.channel import from_settings
 from parley.core.config.settings import Settings
 from parley.core.http.metrics import Metrics
+from parley.core.i18n.personas import Persona, PersonaCatalog
 from parley.core.kernel.channel import ChannelContext
 from parley.core.kernel.clock import ManualClock
 from parley.core.storage.memory import MemoryStore
@@ -57,3 +58,16 @@ def test_registered_as_a_list_beside_the_web_chat():
 def test_templates_setting_parses_from_the_environment(monkeypatch):
     monkeypatch.setenv("PARLEY_TWILIO__WHATSAPP_TEMPLATES", '{"proactive:en": "HX1", "reminder": "HX2"}')
     assert Settings(_env_file=None).twilio.whatsapp_templates == {"proactive:en": "HX1", "reminder": "HX2"}
+
+
+def test_the_voice_speaks_with_the_bots_own_persona_catalog():
+    """The voice channel takes the persona from the catalog the bot was given (the context's),
+    not from another read of the personas folder: its call voice is the one configured."""
+    ada = Persona(id="demo", name="Ada", role="shop assistant", speech_voice={"en": "en-US-Ada"})
+    ctx = ChannelContext(
+        _deliver, MemoryStore(), Metrics(), ManualClock(), personas=PersonaCatalog({"demo": ada}, "demo")
+    )
+    (voice,) = from_settings(_settings(voice_from="+1500"), ctx)
+    assert voice.setup.table(voice.setup.locales.get("en")).voice == "en-US-Ada"
+    (shipped,) = from_settings(_settings(voice_from="+1500"), _ctx())
+    assert shipped.setup.table(shipped.setup.locales.get("en")).voice != "en-US-Ada"

@@ -70,7 +70,7 @@ class Calls:
         opt-out key."""
         table = self.setup.table(pack)
         disclosure = pack.t("ai_disclosure", name=self.account.persona_name)
-        if reply.meta.get("handoff") == "wait" and self.setup.transfer:
+        if reply.handoff is not None and reply.handoff.status == "wait" and self.setup.transfer:
             said = f"{disclosure} {pack.spoken('transfer')}"
             return twiml.transfer(self.setup.transfer, self.setup.caller_id, said, table)
         said = " ".join(

@@ -180,7 +180,7 @@ class VoiceChannel(Channel):
             return
         await self._language(call, pack)
         call.speaking = said_id
-        if reply.meta.get("handoff") == "wait" and self.setup.transfer:
+        if reply.handoff is not None and reply.handoff.status == "wait" and self.setup.transfer:
             return await self._transfer(call, pack)
         text = self._text(reply, pack)
         if reply.buttons or text:
@@ -196,8 +196,8 @@ class VoiceChannel(Channel):
         will reply here from Monday" becomes the offer of a call back (its button, "press 1",
         books it), and its "they'll reply here" is not said at all."""
         text = reply.text.removeprefix(pack.t("ai_disclosure", name=self.account.persona_name)).lstrip()
-        if reply.meta.get("handoff") == "closed" and reply.meta.get("when"):
-            return pack.spoken("callback_offer", when=reply.meta["when"])
+        if reply.handoff is not None and reply.handoff.status == "closed" and reply.handoff.when:
+            return pack.spoken("callback_offer", when=reply.handoff.when)
         return "" if text == pack.t("handoff_started") else text
 
     def _disclosed(self, call: Call, pack, text: str) -> str:

@@ -127,7 +127,7 @@ class GatherTurns:
         table = channel.setup.table(pack)
         call = form.get("CallSid", "")
         said = " ".join(filter(None, (channel.spoken_for(call, pack, reply) for reply in replies)))
-        if any(r.meta.get("handoff") == "wait" for r in replies) and channel.setup.transfer:
+        if any(r.handoff is not None and r.handoff.status == "wait" for r in replies) and channel.setup.transfer:
             body = twiml.transfer(channel.setup.transfer, channel.setup.caller_id, pack.spoken("transfer"), table)
             return web.Response(text=body, content_type="text/xml")
         action = channel.setup.public(request, f"{GATHER_PATH}?n={n + 1}")

@@ -7,11 +7,15 @@ from parley.channels.twilio.voice.channel import VoiceChannel
 from parley.channels.twilio.voice.setup import VoiceSetup
 from parley.core.config.settings import Settings
 from parley.core.i18n.personas import PersonaCatalog
+from parley.core.kernel.channel import ChannelContext
 
 
-def voice_channel(settings: Settings, ctx, account: TwilioAccount) -> VoiceChannel:
+def voice_channel(settings: Settings, ctx: ChannelContext, account: TwilioAccount) -> VoiceChannel:
     cfg = settings.twilio
-    persona = PersonaCatalog.load(settings.personas_dir, settings.persona).get()
+    # The bot's own persona catalog, as configured (PARLEY_PERSONA, Bot(personas_dir=...)); a
+    # context without one (a test kit's) reads the configured folder, as the web chat does.
+    personas = ctx.personas or PersonaCatalog.load(settings.personas_dir, settings.persona)
+    persona = personas.get()
     setup = VoiceSetup(
         store=ctx.store,
         locales=account.locales,
