@@ -38,7 +38,14 @@ MAX_THROTTLED = 200  # frames refused for speed before the socket is closed (100
 class WebChatChannel(Channel):
     name = "web"
     capabilities = Capabilities(
-        buttons=True, edits=True, typing=True, max_text=20000, per_chat_rate=50, per_chat_burst=50, global_rate=5000
+        buttons=True,
+        edits=True,
+        typing=True,
+        max_text=20000,
+        per_chat_rate=50,
+        per_chat_burst=50,
+        global_rate=5000,
+        dedupes_resends=True,  # the page shows a reply id once (static/client.js keeps the ids seen)
     )
 
     def __init__(

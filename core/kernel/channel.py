@@ -43,6 +43,9 @@ class Capabilities:
     per_chat_burst: int = 3
     global_rate: float = 30.0  # messages per second per bot
     proactive: bool = True  # may it speak first to an address that wrote before?
+    # A second send of one outbox id shows nothing twice (the web chat's page keeps the reply ids
+    # it has shown): the record of a send need not be written before anything else (Sent.deduped).
+    dedupes_resends: bool = False
 
 
 class RetryAfter(Exception):

@@ -282,7 +282,7 @@ class Outbox:
             log.warning("send failed, will retry", extra={"channel": name, "error": kind})
             return Retry(now + backoff(item.attempts), kind)
         self.metrics.messages_out.labels(name).inc()
-        return Sent(platform_id or "")
+        return Sent(platform_id or "", deduped=channel.capabilities.dedupes_resends)
 
 
 def _quiet(task: asyncio.Future[int]) -> None:

@@ -72,6 +72,10 @@ class Batch:
 @dataclass(frozen=True)
 class Sent:
     platform_id: str = ""
+    # The platform (or page) drops a second send of this item's id (Channel.capabilities.
+    # dedupes_resends): a crash before this record is written cannot show the reply twice, so a
+    # store may write it with its next group of writes instead of at once.
+    deduped: bool = False
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from parley.core.kernel.clock import ManualClock
 from parley.core.kernel.messages import Address, Reply
 from parley.core.kernel.outbox import Outbox
 from parley.core.storage.sqlite import SQLiteStore
-from parley.core.storage.store import OutboxItem
+from parley.core.storage.store import OutboxItem, Sent
 
 from parley.testing.fakes.recording import context
 
@@ -121,3 +121,31 @@ async def test_per_chat_rate_limit_reschedules_instead_of_sleeping(tmp_path):
     clock.advance(1)
     await run(outbox)
     assert platform.sent == ["0", "1", "2"]
+
+
+class DedupingPlatform(FlakyPlatform):
+    """A platform that drops a second send of one id (the web chat's page)."""
+
+    capabilities = Capabilities(per_chat_rate=100, per_chat_burst=100, global_rate=100, dedupes_resends=True)
+
+
+async def test_a_send_on_a_channel_that_dedupes_resends_is_settled_as_deduped(tmp_path):
+    """Sent.deduped comes from the channel's capabilities: the store may then group its record."""
+    clock = ManualClock()
+    store = SQLiteStore(tmp_path / "o.db", clock=clock)
+    await store.open()
+    settled: list[tuple[str, object]] = []
+
+    async def told(item, outcome) -> None:
+        settled.append((item.id, outcome))
+
+    channels = {"flaky": FlakyPlatform("m-1"), "web": DedupingPlatform("m-2")}
+    outbox = Outbox(store, channels, Metrics(), clock, on_settled=told)
+    web = Address(channel="web", chat="c1", user="u1")
+    await store.enqueue(
+        [OutboxItem("r1", A, Reply(text="one"), clock()), OutboxItem("r2", web, Reply(text="two"), clock())]
+    )
+    await run(outbox)
+    assert sorted(settled) == [("r1", Sent("m-1")), ("r2", Sent("m-2", deduped=True))]
+    assert (await store.outbox_stats()).sent == 2
+    await store.close()

@@ -119,3 +119,37 @@ async def test_a_sent_record_commits_before_the_loop_runs_anything_else(tmp_path
         assert seen == ["sent", "sending"]
     finally:
         await store.close()
+
+
+async def test_a_send_the_platform_dedupes_is_recorded_with_the_next_group_not_at_once(tmp_path):
+    """The web chat's page shows a reply id once: its record may wait for company (one commit
+    for many replies) without any crash showing the reply twice."""
+    import sqlite3 as sql
+
+    from parley.core.kernel.messages import Address, Reply
+    from parley.core.storage.sqlite import SQLiteStore
+    from parley.core.storage.store import OutboxItem, Sent
+
+    store = SQLiteStore(tmp_path / "s.db")
+    await store.open()
+    address = Address(channel="web", chat="c", user="u")
+    await store.enqueue([OutboxItem("a", address, Reply(text="x"), 0.0)])
+    seen: list[str] = []
+    statements: list[str] = []
+
+    def status() -> None:
+        with sql.connect(tmp_path / "s.db") as other:
+            seen.append(other.execute("SELECT status FROM outbox WHERE id = 'a'").fetchone()[0])
+
+    try:
+        [a] = await store.claim(1.0, 10, 30)
+        store.db.set_trace_callback(statements.append)
+        asyncio.get_running_loop().call_soon(status)
+        settled = asyncio.gather(store.settle("a", a.token, Sent("m", deduped=True), 1.0), store.put("k", "v"))
+        assert await settled == [True, None]
+        status()
+        assert seen == ["sending", "sent"]
+        assert statements.count("COMMIT") == 1  # the record and the other write: one transaction
+    finally:
+        store.db.set_trace_callback(None)
+        await store.close()

@@ -32,8 +32,7 @@ class Field:
         self._columns: list[tuple[np.ndarray, np.ndarray]] = []
         if columns * self.size <= dense:
             dense = np.zeros((columns, self.size), dtype=self.dtype)
-            for i in range(columns):
-                dense[i, indices[indptr[i] : indptr[i + 1]]] = data[indptr[i] : indptr[i + 1]]
+            dense[np.repeat(np.arange(columns), np.diff(indptr)[:columns]), indices] = data
             self._rows = list(dense)
         else:
             self._columns = [
