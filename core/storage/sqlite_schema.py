@@ -60,8 +60,13 @@ DROP INDEX IF EXISTS outbox_address;
 -- Only unfinished rows: "is anything of this address ahead?" stays cheap however long its history.
 CREATE INDEX IF NOT EXISTS outbox_open ON outbox(akey, seq) WHERE status IN ('pending', 'sending');
 CREATE INDEX IF NOT EXISTS outbox_person ON outbox(person);
+-- Expiry indexes: housekeeping (sqlite_inbox.py) deletes what expired without reading what has
+-- not, so its cost follows what expires, not a week of history (created once on an older file).
+CREATE INDEX IF NOT EXISTS seen_until ON seen(until);
+CREATE INDEX IF NOT EXISTS outbox_sent ON outbox(updated) WHERE status = 'sent';
 DROP INDEX IF EXISTS inbox_person;  -- the inbox holds seconds of work: erase scans it
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, until REAL);
+CREATE INDEX IF NOT EXISTS kv_until ON kv(until) WHERE until IS NOT NULL;
 -- The console's accounts, API tokens (by digest), audit log and login-attempt windows.
 CREATE TABLE IF NOT EXISTS accounts (name TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS api_tokens (

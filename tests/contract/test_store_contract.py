@@ -11,6 +11,7 @@ from parley.core.storage.memory import MemoryStore
 from parley.core.storage.redis import RedisStore
 from parley.core.storage.sqlite import SQLiteStore
 
+from parley.testing.contracts.accept_begin import AcceptBeginContract
 from parley.testing.contracts.store import StoreContract
 
 
@@ -25,7 +26,7 @@ class TestMemoryStore(StoreContract):
         await store.close()
 
 
-class TestSQLiteStore(StoreContract):
+class TestSQLiteStore(StoreContract, AcceptBeginContract):
     leases_at_commit = True
 
     @pytest.fixture
@@ -36,7 +37,7 @@ class TestSQLiteStore(StoreContract):
         await store.close()
 
 
-class TestRedisStore(StoreContract):
+class TestRedisStore(StoreContract, AcceptBeginContract):
     leases_at_commit = True
 
     @pytest.fixture

@@ -33,19 +33,6 @@ def inbox(event: str, at: float) -> InboxItem:
     return InboxItem(f"web:{event}", A.conversation, Inbound(address=A, event_id=event, text="hi"), at)
 
 
-async def test_accept_begin_takes_a_free_lock_and_hands_back_the_batch(store):  # noqa: F811
-    now = store.clock()
-    new, batch = await store.accept_begin(inbox("e1", now), 60, 30, 10)
-    assert new and [i.id for i in batch.items] == ["web:e1"] and batch.state == {}
-    assert batch.profiles == {A.person: {}} and batch.versions == {A.person: 0}
-    assert await store.begin(A.conversation, 30, 10, now) is None  # the lock is ours
-    await store.commit(A.conversation, batch.token, "web:e1", {"n": 1}, {}, [], release=True)
-    # A duplicate: refused, and no lock taken for it.
-    assert await store.accept_begin(inbox("e1", now), 60, 30, 10) == (False, None)
-    again = await store.begin(A.conversation, 30, 10, now)
-    assert again is not None and again.items == [] and again.state == {"n": 1}
-
-
 async def test_accept_begin_accepts_while_another_holds_the_lock(store):  # noqa: F811
     now = store.clock()
     held = await store.begin(A.conversation, 30, 10, now)
@@ -53,19 +40,6 @@ async def test_accept_begin_accepts_while_another_holds_the_lock(store):  # noqa
     await store.release(A.conversation, held.token)
     after = await store.begin(A.conversation, 30, 10, now)
     assert [i.id for i in after.items] == ["web:e2"]  # accepted all the same
-
-
-async def test_accept_begin_loads_what_waited_before_the_new_item(store):  # noqa: F811
-    now = store.clock()
-    assert await store.accept(inbox("e1", now), 60)  # waiting (its turn deferred, say)
-    new, batch = await store.accept_begin(inbox("e2", now + 1), 60, 30, 10)
-    assert new and [i.id for i in batch.items] == ["web:e1", "web:e2"]  # oldest first, both
-    await store.commit(A.conversation, batch.token, "web:e1", {}, {}, [])
-    await store.commit(A.conversation, batch.token, "web:e2", {}, {}, [], release=True)
-    # The inbox is empty again: the next item is alone, and begins alone.
-    new, batch = await store.accept_begin(inbox("e3", now + 2), 60, 30, 10)
-    assert new and [i.id for i in batch.items] == ["web:e3"] and batch.profiles == {A.person: {}}
-    assert await store.stale(now + 3, 10) == [A.conversation]  # crash-safe: pending all along
 
 
 async def test_settle_and_claim_records_first_then_offers_the_next_item_of_that_address(store):  # noqa: F811
