@@ -12,7 +12,8 @@ and the held-out part are reported apart; only the tuning part is ever fitted on
 the same run, the same analysis on tantivy instead of bm25s (bench/baselines/tantivy_index.py, its
 confidence fitted on the same tuning part), and today's brain before this work
 (bench/baselines/stdlib_bm25.py); where the ``embeddings`` extra is installed, Parley with the
-sentence embeddings too (its own fitted confidence). Latency is one search plus its confidence
+sentence embeddings too (its own fitted confidence, which also reads the off-topic reference
+corpus: core/brains/search/scope.py). Latency is one search plus its confidence
 (and the question's encoding, with embeddings), on the demo knowledge and on a generated
 2,000-passage one.
 """
