@@ -12,7 +12,8 @@ and the held-out part are reported apart; only the tuning part is ever fitted on
 the same run, the same analysis on tantivy instead of bm25s (bench/baselines/tantivy_index.py, its
 confidence fitted on the same tuning part), and today's brain before this work
 (bench/baselines/stdlib_bm25.py); where the ``embeddings`` extra is installed, Parley with the
-sentence embeddings too (its own fitted confidence). Latency is one search plus its confidence
+sentence embeddings too (its own fitted confidence, which also reads the off-topic reference
+corpus: core/brains/search/scope.py). Latency is one search plus its confidence
 (and the question's encoding, with embeddings), on the demo knowledge and on a generated
 2,000-passage one.
 """
@@ -48,7 +49,7 @@ DEMO = ROOT / "knowledge" / "demo"
 
 
 # The fourth column's marks of the later rounds (SOURCES.md): tuning and held-out lines of each.
-_ROUNDS = {("fresh",): 2, ("new",): 2, ("round3",): 3}
+_ROUNDS = {("fresh",): 2, ("new",): 2, ("round3",): 3, ("round4",): 4}
 
 
 @dataclass(frozen=True)
@@ -97,16 +98,18 @@ def score(name: str, predicted: dict[Question, str], split: str, keep=lambda q: 
     for q in inscope:
         per[q.locale].append(predicted[q] == q.expected)
     figures = {
-        "top1": right / len(inscope),
+        "top1": right / len(inscope) if inscope else 1.0,  # the fourth round has out-of-scope lines only
         "oos_recall": sum(predicted[q] == "oos" for q in oos) / len(oos),
         "oos_precision": sum(q.expected == "oos" for q in said_oos) / len(said_oos) if said_oos else 1.0,
     }
     locales = "  ".join(f"{code} {100 * sum(v) / len(v):.0f}" for code, v in sorted(per.items()))
+    top1 = f"{100 * figures['top1']:5.1f}% ({right}/{len(inscope)})" if inscope else "  n/a (no in-scope lines)"
     print(
-        f"  {name:<10} {split:<5} top-1 {100 * figures['top1']:5.1f}% ({right}/{len(inscope)})  "
+        f"  {name:<10} {split:<5} top-1 {top1}  "
         f"oos recall {100 * figures['oos_recall']:5.1f}%  precision {100 * figures['oos_precision']:5.1f}%"
     )
-    print(f"  {'':<10} {'':<5} per locale: {locales}")
+    if locales:
+        print(f"  {'':<10} {'':<5} per locale: {locales}")
     return figures
 
 
@@ -231,6 +234,11 @@ def main() -> None:
                 (
                     "third round only (after the embeddings; split at random, committed before its run)",
                     lambda q: q.round == 3,
+                ),
+                (
+                    "fourth round only (out-of-scope lines, after the off-topic corpus; split at random, "
+                    "committed before its run)",
+                    lambda q: q.round == 4,
                 ),
             ):
                 print(f"  {label}:")

@@ -51,9 +51,10 @@ def _index(
     embedder: Embedder | None,
 ) -> LocaleIndex:
     from parley.core.brains.search.index import LocaleIndex, Weights
+    from parley.core.brains.search.scope import reference
 
     # Only given when set, so an engine without embeddings (tantivy's) keeps its signature.
-    extra = {"embedder": embedder} if embedder else {}
+    extra = {"embedder": embedder, "offtopic": reference(code)} if embedder else {}
     return (engine or LocaleIndex)(group, analyzer(code), weights or Weights(), **extra)
 
 

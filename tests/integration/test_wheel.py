@@ -90,3 +90,17 @@ def test_shipped_data_is_read_from_the_installed_package(installed, elsewhere):
         assert found[folder] == shipped, folder
     where = run(python, "-c", "import parley.locales as m; print(m.__file__)", cwd=cwd, env=env)
     assert Path(where.strip()).is_relative_to(site)
+
+
+def test_the_off_topic_corpus_is_read_from_the_installed_package(installed, elsewhere):
+    from parley.core.brains.search.scope import shipped
+
+    python, site = installed
+    cwd, env = elsewhere
+    script = (
+        "import json; from parley.core.brains.search import scope; "
+        "print(json.dumps([str(scope.FOLDER), {c: len(scope.shipped(c)) for c in ('en', 'pt-BR', 'zh-CN')}]))"
+    )
+    folder, counts = json.loads(run(python, "-c", script, cwd=cwd, env=env))
+    assert Path(folder).is_relative_to(site)
+    assert counts == {c: len(shipped(c)) for c in ("en", "pt-BR", "zh-CN")} and counts["en"] > 700

@@ -118,3 +118,14 @@ def test_with_the_shipped_model_an_unrelated_question_is_not_answered(hybrid):
     assert found is None or found.confidence < 0.5
     sure = hybrid.find("my parcel is lost somewhere", "en", 0.5)
     assert sure is not None and sure.passage.source == "shipping.md#tracking-an-order" and sure.confidence >= 0.5
+
+
+def test_with_the_shipped_model_a_question_about_another_domain_leans_off_topic(hybrid):
+    # Shares "amsterdam" with the shop's opening hours; in meaning it is the weather's.
+    rain = hybrid.search("will it rain in amsterdam tomorrow", 1, "en")[0]
+    assert rain.passage.source == "hours.md#shop-opening-hours" and rain.offtopic > 0.1
+    found = hybrid.find("will it rain in amsterdam tomorrow", "en", 0.5)
+    assert found is not None and found.confidence < 0.5
+    # A passage's own example question is never outweighed by the off-topic questions.
+    own = hybrid.search("when is the store open", 1, "en")[0]
+    assert own.passage.source == "hours.md#shop-opening-hours" and own.offtopic == 0.0

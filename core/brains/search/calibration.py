@@ -3,7 +3,8 @@
 The features are the passage's coverage of the question, the share of the question's words the
 knowledge never uses, the best passage's lead over the next one, the (log) score, and how much
 of the passage's closest example question the customer's question says, and how much the two
-share of everything either says. The
+share of everything either says (with the embeddings, also the closeness in meaning to the
+passage and how much closer a question about another domain comes: ``scope``). The
 coefficients are fitted by ``python -m bench.answers --fit`` on the tuning part of the evaluation
 set (tests/data/answers) and pasted here; the held-out part is never fitted on. The output is a
 probability that the passage answers the question, compared with the persona's
@@ -22,7 +23,7 @@ if TYPE_CHECKING:  # annotations only: the index module (bm25s, numpy) loads wit
 
 def features(hit: Hit, semantic: bool = False) -> tuple[float, ...]:
     lexical = (hit.coverage, hit.unknown, hit.margin, math.log1p(hit.score), hit.match, hit.overlap)
-    return (*lexical, hit.semantic) if semantic else lexical
+    return (*lexical, hit.semantic, hit.offtopic) if semantic else lexical
 
 
 @dataclass(frozen=True)
@@ -38,5 +39,8 @@ class Calibration:
 
 # Fitted by bench/answers.py --fit on the tuning part (see the module docstring).
 FITTED = Calibration(weights=(7.05, -1.914, 0.943, 2.393, 5.01, -3.902), bias=-10.074)
-# The same model with the embedding's closeness as a seventh feature (PARLEY_KNOWLEDGE_EMBEDDINGS).
-FITTED_SEMANTIC = Calibration(weights=(4.926, -2.894, 0.357, 2.303, 3.806, -4.863, 8.458), bias=-12.088, semantic=True)
+# The same model with the embedding's closeness to the passage, and how much closer an off-topic
+# question comes (scope.py), as seventh and eighth features (PARLEY_KNOWLEDGE_EMBEDDINGS).
+FITTED_SEMANTIC = Calibration(
+    weights=(4.983, -2.792, 0.343, 2.266, 3.883, -4.87, 8.075, -2.788), bias=-11.833, semantic=True
+)

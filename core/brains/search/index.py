@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,6 +49,7 @@ class Hit:
     match: float = 0.0  # how much of its closest example question (or title) the question says
     overlap: float = 0.0  # the closest example question's shared weight over both's (IDF Jaccard)
     semantic: float = 0.0  # the embedding's closeness to the passage (semantic.py), 0 without one
+    offtopic: float = 0.0  # how much closer in meaning a question about another domain comes (scope.py)
     terms: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -58,6 +60,7 @@ class LocaleIndex:
         analyzer: Analyzer,
         weights: Weights = Weights(),
         embedder: Embedder | None = None,
+        offtopic: Sequence[str] = (),  # questions about other domains (scope.reference), with embeddings
     ) -> None:
         self.passages = passages
         self.analyzer = analyzer
@@ -117,7 +120,9 @@ class LocaleIndex:
         for word in sorted(surface):
             self._by_initial.setdefault(word[0], []).append(word)
         self._vectors = (
-            PassageVectors(embedder, [[f"{p.title}. {p.text}", *p.questions] for p in passages]) if embedder else None
+            PassageVectors(embedder, [[f"{p.title}. {p.text}", *p.questions] for p in passages], offtopic)
+            if embedder
+            else None
         )
 
     def correct(self, word: str) -> str:
@@ -226,7 +231,7 @@ class LocaleIndex:
         unknown = sum(1 for t in words if t not in self._idf) / len(words) if words else 0.0
         weight = {t: self._idf.get(t, self._rare) for t in unique}
         chosen = [int(i) for i in order[:limit] if total[i] > 0]
-        close = self._vectors.closeness(text, chosen) if self._vectors else [0.0] * len(chosen)
+        close, elsewhere = self._vectors.closeness(text, chosen) if self._vectors else ([0.0] * len(chosen), 0.0)
         hits = []
         for i, semantic in zip(chosen, close, strict=True):
             score = float(total[i])
@@ -235,7 +240,12 @@ class LocaleIndex:
             # should not outweigh the question's other words.
             covered = sum(1 for t in unique if t in self._terms[i]) / len(unique)
             match, overlap = self._closest(i, weight)
-            hits.append(Hit(self.passages[i], score, covered, unknown, margin, match, overlap, semantic, tuple(terms)))
+            # Only a lead over the passage's own closest sentence counts: a question as close to
+            # one of its example questions as to any off-topic one keeps it in scope.
+            beyond = max(0.0, elsewhere - semantic)
+            hits.append(
+                Hit(self.passages[i], score, covered, unknown, margin, match, overlap, semantic, beyond, tuple(terms))
+            )
         return hits
 
     def _closest(self, passage: int, weight: dict[str, float]) -> tuple[float, float]:

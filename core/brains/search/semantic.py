@@ -15,6 +15,7 @@ It is the ``embeddings`` extra (``pip install 'parley[embeddings]'``), switched 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # numpy is imported where it is used: start-up (app.py imports ``embedder``) never needs it
@@ -76,9 +77,10 @@ def embedder(name: str) -> Embedder | None:
 
 class PassageVectors:
     """The embeddings of one language's passages: each passage's text and each example question,
-    a passage scoring its closest one (as its best example question does in BM25)."""
+    a passage scoring its closest one (as its best example question does in BM25); and of the
+    questions about other domains (``scope``), which the question is compared with too."""
 
-    def __init__(self, model: Embedder, sentences: list[list[str]]) -> None:
+    def __init__(self, model: Embedder, sentences: list[list[str]], offtopic: Sequence[str] = ()) -> None:
         import numpy as np
 
         self.model = model
@@ -86,11 +88,15 @@ class PassageVectors:
         self._owners = np.array([n for n, group in enumerate(sentences) for _ in group], dtype=np.int64)
         self._rows = model.encode(flat, remember=True) if flat else np.zeros((0, 512), np.float32)
         self._count = len(sentences)
+        # Remembered by the embedder: the English reference questions, which every language's
+        # index compares with (the embedding is multilingual), are encoded once per process.
+        self._elsewhere = model.encode(list(offtopic), remember=True) if offtopic else np.zeros((0, 512), np.float32)
 
-    def closeness(self, text: str, passages: list[int]) -> list[float]:
-        """The best cosine between ``text`` and each of the given passages' sentences."""
+    def closeness(self, text: str, passages: list[int]) -> tuple[list[float], float]:
+        """The best cosine between ``text`` and each of the given passages' sentences, and its
+        best cosine with a question about another domain (0 without any)."""
         if not passages or not len(self._rows):
-            return [0.0] * len(passages)
+            return [0.0] * len(passages), 0.0
         import numpy as np
 
         query = self.model.encode([text])[0]
@@ -98,4 +104,5 @@ class PassageVectors:
         sims = self._rows[wanted] @ query
         best = np.full(self._count, -1.0, dtype=np.float32)
         np.maximum.at(best, self._owners[wanted], sims)
-        return [max(0.0, float(best[n])) for n in passages]
+        elsewhere = max(0.0, float((self._elsewhere @ query).max())) if len(self._elsewhere) else 0.0
+        return [max(0.0, float(best[n])) for n in passages], elsewhere
