@@ -51,7 +51,17 @@ class DiscordChannel(Channel):
     # Discord: 5 messages per 5 s per channel; 50 requests/s per bot (the default global_rate 30
     # leaves room for typing indicators, edits and thread creation in the same bucket).
     capabilities = Capabilities(
-        buttons=True, threads=True, edits=True, typing=True, max_text=MAX_TEXT, per_chat_rate=1.0, per_chat_burst=5
+        buttons=True,
+        threads=True,
+        edits=True,
+        typing=True,
+        max_text=MAX_TEXT,
+        per_chat_rate=1.0,
+        per_chat_burst=5,
+        # Every post carries the outbox id as its nonce with enforce_nonce: Discord answers a
+        # re-send within minutes with the first message, so a reply's record may wait for the
+        # store's next group commit (docs/faults.md).
+        dedupes_resends=True,
     )
 
     def __init__(

@@ -178,6 +178,15 @@ async def test_an_outbox_retry_posts_nothing_twice(channel, fake):
     again = await channel.send(DM_ADDRESS, reply("hello"))  # same outbox id: same nonce
     assert first == again and len(fake.posts) == 1
     assert fake.identifies == 0  # REST only: a process without the gateway sends too
+    # What lets the outbox record a Discord send with the store's next group commit.
+    assert channel.capabilities.dedupes_resends
+
+
+async def test_a_long_reply_sent_again_after_a_crash_posts_no_part_twice(channel, fake):
+    text = ("Sentence number one is here. " * 150).strip()
+    first = await channel.send(DM_ADDRESS, reply(text))
+    again = await channel.send(DM_ADDRESS, reply(text))  # the lease ran out before the record
+    assert first == again and len(fake.posts) == 3
 
 
 async def test_everyone_in_user_text_pings_nobody(channel, fake):
