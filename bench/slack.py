@@ -33,19 +33,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.append(str(ROOT))  # after bench/ (a script's own folder): for bench.common
 
-from bench.common import RunFlags, cpu_seconds, emit, run_flags  # noqa: E402
+from bench.common import RunFlags, cpu_seconds, emit, free_port, run_flags  # noqa: E402
 from bench.openloop import Latency, half, rate_option  # noqa: E402
 
 BASELINES = ROOT / "bench" / "baselines"
 SECRET = "bench-secret"
 API = "http://127.0.0.1:18081"
 EVENTS = 20_000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def listening(port: int) -> bool:

@@ -34,7 +34,6 @@ import asyncio  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import signal  # noqa: E402
-import socket  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
@@ -46,7 +45,7 @@ from urllib.parse import parse_qs  # noqa: E402
 
 import aiohttp  # noqa: E402
 
-from bench.common import RunFlags, cpu_seconds, emit  # noqa: E402
+from bench.common import RunFlags, cpu_seconds, emit, free_port, pct  # noqa: E402
 from bench.rate import (  # noqa: E402
     Latency,
     add_rate_arguments,
@@ -113,12 +112,6 @@ class FastFake(asyncio.Protocol):
             b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
             % (len(payload), payload)
         )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def update(n: int) -> bytes:
@@ -207,14 +200,14 @@ async def measure(name: str, cmd: list[str], path: str, api: str, args, headers:
             spy.send_signal(signal.SIGINT)  # py-spy writes its flame data on SIGINT
             await spy.wait()
     arrivals = FastFake.arrivals
-    lat = sorted((arrivals[c] - t) * 1000 for c, t in posted.items() if c in arrivals)
+    lat = [(arrivals[c] - t) * 1000 for c, t in posted.items() if c in arrivals]
     span = max(arrivals.values()) - min(posted.values())
     return {
         "name": name,
         "rate": len(lat) / span,
         "ack_rate": args.updates / acked,
-        "p50": statistics.median(lat),
-        "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))],
+        "p50": pct(lat, 50),
+        "p99": pct(lat, 99),
         "missing": missing,
         "cpu_us": cpu / args.updates * 1e6,
     }

@@ -27,7 +27,6 @@ if sys.path and os.path.realpath(sys.path[0]) == os.path.dirname(os.path.realpat
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
 import base64  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -41,7 +40,7 @@ from aiohttp import web  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
 sys.path.append(str(Path(__file__).resolve().parent.parent))  # the root, for bench.rate
-from bench.common import RunFlags, cpu_seconds, emit  # noqa: E402
+from bench.common import RunFlags, cpu_seconds, emit, free_port, pct  # noqa: E402
 from bench.rate import (  # noqa: E402
     Latency,
     add_rate_arguments,
@@ -56,12 +55,6 @@ from bench.rate import (  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 SID, TOKEN, FROM = "AC" + "0" * 32, "bench-token", "+15005550006"
 TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # -- the fake REST API ---------------------------------------------------------------------------
@@ -177,11 +170,6 @@ async def load(http, port, reqs, concurrency) -> tuple[dict[str, float], list[fl
     return sent_at, acks, start
 
 
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
-
-
 async def measure(name, http, api, port, n, concurrency, prefix, pid) -> dict[str, float]:
     warm = requests_for(port, prefix + "9", 100)
     await reset(http, api)
@@ -199,10 +187,10 @@ async def measure(name, http, api, port, n, concurrency, prefix, pid) -> dict[st
     return {
         "acks/s": n / (acked - start),
         "replies/s": n / (last - start),
-        "ack p50": pct(acks, 50),
-        "ack p99": pct(acks, 99),
-        "reply p50": pct(e2e, 50),
-        "reply p99": pct(e2e, 99),
+        "ack p50": pct(acks, 50) * 1000,
+        "ack p99": pct(acks, 99) * 1000,
+        "reply p50": pct(e2e, 50) * 1000,
+        "reply p99": pct(e2e, 99) * 1000,
         "CPU us/msg": cpu / n * 1e6,  # the server's, SMS in to reply out
     }
 
