@@ -198,17 +198,12 @@ async def generate_redis(url: str, prefix: str, size: int, days: int) -> float:
     r = aioredis.Redis.from_url(url)
     p, sched = redis_names(url, prefix)
     keys = sched.search
-    batch: dict[str, str] = {}
     async with r.pipeline(transaction=False) as pipe:
+        pipe.set(f"{p}layout", "2")  # written in the current layout: nothing for the store to move
         for conv, state in made.states():
-            batch[f"{p}state:{conv}"] = state
-            if len(batch) == 1000:  # MSET of a thousand keys: a million in a thousand commands
-                pipe.mset(batch)
-                batch = {}
-                if len(pipe) == 50:
-                    await pipe.execute()
-        if batch:
-            pipe.mset(batch)
+            pipe.hset(f"{p}c:{conv}", "s", state)  # the conversation hash's state (redis_lua.py)
+            if len(pipe) == 5000:
+                await pipe.execute()
         await pipe.execute()
     people = made.people()
     while chunk := [x for _, x in zip(range(2000), people, strict=False)]:

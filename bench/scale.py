@@ -7,7 +7,8 @@
 then Redis commands per turn (INFO commandstats deltas: every command, scripts' inner calls too),
 round trips per turn (MONITOR over a short extra run: only commands a client sent), and the
 Redis server's CPU per turn (INFO cpu deltas, user + system) with the fleet ceiling it implies
-for one primary (1e6 / microseconds per turn: a primary executes commands on one thread).
+for one primary (1e6 / microseconds per turn: a primary executes commands on one thread), and
+that CPU in PING round trips measured on the same server (a unit that travels between machines).
 
 A turn is measured as the person sees it: web chat message sent -> reply frame received (ack,
 dedupe, lock, state, pipeline, commit, outbox claim, send, settle). Redis is a private
@@ -77,6 +78,15 @@ async def server_cpu(r: Redis) -> float:
     """Seconds of CPU the Redis server has used (user + system, every thread)."""
     cpu = await r.info("cpu")
     return float(cpu["used_cpu_sys"]) + float(cpu["used_cpu_user"])
+
+
+async def ping_cpu(r: Redis, count: int = 2000) -> float:
+    """Server CPU microseconds of one PING round trip, one at a time: the machine's own unit, to
+    read the per-turn figure against (a fast server spends a few microseconds; a shared VM more)."""
+    before = await server_cpu(r)
+    for _ in range(count):
+        await r.ping()
+    return (await server_cpu(r) - before) * 1e6 / count
 
 
 async def monitored(r: Redis, url: str, bases: list[str], turns: int) -> tuple[Counter[str], int]:
@@ -161,6 +171,9 @@ async def run(args: argparse.Namespace) -> None:
                 f"  Redis server CPU ({label}): {micros:.0f} us per turn"
                 f" -> fleet ceiling on one primary ~{1e6 / micros:,.0f} turns/s"
             )
+        ping = await ping_cpu(r)
+        turn = cpu_per_turn["1 process, Redis"]
+        print(f"  one PING round trip costs this server {ping:.0f} us of CPU: a turn costs {turn / ping:.1f} of them")
         rates = {label: rate for label, rate, _, _ in rows}
         figures = {
             "sqlite": rates["1 process, SQLite"],
@@ -170,6 +183,7 @@ async def run(args: argparse.Namespace) -> None:
             "round_trips_per_turn": total / turns,
             "redis_cpu_us_per_turn": cpu_per_turn["1 process, Redis"],
             "fleet_ceiling_turns_per_s": 1e6 / cpu_per_turn["1 process, Redis"],
+            "redis_turn_in_pings": turn / ping,
         }
         emit(args.flags, "scale", figures)
     finally:

@@ -8,6 +8,7 @@ reconnects by itself; scripts are re-loaded on NOSCRIPT after a restart).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -16,11 +17,14 @@ from typing import Any
 
 from parley.core.kernel.messages import Inbound
 from parley.core.storage import redis_lua as lua
+from parley.core.storage import redis_lua_people as people
 from parley.core.storage.identities import ProfileConflict
 from parley.core.storage.redis_accounts import HITS, RedisAccounts
 from parley.core.storage.redis_client import client_for, split_url
 from parley.core.storage.redis_identities import RedisIdentities
 from parley.core.storage.redis_leads import RedisLeads
+from parley.core.storage.redis_lua import escape, unescape
+from parley.core.storage.redis_migrate import migrate
 from parley.core.storage.redis_outbox import RedisOutbox
 from parley.core.storage.redis_privacy import RedisPrivacy
 from parley.core.storage.redis_relay import RedisRelay
@@ -44,12 +48,13 @@ class RedisStore(RedisOutbox, RedisAccounts, RedisLeads, RedisIdentities, RedisP
         self.r = client_for(self.url, self.p)
         s = self.r.register_script
         self._accept, self._begin, self._commit = s(lua.ACCEPT), s(lua.BEGIN), s(lua.COMMIT)
-        self._accept_begin, self._release = s(lua.ACCEPT_BEGIN), s(lua.RELEASE)
-        self._kv_set, self._erase = s(lua.KV_SET), s(lua.ERASE)
+        self._release = s(lua.RELEASE)
+        self._kv_set, self._erase, self._relink = s(people.KV_SET), s(people.ERASE), s(people.RELINK)
         self._hits_script = s(HITS)
         self._init_privacy()
         self._init_outbox()
-        self._recover, self._relink = s(lua.RECOVER), s(lua.RELINK)
+        self._recover = s(lua.RECOVER)
+        self._migrated = False
         self._unreleased: list[tuple[str, int]] = []  # calls that failed in an outage, replayed after
         self.limiter = RedisLimiter(self.r, self.p, self._up)
         self.lease = RedisLease(self.r, self.p, self._up)
@@ -58,50 +63,65 @@ class RedisStore(RedisOutbox, RedisAccounts, RedisLeads, RedisIdentities, RedisP
     _up = staticmethod(up)
 
     async def open(self) -> None:
+        with contextlib.suppress(StoreUnavailable):  # Redis not up yet: ping (start-up waits on it) tries again
+            await self._migrate()
         await self.relay.start()
+
+    async def _migrate(self) -> None:
+        """Data in the layout before the conversation hash moves once (redis_migrate.py)."""
+        if not self._migrated:
+            await migrate(self)
+            self._migrated = True
 
     async def close(self) -> None:
         await self.relay.stop()
         await self.r.aclose()
 
     async def ping(self) -> None:
+        await self._migrate()
         # A write, not PING: a Redis out of memory (noeviction) or failing to persist (MISCONF)
         # answers PING and refuses every write.
         await self._up(self.r.set(f"{self.p}probe", str(self.clock()), px=60_000))
 
-    # -- inbox -------------------------------------------------------------------------------
-    def _accept_args(self, item: InboxItem, dedupe_ttl: float) -> list[Any]:
+    # -- inbox ---------------------------------------------------------------------------------
+    def _conv(self, conversation: str) -> str:
+        return f"{self.p}c:{conversation}"
+
+    def _accept_args(self, item: InboxItem, dedupe_ttl: float, now: float) -> list[Any]:
         person = item.inbound.address.person
         body = json.dumps(
             {"c": item.conversation, "p": person, "a": item.accepted_at, "b": item.inbound.model_dump_json()}
         )
-        return [self.p, self.clock(), dedupe_ttl, item.id, item.conversation, person, item.accepted_at, body]
+        return [self.p, item.conversation, now, dedupe_ttl, escape(item.id), escape(person), item.accepted_at, body]
 
     async def accept(self, item: InboxItem, dedupe_ttl: float) -> bool:
-        args = self._accept_args(item, dedupe_ttl)
-        return bool(await self._up(self._accept(keys=[f"{self.p}seen:{item.id}"], args=args)))
+        keys = [self._conv(item.conversation), f"{self.p}seen:{item.id}"]
+        args = [*self._accept_args(item, dedupe_ttl, self.clock()), "0"]
+        new, *_ = await self._up(self._accept(keys=keys, args=args))
+        return bool(new)
 
     async def accept_begin(self, item: InboxItem, dedupe_ttl: float, lease: float, limit: int):
         """AcceptsAndBegins: one script for both; begin runs at ``item.accepted_at``."""
-        keys = [f"{self.p}seen:{item.id}", f"{self.p}lock:{item.conversation}"]
-        args = [*self._accept_args(item, dedupe_ttl), lease, limit, self.owner]
-        args[1] = item.accepted_at  # one clock reading for the dedupe and the lock, as begin's ``now``
-        new, *begun = await self._up(self._accept_begin(keys=keys, args=args))
+        keys = [self._conv(item.conversation), f"{self.p}seen:{item.id}"]
+        # One clock reading for the dedupe and the lock, as begin's ``now``.
+        args = self._accept_args(item, dedupe_ttl, item.accepted_at)
+        args += ["1", repr(item.accepted_at + lease), limit, self.owner]
+        new, *begun = await self._up(self._accept(keys=keys, args=args))
         return bool(new), self._batch(item.conversation, begun[0]) if begun else None
 
     async def begin(self, conversation, lease, limit, now, reclaim=False) -> Batch | None:
-        keys = [f"{self.p}lock:{conversation}"]
-        args = [self.p, conversation, now, lease, limit, self.owner, "1" if reclaim else "0"]
-        got = await self._up(self._begin(keys=keys, args=args))
+        args = [self.p, conversation, now, repr(now + lease), limit, self.owner, "1" if reclaim else "0"]
+        got = await self._up(self._begin(keys=[self._conv(conversation)], args=args))
         return self._batch(conversation, got) if got else None
 
     def _batch(self, conversation: str, got: list[Any]) -> Batch:
-        token, state, flat, profiles, linked = got
+        token, state, entries, profiles, linked = got
         items = []
-        for n in range(0, len(flat), 3):
-            body = json.loads(flat[n + 2])
-            inbound = Inbound.model_validate_json(body["b"])
-            items.append(InboxItem(flat[n], conversation, inbound, body["a"], int(float(flat[n + 1]))))
+        for entry in entries.split("\n")[1:]:
+            item_id, _, _, body = entry.split("\t", 3)
+            parts = json.loads(body)
+            inbound = Inbound.model_validate_json(parts["b"])
+            items.append(InboxItem(unescape(item_id), conversation, inbound, parts["a"]))
         bodies = {profiles[n]: json.loads(profiles[n + 1] or "{}") for n in range(0, len(profiles), 3)}
         versions = {profiles[n]: int(profiles[n + 2]) for n in range(0, len(profiles), 3)}
         people = {linked[n]: linked[n + 1] for n in range(0, len(linked), 2)}
@@ -111,13 +131,20 @@ class RedisStore(RedisOutbox, RedisAccounts, RedisLeads, RedisIdentities, RedisP
         """With ``lease`` the first reply, if nothing of its address is unfinished, is stored
         already leased to us and returned: the caller sends it at once, no claim round trip.
         (Were the answer lost, it waits out the lease and a claim sends it.)"""
-        args: list[Any] = [self.p, conversation, self.clock(), str(token), done, json.dumps(state)]
+        args: list[Any] = [
+            self.p,
+            conversation,
+            self.clock(),
+            str(token),
+            escape(done) if done else "",
+            json.dumps(state),
+        ]
         args += ["1" if release else "0", lease, self.owner, len(profiles)]
         for person, profile in profiles.items():
             expected = (versions or {}).get(person)
-            args += [person, json.dumps(profile), "" if expected is None else expected]
+            args += [person, escape(person), json.dumps(profile), "" if expected is None else expected]
         args += self._outbox_args(outbox)
-        code, *rest = await self._up(self._commit(keys=[f"{self.p}lock:{conversation}"], args=args))
+        code, *rest = await self._up(self._commit(keys=[self._conv(conversation)], args=args))
         if code == -2:
             raise ProfileConflict(conversation)
         if code < 0:
@@ -131,17 +158,24 @@ class RedisStore(RedisOutbox, RedisAccounts, RedisLeads, RedisIdentities, RedisP
 
     async def release(self, conversation: str, token: int) -> None:
         try:
-            await self._up(self._release(keys=self._lock_keys(conversation), args=[str(token), conversation]))
+            await self._release_call(conversation, token)
         except StoreUnavailable:
             # Release it when Redis is back rather than leaving the conversation locked for a lease.
             self._unreleased.append((conversation, token))
             raise
 
-    def _lock_keys(self, conversation: str) -> list[str]:
-        return [f"{self.p}lock:{conversation}", f"{self.p}lockowner"]
+    async def _release_call(self, conversation: str, token: int) -> None:
+        await self._up(self._release(keys=[self._conv(conversation)], args=[self.p, str(token), conversation]))
 
     async def release_dead(self, dead, now: float) -> int:
-        held = await self._up(self.r.hvals(f"{self.p}lockowner"))
+        # Every held lock is in "pending" (redis_lua.py): its owners, and the outbox leases'.
+        convs = await self._up(self.r.zrange(f"{self.p}pending", 0, -1))
+        held: list[str] = []
+        for start in range(0, len(convs), 500):
+            async with self.r.pipeline(transaction=False) as pipe:
+                for conversation in convs[start : start + 500]:
+                    pipe.hget(self._conv(conversation), "o")
+                held += await self._up(pipe.execute())
         held += await self._up(self.r.hvals(f"{self.p}oleased"))
         gone = sorted({owner for owner in held if owner and dead(owner)})
         if not gone:
@@ -151,7 +185,7 @@ class RedisStore(RedisOutbox, RedisAccounts, RedisLeads, RedisIdentities, RedisP
     async def stale(self, accepted_before: float, limit: int) -> list[str]:
         while self._unreleased:
             conversation, token = self._unreleased[-1]
-            await self._up(self._release(keys=self._lock_keys(conversation), args=[str(token), conversation]))
+            await self._release_call(conversation, token)
             self._unreleased.pop()
         return await self._up(
             self.r.zrangebyscore(f"{self.p}pending", "-inf", f"({accepted_before}", start=0, num=limit)
@@ -188,7 +222,7 @@ class RedisStore(RedisOutbox, RedisAccounts, RedisLeads, RedisIdentities, RedisP
             await self._up(pipe.execute())
 
     async def state(self, conversation: str) -> dict[str, Any]:
-        return json.loads(await self._up(self.r.get(f"{self.p}state:{conversation}")) or "{}")
+        return json.loads(await self._up(self.r.hget(self._conv(conversation), "s")) or "{}")
 
     async def export_person(self, person: str) -> dict[str, Any]:
         convs = sorted(await self._up(self.r.smembers(f"{self.p}links:{person}")))
@@ -206,4 +240,4 @@ class RedisStore(RedisOutbox, RedisAccounts, RedisLeads, RedisIdentities, RedisP
         }
 
     async def erase_person(self, person: str) -> int:
-        return int(await self._up(self._erase(args=[self.p, person])))
+        return int(await self._up(self._erase(args=[self.p, person, escape(person), self.clock()])))

@@ -4,30 +4,62 @@ the round trip that claims the next items)."""
 
 from __future__ import annotations
 
-# Shared by enqueue and commit: insert an outbox item unless its id exists; keep one queue per
-# address (ordered by a global seq) and a ``ready`` ZSET scoring each address by when its head
-# item may be claimed (due time if pending, lease deadline if sending). With ``lease`` (a commit
-# whose caller sends at once) an item with nothing unfinished ahead of it is stored already
-# leased to ``owner``: no claim, no second round trip. Returns seq (0: the id existed) and token
-# (0: queued). Every leased item is in ``oleased`` (id -> owner, '' for none): its length is the
-# number in flight, so no counter moves on lease and settle.
+# A conversation's counter (``k`` in its hash, redis_lua.py): lock tokens and the order of its
+# address's outbox queue. A hash made anew (a new conversation, or one an erasure or a release
+# deleted) starts above ``tokens``, the high-water mark of the counters of deleted hashes (and of
+# the layout before), and above the caller's clock in milliseconds: a token is never handed out
+# twice for a conversation, so fencing holds across the hash's deletion.
+_COUNTER = """
+local function bump(P, k, now)
+  local n = tonumber(k)
+  if not n then n = tonumber(redis.call('GET', P .. 'tokens') or '0') end
+  local floor = math.floor(tonumber(now) * 1000)
+  if n < floor then n = floor end
+  return string.format('%.0f', n + 1)
+end
+local function retire(P, k)  -- before a conversation hash is deleted
+  if k and tonumber(k) > tonumber(redis.call('GET', P .. 'tokens') or '0') then redis.call('SET', P .. 'tokens', k) end
+end
+"""
+
+# Shared by enqueue and commit (after _COUNTER): insert an outbox item unless its id exists; keep
+# one queue per address (ordered by the address's conversation counter) and a ``ready`` ZSET
+# scoring each address by when its head item may be claimed (due time if pending, lease deadline
+# if sending). With ``lease`` (a commit whose caller sends at once) an item with nothing
+# unfinished ahead of it is stored already leased to ``owner``: no claim, no second round trip.
+# Returns seq (0: the id existed) and token (0: queued). An item's tokens are its own (1 for the
+# first lease, one more for each claim): a lease is fenced against the item's earlier ones, the
+# only ones it is compared with. Every leased item is in ``oleased`` (id -> owner, '' for none):
+# its length is the number in flight, so no counter moves on lease and settle.
+# ``k``: {conv, value} of the committing conversation, whose counter the commit writes itself.
 _ENQUEUE = """
-local function enqueue(P, id, akey, person, due, body, attempts, maxa, now, lease, owner)
-  local k = P .. 'o:' .. id
-  if redis.call('EXISTS', k) == 1 then return 0, 0 end
-  local seq = redis.call('INCR', P .. 'seq')
+local function next_seq(P, akey, now, k)
+  if k and k.conv == akey then
+    k.value = bump(P, k.value, now)
+    return k.value
+  end
+  local conv = P .. 'c:' .. akey
+  local seq = bump(P, redis.call('HGET', conv, 'k'), now)
+  redis.call('HSET', conv, 'k', seq)
+  return seq
+end
+
+local function enqueue(P, id, akey, person, due, body, attempts, maxa, now, lease, owner, k)
+  local key = P .. 'o:' .. id
+  if redis.call('EXISTS', key) == 1 then return 0, 0 end
+  local seq = next_seq(P, akey, now, k)
   local q = P .. 'oq:' .. akey
   local ahead = redis.call('ZCARD', q)
   local status, token, deadline, at = 'pending', 0, 0, due
   if lease and ahead == 0 then
-    token = redis.call('INCR', P .. 'tokens')
+    token = 1
     status, deadline = 'sending', tostring(tonumber(now) + lease)
     at = deadline
     redis.call('HSET', P .. 'oleased', id, owner)
   else
     redis.call('HINCRBY', P .. 'ostat', 'pending', 1)
   end
-  redis.call('HSET', k, 'body', body, 'akey', akey, 'person', person, 'seq', seq, 'status', status,
+  redis.call('HSET', key, 'body', body, 'akey', akey, 'person', person, 'seq', seq, 'status', status,
     'due', due, 'attempts', attempts, 'max', maxa, 'token', token, 'lease', deadline, 'error', '', 'pid', '',
     'updated', now, 'owner', owner or '')
   redis.call('ZADD', q, seq, id)
@@ -35,7 +67,7 @@ local function enqueue(P, id, akey, person, due, body, attempts, maxa, now, leas
   local mine = P .. 'pout:' .. person
   redis.call('SADD', mine, id)
   -- The person index outlives sent items (they expire after a week): prune it now and then.
-  if seq % 32 == 0 and redis.call('SCARD', mine) > 32 then
+  if tonumber(seq) % 32 == 0 and redis.call('SCARD', mine) > 32 then
     for _, old in ipairs(redis.call('SMEMBERS', mine)) do
       if redis.call('EXISTS', P .. 'o:' .. old) == 0 then redis.call('SREM', mine, old) end
     end
@@ -44,7 +76,7 @@ local function enqueue(P, id, akey, person, due, body, attempts, maxa, now, leas
 end
 
 -- ``lease`` (nil: queue all) applies to the first item only, as the other stores do.
-local function enqueue_all(P, args, i, now, lease, owner)
+local function enqueue_all(P, args, i, now, lease, owner, k)
   local n = tonumber(args[i])
   local new, leased = 0, {}
   i = i + 1
@@ -52,7 +84,7 @@ local function enqueue_all(P, args, i, now, lease, owner)
     local take = nil
     if j == 1 and lease and tonumber(args[i+3]) <= tonumber(now) then take = lease end
     local seq, token = enqueue(P, args[i], args[i+1], args[i+2], args[i+3], args[i+4], args[i+5], args[i+6], now,
-      take, owner)
+      take, owner, k)
     if seq ~= 0 then new = new + 1 end
     if token ~= 0 then leased = {args[i], tostring(token), tostring(seq)} end
     i = i + 7
@@ -93,7 +125,7 @@ end
 """
 
 # ARGV: P, now, outbox...
-ENQUEUE = _ENQUEUE + "return (enqueue_all(ARGV[1], ARGV, 3, ARGV[2]))"
+ENQUEUE = _COUNTER + _ENQUEUE + "return (enqueue_all(ARGV[1], ARGV, 3, ARGV[2]))"
 
 # Claims at most ``limit`` addresses' heads (due, or leased with the lease run out).
 # A leased item's owner goes in ``oleased`` (id -> owner, '' for none) until it settles (RECOVER
@@ -128,9 +160,9 @@ local function claim(P, now, limit, lease, owner, name, args, first)
       redis.call('ZREM', P .. 'ready', akey)
     else
       local k = P .. 'o:' .. head[1]
-      local f = redis.call('HMGET', k, 'status', 'body', 'due', 'attempts', 'max', 'seq')
+      local f = redis.call('HMGET', k, 'status', 'body', 'due', 'attempts', 'max', 'seq', 'token')
       if f[1] == 'pending' then redis.call('HINCRBY', P .. 'ostat', 'pending', -1) end
-      local token = redis.call('INCR', P .. 'tokens')
+      local token = string.format('%.0f', (tonumber(f[7]) or 0) + 1)  -- fences every earlier lease
       redis.call('HSET', k, 'status', 'sending', 'token', token, 'lease', tostring(now + lease), 'updated',
         string.format('%.6f', now), 'owner', owner)
       redis.call('HSET', P .. 'oleased', head[1], owner)
@@ -186,7 +218,8 @@ return claim(ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), A
 
 # ARGV: P, id, token, outcome (sent|retry|failed), now, value (platform id | retry time), error, counts
 SETTLE = (
-    _ENQUEUE
+    _COUNTER
+    + _ENQUEUE
     + _SETTLE
     + """
 return settle(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8])
@@ -197,7 +230,8 @@ return settle(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARG
 # lost claim names... Settles first (so an address whose head was just sent offers its next item
 # to this very claim), then claims. Returns {settled flags, claimed items}.
 SETTLE_CLAIM = (
-    _ENQUEUE
+    _COUNTER
+    + _ENQUEUE
     + _SETTLE
     + _CLAIM
     + """

@@ -4,37 +4,25 @@ that keep the outbox's queues and counters right, as the store's own erase does.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from parley.core.privacy.mentions import Mentions
 from parley.core.storage.privacy import Expiring, opened_at
 from parley.core.storage.redis_client import AnyRedis
-from parley.core.storage.redis_lua import _INBOX
-from parley.core.storage.redis_lua_outbox import _DROP, _ENQUEUE
+from parley.core.storage.redis_lua_outbox import _COUNTER, _DROP, _ENQUEUE
+from parley.core.storage.redis_lua_people import DROP_INBOX
 from parley.core.storage.redis_shared import Up
 
 BATCH = 200  # keys per SCAN step and per script call
 
 # ARGV: P, then outbox ids. Removes each item as ERASE does (queues, counters, indexes).
 DROP_OUTBOX = (
-    _ENQUEUE
+    _COUNTER
+    + _ENQUEUE
     + _DROP
     + """
 local removed = 0
 for i = 2, #ARGV do removed = removed + drop_outbox(ARGV[1], ARGV[i]) end
-return removed
-"""
-)
-
-# ARGV: P, then inbox ids.
-DROP_INBOX = (
-    _INBOX
-    + """
-local P, removed = ARGV[1], 0
-for i = 2, #ARGV do
-  local body = redis.call('HGET', P .. 'items', ARGV[i])
-  if body then removed = removed + drop_inbox(P, cjson.decode(body).c, ARGV[i]) end
-end
 return removed
 """
 )
@@ -55,6 +43,7 @@ return n
 class RedisPrivacy:
     r: AnyRedis  # one server or a cluster (redis_client.py)
     p: str
+    clock: Callable[[], float]
     _up: Up
 
     def _init_privacy(self) -> None:
@@ -85,7 +74,7 @@ class RedisPrivacy:
         if mentions.pattern is None:
             return 0
         found, removed = mentions.found, 0
-        kv, seen, outbox = f"{self.p}kv:", f"{self.p}seen:", f"{self.p}o:"
+        kv, seen, outbox, conv = f"{self.p}kv:", f"{self.p}seen:", f"{self.p}o:", f"{self.p}c:"
         async for keys in self._scan("*"):  # one pass over the namespace, whatever it holds
             records = [k for k in keys if k.startswith(kv)]
             values = await self._fields(records, "v")
@@ -96,9 +85,14 @@ class RedisPrivacy:
             rows = await self._fields(items, "body", "akey")
             ids = [k.removeprefix(outbox) for k, (b, a) in zip(items, rows, strict=True) if found(b) or found(a)]
             removed += await self._up(self._drop_outbox(args=[self.p, *ids])) if ids else 0
-        inbox = [i async for i, body in self.r.hscan_iter(f"{self.p}items", count=1000) if found(body)]
-        for start in range(0, len(inbox), BATCH):
-            removed += await self._up(self._drop_inbox(args=[self.p, *inbox[start : start + BATCH]]))
+            # Inbox entries wait in their conversation's hash (redis_lua.py): the ones that mention it.
+            convs = [k for k in keys if k.startswith(conv)]
+            inbox: list[str] = []
+            for key, (q,) in zip(convs, await self._fields(convs, "q"), strict=True):
+                for entry in (q or "").split("\n")[1:]:
+                    if found(entry):
+                        inbox += [key.removeprefix(conv), entry.split("\t", 1)[0]]
+            removed += await self._up(self._drop_inbox(args=[self.p, self.clock(), *inbox])) if inbox else 0
         return int(removed)
 
     async def expire(self, what: Expiring, before: float, limit: int) -> int:
