@@ -1,4 +1,4 @@
-"""The SQLite store's JSON (core/storage/codec.py): orjson's speed for writing, json's rules."""
+"""The SQLite store's JSON (core/storage/codec.py): orjson's speed, json's rules."""
 
 import dataclasses
 import json
@@ -60,3 +60,8 @@ def test_what_json_refuses_is_refused_as_json_refuses_it(value):
         json.dumps({"v": value})
     with pytest.raises(TypeError):
         encode({"v": value})
+
+
+def test_a_first_key_that_looks_like_json_text_still_reads_back():
+    for value in ({'a": b': 2**70}, {"a\\": 1, "b": 2**70}, {"": 2**70}, {"k": ""}):
+        assert decode(encode(value)) == value
