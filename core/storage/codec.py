@@ -18,9 +18,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import orjson
+try:
+    import orjson
+except ImportError:  # a virtualenv made before orjson joined requirements.lock: json alone, as before
+    orjson = None
 
-_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS if orjson else 0
 
 
 def _refuse(value: object) -> None:
@@ -28,6 +31,8 @@ def _refuse(value: object) -> None:
 
 
 def encode(value: Any) -> str:
+    if orjson is None:
+        return json.dumps(value)
     try:
         return orjson.dumps(value, default=_refuse, option=_OPTIONS).decode()
     except orjson.JSONEncodeError:
@@ -35,7 +40,7 @@ def encode(value: Any) -> str:
 
 
 def decode(text: str) -> Any:
-    if text.startswith('{"'):
+    if orjson is not None and text.startswith('{"'):
         end = text.find('":', 2)
         if end > 0 and text[end + 2 : end + 3] not in (" ", "") and "\\" not in text[2:end]:
             return orjson.loads(text)
