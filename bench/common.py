@@ -56,6 +56,22 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def wait_idle(pid: int, every: float = 0.25, quiet: float = 0.02, timeout: float = 10.0) -> float:
+    """Wait until a server has finished the work it does in the background after starting (its
+    CPU grows by less than ``quiet`` seconds over ``every``), so a steady state is measured:
+    Parley builds the knowledge indexes of the languages nobody has asked in yet during its first
+    second, about a quarter of what a short run's turns cost. Returns the seconds waited."""
+    started = last = time.monotonic()
+    used = cpu_seconds(pid)
+    while last - started < timeout:
+        time.sleep(every)
+        now, total = time.monotonic(), cpu_seconds(pid)
+        if total - used < quiet:
+            return now - started
+        last, used = now, total
+    return last - started
+
+
 def pct(values: Iterable[float], q: float) -> float:
     """The q-th percentile by nearest rank: the least value that q% of them are at or below. An
     observed value, never one interpolated between two, so a percentile of histogram bounds is

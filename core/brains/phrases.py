@@ -83,7 +83,10 @@ def human_button(pack: LocalePack) -> Button:
 GEO_LINE = re.compile(r"^[ \t]*geo:(-?\d{1,2}(?:\.\d+)?),(-?\d{1,3}(?:\.\d+)?)[ \t]*$", re.M)
 
 
+@functools.lru_cache(maxsize=1024)
 def excerpt(text: str, limit: int = 600) -> str:
+    """A passage's answer text, whole sentences up to ``limit``: the same passage is quoted
+    again and again, so each passage's is cut once (bounded: a knowledge base has that many)."""
     out = ""
     for sentence in _SENTENCES.split(GEO_LINE.sub("", text).strip()):
         if out and len(out) + len(sentence) > limit:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from parley.core.kernel.messages import Inbound
+from parley.core.storage.codec import decode, encode
 from parley.core.storage.sqlite_accounts import SQLiteAccounts
 from parley.core.storage.sqlite_batch import GroupCommit
 from parley.core.storage.sqlite_checkpoint import Checkpointer
@@ -208,8 +209,8 @@ class SQLiteStore(SQLiteAccounts, SQLiteLeads, SQLiteIdentities, SQLitePrivacy):
             marks = ",".join("?" * len(persons))
             query = f"SELECT person, body, version FROM profiles WHERE person IN ({marks})"
             for person, body, version in db.execute(query, persons):
-                profiles[person], versions[person] = json.loads(body), version
-        return Batch(token, items, json.loads(st[0]) if st else {}, profiles, people, versions)
+                profiles[person], versions[person] = decode(body), version
+        return Batch(token, items, decode(st[0]) if st else {}, profiles, people, versions)
 
     _owners = staticmethod(owners)  # who each identity is (linked ones only): one indexed read
 
@@ -235,9 +236,9 @@ class SQLiteStore(SQLiteAccounts, SQLiteLeads, SQLiteIdentities, SQLitePrivacy):
         if not held:
             raise LockLost(conversation)
         check_versions(db, versions)  # raising rolls this write back alone (sqlite_batch.py)
-        db.execute(PUT_STATE, (conversation, json.dumps(state)))
+        db.execute(PUT_STATE, (conversation, encode(state)))
         for person, profile in profiles.items():
-            db.execute(PUT_PROFILE, (person, json.dumps(profile)))
+            db.execute(PUT_PROFILE, (person, encode(profile)))
             db.execute("INSERT OR IGNORE INTO links(person, conversation) VALUES (?, ?)", (person, conversation))
         _, leased = insert(db, outbox, now, lease, self.owner)
         db.execute("DELETE FROM inbox WHERE conversation = ? AND id = ?", (conversation, done))
@@ -316,15 +317,15 @@ class SQLiteStore(SQLiteAccounts, SQLiteLeads, SQLiteIdentities, SQLitePrivacy):
     # -- people ------------------------------------------------------------------------------
     async def profile(self, person: str) -> dict[str, Any]:
         row = self.db.execute("SELECT body FROM profiles WHERE person = ?", (person,)).fetchone()
-        return json.loads(row[0]) if row else {}
+        return decode(row[0]) if row else {}
 
     async def save_profile(self, person: str, profile: dict[str, Any]) -> None:
-        body = json.dumps(profile)
+        body = encode(profile)
         await self._write(lambda db: db.execute(PUT_PROFILE, (person, body)))
 
     async def state(self, conversation: str) -> dict[str, Any]:
         row = self.db.execute("SELECT body FROM state WHERE conversation = ?", (conversation,)).fetchone()
-        return json.loads(row[0]) if row else {}
+        return decode(row[0]) if row else {}
 
     async def export_person(self, person: str) -> dict[str, Any]:
         convs = [r[0] for r in self.db.execute("SELECT conversation FROM links WHERE person = ? ORDER BY 1", (person,))]

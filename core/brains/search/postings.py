@@ -4,9 +4,9 @@ adds up its terms' scores here.
 bm25s's own ``get_scores`` was most of a search's cost on a shop-sized knowledge: per call it
 maps the terms to ids, builds and checks arrays, and adds each term's column with ``np.add.at``,
 a slow path meant for repeated indices. Here a small field (at most ``DENSE`` cells) keeps a
-dense row per term, and a search adds its terms' rows; a large one adds each
-term's sparse column with a plain indexed add (a column names a passage once). Both do bm25s's
-float32 additions in bm25s's order, from zero, so the scores are bit for bit its own
+dense row per term, and a search adds its terms' rows; a large one adds each term's sparse
+column with a plain indexed add (a column names a passage once). Both do bm25s's float32
+additions in bm25s's order, from zero, so the scores are bit for bit its own
 (tests/unit/test_search_postings.py).
 """
 
@@ -31,9 +31,9 @@ class Field:
         self._rows: list[np.ndarray] = []
         self._columns: list[tuple[np.ndarray, np.ndarray]] = []
         if columns * self.size <= dense:
-            dense = np.zeros((columns, self.size), dtype=self.dtype)
-            dense[np.repeat(np.arange(columns), np.diff(indptr)[:columns]), indices] = data
-            self._rows = list(dense)
+            rows = np.zeros((columns, self.size), dtype=self.dtype)
+            rows[np.repeat(np.arange(columns), np.diff(indptr)), indices] = data
+            self._rows = list(rows)
         else:
             self._columns = [
                 (indices[indptr[i] : indptr[i + 1]], data[indptr[i] : indptr[i + 1]]) for i in range(columns)
