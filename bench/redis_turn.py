@@ -25,29 +25,20 @@ from parley.core.storage.redis import RedisStore  # noqa: E402
 from parley.core.storage.store import InboxItem, OutboxItem, Sent, Settlement  # noqa: E402
 
 from bench.common import emit, run_flags  # noqa: E402
+from bench.scale import commandstats, server_cpu  # noqa: E402
 from tests.integration.processes import RedisServer  # noqa: E402
 
 CALLS = ("accept_begin", "commit", "settle_claim")
-
-
-async def calls(r: Redis) -> Counter[str]:
-    stats = await r.info("commandstats")
-    return Counter({k.removeprefix("cmdstat_"): int(v["calls"]) for k, v in stats.items()})
-
-
-async def cpu(r: Redis) -> float:
-    info = await r.info("cpu")
-    return float(info["used_cpu_sys"]) + float(info["used_cpu_user"])
 
 
 async def turn(store: RedisStore, address: Address, n: int, state: dict, measure: dict | None, r: Redis) -> dict:
     """One turn as the engine and the outbox make it; with ``measure``, each call's commands."""
 
     async def step(name: str, call):
-        before = await calls(r) if measure is not None else None
+        before = await commandstats(r) if measure is not None else None
         got = await call
         if measure is not None:
-            delta = await calls(r) - before
+            delta = await commandstats(r) - before
             delta["info"] -= 1  # our own INFO, not the call's
             measure[name] += delta
         return got
@@ -98,12 +89,12 @@ async def run(args: argparse.Namespace) -> None:
             states[address.chat] = await turn(store, address, 0, {}, None, r)
         measure: dict[str, Counter[str]] = {name: Counter() for name in CALLS}
         await turn(store, people[0], 1, {}, measure, r)  # one turn, call by call
-        cpu_before, before = await cpu(r), await calls(r)
+        cpu_before, before = await server_cpu(r), await commandstats(r)
         turns = 0
         for n in range(2, args.turns + 2):
             await asyncio.gather(*(turn(store, a, n, states[a.chat], None, r) for a in people))
             turns += len(people)
-        cpu_after, after = await cpu(r), await calls(r)
+        cpu_after, after = await server_cpu(r), await commandstats(r)
         micros = (cpu_after - cpu_before) * 1e6 / turns
         commands = (sum((after - before).values()) - 1) / turns  # less our closing INFO
         print(f"\nRedis store turn alone: {len(people)} conversations x {args.turns} turns\n")
