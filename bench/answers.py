@@ -49,7 +49,7 @@ DEMO = ROOT / "knowledge" / "demo"
 
 
 # The fourth column's marks of the later rounds (SOURCES.md): tuning and held-out lines of each.
-_ROUNDS = {("fresh",): 2, ("new",): 2, ("round3",): 3, ("round4",): 4}
+_ROUNDS = {("fresh",): 2, ("new",): 2, ("round3",): 3, ("round4",): 4, ("round5",): 5}
 
 
 @dataclass(frozen=True)
@@ -239,6 +239,11 @@ def main() -> None:
                     "fourth round only (out-of-scope lines, after the off-topic corpus; split at random, "
                     "committed before its run)",
                     lambda q: q.round == 4,
+                ),
+                (
+                    "fifth round only (passage and out-of-scope lines, each language written on its own; "
+                    "split at random, committed before its run)",
+                    lambda q: q.round == 5,
                 ),
             ):
                 print(f"  {label}:")
