@@ -10,7 +10,9 @@ from aiohttp import web
 
 async def start(app: web.Application) -> tuple[web.AppRunner, int]:
     """Start ``app`` on a random loopback port; the caller cleans the runner up."""
-    runner = web.AppRunner(app, access_log=None)
+    # A fake holding a request open ("delay": 60, a model that hangs) is stopped in a second:
+    # aiohttp's default waits a minute for its handlers, which once cost CI two idle minutes.
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
