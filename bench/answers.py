@@ -29,8 +29,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from parley.core.brains.escalation import upset
 from parley.core.brains.knowledge import KnowledgeBase
-from parley.core.brains.phrases import searchable
+from parley.core.brains.phrases import intent_of, searchable
 from parley.core.brains.search.calibration import Calibration, features
 from parley.core.brains.search.markdown import Passage
 from parley.core.brains.search.semantic import EmbeddingsUnavailable, UseM3
@@ -60,6 +61,15 @@ class Question:
     locale: str
     issue: bool = False  # one of issue 17's own examples (or its translation): knowledge owners fixed those
     round: int = 1  # 2, 3: written later, after the changes they measure (SOURCES.md)
+    public: bool = False  # CLINC150's, not written for Parley
+
+    @property
+    def fitted_on(self) -> bool:
+        """A tuning line the confidence model is fitted on: not the first round's own lines, which
+        the demo knowledge's example questions were written beside (their closeness to an example
+        question taught the model that customers word questions as the knowledge does; on the
+        fifth round, worded independently, that model answered half the passage questions)."""
+        return self.split == "tune" and (self.round > 1 or self.public)
 
 
 def questions(folder: Path = DATA) -> list[Question]:
@@ -69,23 +79,45 @@ def questions(folder: Path = DATA) -> list[Question]:
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip() and not line.startswith("#"):
                 split, expected, text, *mark = line.split("\t")
-                out.append(Question(split, expected, text, locale, mark == ["issue"], _ROUNDS.get(tuple(mark), 1)))
+                round_ = _ROUNDS.get(tuple(mark), 1)
+                out.append(Question(split, expected, text, locale, mark == ["issue"], round_, locale != path.stem))
     return out
 
 
+# Where RetrievalBrain hands a message to a person before searching (a request for a person,
+# a complaint or frustration: the locale pack's phrases), and the demo passages whose questions
+# that answers: "can I talk to a real person" is answered by a person, "the zip broke after a day"
+# by an apology and a person. For an out-of-scope question either is still a miss here.
+ROUTES = {"person": {"contact.md#how-to-contact-us"}, "escalated": {"contact.md#complaints"}}
+
+
 class Brain:
-    """What RetrievalBrain does with a question, minus the conversation around it."""
+    """What RetrievalBrain does with a question, minus the conversation around it: a request for
+    a person or a complaint goes to a person; otherwise the knowledge's answer or "not sure"."""
 
     def __init__(self, kb: KnowledgeBase, packs: LocaleCatalog, threshold: float) -> None:
         self.kb, self.packs, self.threshold = kb, packs, threshold
+
+    def routed(self, q: Question) -> str:
+        """ "person", "escalated", or "" where the knowledge is searched."""
+        pack = self.packs.get(q.locale)
+        if intent_of(q.text, pack) == "human":
+            return "person"
+        return "escalated" if upset(q.text, pack) else ""
 
     def found(self, q: Question):
         rest = set_aside(q.text, self.packs.get(q.locale)).rest
         return self.kb.find(searchable(rest), q.locale, 0.0)
 
     def predict(self, q: Question) -> str:
+        if route := self.routed(q):
+            return route
         found = self.found(q)
         return found.passage.source if found and found.confidence >= self.threshold else "oos"
+
+
+def right(predicted: str, expected: str) -> bool:
+    return predicted == expected or expected in ROUTES.get(predicted, ())
 
 
 def score(name: str, predicted: dict[Question, str], split: str, keep=lambda q: True) -> dict[str, float]:
@@ -93,17 +125,17 @@ def score(name: str, predicted: dict[Question, str], split: str, keep=lambda q: 
     inscope = [q for q in chosen if q.expected != "oos"]
     oos = [q for q in chosen if q.expected == "oos"]
     said_oos = [q for q in chosen if predicted[q] == "oos"]
-    right = sum(predicted[q] == q.expected for q in inscope)
+    hits = sum(right(predicted[q], q.expected) for q in inscope)
     per: dict[str, list[bool]] = defaultdict(list)
     for q in inscope:
-        per[q.locale].append(predicted[q] == q.expected)
+        per[q.locale].append(right(predicted[q], q.expected))
     figures = {
-        "top1": right / len(inscope) if inscope else 1.0,  # the fourth round has out-of-scope lines only
+        "top1": hits / len(inscope) if inscope else 1.0,  # the fourth round has out-of-scope lines only
         "oos_recall": sum(predicted[q] == "oos" for q in oos) / len(oos),
         "oos_precision": sum(q.expected == "oos" for q in said_oos) / len(said_oos) if said_oos else 1.0,
     }
     locales = "  ".join(f"{code} {100 * sum(v) / len(v):.0f}" for code, v in sorted(per.items()))
-    top1 = f"{100 * figures['top1']:5.1f}% ({right}/{len(inscope)})" if inscope else "  n/a (no in-scope lines)"
+    top1 = f"{100 * figures['top1']:5.1f}% ({hits}/{len(inscope)})" if inscope else "  n/a (no in-scope lines)"
     print(
         f"  {name:<10} {split:<5} top-1 {top1}  "
         f"oos recall {100 * figures['oos_recall']:5.1f}%  precision {100 * figures['oos_precision']:5.1f}%"
@@ -165,7 +197,7 @@ def fitted(brain: Brain, qs: list[Question], semantic: bool = False) -> Calibrat
     rows = [
         (features(f.hit, semantic), f.passage.source == q.expected)
         for q in qs
-        if q.split == "tune" and (f := brain.found(q))
+        if q.fitted_on and not brain.routed(q) and (f := brain.found(q))
     ]
     return dataclasses.replace(fit(rows), semantic=semantic)
 
@@ -251,7 +283,7 @@ def main() -> None:
                     score(name, predicted, split, keep)
     if args.tuning:
         for name, predicted in rows[:-2]:
-            for q in [q for q in predicted if q.split == "tune" and predicted[q] != q.expected]:
+            for q in [q for q in predicted if q.split == "tune" and not right(predicted[q], q.expected)]:
                 print(f"  {name} miss {q.locale}: {q.text!r} -> {predicted[q]} (expected {q.expected})")
         return
     short_messages(packs)

@@ -13,13 +13,13 @@ from typing import Literal
 
 from parley.core.brains.brain import Answer
 from parley.core.brains.phrases import has_phrase, human_button
+from parley.core.i18n.locales import LocalePack
 from parley.core.kernel.turn import Turn
 
 Kind = Literal["complaint", "frustration"]
 
 
-def upset(text: str, turn: Turn) -> Kind | None:
-    pack = turn.pack
+def upset(text: str, pack: LocalePack) -> Kind | None:
     if has_phrase(text, pack.phrases("frustration")):
         return "frustration"
     if has_phrase(text, pack.phrases("complaint")):
@@ -28,7 +28,7 @@ def upset(text: str, turn: Turn) -> Kind | None:
 
 
 def escalation(turn: Turn) -> Answer | None:
-    kind = upset(turn.text, turn)
+    kind = upset(turn.text, turn.pack)
     if kind is None:
         return None
     pack, persona = turn.pack, turn.persona

@@ -34,7 +34,7 @@ async def qualify(turn: Turn, call_next: Handler) -> None:
     text = inbound.text.strip()
     # A question of their own, or a complaint ("it arrived damaged" is no answer to "what are you
     # looking for?"), goes to the brain: a complaint opens an urgent case there.
-    if asked and not text.endswith("?") and upset(text, turn) is None:
+    if asked and not text.endswith("?") and upset(text, turn.pack) is None:
         question = next((q for q in questions if q.key == asked), None)
         if question is not None and valid(question.kind, text):
             lead[asked] = text[:500]
