@@ -24,8 +24,12 @@ def searchable(text: str) -> str:
     return _PLACEHOLDER.sub(" ", redact(text))
 
 
+# Phones type the typographic apostrophe ("someone else’s"): it matches the packs' straight one.
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+
+
 def _bare(text: str) -> str:
-    return without_marks(unicodedata.normalize("NFC", text))
+    return without_marks(unicodedata.normalize("NFC", text)).translate(_APOSTROPHES)
 
 
 @functools.lru_cache(maxsize=4096)
