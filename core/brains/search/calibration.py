@@ -38,9 +38,9 @@ class Calibration:
 
 
 # Fitted by bench/answers.py --fit on the tuning part (see the module docstring).
-FITTED = Calibration(weights=(7.05, -1.914, 0.943, 2.393, 5.01, -3.902), bias=-10.074)
+FITTED = Calibration(weights=(9.543, -4.693, -0.208, 2.903, 3.361, -0.142), bias=-12.575)
 # The same model with the embedding's closeness to the passage, and how much closer an off-topic
 # question comes (scope.py), as seventh and eighth features (PARLEY_KNOWLEDGE_EMBEDDINGS).
 FITTED_SEMANTIC = Calibration(
-    weights=(4.983, -2.792, 0.343, 2.266, 3.883, -4.87, 8.075, -2.788), bias=-11.833, semantic=True
+    weights=(8.708, -4.223, 0.261, 2.712, 2.858, -1.239, 4.572, -3.564), bias=-13.867, semantic=True
 )

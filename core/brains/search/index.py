@@ -29,6 +29,7 @@ from rapidfuzz.distance import OSA
 # bm25s (imported by postings.py) sets its own logger to DEBUG when imported and logs every
 # index build: put it back under the application's logging (one line per problem, not per reload).
 logging.getLogger("bm25s").setLevel(logging.WARNING)
+_POOL = 32  # BM25's best passages the embedding re-ranks (with PARLEY_KNOWLEDGE_EMBEDDINGS)
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,10 @@ class Weights:
     names: float = 0.6
     body: float = 0.4
     grams: float = 0.4  # character n-grams of every field (analysis.Analyzer.grams)
+    # With sentence embeddings, a passage ranks by its BM25 score over the best one's plus this
+    # times its embedding closeness: on questions worded unlike the knowledge (the evaluation
+    # set's fifth round) the right passage came first 71% of the time on BM25 alone, 76% fused.
+    semantic: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -218,12 +223,21 @@ class LocaleIndex:
         if not terms or not self.passages:
             return []
         total = self.scores(terms, self.analyzer.grams(text) if self.weights.grams else [])
-        order = np.argsort(-total)[: max(limit, 2)]
-        top = float(total[order[0]])
+        ranked = np.argsort(-total)
+        top = float(total[ranked[0]])
         if top <= 0:
             return []
-        second = float(total[order[1]]) if len(order) > 1 else 0.0
+        second = float(total[ranked[1]]) if len(ranked) > 1 else 0.0
         margin = (top - second) / top
+        close: dict[int, float] = {}
+        elsewhere = 0.0
+        order = [int(i) for i in ranked[: max(limit, 2)]]
+        if self._vectors:
+            # The embedding re-ranks BM25's best candidates (not every passage: see closeness).
+            pool = [int(i) for i in ranked[:_POOL] if total[i] > 0]
+            near, elsewhere = self._vectors.closeness(text, pool)
+            close = dict(zip(pool, near, strict=True))
+            order = sorted(pool, key=lambda i: -(total[i] / top + self.weights.semantic * close[i]))[: max(limit, 2)]
         unique = set(terms)
         # Chinese and Japanese words are the character pairs: a lone character is nearly always
         # known (天 and 気 of an unknown 天気 "weather"), so it would hide the unknown word.
@@ -231,9 +245,9 @@ class LocaleIndex:
         unknown = sum(1 for t in words if t not in self._idf) / len(words) if words else 0.0
         weight = {t: self._idf.get(t, self._rare) for t in unique}
         chosen = [int(i) for i in order[:limit] if total[i] > 0]
-        close, elsewhere = self._vectors.closeness(text, chosen) if self._vectors else ([0.0] * len(chosen), 0.0)
         hits = []
-        for i, semantic in zip(chosen, close, strict=True):
+        for i in chosen:
+            semantic = close.get(i, 0.0)
             score = float(total[i])
             # Coverage counts words, not their rarity (BM25 already weighs that): a rare word the
             # passage lacks ("jeans" in "how do I return jeans", which only the size guide names)

@@ -88,21 +88,27 @@ class PassageVectors:
         self._owners = np.array([n for n, group in enumerate(sentences) for _ in group], dtype=np.int64)
         self._rows = model.encode(flat, remember=True) if flat else np.zeros((0, 512), np.float32)
         self._count = len(sentences)
+        # Each passage's sentences are one run of rows (every passage has at least its text):
+        # its best cosine is one reduceat over the run, not a per-element np.maximum.at.
+        self._runs = np.flatnonzero(np.diff(self._owners, prepend=-1))
         # Remembered by the embedder: the English reference questions, which every language's
         # index compares with (the embedding is multilingual), are encoded once per process.
         self._elsewhere = model.encode(list(offtopic), remember=True) if offtopic else np.zeros((0, 512), np.float32)
 
-    def closeness(self, text: str, passages: list[int]) -> tuple[list[float], float]:
-        """The best cosine between ``text`` and each of the given passages' sentences, and its
-        best cosine with a question about another domain (0 without any)."""
-        if not passages or not len(self._rows):
-            return [0.0] * len(passages), 0.0
+    def closeness(self, text: str, passages: Sequence[int]) -> tuple[list[float], float]:
+        """The best cosine between ``text`` and each given passage's sentences (its text or one
+        of its example questions; 0 at worst), and the best cosine with a question about another
+        domain (0 without any). Only the given passages' rows are read: at 2,000 passages every
+        row is 26 MB of float32, read once per question, 6 ms on this machine."""
         import numpy as np
 
+        if not passages or not len(self._rows) or len(self._runs) != self._count:
+            return [0.0] * len(passages), 0.0
         query = self.model.encode([text])[0]
-        wanted = np.isin(self._owners, passages)
-        sims = self._rows[wanted] @ query
-        best = np.full(self._count, -1.0, dtype=np.float32)
-        np.maximum.at(best, self._owners[wanted], sims)
+        ends = np.append(self._runs[1:], len(self._rows))
+        rows = np.concatenate([np.arange(self._runs[n], ends[n]) for n in passages])
+        sims = self._rows[rows] @ query
+        starts = np.cumsum([0] + [int(ends[n] - self._runs[n]) for n in passages[:-1]])
+        best = np.maximum(np.maximum.reduceat(sims, starts), 0.0)
         elsewhere = max(0.0, float((self._elsewhere @ query).max())) if len(self._elsewhere) else 0.0
-        return [max(0.0, float(best[n])) for n in passages], elsewhere
+        return [float(b) for b in best], elsewhere
