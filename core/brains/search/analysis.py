@@ -50,13 +50,18 @@ _EXTRA_STOP = {
 }
 
 
+_EN_KEPT = set("how when where what which why who whom before after until up down out off over under again".split())
+
+
 def _shipped_stop(code: str) -> tuple[str, ...]:
     # Imported with the first analyzer, not at start-up: bm25s imports numpy (a fifth of a
     # second of every start, for lists a language may never need).
     from bm25s import stopwords as lists
 
     shipped = {
-        "en": lists.STOPWORDS_EN,  # the longer list drops how/when/where, which tell questions apart
+        # The longer list, but for the words that tell questions apart ("how much" is a price,
+        # "when" a time, "where" a place) and those that carry the request ("up", "off", "out").
+        "en": tuple(w for w in lists.STOPWORDS_EN_PLUS if w not in _EN_KEPT),
         "es": lists.STOPWORDS_SPANISH,
         "fr": lists.STOPWORDS_FRENCH,
         "de": lists.STOPWORDS_GERMAN,

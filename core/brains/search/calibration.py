@@ -38,9 +38,9 @@ class Calibration:
 
 
 # Fitted by bench/answers.py --fit on the tuning part (see the module docstring).
-FITTED = Calibration(weights=(9.543, -4.693, -0.208, 2.903, 3.361, -0.142), bias=-12.575)
+FITTED = Calibration(weights=(6.116, -0.567, 0.351, 1.621, 2.39, -1.35), bias=-7.822)
 # The same model with the embedding's closeness to the passage, and how much closer an off-topic
 # question comes (scope.py), as seventh and eighth features (PARLEY_KNOWLEDGE_EMBEDDINGS).
 FITTED_SEMANTIC = Calibration(
-    weights=(8.708, -4.223, 0.261, 2.712, 2.858, -1.239, 4.572, -3.564), bias=-13.867, semantic=True
+    weights=(5.531, -0.774, 0.99, 0.815, 1.992, -3.413, 6.051, -5.079), bias=-8.211, semantic=True
 )
