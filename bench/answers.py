@@ -50,7 +50,7 @@ DEMO = ROOT / "knowledge" / "demo"
 
 
 # The fourth column's marks of the later rounds (SOURCES.md): tuning and held-out lines of each.
-_ROUNDS = {("fresh",): 2, ("new",): 2, ("round3",): 3, ("round4",): 4, ("round5",): 5, ("round6",): 6}
+_ROUNDS = {("fresh",): 2, ("new",): 2, ("round3",): 3, ("round4",): 4, ("round5",): 5, ("round6",): 6, ("round7",): 7}
 
 
 @dataclass(frozen=True)
@@ -284,6 +284,11 @@ def main() -> None:
                     "sixth round only (written the same way after the knowledge work on the fifth; "
                     "split at random, committed before its run)",
                     lambda q: q.round == 6,
+                ),
+                (
+                    "seventh round only (written the same way after the knowledge work on the sixth; "
+                    "split at random, committed before its run)",
+                    lambda q: q.round == 7,
                 ),
             ):
                 print(f"  {label}:")
