@@ -38,9 +38,9 @@ class Calibration:
 
 
 # Fitted by bench/answers.py --fit on the tuning part (see the module docstring).
-FITTED = Calibration(weights=(6.116, -0.567, 0.351, 1.621, 2.39, -1.35), bias=-7.822)
+FITTED = Calibration(weights=(7.4, -2.065, 0.997, 1.392, 2.531, -0.363), bias=-8.441)
 # The same model with the embedding's closeness to the passage, and how much closer an off-topic
 # question comes (scope.py), as seventh and eighth features (PARLEY_KNOWLEDGE_EMBEDDINGS).
 FITTED_SEMANTIC = Calibration(
-    weights=(5.531, -0.774, 0.99, 0.815, 1.992, -3.413, 6.051, -5.079), bias=-8.211, semantic=True
+    weights=(5.958, -2.684, 1.425, 0.428, 1.547, -2.273, 7.671, -3.642), bias=-8.28, semantic=True
 )
