@@ -50,7 +50,16 @@ DEMO = ROOT / "knowledge" / "demo"
 
 
 # The fourth column's marks of the later rounds (SOURCES.md): tuning and held-out lines of each.
-_ROUNDS = {("fresh",): 2, ("new",): 2, ("round3",): 3, ("round4",): 4, ("round5",): 5, ("round6",): 6, ("round7",): 7}
+_ROUNDS = {
+    ("fresh",): 2,
+    ("new",): 2,
+    ("round3",): 3,
+    ("round4",): 4,
+    ("round5",): 5,
+    ("round6",): 6,
+    ("round7",): 7,
+    ("round8",): 8,
+}
 
 
 @dataclass(frozen=True)
@@ -289,6 +298,11 @@ def main() -> None:
                     "seventh round only (written the same way after the knowledge work on the sixth; "
                     "split at random, committed before its run)",
                     lambda q: q.round == 7,
+                ),
+                (
+                    "eighth round only (written the same way after the knowledge work on the seventh; "
+                    "split at random, committed before its run)",
+                    lambda q: q.round == 8,
                 ),
             ):
                 print(f"  {label}:")
