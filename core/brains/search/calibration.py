@@ -38,9 +38,9 @@ class Calibration:
 
 
 # Fitted by bench/answers.py --fit on the tuning part (see the module docstring).
-FITTED = Calibration(weights=(7.4, -2.065, 0.997, 1.392, 2.531, -0.363), bias=-8.441)
+FITTED = Calibration(weights=(7.733, -1.125, 0.355, 2.208, 2.781, 0.299), bias=-11.151)
 # The same model with the embedding's closeness to the passage, and how much closer an off-topic
 # question comes (scope.py), as seventh and eighth features (PARLEY_KNOWLEDGE_EMBEDDINGS).
 FITTED_SEMANTIC = Calibration(
-    weights=(5.958, -2.684, 1.425, 0.428, 1.547, -2.273, 7.671, -3.642), bias=-8.28, semantic=True
+    weights=(6.629, -1.618, 0.164, 2.102, 2.092, -0.979, 5.566, -4.783), bias=-12.077, semantic=True
 )
