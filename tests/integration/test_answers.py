@@ -16,6 +16,8 @@ ANSWERED = [
     ("en", "how many days do I have to return something", "returns.md#return-policy"),
     ("en", "Is return shipping free?", "returns.md#how-to-return-an-item"),
     ("en", "I'm 180 cm and usually wear M", "sizes.md#size-guide"),
+    # Where we ship, not what it costs (the costs passage asks "how much ... to Canada").
+    ("en", "Do you ship to Canada?", "shipping.md#countries-we-ship-to"),
 ]
 
 
