@@ -63,16 +63,7 @@ ROUNDS_HELD = {
 }
 
 # The fourth column's marks of the later rounds (SOURCES.md): tuning and held-out lines of each.
-_ROUNDS = {
-    ("fresh",): 2,
-    ("new",): 2,
-    ("round3",): 3,
-    ("round4",): 4,
-    ("round5",): 5,
-    ("round6",): 6,
-    ("round7",): 7,
-    ("round8",): 8,
-}
+_ROUNDS = {("fresh",): 2, ("new",): 2, **{(f"round{n}",): n for n in ROUND_NAMES if n > 2}}
 
 
 @dataclass(frozen=True)

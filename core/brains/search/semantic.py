@@ -91,6 +91,7 @@ class PassageVectors:
         # Each passage's sentences are one run of rows (every passage has at least its text):
         # its best cosine is one reduceat over the run, not a per-element np.maximum.at.
         self._runs = np.flatnonzero(np.diff(self._owners, prepend=-1))
+        self._ends = np.append(self._runs[1:], len(self._rows))
         # Remembered by the embedder: the English reference questions, which every language's
         # index compares with (the embedding is multilingual), are encoded once per process.
         self._elsewhere = model.encode(list(offtopic), remember=True) if offtopic else np.zeros((0, 512), np.float32)
@@ -105,10 +106,9 @@ class PassageVectors:
         if not passages or not len(self._rows) or len(self._runs) != self._count:
             return [0.0] * len(passages), 0.0
         query = self.model.encode([text])[0]
-        ends = np.append(self._runs[1:], len(self._rows))
-        rows = np.concatenate([np.arange(self._runs[n], ends[n]) for n in passages])
-        sims = self._rows[rows] @ query
-        starts = np.cumsum([0] + [int(ends[n] - self._runs[n]) for n in passages[:-1]])
+        runs = [np.arange(self._runs[n], self._ends[n]) for n in passages]
+        sims = self._rows[np.concatenate(runs)] @ query
+        starts = np.cumsum([0] + [len(run) for run in runs[:-1]])
         best = np.maximum(np.maximum.reduceat(sims, starts), 0.0)
         elsewhere = max(0.0, float((self._elsewhere @ query).max())) if len(self._elsewhere) else 0.0
         return [float(b) for b in best], elsewhere
