@@ -115,10 +115,14 @@ class Brain:
         self.kb, self.packs, self.threshold = kb, packs, threshold
 
     def routed(self, q: Question) -> str:
-        """ "person", "escalated", or "" where the knowledge is searched."""
+        """ "person", "disclosure" ("are you a bot?" is answered about the bot, never from the
+        knowledge), "escalated", or "" where the knowledge is searched: RetrievalBrain's order."""
         pack = self.packs.get(q.locale)
-        if intent_of(q.text, pack) == "human":
+        intent = intent_of(q.text, pack)
+        if intent == "human":
             return "person"
+        if intent == "bot":
+            return "disclosure"
         return "escalated" if upset(q.text, pack) else ""
 
     def found(self, q: Question):
